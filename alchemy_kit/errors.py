@@ -1,0 +1,92 @@
+"""Typed errors: the only exceptions alchemy_kit raises on purpose."""
+
+from __future__ import annotations
+
+
+class AlchemyError(Exception):
+    """Base class for every error alchemy_kit raises on purpose."""
+
+
+class ValidationError(AlchemyError, ValueError):
+    """Bad input: an unknown enum value, an out-of-range number, malformed JSON, a non-UUID id."""
+
+
+class NotFoundError(AlchemyError, LookupError):
+    """A record that was asked for does not exist."""
+
+
+class StoreError(AlchemyError):
+    """The database cannot be opened or written as asked."""
+
+
+class NotADatabaseError(StoreError):
+    """The file given as a database is not an SQLite database."""
+
+
+class SchemaVersionError(StoreError):
+    """The database was migrated by a newer alchemy_kit than this one."""
+
+
+class IntegrityError(StoreError, ValidationError):
+    """A write was refused by a database constraint (CHECK, NOT NULL, FOREIGN KEY, UNIQUE)."""
+
+
+class ImportExportError(AlchemyError):
+    """An export or import could not be completed."""
+
+
+class ProviderError(AlchemyError):
+    """A model provider failed to produce a response."""
+
+
+class UnknownModelError(ProviderError, ValidationError):
+    """The provider or model name is not known or its plugin is not installed."""
+
+
+class MissingKeyError(ProviderError):
+    """A provider needs an API key that is not configured."""
+
+
+class ProviderLimitError(ProviderError, ValidationError):
+    """An option is outside what the provider accepts (e.g. Anthropic temperature > 1)."""
+
+
+class TransientProviderError(ProviderError):
+    """A failure worth retrying: a timeout, HTTP 429 or a 5xx."""
+
+
+class EmbeddingError(AlchemyError):
+    """Embedding failed or an embedding is unusable."""
+
+
+class CorruptEmbeddingError(EmbeddingError, ValidationError):
+    """An embedding BLOB is truncated, has a bad header or does not match its dimensions."""
+
+
+class DimensionMismatchError(EmbeddingError, ValidationError):
+    """Vectors of different models or dimensions were compared."""
+
+
+class SearchError(AlchemyError):
+    """A search could not be run as asked."""
+
+
+__all__ = [
+    "AlchemyError",
+    "CorruptEmbeddingError",
+    "DimensionMismatchError",
+    "EmbeddingError",
+    "ImportExportError",
+    "IntegrityError",
+    "MissingKeyError",
+    "NotADatabaseError",
+    "NotFoundError",
+    "ProviderError",
+    "ProviderLimitError",
+    "SchemaVersionError",
+    "SearchError",
+    "StoreError",
+    "TransientProviderError",
+    "UnknownModelError",
+    "ValidationError",
+]
