@@ -1,0 +1,263 @@
+"""Schema migrations: the eight seed tables with every constraint enforced in SQL.
+
+Landed migrations are never edited: add a new ``m00N_...`` function instead. ``tests/test_migrations.py``
+pins the DDL of each landed migration so an accidental edit fails loudly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import sqlite_utils
+from sqlite_utils.migrations import Migrations
+
+migrations = Migrations("alchemy_kit")
+
+PHASES = ("prima-materia", "solutio", "coagulatio")
+# The seed's five providers plus `local` (in-process models); nothing else is added.
+PROVIDERS = ("openai", "anthropic", "google", "openrouter", "ollama", "local")
+STATUSES = ("pending", "running", "completed", "failed")
+METRIC_TYPES = ("cost", "time", "tokens", "quality")
+SEARCH_TYPES = ("text", "semantic")
+CONFIG_TYPES = ("string", "number", "object")
+
+# Millisecond UTC timestamps, the same shape SQLite's strftime('%f') gives, so DB- and
+# Python-written values sort together.
+NOW_SQL = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')"
+
+_HEX = "[0-9a-f]"
+UUID4_GLOB = "-".join(
+    [_HEX * 8, _HEX * 4, "4" + _HEX * 3, "[89ab]" + _HEX * 3, _HEX * 12]
+)
+_TS_GLOB = "[0-9][0-9][0-9][0-9]-[01][0-9]-[0-3][0-9]T[0-2][0-9]:[0-5][0-9]:[0-6][0-9]*"
+
+
+def _in(col: str, values: Iterable[str]) -> str:
+    return f"{col} IN ({', '.join(repr(v) for v in values)})"
+
+
+def _uuid(col: str) -> str:
+    return f"CHECK (length({col}) = 36 AND {col} GLOB '{UUID4_GLOB}')"
+
+
+def _ts(col: str, nullable: bool = False) -> str:
+    body = (
+        f"{col} GLOB '{_TS_GLOB}' AND ({col} GLOB '*Z' OR {col} GLOB '*+00:00')"
+        f" AND julianday({col}) IS NOT NULL"
+    )
+    return f"CHECK ({col} IS NULL OR ({body}))" if nullable else f"CHECK ({body})"
+
+
+def _json(col: str, kind: str | None = None) -> str:
+    body = f"json_valid({col})"
+    if kind == "array":
+        body += f" AND json_type({col}) = 'array'"
+    elif kind == "object":
+        body += f" AND json_type({col}) = 'object'"
+    return f"CHECK ({col} IS NULL OR ({body}))"
+
+
+def _pos_int(col: str) -> str:
+    return f"CHECK ({col} IS NULL OR (typeof({col}) = 'integer' AND {col} > 0))"
+
+
+def _num_range(col: str, lo: float, hi: float) -> str:
+    return (
+        f"CHECK ({col} IS NULL OR (typeof({col}) IN ('integer', 'real')"
+        f" AND {col} >= {lo} AND {col} <= {hi}))"
+    )
+
+
+M001_SQL = f"""
+CREATE TABLE prompt_requests (
+    id TEXT PRIMARY KEY NOT NULL {_uuid("id")},
+    input TEXT NOT NULL CHECK (typeof(input) = 'text' AND length(trim(input)) > 0),
+    persona TEXT,
+    phases TEXT NOT NULL {_json("phases", "array")}
+        CHECK (json_array_length(phases) BETWEEN 1 AND 3),
+    count INTEGER NOT NULL CHECK (typeof(count) = 'integer' AND count BETWEEN 1 AND 100),
+    temperature REAL {_num_range("temperature", 0, 2)},
+    max_tokens INTEGER {_pos_int("max_tokens")},
+    tags TEXT NOT NULL DEFAULT '[]' {_json("tags", "array")},
+    provider_override TEXT CHECK (provider_override IS NULL OR {_in("provider_override", PROVIDERS)}),
+    created_at TEXT NOT NULL DEFAULT ({NOW_SQL}) {_ts("created_at")},
+    completed_at TEXT {_ts("completed_at", True)},
+    status TEXT NOT NULL DEFAULT 'pending' CHECK ({_in("status", STATUSES)}),
+    metadata TEXT NOT NULL DEFAULT '{{}}' {_json("metadata", "object")},
+    CHECK (completed_at IS NULL OR julianday(completed_at) >= julianday(created_at)),
+    CHECK (status NOT IN ('completed', 'failed') OR completed_at IS NOT NULL)
+);
+
+CREATE TABLE request_phases (
+    id TEXT PRIMARY KEY NOT NULL {_uuid("id")},
+    request_id TEXT NOT NULL REFERENCES prompt_requests(id) ON DELETE CASCADE,
+    phase TEXT NOT NULL CHECK ({_in("phase", PHASES)}),
+    provider TEXT NOT NULL CHECK ({_in("provider", PROVIDERS)}),
+    model TEXT NOT NULL CHECK (length(model) > 0),
+    started_at TEXT {_ts("started_at", True)},
+    completed_at TEXT {_ts("completed_at", True)},
+    status TEXT NOT NULL DEFAULT 'pending' CHECK ({_in("status", STATUSES)}),
+    error_message TEXT,
+    config TEXT NOT NULL DEFAULT '{{}}' {_json("config", "object")},
+    CHECK (completed_at IS NULL OR (started_at IS NOT NULL
+        AND julianday(completed_at) >= julianday(started_at))),
+    CHECK (status = 'pending' OR started_at IS NOT NULL),
+    CHECK (status NOT IN ('completed', 'failed') OR completed_at IS NOT NULL),
+    CHECK (status <> 'failed' OR error_message IS NOT NULL),
+    UNIQUE (request_id, phase)
+);
+
+CREATE TABLE prompts (
+    id TEXT PRIMARY KEY NOT NULL {_uuid("id")},
+    content TEXT NOT NULL CHECK (typeof(content) = 'text'),
+    phase TEXT NOT NULL CHECK ({_in("phase", PHASES)}),
+    provider TEXT NOT NULL CHECK ({_in("provider", PROVIDERS)}),
+    model TEXT NOT NULL CHECK (length(model) > 0),
+    persona TEXT,
+    temperature REAL {_num_range("temperature", 0, 2)},
+    max_tokens INTEGER {_pos_int("max_tokens")},
+    actual_tokens INTEGER {_pos_int("actual_tokens")},
+    request_id TEXT REFERENCES prompt_requests(id) ON DELETE CASCADE,
+    created_at TEXT NOT NULL DEFAULT ({NOW_SQL}) {_ts("created_at")},
+    updated_at TEXT NOT NULL DEFAULT ({NOW_SQL}) {_ts("updated_at")},
+    metadata TEXT NOT NULL DEFAULT '{{}}' {_json("metadata", "object")},
+    score REAL {_num_range("score", 0, 1)},
+    rank INTEGER CHECK (rank IS NULL OR (typeof(rank) = 'integer' AND rank >= 1))
+);
+
+CREATE TABLE embeddings (
+    prompt_id TEXT PRIMARY KEY NOT NULL REFERENCES prompts(id) ON DELETE CASCADE,
+    model TEXT NOT NULL CHECK (length(model) > 0),
+    dimensions INTEGER NOT NULL CHECK (typeof(dimensions) = 'integer' AND dimensions > 0),
+    embedding BLOB NOT NULL CHECK (typeof(embedding) = 'blob' AND length(embedding) > 0),
+    created_at TEXT NOT NULL DEFAULT ({NOW_SQL}) {_ts("created_at")},
+    similarity_threshold REAL {_num_range("similarity_threshold", -1, 1)}
+);
+
+CREATE TABLE metrics (
+    id TEXT PRIMARY KEY NOT NULL {_uuid("id")},
+    prompt_id TEXT NOT NULL REFERENCES prompts(id) ON DELETE CASCADE,
+    metric_type TEXT NOT NULL CHECK ({_in("metric_type", METRIC_TYPES)}),
+    value REAL NOT NULL CHECK (typeof(value) IN ('integer', 'real')),
+    unit TEXT,
+    processing_time_ms INTEGER
+        CHECK (processing_time_ms IS NULL OR (typeof(processing_time_ms) = 'integer'
+            AND processing_time_ms >= 0)),
+    cost_usd REAL CHECK (cost_usd IS NULL OR (typeof(cost_usd) IN ('integer', 'real')
+        AND cost_usd >= 0)),
+    total_tokens INTEGER {_pos_int("total_tokens")},
+    input_tokens INTEGER {_pos_int("input_tokens")},
+    output_tokens INTEGER {_pos_int("output_tokens")},
+    timestamp TEXT NOT NULL DEFAULT ({NOW_SQL}) {_ts("timestamp")},
+    details TEXT NOT NULL DEFAULT '{{}}' {_json("details", "object")},
+    CHECK (total_tokens IS NULL OR input_tokens IS NULL OR output_tokens IS NULL
+        OR total_tokens = input_tokens + output_tokens),
+    CHECK (metric_type <> 'quality' OR (value >= 0 AND value <= 1))
+);
+
+CREATE TABLE tags (
+    id TEXT PRIMARY KEY NOT NULL {_uuid("id")},
+    prompt_id TEXT NOT NULL REFERENCES prompts(id) ON DELETE CASCADE,
+    tag TEXT NOT NULL CHECK (typeof(tag) = 'text' AND length(tag) BETWEEN 1 AND 100
+        AND tag = trim(tag)),
+    created_at TEXT NOT NULL DEFAULT ({NOW_SQL}) {_ts("created_at")},
+    UNIQUE (prompt_id, tag)
+);
+
+CREATE TABLE configurations (
+    key TEXT PRIMARY KEY NOT NULL CHECK (length(key) BETWEEN 1 AND 200 AND key = trim(key)),
+    value TEXT NOT NULL CHECK (json_valid(value)),
+    type TEXT NOT NULL CHECK ({_in("type", CONFIG_TYPES)}),
+    updated_at TEXT NOT NULL DEFAULT ({NOW_SQL}) {_ts("updated_at")},
+    updated_by TEXT,
+    CHECK (
+        (type = 'string' AND json_type(value) = 'text')
+        OR (type = 'number' AND json_type(value) IN ('integer', 'real'))
+        OR (type = 'object' AND json_type(value) IN ('object', 'array', 'true', 'false', 'null'))
+    )
+);
+
+CREATE TABLE search_history (
+    id TEXT PRIMARY KEY NOT NULL {_uuid("id")},
+    query TEXT NOT NULL CHECK (typeof(query) = 'text'),
+    search_type TEXT NOT NULL CHECK ({_in("search_type", SEARCH_TYPES)}),
+    filters TEXT NOT NULL DEFAULT '{{}}' {_json("filters", "object")},
+    result_count INTEGER NOT NULL CHECK (typeof(result_count) = 'integer' AND result_count >= 0),
+    min_similarity REAL {_num_range("min_similarity", -1, 1)},
+    results TEXT NOT NULL DEFAULT '[]' {_json("results", "array")},
+    timestamp TEXT NOT NULL DEFAULT ({NOW_SQL}) {_ts("timestamp")},
+    CHECK (json_array_length(results) = result_count)
+);
+
+CREATE INDEX idx_prompts_phase ON prompts(phase);
+CREATE INDEX idx_prompts_provider ON prompts(provider);
+CREATE INDEX idx_prompts_created_at ON prompts(created_at);
+CREATE INDEX idx_prompts_score ON prompts(score);
+CREATE INDEX idx_embeddings_model ON embeddings(model);
+CREATE INDEX idx_tags_tag ON tags(tag);
+CREATE INDEX idx_search_history_query ON search_history(query);
+CREATE INDEX idx_metrics_prompt_id ON metrics(prompt_id);
+CREATE INDEX idx_embeddings_prompt_id ON embeddings(prompt_id);
+CREATE INDEX idx_request_phases_request_id ON request_phases(request_id);
+
+-- updated_at is maintained by the database: any UPDATE that does not set it explicitly bumps it.
+CREATE TRIGGER prompts_updated_at AFTER UPDATE ON prompts
+WHEN NEW.updated_at IS OLD.updated_at
+BEGIN
+    UPDATE prompts SET updated_at = {NOW_SQL} WHERE id = NEW.id;
+END;
+
+CREATE TRIGGER configurations_updated_at AFTER UPDATE ON configurations
+WHEN NEW.updated_at IS OLD.updated_at
+BEGIN
+    UPDATE configurations SET updated_at = {NOW_SQL} WHERE key = NEW.key;
+END;
+"""
+
+# Full-text index over prompts.content (external-content FTS5, kept in sync by triggers).
+# It is an index, not a ninth data table: its rows are derived from prompts and rebuilt on demand.
+M002_SQL = """
+CREATE VIRTUAL TABLE prompts_fts USING fts5(
+    content, content='prompts', content_rowid='rowid', tokenize='porter unicode61'
+);
+INSERT INTO prompts_fts(prompts_fts) VALUES ('rebuild');
+CREATE TRIGGER prompts_fts_ai AFTER INSERT ON prompts BEGIN
+    INSERT INTO prompts_fts(rowid, content) VALUES (NEW.rowid, NEW.content);
+END;
+CREATE TRIGGER prompts_fts_ad AFTER DELETE ON prompts BEGIN
+    INSERT INTO prompts_fts(prompts_fts, rowid, content) VALUES ('delete', OLD.rowid, OLD.content);
+END;
+CREATE TRIGGER prompts_fts_au AFTER UPDATE OF content ON prompts BEGIN
+    INSERT INTO prompts_fts(prompts_fts, rowid, content) VALUES ('delete', OLD.rowid, OLD.content);
+    INSERT INTO prompts_fts(rowid, content) VALUES (NEW.rowid, NEW.content);
+END;
+"""
+
+
+def _run_script(db: sqlite_utils.Database, sql: str) -> None:
+    # executescript() would COMMIT the migration's transaction; run statement by statement instead.
+    import sqlite3
+
+    buf = ""
+    for line in sql.splitlines(keepends=True):
+        buf += line
+        if sqlite3.complete_statement(buf):
+            db.conn.execute(buf)
+            buf = ""
+    if buf.strip():
+        db.conn.execute(buf)
+
+
+@migrations()
+def m001_initial(db: sqlite_utils.Database) -> None:
+    """Create the eight seed tables, their ten named indexes and updated_at triggers."""
+    _run_script(db, M001_SQL)
+
+
+@migrations()
+def m002_prompts_fts(db: sqlite_utils.Database) -> None:
+    """Add an FTS5 index over prompts.content, kept in sync by triggers."""
+    _run_script(db, M002_SQL)
+
+
+MIGRATION_NAMES = tuple(m.name for m in migrations._migrations)

@@ -1,0 +1,287 @@
+"""Plain dataclasses for the rows of each table, plus the value checks they share with the store."""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from dataclasses import asdict, dataclass, field, fields
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+from .errors import ValidationError
+from .migrations import CONFIG_TYPES, METRIC_TYPES, PHASES, PROVIDERS, SEARCH_TYPES, STATUSES
+
+_UUID4_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
+_TS_RE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|\+00:00)$")
+
+
+def new_id() -> str:
+    """Return a fresh UUID v4 as lowercase text."""
+    return str(uuid.uuid4())
+
+
+def now() -> str:
+    """Return the current UTC time as ISO-8601 with milliseconds and a `Z` suffix."""
+    t = datetime.now(UTC)
+    return t.strftime("%Y-%m-%dT%H:%M:%S.") + f"{t.microsecond // 1000:03d}Z"
+
+
+def check_uuid(value: Any, what: str = "id") -> str:
+    """Return `value` as a canonical UUID v4 string or raise ValidationError."""
+    if isinstance(value, str):
+        low = value.strip().lower()
+        if _UUID4_RE.match(low):
+            return low
+    raise ValidationError(f"{what} must be a UUID v4, got {value!r}")
+
+
+def check_enum(value: Any, allowed: tuple[str, ...], what: str) -> str:
+    """Return `value` if it is one of `allowed`, else raise ValidationError listing them."""
+    if value in allowed:
+        return str(value)
+    raise ValidationError(f"unknown {what} {value!r}: expected one of {', '.join(allowed)}")
+
+
+def check_range(value: Any, lo: float, hi: float, what: str, *, optional: bool = True) -> Any:
+    """Return a number within [lo, hi] (None allowed when optional) or raise ValidationError."""
+    if value is None and optional:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or not lo <= value <= hi:
+        raise ValidationError(f"{what} must be a number between {lo:g} and {hi:g}, got {value!r}")
+    return value
+
+
+def check_positive_int(value: Any, what: str, *, optional: bool = True) -> int | None:
+    """Return a positive integer (None allowed when optional) or raise ValidationError."""
+    if value is None and optional:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        raise ValidationError(f"{what} must be a positive integer, got {value!r}")
+    return value
+
+
+def check_timestamp(value: Any, what: str = "timestamp", *, optional: bool = False) -> str | None:
+    """Return a UTC ISO-8601 timestamp string (ending in Z or +00:00) or raise ValidationError."""
+    if value is None and optional:
+        return None
+    if isinstance(value, datetime):
+        if value.tzinfo is None or value.utcoffset() != UTC.utcoffset(None):
+            raise ValidationError(f"{what} must be in UTC, got {value!r}")
+        return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+    if isinstance(value, str) and _TS_RE.match(value):
+        try:
+            datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            pass
+        else:
+            return value
+    raise ValidationError(f"{what} must be a UTC ISO-8601 timestamp like {now()}, got {value!r}")
+
+
+def to_json(value: Any, what: str = "value") -> str:
+    """Serialise a JSON column value; a str is parsed first so malformed JSON is refused."""
+    if isinstance(value, str):
+        try:
+            json.loads(value)
+        except json.JSONDecodeError as exc:
+            raise ValidationError(f"{what} is not valid JSON: {exc.msg}") from None
+        return value
+    try:
+        return json.dumps(value, sort_keys=True, ensure_ascii=False)
+    except (TypeError, ValueError) as exc:
+        raise ValidationError(f"{what} cannot be stored as JSON: {exc}") from None
+
+
+def from_json(value: Any) -> Any:
+    """Parse a JSON column read back from SQLite (sqlite-utils returns them as text)."""
+    return json.loads(value) if isinstance(value, str) else value
+
+
+def _cell(value: Any) -> str:
+    return str(value).replace("|", "\\|").replace("\n", " ")[:200]
+
+
+class _Row:
+    """Shared conversion between a dataclass and a database row."""
+
+    json_fields: ClassVar[tuple[str, ...]] = ()
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> Any:
+        """Build a record from a row dict, parsing JSON columns."""
+        names = {f.name for f in fields(cls)}  # type: ignore[arg-type]
+        data = {k: v for k, v in row.items() if k in names}
+        for name in cls.json_fields:
+            if name in data:
+                data[name] = from_json(data[name])
+        return cls(**data)
+
+    def to_row(self) -> dict[str, Any]:
+        """Return the record as a row dict with JSON columns serialised."""
+        data = asdict(self)  # type: ignore[call-overload]
+        for name in self.json_fields:
+            if data.get(name) is not None:
+                data[name] = to_json(data[name], name)
+        return data  # type: ignore[no-any-return]
+
+    def _repr_markdown_(self) -> str:
+        rows = "\n".join(
+            f"| {k} | {_cell(v)} |"
+            for k, v in asdict(self).items()  # type: ignore[call-overload]
+        )
+        return f"**{type(self).__name__}**\n\n| field | value |\n|---|---|\n{rows}"
+
+
+@dataclass
+class Request(_Row):
+    """A row of `prompt_requests`: one idea submitted for refinement."""
+
+    input: str
+    phases: list[str] = field(default_factory=lambda: list(PHASES))
+    count: int = 1
+    persona: str | None = None
+    temperature: float | None = None
+    max_tokens: int | None = None
+    tags: list[str] = field(default_factory=list)
+    provider_override: str | None = None
+    id: str = field(default_factory=new_id)
+    created_at: str = field(default_factory=now)
+    completed_at: str | None = None
+    status: str = "pending"
+    metadata: dict[str, Any] = field(default_factory=dict)
+    json_fields: ClassVar[tuple[str, ...]] = ("phases", "tags", "metadata")
+
+
+@dataclass
+class PhaseRun(_Row):
+    """A row of `request_phases`: one phase of one request, with its own lifecycle."""
+
+    request_id: str
+    phase: str
+    provider: str
+    model: str
+    id: str = field(default_factory=new_id)
+    started_at: str | None = None
+    completed_at: str | None = None
+    status: str = "pending"
+    error_message: str | None = None
+    config: dict[str, Any] = field(default_factory=dict)
+    json_fields: ClassVar[tuple[str, ...]] = ("config",)
+
+
+@dataclass
+class Prompt(_Row):
+    """A row of `prompts`: one generated variant."""
+
+    content: str
+    phase: str
+    provider: str
+    model: str
+    persona: str | None = None
+    temperature: float | None = None
+    max_tokens: int | None = None
+    actual_tokens: int | None = None
+    request_id: str | None = None
+    id: str = field(default_factory=new_id)
+    created_at: str = field(default_factory=now)
+    updated_at: str | None = None
+    metadata: dict[str, Any] = field(default_factory=dict)
+    score: float | None = None
+    rank: int | None = None
+    json_fields: ClassVar[tuple[str, ...]] = ("metadata",)
+
+
+@dataclass
+class Metric(_Row):
+    """A row of `metrics`: one measurement (cost, time, tokens, quality) of a prompt."""
+
+    prompt_id: str
+    metric_type: str
+    value: float
+    unit: str | None = None
+    processing_time_ms: int | None = None
+    cost_usd: float | None = None
+    total_tokens: int | None = None
+    input_tokens: int | None = None
+    output_tokens: int | None = None
+    id: str = field(default_factory=new_id)
+    timestamp: str = field(default_factory=now)
+    details: dict[str, Any] = field(default_factory=dict)
+    json_fields: ClassVar[tuple[str, ...]] = ("details",)
+
+
+@dataclass
+class Tag(_Row):
+    """A row of `tags`: one tag on one prompt."""
+
+    prompt_id: str
+    tag: str
+    id: str = field(default_factory=new_id)
+    created_at: str = field(default_factory=now)
+
+
+@dataclass
+class Configuration(_Row):
+    """A row of `configurations`: a typed setting (string, number or object)."""
+
+    key: str
+    value: Any
+    type: str
+    updated_at: str = field(default_factory=now)
+    updated_by: str | None = None
+    json_fields: ClassVar[tuple[str, ...]] = ("value",)
+
+
+@dataclass
+class EmbeddingRecord(_Row):
+    """A row of `embeddings`: a prompt's vector as a compressed BLOB."""
+
+    prompt_id: str
+    model: str
+    dimensions: int
+    embedding: bytes
+    created_at: str = field(default_factory=now)
+    similarity_threshold: float | None = None
+
+
+@dataclass
+class SearchRecord(_Row):
+    """A row of `search_history`: one search and the ids it returned."""
+
+    query: str
+    search_type: str
+    result_count: int
+    results: list[str] = field(default_factory=list)
+    filters: dict[str, Any] = field(default_factory=dict)
+    min_similarity: float | None = None
+    id: str = field(default_factory=new_id)
+    timestamp: str = field(default_factory=now)
+    json_fields: ClassVar[tuple[str, ...]] = ("filters", "results")
+
+
+def config_type_of(value: Any) -> str:
+    """Infer the configuration type (string, number, object) of a Python value."""
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return "number"
+    return "object"
+
+
+__all__ = [
+    "CONFIG_TYPES",
+    "METRIC_TYPES",
+    "PHASES",
+    "PROVIDERS",
+    "SEARCH_TYPES",
+    "STATUSES",
+    "Configuration",
+    "EmbeddingRecord",
+    "Metric",
+    "PhaseRun",
+    "Prompt",
+    "Request",
+    "SearchRecord",
+    "Tag",
+]
