@@ -79,9 +79,9 @@ def check_timestamp(value: Any, what: str = "timestamp", *, optional: bool = Fal
     raise ValidationError(f"{what} must be a UTC ISO-8601 timestamp like {now()}, got {value!r}")
 
 
-def to_json(value: Any, what: str = "value") -> str:
-    """Serialise a JSON column value; a str is parsed first so malformed JSON is refused."""
-    if isinstance(value, str):
+def to_json(value: Any, what: str = "value", *, str_is_json: bool = True) -> str:
+    """Serialise a JSON column value; a str is taken as JSON text (and checked) unless told otherwise."""
+    if isinstance(value, str) and str_is_json:
         try:
             json.loads(value)
         except json.JSONDecodeError as exc:
@@ -106,6 +106,9 @@ class _Row:
     """Shared conversion between a dataclass and a database row."""
 
     json_fields: ClassVar[tuple[str, ...]] = ()
+    # JSON columns whose Python value may itself be a string (a configuration's value), so a str is
+    # a value to encode, never JSON text to pass through.
+    json_values: ClassVar[tuple[str, ...]] = ()
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> Any:
@@ -121,8 +124,8 @@ class _Row:
         """Return the record as a row dict with JSON columns serialised."""
         data = asdict(self)  # type: ignore[call-overload]
         for name in self.json_fields:
-            if data.get(name) is not None:
-                data[name] = to_json(data[name], name)
+            if data.get(name) is not None or name in self.json_values:
+                data[name] = to_json(data[name], name, str_is_json=name not in self.json_values)
         return data  # type: ignore[no-any-return]
 
     def _repr_markdown_(self) -> str:
@@ -231,6 +234,7 @@ class Configuration(_Row):
     updated_at: str = field(default_factory=now)
     updated_by: str | None = None
     json_fields: ClassVar[tuple[str, ...]] = ("value",)
+    json_values: ClassVar[tuple[str, ...]] = ("value",)
 
 
 @dataclass

@@ -196,8 +196,8 @@ class Store:
             row = [getattr(rec, c) for c in cols]
             for name in json_fields:
                 i = cols.index(name)
-                if row[i] is not None:
-                    row[i] = r.to_json(row[i], name)
+                if row[i] is not None or name in cls.json_values:
+                    row[i] = r.to_json(row[i], name, str_is_json=name not in cls.json_values)
             rows.append(row)
         self._execmany(sql, rows)
 
