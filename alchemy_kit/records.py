@@ -126,7 +126,7 @@ class _Row:
         for name in self.json_fields:
             if data.get(name) is not None or name in self.json_values:
                 data[name] = to_json(data[name], name, str_is_json=name not in self.json_values)
-        return data  # type: ignore[no-any-return]
+        return data
 
     def _repr_markdown_(self) -> str:
         rows = "\n".join(

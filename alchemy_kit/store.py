@@ -10,8 +10,6 @@ from dataclasses import fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import sqlite_utils
-
 from . import records as r
 from .errors import (
     IntegrityError,
@@ -21,7 +19,7 @@ from .errors import (
     StoreError,
     ValidationError,
 )
-from .migrations import MIGRATION_NAMES, migrations
+from .migrations import MIGRATION_NAMES, migrations, sqlite_utils
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -61,7 +59,7 @@ def _insert_sql(table: str, cols: Sequence[str], upsert_on: str | None = None) -
     return sql
 
 
-_RECORD_TABLES: dict[type, str] = {
+_RECORD_TABLES: dict[type[Any], str] = {
     r.Request: "prompt_requests",
     r.PhaseRun: "request_phases",
     r.Prompt: "prompts",
@@ -131,7 +129,7 @@ class Store:
     def __init__(self, db: sqlite_utils.Database, path: Path | None) -> None:
         self.db = db
         self.path = path
-        self._insert_cache: dict[tuple[type, bool], tuple[str, tuple[str, ...]]] = {}
+        self._insert_cache: dict[tuple[type[Any], bool], tuple[str, tuple[str, ...]]] = {}
 
     # -- lifecycle ---------------------------------------------------------------------------
     def close(self) -> None:
@@ -273,9 +271,11 @@ class Store:
 
     def get_request(self, request_id: str) -> r.Request:
         """Return one request by id (a unique prefix of at least 4 characters also works)."""
-        return r.Request.from_row(self._get_by_id("prompt_requests", request_id))  # type: ignore[no-any-return]
+        return r.Request.from_row(self._get_by_id("prompt_requests", request_id))
 
-    def list_requests(self, *, status: str | None = None, limit: int | None = 50) -> list[r.Request]:
+    def list_requests(
+        self, *, status: str | None = None, limit: int | None = 50
+    ) -> list[r.Request]:
         """Return requests, newest first."""
         where, params = ("status = ?", [status]) if status else (None, [])
         rows = self.db["prompt_requests"].rows_where(
@@ -305,7 +305,7 @@ class Store:
 
     def get_prompt(self, prompt_id: str) -> r.Prompt:
         """Return one prompt by id (a unique prefix of at least 4 characters also works)."""
-        return r.Prompt.from_row(self._get_by_id("prompts", prompt_id))  # type: ignore[no-any-return]
+        return r.Prompt.from_row(self._get_by_id("prompts", prompt_id))
 
     def list_prompts(
         self,
@@ -387,9 +387,7 @@ class Store:
         out: list[r.Metric] = []
         for chunk in _chunks(list(prompt_ids), 500):
             marks = ",".join("?" * len(chunk))
-            rows = self.db["metrics"].rows_where(
-                f"prompt_id IN ({marks})", chunk, order_by="rowid"
-            )
+            rows = self.db["metrics"].rows_where(f"prompt_id IN ({marks})", chunk, order_by="rowid")
             out.extend(r.Metric.from_row(row) for row in rows)
         return out
 
@@ -425,9 +423,7 @@ class Store:
             raise ValidationError("configuration key must be a non-empty string")
         ctype = r.check_enum(type or r.config_type_of(value), r.CONFIG_TYPES, "configuration type")
         if ctype != r.config_type_of(value):
-            raise ValidationError(
-                f"configuration {key!r}: value {value!r} is not of type {ctype}"
-            )
+            raise ValidationError(f"configuration {key!r}: value {value!r} is not of type {ctype}")
         rec = r.Configuration(
             key=key.strip(), value=value, type=ctype, updated_by=updated_by or _whoami()
         )
@@ -471,13 +467,15 @@ class Store:
         if row is None:
             raise NotFoundError(f"prompt {prompt_id!r} has no embedding")
         cols = [d[0] for d in self.db.execute("SELECT * FROM embeddings LIMIT 0").description]
-        return r.EmbeddingRecord.from_row(dict(zip(cols, row, strict=True)))  # type: ignore[no-any-return]
+        return r.EmbeddingRecord.from_row(dict(zip(cols, row, strict=True)))
 
     def iter_embedding_blobs(
         self, model: str | None = None, *, after_rowid: int = 0
     ) -> Iterator[tuple[int, str, str, int, bytes]]:
         """Yield (rowid, prompt_id, model, dimensions, blob) in rowid order, for index building."""
-        sql = "SELECT rowid, prompt_id, model, dimensions, embedding FROM embeddings WHERE rowid > ?"
+        sql = (
+            "SELECT rowid, prompt_id, model, dimensions, embedding FROM embeddings WHERE rowid > ?"
+        )
         params: list[Any] = [after_rowid]
         if model:
             sql += " AND model = ?"
@@ -523,7 +521,9 @@ class Store:
             raise NotFoundError(f"no {table.rstrip('s').replace('_', ' ')} with id {ident!r}")
         return rows[0]
 
-    def rows(self, table: str, *, where: str | None = None, params: Sequence[Any] = ()) -> Iterator[dict[str, Any]]:
+    def rows(
+        self, table: str, *, where: str | None = None, params: Sequence[Any] = ()
+    ) -> Iterator[dict[str, Any]]:
         """Yield raw rows of one of the eight tables (JSON columns as text), in insertion order."""
         _check_table(table)
         yield from self.db[table].rows_where(where, list(params), order_by="rowid")
@@ -546,7 +546,9 @@ class Store:
                 df[name] = df[name].map(r.from_json)
             return df
         if not table_or_sql.lstrip().lower().startswith(("select", "with")):
-            raise ValidationError(f"unknown table {table_or_sql!r}: expected one of {', '.join(TABLES)}")
+            raise ValidationError(
+                f"unknown table {table_or_sql!r}: expected one of {', '.join(TABLES)}"
+            )
         return pd.read_sql_query(table_or_sql, self.db.conn, params=list(params))
 
     def import_rows(self, table: str, rows: Iterable[dict[str, Any]]) -> int:

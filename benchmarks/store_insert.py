@@ -50,7 +50,9 @@ def make_rows(n: int, request_id: str) -> list[tuple[r.Prompt, r.Metric, r.Tag]]
     return out
 
 
-def bench_store(path: Path, triples: list[tuple[r.Prompt, r.Metric, r.Tag]], req: r.Request) -> float:
+def bench_store(
+    path: Path, triples: list[tuple[r.Prompt, r.Metric, r.Tag]], req: r.Request
+) -> float:
     """Time inserting through Store.add_prompts in batches."""
     store = open_store(path)
     store.create_request(req)
@@ -78,8 +80,20 @@ def bench_raw(path: Path, triples: list[tuple[r.Prompt, r.Metric, r.Tag]], req: 
             " max_tokens, actual_tokens, request_id, created_at, metadata) VALUES"
             " (?,?,?,?,?,?,?,?,?,?,?,?)",
             [
-                (p.id, p.content, p.phase, p.provider, p.model, p.persona, p.temperature,
-                 p.max_tokens, p.actual_tokens, p.request_id, p.created_at, json.dumps(p.metadata))
+                (
+                    p.id,
+                    p.content,
+                    p.phase,
+                    p.provider,
+                    p.model,
+                    p.persona,
+                    p.temperature,
+                    p.max_tokens,
+                    p.actual_tokens,
+                    p.request_id,
+                    p.created_at,
+                    json.dumps(p.metadata),
+                )
                 for p, _, _ in chunk
             ],
         )
@@ -87,8 +101,18 @@ def bench_raw(path: Path, triples: list[tuple[r.Prompt, r.Metric, r.Tag]], req: 
             "INSERT INTO metrics (id, prompt_id, metric_type, value, unit, total_tokens,"
             " input_tokens, output_tokens, timestamp, details) VALUES (?,?,?,?,?,?,?,?,?,?)",
             [
-                (m.id, m.prompt_id, m.metric_type, m.value, m.unit, m.total_tokens,
-                 m.input_tokens, m.output_tokens, m.timestamp, "{}")
+                (
+                    m.id,
+                    m.prompt_id,
+                    m.metric_type,
+                    m.value,
+                    m.unit,
+                    m.total_tokens,
+                    m.input_tokens,
+                    m.output_tokens,
+                    m.timestamp,
+                    "{}",
+                )
                 for _, m, _ in chunk
             ],
         )
@@ -122,8 +146,8 @@ def main() -> None:
         api = bench_store(Path(d) / "api.db", triples, req)
     base = import_time()
     print(f"rows: {n:,} prompts + {n:,} metrics + {n:,} tags (batches of {BATCH:,})")
-    print(f"| path | seconds | rows/s (prompts) | vs raw |")
-    print(f"|---|---:|---:|---:|")
+    print("| path | seconds | rows/s (prompts) | vs raw |")
+    print("|---|---:|---:|---:|")
     print(f"| raw sqlite3.executemany | {raw:.2f} | {n / raw:,.0f} | 1.00× |")
     print(f"| Store.add_prompts | {api:.2f} | {n / api:,.0f} | {api / raw:.2f}× (target ≤ 2×) |")
     print(f"\n`python -c 'import alchemy_kit'`: {base:.3f} s best of 5 (target < 0.3 s)")

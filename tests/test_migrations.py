@@ -81,7 +81,9 @@ def test_apply_twice_is_noop(db_path: Path) -> None:
     store = open_store(db_path)
     mig.migrations.apply(store.db)
     assert store.applied_migrations() == applied == list(mig.MIGRATION_NAMES)
-    assert store.db.execute("SELECT name, sql FROM sqlite_master ORDER BY name").fetchall() == before
+    assert (
+        store.db.execute("SELECT name, sql FROM sqlite_master ORDER BY name").fetchall() == before
+    )
 
 
 def test_m001_database_upgrades_cleanly(db_path: Path) -> None:

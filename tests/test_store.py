@@ -45,9 +45,19 @@ def _good(table: str) -> dict[str, Any]:
     return {
         "prompt_requests": {"id": U2, "input": "idea", "phases": '["solutio"]', "count": 1},
         "request_phases": {
-            "id": U2, "request_id": U1, "phase": "solutio", "provider": "local", "model": "m",
+            "id": U2,
+            "request_id": U1,
+            "phase": "solutio",
+            "provider": "local",
+            "model": "m",
         },
-        "prompts": {"id": U2, "content": "c", "phase": "solutio", "provider": "local", "model": "m"},
+        "prompts": {
+            "id": U2,
+            "content": "c",
+            "phase": "solutio",
+            "provider": "local",
+            "model": "m",
+        },
         "metrics": {"id": U2, "prompt_id": U1, "metric_type": "time", "value": 1.0},
         "tags": {"id": U2, "prompt_id": U1, "tag": "t"},
         "embeddings": {"prompt_id": U1, "model": "e", "dimensions": 3, "embedding": b"\x00\x01"},
@@ -58,8 +68,14 @@ def _good(table: str) -> dict[str, Any]:
 
 @pytest.fixture
 def parents(store: Store) -> Store:
-    _raw_insert(store, "prompt_requests", {"id": U1, "input": "i", "phases": '["solutio"]', "count": 1})
-    _raw_insert(store, "prompts", {"id": U1, "content": "c", "phase": "solutio", "provider": "local", "model": "m"})
+    _raw_insert(
+        store, "prompt_requests", {"id": U1, "input": "i", "phases": '["solutio"]', "count": 1}
+    )
+    _raw_insert(
+        store,
+        "prompts",
+        {"id": U1, "content": "c", "phase": "solutio", "provider": "local", "model": "m"},
+    )
     return store
 
 
@@ -114,7 +130,9 @@ BAD_VALUES = [
 
 
 @pytest.mark.parametrize(("table", "column", "bad"), BAD_VALUES)
-def test_sql_constraint_rejects_raw_insert(parents: Store, table: str, column: str, bad: Any) -> None:
+def test_sql_constraint_rejects_raw_insert(
+    parents: Store, table: str, column: str, bad: Any
+) -> None:
     row = _good(table)
     _raw_insert(parents, table, row)  # the good row is accepted ...
     parents.db.conn.execute(f"DELETE FROM {table}")
@@ -139,8 +157,11 @@ def test_lifecycle_constraints(parents: Store) -> None:
             [TS, "2026-11-26T09:00:00.000Z", U2],
         )
     with pytest.raises(sqlite3.IntegrityError):  # totals must add up
-        _raw_insert(parents, "metrics", {**_good("metrics"), "total_tokens": 5,
-                                         "input_tokens": 1, "output_tokens": 1})
+        _raw_insert(
+            parents,
+            "metrics",
+            {**_good("metrics"), "total_tokens": 5, "input_tokens": 1, "output_tokens": 1},
+        )
     with pytest.raises(sqlite3.IntegrityError):  # configuration type must match the JSON value
         _raw_insert(parents, "configurations", {"key": "n", "value": '"text"', "type": "number"})
 
@@ -158,11 +179,15 @@ def test_lifecycle_constraints(parents: Store) -> None:
         ({"metadata": "{bad"}, "not valid JSON"),
     ],
 )
-def test_python_api_rejects_bad_prompt_and_keeps_store(store: Store, kw: dict[str, Any], match: str) -> None:
+def test_python_api_rejects_bad_prompt_and_keeps_store(
+    store: Store, kw: dict[str, Any], match: str
+) -> None:
     good = _prompt()
     store.add_prompts([good])
     with pytest.raises(ValidationError, match=match):
-        store.add_prompts([_prompt(), _prompt(**kw)])  # the first, valid prompt must not land either
+        store.add_prompts(
+            [_prompt(), _prompt(**kw)]
+        )  # the first, valid prompt must not land either
     assert [p.id for p in store.list_prompts()] == [good.id]
 
 
@@ -177,9 +202,14 @@ def test_multi_row_write_is_atomic_on_sql_error(store: Store) -> None:
 
 def test_delete_cascades(store: Store) -> None:
     p = _prompt()
-    store.add_prompts([p], [r.Metric(prompt_id=p.id, metric_type="time", value=3)],
-                      [r.Tag(prompt_id=p.id, tag="a")])
-    store.upsert_embeddings([r.EmbeddingRecord(prompt_id=p.id, model="e", dimensions=2, embedding=b"xy")])
+    store.add_prompts(
+        [p],
+        [r.Metric(prompt_id=p.id, metric_type="time", value=3)],
+        [r.Tag(prompt_id=p.id, tag="a")],
+    )
+    store.upsert_embeddings(
+        [r.EmbeddingRecord(prompt_id=p.id, model="e", dimensions=2, embedding=b"xy")]
+    )
     store.delete_prompt(p.id)
     counts = store.counts()
     assert counts["metrics"] == counts["tags"] == counts["embeddings"] == counts["prompts"] == 0
@@ -260,8 +290,12 @@ def test_two_processes_write_concurrently(db_path: Path, tmp_path: Path) -> None
     script = tmp_path / "writer.py"
     script.write_text(WRITER)
     procs = [
-        subprocess.Popen([sys.executable, str(script), str(db_path), name],
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        subprocess.Popen(
+            [sys.executable, str(script), str(db_path), name],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         for name in ("a", "b")
     ]
     outs = [p.communicate(timeout=120) for p in procs]
