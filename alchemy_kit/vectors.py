@@ -1,0 +1,78 @@
+"""Embedding prompts into the store: automatically after generation, and `alchemy embed` backfills."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from . import records as r
+
+if TYPE_CHECKING:
+    from .store import Store
+
+DEFAULT_SIMILARITY_THRESHOLD = 0.5
+
+
+@dataclass
+class EmbedReport:
+    """What an embedding run did."""
+
+    model: str
+    embedded: int
+    dimensions: int | None
+
+
+def embed_prompts(
+    store: Store,
+    prompts: Sequence[r.Prompt] | Sequence[tuple[str, str]],
+    *,
+    model_id: str | None = None,
+    batch_size: int = 64,
+    progress: bool = False,
+) -> EmbedReport:
+    """Embed prompts (records or (id, content) pairs) and upsert their compressed vectors."""
+    from tqdm.auto import tqdm
+
+    from .embeddings import DEFAULT_DTYPE, embed_texts, encode_many
+
+    pairs = [(p.id, p.content) if isinstance(p, r.Prompt) else (p[0], p[1]) for p in prompts]
+    threshold = store.get_config("embeddings.similarity_threshold", DEFAULT_SIMILARITY_THRESHOLD)
+    used, dims, done = model_id or "", None, 0
+    bar = tqdm(total=len(pairs), desc="embed", unit="prompt", disable=not progress)
+    for i in range(0, len(pairs), batch_size):
+        chunk = pairs[i : i + batch_size]
+        matrix, used = embed_texts([c for _, c in chunk], model_id, batch_size=batch_size)
+        # Pin the model after the first batch so a fallback can never mix models within one run.
+        model_id = used
+        dims = int(matrix.shape[1])
+        blobs = encode_many(matrix, DEFAULT_DTYPE)
+        store.upsert_embeddings(
+            [
+                r.EmbeddingRecord(
+                    prompt_id=pid, model=used, dimensions=dims, embedding=blob,
+                    similarity_threshold=threshold,
+                )
+                for (pid, _), blob in zip(chunk, blobs, strict=True)
+            ]
+        )
+        done += len(chunk)
+        bar.update(len(chunk))
+    bar.close()
+    return EmbedReport(model=used, embedded=done, dimensions=dims)
+
+
+def embed_missing(
+    store: Store, *, model_id: str | None = None, all_prompts: bool = False, progress: bool = True
+) -> EmbedReport:
+    """Embed prompts that have no vector from the model yet (or every prompt with all_prompts)."""
+    from .embeddings import DEFAULT_EMBEDDING_MODEL
+
+    model = model_id or DEFAULT_EMBEDDING_MODEL
+    if all_prompts:
+        pairs = [(row["id"], row["content"]) for row in store.query("SELECT id, content FROM prompts")]
+    else:
+        pairs = store.prompts_missing_embeddings(model)
+    if not pairs:
+        return EmbedReport(model=model, embedded=0, dimensions=None)
+    return embed_prompts(store, pairs, model_id=model_id, progress=progress)

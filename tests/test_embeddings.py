@@ -1,0 +1,441 @@
+"""Tests for alchemy_kit.embeddings: the BLOB codec, MiniLM, the lexical fallback, llm integration."""
+
+from __future__ import annotations
+
+import json
+import struct
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import llm
+import numpy as np
+import pytest
+
+from alchemy_kit import embeddings as E
+from alchemy_kit.errors import (
+    CorruptEmbeddingError,
+    DimensionMismatchError,
+    EmbeddingError,
+    MissingKeyError,
+    UnknownModelError,
+    ValidationError,
+)
+
+PARAPHRASES = Path(__file__).resolve().parent.parent / "data" / "paraphrases.jsonl"
+
+
+def unit_rows(n: int, d: int, seed: int) -> np.ndarray:
+    """Seeded L2-normalised gaussian rows."""
+    x = np.random.default_rng(seed).standard_normal((n, d)).astype(np.float32)
+    return x / np.linalg.norm(x, axis=1, keepdims=True)
+
+
+def recall_at_10(base: np.ndarray, approx: np.ndarray, queries: np.ndarray) -> float:
+    """Mean overlap of the top-10 cosine neighbours of float32 rows and decoded rows."""
+    k = 10
+    exact = np.argpartition(-(queries @ base.T), k, axis=1)[:, :k]
+    got = np.argpartition(-(queries @ approx.T), k, axis=1)[:, :k]
+    return float(np.mean([len(set(a) & set(b)) / k for a, b in zip(exact, got, strict=True)]))
+
+
+@pytest.fixture(scope="module")
+def minilm() -> E.MiniLMEmbedder:
+    """One loaded MiniLM for the whole module, shared with embed_texts through the cache."""
+    embedder = E.get_embedder(E.DEFAULT_EMBEDDING_MODEL)
+    assert isinstance(embedder, E.MiniLMEmbedder)
+    return embedder
+
+
+@pytest.fixture
+def fresh_cache(monkeypatch):
+    """An empty embedder cache for one test; the module's loaded MiniLM comes back afterwards."""
+    monkeypatch.setattr(E, "_embedders", {})
+    monkeypatch.setattr(E, "_minilm_failure", None)
+
+
+# --------------------------------------------------------------------------------------------
+# Codec
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("dtype", "size", "bound"),
+    [("float32", 9 + 4 * 384, 0.0), ("float16", 9 + 2 * 384, 2.0**-11), ("int8", 13 + 384, None)],
+)
+def test_round_trip_within_error_bound(dtype, size, bound):
+    vecs = unit_rows(50, 384, seed=1)
+    for vec in vecs:
+        blob = E.encode_vector(vec, dtype)
+        assert len(blob) == size
+        assert E.blob_header(blob) == (1, dtype, 384)
+        out = E.decode_vector(blob)
+        assert out.dtype == np.float32
+        assert out.shape == (384,)
+        # int8: symmetric rounding is off by at most half a step of max|x|/127.
+        limit = bound if bound is not None else np.abs(vec).max() / 254 * 1.0001
+        assert np.abs(out - vec).max() <= limit
+
+
+def test_default_dtype_is_the_measured_choice():
+    assert E.DEFAULT_DTYPE == "float16"
+    assert E.blob_header(E.encode_vector([0.6, 0.8]))[1] == "float16"
+
+
+def test_int8_zero_vector_and_bytes_like_inputs():
+    blob = E.encode_vector(np.zeros(8), "int8")
+    assert not E.decode_vector(blob).any()
+    good = E.encode_vector([1.0, -2.0, 3.0])
+    for form in (bytearray(good), memoryview(good)):
+        assert E.decode_vector(form).tolist() == [1.0, -2.0, 3.0]
+    assert E.decode_many([bytearray(good), memoryview(good)]).shape == (2, 3)
+
+
+@pytest.mark.parametrize(
+    ("bad", "match"),
+    [
+        (lambda b: b"", "empty"),
+        (lambda b: b[:5], "header alone"),
+        (lambda b: b[:-1], "truncated"),
+        (lambda b: b + b"\x00", "trailing"),
+        (lambda b: b"XYZ" + b[3:], "magic"),
+        (lambda b: b[:3] + bytes([2]) + b[4:], "version 2"),
+        (lambda b: b[:4] + bytes([99]) + b[5:], "dtype code 99"),
+        (lambda b: b[:5] + struct.pack("<I", 385) + b[9:], "385-dim"),
+        (lambda b: b[:5] + struct.pack("<I", 0) + b[9:], "0 dimensions"),
+        (lambda b: "not bytes", "must be bytes"),
+    ],
+)
+def test_corrupt_blobs_raise_clear_errors(bad, match):
+    blob = E.encode_vector(unit_rows(1, 384, seed=2)[0])
+    with pytest.raises(CorruptEmbeddingError, match=match):
+        E.decode_vector(bad(blob))
+    with pytest.raises(CorruptEmbeddingError, match=match):
+        E.decode_many([blob, bad(blob)])
+
+
+def test_corrupt_payload_values():
+    nan_scale = E.encode_vector([1.0, 2.0], "int8")
+    nan_scale = nan_scale[:9] + struct.pack("<f", float("nan")) + nan_scale[13:]
+    with pytest.raises(CorruptEmbeddingError, match="scale"):
+        E.decode_vector(nan_scale)
+    with pytest.raises(CorruptEmbeddingError, match="row 1"):
+        E.decode_many([E.encode_vector([1.0, 2.0], "int8"), nan_scale])
+    inf16 = E.encode_vector([1.0, 2.0])[:9] + np.array([np.inf, 1], "<f2").tobytes()
+    with pytest.raises(CorruptEmbeddingError, match="infinite"):
+        E.decode_vector(inf16)
+
+
+@pytest.mark.parametrize(
+    ("vec", "dtype", "match"),
+    [
+        ([1.0, float("nan")], "float16", "NaN"),
+        ([[1.0, 2.0]], "float16", "1-D"),
+        ([], "float16", "non-empty"),
+        ([1e6, 1.0], "float16", "range"),
+        ([1.0], "bfloat16", "unknown embedding dtype"),
+    ],
+)
+def test_encode_rejects_bad_input(vec, dtype, match):
+    with pytest.raises(ValidationError, match=match):
+        E.encode_vector(vec, dtype)
+
+
+def test_decode_many_matches_decode_vector_for_each_dtype():
+    vecs = unit_rows(20, 384, seed=3)
+    for dtype in E.DTYPES:
+        blobs = E.encode_many(vecs, dtype)
+        assert blobs == [E.encode_vector(v, dtype) for v in vecs]
+        mat = E.decode_many(blobs)
+        assert mat.dtype == np.float32
+        np.testing.assert_array_equal(mat, np.vstack([E.decode_vector(b) for b in blobs]))
+
+
+def test_decode_many_mixed_inputs():
+    a, b = unit_rows(2, 384, seed=4)
+    mixed_dtypes = E.decode_many([E.encode_vector(a, "int8"), E.encode_vector(b, "float16")])
+    assert mixed_dtypes.shape == (2, 384)
+    with pytest.raises(DimensionMismatchError, match="row 1 has 383"):
+        E.decode_many([E.encode_vector(a), E.encode_vector(b[:383])])
+    # Same byte length, different headers: int8 x 388 and float16 x 196 are both 401 bytes.
+    same_len = [E.encode_vector(np.ones(388), "int8"), E.encode_vector(np.ones(196))]
+    assert len(same_len[0]) == len(same_len[1])
+    with pytest.raises(DimensionMismatchError):
+        E.decode_many(same_len)
+    with pytest.raises(DimensionMismatchError, match="expected 512"):
+        E.decode_many([E.encode_vector(a)], dims=512)
+    assert E.decode_many([], dims=384).shape == (0, 384)
+
+
+def test_default_codec_recall_at_10_on_random_data():
+    base = unit_rows(10_000, 384, seed=5)
+    queries = unit_rows(100, 384, seed=6)
+    decoded = E.decode_many(E.encode_many(base))
+    assert recall_at_10(base, decoded, queries) >= 0.99
+
+
+def test_decode_many_100k_rows_matches_row_by_row():
+    # Speed is measured in benchmarks/codec.py; here the vectorised path must equal the simple one.
+    blobs = E.encode_many(unit_rows(1_000, 384, seed=7)) * 100
+    mat = E.decode_many(blobs)
+    assert mat.shape == (100_000, 384) and mat.dtype == np.float32
+    for i in (0, 999, 1_000, 54_321, 99_999):
+        np.testing.assert_array_equal(mat[i], E.decode_vector(blobs[i]))
+
+
+# --------------------------------------------------------------------------------------------
+# MiniLM
+# --------------------------------------------------------------------------------------------
+
+
+def test_import_is_light_and_construction_is_lazy():
+    code = (
+        "import sys, alchemy_kit.embeddings as E; m = E.MiniLMEmbedder(); assert not m.loaded; "
+        "print(sorted(k for k in ('llm', 'onnxruntime', 'tokenizers', 'sklearn') "
+        "if k in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_vendored_tokenizer_matches_bert_ids():
+    from tokenizers import Tokenizer
+
+    tok = Tokenizer.from_file(str(E.TOKENIZER_PATH))
+    tok.no_padding()
+    # The bert-base-uncased WordPiece ids MiniLM was trained with.
+    assert tok.encode("Hello world").ids == [101, 7592, 2088, 102]
+    assert E.TOKENIZER_PATH.with_name("LICENSE").read_text().startswith(" " * 33 + "Apache")
+
+
+def test_minilm_vectors_are_384_unit_and_deterministic(minilm):
+    texts = ["Write a Python function that parses dates.", "", "   ", "naïve café 日本語 🙂"]
+    first = minilm.embed(texts)
+    assert first.shape == (4, 384)
+    assert first.dtype == np.float32
+    np.testing.assert_allclose(np.linalg.norm(first, axis=1), 1.0, atol=1e-5)
+    np.testing.assert_array_equal(first, minilm.embed(texts))
+
+
+def test_minilm_matches_published_similarities(minilm):
+    # sentence-transformers' quickstart prints 0.6660 / 0.1046 / 0.1411 for all-MiniLM-L6-v2 (fp32).
+    vecs = minilm.embed(
+        ["The weather is lovely today.", "It's so sunny outside!", "He drove to the stadium."]
+    )
+    sims = vecs @ vecs.T
+    assert sims[0, 1] == pytest.approx(0.6660, abs=0.01)
+    assert sims[0, 2] == pytest.approx(0.1046, abs=0.01)
+    assert sims[1, 2] == pytest.approx(0.1411, abs=0.01)
+
+
+def test_batching_matches_one_by_one(minilm):
+    texts = [json.loads(line)["idea"] for line in PARAPHRASES.read_text().splitlines()[:12]]
+    batched = minilm.embed(texts, batch_size=5)
+    single = np.vstack([minilm.embed([t], batch_size=1) for t in texts])
+    np.testing.assert_allclose(batched, single, atol=1e-5)
+
+
+def test_long_text_is_truncated_at_256_tokens(minilm):
+    long = " ".join(f"word{i}" for i in range(3000))
+    a, b = minilm.embed([long, long + " and a completely different ending about volcanoes"])
+    # Both are cut at the same 256 tokens, so the tail cannot change the vector.
+    np.testing.assert_allclose(a, b, atol=1e-6)
+
+
+def test_semantic_sanity(minilm):
+    idea, para, other = minilm.embed(
+        [
+            "Write a Python function that reverses a string.",
+            "Create Python code to flip the order of characters in some text.",
+            "The recipe needs two cups of flour and an egg.",
+        ]
+    )
+    assert idea @ para > idea @ other + 0.3
+
+
+def test_embed_texts_default_uses_minilm(minilm):
+    mat, model_id = E.embed_texts(["hello world", "hello world"])
+    assert model_id == E.DEFAULT_EMBEDDING_MODEL
+    np.testing.assert_allclose(mat, minilm.embed(["hello world"] * 2), atol=1e-6)
+    empty, _ = E.embed_texts([])
+    assert empty.shape == (0, 384)
+    with pytest.raises(ValidationError, match="not one string"):
+        E.embed_texts("hello")  # type: ignore[arg-type]
+
+
+def test_sha_mismatch_raises_embedding_error():
+    with pytest.raises(EmbeddingError, match="sha256"):
+        E.MiniLMEmbedder(sha256="0" * 64).load()
+    with pytest.raises(EmbeddingError, match="not found"):
+        E.MiniLMEmbedder(model_path="/nonexistent/model.onnx").load()
+
+
+# --------------------------------------------------------------------------------------------
+# Lexical fallback
+# --------------------------------------------------------------------------------------------
+
+
+def test_lexical_is_deterministic_and_normalised():
+    texts = ["summarise a legal contract", "summarise the legal agreement", "", "buy fresh bread"]
+    a = E.LexicalEmbedder().embed(texts)
+    b = E.LexicalEmbedder().embed(texts)
+    assert a.shape == (4, E.LEXICAL_DIMS)
+    np.testing.assert_array_equal(a, b)
+    np.testing.assert_allclose(np.linalg.norm(a[[0, 1, 3]], axis=1), 1.0, atol=1e-6)
+    assert not a[2].any()  # empty text has no n-grams
+    assert a[0] @ a[1] > a[0] @ a[3] + 0.3  # shared words count
+    mat, model_id = E.embed_texts(texts, model_id=E.LEXICAL_MODEL)
+    assert model_id == E.LEXICAL_MODEL
+    np.testing.assert_array_equal(mat, a)
+
+
+def test_fallback_warns_and_uses_lexical(fresh_cache, monkeypatch):
+    calls = []
+
+    def broken() -> E.Embedder:
+        calls.append(1)
+        raise EmbeddingError("onnxruntime is broken")
+
+    monkeypatch.setattr(E, "_load_minilm", broken)
+    with pytest.warns(E.EmbeddingFallbackWarning, match="onnxruntime is broken"):
+        mat, model_id = E.embed_texts(["a prompt about contracts"])
+    assert model_id == E.LEXICAL_MODEL
+    np.testing.assert_array_equal(mat, E.LexicalEmbedder().embed(["a prompt about contracts"]))
+    with pytest.warns(E.EmbeddingFallbackWarning):
+        E.embed_texts(["again"])
+    assert len(calls) == 1  # the failure is remembered, not retried per call
+    # Asking for MiniLM by name never falls back silently.
+    with pytest.raises(EmbeddingError, match="broken"):
+        E.embed_texts(["x"], model_id=E.DEFAULT_EMBEDDING_MODEL)
+
+
+def test_cache_loads_once_across_threads(fresh_cache, monkeypatch):
+    from concurrent.futures import ThreadPoolExecutor
+
+    loads = []
+
+    def slow_loader() -> E.Embedder:
+        loads.append(1)
+        time.sleep(0.05)
+        return E.LexicalEmbedder(dims=8)
+
+    monkeypatch.setattr(E, "_load_minilm", slow_loader)
+    with ThreadPoolExecutor(4) as pool:
+        got = list(pool.map(lambda _: E.get_embedder(), range(8)))
+    assert len(loads) == 1
+    assert all(g is got[0] for g in got)
+
+
+def test_paraphrase_top1_accuracy(minilm, capsys):
+    rows = [json.loads(line) for line in PARAPHRASES.read_text().splitlines()]
+    assert len(rows) >= 30
+    ideas = [r["idea"] for r in rows]
+
+    n = len(rows)
+    texts = ideas + [r[k] for k in ("paraphrase", "decoy", "hard_decoy") for r in rows]
+    scores = {}
+    for name, embedder in (("minilm", minilm), ("lexical", E.LexicalEmbedder())):
+        vecs = embedder.embed(texts)
+        idea_vecs, paraphrases, decoys, hard = (
+            vecs[:n],
+            vecs[n : 2 * n],
+            vecs[2 * n : 3 * n],
+            vecs[3 * n :],
+        )
+        for decoy, decoy_vecs in (("decoy", decoys), ("hard_decoy", hard)):
+            # Row i is a hit when its own paraphrase beats every paraphrase and decoy in the pool.
+            sims = idea_vecs @ np.vstack([paraphrases, decoy_vecs]).T
+            scores[name, decoy] = float(np.mean(sims.argmax(axis=1) == np.arange(n)))
+    with capsys.disabled():
+        print(f"\nparaphrase top-1 accuracy ({len(rows)} rows): {scores}")
+    assert scores["minilm", "decoy"] >= 0.8
+    assert scores["minilm", "decoy"] > scores["lexical", "decoy"]
+
+
+# --------------------------------------------------------------------------------------------
+# llm integration
+# --------------------------------------------------------------------------------------------
+
+
+class FakeRemoteEmbedding(llm.EmbeddingModel):
+    """A third-party model returning unnormalised vectors."""
+
+    model_id = "fake-remote-embed"
+
+    def embed_batch(self, items, *, key=None):
+        return ([float(len(str(i))), 1.0] for i in items)
+
+
+class _Plugin:
+    @llm.hookimpl
+    def register_embedding_models(self, register):
+        register(E.MiniLMEmbedding())
+        register(E.LexicalEmbedding())
+        register(FakeRemoteEmbedding())
+
+
+@pytest.fixture
+def llm_plugin():
+    """Register our embedding models with llm the way alchemy_kit.llm_plugin does."""
+    name = "alchemy-test-embeddings"
+    llm.pm.register(_Plugin(), name=name)
+    yield
+    llm.pm.unregister(name=name)
+
+
+def test_models_through_llm_api(llm_plugin, minilm):
+    model = llm.get_embedding_model(E.DEFAULT_EMBEDDING_MODEL)
+    assert isinstance(model, E.MiniLMEmbedding)
+    vec = model.embed("x")
+    assert len(vec) == 384
+    np.testing.assert_allclose(vec, minilm.embed(["x"])[0], atol=1e-6)
+    lexical = llm.get_embedding_model(E.LEXICAL_MODEL)
+    rows = list(lexical.embed_multi(["a b", "c d", "e f"], batch_size=2))
+    np.testing.assert_allclose(rows, E.LexicalEmbedder().embed(["a b", "c d", "e f"]), atol=1e-7)
+
+
+def test_embed_texts_through_other_llm_models(llm_plugin):
+    mat, model_id = E.embed_texts(["abc", "abcdefg"], model_id="fake-remote-embed")
+    assert model_id == "fake-remote-embed"
+    np.testing.assert_allclose(mat[0], np.array([3.0, 1.0]) / np.sqrt(10), atol=1e-6)
+    np.testing.assert_allclose(np.linalg.norm(mat, axis=1), 1.0, atol=1e-6)
+    with pytest.raises(UnknownModelError, match="no-such-model"):
+        E.embed_texts(["x"], model_id="no-such-model")
+
+
+def test_openai_embeddings_with_mocked_http(httpx2_mock, monkeypatch):
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test-dummy")
+    httpx2_mock.add_response(
+        url="https://api.openai.com/v1/embeddings",
+        json={
+            "object": "list",
+            "model": "text-embedding-3-small",
+            "data": [
+                {"object": "embedding", "index": 0, "embedding": [3.0, 4.0, 0.0]},
+                {"object": "embedding", "index": 1, "embedding": [0.0, 0.0, 2.0]},
+            ],
+            "usage": {"prompt_tokens": 4, "total_tokens": 4},
+        },
+    )
+    mat, model_id = E.embed_texts(["first", "second"], model_id="3-small")
+    assert model_id == "text-embedding-3-small"
+    np.testing.assert_allclose(mat, [[0.6, 0.8, 0.0], [0.0, 0.0, 1.0]], atol=1e-6)
+    body = json.loads(httpx2_mock.get_requests()[0].content)
+    assert body["model"] == "text-embedding-3-small"
+    assert body["input"] == ["first", "second"]
+
+
+def test_openai_embeddings_errors(httpx2_mock, monkeypatch):
+    with pytest.raises(MissingKeyError):
+        E.embed_texts(["x"], model_id="3-small")
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test-dummy")
+    httpx2_mock.add_response(
+        url="https://api.openai.com/v1/embeddings",
+        status_code=401,
+        headers={"x-should-retry": "false"},
+        json={"error": {"message": "Incorrect API key", "type": "invalid_request_error"}},
+    )
+    with pytest.raises(EmbeddingError, match="Incorrect API key") as info:
+        E.embed_texts(["x"], model_id="3-small")
+    assert "sk-test-dummy" not in str(info.value)
