@@ -122,7 +122,8 @@ class _Row:
 
     def to_row(self) -> dict[str, Any]:
         """Return the record as a row dict with JSON columns serialised."""
-        data = asdict(self)  # type: ignore[call-overload]
+        # Plain field access: asdict() deep-copies every value and dominated import time.
+        data = {f.name: getattr(self, f.name) for f in fields(self)}  # type: ignore[arg-type]
         for name in self.json_fields:
             if data.get(name) is not None or name in self.json_values:
                 data[name] = to_json(data[name], name, str_is_json=name not in self.json_values)

@@ -1,0 +1,512 @@
+"""Tests for alchemy_kit.transfer: lossless export/import in JSONL, CSV and Parquet, flat and partitioned."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import pytest
+
+from alchemy_kit import records as r
+from alchemy_kit import transfer
+from alchemy_kit.errors import ImportExportError, ValidationError
+from alchemy_kit.store import PRIMARY_KEYS, TABLES, Store, open_store
+from alchemy_kit.transfer import export, import_
+
+DATES = ("2025-03-02", "2025-03-01", "2025-03-03")  # deliberately not in insertion order
+TRICKY = [
+    'Line one\nline two, with "quotes", commas; and a tab\t.',
+    "Unicode: ünïcødé — 漢字 — emoji 🧪 — RTL שלום — separator\u2028end",
+    "",  # empty content is not NULL
+    "\\N",  # the CSV NULL marker as real text
+    "\\\\N",
+    "carriage\r\nreturn and a lone \r and a trailing backslash \\",
+    "  leading and trailing spaces  ",
+]
+
+
+def _ts(date: str, hh: int, ms: int = 0) -> str:
+    return f"{date}T{hh:02d}:15:30.{ms:03d}Z"
+
+
+def build_store(path: Path) -> Store:
+    """A small but realistic database touching every table, type and awkward value."""
+    store = open_store(path)
+    req1 = r.Request(
+        input='Write a haiku about SQLite, "quoted", with\nnewlines',
+        persona="poet",
+        temperature=0.7,
+        max_tokens=256,
+        tags=["poetry", "ünïcødé"],
+        created_at=_ts(DATES[1], 8),
+        metadata={"source": "notebook", "nested": {"a": [1, 2.5, None, True]}},
+    )
+    req2 = r.Request(
+        input="Explain WAL mode",
+        phases=["solutio"],
+        count=2,
+        persona="",
+        created_at=_ts(DATES[0], 9),
+    )
+    store.create_request(req1)
+    store.create_request(req2)
+    # json_patch writes compact JSON text: a byte-exact round trip must keep it as is.
+    store.set_request_status(req1.id, "running", metadata={"z": 1, "emoji": "🧪"})
+    store.set_request_status(req2.id, "completed")
+
+    runs = [
+        r.PhaseRun(req1.id, "prima-materia", "local", "offline-v1"),
+        r.PhaseRun(req1.id, "solutio", "openai", "gpt-4o-mini", config={"temperature": 0.7}),
+        r.PhaseRun(req1.id, "coagulatio", "anthropic", "claude"),
+        r.PhaseRun(req2.id, "solutio", "google", "gemini"),
+    ]
+    store.add(runs)
+    runs[0].status, runs[0].started_at, runs[0].completed_at = (
+        "completed",
+        _ts(DATES[1], 8, 100),
+        _ts(DATES[1], 8, 900),
+    )
+    runs[1].status, runs[1].started_at = "running", _ts(DATES[2], 10)
+    runs[3].status, runs[3].started_at, runs[3].completed_at = (
+        "failed",
+        _ts(DATES[0], 9, 1),
+        _ts(DATES[0], 9, 2),
+    )
+    runs[3].error_message = 'HTTP 429: rate limited, "retry"\nlater'
+    for run in (runs[0], runs[1], runs[3]):
+        store.update_phase_run(run)  # runs[2] stays pending with started_at NULL
+
+    prompts = []
+    for i, content in enumerate(TRICKY * 2):
+        date = DATES[i % 3]
+        prompts.append(
+            r.Prompt(
+                content=content,
+                phase=r.PHASES[i % 3],
+                provider=("local", "openai", "ollama")[i % 3],
+                model="offline-v1",
+                persona=None if i % 2 else "",
+                temperature=(None, 0.0, 1.25, 2.0)[i % 4],
+                max_tokens=None if i % 3 else 512,
+                actual_tokens=i + 1,
+                request_id=(req1.id, req2.id, None)[i % 3],
+                created_at=_ts(date, i % 24, i),
+                metadata={"i": i, "text": content, "float": 0.1 * i},
+            )
+        )
+    metrics = []
+    for i, p in enumerate(prompts):
+        metrics.append(
+            r.Metric(
+                p.id,
+                "cost",
+                0.000123 * (i + 1),
+                unit="usd",
+                cost_usd=1e-7 * i,
+                timestamp=p.created_at,
+            )
+        )
+        metrics.append(
+            r.Metric(
+                p.id,
+                "tokens",
+                30.0,
+                total_tokens=30,
+                input_tokens=10,
+                output_tokens=20,
+                processing_time_ms=0,
+                timestamp=p.created_at,
+                details={"estimated": i % 2 == 0},
+            )
+        )
+    metrics.append(r.Metric(prompts[0].id, "quality", 0.875, timestamp=_ts(DATES[0], 23)))
+    tags = [r.Tag(p.id, f"tag-{i % 3}", created_at=p.created_at) for i, p in enumerate(prompts)]
+    tags.append(r.Tag(prompts[0].id, 'ünïcødé, "tag"', created_at=_ts(DATES[2], 1)))
+    store.add_prompts(prompts, metrics, tags)
+    store.set_scores([(p.id, 0.5 + i / 100, i + 1) for i, p in enumerate(prompts[:5])])
+    store.update_prompt(prompts[1].id, content="edited\ncontent", metadata={"edited": True})
+
+    store.set_config("pricing.default", {"input": 0.15, "output": 0.6, "models": ["a", "b"]})
+    store.set_config("ui.page_size", 25, updated_by="tester")
+    store.set_config("ui.ratio", 0.333)
+    store.set_config("flags", [True, False, None])
+    # A string configuration, given as JSON text (how the store takes strings as of writing).
+    store.set_config("ui.theme", '"dark, \\"very\\" dark"', type="string")
+
+    blobs = [bytes(range(256)), b'\x00\n,"\r\\N' * 3, b"\xff" * 7]
+    store.upsert_embeddings(
+        [
+            r.EmbeddingRecord(
+                p.id,
+                "minilm-int8",
+                384,
+                blobs[i % 3] + bytes([i]),
+                created_at=p.created_at,
+                similarity_threshold=None if i % 2 else 0.42,
+            )
+            for i, p in enumerate(prompts[:6])
+        ]
+    )
+    store.record_search(
+        r.SearchRecord(
+            'haiku, "sqlite"',
+            "semantic",
+            2,
+            results=[prompts[0].id, prompts[1].id],
+            filters={"phase": "solutio", "min_score": 0.5, "tags": ["a"]},
+            min_similarity=-0.25,
+            timestamp=_ts(DATES[2], 12),
+        )
+    )
+    store.record_search(r.SearchRecord("", "text", 0, timestamp=_ts(DATES[0], 12)))
+    return store
+
+
+def table_rows(store: Store, table: str, *, by_key: bool = True) -> list[dict]:
+    rows = list(store.rows(table))
+    return sorted(rows, key=lambda row: row[PRIMARY_KEYS[table]]) if by_key else rows
+
+
+def checksum(store: Store) -> str:
+    h = hashlib.sha256()
+    for table in TABLES:
+        for row in table_rows(store, table):
+            h.update(repr(sorted(row.items())).encode())
+    return h.hexdigest()
+
+
+@pytest.fixture(scope="module")
+def source(tmp_path_factory) -> Store:
+    store = build_store(tmp_path_factory.mktemp("src") / "source.db")
+    yield store
+    store.close()
+
+
+@pytest.fixture
+def fresh(tmp_path) -> Store:
+    store = open_store(tmp_path / "target.db")
+    yield store
+    store.close()
+
+
+def test_fixture_covers_the_awkward_cases(source):
+    counts = source.counts()
+    assert all(counts[t] > 0 for t in TABLES), counts
+    phases = table_rows(source, "request_phases")
+    assert any(p["started_at"] is None for p in phases)
+    assert {p["created_at"][:10] for p in table_rows(source, "prompts")} == set(DATES)
+    meta = [q["metadata"] for q in table_rows(source, "prompt_requests")]
+    assert any(":" in m and ": " not in m for m in meta)  # compact json_patch text survives as data
+    contents = {p["content"] for p in table_rows(source, "prompts")}
+    assert "" in contents and "\\N" in contents
+    assert {p["persona"] for p in table_rows(source, "prompts")} == {None, ""}
+
+
+@pytest.mark.parametrize("partitioned", [False, True], ids=["flat", "partitioned"])
+@pytest.mark.parametrize("fmt", transfer.FORMATS)
+def test_round_trip_is_lossless_and_reimport_idempotent(source, fresh, tmp_path, fmt, partitioned):
+    dest = tmp_path / "export"
+    rep = export(source, dest, fmt=fmt, partition_by_date=partitioned)
+    assert rep.counts == source.counts()
+    assert all(p.is_file() for p in rep.files) and dest / "manifest.json" in rep.files
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # temp dir gone
+
+    got = import_(fresh, dest)
+    assert got.counts == source.counts() == fresh.counts()
+    assert got.written == got.counts
+    for table in TABLES:
+        assert table_rows(fresh, table) == table_rows(source, table), table
+        if not partitioned:  # a flat file also keeps insertion order
+            assert table_rows(fresh, table, by_key=False) == table_rows(source, table, by_key=False)
+
+    before = checksum(fresh)
+    again = import_(fresh, dest)
+    assert again.counts == got.counts
+    assert again.unchanged == got.counts and set(again.written.values()) == {0}
+    assert fresh.counts() == source.counts() and checksum(fresh) == before
+
+
+def test_partitioned_layout_and_manifest(source, tmp_path):
+    dest = tmp_path / "p"
+    rep = export(source, dest, fmt="parquet", partition_by_date=True)
+    manifest = json.loads((dest / "manifest.json").read_text())
+    assert manifest["format"] == "parquet" and manifest["version"] == transfer.FORMAT_VERSION
+    assert manifest["partitioning"]["column"] == "created_date"
+    assert manifest["counts"] == rep.counts and manifest["tables"] == list(TABLES)
+    assert manifest["alchemy_kit_version"] and manifest["created_at"].endswith("Z")
+    dirs = sorted(p.name for p in (dest / "prompts").iterdir())
+    assert dirs == [f"created_date={d}" for d in sorted(DATES)]
+    # The pending phase (no started_at) sits in its request's date, not a NULL partition.
+    phase_dirs = {p.name for p in (dest / "request_phases").iterdir()}
+    assert all(name.startswith("created_date=2025-03-0") for name in phase_dirs)
+
+    import pyarrow.parquet as pq
+
+    part = next((dest / "prompts").glob("*/part-0000.parquet"))
+    schema = pq.read_schema(part)
+    assert "created_date" not in schema.names
+    assert str(schema.field("temperature").type) == "double"
+    assert str(schema.field("rank").type) == "int64"
+    assert (
+        str(pq.read_schema(next((dest / "embeddings").glob("*/*.parquet"))).field("embedding").type)
+        == "binary"
+    )
+
+
+def test_pandas_and_duckdb_read_the_output_directly(source, tmp_path):
+    import duckdb
+    import pandas as pd
+
+    n = source.counts()["prompts"]
+    pq_dir, js_dir, flat = tmp_path / "pq", tmp_path / "js", tmp_path / "flat"
+    export(source, pq_dir, fmt="parquet", partition_by_date=True)
+    export(source, js_dir, fmt="jsonl", partition_by_date=True)
+    export(source, flat, fmt="csv")
+
+    df = pd.read_parquet(pq_dir / "prompts")
+    assert len(df) == n and df["created_date"].astype(str).nunique() == 3
+    assert len(pd.read_parquet(pq_dir / "request_phases")) == source.counts()["request_phases"]
+    # pandas has no partitioned-JSONL reader; one read_json per part file does it.
+    # (pyarrow's JSON dataset infers types from the first file and trips on all-null columns.)
+    parts = sorted((js_dir / "prompts").glob("created_date=*/*.jsonl"))
+    flat_js = pd.concat(pd.read_json(f, lines=True, dtype=False) for f in parts)
+    assert len(flat_js) == n and len(parts) == 3
+    assert set(flat_js["created_at"].str[:10]) == set(DATES)
+
+    con = duckdb.connect()
+    for glob, reader in [
+        (pq_dir / "prompts" / "*" / "*.parquet", "read_parquet"),
+        (js_dir / "prompts" / "*" / "*.jsonl", "read_json_auto"),
+    ]:
+        count, dates, typ = con.execute(
+            f"SELECT count(*), count(DISTINCT created_date), any_value(typeof(created_date))"
+            f" FROM {reader}('{glob}', hive_partitioning=true)"
+        ).fetchone()
+        assert (count, dates, typ) == (n, 3, "DATE")
+    # Blobs come back as the same bytes, NULL and empty string stay apart.
+    emb = con.execute(
+        f"SELECT embedding FROM read_parquet('{pq_dir}/embeddings/*/*.parquet') ORDER BY prompt_id"
+    ).fetchall()
+    assert [bytes(e[0]) for e in emb] == [
+        row["embedding"] for row in table_rows(source, "embeddings")
+    ]
+    nulls, empties = con.execute(
+        f"SELECT count(*) FILTER (persona IS NULL), count(*) FILTER (persona = '')"
+        f" FROM read_csv('{flat}/prompts.csv', nullstr='\\N')"
+    ).fetchone()
+    personas = [row["persona"] for row in table_rows(source, "prompts")]
+    assert (nulls, empties) == (personas.count(None), personas.count(""))
+    csv_df = pd.read_csv(flat / "prompts.csv", na_values=["\\N"], keep_default_na=False)
+    assert len(csv_df) == n and csv_df["persona"].isna().sum() == personas.count(None)
+    assert con.execute(
+        f"SELECT count(*) FROM read_json_auto('{js_dir}/search_history/*/*.jsonl')"
+    ).fetchone() == (source.counts()["search_history"],)
+
+
+def test_single_table_export_and_import(source, fresh, tmp_path):
+    dest = tmp_path / "one"
+    rep = export(source, dest, tables=["configurations"], fmt="csv")
+    assert sorted(p.name for p in dest.iterdir()) == ["configurations.csv", "manifest.json"]
+    assert rep.counts == {"configurations": source.counts()["configurations"]}
+    got = import_(fresh, dest)
+    assert got.counts == rep.counts
+    assert table_rows(fresh, "configurations") == table_rows(source, "configurations")
+    assert fresh.get_config("pricing.default")["models"] == ["a", "b"]
+
+
+def test_import_a_subset_of_tables(source, fresh, tmp_path):
+    dest = tmp_path / "all"
+    export(source, dest, fmt="jsonl")
+    got = import_(fresh, dest, tables=["search_history", "prompt_requests"])
+    assert set(got.counts) == {"prompt_requests", "search_history"}
+    assert fresh.counts()["prompts"] == 0
+    # Children without their parents are refused with a clear message, and nothing is written.
+    with pytest.raises(ImportExportError, match=r"metrics\.jsonl:1: metrics: .*FOREIGN KEY"):
+        import_(fresh, dest, tables=["metrics"])
+    assert fresh.counts()["metrics"] == 0
+
+
+def test_import_without_manifest_detects_the_format(source, fresh, tmp_path):
+    dest = tmp_path / "nomani"
+    export(source, dest, fmt="parquet", partition_by_date=True)
+    (dest / "manifest.json").unlink()
+    got = import_(fresh, dest)
+    assert got.format == "parquet" and got.counts == source.counts()
+
+
+def _seeded_target(tmp_path: Path) -> Store:
+    store = open_store(tmp_path / "target.db")
+    store.set_config("already.here", 1)
+    store.create_request(r.Request(input="pre-existing"))
+    return store
+
+
+def _corrupt_jsonl(dest: Path) -> None:
+    path = dest / "metrics.jsonl"
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    lines[3] = lines[3][: len(lines[3]) // 2] + "\n"  # a torn write
+    path.write_text("".join(lines), encoding="utf-8")
+
+
+def _corrupt_parquet(dest: Path) -> None:
+    path = next((dest / "tags").glob("*/*.parquet"))
+    path.write_bytes(path.read_bytes()[:-40])
+
+
+def _corrupt_csv(dest: Path) -> None:
+    path = dest / "search_history.csv"
+    path.write_text(path.read_text(encoding="utf-8").replace(",semantic,", ",semantic,x,", 1))
+
+
+def _invalid_value(dest: Path) -> None:
+    path = dest / "prompts.jsonl"
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    row = json.loads(lines[4])
+    row["phase"] = "nigredo"
+    lines[4] = json.dumps(row) + "\n"
+    path.write_text("".join(lines), encoding="utf-8")
+
+
+def _bad_blob(dest: Path) -> None:
+    path = dest / "embeddings.csv"
+    text = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    head, *rows = text
+    cells = rows[1].split(",")
+    cells[3] = "***not base64***"
+    path.write_text(head + rows[0] + ",".join(cells) + "".join(rows[2:]), encoding="utf-8")
+
+
+def _truncated(dest: Path) -> None:
+    path = dest / "tags.jsonl"
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    path.write_text("".join(lines[:-1]), encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("fmt", "partitioned", "damage", "message"),
+    [
+        ("jsonl", False, _corrupt_jsonl, r"metrics\.jsonl:4: "),
+        ("parquet", True, _corrupt_parquet, r"tags/created_date=.*\.parquet"),
+        ("csv", False, _corrupt_csv, r"search_history\.csv row 1: "),
+        ("jsonl", False, _invalid_value, r"prompts\.jsonl:5: prompts: unknown phase 'nigredo'"),
+        ("csv", False, _bad_blob, r"embeddings\.csv row 2: "),
+        ("jsonl", False, _truncated, r"tags: the manifest promises"),
+    ],
+    ids=[
+        "torn-jsonl",
+        "truncated-parquet",
+        "csv-extra-field",
+        "invalid-row",
+        "bad-base64",
+        "missing-row",
+    ],
+)
+def test_a_damaged_export_changes_nothing(source, tmp_path, fmt, partitioned, damage, message):
+    dest = tmp_path / "bad"
+    export(source, dest, fmt=fmt, partition_by_date=partitioned)
+    damage(dest)
+    target = _seeded_target(tmp_path)
+    counts, digest = target.counts(), checksum(target)
+    with pytest.raises(ImportExportError, match=message) as info:
+        import_(target, dest)
+    if damage is _invalid_value:
+        assert isinstance(info.value.__cause__, ValidationError)
+    assert target.counts() == counts and checksum(target) == digest
+    target.close()
+
+
+def test_clear_errors(source, fresh, tmp_path):
+    with pytest.raises(ImportExportError, match="not a directory"):
+        import_(fresh, tmp_path / "nowhere")
+    with pytest.raises(ImportExportError, match="unknown format 'xml'"):
+        export(source, tmp_path / "x", fmt="xml")
+    with pytest.raises(ImportExportError, match="unknown table"):
+        export(source, tmp_path / "x", tables=["prompt"])
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(ImportExportError, match="cannot tell what to import"):
+        import_(fresh, tmp_path / "empty")
+
+    dest = tmp_path / "newer"
+    export(source, dest, tables=["configurations"])
+    manifest = json.loads((dest / "manifest.json").read_text())
+    (dest / "manifest.json").write_text(json.dumps(manifest | {"version": 99}))
+    with pytest.raises(ImportExportError, match=r"format version 99.*upgrade"):
+        import_(fresh, dest)
+    (dest / "manifest.json").write_text(json.dumps(manifest | {"format": "xml"}))
+    with pytest.raises(ImportExportError, match="unknown format 'xml'"):
+        import_(fresh, dest)
+    (dest / "manifest.json").write_text("{not json")
+    with pytest.raises(ImportExportError, match="unreadable"):
+        import_(fresh, dest)
+    assert fresh.counts() == dict.fromkeys(TABLES, 0)
+
+
+def test_existing_destination_needs_overwrite(source, tmp_path):
+    dest = tmp_path / "out"
+    export(source, dest, tables=["tags"])
+    with pytest.raises(ImportExportError, match="overwrite=True"):
+        export(source, dest, tables=["tags"])
+    rep = export(source, dest, tables=["prompts"], fmt="csv", overwrite=True)
+    assert sorted(p.name for p in dest.iterdir()) == ["manifest.json", "prompts.csv"]
+    assert rep.counts == {"prompts": source.counts()["prompts"]}
+    stranger = tmp_path / "notes"
+    stranger.mkdir()
+    (stranger / "keep.txt").write_text("mine")
+    with pytest.raises(ImportExportError, match="refusing"):
+        export(source, stranger, overwrite=True)
+    assert (stranger / "keep.txt").read_text() == "mine"
+
+
+def test_interrupted_export_leaves_nothing_that_looks_complete(source, tmp_path, monkeypatch):
+    real = transfer._export_table
+
+    def failing(store, table, tmp, fmt, partitioned):
+        if table == "tags":
+            raise KeyboardInterrupt
+        return real(store, table, tmp, fmt, partitioned)
+
+    monkeypatch.setattr(transfer, "_export_table", failing)
+    root = tmp_path / "exports"
+    with pytest.raises(KeyboardInterrupt):
+        export(source, root / "out", fmt="parquet", partition_by_date=True)
+    assert list(root.iterdir()) == []  # the partial directory was cleaned up
+    # A hard kill cannot clean up: then only a hidden partial directory without a manifest remains.
+    monkeypatch.setattr(transfer.shutil, "rmtree", lambda *a, **k: None)
+    with pytest.raises(KeyboardInterrupt):
+        export(source, root / "out", fmt="jsonl")
+    (partial,) = root.iterdir()
+    assert partial.name.startswith(".out.partial-") and not (partial / "manifest.json").exists()
+    assert (partial / "prompts.jsonl").exists()
+
+
+def test_many_partitions_stream_through_few_open_files(tmp_path, monkeypatch):
+    monkeypatch.setattr(transfer, "MAX_OPEN_WRITERS", 2)
+    monkeypatch.setattr(transfer, "BATCH_ROWS", 7)
+    monkeypatch.setattr(transfer, "FLUSH_ROWS", 3)
+    store = open_store(tmp_path / "many.db")
+    days = [f"2025-01-{d:02d}" for d in range(1, 6)]
+    # Interleaved dates force writers to close and reopen as new part files.
+    store.add([r.Request(input=f"idea {i}", created_at=_ts(days[i % 5], 1, i)) for i in range(40)])
+    for fmt in transfer.FORMATS:
+        dest = tmp_path / fmt
+        export(store, dest, tables=["prompt_requests"], fmt=fmt, partition_by_date=True)
+        parts = list((dest / "prompt_requests").glob("*/part-*"))
+        # JSONL and CSV reopen a partition's file for appending; Parquet starts another part.
+        assert len(parts) > len(days) if fmt == "parquet" else len(parts) == len(days)
+        target = open_store(tmp_path / f"{fmt}.db")
+        assert import_(target, dest).counts == {"prompt_requests": 40}
+        assert table_rows(target, "prompt_requests") == table_rows(store, "prompt_requests")
+        target.close()
+    store.close()
+
+
+def test_transfer_import_is_lazy():
+    import subprocess
+    import sys
+
+    code = (
+        "import alchemy_kit.transfer, sys; print('pyarrow' in sys.modules, 'pandas' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "False"]
