@@ -292,6 +292,10 @@ def _print_report(report: Any, json_: bool, title: str) -> None:
         click.echo(f"  {table:<16} {n:>8,}")
 
 
+# Attach the command groups defined in sibling modules (they import `cli` from here).
+from . import cli_run  # noqa: E402, F401
+
+
 def main() -> None:
     """Entry point for `python -m alchemy_kit`."""
     cli(prog_name="alchemy")

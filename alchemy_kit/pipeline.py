@@ -1,0 +1,500 @@
+"""The three-phase pipeline: request → phases → prompts → metrics → (embeddings) → store."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from . import phases as ph
+from . import providers as pv
+from . import records as r
+from .errors import AlchemyError, ProviderError, ValidationError
+from .scoring import heuristic_score, rank
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from .store import Store
+
+MAX_COUNT = 20
+DEFAULT_COUNT = 3
+DEFAULT_TEMPERATURE = 0.7
+DEFAULT_MAX_TOKENS = 1024
+PRICES_KEY = "prices"
+# Rough allowance for the phase template wrapped around the idea when checking context limits.
+TEMPLATE_OVERHEAD_TOKENS = 600
+
+
+@dataclass
+class PhasePlan:
+    """What one phase will run: template, model choice and options."""
+
+    phase: str
+    choice: pv.ModelChoice
+    config: dict[str, Any]
+
+
+@dataclass
+class GenerationResult:
+    """The outcome of one request: its rows, readable in a notebook."""
+
+    request: r.Request
+    phase_runs: list[r.PhaseRun]
+    prompts: list[r.Prompt]
+    metrics: list[r.Metric] = field(default_factory=list)
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        """True when every phase completed."""
+        return self.request.status == "completed"
+
+    def by_phase(self, phase: str) -> list[r.Prompt]:
+        """Return the prompts of one phase, best first."""
+        found = [p for p in self.prompts if p.phase == phase]
+        return sorted(found, key=lambda p: (p.rank or 10**6, p.created_at))
+
+    @property
+    def final(self) -> list[r.Prompt]:
+        """Return the prompts of the last phase that produced any, best first."""
+        for phase in reversed(self.request.phases):
+            if found := self.by_phase(phase):
+                return found
+        return []
+
+    @property
+    def best(self) -> r.Prompt | None:
+        """Return the top-ranked prompt of the last phase."""
+        return self.final[0] if self.final else None
+
+    def to_dataframe(self) -> pd.DataFrame:
+        """Return the prompts as a DataFrame (phase, rank, score, tokens, content...)."""
+        import pandas as pd
+
+        return pd.DataFrame([p.to_row() for p in self.prompts])
+
+    def summary_rows(self) -> list[dict[str, Any]]:
+        """Return one small dict per prompt for tables."""
+        tok = {m.prompt_id: m for m in self.metrics if m.metric_type == "tokens"}
+        cost = {m.prompt_id: m.value for m in self.metrics if m.metric_type == "cost"}
+        return [
+            {
+                "phase": p.phase,
+                "rank": p.rank,
+                "score": p.score,
+                "model": p.model,
+                "tokens": tok[p.id].total_tokens if p.id in tok else p.actual_tokens,
+                "cost_usd": cost.get(p.id),
+                "id": p.id[:8],
+                "preview": " ".join(p.content.split())[:90],
+            }
+            for phase in self.request.phases
+            for p in self.by_phase(phase)
+        ]
+
+    def _repr_html_(self) -> str:
+        from html import escape
+
+        head = (
+            f"<p><b>{escape(self.request.input[:120])}</b> — {self.request.status}, "
+            f"{len(self.prompts)} prompts, request <code>{self.request.id}</code></p>"
+        )
+        if self.error:
+            head += f"<p style='color:#b00'>{escape(self.error)}</p>"
+        rows = self.summary_rows()
+        if not rows:
+            return head
+        cols = list(rows[0])
+        th = "".join(f"<th>{c}</th>" for c in cols)
+        body = "".join(
+            "<tr>" + "".join(f"<td>{escape(str(row[c]))}</td>" for c in cols) + "</tr>"
+            for row in rows
+        )
+        return f"{head}<table><thead><tr>{th}</tr></thead><tbody>{body}</tbody></table>"
+
+    def __repr__(self) -> str:
+        return (
+            f"<GenerationResult {self.request.status} {len(self.prompts)} prompts "
+            f"request={self.request.id}>"
+        )
+
+
+def _default_choice(
+    store: Store, phase: str, provider: str | None, model: str | None
+) -> pv.ModelChoice:
+    """Resolve the model for a phase: explicit args > per-phase config > global config > local."""
+    if provider is None and model is None:
+        per_phase = store.get_config(f"phases.{phase}", None) or {}
+        defaults = store.get_config("defaults", None) or {}
+        provider = per_phase.get("provider") or defaults.get("provider")
+        model = per_phase.get("model") or defaults.get("model")
+    return pv.resolve(provider, model)
+
+
+def plan(
+    store: Store,
+    idea: str,
+    *,
+    count: int,
+    persona: str,
+    phases: Sequence[str] | None,
+    provider: str | None,
+    model: str | None,
+    temperature: float,
+    max_tokens: int,
+    chain: str,
+) -> tuple[tuple[str, ...], list[PhasePlan]]:
+    """Validate every input and resolve each phase's model before anything is written."""
+    if not isinstance(idea, str) or not idea.strip():
+        raise ValidationError("the idea is empty: describe what the prompt should achieve")
+    if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= MAX_COUNT:
+        raise ValidationError(f"count must be an integer from 1 to {MAX_COUNT}, got {count!r}")
+    r.check_range(temperature, 0, 2, "temperature", optional=False)
+    r.check_positive_int(max_tokens, "max_tokens", optional=False)
+    persona = ph.validate_persona(persona)
+    names = ph.validate_phases(phases or ph.PHASES)
+    if chain not in ph.CHAIN_MODES:
+        raise ValidationError(
+            f"unknown chain mode {chain!r}: expected one of {', '.join(ph.CHAIN_MODES)}"
+        )
+    if provider is not None:
+        r.check_enum(provider, r.PROVIDERS, "provider")
+    plans = []
+    for phase in names:
+        choice = _default_choice(store, phase, provider, model)
+        pv.check_options(choice, temperature, max_tokens)
+        limit = pv.context_limit(choice)
+        need = pv.estimate_tokens(idea) * 2 + TEMPLATE_OVERHEAD_TOKENS
+        if limit is not None and need > limit:
+            raise ValidationError(
+                f"the idea is too long for {choice.model_id}: about {need} tokens with the phase "
+                f"template, the model accepts {limit}"
+            )
+        pv.check_key(choice)
+        cfg = {
+            "persona": persona,
+            "temperature": temperature,
+            "max_tokens": max_tokens,
+            "count": count,
+            "chain": chain,
+            "template": ph.get_template(phase).name,
+        }
+        plans.append(PhasePlan(phase, choice, cfg))
+    return names, plans
+
+
+def _prices(store: Store) -> dict[str, Any]:
+    prices = store.get_config(PRICES_KEY, None)
+    if prices is None:
+        # Seed the editable price table on first use; researchers adjust it with `alchemy config set`.
+        prices = {k: list(v) for k, v in pv.DEFAULT_PRICES.items()}
+        store.set_config(PRICES_KEY, prices, updated_by="alchemy_kit")
+    return dict(prices)
+
+
+def _metrics_for(prompt: r.Prompt, c: pv.Completion, prices: dict[str, Any]) -> list[r.Metric]:
+    est = {"estimated": c.tokens_estimated, "attempts": c.attempts}
+    total = c.input_tokens + c.output_tokens
+    price = pv.price_for(c.model, prices) if c.provider != "local" else (0.0, 0.0)
+    cost = (c.input_tokens * price[0] + c.output_tokens * price[1]) / 1e6 if price else 0.0
+    base = dict(prompt_id=prompt.id, processing_time_ms=c.duration_ms)
+    return [
+        r.Metric(metric_type="time", value=float(c.duration_ms), unit="ms", details=est, **base),
+        r.Metric(
+            metric_type="tokens",
+            value=float(total),
+            unit="tokens",
+            total_tokens=total,
+            input_tokens=c.input_tokens,
+            output_tokens=c.output_tokens,
+            details=est,
+            **base,
+        ),
+        r.Metric(
+            metric_type="cost",
+            value=cost,
+            unit="USD",
+            cost_usd=cost,
+            details=est | {"price_per_1m_tokens": list(price) if price else None},
+            **base,
+        ),
+    ]
+
+
+class _Run:
+    """State of one request while it runs (keeps agenerate readable)."""
+
+    def __init__(self, store: Store, request: r.Request, runs: list[r.PhaseRun]) -> None:
+        self.store = store
+        self.request = request
+        self.runs = runs
+        self.prompts: list[r.Prompt] = []
+        self.metrics: list[r.Metric] = []
+        self.store_ms: list[float] = []
+
+    def save(self, prompt: r.Prompt, metrics: list[r.Metric]) -> None:
+        """Store one prompt with its metrics and tags atomically, as soon as it exists."""
+        t0 = time.perf_counter()
+        tags = [r.Tag(prompt_id=prompt.id, tag=t) for t in self.request.tags]
+        self.store.add_prompts([prompt], metrics, tags)
+        self.store_ms.append((time.perf_counter() - t0) * 1000)
+        self.prompts.append(prompt)
+        self.metrics.extend(metrics)
+
+    def set_phase(self, run: r.PhaseRun, status: str, error: str | None = None) -> None:
+        """Advance a phase run's lifecycle and write it."""
+        stamp = r.now()
+        if status == "running":
+            run.started_at = stamp
+        else:
+            run.started_at = run.started_at or stamp
+            run.completed_at = stamp
+        run.status = status
+        run.error_message = error
+        self.store.update_phase_run(run)
+
+
+def _sources(chain: str, previous: list[r.Prompt], idea: str, count: int) -> list[str]:
+    """Pick what each variant of the next phase refines (see phases.CHAIN_MODES)."""
+    if not previous:
+        return [idea] * count
+    if chain == "best-of-previous":
+        best = min(previous, key=lambda p: p.rank or 10**6)
+        return [best.content] * count
+    ordered = sorted(previous, key=lambda p: p.metadata.get("variant", 0))
+    return [ordered[i % len(ordered)].content for i in range(count)]
+
+
+async def agenerate(
+    idea: str,
+    *,
+    store: Store | None = None,
+    count: int = DEFAULT_COUNT,
+    persona: str = "generic",
+    phases: Sequence[str] | None = None,
+    provider: str | None = None,
+    model: str | None = None,
+    temperature: float = DEFAULT_TEMPERATURE,
+    max_tokens: int = DEFAULT_MAX_TOKENS,
+    tags: Sequence[str] = (),
+    chain: str = "per-variant",
+    seed: int | None = None,
+    concurrency: int | None = None,
+    timeout: float = 120.0,
+    retries: int = 3,
+    embed: bool | None = None,
+    progress: bool = True,
+    metadata: dict[str, Any] | None = None,
+) -> GenerationResult:
+    """Refine an idea through the phases; every row is written to the store as it happens."""
+    from .store import open_store
+
+    store = store or open_store()
+    names, plans = plan(
+        store,
+        idea,
+        count=count,
+        persona=persona,
+        phases=phases,
+        provider=provider,
+        model=model,
+        temperature=temperature,
+        max_tokens=max_tokens,
+        chain=chain,
+    )
+    clean_tags = [t.strip() for t in dict.fromkeys(tags) if t and t.strip()]
+    prices = _prices(store)
+    request = r.Request(
+        input=idea.strip(),
+        phases=list(names),
+        count=count,
+        persona=persona,
+        temperature=temperature,
+        max_tokens=max_tokens,
+        tags=clean_tags,
+        provider_override=provider,
+        metadata={"chain": chain, "seed": seed, **(metadata or {})},
+    )
+    runs = [
+        r.PhaseRun(
+            request_id=request.id,
+            phase=p.phase,
+            provider=p.choice.provider,
+            model=p.choice.model_id,
+            config=p.config,
+        )
+        for p in plans
+    ]
+    store.add([request], runs)  # request and its pending phases, atomically
+    run = _Run(store, request, runs)
+    store.set_request_status(request.id, "running")
+    request.status = "running"
+    sem = asyncio.Semaphore(concurrency or count)
+    started = time.perf_counter()
+    error: str | None = None
+    try:
+        previous: list[r.Prompt] = []
+        for i, (pl, pr) in enumerate(zip(plans, runs, strict=True)):
+            run.set_phase(pr, "running")
+            previous, error = await _run_phase(
+                run,
+                pl,
+                pr,
+                idea.strip(),
+                _sources(chain, previous, idea.strip(), count),
+                seed=seed,
+                sem=sem,
+                timeout=timeout,
+                retries=retries,
+                prices=prices,
+                progress=progress,
+            )
+            if error:
+                run.set_phase(pr, "failed", error)
+                for later in runs[i + 1 :]:
+                    run.set_phase(later, "failed", f"not run: phase {pl.phase} failed")
+                break
+            pr.config["resolved_models"] = sorted({p.model for p in previous})
+            run.set_phase(pr, "completed")
+    except BaseException as exc:  # interrupted (Ctrl-C, cancelled task): leave an honest record
+        msg = "interrupted" if not isinstance(exc, Exception) else f"{type(exc).__name__}: {exc}"
+        for pr in runs:
+            if pr.status in ("pending", "running"):
+                run.set_phase(pr, "failed", msg)
+        _finish(run, "failed", started)
+        raise
+    status = "failed" if error else "completed"
+    _finish(run, status, started, error)
+    if status == "completed" and _should_embed(store, embed):
+        _embed(store, run.prompts)
+    return GenerationResult(request, runs, run.prompts, run.metrics, error)
+
+
+async def _run_phase(
+    run: _Run,
+    pl: PhasePlan,
+    pr: r.PhaseRun,
+    idea: str,
+    sources: list[str],
+    *,
+    seed: int | None,
+    sem: asyncio.Semaphore,
+    timeout: float,
+    retries: int,
+    prices: dict[str, Any],
+    progress: bool,
+) -> tuple[list[r.Prompt], str | None]:
+    """Run the variants of one phase concurrently; store each as it lands; rank them."""
+    from tqdm.auto import tqdm
+
+    cfg = pl.config
+    bar = tqdm(total=len(sources), desc=pl.phase, unit="variant", disable=not progress, leave=False)
+
+    async def one(i: int, source: str) -> r.Prompt:
+        system, prompt_text = ph.build_messages(pl.phase, cfg["persona"], idea, source)
+        async with sem:
+            c = await pv.acomplete(
+                pl.choice,
+                prompt_text,
+                system=system,
+                temperature=cfg["temperature"],
+                max_tokens=cfg["max_tokens"],
+                seed=None if seed is None else seed * 1000 + i,
+                timeout=timeout,
+                retries=retries,
+            )
+        prompt = r.Prompt(
+            content=c.text,
+            phase=pl.phase,
+            provider=c.provider,
+            model=c.model,
+            persona=cfg["persona"],
+            temperature=cfg["temperature"],
+            max_tokens=cfg["max_tokens"],
+            actual_tokens=c.output_tokens or None,
+            request_id=run.request.id,
+            metadata={
+                "variant": i,
+                "phase_run_id": pr.id,
+                "attempts": c.attempts,
+                "tokens_estimated": c.tokens_estimated,
+                "options": c.options,
+            },
+        )
+        run.save(prompt, _metrics_for(prompt, c, prices))
+        bar.update(1)
+        return prompt
+
+    results = await asyncio.gather(
+        *(one(i, s) for i, s in enumerate(sources)), return_exceptions=True
+    )
+    bar.close()
+    done = [x for x in results if isinstance(x, r.Prompt)]
+    failures = [x for x in results if isinstance(x, BaseException)]
+    for exc in failures:
+        if not isinstance(exc, Exception):
+            raise exc  # cancellation / interrupt: propagate
+    _rank(run.store, done, idea)
+    if failures:
+        first = failures[0]
+        kind = "provider error" if isinstance(first, ProviderError) else type(first).__name__
+        return done, f"{len(failures)} of {len(sources)} variants failed ({kind}): {first}"
+    return done, None
+
+
+def _rank(store: Store, prompts: list[r.Prompt], idea: str) -> None:
+    scores = [heuristic_score(p.content, idea) for p in prompts]
+    ranks = rank(scores)
+    for p, s, k in zip(prompts, scores, ranks, strict=True):
+        p.score, p.rank = s, k
+    store.set_scores((p.id, p.score, p.rank) for p in prompts)
+
+
+def _finish(run: _Run, status: str, started: float, error: str | None = None) -> None:
+    total_cost = sum(m.value for m in run.metrics if m.metric_type == "cost")
+    total_tokens = sum(m.total_tokens or 0 for m in run.metrics if m.metric_type == "tokens")
+    meta = {
+        "duration_ms": int((time.perf_counter() - started) * 1000),
+        "prompt_count": len(run.prompts),
+        "total_cost_usd": round(total_cost, 8),
+        "total_tokens": total_tokens,
+        "store_ms_per_prompt": round(sum(run.store_ms) / len(run.store_ms), 3)
+        if run.store_ms
+        else None,
+    }
+    if error:
+        meta["error"] = error
+    run.store.set_request_status(run.request.id, status, metadata=meta)
+    fresh = run.store.get_request(run.request.id)
+    run.request.status, run.request.completed_at, run.request.metadata = (
+        fresh.status,
+        fresh.completed_at,
+        fresh.metadata,
+    )
+
+
+def _should_embed(store: Store, embed: bool | None) -> bool:
+    if embed is not None:
+        return embed
+    return bool(store.get_config("embeddings.auto", True))
+
+
+def _embed(store: Store, prompts: list[r.Prompt]) -> None:
+    """Embed new prompts; a failure is a warning, never a lost request."""
+    if not prompts:
+        return
+    try:
+        from .vectors import embed_prompts
+
+        embed_prompts(store, prompts, model_id=store.get_config("embeddings.model", None))
+    except AlchemyError as exc:
+        warnings.warn(f"prompts stored but not embedded: {exc}", stacklevel=3)
+
+
+def generate(idea: str, **kwargs: Any) -> GenerationResult:
+    """Synchronous `agenerate`: works in a script and inside Jupyter's running event loop."""
+    return pv.run_sync(agenerate(idea, **kwargs))

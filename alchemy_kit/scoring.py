@@ -1,0 +1,92 @@
+"""Heuristic quality scoring of prompt variants and ranking within a phase.
+
+The heuristic is the cheap, offline first opinion: it is what `best-of-previous` chaining and the
+demo leaderboard use. An LLM judge, human picks and learned weights build on the same components.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+_WORD = re.compile(r"[A-Za-z][A-Za-z0-9'+#-]*")
+_STOP = frozenset(
+    """a an the and or but if then else of to in on for with by from at as is are was were be been
+    it its this that these those i you he she we they me my our your their them can could should would
+    will shall may might must do does did done have has had not no so than too very just also into
+    about over under up down out some any all each more most other such only own same few both""".split()
+)
+_CONSTRAINT_WORDS = re.compile(
+    r"\b(must|should|never|always|avoid|only|exactly|at most|at least|limit|within|format|"
+    r"return|output|include|exclude|constraint|require[sd]?)\b",
+    re.I,
+)
+
+# Default weights of the components; learned weights (from researcher picks) replace these.
+DEFAULT_WEIGHTS: Mapping[str, float] = {
+    "coverage": 0.35,
+    "structure": 0.2,
+    "specificity": 0.2,
+    "length": 0.15,
+    "clarity": 0.1,
+}
+
+
+@dataclass(frozen=True)
+class Components:
+    """The heuristic components of one text, each in 0..1."""
+
+    coverage: float
+    structure: float
+    specificity: float
+    length: float
+    clarity: float
+
+    def as_dict(self) -> dict[str, float]:
+        """Return the components as a plain dict."""
+        return {k: getattr(self, k) for k in DEFAULT_WEIGHTS}
+
+
+def keywords(text: str) -> set[str]:
+    """Return the lower-cased content words of a text (stop words removed)."""
+    return {w.lower() for w in _WORD.findall(text) if w.lower() not in _STOP and len(w) > 2}
+
+
+def components(content: str, idea: str) -> Components:
+    """Measure how well `content` covers `idea` and how usable it is as a prompt."""
+    idea_words = keywords(idea)
+    words = _WORD.findall(content)
+    content_words = {w.lower() for w in words}
+    coverage = len(idea_words & content_words) / len(idea_words) if idea_words else 1.0
+    lines = [ln.strip() for ln in content.splitlines() if ln.strip()]
+    structured = sum(
+        1 for ln in lines if re.match(r"^(#+\s|[-*•]\s|\d+[.)]\s|[A-Z][\w /-]{1,40}:)", ln)
+    )
+    structure = min(1.0, structured / 6)
+    specificity = min(1.0, len(_CONSTRAINT_WORDS.findall(content)) / 8)
+    n = len(words)
+    # Log-normal-ish sweet spot around 150-600 words: long enough to constrain, short enough to read.
+    length = math.exp(-((math.log(max(n, 1)) - math.log(300)) ** 2) / (2 * 0.9**2))
+    sentences = [s for s in re.split(r"[.!?]\s+|\n", content) if s.strip()]
+    avg = n / max(len(sentences), 1)
+    clarity = 1.0 if avg <= 22 else max(0.0, 1 - (avg - 22) / 30)
+    return Components(coverage, structure, specificity, length, clarity)
+
+
+def heuristic_score(content: str, idea: str, weights: Mapping[str, float] | None = None) -> float:
+    """Return a 0..1 quality score: the weighted mean of the heuristic components."""
+    w = weights or DEFAULT_WEIGHTS
+    comp = components(content, idea).as_dict()
+    total = sum(w.values()) or 1.0
+    return round(max(0.0, min(1.0, sum(comp[k] * w.get(k, 0) for k in comp) / total)), 4)
+
+
+def rank(scores: Sequence[float]) -> list[int]:
+    """Return 1-based ranks for scores (highest first; ties keep input order)."""
+    order = sorted(range(len(scores)), key=lambda i: (-scores[i], i))
+    ranks = [0] * len(scores)
+    for position, i in enumerate(order, start=1):
+        ranks[i] = position
+    return ranks
