@@ -3,7 +3,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
-SRC := alchemy_kit tests benchmarks
+SRC := alchemy_kit tests benchmarks scripts
 
 .PHONY: install demo test lint typecheck unit smollm bench clean
 

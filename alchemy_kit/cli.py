@@ -293,7 +293,7 @@ def _print_report(report: Any, json_: bool, title: str) -> None:
 
 
 # Attach the command groups defined in sibling modules (they import `cli` from here).
-from . import cli_run  # noqa: E402, F401
+from . import cli_run, cli_search  # noqa: E402, F401
 
 
 def main() -> None:

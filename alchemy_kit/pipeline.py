@@ -198,14 +198,23 @@ def _prices(store: Store) -> dict[str, Any]:
 
 
 def _metrics_for(prompt: r.Prompt, c: pv.Completion, prices: dict[str, Any]) -> list[r.Metric]:
-    est = {"estimated": c.tokens_estimated, "attempts": c.attempts}
+    est: dict[str, Any] = {"estimated": c.tokens_estimated, "attempts": c.attempts}
     total = c.input_tokens + c.output_tokens
     price = pv.price_for(c.model, prices) if c.provider != "local" else (0.0, 0.0)
     cost = (c.input_tokens * price[0] + c.output_tokens * price[1]) / 1e6 if price else 0.0
-    base = dict(prompt_id=prompt.id, processing_time_ms=c.duration_ms)
+    pid, ms = prompt.id, c.duration_ms
     return [
-        r.Metric(metric_type="time", value=float(c.duration_ms), unit="ms", details=est, **base),
         r.Metric(
+            prompt_id=pid,
+            processing_time_ms=ms,
+            metric_type="time",
+            value=float(ms),
+            unit="ms",
+            details=est,
+        ),
+        r.Metric(
+            prompt_id=pid,
+            processing_time_ms=ms,
             metric_type="tokens",
             value=float(total),
             unit="tokens",
@@ -213,15 +222,15 @@ def _metrics_for(prompt: r.Prompt, c: pv.Completion, prices: dict[str, Any]) -> 
             input_tokens=c.input_tokens,
             output_tokens=c.output_tokens,
             details=est,
-            **base,
         ),
         r.Metric(
+            prompt_id=pid,
+            processing_time_ms=ms,
             metric_type="cost",
             value=cost,
             unit="USD",
             cost_usd=cost,
             details=est | {"price_per_1m_tokens": list(price) if price else None},
-            **base,
         ),
     ]
 
@@ -462,7 +471,7 @@ def _rank(store: Store, prompts: list[r.Prompt], idea: str) -> None:
 def _finish(run: _Run, status: str, started: float, error: str | None = None) -> None:
     total_cost = sum(m.value for m in run.metrics if m.metric_type == "cost")
     total_tokens = sum(m.total_tokens or 0 for m in run.metrics if m.metric_type == "tokens")
-    meta = {
+    meta: dict[str, Any] = {
         "duration_ms": int((time.perf_counter() - started) * 1000),
         "prompt_count": len(run.prompts),
         "total_cost_usd": round(total_cost, 8),

