@@ -97,6 +97,8 @@ def __dir__() -> list[str]:
 
 
 __all__ = [
+    "PHASES",
+    "PROVIDERS",
     "AlchemyError",
     "Configuration",
     "CorruptEmbeddingError",
@@ -110,8 +112,6 @@ __all__ = [
     "MissingKeyError",
     "NotADatabaseError",
     "NotFoundError",
-    "PHASES",
-    "PROVIDERS",
     "PhaseRun",
     "Prompt",
     "ProviderError",

@@ -16,7 +16,7 @@ _STOP = frozenset(
     """a an the and or but if then else of to in on for with by from at as is are was were be been
     it its this that these those i you he she we they me my our your their them can could should would
     will shall may might must do does did done have has had not no so than too very just also into
-    about over under up down out some any all each more most other such only own same few both""".split()
+    about over under up down out some any all each more most other such only own same few both""".split()  # noqa: SIM905
 )
 _CONSTRAINT_WORDS = re.compile(
     r"\b(must|should|never|always|avoid|only|exactly|at most|at least|limit|within|format|"
