@@ -654,8 +654,15 @@ class Store:
         )
 
     def search_prune_embedding_log(self, upto_seq: int) -> None:
-        """Forget change-log entries every index has consumed."""
-        self.db.conn.execute("DELETE FROM temp.search_embedding_log WHERE seq <= ?", [upto_seq])
+        """Forget change-log entries every index has consumed (skipped inside a transaction)."""
+        conn = self.db.conn
+        # sqlite3 opens an implicit transaction before a DELETE; commit it at once so it never
+        # swallows later writes, and never commit a caller's transaction: prune next time.
+        if conn.in_transaction:
+            return
+        conn.execute("DELETE FROM temp.search_embedding_log WHERE seq <= ?", [upto_seq])
+        if conn.in_transaction:
+            conn.commit()
 
     def search_data_version(self) -> int:
         """Return PRAGMA data_version: it changes when another connection commits."""
