@@ -1,0 +1,202 @@
+"""The store's queries for alchemy_kit.search: filters, FTS5, embedding blobs and a TEMP change log.
+
+A mixin of `Store` (the store layer is the only place that composes SQL); kept apart to keep
+store.py small. It reads prompts/embeddings/FTS and keeps a per-connection TEMP change log so an
+in-memory vector index can update incrementally.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING, Any
+
+from .errors import ValidationError
+
+if TYPE_CHECKING:
+    import sqlite_utils
+
+
+def chunks(items: list[Any], size: int) -> Iterator[list[Any]]:
+    """Yield successive slices of `items` (keeps IN (...) lists under SQLite's variable limit)."""
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
+
+
+class SearchQueries:
+    """Search-specific reads (and the TEMP change log) of the Store."""
+
+    db: sqlite_utils.Database
+
+    def search_watch_embeddings(self) -> None:
+        """Install TEMP triggers logging embedding updates/deletes made on this connection."""
+        # TEMP objects live only in this connection: nothing is added to the database file, and an
+        # upsert (ON CONFLICT DO UPDATE keeps the rowid) is still seen by the index.
+        conn = self.db.conn
+        conn.execute(
+            "CREATE TEMP TABLE IF NOT EXISTS search_embedding_log"
+            " (seq INTEGER PRIMARY KEY, prompt_id TEXT NOT NULL)"
+        )
+        for op, row in (("UPDATE", "NEW"), ("DELETE", "OLD")):
+            conn.execute(
+                f"CREATE TEMP TRIGGER IF NOT EXISTS search_embedding_log_{op.lower()}"
+                f" AFTER {op} ON main.embeddings BEGIN"
+                f" INSERT INTO search_embedding_log(prompt_id) VALUES ({row}.prompt_id);"
+                + (
+                    " INSERT INTO search_embedding_log(prompt_id) VALUES (OLD.prompt_id);"
+                    if op == "UPDATE"
+                    else ""
+                )
+                + " END"
+            )
+
+    def search_embedding_log(self, after_seq: int = 0) -> list[tuple[int, str]]:
+        """Return (seq, prompt_id) of embeddings changed on this connection after `after_seq`."""
+        return list(
+            self.db.conn.execute(
+                "SELECT seq, prompt_id FROM temp.search_embedding_log WHERE seq > ? ORDER BY seq",
+                [after_seq],
+            )
+        )
+
+    def search_prune_embedding_log(self, upto_seq: int) -> None:
+        """Forget change-log entries every index has consumed (skipped inside a transaction)."""
+        conn = self.db.conn
+        # sqlite3 opens an implicit transaction before a DELETE; commit it at once so it never
+        # swallows later writes, and never commit a caller's transaction: prune next time.
+        if conn.in_transaction:
+            return
+        conn.execute("DELETE FROM temp.search_embedding_log WHERE seq <= ?", [upto_seq])
+        if conn.in_transaction:
+            conn.commit()
+
+    def search_data_version(self) -> int:
+        """Return PRAGMA data_version: it changes when another connection commits."""
+        return int(self.db.conn.execute("PRAGMA data_version").fetchone()[0])
+
+    def search_embedding_blobs_for(
+        self, model: str, prompt_ids: Sequence[str]
+    ) -> list[tuple[int, str, str, int, bytes]]:
+        """Return (rowid, prompt_id, created_at, dimensions, blob) of `prompt_ids` for `model`."""
+        out: list[tuple[int, str, str, int, bytes]] = []
+        for chunk in chunks(list(prompt_ids), 500):
+            out.extend(
+                self.db.conn.execute(
+                    "SELECT rowid, prompt_id, created_at, dimensions, embedding FROM embeddings"
+                    f" WHERE model = ? AND prompt_id IN ({','.join('?' * len(chunk))})"
+                    " ORDER BY rowid",
+                    [model, *chunk],
+                )
+            )
+        return out
+
+    def search_embedding_blobs_after(
+        self, model: str, after_rowid: int
+    ) -> Iterator[tuple[int, str, str, int, bytes]]:
+        """Yield (rowid, prompt_id, created_at, dimensions, blob) for `model` in rowid order."""
+        yield from self.db.conn.execute(
+            "SELECT rowid, prompt_id, created_at, dimensions, embedding FROM embeddings"
+            " WHERE rowid > ? AND model = ? ORDER BY rowid",
+            [after_rowid, model],
+        )
+
+    def search_embedding_stamps(self, model: str) -> list[tuple[int, str, str]]:
+        """Return (rowid, prompt_id, created_at) of every embedding of `model`, without blobs."""
+        return list(
+            self.db.conn.execute(
+                "SELECT rowid, prompt_id, created_at FROM embeddings WHERE model = ?", [model]
+            )
+        )
+
+    def search_embedding_count(self, model: str) -> int:
+        """Return how many embeddings `model` has (index-only: no blobs are read)."""
+        return int(
+            self.db.conn.execute(
+                "SELECT count(*) FROM embeddings WHERE model = ?", [model]
+            ).fetchone()[0]
+        )
+
+    def search_embedding_models(self) -> list[tuple[str, int, int]]:
+        """Return (model, dimensions, count) of stored embeddings, most rows first."""
+        return list(
+            self.db.conn.execute(
+                "SELECT model, dimensions, count(*) FROM embeddings"
+                " GROUP BY model, dimensions ORDER BY count(*) DESC, model"
+            )
+        )
+
+    @staticmethod
+    def _search_where(filters: dict[str, Any], alias: str = "p") -> tuple[list[str], list[Any]]:
+        """Translate validated search filters into WHERE clauses over prompts `alias`."""
+        clauses: list[str] = []
+        params: list[Any] = []
+        for col in ("phase", "provider", "model", "persona", "request_id"):
+            values = filters.get(col)
+            if values:
+                clauses.append(f"{alias}.{col} IN ({','.join('?' * len(values))})")
+                params.extend(values)
+        tags = filters.get("tags")
+        if tags:
+            marks = ",".join("?" * len(tags))
+            if filters.get("tags_mode", "any") == "all":
+                clauses.append(
+                    f"{alias}.id IN (SELECT prompt_id FROM tags WHERE tag IN ({marks})"
+                    " GROUP BY prompt_id HAVING count(DISTINCT tag) = ?)"
+                )
+                params.extend([*tags, len(set(tags))])
+            else:
+                clauses.append(f"{alias}.id IN (SELECT prompt_id FROM tags WHERE tag IN ({marks}))")
+                params.extend(tags)
+        if filters.get("created_from"):
+            clauses.append(f"julianday({alias}.created_at) >= julianday(?)")
+            params.append(filters["created_from"])
+        if filters.get("created_to"):
+            clauses.append(f"julianday({alias}.created_at) <= julianday(?)")
+            params.append(filters["created_to"])
+        if filters.get("min_score") is not None:
+            clauses.append(f"{alias}.score >= ?")
+            params.append(filters["min_score"])
+        return clauses, params
+
+    def search_candidate_rowids(self, model: str, filters: dict[str, Any]) -> list[int]:
+        """Return embedding rowids of `model` whose prompts pass the search filters."""
+        clauses, params = self._search_where(filters)
+        where = " AND ".join(["e.model = ?", *clauses])
+        return [
+            row[0]
+            for row in self.db.conn.execute(
+                f"SELECT e.rowid FROM embeddings e JOIN prompts p ON p.id = e.prompt_id WHERE {where}",
+                [model, *params],
+            )
+        ]
+
+    def search_text(
+        self, match: str, filters: dict[str, Any], limit: int
+    ) -> list[tuple[str, float, str]]:
+        """Run an FTS5 MATCH over prompts_fts; return (prompt_id, bm25, snippet), best first."""
+        clauses, params = self._search_where(filters)
+        where = " AND ".join(["prompts_fts MATCH ?", *clauses])
+        # bm25() is lower-is-better; snippet() marks hits with ** for markdown/HTML rendering.
+        sql = (
+            "SELECT p.id, bm25(prompts_fts),"
+            " snippet(prompts_fts, 0, '**', '**', '…', 16)"
+            f" FROM prompts_fts JOIN prompts p ON p.rowid = prompts_fts.rowid WHERE {where}"
+            " ORDER BY bm25(prompts_fts), p.rowid LIMIT ?"
+        )
+        try:
+            return list(self.db.conn.execute(sql, [match, *params, limit]))
+        except sqlite3.OperationalError as exc:
+            raise ValidationError(f"full-text query {match!r} was refused: {exc}") from None
+
+    def search_prompt_rows(self, prompt_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+        """Return id → {content, phase, provider, model, persona, score, created_at} for hits."""
+        out: dict[str, dict[str, Any]] = {}
+        cols = ("id", "content", "phase", "provider", "model", "persona", "score", "created_at")
+        for chunk in chunks(list(dict.fromkeys(prompt_ids)), 500):
+            cur = self.db.conn.execute(
+                f"SELECT {', '.join(cols)} FROM prompts WHERE id IN ({','.join('?' * len(chunk))})",
+                chunk,
+            )
+            for row in cur:
+                out[row[0]] = dict(zip(cols, row, strict=True))
+        return out
