@@ -34,8 +34,8 @@ from alchemy_kit.errors import (
 
 DEFAULT_EMBEDDING_MODEL = "all-MiniLM-L6-v2-int8"
 LEXICAL_MODEL = "alchemy-lexical"
-DEFAULT_DTYPE = "float16"
-DTYPES = ("float32", "float16", "int8")
+DEFAULT_DTYPE = "int12"
+DTYPES = ("float32", "float16", "int12", "int8")
 
 MINILM_DIMS = 384
 MINILM_MAX_TOKENS = 256
@@ -53,13 +53,17 @@ MAGIC = b"AKV"
 FORMAT_VERSION = 1
 _HEADER = struct.Struct("<3sBBI")
 _SCALE = struct.Struct("<f")
-_DTYPE_CODES = {"float32": 1, "float16": 2, "int8": 3}
+_DTYPE_CODES = {"float32": 1, "float16": 2, "int8": 3, "int12": 4}
 _CODE_DTYPES = {code: name for name, code in _DTYPE_CODES.items()}
 _NP_DTYPES: dict[str, np.dtype[Any]] = {
     "float32": np.dtype("<f4"),
     "float16": np.dtype("<f2"),
     "int8": np.dtype("i1"),
+    "int12": np.dtype("u1"),  # packed: two 12-bit codes in three bytes
 }
+# Quantised dtypes carry a per-vector float32 scale after the header.
+_SCALED = ("int8", "int12")
+_INT12_MAX = 2047  # codes -2047..2047 stored offset by 2048
 
 
 class EmbeddingFallbackWarning(UserWarning):
@@ -72,7 +76,46 @@ class EmbeddingFallbackWarning(UserWarning):
 
 
 def _payload_offset(dtype: str) -> int:
-    return _HEADER.size + (_SCALE.size if dtype == "int8" else 0)
+    return _HEADER.size + (_SCALE.size if dtype in _SCALED else 0)
+
+
+def _payload_bytes(dtype: str, dims: int) -> int:
+    if dtype == "int12":
+        return (dims + 1) // 2 * 3
+    return dims * _NP_DTYPES[dtype].itemsize
+
+
+def _pack12(codes: np.ndarray) -> np.ndarray:
+    """Pack (n, d) codes in 0..4095 into (n, ceil(d/2)*3) bytes, two codes per three bytes."""
+    if codes.shape[1] % 2:
+        codes = np.pad(codes, ((0, 0), (0, 1)), constant_values=_INT12_MAX + 1)
+    a = codes[:, 0::2].astype(np.uint16)
+    b = codes[:, 1::2].astype(np.uint16)
+    packed = np.empty((codes.shape[0], a.shape[1], 3), dtype=np.uint8)
+    packed[:, :, 0] = a & 0xFF
+    packed[:, :, 1] = (a >> 8) | ((b & 0x0F) << 4)
+    packed[:, :, 2] = b >> 4
+    return packed.reshape(codes.shape[0], -1)
+
+
+def _unpack12(buf: bytes, n: int, width: int, offset: int, dims: int) -> np.ndarray:
+    """Inverse of _pack12 over n fixed-width records: (n, dims) float32 codes centred on zero."""
+    pairs = (dims + 1) // 2
+
+    def plane(k: int) -> np.ndarray:  # zero-copy view of byte k of every triple
+        return np.ndarray((n, pairs), np.uint8, buffer=buf, offset=offset + k, strides=(width, 3))
+
+    b0, b1, b2 = plane(0), plane(1), plane(2)
+    out = np.empty((n, pairs, 2), dtype=np.float32)
+    lo, hi = out[:, :, 0], out[:, :, 1]
+    # Arithmetic in float32 straight from the uint8 planes: no int copies of the whole payload.
+    np.multiply(b1 & 0x0F, np.float32(256), out=lo)
+    lo += b0
+    np.multiply(b2, np.float32(16), out=hi)
+    hi += b1 >> 4
+    flat = out.reshape(n, pairs * 2)[:, :dims]
+    flat -= np.float32(_INT12_MAX + 1)
+    return flat
 
 
 def _parse_header(blob: bytes | bytearray | memoryview) -> tuple[int, str, int, int]:
@@ -102,7 +145,7 @@ def _parse_header(blob: bytes | bytearray | memoryview) -> tuple[int, str, int, 
     if dims == 0:
         raise CorruptEmbeddingError("embedding header declares 0 dimensions")
     offset = _payload_offset(dtype)
-    expected = offset + dims * _NP_DTYPES[dtype].itemsize
+    expected = offset + _payload_bytes(dtype, dims)
     if size != expected:
         problem = "truncated" if size < expected else "has trailing bytes"
         raise CorruptEmbeddingError(
@@ -132,13 +175,19 @@ def encode_many(vectors: Any, dtype: str = DEFAULT_DTYPE) -> list[bytes]:
     arr = _as_matrix(vectors)
     dims = arr.shape[1]
     header = _HEADER.pack(MAGIC, FORMAT_VERSION, _DTYPE_CODES[dtype], dims)
-    if dtype == "int8":
+    if dtype in _SCALED:
         # Symmetric per-vector scale: no zero point is needed for roughly zero-centred embeddings.
-        scales = (np.abs(arr).max(axis=1) / np.float32(127)).astype("<f4")
+        top = 127 if dtype == "int8" else _INT12_MAX
+        scales = (np.abs(arr).max(axis=1) / np.float32(top)).astype("<f4")
         safe = np.where(scales > 0, scales, np.float32(1))
-        quant = np.clip(np.rint(arr / safe[:, None]), -127, 127).astype("i1")
+        quant = np.clip(np.rint(arr / safe[:, None]), -top, top)
         quant[scales == 0] = 0
-        pairs = zip(_rows(scales, _SCALE.size), _rows(quant, dims), strict=True)
+        if dtype == "int8":
+            payload, width = quant.astype("i1"), dims
+        else:
+            payload = _pack12((quant + (_INT12_MAX + 1)).astype(np.uint16))
+            width = _payload_bytes(dtype, dims)
+        pairs = zip(_rows(scales, _SCALE.size), _rows(payload, width), strict=True)
         return [header + scale + row for scale, row in pairs]
     with np.errstate(over="ignore"):  # overflow is reported below as a clear error
         payload = arr.astype(_NP_DTYPES[dtype])
@@ -170,6 +219,12 @@ def blob_header(blob: bytes | bytearray | memoryview) -> tuple[int, str, int]:
 def decode_vector(blob: bytes | bytearray | memoryview) -> np.ndarray:
     """Decode one BLOB to a float32 vector."""
     _, dtype, dims, offset = _parse_header(blob)
+    if dtype == "int12":
+        raw = bytes(blob)
+        try:
+            return _decode_rows(raw, 1, len(raw), dtype, dims, offset)[0]
+        except CorruptEmbeddingError as exc:
+            raise CorruptEmbeddingError(str(exc).removeprefix("row 0: ")) from None
     payload = np.frombuffer(blob, dtype=_NP_DTYPES[dtype], count=dims, offset=offset)
     out = payload.astype(np.float32)
     if dtype == "int8":
@@ -210,13 +265,16 @@ def _strided(buf: bytes, n: int, width: int, dtype: np.dtype[Any], cols: int, of
 
 
 def _decode_rows(buf: bytes, n: int, width: int, dtype: str, d: int, offset: int) -> np.ndarray:
-    out = _strided(buf, n, width, _NP_DTYPES[dtype], d, offset).astype(np.float32)
-    if dtype == "int8":
+    if dtype == "int12":
+        out = _unpack12(buf, n, width, offset, d)
+    else:
+        out = _strided(buf, n, width, _NP_DTYPES[dtype], d, offset).astype(np.float32)
+    if dtype in _SCALED:
         scales = _strided(buf, n, width, np.dtype("<f4"), 1, _HEADER.size)[:, 0]
         bad = ~np.isfinite(scales) | (scales < 0)
         if bad.any():
             row = int(np.flatnonzero(bad)[0])
-            raise CorruptEmbeddingError(f"row {row}: int8 embedding has an invalid scale")
+            raise CorruptEmbeddingError(f"row {row}: {dtype} embedding has an invalid scale")
         out *= scales[:, None]
     elif not np.isfinite(out).all():
         row = int(np.flatnonzero(~np.isfinite(out).all(axis=1))[0])
