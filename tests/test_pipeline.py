@@ -309,3 +309,55 @@ def test_generation_result_summary(store: Store) -> None:
     df = res.to_dataframe()
     assert list(df["phase"]) == ["coagulatio"]
     assert isinstance(res.prompts[0], r.Prompt)
+
+
+OPENAI_URL = "https://api.openai.com/v1/chat/completions"
+
+
+def test_real_openai_plugin_phase_failure_keeps_earlier_prompts(
+    store: Store, httpx2_mock: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Through llm's real OpenAI plugin (mocked HTTP): prima-materia succeeds, solutio gets a 401."""
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test-not-a-real-key-123456")
+    ok = {
+        "choices": [{"message": {"content": "A structured draft of the idea."}}],
+        "usage": {"prompt_tokens": 30, "completion_tokens": 9, "total_tokens": 39},
+        "model": "gpt-4o-mini-2024-07-18",
+    }
+    httpx2_mock.add_response(url=OPENAI_URL, json=ok)
+    httpx2_mock.add_response(
+        url=OPENAI_URL,
+        status_code=401,
+        json={"error": {"message": "Incorrect API key provided: sk-test-not-a-real-key-123456"}},
+    )
+    res = generate(
+        IDEA,
+        store=store,
+        count=1,
+        provider="openai",
+        temperature=0.2,
+        max_tokens=50,
+        seed=1,
+        embed=False,
+        progress=False,
+    )
+    assert not res.ok
+    sent = [json.loads(r.content) for r in httpx2_mock.get_requests()]
+    assert len(sent) == 2  # the 401 was not retried
+    assert sent[0]["temperature"] == 0.2 and sent[0]["max_tokens"] == 50
+    runs = {pr.phase: pr for pr in store.phase_runs(res.request.id)}
+    assert runs["prima-materia"].status == "completed" and runs["solutio"].status == "failed"
+    assert "rejected the API key" in (runs["solutio"].error_message or "")
+    stored = store.list_prompts(request_id=res.request.id, limit=None)
+    assert [p.phase for p in stored] == ["prima-materia"]
+    # llm 0.36's OpenAI plugin sets no resolved_model, so the model id is what gets recorded
+    assert stored[0].provider == "openai" and stored[0].model == "gpt-4o-mini"
+    tokens = next(m for m in store.metrics_for([stored[0].id]) if m.metric_type == "tokens")
+    assert (tokens.input_tokens, tokens.output_tokens) == (30, 9)
+    cost = next(m for m in store.metrics_for([stored[0].id]) if m.metric_type == "cost")
+    assert cost.value > 0
+    # the key never reaches the database
+    dump = json.dumps(store.query("SELECT * FROM request_phases")) + json.dumps(
+        store.query("SELECT metadata FROM prompts")
+    )
+    assert "sk-test-not-a-real-key" not in dump
