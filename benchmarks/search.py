@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 
 from alchemy_kit import records as r
-from alchemy_kit.embeddings import encode_many
+from alchemy_kit.embeddings import DEFAULT_DTYPE, encode_many
 from alchemy_kit.store import open_store
 from alchemy_kit.vector_index import VectorIndex, _get_engine, clear_index_cache
 
@@ -333,7 +333,7 @@ def main() -> None:
     if rows:
         ratio = rows[0]["blob_ratio"]
         print(
-            f"| blob size ≤ 0.5× float32 | {ratio:.3f}× (float16 codec, 9-byte header) |"
+            f"| blob size ≤ 0.5× float32 | {ratio:.3f}× ({DEFAULT_DTYPE} codec, header included) |"
             f" {'yes' if ratio <= 0.5 else 'no'} |"
         )
     skipped = [s for s in ("10k", "100k", "1M") if parse_size(s) not in by_n]
