@@ -20,7 +20,9 @@ def run(db_path: Path):
     runner = CliRunner()
 
     def invoke(*args: str, ok: bool = True) -> click.testing.Result:
-        result = runner.invoke(cli, ["--help"] if not args else list(args), env={"ALCHEMY_DB": str(db_path)})
+        result = runner.invoke(
+            cli, ["--help"] if not args else list(args), env={"ALCHEMY_DB": str(db_path)}
+        )
         if ok:
             assert result.exit_code == 0, result.output
         return result
@@ -39,7 +41,9 @@ def _commands(group: click.Group, prefix: tuple[str, ...] = ()) -> list[tuple[st
 
 def test_every_command_has_help(run) -> None:
     commands = _commands(cli)
-    assert {("db", "init"), ("generate",), ("search", "history"), ("export",), ("embed",)} <= set(commands)
+    assert {("db", "init"), ("generate",), ("search", "history"), ("export",), ("embed",)} <= set(
+        commands
+    )
     for path in commands:
         result = run(*path, "-h")
         assert "Usage:" in result.output
@@ -88,7 +92,9 @@ def test_config_roundtrip(run) -> None:
         (("config", "get", "nope"), "no configuration"),
     ],
 )
-def test_errors_are_one_line_and_nothing_is_written(run, db_path: Path, args: tuple[str, ...], message: str) -> None:
+def test_errors_are_one_line_and_nothing_is_written(
+    run, db_path: Path, args: tuple[str, ...], message: str
+) -> None:
     result = run(*args, ok=False)
     assert result.exit_code == 1
     assert result.output.startswith("Error:") and message in result.output
@@ -105,8 +111,20 @@ def test_not_a_database_message(tmp_path: Path) -> None:
 
 def test_generate_inspect_export_import(run, tmp_path: Path, db_path: Path) -> None:
     out = json.loads(
-        run("generate", "Draft a memo on remote work policy", "-n", "2", "--persona", "writing",
-            "--tag", "memo", "--seed", "4", "--no-embed", "--json").output
+        run(
+            "generate",
+            "Draft a memo on remote work policy",
+            "-n",
+            "2",
+            "--persona",
+            "writing",
+            "--tag",
+            "memo",
+            "--seed",
+            "4",
+            "--no-embed",
+            "--json",
+        ).output
     )
     assert out["request"]["status"] == "completed" and len(out["prompts"]) == 6
     rid = out["request"]["id"]
@@ -114,14 +132,18 @@ def test_generate_inspect_export_import(run, tmp_path: Path, db_path: Path) -> N
     assert listed[0]["id"] == rid
     shown = json.loads(run("requests", "show", rid[:8], "--json").output)
     assert [p["phase"] for p in shown["phase_runs"]] == ["prima-materia", "solutio", "coagulatio"]
-    prompts = json.loads(run("prompts", "list", "--tag", "memo", "--phase", "coagulatio", "--json").output)
+    prompts = json.loads(
+        run("prompts", "list", "--tag", "memo", "--phase", "coagulatio", "--json").output
+    )
     assert len(prompts) == 2
     detail = json.loads(run("prompts", "show", prompts[0]["id"], "--json").output)
     assert {m["metric_type"] for m in detail["metrics"]} == {"time", "tokens", "cost"}
     assert "memo" in run("prompts", "show", prompts[0]["id"][:6]).output
 
     dest = tmp_path / "exp"
-    exported = json.loads(run("export", str(dest), "-f", "parquet", "--partition-by-date", "--json").output)
+    exported = json.loads(
+        run("export", str(dest), "-f", "parquet", "--partition-by-date", "--json").output
+    )
     assert exported["counts"]["prompts"] == 6
     other = tmp_path / "other.db"
     result = CliRunner().invoke(cli, ["import", str(dest), "-d", str(other), "--json"])
@@ -133,15 +155,22 @@ def test_text_search_and_history(run) -> None:
     run("generate", "Summarise a clinical trial for patients", "-n", "1", "--no-embed", "--json")
     hits = json.loads(run("search", "clinical trial", "--text", "--json").output)
     assert hits["hits"] and hits["mode"] == "text"
-    hostile = json.loads(run("search", 'NEAR( "x * ); DROP TABLE prompts; --', "--text", "--json").output)
+    hostile = json.loads(
+        run("search", 'NEAR( "x * ); DROP TABLE prompts; --', "--text", "--json").output
+    )
     assert hostile["hits"] == []
     history = json.loads(run("search", "history", "--json").output)
-    assert [h["query"] for h in history][:2] == ['NEAR( "x * ); DROP TABLE prompts; --', "clinical trial"]
+    assert [h["query"] for h in history][:2] == [
+        'NEAR( "x * ); DROP TABLE prompts; --',
+        "clinical trial",
+    ]
 
 
 def test_batch_and_models(run, tmp_path: Path) -> None:
     ideas = tmp_path / "ideas.csv"
-    ideas.write_text("idea,persona\nPlan a team offsite,generic\nExplain vector databases,writing\n")
+    ideas.write_text(
+        "idea,persona\nPlan a team offsite,generic\nExplain vector databases,writing\n"
+    )
     report = json.loads(run("batch", str(ideas), "-n", "1", "--no-embed", "--json").output)
     assert report["completed"] == 2
     again = json.loads(run("batch", str(ideas), "-n", "1", "--no-embed", "--json").output)
