@@ -267,6 +267,13 @@ def _with_context(idea: str, m: re.Match[str]) -> str:
     )
 
 
+_CODE_OBJECT = re.compile(
+    r"\b(function|class|method|script|program|module|library|query|regex|unit tests?|api|"
+    r"endpoint|cli|command-line tool|sql|algorithm)\b",
+    re.I,
+)
+
+
 def analyse(idea: str) -> Analysis:
     """Extract the main verb, subject, key phrases, entities, audience, language, tone and limits."""
     sentences = _sentences(idea) or [idea.strip()]
@@ -317,6 +324,9 @@ def analyse(idea: str) -> Analysis:
         (k, v) for k, v in GLOSSARY.items() if re.search(rf"(?<!\w){re.escape(k)}s?(?!\w)", low)
     ]
     phrases = key_phrases(idea)
+    # "Write a function / a SQL query / a script" is code, not prose: the object decides.
+    if task_type == "writing" and (language or _CODE_OBJECT.search(subject)):
+        task_type = "implementation"
     return Analysis(
         topic=_topic(idea, phrases),
         idea=idea.strip(),

@@ -288,3 +288,18 @@ def test_smollm_generates_text() -> None:
     assert text.strip()
     usage = response.usage()
     assert usage.input and usage.input > 0 and usage.output and 0 < usage.output <= 24
+
+
+@pytest.mark.parametrize(
+    ("idea", "task"),
+    [
+        ("Write a Python function that deduplicates customer records", "implementation"),
+        ("Write a SQL query that lists churned users by month", "implementation"),
+        ("Write a blog post for junior developers about code review", "writing"),
+        ("Draft a memo on the remote work policy", "writing"),
+    ],
+)
+def test_writing_code_is_an_implementation_task(idea: str, task: str) -> None:
+    from alchemy_kit._local_text import analyse
+
+    assert analyse(idea).task_type == task
