@@ -378,7 +378,7 @@ async def agenerate(
         for pr in runs:
             if pr.status in ("pending", "running"):
                 run.set_phase(pr, "failed", msg)
-        _finish(run, "failed", started)
+        _finish(run, "failed", started, msg)
         raise
     status = "failed" if error else "completed"
     _finish(run, status, started, error)

@@ -361,3 +361,27 @@ def test_real_openai_plugin_phase_failure_keeps_earlier_prompts(
         store.query("SELECT metadata FROM prompts")
     )
     assert "sk-test-not-a-real-key" not in dump
+
+
+async def test_cancelled_request_is_recorded_as_failed(store: Store, fake: type[FakeAsync]) -> None:
+    fake.delay = 5.0
+    task = asyncio.create_task(
+        agenerate(
+            IDEA,
+            store=store,
+            count=2,
+            provider="local",
+            model="fake-async",
+            embed=False,
+            progress=False,
+        )
+    )
+    await asyncio.sleep(0.3)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    req = store.list_requests(limit=1)[0]
+    assert req.status == "failed" and req.completed_at and req.metadata["error"] == "interrupted"
+    runs = store.phase_runs(req.id)
+    assert [pr.status for pr in runs] == ["failed"] * 3
+    assert all(pr.error_message == "interrupted" for pr in runs)
