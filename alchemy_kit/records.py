@@ -265,6 +265,61 @@ class SearchRecord(_Row):
     json_fields: ClassVar[tuple[str, ...]] = ("filters", "results")
 
 
+# Upper bound on variants per request, also enforced by a CHECK in m001.
+MAX_REQUEST_COUNT = 100
+
+
+def validate(rec: Any) -> None:
+    """Python-side checks mirroring the SQL constraints, for clearer messages than SQLite's."""
+    if isinstance(rec, Prompt):
+        check_uuid(rec.id, "prompt id")
+        check_enum(rec.phase, PHASES, "phase")
+        check_enum(rec.provider, PROVIDERS, "provider")
+        check_range(rec.temperature, 0, 2, "temperature")
+        check_range(rec.score, 0, 1, "score")
+        check_positive_int(rec.max_tokens, "max_tokens")
+        check_positive_int(rec.actual_tokens, "actual_tokens")
+        check_positive_int(rec.rank, "rank")
+        if rec.request_id is not None:
+            check_uuid(rec.request_id, "request_id")
+    elif isinstance(rec, Metric):
+        check_uuid(rec.id, "metric id")
+        check_enum(rec.metric_type, METRIC_TYPES, "metric_type")
+        for name in ("total_tokens", "input_tokens", "output_tokens"):
+            check_positive_int(getattr(rec, name), name)
+        if rec.metric_type == "quality":
+            check_range(rec.value, 0, 1, "quality value", optional=False)
+    elif isinstance(rec, Tag):
+        check_uuid(rec.id, "tag id")
+        if not isinstance(rec.tag, str) or not rec.tag.strip() or len(rec.tag.strip()) > 100:
+            raise ValidationError(f"tag must be 1-100 characters, got {rec.tag!r}")
+        rec.tag = rec.tag.strip()
+    elif isinstance(rec, Request):
+        check_uuid(rec.id, "request id")
+        if not isinstance(rec.input, str) or not rec.input.strip():
+            raise ValidationError("the idea (input) must be a non-empty string")
+        if not rec.phases:
+            raise ValidationError("phases must name at least one phase")
+        for phase in rec.phases:
+            check_enum(phase, PHASES, "phase")
+        check_positive_int(rec.count, "count", optional=False)
+        if rec.count > MAX_REQUEST_COUNT:
+            raise ValidationError(f"count must be at most {MAX_REQUEST_COUNT}, got {rec.count}")
+        check_range(rec.temperature, 0, 2, "temperature")
+        check_positive_int(rec.max_tokens, "max_tokens")
+        check_enum(rec.status, STATUSES, "status")
+        if rec.provider_override is not None:
+            check_enum(rec.provider_override, PROVIDERS, "provider")
+    elif isinstance(rec, PhaseRun):
+        check_uuid(rec.id, "phase run id")
+        check_enum(rec.phase, PHASES, "phase")
+        check_enum(rec.provider, PROVIDERS, "provider")
+        check_enum(rec.status, STATUSES, "status")
+    elif isinstance(rec, SearchRecord):
+        check_enum(rec.search_type, SEARCH_TYPES, "search_type")
+        check_range(rec.min_similarity, -1, 1, "min_similarity")
+
+
 def config_type_of(value: Any) -> str:
     """Infer the configuration type (string, number, object) of a Python value."""
     if isinstance(value, str):

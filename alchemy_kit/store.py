@@ -40,7 +40,6 @@ TABLES = (
 # Primary key per table; the order of TABLES is also a safe FK order for inserts.
 PRIMARY_KEYS = {t: "id" for t in TABLES} | {"embeddings": "prompt_id", "configurations": "key"}
 BUSY_TIMEOUT_S = 60.0
-MAX_COUNT = 100
 
 
 def default_path() -> Path:
@@ -72,57 +71,6 @@ _RECORD_TABLES: dict[type[Any], str] = {
     r.SearchRecord: "search_history",
 }
 _TABLE_RECORDS = {v: k for k, v in _RECORD_TABLES.items()}
-
-
-def _validate(rec: Any) -> None:
-    """Python-side checks mirroring the SQL constraints, for clearer messages than SQLite's."""
-    if isinstance(rec, r.Prompt):
-        r.check_uuid(rec.id, "prompt id")
-        r.check_enum(rec.phase, r.PHASES, "phase")
-        r.check_enum(rec.provider, r.PROVIDERS, "provider")
-        r.check_range(rec.temperature, 0, 2, "temperature")
-        r.check_range(rec.score, 0, 1, "score")
-        r.check_positive_int(rec.max_tokens, "max_tokens")
-        r.check_positive_int(rec.actual_tokens, "actual_tokens")
-        r.check_positive_int(rec.rank, "rank")
-        if rec.request_id is not None:
-            r.check_uuid(rec.request_id, "request_id")
-    elif isinstance(rec, r.Metric):
-        r.check_uuid(rec.id, "metric id")
-        r.check_enum(rec.metric_type, r.METRIC_TYPES, "metric_type")
-        for name in ("total_tokens", "input_tokens", "output_tokens"):
-            r.check_positive_int(getattr(rec, name), name)
-        if rec.metric_type == "quality":
-            r.check_range(rec.value, 0, 1, "quality value", optional=False)
-    elif isinstance(rec, r.Tag):
-        r.check_uuid(rec.id, "tag id")
-        if not isinstance(rec.tag, str) or not rec.tag.strip() or len(rec.tag.strip()) > 100:
-            raise ValidationError(f"tag must be 1-100 characters, got {rec.tag!r}")
-        rec.tag = rec.tag.strip()
-    elif isinstance(rec, r.Request):
-        r.check_uuid(rec.id, "request id")
-        if not isinstance(rec.input, str) or not rec.input.strip():
-            raise ValidationError("the idea (input) must be a non-empty string")
-        if not rec.phases:
-            raise ValidationError("phases must name at least one phase")
-        for phase in rec.phases:
-            r.check_enum(phase, r.PHASES, "phase")
-        r.check_positive_int(rec.count, "count", optional=False)
-        if rec.count > MAX_COUNT:
-            raise ValidationError(f"count must be at most {MAX_COUNT}, got {rec.count}")
-        r.check_range(rec.temperature, 0, 2, "temperature")
-        r.check_positive_int(rec.max_tokens, "max_tokens")
-        r.check_enum(rec.status, r.STATUSES, "status")
-        if rec.provider_override is not None:
-            r.check_enum(rec.provider_override, r.PROVIDERS, "provider")
-    elif isinstance(rec, r.PhaseRun):
-        r.check_uuid(rec.id, "phase run id")
-        r.check_enum(rec.phase, r.PHASES, "phase")
-        r.check_enum(rec.provider, r.PROVIDERS, "provider")
-        r.check_enum(rec.status, r.STATUSES, "status")
-    elif isinstance(rec, r.SearchRecord):
-        r.check_enum(rec.search_type, r.SEARCH_TYPES, "search_type")
-        r.check_range(rec.min_similarity, -1, 1, "min_similarity")
 
 
 class Store(SearchQueries):
@@ -207,7 +155,7 @@ class Store(SearchQueries):
         for rec in recs:
             if type(rec) is not cls:
                 raise ValidationError(f"cannot mix {cls.__name__} and {type(rec).__name__}")
-            _validate(rec)
+            r.validate(rec)
             row = [getattr(rec, c) for c in cols]
             for name in json_fields:
                 i = cols.index(name)
@@ -267,7 +215,7 @@ class Store(SearchQueries):
 
     def update_phase_run(self, run: r.PhaseRun) -> None:
         """Write a phase run's lifecycle fields (status, timestamps, error, config, model)."""
-        _validate(run)
+        r.validate(run)
         with self.transaction():
             cur = self._exec(
                 "UPDATE request_phases SET provider = ?, model = ?, started_at = ?, completed_at = ?,"
@@ -602,7 +550,7 @@ class Store(SearchQueries):
                 rec = cls.from_row(row)
             except (TypeError, ValueError) as exc:  # JSONDecodeError is a ValueError
                 raise ValidationError(f"{table} row {n + 1}: {exc}") from None
-            _validate(rec)
+            r.validate(rec)
             vals = rec.to_row()
             for c in json_cols:
                 if isinstance(row.get(c), str):
