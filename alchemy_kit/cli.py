@@ -244,6 +244,7 @@ def parse_config_value(value: str, type_: str | None) -> Any:
 @click.option(
     "--partition-by-date", is_flag=True, help="Hive-style created_date=YYYY-MM-DD/ directories"
 )
+@click.option("--overwrite", is_flag=True, help="Replace an earlier export in DEST")
 @database_option
 @json_option
 def export_cmd(
@@ -251,6 +252,7 @@ def export_cmd(
     tables: tuple[str, ...],
     fmt: str,
     partition_by_date: bool,
+    overwrite: bool,
     database: Path | None,
     json_: bool,
 ) -> None:
@@ -263,6 +265,7 @@ def export_cmd(
         tables=list(tables) or None,
         fmt=fmt,
         partition_by_date=partition_by_date,
+        overwrite=overwrite,
     )
     _print_report(report, json_, f"Exported to {dest}")
 

@@ -392,7 +392,9 @@ def _check_dest(dest: Path, overwrite: bool) -> None:
     if not dest.is_dir():
         raise ImportExportError(f"{dest} exists and is not a directory")
     if not overwrite:
-        raise ImportExportError(f"{dest} is not empty; pass overwrite=True to replace an export")
+        raise ImportExportError(
+            f"{dest} is not empty; pass overwrite=True (--overwrite) to replace an export"
+        )
     if not (dest / MANIFEST).is_file():
         # Never delete a directory that is not one of our exports.
         raise ImportExportError(
