@@ -385,3 +385,18 @@ async def test_cancelled_request_is_recorded_as_failed(store: Store, fake: type[
     runs = store.phase_runs(req.id)
     assert [pr.status for pr in runs] == ["failed"] * 3
     assert all(pr.error_message == "interrupted" for pr in runs)
+
+
+def test_per_phase_defaults_from_configurations(store: Store, fake: type[FakeAsync]) -> None:
+    store.set_config("phases.solutio", {"provider": "local", "model": "fake-async"})
+    res = generate(IDEA, store=store, count=1, seed=2, embed=False, progress=False)
+    assert res.ok
+    models = {pr.phase: pr.model for pr in store.phase_runs(res.request.id)}
+    assert models == {
+        "prima-materia": "alchemy-local",
+        "solutio": "fake-async",
+        "coagulatio": "alchemy-local",
+    }
+    # an explicit model on the call overrides the configured per-phase default
+    res2 = generate(IDEA, store=store, count=1, model="alchemy-local", embed=False, progress=False)
+    assert {pr.model for pr in store.phase_runs(res2.request.id)} == {"alchemy-local"}
