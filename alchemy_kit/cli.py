@@ -163,7 +163,7 @@ def config() -> None:
 @json_option
 def config_list(prefix: str | None, database: Path | None, json_: bool) -> None:
     """List configuration keys, values, types and who set them."""
-    rows = [c.to_row() | {"value": c.value} for c in open_db(database).list_configs(prefix)]
+    rows = [c.as_dict() for c in open_db(database).list_configs(prefix)]
     if json_:
         echo_json(rows)
     else:

@@ -77,6 +77,15 @@ def _gen_kwargs(kw: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _request_json(req: Any, runs: list[Any], prompts: list[Any]) -> dict[str, Any]:
+    """The --json shape of one request with its phase runs and prompts."""
+    return {
+        "request": req.as_dict(),
+        "phase_runs": [pr.as_dict() for pr in runs],
+        "prompts": [p.as_dict() for p in prompts],
+    }
+
+
 @cli.command(context_settings=CONTEXT)
 @click.argument("idea")
 @generation_options
@@ -92,18 +101,7 @@ def generate(idea: str, show_all: bool, database: Path | None, json_: bool, **kw
     store = open_db(database)
     res = run(idea, store=store, progress=not json_, **_gen_kwargs(kw))
     if json_:
-        echo_json(
-            {
-                "request": res.request.to_row()
-                | {
-                    "phases": res.request.phases,
-                    "tags": res.request.tags,
-                    "metadata": res.request.metadata,
-                },
-                "phase_runs": [pr.to_row() | {"config": pr.config} for pr in res.phase_runs],
-                "prompts": [p.to_row() | {"metadata": p.metadata} for p in res.prompts],
-            }
-        )
+        echo_json(_request_json(res.request, res.phase_runs, res.prompts))
     else:
         echo_table(
             res.summary_rows(),
@@ -165,7 +163,7 @@ def requests() -> None:
 def requests_list(status: str | None, limit: int, database: Path | None, json_: bool) -> None:
     """List recent requests, newest first."""
     reqs = open_db(database).list_requests(status=status, limit=limit)
-    rows = [q.to_row() | {"phases": q.phases, "tags": q.tags, "metadata": q.metadata} for q in reqs]
+    rows = [q.as_dict() for q in reqs]
     if json_:
         echo_json(rows)
     else:
@@ -183,14 +181,7 @@ def requests_show(request_id: str, database: Path | None, json_: bool) -> None:
     runs = store.phase_runs(req.id)
     prompts = store.list_prompts(request_id=req.id, limit=None, order_by="rowid")
     if json_:
-        echo_json(
-            {
-                "request": req.to_row()
-                | {"phases": req.phases, "tags": req.tags, "metadata": req.metadata},
-                "phase_runs": [pr.to_row() | {"config": pr.config} for pr in runs],
-                "prompts": [p.to_row() | {"metadata": p.metadata} for p in prompts],
-            }
-        )
+        echo_json(_request_json(req, runs, prompts))
         return
     click.echo(f"{req.id}  {req.status}  created {req.created_at}  completed {req.completed_at}")
     click.echo(f"idea: {req.input}")
@@ -235,7 +226,7 @@ def prompts_list(
     found = store.list_prompts(
         request_id=request_id, phase=phase, provider=provider, tag=tag, limit=limit
     )
-    rows = [p.to_row() | {"metadata": p.metadata} for p in found]
+    rows = [p.as_dict() for p in found]
     if json_:
         echo_json(rows)
     else:
@@ -258,11 +249,10 @@ def prompts_show(prompt_id: str, database: Path | None, json_: bool) -> None:
     tags = store.tags_for(p.id)
     if json_:
         echo_json(
-            p.to_row()
+            p.as_dict()
             | {
-                "metadata": p.metadata,
                 "tags": tags,
-                "metrics": [m.to_row() | {"details": m.details} for m in metrics],
+                "metrics": [m.as_dict() for m in metrics],
             }
         )
         return

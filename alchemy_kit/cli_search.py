@@ -123,7 +123,7 @@ def search_query(
 def search_history(limit: int, database: Path | None, json_: bool) -> None:
     """List recent searches, newest first."""
     recs = open_db(database).search_history(limit)
-    rows = [s.to_row() | {"filters": s.filters, "results": s.results} for s in recs]
+    rows = [s.as_dict() for s in recs]
     if json_:
         echo_json(rows)
         return

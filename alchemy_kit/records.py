@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 import uuid
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
@@ -120,20 +120,21 @@ class _Row:
                 data[name] = from_json(data[name])
         return cls(**data)
 
+    def as_dict(self) -> dict[str, Any]:
+        """Return the fields as a plain dict, JSON columns as Python values (for --json output)."""
+        # Plain field access: asdict() deep-copies every value and dominated import time.
+        return {f.name: getattr(self, f.name) for f in fields(self)}  # type: ignore[arg-type]
+
     def to_row(self) -> dict[str, Any]:
         """Return the record as a row dict with JSON columns serialised."""
-        # Plain field access: asdict() deep-copies every value and dominated import time.
-        data = {f.name: getattr(self, f.name) for f in fields(self)}  # type: ignore[arg-type]
+        data = self.as_dict()
         for name in self.json_fields:
             if data.get(name) is not None or name in self.json_values:
                 data[name] = to_json(data[name], name, str_is_json=name not in self.json_values)
         return data
 
     def _repr_markdown_(self) -> str:
-        rows = "\n".join(
-            f"| {k} | {_cell(v)} |"
-            for k, v in asdict(self).items()  # type: ignore[call-overload]
-        )
+        rows = "\n".join(f"| {k} | {_cell(v)} |" for k, v in self.as_dict().items())
         return f"**{type(self).__name__}**\n\n| field | value |\n|---|---|\n{rows}"
 
 
