@@ -255,40 +255,15 @@ def test_batch_resumes_without_redoing(store: Store, tmp_path: Path, fake: type[
     ideas = [{"idea": f"Idea number {i}: summarise report {i}", "tags": ["b"]} for i in range(5)]
     path.write_text("\n".join(json.dumps(i) for i in ideas))
     fake.fail_after = 3 * 2 * 2  # enough for two requests (3 phases × count 2), then failures
-    first = run_batch(
-        store,
-        path,
-        concurrency=1,
-        count=2,
-        provider="local",
-        model="fake-async",
-        retries=0,
-        embed=False,
-        progress=False,
+    opts: dict[str, Any] = dict(
+        count=2, provider="local", model="fake-async", embed=False, progress=False
     )
+    first = run_batch(store, path, concurrency=1, retries=0, **opts)
     assert first.completed == 2 and first.failed == 3
     fake.fail_after = None
-    second = run_batch(
-        store,
-        path,
-        concurrency=2,
-        count=2,
-        provider="local",
-        model="fake-async",
-        embed=False,
-        progress=False,
-    )
+    second = run_batch(store, path, concurrency=2, **opts)
     assert second.skipped == 2 and second.completed == 3 and second.failed == 0
-    third = run_batch(
-        store,
-        path,
-        concurrency=2,
-        count=2,
-        provider="local",
-        model="fake-async",
-        embed=False,
-        progress=False,
-    )
+    third = run_batch(store, path, concurrency=2, **opts)
     assert third.skipped == 5 and third.completed == 0
     done = store.list_requests(status="completed", limit=None)
     assert len(done) == 5
