@@ -62,13 +62,11 @@ class SearchQueries:
     def search_prune_embedding_log(self, upto_seq: int) -> None:
         """Forget change-log entries every index has consumed (skipped inside a transaction)."""
         conn = self.db.conn
-        # sqlite3 opens an implicit transaction before a DELETE; commit it at once so it never
-        # swallows later writes, and never commit a caller's transaction: prune next time.
+        # open_store's connections autocommit, so the DELETE commits by itself; inside a caller's
+        # transaction it would become part of it, so prune next time instead.
         if conn.in_transaction:
             return
         conn.execute("DELETE FROM temp.search_embedding_log WHERE seq <= ?", [upto_seq])
-        if conn.in_transaction:
-            conn.commit()
 
     def search_data_version(self) -> int:
         """Return PRAGMA data_version: it changes when another connection commits."""
