@@ -2,6 +2,7 @@
 
 Re-exports are resolved lazily so `import alchemy_kit` stays fast: llm, onnxruntime, pandas,
 scikit-learn and the widget stack load only when a function that needs them is first used.
+This module holds no logic: `__all__` is the stable public API, each name mapped to its home.
 """
 
 from __future__ import annotations
@@ -29,42 +30,42 @@ from .errors import (
     ValidationError,
 )
 
-__version__ = "0.1.0"
+# The single source of the version (pyproject.toml reads it from here).
+__version__ = "0.2.0"
 
-# public name -> module that defines it
-_LAZY = {
-    "open_store": "store",
-    "Store": "store",
-    "generate": "pipeline",
-    "agenerate": "pipeline",
-    "GenerationResult": "pipeline",
-    "run_batch": "batch",
-    "arun_batch": "batch",
-    # not `search`: that name is the submodule alchemy_kit.search once anything imports it
-    "search_prompts": "search",
-    "similar_to": "search",
-    "embed_texts": "embeddings",
-    "embed_missing": "vectors",
-    "export": "transfer",
-    "import_": "transfer",
-    "heuristic_score": "scoring",
-    "Request": "records",
-    "PhaseRun": "records",
-    "Prompt": "records",
-    "Metric": "records",
-    "Tag": "records",
-    "Configuration": "records",
-    "EmbeddingRecord": "records",
-    "SearchRecord": "records",
-    "PHASES": "migrations",
-    "PROVIDERS": "migrations",
+# public name -> (module that defines it, its name there)
+_LAZY: dict[str, tuple[str, str]] = {
+    "open_store": ("store.store", "open_store"),
+    "Store": ("store.store", "Store"),
+    "generate": ("engine.pipeline", "generate"),
+    "agenerate": ("engine.pipeline", "agenerate"),
+    "GenerationResult": ("engine.pipeline", "GenerationResult"),
+    "run_batch": ("engine.batch", "run_batch"),
+    "arun_batch": ("engine.batch", "arun_batch"),
+    # not `search`: that name is the subpackage alchemy_kit.search
+    "search_prompts": ("search.query", "search"),
+    "similar_to": ("search.query", "similar_to"),
+    "embed_texts": ("search.embeddings", "embed_texts"),
+    "embed_missing": ("search.vectors", "embed_missing"),
+    "export": ("store.transfer", "export"),
+    "import_": ("store.transfer", "import_"),
+    "heuristic_score": ("scoring.heuristic", "heuristic_score"),
+    "Request": ("records", "Request"),
+    "PhaseRun": ("records", "PhaseRun"),
+    "Prompt": ("records", "Prompt"),
+    "Metric": ("records", "Metric"),
+    "Tag": ("records", "Tag"),
+    "Configuration": ("records", "Configuration"),
+    "EmbeddingRecord": ("records", "EmbeddingRecord"),
+    "SearchRecord": ("records", "SearchRecord"),
+    "PHASES": ("vocab", "PHASES"),
+    "PROVIDERS": ("vocab", "PROVIDERS"),
+    "PERSONAS": ("vocab", "PERSONAS"),
 }
 
 if TYPE_CHECKING:
-    from .batch import arun_batch, run_batch
-    from .embeddings import embed_texts
-    from .migrations import PHASES, PROVIDERS
-    from .pipeline import GenerationResult, agenerate, generate
+    from .engine.batch import arun_batch, run_batch
+    from .engine.pipeline import GenerationResult, agenerate, generate
     from .records import (
         Configuration,
         EmbeddingRecord,
@@ -75,28 +76,32 @@ if TYPE_CHECKING:
         SearchRecord,
         Tag,
     )
-    from .scoring import heuristic_score
-    from .search import search as search_prompts
-    from .search import similar_to
-    from .store import Store, open_store
-    from .transfer import export, import_
-    from .vectors import embed_missing
+    from .scoring.heuristic import heuristic_score
+    from .search.embeddings import embed_texts
+    from .search.query import search as search_prompts
+    from .search.query import similar_to
+    from .search.vectors import embed_missing
+    from .store.store import Store, open_store
+    from .store.transfer import export, import_
+    from .vocab import PERSONAS, PHASES, PROVIDERS
 
 
 def __getattr__(name: str) -> Any:
     if name in _LAZY:
-        module = import_module(f".{_LAZY[name]}", __name__)
-        value = getattr(module, "search" if name == "search_prompts" else name)
+        module, attr = _LAZY[name]
+        value = getattr(import_module(f".{module}", __name__), attr)
         globals()[name] = value
         return value
     raise AttributeError(f"module 'alchemy_kit' has no attribute {name!r}")
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
+    # Only the public API: not the helper names of this module nor already-imported subpackages.
+    return sorted(__all__)
 
 
 __all__ = [
+    "PERSONAS",
     "PHASES",
     "PROVIDERS",
     "AlchemyError",

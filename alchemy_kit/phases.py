@@ -6,29 +6,24 @@ Three phases run in canonical order, each consuming the previous phase's output 
 - ``solutio`` dissolves that draft into a clear, readable prose brief;
 - ``coagulatio`` crystallises a precise, production-ready prompt.
 
-``build_messages`` returns a ``(system, prompt)`` pair that any llm model can follow. The first line of the
-system prompt is a machine-readable header, ``[alchemy phase=<phase> persona=<persona>]``, which the offline
-template model parses; remote models simply read the instructions that follow it.
+``build_messages`` returns a ``(system, prompt)`` pair that any llm model can follow: plain instructions,
+nothing machine-only. Our in-process models learn the phase and persona from their `phase` and `persona`
+options instead (the provider layer passes options only to models that declare them), so a real
+provider never sees text that was meant for our offline engine.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from .errors import ValidationError
-
-PHASES: tuple[str, ...] = ("prima-materia", "solutio", "coagulatio")
-PERSONAS: tuple[str, ...] = ("code", "writing", "analysis", "generic")
+from .vocab import PERSONAS, PHASES
 
 # How the variants of one phase feed the next (the pipeline implements it; this is the contract):
 # - "per-variant": variant i of phase n refines variant i of phase n-1 (independent lineages);
 # - "best-of-previous": every variant of phase n refines the single best (top-ranked) output of phase n-1.
 CHAIN_MODES: tuple[str, ...] = ("per-variant", "best-of-previous")
-
-# The header the offline model parses; kept on one line so it survives any system-prompt concatenation.
-HEADER_RE = re.compile(r"^\[alchemy phase=(?P<phase>[\w-]+) persona=(?P<persona>[\w-]+)\]\s*$")
 
 # Delimiters for the two sections of the user prompt (XML-like tags are well understood by remote LLMs).
 IDEA_OPEN, IDEA_CLOSE = "<idea>", "</idea>"
@@ -379,11 +374,6 @@ def validate_phases(phases: str | Iterable[str]) -> tuple[str, ...]:
     return names
 
 
-def header(phase: str, persona: str) -> str:
-    """The machine-readable first line of every system prompt."""
-    return f"[alchemy phase={phase} persona={persona}]"
-
-
 def build_messages(
     phase: str, persona: str, idea: str, source: str | None = None
 ) -> tuple[str, str]:
@@ -397,7 +387,6 @@ def build_messages(
     profile = PERSONA_PROFILES[persona]
     focus = "\n".join(f"- {item}" for item in profile.focus)
     system = (
-        f"{header(phase, persona)}\n"
         f"{template.system}\n\n"
         f"## Instructions ({template.title})\n{template.instructions}\n\n"
         f"## Persona: {persona}\n"
@@ -427,7 +416,6 @@ __all__ = [
     "PhaseTemplate",
     "build_messages",
     "get_template",
-    "header",
     "validate_persona",
     "validate_phases",
 ]

@@ -10,7 +10,19 @@ from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 from .errors import ValidationError
-from .migrations import CONFIG_TYPES, METRIC_TYPES, PHASES, PROVIDERS, SEARCH_TYPES, STATUSES
+from .vocab import (
+    CONFIG_TYPES,
+    MAX_COUNT,
+    MAX_TAG_LENGTH,
+    METRIC_TYPES,
+    PHASES,
+    PROVIDERS,
+    SCORE_RANGE,
+    SEARCH_TYPES,
+    SIMILARITY_RANGE,
+    STATUSES,
+    TEMPERATURE_RANGE,
+)
 
 _UUID4_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
 _TS_RE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|\+00:00)$")
@@ -266,18 +278,14 @@ class SearchRecord(_Row):
     json_fields: ClassVar[tuple[str, ...]] = ("filters", "results")
 
 
-# Upper bound on variants per request, also enforced by a CHECK in m001.
-MAX_REQUEST_COUNT = 100
-
-
 def validate(rec: Any) -> None:
     """Python-side checks mirroring the SQL constraints, for clearer messages than SQLite's."""
     if isinstance(rec, Prompt):
         check_uuid(rec.id, "prompt id")
         check_enum(rec.phase, PHASES, "phase")
         check_enum(rec.provider, PROVIDERS, "provider")
-        check_range(rec.temperature, 0, 2, "temperature")
-        check_range(rec.score, 0, 1, "score")
+        check_range(rec.temperature, *TEMPERATURE_RANGE, "temperature")
+        check_range(rec.score, *SCORE_RANGE, "score")
         check_positive_int(rec.max_tokens, "max_tokens")
         check_positive_int(rec.actual_tokens, "actual_tokens")
         check_positive_int(rec.rank, "rank")
@@ -289,11 +297,15 @@ def validate(rec: Any) -> None:
         for name in ("total_tokens", "input_tokens", "output_tokens"):
             check_positive_int(getattr(rec, name), name)
         if rec.metric_type == "quality":
-            check_range(rec.value, 0, 1, "quality value", optional=False)
+            check_range(rec.value, *SCORE_RANGE, "quality value", optional=False)
     elif isinstance(rec, Tag):
         check_uuid(rec.id, "tag id")
-        if not isinstance(rec.tag, str) or not rec.tag.strip() or len(rec.tag.strip()) > 100:
-            raise ValidationError(f"tag must be 1-100 characters, got {rec.tag!r}")
+        if (
+            not isinstance(rec.tag, str)
+            or not rec.tag.strip()
+            or len(rec.tag.strip()) > MAX_TAG_LENGTH
+        ):
+            raise ValidationError(f"tag must be 1-{MAX_TAG_LENGTH} characters, got {rec.tag!r}")
         rec.tag = rec.tag.strip()
     elif isinstance(rec, Request):
         check_uuid(rec.id, "request id")
@@ -304,9 +316,9 @@ def validate(rec: Any) -> None:
         for phase in rec.phases:
             check_enum(phase, PHASES, "phase")
         check_positive_int(rec.count, "count", optional=False)
-        if rec.count > MAX_REQUEST_COUNT:
-            raise ValidationError(f"count must be at most {MAX_REQUEST_COUNT}, got {rec.count}")
-        check_range(rec.temperature, 0, 2, "temperature")
+        if rec.count > MAX_COUNT:
+            raise ValidationError(f"count must be at most {MAX_COUNT}, got {rec.count}")
+        check_range(rec.temperature, *TEMPERATURE_RANGE, "temperature")
         check_positive_int(rec.max_tokens, "max_tokens")
         check_enum(rec.status, STATUSES, "status")
         if rec.provider_override is not None:
@@ -318,7 +330,7 @@ def validate(rec: Any) -> None:
         check_enum(rec.status, STATUSES, "status")
     elif isinstance(rec, SearchRecord):
         check_enum(rec.search_type, SEARCH_TYPES, "search_type")
-        check_range(rec.min_similarity, -1, 1, "min_similarity")
+        check_range(rec.min_similarity, *SIMILARITY_RANGE, "min_similarity")
 
 
 def config_type_of(value: Any) -> str:

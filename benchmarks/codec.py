@@ -12,7 +12,8 @@ from pathlib import Path
 
 import numpy as np
 
-from alchemy_kit import embeddings as E
+from alchemy_kit.search import codec as E
+from alchemy_kit.search.embeddings import MiniLMEmbedder
 
 
 def unit_rows(n: int, d: int, seed: int) -> np.ndarray:
@@ -66,7 +67,7 @@ def minilm_speed() -> None:
     rows = [json.loads(line) for line in data.read_text().splitlines()]
     texts = [r[k] for r in rows for k in ("idea", "paraphrase", "decoy", "hard_decoy")] * 3
     start = time.perf_counter()
-    embedder = E.MiniLMEmbedder()
+    embedder = MiniLMEmbedder()
     embedder.load()
     print(f"\nMiniLM load (sha256 + session): {time.perf_counter() - start:.2f}s")
     embedder.embed(texts[:32])  # warm-up

@@ -22,8 +22,8 @@ from typing import Any
 
 import llm
 
-from alchemy_kit.batch import BatchItem, arun_batch
-from alchemy_kit.pipeline import agenerate
+from alchemy_kit.engine.batch import BatchItem, arun_batch
+from alchemy_kit.engine.pipeline import agenerate
 from alchemy_kit.store import open_store
 
 DELAY = 0.2

@@ -3,7 +3,7 @@
 Usage: python benchmarks/search.py [--sizes 10k,100k,1M] [--queries 50] [--no-llm] [--no-profile]
 
 For each size, synthetic 384-dim unit vectors are written to a temporary database through
-Store.add_prompts / Store.upsert_embeddings (the real float16 BLOB codec), then we time building
+Store.add_prompts / Store.upsert_embeddings (the real BLOB codec, int12 by default), then we time building
 the index from SQLite, single queries (median of --queries, k=10), one batch of 100 queries and
 peak traced memory of the build, beside the numpy floor (`q @ M.T` + argpartition on the same
 normalised matrix) and stock `NearestNeighbors.kneighbors`. At 10k the reference is a real
@@ -27,9 +27,9 @@ from typing import Any
 import numpy as np
 
 from alchemy_kit import records as r
-from alchemy_kit.embeddings import DEFAULT_DTYPE, encode_many
+from alchemy_kit.search.codec import DEFAULT_DTYPE, encode_many
+from alchemy_kit.search.vector_index import VectorIndex, _get_engine, clear_index_cache
 from alchemy_kit.store import open_store
-from alchemy_kit.vector_index import VectorIndex, _get_engine, clear_index_cache
 
 DIMS = 384
 K = 10
@@ -54,7 +54,7 @@ def unit(rng: np.random.Generator, n: int) -> np.ndarray:
 
 
 def populate(path: Path, n: int, rng: np.random.Generator) -> float:
-    """Insert n prompts and their float16 embeddings through the store; return seconds."""
+    """Insert n prompts and their encoded embeddings (default codec) through the store; return seconds."""
     store = open_store(path)
     t0 = time.perf_counter()
     for start in range(0, n, INSERT_BATCH):
@@ -171,7 +171,7 @@ def profile_variants(index: VectorIndex, queries: np.ndarray) -> list[tuple[str,
     from sklearn.neighbors import NearestNeighbors
     from sklearn.utils.extmath import row_norms
 
-    from alchemy_kit.search import search
+    from alchemy_kit.search.query import search
 
     engine = _get_engine()
     m, yn = index.matrix, index._sqnorms[: len(index)]

@@ -11,7 +11,7 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from alchemy_kit.cli import cli
+from alchemy_kit.cli.main import cli
 from alchemy_kit.store import open_store
 
 

@@ -10,7 +10,7 @@ import llm
 import pytest
 from click.testing import CliRunner
 
-from alchemy_kit import local_model as lm
+from alchemy_kit.models import local as lm
 from alchemy_kit.phases import PERSONAS, PHASES, build_messages
 
 IDEA = (
@@ -47,20 +47,14 @@ def models() -> tuple[llm.Model, llm.AsyncModel]:
 
 def ask(model: Any, phase: str, persona: str, idea: str = IDEA, **opts: Any) -> Any:
     system, prompt = build_messages(phase, persona, idea)
-    return model.prompt(prompt, system=system, **opts)
+    return model.prompt(prompt, system=system, phase=phase, persona=persona, **opts)
 
 
 def run(
     model: llm.Model, phase: str, persona: str = "code", source: str | None = None, **opts: Any
 ) -> str:
     system, prompt = build_messages(phase, persona, IDEA, source)
-    return model.prompt(prompt, system=system, **opts).text()
-
-
-def test_estimate_tokens() -> None:
-    assert lm.estimate_tokens("") == 0
-    assert lm.estimate_tokens("Hello, world!") == 4
-    assert lm.estimate_tokens("a\n\nb") == lm.estimate_tokens("a b") == 2
+    return model.prompt(prompt, system=system, phase=phase, persona=persona, **opts).text()
 
 
 @pytest.mark.parametrize(
@@ -184,8 +178,9 @@ async def test_async_equals_sync(models: Any) -> None:
     model, amodel = models
     for phase in PHASES:
         system, prompt = build_messages(phase, "analysis", IDEA, None)
-        sync = model.prompt(prompt, system=system, seed=9, temperature=1.1).text()
-        response = amodel.prompt(prompt, system=system, seed=9, temperature=1.1)
+        opts = {"phase": phase, "persona": "analysis", "seed": 9, "temperature": 1.1}
+        sync = model.prompt(prompt, system=system, **opts).text()
+        response = amodel.prompt(prompt, system=system, **opts)
         assert await response.text() == sync
         assert (await response.usage()).output == lm.estimate_tokens(sync)
 
@@ -193,7 +188,9 @@ async def test_async_equals_sync(models: Any) -> None:
 def test_streaming_yields_the_same_text(models: Any) -> None:
     model, _ = models
     system, prompt = build_messages("prima-materia", "code", IDEA)
-    chunks = list(model.prompt(prompt, system=system, seed=1))
+    chunks = list(
+        model.prompt(prompt, system=system, phase="prima-materia", persona="code", seed=1)
+    )
     assert len(chunks) > 5 and "".join(chunks) == run(model, "prima-materia", seed=1)
 
 
@@ -230,8 +227,9 @@ async def test_resolved_by_name_through_llm(registered: Any) -> None:
     assert isinstance(model, lm.LocalTemplateModel)
     assert isinstance(amodel, lm.AsyncLocalTemplateModel)
     system, prompt = build_messages("coagulatio", "writing", WRITING_IDEA)
-    sync = model.prompt(prompt, system=system, seed=2).text()
-    assert await amodel.prompt(prompt, system=system, seed=2).text() == sync
+    opts = {"phase": "coagulatio", "persona": "writing", "seed": 2}
+    sync = model.prompt(prompt, system=system, **opts).text()
+    assert await amodel.prompt(prompt, system=system, **opts).text() == sync
     assert "junior developers" in sync and "# Output format" in sync
 
 
@@ -241,6 +239,12 @@ def test_llm_cli_path(registered: Any) -> None:
     result = CliRunner().invoke(cli, ["-m", "alchemy-local", "-n", "-o", "seed", "3", IDEA])
     assert result.exit_code == 0, result.output
     assert "# Task" in result.output and "CSV files" in result.output
+    # The phase comes from an option, never from text in the prompt.
+    result = CliRunner().invoke(
+        cli, ["-m", "alchemy-local", "-n", "-o", "phase", "solutio", "-o", "seed", "3", IDEA]
+    )
+    assert result.exit_code == 0, result.output
+    assert "Solutio" in result.output and "# Task" not in result.output
 
 
 def test_over_limit_input_raises(models: Any) -> None:
@@ -250,10 +254,10 @@ def test_over_limit_input_raises(models: Any) -> None:
         model.prompt(huge).text()
 
 
-def test_bad_header_and_empty_prompt_raise(models: Any) -> None:
+def test_bad_phase_option_and_empty_prompt_raise(models: Any) -> None:
     model, _ = models
-    with pytest.raises(llm.ModelError, match="bad header"):
-        model.prompt("idea", system="[alchemy phase=albedo persona=code]").text()
+    with pytest.raises(llm.ModelError, match="phase must be one of"):
+        model.prompt("idea", phase="albedo", persona="code").text()
     with pytest.raises(llm.ModelError, match="empty"):
         model.prompt("   ").text()
 
@@ -268,22 +272,24 @@ def test_options_validated(models: Any, opts: dict) -> None:
 
 
 def test_smollm_is_available_is_cheap_and_boolean() -> None:
-    from alchemy_kit import smollm
+    from alchemy_kit.models import smollm
 
     assert isinstance(smollm.is_available(), bool)
 
 
 @pytest.mark.slow  # loads a 98 MB model (~2 s) and generates on CPU
 @pytest.mark.skipif(
-    not __import__("alchemy_kit.smollm", fromlist=["is_available"]).is_available(),
+    not __import__("alchemy_kit.models.smollm", fromlist=["is_available"]).is_available(),
     reason="SmolLM2 extra not installed (make smollm)",
 )
 def test_smollm_generates_text() -> None:
-    from alchemy_kit import smollm
+    from alchemy_kit.models import smollm
 
     model = smollm.SmolLM2Model()
     system, prompt = build_messages("solutio", "generic", "Explain what a CSV file is.", None)
-    response = model.prompt(prompt, system=system, max_tokens=24, seed=1, temperature=0.2)
+    response = model.prompt(
+        prompt, system=system, phase="solutio", max_tokens=24, seed=1, temperature=0.2
+    )
     text = response.text()
     assert text.strip()
     usage = response.usage()
@@ -300,6 +306,6 @@ def test_smollm_generates_text() -> None:
     ],
 )
 def test_writing_code_is_an_implementation_task(idea: str, task: str) -> None:
-    from alchemy_kit._local_text import analyse
+    from alchemy_kit.models.local_text import analyse
 
     assert analyse(idea).task_type == task

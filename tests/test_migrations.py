@@ -10,9 +10,10 @@ from pathlib import Path
 import pytest
 import sqlite_utils
 
-from alchemy_kit import migrations as mig
 from alchemy_kit.errors import NotADatabaseError, SchemaVersionError
 from alchemy_kit.store import TABLES, open_store
+from alchemy_kit.store import migrations as mig
+from alchemy_kit.store.store import MIGRATION_NAMES
 
 SCHEMA_MD = Path(__file__).resolve().parents[1] / "docs" / "schema.md"
 
@@ -80,7 +81,7 @@ def test_apply_twice_is_noop(db_path: Path) -> None:
     store.close()
     store = open_store(db_path)
     mig.migrations.apply(store.db)
-    assert store.applied_migrations() == applied == list(mig.MIGRATION_NAMES)
+    assert store.applied_migrations() == applied == list(MIGRATION_NAMES)
     assert (
         store.db.execute("SELECT name, sql FROM sqlite_master ORDER BY name").fetchall() == before
     )
@@ -98,7 +99,7 @@ def test_m001_database_upgrades_cleanly(db_path: Path) -> None:
     db.conn.commit()
     db.close()
     store = open_store(db_path)
-    assert store.applied_migrations() == list(mig.MIGRATION_NAMES)
+    assert store.applied_migrations() == list(MIGRATION_NAMES)
     # m002 back-filled the FTS index from rows written before it existed
     hits = store.query("SELECT rowid FROM prompts_fts WHERE prompts_fts MATCH 'alembic'")
     assert len(hits) == 1
@@ -152,3 +153,8 @@ def test_raw_connection_without_pragma_still_checks(db_path: Path) -> None:
             "INSERT INTO prompts (id, content, phase, provider, model) VALUES (?,?,?,?,?)",
             ["6f1c1f0e-5d5b-4c1a-9d7e-0c6f7a1b2c3d", "x", "nigredo", "local", "m"],
         )
+
+
+def test_migration_names_listed_in_the_store_match_the_migrations() -> None:
+    # The store checks for pending migrations without importing sqlite-utils, from its own list.
+    assert mig.migration_names() == MIGRATION_NAMES

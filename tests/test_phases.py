@@ -21,11 +21,6 @@ def test_every_phase_has_a_template() -> None:
     assert "Output format" in ph.get_template("coagulatio").instructions
 
 
-def test_template_is_frozen() -> None:
-    with pytest.raises(AttributeError):
-        ph.get_template("solutio").name = "x"  # type: ignore[misc]
-
-
 def test_unknown_phase_lists_valid_names() -> None:
     with pytest.raises(ValidationError, match="prima-materia, solutio, coagulatio"):
         ph.get_template("nigredo")
@@ -93,17 +88,11 @@ def test_validate_phases_rejects(given: object, message: str) -> None:
         ph.validate_phases(given)  # type: ignore[arg-type]
 
 
-def test_chain_modes_documented() -> None:
-    assert ph.CHAIN_MODES == ("per-variant", "best-of-previous")
-    with open(ph.__file__, encoding="utf-8") as fh:
-        assert "every variant of phase n refines the single best" in fh.read()
-
-
-def test_build_messages_header_and_sections() -> None:
+def test_build_messages_sections_and_no_machine_header() -> None:
     system, prompt = ph.build_messages("solutio", "analysis", f"  {IDEA}  ", "# Draft\n- a point")
-    first = system.splitlines()[0]
-    m = ph.HEADER_RE.match(first)
-    assert m and m["phase"] == "solutio" and m["persona"] == "analysis"
+    # What a real model reads is instructions only: no header meant for our offline engine.
+    assert system.startswith(ph.get_template("solutio").system)
+    assert "[alchemy" not in system and "[alchemy" not in prompt
     assert ph.PERSONA_GUIDANCE["analysis"]["solutio"] in system
     assert ph.get_template("solutio").instructions in system
     assert f"<idea>\n{IDEA}\n</idea>" in prompt

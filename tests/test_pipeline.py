@@ -13,9 +13,9 @@ import llm
 import pytest
 
 from alchemy_kit import records as r
-from alchemy_kit.batch import read_items, run_batch
+from alchemy_kit.engine.batch import read_items, run_batch
+from alchemy_kit.engine.pipeline import agenerate, generate
 from alchemy_kit.errors import ProviderError, ValidationError
-from alchemy_kit.pipeline import agenerate, generate
 from alchemy_kit.store import Store, open_store
 
 IDEA = "Write a Python function that deduplicates customer records from a CSV export"
@@ -247,7 +247,7 @@ def test_best_of_previous_chain(store: Store) -> None:
     assert all(p.rank is not None for p in res.prompts)
     assert res.best is not None and res.best.rank == 1 and res.best.phase == "coagulatio"
     html = res._repr_html_()
-    assert "<table>" in html and "coagulatio" in html
+    assert "<table" in html and "coagulatio" in html
 
 
 def test_batch_resumes_without_redoing(store: Store, tmp_path: Path, fake: type[FakeAsync]) -> None:

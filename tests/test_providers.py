@@ -1,4 +1,4 @@
-"""Tests for alchemy_kit.providers: real llm plugins over mocked HTTP, fake models for the rest."""
+"""Tests for alchemy_kit.models (providers, registry, options, keys): real plugins over mocked HTTP."""
 
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ from typing import Any
 import llm
 import pytest
 
-from alchemy_kit import providers
 from alchemy_kit.errors import (
     MissingKeyError,
     ProviderError,
@@ -21,7 +20,11 @@ from alchemy_kit.errors import (
     UnknownModelError,
     ValidationError,
 )
-from alchemy_kit.providers import ModelChoice, acomplete, complete, resolve
+from alchemy_kit.models import catalog, failures, keys, options, registry, sdk
+from alchemy_kit.models.catalog import ModelChoice
+from alchemy_kit.models.providers import acomplete, complete
+from alchemy_kit.models.registry import resolve
+from alchemy_kit.vocab import estimate_tokens
 
 OPENAI_URL = "https://api.openai.com/v1/chat/completions"
 ANTHROPIC_URL = "https://api.anthropic.com/v1/messages"
@@ -320,7 +323,7 @@ async def test_missing_key_fails_before_any_http(provider, httpx_mock, httpx2_mo
     with pytest.raises(MissingKeyError) as info:
         await acomplete(resolve(provider, model_id), "hi")
     assert env in str(info.value)
-    assert f"llm keys set {providers._INFO[provider].key_alias}" in str(info.value)
+    assert f"llm keys set {catalog.PROVIDER_INFO[provider].key_alias}" in str(info.value)
     assert httpx_mock.get_requests() == [] and httpx2_mock.get_requests() == []
 
 
@@ -346,7 +349,7 @@ async def test_key_precedence_explicit_then_keys_json_then_env(
 
 def test_scrub_removes_known_values_and_key_shapes():
     text = "key sk-proj-abc123def456 and AIzaSyA1234567890abcdef and mysecretvalue"
-    out = providers.scrub(text, ["mysecretvalue"])
+    out = keys.scrub(text, ["mysecretvalue"])
     assert "abc123" not in out and "AIzaSy" not in out and "mysecret" not in out
     assert out.count("[redacted]") == 3
 
@@ -360,23 +363,23 @@ def test_anthropic_temperature_limit_before_http(httpx2_mock, monkeypatch):
     with pytest.raises(ProviderLimitError, match=r"anthropic accepts temperature 0\.\.1"):
         complete(choice, "hi", temperature=1.5)
     assert httpx2_mock.get_requests() == []
-    providers.check_options(resolve("openai", None), 1.5, 10)  # fine for OpenAI
+    options.check_options(resolve("openai", None), 1.5, 10)  # fine for OpenAI
 
 
 @pytest.mark.parametrize(("temperature", "max_tokens"), [(-0.1, None), (2.5, None), (None, 0)])
 def test_check_options_general_limits(temperature, max_tokens):
     with pytest.raises(ProviderLimitError) as info:
-        providers.check_options(LOCAL, temperature, max_tokens)
+        options.check_options(LOCAL, temperature, max_tokens)
     assert isinstance(info.value, ValidationError)
 
 
 def test_options_unknown_to_the_model_are_dropped(fakes):
     model = llm.get_async_model("fake-echo")
-    mapped = providers.map_options(
+    mapped = options.map_options(
         ModelChoice("anthropic", "x"), model, temperature=0.2, max_tokens=5, seed=1
     )
     assert mapped == {"temperature": 0.2, "max_tokens": 5}  # anthropic has no seed
-    assert providers.map_options(ModelChoice("google", "x"), model, max_tokens=5) == {}
+    assert options.map_options(ModelChoice("google", "x"), model, max_tokens=5) == {}
 
 
 # --------------------------------------------------------------------------- fakes: no HTTP
@@ -398,10 +401,10 @@ async def test_sync_only_model_runs_off_the_event_loop(fakes):
 
 
 async def test_missing_usage_is_estimated(fakes):
-    result = await acomplete(ModelChoice("local", "fake-nousage"), "x" * 10, system="yy")
+    result = await acomplete(ModelChoice("local", "fake-nousage"), "one two, three", system="yy")
     assert result.tokens_estimated is True
-    assert result.input_tokens == 3  # ceil(12 / 4)
-    assert result.output_tokens == providers.estimate_tokens("fake-nousage:" + "x" * 10)
+    assert result.input_tokens == estimate_tokens("yy\none two, three") == 5
+    assert result.output_tokens == estimate_tokens("fake-nousage:one two, three")
 
 
 async def test_timeout_is_retried_then_transient(fakes):
@@ -430,13 +433,13 @@ async def test_concurrent_calls_with_gather(fakes):
 def test_anthropic_sdk_keeps_its_retries_outside_our_calls(fakes):
     import llm_anthropic
 
-    providers._patch_anthropic()
+    sdk.patch_anthropic()
     assert llm_anthropic.AsyncAnthropic(api_key="x").max_retries == 2
-    token = providers._NO_SDK_RETRY.set(True)
+    token = sdk.NO_SDK_RETRY.set(True)
     try:
         assert llm_anthropic.AsyncAnthropic(api_key="x").max_retries == 0
     finally:
-        providers._NO_SDK_RETRY.reset(token)
+        sdk.NO_SDK_RETRY.reset(token)
 
 
 # --------------------------------------------------------------------------- resolve
@@ -475,7 +478,7 @@ def test_resolve_defaults(fakes, monkeypatch):
         "anthropic", "anthropic/claude-haiku-4-5-20251001"
     )
     # Stand in for the real local engine so this test does not depend on it.
-    monkeypatch.setitem(providers.DEFAULT_MODELS, "local", "fake-echo")
+    monkeypatch.setitem(catalog.DEFAULT_MODELS, "local", "fake-echo")
     assert resolve() == ModelChoice("local", "fake-echo")
     assert resolve("local", "fake-echo") == LOCAL
 
@@ -496,13 +499,13 @@ def test_resolve_errors(fakes):
 
 
 def test_resolve_missing_plugin_says_what_to_install(monkeypatch):
-    monkeypatch.setattr(providers, "_plugin_loaded", lambda p: p in ("openai", "local"))
-    monkeypatch.setattr(providers, "_plugin_installed", lambda p: p == "openai")
+    monkeypatch.setattr(registry, "_plugin_loaded", lambda p: p in ("openai", "local"))
+    monkeypatch.setattr(registry, "_plugin_installed", lambda p: p == "openai")
     with pytest.raises(UnknownModelError, match=r"llm-anthropic.*alchemy-kit\[providers\]"):
         resolve("anthropic", None)
     with pytest.raises(UnknownModelError, match="llm-gemini"):
         resolve(None, "gemini/gemini-9-ultra")
-    monkeypatch.setattr(providers, "_plugin_installed", lambda p: True)
+    monkeypatch.setattr(registry, "_plugin_installed", lambda p: True)
     with pytest.raises(UnknownModelError, match="installed but not loaded"):
         resolve("ollama", None)
 
@@ -512,10 +515,10 @@ def test_resolve_missing_plugin_says_what_to_install(monkeypatch):
 
 @pytest.mark.parametrize("ollama_up", [True, False])
 def test_model_status(monkeypatch, ollama_up):
-    monkeypatch.setattr(providers, "_ollama_probe", lambda timeout=0.3: ollama_up)
+    monkeypatch.setattr(registry, "ollama_probe", lambda timeout=0.3: ollama_up)
     monkeypatch.setenv("ANTHROPIC_API_KEY", SECRET)
-    rows = {r["provider"]: r for r in providers.model_status()}
-    assert list(rows) == list(providers.PROVIDERS)
+    rows = {r["provider"]: r for r in registry.model_status()}
+    assert list(rows) == list(catalog.PROVIDERS)
     assert rows["anthropic"]["usable"] is True and rows["anthropic"]["key_configured"] is True
     assert rows["openai"]["usable"] is False
     assert "OPENAI_API_KEY" in rows["openai"]["reason"]
@@ -527,32 +530,30 @@ def test_model_status(monkeypatch, ollama_up):
 
 def test_ollama_probe_honours_ollama_host(monkeypatch):
     monkeypatch.setenv("OLLAMA_HOST", "0.0.0.0:9")
-    assert providers._ollama_base_url() == "http://127.0.0.1:9"
+    assert catalog.ollama_base_url() == "http://127.0.0.1:9"
     monkeypatch.setenv("OLLAMA_HOST", "https://user:pw@example.org")
-    assert providers._ollama_base_url() == "https://example.org:11434"
+    assert catalog.ollama_base_url() == "https://example.org:11434"
     monkeypatch.setenv("OLLAMA_HOST", "127.0.0.1:9")  # the discard port: nothing answers
-    assert providers._ollama_probe(timeout=0.2) is False
+    assert catalog.ollama_probe(timeout=0.2) is False
 
 
-def test_context_limits_prices_and_estimates():
-    assert providers.context_limit(ModelChoice("openai", "gpt-4o-mini")) == 128_000
-    assert providers.context_limit(ModelChoice("ollama", "ollama/llama3.2:latest")) == 131_072
-    assert providers.context_limit(ModelChoice("google", "gemini/unknown")) is None
-    assert providers.context_limit(ModelChoice("local", "alchemy-local")) > 0
-    assert providers.context_limit(ModelChoice("local", "anything")) == 8_192
-    for model_id in providers.DEFAULT_MODELS.values():
-        assert providers.price_for(model_id) is not None
-    assert providers.price_for("alchemy-local") == (0.0, 0.0)
-    assert providers.price_for("gpt-4o-mini") == (0.15, 0.60)
-    assert providers.price_for("nope") is None
-    assert providers.price_for("gpt-4o-mini", {"gpt-4o-mini": (1.0, 2.0)}) == (1.0, 2.0)
-    assert providers.estimate_tokens("") == 1
-    assert providers.estimate_tokens("abcde") == 2
+def test_context_limits_and_prices():
+    assert catalog.context_limit(ModelChoice("openai", "gpt-4o-mini")) == 128_000
+    assert catalog.context_limit(ModelChoice("ollama", "ollama/llama3.2:latest")) == 131_072
+    assert catalog.context_limit(ModelChoice("google", "gemini/unknown")) is None
+    assert catalog.context_limit(ModelChoice("local", "alchemy-local")) > 0
+    assert catalog.context_limit(ModelChoice("local", "anything")) == 8_192
+    for model_id in catalog.DEFAULT_MODELS.values():
+        assert catalog.price_for(model_id) is not None
+    assert catalog.price_for("alchemy-local") == (0.0, 0.0)
+    assert catalog.price_for("gpt-4o-mini") == (0.15, 0.60)
+    assert catalog.price_for("nope") is None
+    assert catalog.price_for("gpt-4o-mini", {"gpt-4o-mini": (1.0, 2.0)}) == (1.0, 2.0)
 
 
 def test_import_does_not_load_provider_sdks():
     code = (
-        "import sys, alchemy_kit.providers; "
+        "import sys, alchemy_kit.models.providers; "
         "print(sorted(m for m in ('openai', 'anthropic', 'ollama') if m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
@@ -571,4 +572,4 @@ def test_import_does_not_load_provider_sdks():
     ],
 )
 def test_classify_errors_without_http(exc, kind):
-    assert providers._classify(exc)[0] == kind
+    assert failures.classify(exc)[0] == kind

@@ -9,11 +9,11 @@ import numpy as np
 import pytest
 
 from alchemy_kit import records as r
-from alchemy_kit import search as S
-from alchemy_kit.embeddings import encode_many
 from alchemy_kit.errors import DimensionMismatchError, EmbeddingError, ValidationError
+from alchemy_kit.search import query as S
+from alchemy_kit.search.codec import encode_many
+from alchemy_kit.search.vector_index import VectorIndex, get_index
 from alchemy_kit.store import Store, open_store
-from alchemy_kit.vector_index import VectorIndex, get_index
 
 MODEL = "synthetic-test"
 DIMS = 16
@@ -443,7 +443,7 @@ def test_hybrid_fuses_text_and_semantic_ranks(store: Store) -> None:
         "summarising meeting notes into reports",
         "clear instructions for code review",
     ]
-    from alchemy_kit.embeddings import embed_texts
+    from alchemy_kit.search.embeddings import embed_texts
 
     prompts = add(store, unit(np.random.default_rng(20), 5), contents)
     mat, used = embed_texts(contents, model_id="alchemy-lexical")
@@ -516,7 +516,7 @@ def test_result_rendering_escapes_html(store: Store) -> None:
 
 
 def test_real_minilm_query_finds_paraphrase(store: Store) -> None:
-    from alchemy_kit.embeddings import DEFAULT_EMBEDDING_MODEL, embed_texts
+    from alchemy_kit.search.embeddings import DEFAULT_EMBEDDING_MODEL, embed_texts
 
     contents = ["Summarise this quarterly financial report", "Write a haiku about autumn leaves"]
     try:
@@ -529,7 +529,7 @@ def test_real_minilm_query_finds_paraphrase(store: Store) -> None:
 
 
 def test_query_strategies_and_fallback_agree(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
-    import alchemy_kit.vector_index as vi
+    import alchemy_kit.search.vector_index as vi
 
     rng = np.random.default_rng(24)
     vecs = unit(rng, 301)
@@ -558,7 +558,7 @@ def test_query_strategies_and_fallback_agree(store: Store, monkeypatch: pytest.M
 
 
 def test_tuner_tries_each_strategy_then_prefers_the_cheapest() -> None:
-    from alchemy_kit.vector_index import EXPLORE_EVERY, _Tuner
+    from alchemy_kit.search.vector_index import EXPLORE_EVERY, _Tuner
 
     tuner = _Tuner(("a", "b", "c"))
     costs = {"a": 3.0, "b": 1.0, "c": 2.0}

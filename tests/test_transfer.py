@@ -9,10 +9,9 @@ from pathlib import Path
 import pytest
 
 from alchemy_kit import records as r
-from alchemy_kit import transfer
 from alchemy_kit.errors import ImportExportError, ValidationError
-from alchemy_kit.store import PRIMARY_KEYS, TABLES, Store, open_store
-from alchemy_kit.transfer import export, import_
+from alchemy_kit.store import PRIMARY_KEYS, TABLES, Store, open_store, transfer, transfer_files
+from alchemy_kit.store.transfer import export, import_
 
 DATES = ("2025-03-02", "2025-03-01", "2025-03-03")  # deliberately not in insertion order
 TRICKY = [
@@ -481,9 +480,10 @@ def test_interrupted_export_leaves_nothing_that_looks_complete(source, tmp_path,
 
 
 def test_many_partitions_stream_through_few_open_files(tmp_path, monkeypatch):
-    monkeypatch.setattr(transfer, "MAX_OPEN_WRITERS", 2)
+    monkeypatch.setattr(transfer_files, "MAX_OPEN_WRITERS", 2)
+    monkeypatch.setattr(transfer_files, "BATCH_ROWS", 7)
     monkeypatch.setattr(transfer, "BATCH_ROWS", 7)
-    monkeypatch.setattr(transfer, "FLUSH_ROWS", 3)
+    monkeypatch.setattr(transfer_files, "FLUSH_ROWS", 3)
     store = open_store(tmp_path / "many.db")
     days = [f"2025-01-{d:02d}" for d in range(1, 6)]
     # Interleaved dates force writers to close and reopen as new part files.
@@ -505,8 +505,6 @@ def test_transfer_import_is_lazy():
     import subprocess
     import sys
 
-    code = (
-        "import alchemy_kit.transfer, sys; print('pyarrow' in sys.modules, 'pandas' in sys.modules)"
-    )
+    code = "import alchemy_kit.store.transfer, sys; print('pyarrow' in sys.modules, 'pandas' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "False"]

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from . import records as r
-from .errors import (
+from .. import records as r
+from ..errors import (
     IntegrityError,
     NotADatabaseError,
     NotFoundError,
@@ -19,27 +20,27 @@ from .errors import (
     StoreError,
     ValidationError,
 )
-from .migrations import MIGRATION_NAMES, migrations, sqlite_utils
-from .store_search import SearchQueries
-from .store_search import chunks as _chunks
+from .queries import SearchQueries
+from .reads import (
+    PRIMARY_KEYS,
+    RECORD_TABLES,
+    TABLE_RECORDS,
+    Reads,
+    check_table,
+    chunks,
+    like_prefix,
+)
 
 if TYPE_CHECKING:
-    import pandas as pd
+    import sqlite_utils
 
 ENV_VAR = "ALCHEMY_DB"
-TABLES = (
-    "prompt_requests",
-    "request_phases",
-    "prompts",
-    "metrics",
-    "tags",
-    "embeddings",
-    "configurations",
-    "search_history",
-)
-# Primary key per table; the order of TABLES is also a safe FK order for inserts.
-PRIMARY_KEYS = {t: "id" for t in TABLES} | {"embeddings": "prompt_id", "configurations": "key"}
 BUSY_TIMEOUT_S = 60.0
+MIGRATION_SET = "alchemy_kit"
+# The names of every shipped migration, in order. Kept here (and checked against migrations.py by
+# a test and at apply time) so that opening an up-to-date store never imports sqlite-utils, whose
+# import pulls in pandas (~1 s of CPU) for a CLI call that needs neither.
+MIGRATION_NAMES: tuple[str, ...] = ("m001_initial", "m002_prompts_fts")
 
 
 def default_path() -> Path:
@@ -60,31 +61,34 @@ def _insert_sql(table: str, cols: Sequence[str], upsert_on: str | None = None) -
     return sql
 
 
-_RECORD_TABLES: dict[type[Any], str] = {
-    r.Request: "prompt_requests",
-    r.PhaseRun: "request_phases",
-    r.Prompt: "prompts",
-    r.Metric: "metrics",
-    r.Tag: "tags",
-    r.Configuration: "configurations",
-    r.EmbeddingRecord: "embeddings",
-    r.SearchRecord: "search_history",
-}
-_TABLE_RECORDS = {v: k for k, v in _RECORD_TABLES.items()}
-
-
-class Store(SearchQueries):
+class Store(SearchQueries, Reads):
     """An open alchemy_kit database: the only object that writes SQL."""
 
-    def __init__(self, db: sqlite_utils.Database, path: Path | None) -> None:
-        self.db = db
+    def __init__(self, conn: sqlite3.Connection, path: Path | None) -> None:
+        self.conn = conn
         self.path = path
         self._insert_cache: dict[tuple[type[Any], bool], tuple[str, tuple[str, ...]]] = {}
+        self._db: sqlite_utils.Database | None = None
+        self._ro_conn: sqlite3.Connection | None = None
+        self._ro_lock = threading.Lock()
+        self._savepoints = 0
+
+    @property
+    def db(self) -> sqlite_utils.Database:
+        """A sqlite-utils Database on the same connection (imported on first use: it loads pandas)."""
+        if self._db is None:
+            import sqlite_utils
+
+            # sqlite-utils turns recursive triggers on by default; our updated_at triggers need off.
+            self._db = sqlite_utils.Database(self.conn, recursive_triggers=False)
+        return self._db
 
     # -- lifecycle ---------------------------------------------------------------------------
     def close(self) -> None:
         """Close the connection."""
-        self.db.conn.close()
+        self.conn.close()
+        if self._ro_conn is not None:
+            self._ro_conn.close()
 
     def __enter__(self) -> Store:
         return self
@@ -98,9 +102,9 @@ class Store(SearchQueries):
     @contextmanager
     def transaction(self) -> Iterator[Store]:
         """Group writes atomically; takes the write lock up front so concurrent writers queue."""
-        conn = self.db.conn
+        conn = self.conn
         if conn.in_transaction:
-            with self.db.atomic():  # nested: a savepoint
+            with self._savepoint():  # nested: a savepoint, released or rolled back on its own
                 yield self
             return
         # BEGIN IMMEDIATE waits on the busy timeout; a deferred BEGIN that later upgrades to a write
@@ -116,9 +120,25 @@ class Store(SearchQueries):
             conn.execute("COMMIT")
 
     @contextmanager
+    def _savepoint(self) -> Iterator[None]:
+        self._savepoints += 1
+        name = f"alchemy_sp{self._savepoints}"
+        self.conn.execute(f"SAVEPOINT {name}")
+        try:
+            yield
+        except BaseException:
+            self.conn.execute(f"ROLLBACK TO {name}")
+            self.conn.execute(f"RELEASE {name}")
+            raise
+        else:
+            self.conn.execute(f"RELEASE {name}")
+        finally:
+            self._savepoints -= 1
+
+    @contextmanager
     def snapshot(self) -> Iterator[Store]:
         """Read inside one transaction so every query sees the same state (WAL snapshot)."""
-        conn = self.db.conn
+        conn = self.conn
         if conn.in_transaction:
             yield self
             return
@@ -132,7 +152,7 @@ class Store(SearchQueries):
 
     def checkpoint(self) -> None:
         """Fold the WAL into the main file (needed before immutable publishing)."""
-        self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     # -- generic writes ----------------------------------------------------------------------
     def _insert(self, recs: Sequence[Any], upsert: bool = False) -> None:
@@ -141,7 +161,7 @@ class Store(SearchQueries):
         cls = type(recs[0])
         key = (cls, upsert)
         if key not in self._insert_cache:
-            table = _RECORD_TABLES[cls]
+            table = RECORD_TABLES[cls]
             cols = _columns(cls)
             if cls is r.Prompt and not upsert:
                 cols = tuple(c for c in cols if c != "updated_at")
@@ -166,13 +186,13 @@ class Store(SearchQueries):
 
     def _execmany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
         try:
-            self.db.conn.executemany(sql, rows)
+            self.conn.executemany(sql, rows)
         except sqlite3.IntegrityError as exc:
             raise IntegrityError(f"the database refused the write: {exc}") from None
 
     def _exec(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> sqlite3.Cursor:
         try:
-            return self.db.conn.execute(sql, params)
+            return self.conn.execute(sql, params)
         except sqlite3.IntegrityError as exc:
             raise IntegrityError(f"the database refused the write: {exc}") from None
 
@@ -243,16 +263,14 @@ class Store(SearchQueries):
     ) -> list[r.Request]:
         """Return requests, newest first."""
         where, params = ("status = ?", [status]) if status else (None, [])
-        rows = self.db["prompt_requests"].rows_where(
-            where, params, order_by="created_at desc, rowid desc", limit=limit
+        rows = self.select(
+            "prompt_requests", where, params, order_by="created_at desc, rowid desc", limit=limit
         )
         return [r.Request.from_row(row) for row in rows]
 
     def phase_runs(self, request_id: str) -> list[r.PhaseRun]:
         """Return the phase runs of a request in execution order."""
-        rows = self.db["request_phases"].rows_where(
-            "request_id = ?", [request_id], order_by="rowid"
-        )
+        rows = self.select("request_phases", "request_id = ?", [request_id])
         return [r.PhaseRun.from_row(row) for row in rows]
 
     # -- prompts, metrics, tags ---------------------------------------------------------------
@@ -284,7 +302,7 @@ class Store(SearchQueries):
     ) -> list[r.Prompt]:
         """Return prompts matching simple equality filters."""
         where, params = self._prompt_filters(request_id, phase, provider, tag)
-        rows = self.db["prompts"].rows_where(where, params, order_by=order_by, limit=limit)
+        rows = self.select("prompts", where, params, order_by=order_by, limit=limit)
         return [r.Prompt.from_row(row) for row in rows]
 
     @staticmethod
@@ -350,9 +368,9 @@ class Store(SearchQueries):
     def metrics_for(self, prompt_ids: Sequence[str]) -> list[r.Metric]:
         """Return the metrics of the given prompts."""
         out: list[r.Metric] = []
-        for chunk in _chunks(list(prompt_ids), 500):
+        for chunk in chunks(list(prompt_ids), 500):
             marks = ",".join("?" * len(chunk))
-            rows = self.db["metrics"].rows_where(f"prompt_id IN ({marks})", chunk, order_by="rowid")
+            rows = self.select("metrics", f"prompt_id IN ({marks})", chunk)
             out.extend(r.Metric.from_row(row) for row in rows)
         return out
 
@@ -374,7 +392,7 @@ class Store(SearchQueries):
         """Return a prompt's tags in the order they were added."""
         return [
             row[0]
-            for row in self.db.execute(
+            for row in self.conn.execute(
                 "SELECT tag FROM tags WHERE prompt_id = ? ORDER BY rowid", [prompt_id]
             ).fetchall()
         ]
@@ -398,7 +416,7 @@ class Store(SearchQueries):
 
     def get_config(self, key: str, default: Any = ...) -> Any:
         """Return a configuration value, or `default` (NotFoundError when no default is given)."""
-        row = self.db.execute("SELECT value FROM configurations WHERE key = ?", [key]).fetchone()
+        row = self.conn.execute("SELECT value FROM configurations WHERE key = ?", [key]).fetchone()
         if row is None:
             if default is ...:
                 raise NotFoundError(f"no configuration named {key!r}")
@@ -407,8 +425,8 @@ class Store(SearchQueries):
 
     def list_configs(self, prefix: str | None = None) -> list[r.Configuration]:
         """Return configuration rows, optionally those whose key starts with `prefix`."""
-        where, params = ("key LIKE ? ESCAPE '\\'", [_like_prefix(prefix)]) if prefix else (None, [])
-        rows = self.db["configurations"].rows_where(where, params, order_by="key")
+        where, params = ("key LIKE ? ESCAPE '\\'", [like_prefix(prefix)]) if prefix else (None, [])
+        rows = self.select("configurations", where, params, order_by="key")
         return [r.Configuration.from_row(row) for row in rows]
 
     def delete_config(self, key: str) -> None:
@@ -418,65 +436,28 @@ class Store(SearchQueries):
         if cur.rowcount == 0:
             raise NotFoundError(f"no configuration named {key!r}")
 
-    # -- embeddings and search history -------------------------------------------------------
-    def upsert_embeddings(self, rows: Sequence[r.EmbeddingRecord]) -> None:
-        """Insert or replace embedding rows atomically."""
-        with self.transaction():
-            self._insert(list(rows), upsert=True)
-
-    def get_embedding(self, prompt_id: str) -> r.EmbeddingRecord:
-        """Return the embedding row of a prompt."""
-        row = self.db.execute(
-            "SELECT * FROM embeddings WHERE prompt_id = ?", [prompt_id]
-        ).fetchone()
-        if row is None:
-            raise NotFoundError(f"prompt {prompt_id!r} has no embedding")
-        cols = [d[0] for d in self.db.execute("SELECT * FROM embeddings LIMIT 0").description]
-        return r.EmbeddingRecord.from_row(dict(zip(cols, row, strict=True)))
-
-    def iter_embedding_blobs(
-        self, model: str | None = None, *, after_rowid: int = 0
-    ) -> Iterator[tuple[int, str, str, int, bytes]]:
-        """Yield (rowid, prompt_id, model, dimensions, blob) in rowid order, for index building."""
-        sql = (
-            "SELECT rowid, prompt_id, model, dimensions, embedding FROM embeddings WHERE rowid > ?"
+    def leaderboard(self, phase: str = "coagulatio", limit: int = 10) -> list[dict[str, Any]]:
+        """The top-ranked prompt of `phase` for each completed request, best score first."""
+        r.check_enum(phase, r.PHASES, "phase")
+        cur = self.conn.execute(
+            "SELECT p.id, p.score, p.model, q.input AS idea, p.content FROM prompts p"
+            " JOIN prompt_requests q ON q.id = p.request_id"
+            " WHERE p.phase = ? AND p.rank = 1 AND q.status = 'completed'"
+            " ORDER BY p.score DESC, p.rowid LIMIT ?",
+            [phase, limit],
         )
-        params: list[Any] = [after_rowid]
-        if model:
-            sql += " AND model = ?"
-            params.append(model)
-        yield from self.db.conn.execute(sql + " ORDER BY rowid", params)
+        cols = [d[0] for d in cur.description]
+        return [dict(zip(cols, row, strict=True)) for row in cur.fetchall()]
 
-    def prompts_missing_embeddings(self, model: str) -> list[tuple[str, str]]:
-        """Return (id, content) of prompts with no embedding from `model`."""
-        return list(
-            self.db.execute(
-                "SELECT id, content FROM prompts WHERE id NOT IN"
-                " (SELECT prompt_id FROM embeddings WHERE model = ?) ORDER BY rowid",
-                [model],
-            ).fetchall()
-        )
-
-    def record_search(self, rec: r.SearchRecord) -> r.SearchRecord:
-        """Write one search_history row."""
-        self.add([rec])
-        return rec
-
-    def search_history(self, limit: int | None = 20) -> list[r.SearchRecord]:
-        """Return recent searches, newest first."""
-        rows = self.db["search_history"].rows_where(
-            order_by="timestamp desc, rowid desc", limit=limit
-        )
-        return [r.SearchRecord.from_row(row) for row in rows]
-
+    # -- batches -------------------------------------------------------------------------------
     def completed_batch_keys(self, keys: Sequence[str]) -> set[str]:
         """Return which batch item keys already have a completed request (for resuming)."""
         found: set[str] = set()
-        for chunk in _chunks(list(keys), 500):
+        for chunk in chunks(list(keys), 500):
             marks = ",".join("?" * len(chunk))
             found.update(
                 row[0]
-                for row in self.db.execute(
+                for row in self.conn.execute(
                     "SELECT json_extract(metadata, '$.batch_key') FROM prompt_requests"
                     f" WHERE status = 'completed' AND json_extract(metadata, '$.batch_key') IN ({marks})",
                     chunk,
@@ -484,61 +465,15 @@ class Store(SearchQueries):
             )
         return found
 
-    # -- generic reads -----------------------------------------------------------------------
-    def _get_by_id(self, table: str, ident: str) -> dict[str, Any]:
-        if not isinstance(ident, str) or not ident:
-            raise ValidationError(f"an id is required, got {ident!r}")
-        rows = list(self.db[table].rows_where("id = ?", [ident.lower()]))
-        if not rows and len(ident) >= 4:
-            rows = list(
-                self.db[table].rows_where(
-                    "id LIKE ? ESCAPE '\\'", [_like_prefix(ident.lower())], limit=2
-                )
-            )
-            if len(rows) > 1:
-                raise ValidationError(f"id prefix {ident!r} is ambiguous")
-        if not rows:
-            raise NotFoundError(f"no {table.rstrip('s').replace('_', ' ')} with id {ident!r}")
-        return rows[0]
-
-    def rows(
-        self, table: str, *, where: str | None = None, params: Sequence[Any] = ()
-    ) -> Iterator[dict[str, Any]]:
-        """Yield raw rows of one of the eight tables (JSON columns as text), in insertion order."""
-        _check_table(table)
-        yield from self.db[table].rows_where(where, list(params), order_by="rowid")
-
-    def query(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[dict[str, Any]]:
-        """Run a read-only SELECT and return rows as dicts."""
-        if not sql.lstrip().lower().startswith(("select", "with")):
-            raise ValidationError("query() runs SELECT statements only")
-        cur = self.db.execute(sql, params)
-        cols = [d[0] for d in cur.description]
-        return [dict(zip(cols, row, strict=True)) for row in cur.fetchall()]
-
-    def dataframe(self, table_or_sql: str, params: Sequence[Any] = ()) -> pd.DataFrame:
-        """Return a table (or a SELECT) as a pandas DataFrame with JSON columns parsed."""
-        import pandas as pd
-
-        if table_or_sql in TABLES:
-            df = pd.read_sql_query(f"SELECT * FROM {table_or_sql} ORDER BY rowid", self.db.conn)
-            for name in _TABLE_RECORDS[table_or_sql].json_fields:
-                df[name] = df[name].map(r.from_json)
-            return df
-        if not table_or_sql.lstrip().lower().startswith(("select", "with")):
-            raise ValidationError(
-                f"unknown table {table_or_sql!r}: expected one of {', '.join(TABLES)}"
-            )
-        return pd.read_sql_query(table_or_sql, self.db.conn, params=list(params))
-
+    # -- bulk import ----------------------------------------------------------------------------
     def import_rows(self, table: str, rows: Iterable[dict[str, Any]]) -> int:
         """Upsert raw rows (JSON columns as JSON text, as `rows()` yields them) by primary key.
 
         JSON text is validated and stored byte for byte, so an export/import round trip is exact;
         re-importing an identical row changes nothing (not even updated_at). Returns the row count.
         """
-        _check_table(table)
-        cls = _TABLE_RECORDS[table]
+        check_table(table)
+        cls = TABLE_RECORDS[table]
         cols = _columns(cls)
         sql = _insert_sql(table, cols, PRIMARY_KEYS[table])
         # Touch a conflicting row only when something differs, so triggers don't re-stamp it.
@@ -560,22 +495,18 @@ class Store(SearchQueries):
         self._execmany(sql, batch)
         return n
 
-    def counts(self) -> dict[str, int]:
-        """Return the row count of each of the eight tables."""
-        return {t: self.db.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in TABLES}
-
     def applied_migrations(self) -> list[str]:
         """Return the names of applied migrations, in order."""
-        return [m.name for m in migrations.applied(self.db)]
-
-
-def _check_table(table: str) -> None:
-    if table not in TABLES:
-        raise ValidationError(f"unknown table {table!r}: expected one of {', '.join(TABLES)}")
-
-
-def _like_prefix(prefix: str) -> str:
-    return prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        found = self.conn.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_sqlite_migrations'"
+        ).fetchone()
+        if found is None:
+            return []
+        rows = self.conn.execute(
+            "SELECT name FROM _sqlite_migrations WHERE migration_set = ? ORDER BY rowid",
+            [MIGRATION_SET],
+        )
+        return [row[0] for row in rows]
 
 
 def _whoami() -> str:
@@ -603,14 +534,14 @@ def open_store(path: str | os.PathLike[str] | None = None, *, migrate: bool = Tr
             db_path, timeout=BUSY_TIMEOUT_S, check_same_thread=False, isolation_level=None
         )
     try:
-        db = sqlite_utils.Database(conn, recursive_triggers=False)
         conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
         conn.execute("PRAGMA foreign_keys = ON")
+        conn.execute("PRAGMA recursive_triggers = OFF")
         if db_path is not None:
             conn.execute("PRAGMA journal_mode = WAL")
             # NORMAL is durable across application crashes in WAL mode and much faster than FULL.
             conn.execute("PRAGMA synchronous = NORMAL")
-        store = Store(db, db_path)
+        store = Store(conn, db_path)
         _check_version(store)
         if migrate:
             _migrate(store)
@@ -634,14 +565,22 @@ def _check_version(store: Store) -> None:
         )
 
 
+def pending_migrations(store: Store) -> list[str]:
+    """Return the names of migrations not yet applied (read-only; sqlite-utils is not imported)."""
+    applied = set(store.applied_migrations())
+    return [name for name in MIGRATION_NAMES if name not in applied]
+
+
 def _migrate(store: Store) -> None:
-    if not migrations.pending(store.db):
+    if not pending_migrations(store):
         return
+    from .migrations import migration_names, migrations
+
+    if migration_names() != MIGRATION_NAMES:  # a new migration must be listed above too
+        raise StoreError(
+            f"alchemy_kit is inconsistent: MIGRATION_NAMES {MIGRATION_NAMES} does not match the "
+            f"migrations defined {migration_names()}"
+        )
     # Serialise migration across processes: the second opener waits, then finds nothing pending.
     with store.transaction():
         migrations.apply(store.db)
-
-
-def pending_migrations(store: Store) -> list[str]:
-    """Return the names of migrations not yet applied."""
-    return [m.name for m in migrations.pending(store.db)]

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TypeVar
 
-from .phases import PersonaProfile
+from ..phases import PersonaProfile
 
 
 def _w(text: str) -> list[str]:

@@ -10,18 +10,25 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from . import phases as ph
-from . import providers as pv
-from . import records as r
-from .errors import AlchemyError, ProviderError, ValidationError
-from .scoring import heuristic_score, rank
+from .. import display
+from .. import phases as ph
+from .. import records as r
+from ..errors import AlchemyError, ProviderError, ValidationError
+from ..models import catalog
+from ..models.catalog import ModelChoice
+from ..models.keys import check_key
+from ..models.options import check_options
+from ..models.providers import Completion, acomplete
+from ..models.registry import resolve
+from ..runner import run_sync
+from ..scoring.heuristic import heuristic_score, rank
+from ..vocab import MAX_COUNT, PROVIDERS, TEMPERATURE_RANGE, estimate_tokens
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from .store import Store
+    from ..store import Store
 
-MAX_COUNT = 20
 DEFAULT_COUNT = 3
 DEFAULT_TEMPERATURE = 0.7
 DEFAULT_MAX_TOKENS = 1024
@@ -35,7 +42,7 @@ class PhasePlan:
     """What one phase will run: template, model choice and options."""
 
     phase: str
-    choice: pv.ModelChoice
+    choice: ModelChoice
     config: dict[str, Any]
 
 
@@ -72,14 +79,18 @@ class GenerationResult:
         """Return the top-ranked prompt of the last phase."""
         return self.final[0] if self.final else None
 
+    def ranked(self) -> list[r.Prompt]:
+        """Every prompt, phase by phase in run order, best first within each phase."""
+        return [p for phase in self.request.phases for p in self.by_phase(phase)]
+
     def to_dataframe(self) -> pd.DataFrame:
-        """Return the prompts as a DataFrame (phase, rank, score, tokens, content...)."""
+        """Return the prompts as a DataFrame, phase by phase, sorted by rank within each phase."""
         import pandas as pd
 
-        return pd.DataFrame([p.to_row() for p in self.prompts])
+        return pd.DataFrame([p.as_dict() for p in self.ranked()])
 
     def summary_rows(self) -> list[dict[str, Any]]:
-        """Return one small dict per prompt for tables."""
+        """Return one small dict per prompt for tables, ranked within each phase."""
         tok = {m.prompt_id: m for m in self.metrics if m.metric_type == "tokens"}
         cost = {m.prompt_id: m.value for m in self.metrics if m.metric_type == "cost"}
         return [
@@ -87,35 +98,34 @@ class GenerationResult:
                 "phase": p.phase,
                 "rank": p.rank,
                 "score": p.score,
+                "strategy": p.metadata.get("strategy"),
                 "model": p.model,
-                "tokens": tok[p.id].total_tokens if p.id in tok else p.actual_tokens,
+                "input_tokens": tok[p.id].input_tokens if p.id in tok else None,
+                "output_tokens": tok[p.id].output_tokens if p.id in tok else p.actual_tokens,
                 "cost_usd": cost.get(p.id),
-                "id": p.id[:8],
-                "preview": " ".join(p.content.split())[:90],
+                "id": p.id,
+                "preview": display.cut(p.content, 90),
             }
-            for phase in self.request.phases
-            for p in self.by_phase(phase)
+            for p in self.ranked()
         ]
 
     def _repr_html_(self) -> str:
-        from html import escape
-
-        head = (
-            f"<p><b>{escape(self.request.input[:120])}</b> — {self.request.status}, "
-            f"{len(self.prompts)} prompts, request <code>{self.request.id}</code></p>"
+        req = self.request
+        head = display.heading(
+            f"{display.cut(req.input, 120)} — {req.status}, {len(self.prompts)} prompts",
+            error=self.error,
         )
-        if self.error:
-            head += f"<p style='color:#b00'>{escape(self.error)}</p>"
+        head += f"<p>request {display.short_id(req.id, 36)}</p>"
         rows = self.summary_rows()
         if not rows:
             return head
-        cols = list(rows[0])
-        th = "".join(f"<th>{c}</th>" for c in cols)
-        body = "".join(
-            "<tr>" + "".join(f"<td>{escape(str(row[c]))}</td>" for c in cols) + "</tr>"
-            for row in rows
+        cols = [c for c in rows[0] if c != "strategy" or any(r["strategy"] for r in rows)]
+        return head + display.table(
+            rows,
+            cols,
+            cells={"id": lambda row: display.short_id(row["id"])},
+            titles={"input_tokens": "tokens in", "output_tokens": "tokens out"},
         )
-        return f"{head}<table><thead><tr>{th}</tr></thead><tbody>{body}</tbody></table>"
 
     def __repr__(self) -> str:
         return (
@@ -126,14 +136,25 @@ class GenerationResult:
 
 def _default_choice(
     store: Store, phase: str, provider: str | None, model: str | None
-) -> pv.ModelChoice:
+) -> ModelChoice:
     """Resolve the model for a phase: explicit args > per-phase config > global config > local."""
     if provider is None and model is None:
         per_phase = store.get_config(f"phases.{phase}", None) or {}
         defaults = store.get_config("defaults", None) or {}
         provider = per_phase.get("provider") or defaults.get("provider")
         model = per_phase.get("model") or defaults.get("model")
-    return pv.resolve(provider, model)
+    return resolve(provider, model)
+
+
+def default_models(store: Store) -> dict[str, ModelChoice | str]:
+    """The model each phase uses when none is given (from configurations), or why it cannot."""
+    out: dict[str, ModelChoice | str] = {}
+    for phase in ph.PHASES:
+        try:
+            out[phase] = _default_choice(store, phase, None, None)
+        except AlchemyError as exc:
+            out[phase] = str(exc)
+    return out
 
 
 def plan(
@@ -154,7 +175,7 @@ def plan(
         raise ValidationError("the idea is empty: describe what the prompt should achieve")
     if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= MAX_COUNT:
         raise ValidationError(f"count must be an integer from 1 to {MAX_COUNT}, got {count!r}")
-    r.check_range(temperature, 0, 2, "temperature", optional=False)
+    r.check_range(temperature, *TEMPERATURE_RANGE, "temperature", optional=False)
     r.check_positive_int(max_tokens, "max_tokens", optional=False)
     persona = ph.validate_persona(persona)
     names = ph.validate_phases(phases or ph.PHASES)
@@ -163,19 +184,19 @@ def plan(
             f"unknown chain mode {chain!r}: expected one of {', '.join(ph.CHAIN_MODES)}"
         )
     if provider is not None:
-        r.check_enum(provider, r.PROVIDERS, "provider")
+        r.check_enum(provider, PROVIDERS, "provider")
     plans = []
     for phase in names:
         choice = _default_choice(store, phase, provider, model)
-        pv.check_options(choice, temperature, max_tokens)
-        limit = pv.context_limit(choice)
-        need = pv.estimate_tokens(idea) * 2 + TEMPLATE_OVERHEAD_TOKENS
+        check_options(choice, temperature, max_tokens)
+        limit = catalog.context_limit(choice)
+        need = estimate_tokens(idea) * 2 + TEMPLATE_OVERHEAD_TOKENS
         if limit is not None and need > limit:
             raise ValidationError(
                 f"the idea is too long for {choice.model_id}: about {need} tokens with the phase "
                 f"template, the model accepts {limit}"
             )
-        pv.check_key(choice)
+        check_key(choice)
         cfg = {
             "persona": persona,
             "temperature": temperature,
@@ -192,15 +213,15 @@ def _prices(store: Store) -> dict[str, Any]:
     prices = store.get_config(PRICES_KEY, None)
     if prices is None:
         # Seed the editable price table on first use; researchers adjust it with `alchemy config set`.
-        prices = {k: list(v) for k, v in pv.DEFAULT_PRICES.items()}
+        prices = {k: list(v) for k, v in catalog.DEFAULT_PRICES.items()}
         store.set_config(PRICES_KEY, prices, updated_by="alchemy_kit")
     return dict(prices)
 
 
-def _metrics_for(prompt: r.Prompt, c: pv.Completion, prices: dict[str, Any]) -> list[r.Metric]:
+def _metrics_for(prompt: r.Prompt, c: Completion, prices: dict[str, Any]) -> list[r.Metric]:
     est: dict[str, Any] = {"estimated": c.tokens_estimated, "attempts": c.attempts}
     total = c.input_tokens + c.output_tokens
-    price = pv.price_for(c.model, prices) if c.provider != "local" else (0.0, 0.0)
+    price = catalog.price_for(c.model, prices) if c.provider != "local" else (0.0, 0.0)
     cost = (c.input_tokens * price[0] + c.output_tokens * price[1]) / 1e6 if price else 0.0
     pid, ms = prompt.id, c.duration_ms
     return [
@@ -301,7 +322,7 @@ async def agenerate(
     metadata: dict[str, Any] | None = None,
 ) -> GenerationResult:
     """Refine an idea through the phases; every row is written to the store as it happens."""
-    from .store import open_store
+    from ..store import open_store
 
     store = store or open_store()
     names, plans = plan(
@@ -410,7 +431,7 @@ async def _run_phase(
     async def one(i: int, source: str) -> r.Prompt:
         system, prompt_text = ph.build_messages(pl.phase, cfg["persona"], idea, source)
         async with sem:
-            c = await pv.acomplete(
+            c = await acomplete(
                 pl.choice,
                 prompt_text,
                 system=system,
@@ -419,6 +440,7 @@ async def _run_phase(
                 seed=seed * 1000 + i,
                 timeout=timeout,
                 retries=retries,
+                model_options={"phase": pl.phase, "persona": cfg["persona"]},
             )
         prompt = r.Prompt(
             content=c.text,
@@ -502,7 +524,7 @@ def _embed(store: Store, prompts: list[r.Prompt]) -> None:
     if not prompts:
         return
     try:
-        from .vectors import embed_prompts
+        from ..search.vectors import embed_prompts
 
         embed_prompts(store, prompts, model_id=store.get_config("embeddings.model", None))
     except AlchemyError as exc:
@@ -511,4 +533,4 @@ def _embed(store: Store, prompts: list[r.Prompt]) -> None:
 
 def generate(idea: str, **kwargs: Any) -> GenerationResult:
     """Synchronous `agenerate`: works in a script and inside Jupyter's running event loop."""
-    return pv.run_sync(agenerate(idea, **kwargs))
+    return run_sync(agenerate(idea, **kwargs))

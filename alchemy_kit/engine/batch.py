@@ -11,11 +11,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .errors import AlchemyError, ValidationError
+from ..errors import AlchemyError, ValidationError
 
 if TYPE_CHECKING:
+    from ..store import Store
     from .pipeline import GenerationResult
-    from .store import Store
 
 # Per-item fields a batch file may set; anything else is an error so typos don't pass silently.
 ITEM_FIELDS = {
@@ -180,6 +180,6 @@ async def arun_batch(
 
 def run_batch(store: Store, path: str | Path, **kwargs: Any) -> BatchReport:
     """Read a batch file and run it synchronously (see `arun_batch`)."""
-    from .providers import run_sync
+    from ..runner import run_sync
 
     return run_sync(arun_batch(store, read_items(path), **kwargs))

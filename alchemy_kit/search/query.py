@@ -22,14 +22,15 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from . import records as r
-from .errors import ValidationError
+from .. import display
+from .. import records as r
+from ..errors import ValidationError
 from .vector_index import VectorIndex, clear_index_cache, get_index
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from .store import Store
+    from ..store import Store
 
 MODES = ("semantic", "text", "hybrid")
 RRF_K = 60
@@ -64,37 +65,31 @@ class Hit:
         )
 
     def _repr_html_(self) -> str:
-        return f"<table>{_HEADER_HTML}{self._row_html()}</table>"
-
-    def _row_html(self) -> str:
-        sim = "" if self.similarity is None else f"{self.similarity:.3f}"
-        text = _marked_html(self.snippet) if self.snippet else html.escape(_shorten(self.content))
-        cells = [
-            str(self.rank),
-            f"{self.score:.4f}",
-            sim,
-            html.escape(self.phase),
-            html.escape(f"{self.provider}/{self.model}"),
-            f"<code>{html.escape(self.prompt_id[:8])}</code>",
-            text,
-        ]
-        return "<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>"
+        return _hits_table([self])
 
 
-_HEADER_HTML = (
-    "<tr><th>#</th><th>score</th><th>similarity</th><th>phase</th><th>model</th>"
-    "<th>id</th><th>text</th></tr>"
-)
+_COLUMNS = ("rank", "score", "similarity", "phase", "model", "prompt_id", "text")
+
+
+def _hits_table(hits: Sequence[Hit]) -> str:
+    rows = [asdict(h) | {"model": f"{h.provider}/{h.model}"} for h in hits]
+    return display.table(
+        rows,
+        _COLUMNS,
+        cells={
+            "prompt_id": lambda row: display.short_id(row["prompt_id"]),
+            "text": lambda row: (
+                display.marked(row["snippet"])
+                if row["snippet"]
+                else html.escape(display.cut(row["content"], 200))
+            ),
+        },
+        titles={"rank": "#", "prompt_id": "id"},
+    )
 
 
 def _shorten(text: str, width: int = 200) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= width else text[: width - 1] + "…"
-
-
-def _marked_html(snippet: str) -> str:
-    # snippet() wraps matches in ** … **: escape first, then turn the pairs into <mark>.
-    return re.sub(r"\*\*(.+?)\*\*", r"<mark>\1</mark>", html.escape(snippet))
+    return display.cut(text, width)
 
 
 class SearchResult(list[Hit]):
@@ -136,9 +131,7 @@ class SearchResult(list[Hit]):
         return f"**{self._title()}**{note}\n\n" + "\n\n".join(h._repr_markdown_() for h in self)
 
     def _repr_html_(self) -> str:
-        note = f"<p><em>{html.escape(self.note)}</em></p>" if self.note else ""
-        rows = "".join(h._row_html() for h in self)
-        return f"<p><strong>{html.escape(self._title())}</strong></p>{note}<table>{_HEADER_HTML}{rows}</table>"
+        return display.heading(self._title(), self.note) + _hits_table(self)
 
     def __repr__(self) -> str:
         return f"<SearchResult {self._title()}{': ' + self.note if self.note else ''}>"

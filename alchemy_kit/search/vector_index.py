@@ -37,10 +37,10 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .errors import DimensionMismatchError, NotFoundError, SearchError, ValidationError
+from ..errors import DimensionMismatchError, NotFoundError, SearchError, ValidationError
 
 if TYPE_CHECKING:
-    from .store import Store
+    from ..store import Store
 
 BUILD_BATCH = 20_000
 # More queries than this are a batch: ArgKmin parallel on X with all threads (≈ numpy speed).
@@ -339,7 +339,7 @@ class VectorIndex:
 
     def _upsert_rows(self, rows: Sequence[tuple[int, str, str, int, bytes]]) -> None:
         """Overwrite rows of prompts already indexed; append the rest."""
-        from .embeddings import decode_many
+        from .codec import decode_many
 
         if not rows:
             return

@@ -1,4 +1,4 @@
-"""The store's queries for alchemy_kit.search: filters, FTS5, embedding blobs and a TEMP change log.
+"""The store's embedding, search-history and search queries: filters, FTS5, blobs, a TEMP change log.
 
 A mixin of `Store` (the store layer is the only place that composes SQL); kept apart to keep
 store.py small. It reads prompts/embeddings/FTS and keeps a per-connection TEMP change log so an
@@ -11,28 +11,88 @@ import sqlite3
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
-from .errors import ValidationError
+from .. import records as r
+from ..errors import NotFoundError, ValidationError
+from .reads import chunks
 
 if TYPE_CHECKING:
-    import sqlite_utils
-
-
-def chunks(items: list[Any], size: int) -> Iterator[list[Any]]:
-    """Yield successive slices of `items` (keeps IN (...) lists under SQLite's variable limit)."""
-    for i in range(0, len(items), size):
-        yield items[i : i + size]
+    from contextlib import AbstractContextManager
 
 
 class SearchQueries:
-    """Search-specific reads (and the TEMP change log) of the Store."""
+    """Embedding and search-history rows, search reads and the TEMP change log of the Store."""
 
-    db: sqlite_utils.Database
+    conn: sqlite3.Connection
+
+    if TYPE_CHECKING:
+
+        def transaction(self) -> AbstractContextManager[Any]: ...
+        def _insert(self, recs: Sequence[Any], upsert: bool = False) -> None: ...
+        def add(self, *groups: Sequence[Any]) -> None: ...
+        def select(
+            self,
+            table: str,
+            where: str | None = None,
+            params: Sequence[Any] = (),
+            *,
+            order_by: str = "rowid",
+            limit: int | None = None,
+        ) -> list[dict[str, Any]]: ...
+
+    # -- embeddings and search history -------------------------------------------------------
+    def upsert_embeddings(self, rows: Sequence[r.EmbeddingRecord]) -> None:
+        """Insert or replace embedding rows atomically."""
+        with self.transaction():
+            self._insert(list(rows), upsert=True)
+
+    def get_embedding(self, prompt_id: str) -> r.EmbeddingRecord:
+        """Return the embedding row of a prompt."""
+        row = self.conn.execute(
+            "SELECT * FROM embeddings WHERE prompt_id = ?", [prompt_id]
+        ).fetchone()
+        if row is None:
+            raise NotFoundError(f"prompt {prompt_id!r} has no embedding")
+        cols = [d[0] for d in self.conn.execute("SELECT * FROM embeddings LIMIT 0").description]
+        return r.EmbeddingRecord.from_row(dict(zip(cols, row, strict=True)))
+
+    def iter_embedding_blobs(
+        self, model: str | None = None, *, after_rowid: int = 0
+    ) -> Iterator[tuple[int, str, str, int, bytes]]:
+        """Yield (rowid, prompt_id, model, dimensions, blob) in rowid order, for index building."""
+        sql = (
+            "SELECT rowid, prompt_id, model, dimensions, embedding FROM embeddings WHERE rowid > ?"
+        )
+        params: list[Any] = [after_rowid]
+        if model:
+            sql += " AND model = ?"
+            params.append(model)
+        yield from self.conn.execute(sql + " ORDER BY rowid", params)
+
+    def prompts_missing_embeddings(self, model: str) -> list[tuple[str, str]]:
+        """Return (id, content) of prompts with no embedding from `model`."""
+        return list(
+            self.conn.execute(
+                "SELECT id, content FROM prompts WHERE id NOT IN"
+                " (SELECT prompt_id FROM embeddings WHERE model = ?) ORDER BY rowid",
+                [model],
+            ).fetchall()
+        )
+
+    def record_search(self, rec: r.SearchRecord) -> r.SearchRecord:
+        """Write one search_history row."""
+        self.add([rec])
+        return rec
+
+    def search_history(self, limit: int | None = 20) -> list[r.SearchRecord]:
+        """Return recent searches, newest first."""
+        rows = self.select("search_history", order_by="timestamp desc, rowid desc", limit=limit)
+        return [r.SearchRecord.from_row(row) for row in rows]
 
     def search_watch_embeddings(self) -> None:
         """Install TEMP triggers logging embedding updates/deletes made on this connection."""
         # TEMP objects live only in this connection: nothing is added to the database file, and an
         # upsert (ON CONFLICT DO UPDATE keeps the rowid) is still seen by the index.
-        conn = self.db.conn
+        conn = self.conn
         conn.execute(
             "CREATE TEMP TABLE IF NOT EXISTS search_embedding_log"
             " (seq INTEGER PRIMARY KEY, prompt_id TEXT NOT NULL)"
@@ -53,7 +113,7 @@ class SearchQueries:
     def search_embedding_log(self, after_seq: int = 0) -> list[tuple[int, str]]:
         """Return (seq, prompt_id) of embeddings changed on this connection after `after_seq`."""
         return list(
-            self.db.conn.execute(
+            self.conn.execute(
                 "SELECT seq, prompt_id FROM temp.search_embedding_log WHERE seq > ? ORDER BY seq",
                 [after_seq],
             )
@@ -61,7 +121,7 @@ class SearchQueries:
 
     def search_prune_embedding_log(self, upto_seq: int) -> None:
         """Forget change-log entries every index has consumed (skipped inside a transaction)."""
-        conn = self.db.conn
+        conn = self.conn
         # open_store's connections autocommit, so the DELETE commits by itself; inside a caller's
         # transaction it would become part of it, so prune next time instead.
         if conn.in_transaction:
@@ -70,7 +130,7 @@ class SearchQueries:
 
     def search_data_version(self) -> int:
         """Return PRAGMA data_version: it changes when another connection commits."""
-        return int(self.db.conn.execute("PRAGMA data_version").fetchone()[0])
+        return int(self.conn.execute("PRAGMA data_version").fetchone()[0])
 
     def search_embedding_blobs_for(
         self, model: str, prompt_ids: Sequence[str]
@@ -79,7 +139,7 @@ class SearchQueries:
         out: list[tuple[int, str, str, int, bytes]] = []
         for chunk in chunks(list(prompt_ids), 500):
             out.extend(
-                self.db.conn.execute(
+                self.conn.execute(
                     "SELECT rowid, prompt_id, created_at, dimensions, embedding FROM embeddings"
                     f" WHERE model = ? AND prompt_id IN ({','.join('?' * len(chunk))})"
                     " ORDER BY rowid",
@@ -92,7 +152,7 @@ class SearchQueries:
         self, model: str, after_rowid: int
     ) -> Iterator[tuple[int, str, str, int, bytes]]:
         """Yield (rowid, prompt_id, created_at, dimensions, blob) for `model` in rowid order."""
-        yield from self.db.conn.execute(
+        yield from self.conn.execute(
             "SELECT rowid, prompt_id, created_at, dimensions, embedding FROM embeddings"
             " WHERE rowid > ? AND model = ? ORDER BY rowid",
             [after_rowid, model],
@@ -101,7 +161,7 @@ class SearchQueries:
     def search_embedding_stamps(self, model: str) -> list[tuple[int, str, str]]:
         """Return (rowid, prompt_id, created_at) of every embedding of `model`, without blobs."""
         return list(
-            self.db.conn.execute(
+            self.conn.execute(
                 "SELECT rowid, prompt_id, created_at FROM embeddings WHERE model = ?", [model]
             )
         )
@@ -109,7 +169,7 @@ class SearchQueries:
     def search_embedding_count(self, model: str) -> int:
         """Return how many embeddings `model` has (index-only: no blobs are read)."""
         return int(
-            self.db.conn.execute(
+            self.conn.execute(
                 "SELECT count(*) FROM embeddings WHERE model = ?", [model]
             ).fetchone()[0]
         )
@@ -117,7 +177,7 @@ class SearchQueries:
     def search_embedding_models(self) -> list[tuple[str, int, int]]:
         """Return (model, dimensions, count) of stored embeddings, most rows first."""
         return list(
-            self.db.conn.execute(
+            self.conn.execute(
                 "SELECT model, dimensions, count(*) FROM embeddings"
                 " GROUP BY model, dimensions ORDER BY count(*) DESC, model"
             )
@@ -162,7 +222,7 @@ class SearchQueries:
         where = " AND ".join(["e.model = ?", *clauses])
         return [
             row[0]
-            for row in self.db.conn.execute(
+            for row in self.conn.execute(
                 f"SELECT e.rowid FROM embeddings e JOIN prompts p ON p.id = e.prompt_id WHERE {where}",
                 [model, *params],
             )
@@ -182,7 +242,7 @@ class SearchQueries:
             " ORDER BY bm25(prompts_fts), p.rowid LIMIT ?"
         )
         try:
-            return list(self.db.conn.execute(sql, [match, *params, limit]))
+            return list(self.conn.execute(sql, [match, *params, limit]))
         except sqlite3.OperationalError as exc:
             raise ValidationError(f"full-text query {match!r} was refused: {exc}") from None
 
@@ -191,7 +251,7 @@ class SearchQueries:
         out: dict[str, dict[str, Any]] = {}
         cols = ("id", "content", "phase", "provider", "model", "persona", "score", "created_at")
         for chunk in chunks(list(dict.fromkeys(prompt_ids)), 500):
-            cur = self.db.conn.execute(
+            cur = self.conn.execute(
                 f"SELECT {', '.join(cols)} FROM prompts WHERE id IN ({','.join('?' * len(chunk))})",
                 chunk,
             )

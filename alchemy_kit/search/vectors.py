@@ -6,10 +6,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from . import records as r
+from .. import records as r
 
 if TYPE_CHECKING:
-    from .store import Store
+    from ..store import Store
 
 DEFAULT_SIMILARITY_THRESHOLD = 0.5
 
@@ -34,7 +34,8 @@ def embed_prompts(
     """Embed prompts (records or (id, content) pairs) and upsert their compressed vectors."""
     from tqdm.auto import tqdm
 
-    from .embeddings import DEFAULT_DTYPE, embed_texts, encode_many
+    from .codec import DEFAULT_DTYPE, encode_many
+    from .embeddings import embed_texts
 
     pairs = [(p.id, p.content) if isinstance(p, r.Prompt) else (p[0], p[1]) for p in prompts]
     threshold = store.get_config("embeddings.similarity_threshold", DEFAULT_SIMILARITY_THRESHOLD)

@@ -6,42 +6,23 @@ pins the DDL of each landed migration so an accidental edit fails loudly.
 
 from __future__ import annotations
 
-import sys
+import sqlite3
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
 
-
-def _import_sqlite_utils() -> Any:
-    # sqlite_utils.db imports pandas eagerly (only to map pd.Timestamp columns, which we never insert
-    # through sqlite-utils); that costs ~1.3 s of CPU on every CLI call. Hide pandas during that one
-    # import unless it is already loaded; our own DataFrame code imports pandas normally later.
-    if "sqlite_utils.db" in sys.modules or "pandas" in sys.modules:
-        import sqlite_utils
-    else:
-        sys.modules["pandas"] = None  # type: ignore[assignment]
-        try:
-            import sqlite_utils
-        finally:
-            del sys.modules["pandas"]
-    return sqlite_utils
-
-
-if TYPE_CHECKING:
-    import sqlite_utils
-else:
-    sqlite_utils = _import_sqlite_utils()
-
-from sqlite_utils.migrations import Migrations  # noqa: E402
+import sqlite_utils
+from sqlite_utils.migrations import Migrations
 
 migrations = Migrations("alchemy_kit")
 
-PHASES = ("prima-materia", "solutio", "coagulatio")
-# The seed's five providers plus `local` (in-process models); nothing else is added.
-PROVIDERS = ("openai", "anthropic", "google", "openrouter", "ollama", "local")
-STATUSES = ("pending", "running", "completed", "failed")
-METRIC_TYPES = ("cost", "time", "tokens", "quality")
-SEARCH_TYPES = ("text", "semantic")
-CONFIG_TYPES = ("string", "number", "object")
+# Frozen copies of the enumerations as m001 shipped them. Never import these from vocab.py: a later
+# change to the vocabulary (a new provider, say) is a new migration that rebuilds the CHECK, and the
+# DDL of m001 must stay byte for byte what it was (tests/test_migrations.py pins it).
+M001_PHASES = ("prima-materia", "solutio", "coagulatio")
+M001_PROVIDERS = ("openai", "anthropic", "google", "openrouter", "ollama", "local")
+M001_STATUSES = ("pending", "running", "completed", "failed")
+M001_METRIC_TYPES = ("cost", "time", "tokens", "quality")
+M001_SEARCH_TYPES = ("text", "semantic")
+M001_CONFIG_TYPES = ("string", "number", "object")
 
 # Millisecond UTC timestamps, the same shape SQLite's strftime('%f') gives, so DB- and
 # Python-written values sort together.
@@ -99,10 +80,10 @@ CREATE TABLE prompt_requests (
     temperature REAL {_num_range("temperature", 0, 2)},
     max_tokens INTEGER {_pos_int("max_tokens")},
     tags TEXT NOT NULL DEFAULT '[]' {_json("tags", "array")},
-    provider_override TEXT CHECK (provider_override IS NULL OR {_in("provider_override", PROVIDERS)}),
+    provider_override TEXT CHECK (provider_override IS NULL OR {_in("provider_override", M001_PROVIDERS)}),
     created_at TEXT NOT NULL DEFAULT ({NOW_SQL}) {_ts("created_at")},
     completed_at TEXT {_ts("completed_at", True)},
-    status TEXT NOT NULL DEFAULT 'pending' CHECK ({_in("status", STATUSES)}),
+    status TEXT NOT NULL DEFAULT 'pending' CHECK ({_in("status", M001_STATUSES)}),
     metadata TEXT NOT NULL DEFAULT '{{}}' {_json("metadata", "object")},
     CHECK (completed_at IS NULL OR julianday(completed_at) >= julianday(created_at)),
     CHECK (status NOT IN ('completed', 'failed') OR completed_at IS NOT NULL)
@@ -111,12 +92,12 @@ CREATE TABLE prompt_requests (
 CREATE TABLE request_phases (
     id TEXT PRIMARY KEY NOT NULL {_uuid("id")},
     request_id TEXT NOT NULL REFERENCES prompt_requests(id) ON DELETE CASCADE,
-    phase TEXT NOT NULL CHECK ({_in("phase", PHASES)}),
-    provider TEXT NOT NULL CHECK ({_in("provider", PROVIDERS)}),
+    phase TEXT NOT NULL CHECK ({_in("phase", M001_PHASES)}),
+    provider TEXT NOT NULL CHECK ({_in("provider", M001_PROVIDERS)}),
     model TEXT NOT NULL CHECK (length(model) > 0),
     started_at TEXT {_ts("started_at", True)},
     completed_at TEXT {_ts("completed_at", True)},
-    status TEXT NOT NULL DEFAULT 'pending' CHECK ({_in("status", STATUSES)}),
+    status TEXT NOT NULL DEFAULT 'pending' CHECK ({_in("status", M001_STATUSES)}),
     error_message TEXT,
     config TEXT NOT NULL DEFAULT '{{}}' {_json("config", "object")},
     CHECK (completed_at IS NULL OR (started_at IS NOT NULL
@@ -130,8 +111,8 @@ CREATE TABLE request_phases (
 CREATE TABLE prompts (
     id TEXT PRIMARY KEY NOT NULL {_uuid("id")},
     content TEXT NOT NULL CHECK (typeof(content) = 'text'),
-    phase TEXT NOT NULL CHECK ({_in("phase", PHASES)}),
-    provider TEXT NOT NULL CHECK ({_in("provider", PROVIDERS)}),
+    phase TEXT NOT NULL CHECK ({_in("phase", M001_PHASES)}),
+    provider TEXT NOT NULL CHECK ({_in("provider", M001_PROVIDERS)}),
     model TEXT NOT NULL CHECK (length(model) > 0),
     persona TEXT,
     temperature REAL {_num_range("temperature", 0, 2)},
@@ -157,7 +138,7 @@ CREATE TABLE embeddings (
 CREATE TABLE metrics (
     id TEXT PRIMARY KEY NOT NULL {_uuid("id")},
     prompt_id TEXT NOT NULL REFERENCES prompts(id) ON DELETE CASCADE,
-    metric_type TEXT NOT NULL CHECK ({_in("metric_type", METRIC_TYPES)}),
+    metric_type TEXT NOT NULL CHECK ({_in("metric_type", M001_METRIC_TYPES)}),
     value REAL NOT NULL CHECK (typeof(value) IN ('integer', 'real')),
     unit TEXT,
     processing_time_ms INTEGER
@@ -187,7 +168,7 @@ CREATE TABLE tags (
 CREATE TABLE configurations (
     key TEXT PRIMARY KEY NOT NULL CHECK (length(key) BETWEEN 1 AND 200 AND key = trim(key)),
     value TEXT NOT NULL CHECK (json_valid(value)),
-    type TEXT NOT NULL CHECK ({_in("type", CONFIG_TYPES)}),
+    type TEXT NOT NULL CHECK ({_in("type", M001_CONFIG_TYPES)}),
     updated_at TEXT NOT NULL DEFAULT ({NOW_SQL}) {_ts("updated_at")},
     updated_by TEXT,
     CHECK (
@@ -200,7 +181,7 @@ CREATE TABLE configurations (
 CREATE TABLE search_history (
     id TEXT PRIMARY KEY NOT NULL {_uuid("id")},
     query TEXT NOT NULL CHECK (typeof(query) = 'text'),
-    search_type TEXT NOT NULL CHECK ({_in("search_type", SEARCH_TYPES)}),
+    search_type TEXT NOT NULL CHECK ({_in("search_type", M001_SEARCH_TYPES)}),
     filters TEXT NOT NULL DEFAULT '{{}}' {_json("filters", "object")},
     result_count INTEGER NOT NULL CHECK (typeof(result_count) = 'integer' AND result_count >= 0),
     min_similarity REAL {_num_range("min_similarity", -1, 1)},
@@ -256,7 +237,6 @@ END;
 
 def _run_script(db: sqlite_utils.Database, sql: str) -> None:
     # executescript() would COMMIT the migration's transaction; run statement by statement instead.
-    import sqlite3
 
     buf = ""
     for line in sql.splitlines(keepends=True):
@@ -280,4 +260,7 @@ def m002_prompts_fts(db: sqlite_utils.Database) -> None:
     _run_script(db, M002_SQL)
 
 
-MIGRATION_NAMES = tuple(m.name for m in migrations._migrations)
+def migration_names() -> tuple[str, ...]:
+    """Return the names of the migrations defined here, in order."""
+    # sqlite-utils has no public listing; pending() on an empty in-memory database gives them all.
+    return tuple(m.name for m in migrations.pending(sqlite_utils.Database(memory=True)))

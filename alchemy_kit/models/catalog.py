@@ -8,7 +8,7 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass
 
-from .migrations import PROVIDERS
+from ..vocab import PROVIDERS
 
 DEFAULT_MODELS: dict[str, str] = {
     "openai": "gpt-4o-mini",
@@ -55,7 +55,7 @@ class _ProviderInfo:
     id_prefixes: tuple[str, ...]
 
 
-_INFO: dict[str, _ProviderInfo] = {
+PROVIDER_INFO: dict[str, _ProviderInfo] = {
     "openai": _ProviderInfo(
         "llm.default_plugins.openai_models",
         "llm",
@@ -83,7 +83,7 @@ class ModelChoice:
     model_id: str
 
 
-def _ollama_base_url() -> str:
+def ollama_base_url() -> str:
     host = os.environ.get("OLLAMA_HOST") or "127.0.0.1:11434"
     if "://" not in host:
         host = "http://" + host
@@ -95,12 +95,12 @@ def _ollama_base_url() -> str:
     return f"{scheme}://{hostport}"
 
 
-def _ollama_probe(timeout: float = 0.3) -> bool:
+def ollama_probe(timeout: float = 0.3) -> bool:
     """True when an Ollama server answers on $OLLAMA_HOST (or 127.0.0.1:11434) within timeout."""
     # No proxies: an HTTP(S)_PROXY variable must not turn a local probe into a remote request.
     opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
     try:
-        with opener.open(_ollama_base_url() + "/api/version", timeout=timeout) as r:
+        with opener.open(ollama_base_url() + "/api/version", timeout=timeout) as r:
             return bool(200 <= r.status < 300)
     except (OSError, ValueError, urllib.error.URLError):
         return False

@@ -1,4 +1,4 @@
-"""CLI commands that generate and inspect: generate, batch, requests, prompts, models."""
+"""`alchemy generate`, `batch`, `models` and `demo`: run ideas through the phases."""
 
 from __future__ import annotations
 
@@ -7,9 +7,16 @@ from typing import Any
 
 import click
 
-from .cli import CONTEXT, cli, database_option, echo_json, echo_table, json_option, open_db
-from .migrations import PROVIDERS
-from .phases import PERSONAS, PHASES
+from ..vocab import PERSONAS, PHASES, PROVIDERS
+from .common import (
+    CONTEXT,
+    database_option,
+    echo_json,
+    echo_table,
+    json_option,
+    open_db,
+    request_json,
+)
 
 
 def _phases(value: str | None) -> list[str] | None:
@@ -77,16 +84,7 @@ def _gen_kwargs(kw: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _request_json(req: Any, runs: list[Any], prompts: list[Any]) -> dict[str, Any]:
-    """The --json shape of one request with its phase runs and prompts."""
-    return {
-        "request": req.as_dict(),
-        "phase_runs": [pr.as_dict() for pr in runs],
-        "prompts": [p.as_dict() for p in prompts],
-    }
-
-
-@cli.command(context_settings=CONTEXT)
+@click.command(context_settings=CONTEXT)
 @click.argument("idea")
 @generation_options
 @click.option(
@@ -96,16 +94,16 @@ def _request_json(req: Any, runs: list[Any], prompts: list[Any]) -> dict[str, An
 @json_option
 def generate(idea: str, show_all: bool, database: Path | None, json_: bool, **kw: Any) -> None:
     """Refine IDEA through prima-materia → solutio → coagulatio and store everything."""
-    from .pipeline import generate as run
+    from ..engine.pipeline import generate as run
 
     store = open_db(database)
     res = run(idea, store=store, progress=not json_, **_gen_kwargs(kw))
     if json_:
-        echo_json(_request_json(res.request, res.phase_runs, res.prompts))
+        echo_json(request_json(res.request, res.phase_runs, res.prompts))
     else:
         echo_table(
             res.summary_rows(),
-            ["phase", "rank", "score", "model", "tokens", "id", "preview"],
+            ["phase", "rank", "score", "model", "output_tokens", "id", "preview"],
             {"preview": 60},
         )
         click.echo(f"\nrequest {res.request.id}: {res.request.status}")
@@ -119,7 +117,7 @@ def generate(idea: str, show_all: bool, database: Path | None, json_: bool, **kw
         raise SystemExit(1)
 
 
-@cli.command(context_settings=CONTEXT)
+@click.command(context_settings=CONTEXT)
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @generation_options
 @click.option(
@@ -131,7 +129,7 @@ def batch(path: Path, concurrency: int, database: Path | None, json_: bool, **kw
     """Run every idea in a .jsonl or .csv file; re-running resumes where it stopped."""
     from dataclasses import asdict
 
-    from .batch import run_batch
+    from ..engine.batch import run_batch
 
     opts = _gen_kwargs(kw)
     if not opts["phases"]:
@@ -150,136 +148,35 @@ def batch(path: Path, concurrency: int, database: Path | None, json_: bool, **kw
         raise SystemExit(1)
 
 
-@cli.group(context_settings=CONTEXT)
-def requests() -> None:
-    """List and inspect generation requests."""
-
-
-@requests.command(name="list")
-@click.option("--status", type=click.Choice(["pending", "running", "completed", "failed"]))
-@click.option("-n", "--limit", type=int, default=20, show_default=True)
+@click.command(context_settings=CONTEXT)
 @database_option
 @json_option
-def requests_list(status: str | None, limit: int, database: Path | None, json_: bool) -> None:
-    """List recent requests, newest first."""
-    reqs = open_db(database).list_requests(status=status, limit=limit)
-    rows = [q.as_dict() for q in reqs]
-    if json_:
-        echo_json(rows)
-    else:
-        echo_table(rows, ["id", "status", "count", "persona", "created_at", "input"], {"input": 50})
-
-
-@requests.command(name="show")
-@click.argument("request_id")
-@database_option
-@json_option
-def requests_show(request_id: str, database: Path | None, json_: bool) -> None:
-    """Show one request with its phase runs and prompts (an id prefix works)."""
-    store = open_db(database)
-    req = store.get_request(request_id)
-    runs = store.phase_runs(req.id)
-    prompts = store.list_prompts(request_id=req.id, limit=None, order_by="rowid")
-    if json_:
-        echo_json(_request_json(req, runs, prompts))
-        return
-    click.echo(f"{req.id}  {req.status}  created {req.created_at}  completed {req.completed_at}")
-    click.echo(f"idea: {req.input}")
-    echo_table(
-        [pr.to_row() for pr in runs],
-        ["phase", "status", "provider", "model", "started_at", "completed_at", "error_message"],
-    )
-    click.echo("")
-    echo_table(
-        [p.to_row() for p in prompts],
-        ["id", "phase", "rank", "score", "actual_tokens", "content"],
-        {"content": 60},
-    )
-
-
-@cli.group(context_settings=CONTEXT)
-def prompts() -> None:
-    """List and inspect generated prompts."""
-
-
-@prompts.command(name="list")
-@click.option("--phase", type=click.Choice(PHASES))
-@click.option("--provider", type=click.Choice(PROVIDERS))
-@click.option("--tag")
-@click.option("--request", "request_id", help="Only prompts of this request")
-@click.option("-n", "--limit", type=int, default=20, show_default=True)
-@database_option
-@json_option
-def prompts_list(
-    phase: str | None,
-    provider: str | None,
-    tag: str | None,
-    request_id: str | None,
-    limit: int,
-    database: Path | None,
-    json_: bool,
-) -> None:
-    """List prompts, newest first."""
-    store = open_db(database)
-    if request_id:
-        request_id = store.get_request(request_id).id
-    found = store.list_prompts(
-        request_id=request_id, phase=phase, provider=provider, tag=tag, limit=limit
-    )
-    rows = [p.as_dict() for p in found]
-    if json_:
-        echo_json(rows)
-    else:
-        echo_table(
-            rows,
-            ["id", "phase", "rank", "score", "model", "created_at", "content"],
-            {"content": 50},
-        )
-
-
-@prompts.command(name="show")
-@click.argument("prompt_id")
-@database_option
-@json_option
-def prompts_show(prompt_id: str, database: Path | None, json_: bool) -> None:
-    """Show one prompt in full, with its metrics and tags (an id prefix works)."""
-    store = open_db(database)
-    p = store.get_prompt(prompt_id)
-    metrics = store.metrics_for([p.id])
-    tags = store.tags_for(p.id)
-    if json_:
-        echo_json(
-            p.as_dict()
-            | {
-                "tags": tags,
-                "metrics": [m.as_dict() for m in metrics],
-            }
-        )
-        return
-    click.echo(f"{p.id}  {p.phase}  {p.provider}/{p.model}  score {p.score}  rank {p.rank}")
-    click.echo(f"tags: {', '.join(tags) or '-'}")
-    for m in metrics:
-        click.echo(f"  {m.metric_type:<7} {m.value:g} {m.unit or ''}")
-    click.echo("")
-    click.echo(p.content)
-
-
-@cli.command(context_settings=CONTEXT)
-@json_option
-def models(json_: bool) -> None:
-    """Show which providers are usable now, and why not."""
-    from .providers import model_status
+def models(database: Path | None, json_: bool) -> None:
+    """Show which providers are usable now and why not, and the model each phase will use."""
+    from ..engine.pipeline import default_models
+    from ..models.registry import model_status
+    from ..store import default_path
 
     rows = model_status()
+    # The per-phase defaults live in the database; without one, every phase uses `local`.
+    path = database or default_path()
+    chosen = default_models(open_db(path)) if path.exists() else {}
+    for row in rows:
+        row["phases"] = [
+            ph
+            for ph, c in chosen.items()
+            if not isinstance(c, str) and c.provider == row["provider"]
+        ]
     if json_:
         echo_json(rows)
     else:
         for row in rows:
             row["usable"] = "yes" if row["usable"] else "no"
-        echo_table(rows, ["provider", "model", "usable", "reason"], {"reason": 70})
+            row["phases"] = ",".join(row["phases"])
+        echo_table(rows, ["provider", "model", "usable", "phases", "reason"], {"reason": 60})
 
 
-@cli.command(context_settings=CONTEXT)
+@click.command(context_settings=CONTEXT)
 @click.option(
     "--ideas",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
@@ -290,8 +187,8 @@ def models(json_: bool) -> None:
 @database_option
 def demo(ideas: Path | None, count: int, database: Path | None) -> None:
     """Run the shipped sample ideas through the full pipeline offline and print a leaderboard."""
-    from .batch import arun_batch, read_items
-    from .providers import run_sync
+    from ..engine.batch import arun_batch, read_items
+    from ..runner import run_sync
 
     store = open_db(database)
     path = ideas or Path("data/sample_ideas.jsonl")
@@ -305,12 +202,7 @@ def demo(ideas: Path | None, count: int, database: Path | None) -> None:
     click.echo(
         f"{report.completed} completed, {report.skipped} already in the database, {report.failed} failed\n"
     )
-    rows = store.query(
-        "SELECT p.id, p.score, p.model, r.input AS idea, p.content FROM prompts p"
-        " JOIN prompt_requests r ON r.id = p.request_id"
-        " WHERE p.phase = 'coagulatio' AND p.rank = 1 AND r.status = 'completed'"
-        " ORDER BY p.score DESC LIMIT 10"
-    )
+    rows = store.leaderboard(limit=10)
     click.echo("Leaderboard — best final prompt per idea (heuristic score):")
     echo_table(
         [{"#": i, **row, "id": row["id"][:8]} for i, row in enumerate(rows, start=1)],

@@ -8,11 +8,11 @@ from typing import Any
 import click
 from click_default_group import DefaultGroup
 
-from .cli import CONTEXT, cli, database_option, echo_json, echo_table, json_option, open_db
-from .migrations import PHASES, PROVIDERS
+from ..vocab import PHASES, PROVIDERS
+from .common import CONTEXT, database_option, echo_json, echo_table, json_option, open_db
 
 
-@cli.group(cls=DefaultGroup, default="query", default_if_no_args=False, context_settings=CONTEXT)
+@click.group(cls=DefaultGroup, default="query", default_if_no_args=False, context_settings=CONTEXT)
 def search() -> None:
     """Search prompts by meaning or words: `alchemy search "query"`, `alchemy search history`."""
 
@@ -63,8 +63,8 @@ def search_query(
     json_: bool,
 ) -> None:
     """Search stored prompts; every search is recorded in search_history."""
-    from .search import search as run_search
-    from .search import similar_to
+    from ..search.query import search as run_search
+    from ..search.query import similar_to
 
     if not query and not like_id:
         raise click.UsageError("give a QUERY or --like PROMPT_ID")
@@ -136,7 +136,7 @@ def search_history(limit: int, database: Path | None, json_: bool) -> None:
     )
 
 
-@cli.command(context_settings=CONTEXT)
+@click.command(context_settings=CONTEXT)
 @click.option(
     "--missing",
     "which",
@@ -154,7 +154,7 @@ def embed(which: str, model: str | None, database: Path | None, json_: bool) -> 
     """Backfill prompt embeddings, with a progress bar."""
     from dataclasses import asdict
 
-    from .vectors import embed_missing
+    from ..search.vectors import embed_missing
 
     store = open_db(database)
     model = model or store.get_config("embeddings.model", None)

@@ -1,0 +1,72 @@
+"""`alchemy db`: create, inspect and migrate the database."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from .common import CONTEXT, database_option, echo_json, json_option, open_db
+
+
+@click.group(context_settings=CONTEXT)
+def db() -> None:
+    """Create, inspect and migrate the database."""
+
+
+@db.command(name="path")
+@database_option
+def db_path(database: Path | None) -> None:
+    """Print the path of the database that would be used."""
+    from ..store import default_path
+
+    click.echo(str(database or default_path()))
+
+
+@db.command(name="init")
+@database_option
+def db_init(database: Path | None) -> None:
+    """Create the database (if needed) and apply all migrations."""
+    store = open_db(database)
+    click.echo(f"Initialised {store.path} ({len(store.applied_migrations())} migrations applied)")
+
+
+@db.command(name="migrate")
+@database_option
+def db_migrate(database: Path | None) -> None:
+    """Apply pending migrations and list what was applied."""
+    from ..store import open_store, pending_migrations
+
+    store = open_store(database, migrate=False)
+    pending = pending_migrations(store)
+    store.close()
+    store = open_store(database)
+    for name in pending:
+        click.echo(f"applied {name}")
+    if not pending:
+        click.echo("Nothing to migrate: the database is up to date")
+
+
+@db.command(name="status")
+@database_option
+@json_option
+def db_status(database: Path | None, json_: bool) -> None:
+    """Show the database path, size, migrations and row counts."""
+    from ..store import pending_migrations
+
+    store = open_db(database)
+    size = store.path.stat().st_size if store.path and store.path.exists() else 0
+    info = {
+        "path": str(store.path),
+        "size_bytes": size,
+        "migrations": store.applied_migrations(),
+        "pending": pending_migrations(store),
+        "counts": store.counts(),
+    }
+    if json_:
+        echo_json(info)
+        return
+    click.echo(f"Database: {info['path']} ({size / 1024:.1f} KiB)")
+    click.echo(f"Migrations: {', '.join(info['migrations'])}")
+    for table, n in info["counts"].items():
+        click.echo(f"  {table:<16} {n:>8,}")

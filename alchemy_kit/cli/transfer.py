@@ -1,0 +1,75 @@
+"""`alchemy export` and `alchemy import`: move the store to and from JSONL, CSV or Parquet files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from .common import CONTEXT, database_option, echo_json, json_option, open_db
+
+
+@click.command(name="export", context_settings=CONTEXT)
+@click.argument("dest", type=click.Path(file_okay=False, path_type=Path))
+@click.option("-t", "--table", "tables", multiple=True, help="Export only this table (repeatable)")
+@click.option(
+    "-f",
+    "--format",
+    "fmt",
+    type=click.Choice(["jsonl", "csv", "parquet"]),
+    default="jsonl",
+    show_default=True,
+)
+@click.option(
+    "--partition-by-date", is_flag=True, help="Hive-style created_date=YYYY-MM-DD/ directories"
+)
+@click.option("--overwrite", is_flag=True, help="Replace an earlier export in DEST")
+@database_option
+@json_option
+def export_cmd(
+    dest: Path,
+    tables: tuple[str, ...],
+    fmt: str,
+    partition_by_date: bool,
+    overwrite: bool,
+    database: Path | None,
+    json_: bool,
+) -> None:
+    """Export tables to JSONL, CSV or Parquet files under DEST."""
+    from ..store.transfer import export
+
+    report = export(
+        open_db(database),
+        dest,
+        tables=list(tables) or None,
+        fmt=fmt,
+        partition_by_date=partition_by_date,
+        overwrite=overwrite,
+    )
+    _print_report(report, json_, f"Exported to {dest}")
+
+
+@click.command(name="import", context_settings=CONTEXT)
+@click.argument("src", type=click.Path(file_okay=False, path_type=Path))
+@click.option("-t", "--table", "tables", multiple=True, help="Import only this table (repeatable)")
+@database_option
+@json_option
+def import_cmd(src: Path, tables: tuple[str, ...], database: Path | None, json_: bool) -> None:
+    """Import an export directory (idempotent: re-importing changes nothing)."""
+    from ..store.transfer import import_
+
+    report = import_(open_db(database), src, tables=list(tables) or None)
+    _print_report(report, json_, f"Imported from {src}")
+
+
+def _print_report(report: Any, json_: bool, title: str) -> None:
+    from dataclasses import asdict
+
+    data = asdict(report)
+    if json_:
+        echo_json(data)
+        return
+    click.echo(title)
+    for table, n in data.get("counts", {}).items():
+        click.echo(f"  {table:<16} {n:>8,}")

@@ -1,0 +1,1 @@
+"""Running ideas through the phases: the pipeline, resumable batches and (later) the optimise loop."""

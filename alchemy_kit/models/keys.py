@@ -1,0 +1,58 @@
+"""API keys through llm: presence checks, help text, and scrubbing key values out of error text.
+
+Keys are read through llm (`llm keys set`, keys.json, or the provider's env var) and never stored
+in our database, logs or messages.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+
+import llm
+
+from ..errors import MissingKeyError
+from .catalog import PROVIDER_INFO, ModelChoice
+
+
+def has_key(provider: str) -> bool:
+    info = PROVIDER_INFO[provider]
+    return bool(llm.get_key(alias=info.key_alias, env=info.key_env))
+
+
+def check_key(choice: ModelChoice, key: str | None = None) -> None:
+    """Raise MissingKeyError (before any network call) when the choice needs a key we lack."""
+    info = PROVIDER_INFO[choice.provider]
+    if key or info.key_alias is None:
+        return
+    if not has_key(choice.provider):
+        raise MissingKeyError(f"no API key for {choice.provider}: {key_help(choice.provider)}")
+
+
+def key_help(provider: str) -> str:
+    info = PROVIDER_INFO[provider]
+    return f"run `llm keys set {info.key_alias}` or set {info.key_env}"
+
+
+def known_secrets(explicit: str | None) -> list[str]:
+    """Every key value we might have used, longest first, so error text can be scrubbed of them."""
+    values = {explicit} if explicit else set()
+    # A broken keys.json must not hide the real error.
+    with contextlib.suppress(Exception):
+        values.update(v for v in llm.load_keys().values() if isinstance(v, str))
+    for info in PROVIDER_INFO.values():
+        if info.key_env and os.environ.get(info.key_env):
+            values.add(os.environ[info.key_env])
+    return sorted((v for v in values if len(v) >= 4), key=len, reverse=True)
+
+
+# Key shapes that providers echo back (possibly partly masked) even when we do not know the value.
+_KEY_SHAPES = re.compile(r"\b(sk-[A-Za-z0-9_\-*.]{6,}|AIza[0-9A-Za-z_\-]{10,})")
+
+
+def scrub(text: str, secrets: list[str]) -> str:
+    """Remove key values and key-shaped tokens from text."""
+    for secret in secrets:
+        text = text.replace(secret, "[redacted]")
+    return _KEY_SHAPES.sub("[redacted]", text)

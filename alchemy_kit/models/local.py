@@ -1,0 +1,218 @@
+"""The offline generator: a deterministic rule/template engine registered as the llm model `alchemy-local`.
+
+It is not an echo. It takes the phase and persona from its `phase` and `persona` options (unset means
+coagulatio + generic, so `llm -m alchemy-local "idea"` yields a full production prompt; `-o phase solutio`
+picks another), analyses the idea
+with simple heuristics (key phrases RAKE-style, entities, the main verb, audience, language, explicit limits)
+and the source text (Markdown sections written by the previous phase, or any prose), then writes the
+phase's structure: a structured draft, a prose brief, or a production prompt, shaped by the persona.
+
+Variation is reproducible: `random.Random(seed)` picks phrasings, orderings, optional sections and detail,
+and `temperature` scales how often it departs from the canonical choice (0 → canonical output whatever the
+seed). A missing seed behaves as seed 0, so identical calls give identical text; callers that want
+distinct variants pass distinct seeds.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from collections.abc import AsyncGenerator, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import llm
+from pydantic import Field
+
+from ..phases import SOURCE_CLOSE
+from ..vocab import PERSONAS, PHASES, TOKEN_RE, estimate_tokens
+from .local_render import render
+
+MODEL_ID = "alchemy-local"
+CONTEXT_LIMIT = 8192  # tokens (estimate_tokens units) of system + prompt
+DEFAULT_TEMPERATURE = 0.7
+
+_IDEA_RE = re.compile(r"<idea>\n?(?P<idea>.*?)\n?</idea>", re.S)
+_SOURCE_RE = re.compile(r"<source[^>\n]*>\n?(?P<source>.*)\n?" + re.escape(SOURCE_CLOSE), re.S)
+
+
+@dataclass(frozen=True)
+class ParsedRequest:
+    """What the engine was asked: phase, persona, the original idea and the text to transform."""
+
+    phase: str
+    persona: str
+    idea: str
+    source: str
+
+
+@dataclass(frozen=True)
+class Generation:
+    """One engine run: the text and its token accounting."""
+
+    text: str
+    input_tokens: int
+    output_tokens: int
+    truncated: bool
+
+
+def parse_request(
+    prompt: str, *, phase: str | None = None, persona: str | None = None
+) -> ParsedRequest:
+    """Read the <idea>/<source> sections (plain text is the idea); unset phase/persona → coagulatio/generic."""
+    phase, persona = phase or "coagulatio", persona or "generic"
+    if phase not in PHASES or persona not in PERSONAS:
+        raise llm.ModelError(
+            f"{MODEL_ID}: phase must be one of {', '.join(PHASES)} and persona one of "
+            f"{', '.join(PERSONAS)}, got phase={phase!r} persona={persona!r}"
+        )
+    text = (prompt or "").strip()
+    idea_m = _IDEA_RE.search(text)
+    source_m = _SOURCE_RE.search(text)
+    idea = idea_m["idea"].strip() if idea_m else text
+    source = source_m["source"].strip() if source_m else idea
+    if not idea:
+        raise llm.ModelError(f"{MODEL_ID}: the prompt is empty; give it an idea to refine")
+    return ParsedRequest(phase, persona, idea, source or idea)
+
+
+def truncate_to_tokens(text: str, max_tokens: int) -> str:
+    """Cut text to at most max_tokens, preferring a section boundary, then a line, then a word."""
+    ends = [m.end() for m in TOKEN_RE.finditer(text)]
+    if len(ends) <= max_tokens:
+        return text
+    hard = ends[max_tokens - 1]  # the prefix up to here holds exactly max_tokens tokens
+    head = text[:hard]
+    line_cut = text.rfind("\n", 0, hard + 1)
+    section_cut = max(head.rfind("\n#"), head.rfind("\n\n"))
+    # A section boundary is nicest, but not at the price of throwing away most of the budget.
+    if section_cut > 0 and estimate_tokens(text[:section_cut]) >= 0.6 * max_tokens:
+        cut = text[:section_cut]
+    elif line_cut > 0 and estimate_tokens(text[:line_cut]) >= 0.5 * max_tokens:
+        cut = text[:line_cut]
+    else:
+        cut = head
+    cut = cut.rstrip()
+    # Leave no dangling code fence behind when there is room to close it.
+    if cut.count("```") % 2 and estimate_tokens(cut) + 3 <= max_tokens:
+        cut += "\n```"
+    return cut
+
+
+def generate(
+    system: str | None,
+    prompt: str,
+    *,
+    temperature: float | None = None,
+    max_tokens: int | None = None,
+    seed: int | None = None,
+    phase: str | None = None,
+    persona: str | None = None,
+) -> Generation:
+    """Run the engine once: parse, check the context limit, transform, truncate, count."""
+    input_tokens = estimate_tokens((system or "") + "\n" + (prompt or ""))
+    if input_tokens > CONTEXT_LIMIT:
+        raise llm.ModelError(
+            f"{MODEL_ID}: the input is about {input_tokens} tokens, over this model's context limit of "
+            f"{CONTEXT_LIMIT}; shorten the idea or the source text"
+        )
+    request = parse_request(prompt, phase=phase, persona=persona)
+    temp = DEFAULT_TEMPERATURE if temperature is None else float(temperature)
+    rng = random.Random(0 if seed is None else seed)
+    text = render(request.phase, request.persona, request.idea, request.source, rng, temp)
+    truncated = False
+    if max_tokens is not None and estimate_tokens(text) > max_tokens:
+        text, truncated = truncate_to_tokens(text, max_tokens), True
+    return Generation(text, max(input_tokens, 1), max(estimate_tokens(text), 1), truncated)
+
+
+class _LocalOptions(llm.Options):
+    temperature: float | None = Field(
+        default=None,
+        ge=0,
+        le=2,
+        description="Variation: 0 gives the canonical output, 2 the most varied",
+    )
+    max_tokens: int | None = Field(
+        default=None, gt=0, description="Maximum output tokens (regex word/punctuation estimate)"
+    )
+    seed: int | None = Field(default=None, description="Seed for reproducible variation (None → 0)")
+    phase: str | None = Field(
+        default=None, description=f"Phase to apply: {', '.join(PHASES)} (default coagulatio)"
+    )
+    persona: str | None = Field(
+        default=None, description=f"Persona: {', '.join(PERSONAS)} (default generic)"
+    )
+
+
+def _run(prompt: llm.Prompt, response: Any) -> Iterator[str]:
+    """Shared by the sync and async models: generate, record usage, yield the text line by line."""
+    opts = prompt.options
+    result = generate(
+        prompt.system,
+        prompt.prompt or "",
+        temperature=getattr(opts, "temperature", None),
+        max_tokens=getattr(opts, "max_tokens", None),
+        seed=getattr(opts, "seed", None),
+        phase=getattr(opts, "phase", None),
+        persona=getattr(opts, "persona", None),
+    )
+    response.set_usage(
+        input=result.input_tokens,
+        output=result.output_tokens,
+        details={"estimated": True, "truncated": result.truncated},
+    )
+    yield from result.text.splitlines(keepends=True)
+
+
+class LocalTemplateModel(llm.Model):
+    """The offline, deterministic prompt-refining model (provider `local`)."""
+
+    model_id = MODEL_ID
+    can_stream = True
+    supports_conversation = False
+    Options = _LocalOptions  # type: ignore[assignment]
+
+    def execute(
+        self,
+        prompt: llm.Prompt,
+        stream: bool,
+        response: llm.Response,
+        conversation: llm.Conversation | None,
+    ) -> Iterator[str]:
+        """Yield the transformed text; the previous turns of a conversation are ignored."""
+        yield from _run(prompt, response)
+
+
+class AsyncLocalTemplateModel(llm.AsyncModel):
+    """Async twin of LocalTemplateModel: same engine, same output."""
+
+    model_id = MODEL_ID
+    can_stream = True
+    supports_conversation = False
+    Options = _LocalOptions  # type: ignore[assignment]
+
+    async def execute(
+        self,
+        prompt: llm.Prompt,
+        stream: bool,
+        response: llm.AsyncResponse,
+        conversation: llm.AsyncConversation | None,
+    ) -> AsyncGenerator[str, None]:
+        """Yield the transformed text (the engine is CPU-only and fast, so it runs inline)."""
+        for chunk in _run(prompt, response):
+            yield chunk
+
+
+__all__ = [
+    "CONTEXT_LIMIT",
+    "MODEL_ID",
+    "AsyncLocalTemplateModel",
+    "Generation",
+    "LocalTemplateModel",
+    "ParsedRequest",
+    "estimate_tokens",
+    "generate",
+    "parse_request",
+    "truncate_to_tokens",
+]

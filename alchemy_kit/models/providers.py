@@ -1,0 +1,179 @@
+"""The only caller of llm's prompting API: one completion with retries, timeouts and accounting.
+
+Retry policy (ours is the only one): a call gets ``1 + retries`` attempts; only transient failures
+(timeouts, connection errors, HTTP 408/409/425/429/5xx, Gemini quota/overload texts) are retried,
+after ``backoff * 2**n`` seconds plus up to 50 % jitter (a Retry-After header wins, capped at 30 s).
+The openai and anthropic SDKs would otherwise retry twice on their own, so their clients are built
+with ``max_retries=0``: the openai family through the model's ``get_client``, anthropic through a
+client subclass that drops retries only inside our calls (a ContextVar). llm-gemini and llm-ollama
+never retry. Errors are raised ``from None`` with key values scrubbed: SDK messages can quote keys.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import llm
+
+from ..errors import MissingKeyError, ProviderLimitError, TransientProviderError
+from ..runner import synchronous
+from ..vocab import estimate_tokens
+from .catalog import ModelChoice
+from .failures import classify, describe, permanent_error, retry_after
+from .keys import key_help, known_secrets
+from .options import check_options, map_options
+from .registry import async_model
+from .sdk import NO_SDK_RETRY, without_sdk_retries
+
+
+@dataclass
+class Completion:
+    """One model answer with its accounting."""
+
+    text: str
+    provider: str
+    model: str  # response.resolved_model or model.model_id
+    input_tokens: int
+    output_tokens: int
+    tokens_estimated: bool
+    duration_ms: int  # wall time of the whole call, retries and backoff included
+    attempts: int
+    options: dict[str, Any] = field(default_factory=dict)  # as sent, in the plugin's own names
+
+
+async def _attempt(
+    model: Any,
+    is_async: bool,
+    prompt: str,
+    system: str | None,
+    options: dict[str, Any],
+    key: str | None,
+) -> tuple[str, Any, str | None]:
+    token = NO_SDK_RETRY.set(True)  # reset below: wait_for may run us in the caller's task
+    try:
+        response = model.prompt(prompt, system=system, stream=False, key=key, **options)
+        if is_async:
+            text = await response.text()
+            usage = await response.usage()
+        else:  # a sync-only in-process model: keep the event loop free
+            text = await asyncio.to_thread(response.text)
+            usage = response.usage()
+        return text, usage, response.resolved_model
+    finally:
+        NO_SDK_RETRY.reset(token)
+
+
+async def acomplete(
+    choice: ModelChoice,
+    prompt: str,
+    *,
+    system: str | None = None,
+    temperature: float | None = None,
+    max_tokens: int | None = None,
+    seed: int | None = None,
+    timeout: float = 60.0,
+    retries: int = 3,
+    backoff: float = 0.5,
+    key: str | None = None,
+    model_options: dict[str, Any] | None = None,
+) -> Completion:
+    """Prompt a model (retrying transient failures up to `retries` times) and account for it.
+
+    `model_options` (e.g. phase and persona) reach only models whose Options declare them: our
+    in-process models read them, while a remote model never sees them, in options or in text.
+    """
+    check_options(choice, temperature, max_tokens)
+    started = time.perf_counter()
+    model, is_async = async_model(choice)
+    if getattr(model, "needs_key", None):
+        try:
+            model.get_key(key)  # fail before any network call
+        except llm.NeedsKeyException:
+            raise MissingKeyError(
+                f"no API key for {choice.provider}: {key_help(choice.provider)}"
+            ) from None
+    secrets = known_secrets(key)
+    model = without_sdk_retries(model, choice.provider)
+    options = map_options(
+        choice,
+        model,
+        temperature=temperature,
+        max_tokens=max_tokens,
+        seed=seed,
+        extra=model_options,
+    )
+
+    attempts = 0
+    while True:
+        attempts += 1
+        try:
+            text, usage, resolved = await asyncio.wait_for(
+                _attempt(model, is_async, prompt, system, options, key), timeout
+            )
+            break
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            if isinstance(exc, llm.NeedsKeyException):
+                raise MissingKeyError(
+                    f"no API key for {choice.provider}: {key_help(choice.provider)}"
+                ) from None
+            if isinstance(exc, _pydantic_validation_error()):
+                raise ProviderLimitError(
+                    f"{choice.provider} rejected the options {sorted(options)}: "
+                    f"{describe(exc, secrets)}"
+                ) from None
+            kind, status = classify(exc)
+            if kind != "transient":
+                # `from None`: the SDK exception may quote the key, and tracebacks print causes.
+                raise permanent_error(choice, exc, kind, status, secrets) from None
+            if attempts > retries:
+                what = "timed out" if isinstance(exc, TimeoutError) else describe(exc, secrets)
+                err = TransientProviderError(
+                    f"{choice.provider} model {choice.model_id} failed after {attempts} attempts: "
+                    f"{what if status is None else f'HTTP {status}: {what}'}"
+                )
+                err.attempts = attempts  # type: ignore[attr-defined]
+                raise err from None
+            delay = backoff * 2 ** (attempts - 1)
+            delay += random.uniform(0, delay / 2)
+            await asyncio.sleep(max(delay, retry_after(exc) or 0.0))
+
+    in_tok = getattr(usage, "input", None) or 0
+    out_tok = getattr(usage, "output", None) or 0
+    estimated = not (in_tok > 0 and out_tok > 0)
+    if in_tok <= 0:
+        in_tok = max(1, estimate_tokens((system or "") + "\n" + prompt))
+    if out_tok <= 0:
+        out_tok = max(1, estimate_tokens(text))
+    return Completion(
+        text=text,
+        provider=choice.provider,
+        model=resolved or model.model_id,
+        input_tokens=int(in_tok),
+        output_tokens=int(out_tok),
+        tokens_estimated=estimated,
+        duration_ms=int((time.perf_counter() - started) * 1000),
+        attempts=attempts,
+        options=dict(options),
+    )
+
+
+def _pydantic_validation_error() -> type[Exception]:
+    import pydantic  # already imported by llm
+
+    return pydantic.ValidationError
+
+
+complete = synchronous(acomplete)
+complete.__name__ = complete.__qualname__ = "complete"
+complete.__doc__ = (
+    "Synchronous acomplete(): works in plain scripts and inside a running event loop."
+)
+
+
+__all__ = ["Completion", "acomplete", "complete"]

@@ -1,0 +1,1 @@
+"""Scoring and ranking variants: the offline heuristic (later the judge, picks and learned weights)."""

@@ -1,0 +1,307 @@
+"""File formats for export/import: one value encoding per format, buffered writers, row readers.
+
+See transfer.py for the encoding rules (raw stored values, base64 BLOBs in text formats, `\\N` for
+NULL in CSV). Writers route rows to one file or one file per date partition; readers check every
+row's columns and types and name the file and line of the first problem.
+"""
+
+from __future__ import annotations
+
+import base64
+import csv
+import json
+import re
+from collections import OrderedDict
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..errors import ImportExportError
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+PARTITION_COLUMN = "created_date"
+BATCH_ROWS = 1000  # rows per import_rows call, PK lookup and Parquet read batch
+FLUSH_ROWS = 20_000  # rows buffered per table before writing (a Parquet flush is one row group)
+MAX_OPEN_WRITERS = 64  # files open at once per table (see TableWriter)
+CSV_NULL = "\\N"
+
+_ESCAPED_NULL = re.compile(r"\\+N")
+
+
+@dataclass(frozen=True)
+class Col:
+    name: str
+    kind: str  # text | int | real | blob
+
+
+# -- value encoding ------------------------------------------------------------------------------
+def _b64(value: bytes) -> str:
+    return base64.b64encode(value).decode("ascii")
+
+
+def _json_cell(col: Col, value: Any) -> Any:
+    if col.kind == "blob" and isinstance(value, bytes):
+        return _b64(value)
+    return value
+
+
+def _csv_cell(col: Col, value: Any) -> str:
+    if value is None:
+        return CSV_NULL
+    if isinstance(value, bytes):
+        return _b64(value)
+    if isinstance(value, float):
+        return repr(value)  # shortest text that parses back to the same double
+    if isinstance(value, str):
+        return "\\" + value if _ESCAPED_NULL.fullmatch(value) else value
+    return str(value)
+
+
+def _from_csv(col: Col, text: str) -> Any:
+    if text == CSV_NULL:
+        return None
+    if col.kind == "text":
+        return text[1:] if _ESCAPED_NULL.fullmatch(text) else text
+    if col.kind == "int":
+        return int(text)
+    if col.kind == "real":
+        return float(text)
+    return base64.b64decode(text, validate=True)
+
+
+def _coerce(col: Col, value: Any) -> Any:
+    """Check and normalise one JSONL/Parquet value to what SQLite stores for the column."""
+    if value is None:
+        return None
+    kind, bad = col.kind, False
+    if kind == "blob":
+        if isinstance(value, str):
+            return base64.b64decode(value, validate=True)
+        bad = not isinstance(value, bytes)
+    elif kind == "real":
+        bad = isinstance(value, bool) or not isinstance(value, int | float)
+        value = value if bad else float(value)
+    elif kind == "int":
+        bad = isinstance(value, bool) or not isinstance(value, int)
+    else:
+        bad = not isinstance(value, str)
+    if bad:
+        raise ValueError(f"column {col.name!r} expects {kind}, got {value!r:.60}")
+    return value
+
+
+def _check_names(names: Sequence[str], cols: list[Col]) -> None:
+    expected = {c.name for c in cols}
+    got = set(names) - {PARTITION_COLUMN}
+    if got != expected:
+        missing, extra = sorted(expected - got), sorted(got - expected)
+        raise ValueError(
+            "columns do not match the table"
+            + (f"; missing: {', '.join(missing)}" if missing else "")
+            + (f"; unexpected: {', '.join(extra)}" if extra else "")
+        )
+
+
+# -- writers -------------------------------------------------------------------------------------
+class _JsonlWriter:
+    def __init__(self, path: Path, cols: list[Col], append: bool) -> None:
+        self.cols = cols
+        self.f = open(path, "a" if append else "w", encoding="utf-8", newline="\n")  # noqa: SIM115
+
+    def write_rows(self, rows: list[dict[str, Any]]) -> None:
+        for row in rows:
+            obj = {c.name: _json_cell(c, row[c.name]) for c in self.cols}
+            # ensure_ascii=False keeps text readable; json escapes \n and \r so a row is one line.
+            self.f.write(json.dumps(obj, ensure_ascii=False) + "\n")
+
+    def close(self) -> None:
+        self.f.close()
+
+
+class _CsvWriter:
+    def __init__(self, path: Path, cols: list[Col], append: bool) -> None:
+        self.cols = cols
+        self.f = open(path, "a" if append else "w", encoding="utf-8", newline="")  # noqa: SIM115
+        self.w = csv.writer(self.f, lineterminator="\n")
+        if not append:
+            self.w.writerow([c.name for c in cols])
+
+    def write_rows(self, rows: list[dict[str, Any]]) -> None:
+        self.w.writerows([_csv_cell(c, row[c.name]) for c in self.cols] for row in rows)
+
+    def close(self) -> None:
+        self.f.close()
+
+
+def _arrow_schema(cols: list[Col]) -> pa.Schema:
+    import pyarrow as pa
+
+    types = {"text": pa.string(), "int": pa.int64(), "real": pa.float64(), "blob": pa.binary()}
+    return pa.schema([pa.field(c.name, types[c.kind]) for c in cols])
+
+
+class _ParquetWriter:
+    def __init__(self, path: Path, cols: list[Col], append: bool) -> None:
+        import pyarrow.parquet as pq
+
+        self.schema = _arrow_schema(cols)  # explicit, so all-null columns keep their type
+        self.w = pq.ParquetWriter(path, self.schema, compression="zstd")
+
+    def write_rows(self, rows: list[dict[str, Any]]) -> None:
+        import pyarrow as pa
+
+        self.w.write_table(pa.Table.from_pylist(rows, schema=self.schema))  # one row group
+
+    def close(self) -> None:
+        self.w.close()
+
+
+_Writer = _JsonlWriter | _CsvWriter | _ParquetWriter
+_WRITERS: dict[str, type[_Writer]] = {
+    "jsonl": _JsonlWriter,
+    "csv": _CsvWriter,
+    "parquet": _ParquetWriter,
+}
+
+
+class TableWriter:
+    """Route rows to one file (flat) or one per date partition, buffered and written in batches.
+
+    Rows arrive in insertion order, not date order, so every partition may be needed at any time.
+    At most MAX_OPEN_WRITERS files stay open; a closed JSONL/CSV file is reopened for appending,
+    while Parquet (which cannot append) continues in the partition's next part file.
+    """
+
+    def __init__(self, fmt: str, root: Path, table: str, cols: list[Col], partitioned: bool):
+        self.fmt, self.root, self.table, self.cols = fmt, root, table, cols
+        self.partitioned = partitioned
+        self.buffers: dict[str, list[dict[str, Any]]] = {}
+        self.buffered = 0
+        self.open: OrderedDict[str, _Writer] = OrderedDict()
+        self.paths: dict[str, Path] = {}  # key -> current file
+        self.parts: dict[str, int] = {}
+        self.files: list[Path] = []
+        if partitioned:
+            (root / table).mkdir()
+
+    def add(self, key: str, row: dict[str, Any]) -> None:
+        self.buffers.setdefault(key, []).append(row)
+        self.buffered += 1
+        if self.buffered >= FLUSH_ROWS:
+            self.flush()
+
+    def flush(self) -> None:
+        for key in sorted(self.buffers):
+            self._writer(key).write_rows(self.buffers[key])
+        self.buffers.clear()
+        self.buffered = 0
+
+    def _writer(self, key: str) -> _Writer:
+        w = self.open.get(key)
+        if w is not None:
+            self.open.move_to_end(key)
+            return w
+        if len(self.open) >= MAX_OPEN_WRITERS:
+            self.open.popitem(last=False)[1].close()
+        append = key in self.paths and self.fmt != "parquet"
+        if not append:
+            self.paths[key] = self._new_path(key)
+            self.files.append(self.paths[key])
+        w = self.open[key] = _WRITERS[self.fmt](self.paths[key], self.cols, append)
+        return w
+
+    def _new_path(self, key: str) -> Path:
+        if not self.partitioned:
+            return self.root / f"{self.table}.{self.fmt}"
+        n = self.parts[key] = self.parts.get(key, -1) + 1
+        folder = self.root / self.table / f"{PARTITION_COLUMN}={key}"
+        folder.mkdir(exist_ok=True)
+        return folder / f"part-{n:04d}.{self.fmt}"
+
+    def close(self) -> list[Path]:
+        try:
+            self.flush()
+            if not self.partitioned and not self.files:
+                self._writer("")  # an empty table still gets its (header-only) file
+        finally:
+            while self.open:
+                self.open.popitem(last=False)[1].close()
+        return self.files
+
+
+# -- reading -------------------------------------------------------------------------------------
+Located = tuple[str, dict[str, Any]]  # ("file:line" or "file row N", raw row)
+
+
+def _read_jsonl(path: Path, rel: str, cols: list[Col]) -> Iterator[Located]:
+    # newline="\n": only \n ends a row (json escapes \r; U+2028 may appear raw and is not a break).
+    with open(path, encoding="utf-8", newline="\n") as f:
+        for lineno, line in enumerate(f, 1):
+            if not line.strip():
+                continue
+            loc = f"{rel}:{lineno}"
+            try:
+                obj = json.loads(line)
+                if not isinstance(obj, dict):
+                    raise ValueError("a row must be a JSON object")
+                _check_names(list(obj), cols)
+                yield loc, {c.name: _coerce(c, obj[c.name]) for c in cols}
+            except ValueError as exc:  # JSONDecodeError and binascii.Error are ValueErrors
+                raise ImportExportError(f"{loc}: {reason(exc)}") from exc
+
+
+def _read_csv(path: Path, rel: str, cols: list[Col]) -> Iterator[Located]:
+    # Long prompts and base64 BLOBs exceed the csv module's default 128 KiB field limit.
+    csv.field_size_limit(max(csv.field_size_limit(), 2**31 - 1))
+    with open(path, encoding="utf-8", newline="") as f:
+        reader = csv.reader(f)
+        try:
+            header = next(reader, None)
+            if header is None:
+                raise ValueError("empty file (no header row)")
+            _check_names(header, cols)
+        except (ValueError, csv.Error) as exc:
+            raise ImportExportError(f"{rel}: {reason(exc)}") from exc
+        by_name = {c.name: c for c in cols}
+        keep = [(i, by_name[name]) for i, name in enumerate(header) if name in by_name]
+        n = 0
+        while True:
+            loc = f"{rel} row {n + 1}"
+            try:
+                values = next(reader, None)
+                if values is None:
+                    return
+                n += 1
+                if len(values) != len(header):
+                    raise ValueError(f"{len(values)} fields, the header has {len(header)}")
+                yield loc, {c.name: _from_csv(c, values[i]) for i, c in keep}
+            except (ValueError, csv.Error) as exc:
+                raise ImportExportError(f"{loc}: {reason(exc)}") from exc
+
+
+def _read_parquet(path: Path, rel: str, cols: list[Col]) -> Iterator[Located]:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    n = 0
+    try:
+        pf = pq.ParquetFile(path)
+        _check_names(pf.schema_arrow.names, cols)
+        names = [c.name for c in cols]
+        for batch in pf.iter_batches(batch_size=BATCH_ROWS, columns=names):
+            for row in batch.to_pylist():
+                n += 1
+                yield f"{rel} row {n}", {c.name: _coerce(c, row[c.name]) for c in cols}
+    except (OSError, ValueError, pa.ArrowException) as exc:
+        raise ImportExportError(f"{rel} row {n + 1}: {reason(exc)}") from exc
+
+
+READERS = {"jsonl": _read_jsonl, "csv": _read_csv, "parquet": _read_parquet}
+
+
+def reason(exc: BaseException) -> str:
+    """The message of an exception, or its type name when it has none."""
+    return str(exc) or type(exc).__name__
