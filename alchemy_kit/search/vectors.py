@@ -74,9 +74,7 @@ def embed_missing(
 
     model = model_id or DEFAULT_EMBEDDING_MODEL
     if all_prompts:
-        pairs = [
-            (row["id"], row["content"]) for row in store.query("SELECT id, content FROM prompts")
-        ]
+        pairs = store.prompt_texts()
     else:
         pairs = store.prompts_missing_embeddings(model)
     if not pairs:

@@ -68,6 +68,10 @@ class SearchQueries:
             params.append(model)
         yield from self.conn.execute(sql + " ORDER BY rowid", params)
 
+    def prompt_texts(self) -> list[tuple[str, str]]:
+        """Return (id, content) of every prompt, in insertion order."""
+        return list(self.conn.execute("SELECT id, content FROM prompts ORDER BY rowid").fetchall())
+
     def prompts_missing_embeddings(self, model: str) -> list[tuple[str, str]]:
         """Return (id, content) of prompts with no embedding from `model`."""
         return list(

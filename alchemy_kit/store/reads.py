@@ -186,28 +186,36 @@ class Reads:
                     conn.set_authorizer(None)
                     conn.execute("PRAGMA query_only = OFF")
 
-    def query(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[dict[str, Any]]:
-        """Run one read-only statement (SELECT or WITH … SELECT) and return rows as dicts."""
+    def _read(
+        self, sql: str, params: Sequence[Any] | dict[str, Any] = ()
+    ) -> tuple[list[str], list[tuple[Any, ...]]]:
+        """Run one statement on the read-only path; return (column names, rows)."""
         if not isinstance(sql, str) or not sql.strip():
-            raise ValidationError("query() needs an SQL statement")
+            raise ValidationError("a query needs an SQL statement")
 
-        def run(conn: sqlite3.Connection) -> list[dict[str, Any]]:
+        def run(conn: sqlite3.Connection) -> tuple[list[str], list[tuple[Any, ...]]]:
             cur = conn.execute(sql, params)
             if cur.description is None:
-                raise ValidationError("query() runs statements that return rows only")
-            cols = [d[0] for d in cur.description]
-            return [dict(zip(cols, row, strict=True)) for row in cur.fetchall()]
+                raise ValidationError("only statements that return rows can run here")
+            return [d[0] for d in cur.description], cur.fetchall()
 
-        result: list[dict[str, Any]] = self._run_readonly(run)
+        result: tuple[list[str], list[tuple[Any, ...]]] = self._run_readonly(run)
         return result
 
-    def dataframe(self, table_or_sql: str, params: Sequence[Any] = ()) -> pd.DataFrame:
+    def query(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[dict[str, Any]]:
+        """Run one read-only statement (SELECT or WITH … SELECT) and return rows as dicts."""
+        cols, rows = self._read(sql, params)
+        return [dict(zip(cols, row, strict=True)) for row in rows]
+
+    def dataframe(
+        self, table_or_sql: str, params: Sequence[Any] | dict[str, Any] = ()
+    ) -> pd.DataFrame:
         """Return a table (or a read-only SELECT) as a pandas DataFrame with JSON columns parsed."""
         import pandas as pd
 
         if table_or_sql in TABLES:
-            sql = f"SELECT * FROM {table_or_sql} ORDER BY rowid"
-            df = self._run_readonly(lambda conn: pd.read_sql_query(sql, conn))
+            cols, rows = self._read(f"SELECT * FROM {table_or_sql} ORDER BY rowid")
+            df = pd.DataFrame.from_records(rows, columns=cols)
             for name in TABLE_RECORDS[table_or_sql].json_fields:
                 df[name] = df[name].map(r.from_json)
             return df
@@ -217,9 +225,8 @@ class Reads:
             raise ValidationError(
                 f"unknown table {table_or_sql!r}: expected one of {', '.join(TABLES)} or a SELECT"
             )
-        return self._run_readonly(
-            lambda conn: pd.read_sql_query(table_or_sql, conn, params=list(params))
-        )
+        cols, rows = self._read(table_or_sql, params)
+        return pd.DataFrame.from_records(rows, columns=cols)
 
     def counts(self) -> dict[str, int]:
         """Return the row count of each of the eight tables."""
