@@ -73,10 +73,7 @@ def embed_missing(
     from .embeddings import DEFAULT_EMBEDDING_MODEL
 
     model = model_id or DEFAULT_EMBEDDING_MODEL
-    if all_prompts:
-        pairs = store.prompt_texts()
-    else:
-        pairs = store.prompts_missing_embeddings(model)
+    pairs = store.prompt_texts() if all_prompts else store.prompts_missing_embeddings(model)
     if not pairs:
         return EmbedReport(model=model, embedded=0, dimensions=None)
     return embed_prompts(store, pairs, model_id=model_id, progress=progress)
