@@ -1,16 +1,29 @@
-"""Hermetic fixtures: a temporary LLM_USER_PATH and database for every test, no network."""
+"""Hermetic fixtures: temporary HOME, IPYTHONDIR and LLM_USER_PATH, a database per test, no network."""
 
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import tempfile
+from collections.abc import Iterator
 
-# Must precede any plugin import: llm reads LLM_USER_PATH lazily, but some plugins cache paths at import.
-os.environ["LLM_USER_PATH"] = tempfile.mkdtemp(prefix="alchemy-llm-")
+# Must precede any plugin import: llm reads LLM_USER_PATH lazily, but some plugins cache paths at
+# import. HOME and IPYTHONDIR too, so nothing (IPython's history.sqlite, ~/.config) reaches the real
+# home. One session folder holds them all and is removed when the session ends.
+_SESSION_DIR = tempfile.mkdtemp(prefix="alchemy-tests-")
+for _var, _sub in (("LLM_USER_PATH", "llm"), ("HOME", "home"), ("IPYTHONDIR", "ipython")):
+    os.environ[_var] = os.path.join(_SESSION_DIR, _sub)
+    os.makedirs(os.environ[_var], exist_ok=True)
 os.environ.pop("ALCHEMY_DB", None)
 
-import pytest
+import pytest  # noqa: E402  (after the environment is set)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Remove the session's temporary home, IPython and llm folders."""
+    shutil.rmtree(_SESSION_DIR, ignore_errors=True)
+
 
 _KEY_VARS = (
     "OPENAI_API_KEY",
@@ -42,6 +55,20 @@ def isolated_llm(tmp_path, monkeypatch):
     except ImportError:
         pass
     yield user_path
+
+
+@pytest.fixture(autouse=True)
+def restore_plugin_attributes() -> Iterator[None]:
+    """Undo what a test (or code under test) patched on plugin modules, e.g. llm_anthropic's client."""
+    try:
+        import llm_anthropic  # type: ignore[import-not-found]
+    except ImportError:
+        yield
+        return
+    saved = {name: getattr(llm_anthropic, name) for name in ("Anthropic", "AsyncAnthropic")}
+    yield
+    for name, value in saved.items():
+        setattr(llm_anthropic, name, value)
 
 
 @pytest.fixture(autouse=True)

@@ -36,7 +36,9 @@ def test_notebook_saved_with_outputs(path: Path) -> None:
 def test_notebooks_reproduce_outputs(tmp_path: Path) -> None:
     env = dict(os.environ)
     env["ALCHEMY_DB"] = str(tmp_path / "alchemy.db")  # never the repo's data/alchemy.db
-    env["LLM_USER_PATH"] = str(tmp_path / "llm-user")
+    for var, sub in (("LLM_USER_PATH", "llm-user"), ("HOME", "home"), ("IPYTHONDIR", "ipython")):
+        env[var] = str(tmp_path / sub)  # the kernel writes history and config here, not in ~
+        (tmp_path / sub).mkdir(exist_ok=True)
     env.pop("PYTEST_ADDOPTS", None)
     cmd = [
         sys.executable,
@@ -56,3 +58,4 @@ def test_notebooks_reproduce_outputs(tmp_path: Path) -> None:
     assert proc.returncode == 0, output[-6000:]
     assert "passed" in output and "failed" not in output, output[-2000:]
     assert (tmp_path / "alchemy.db").exists(), "the notebook did not use $ALCHEMY_DB"
+    assert (tmp_path / "ipython").exists()

@@ -37,6 +37,7 @@ class FakeAsync(llm.AsyncModel):
     in_flight = 0
     max_in_flight = 0
     seen: ClassVar[list[str]] = []
+    started: ClassVar[asyncio.Event | None] = None
     Options = FakeOptions
 
     async def execute(
@@ -49,6 +50,8 @@ class FakeAsync(llm.AsyncModel):
             raise llm.ModelError("HTTP 400 bad request: the fake model refuses")
         FakeAsync.in_flight += 1
         FakeAsync.max_in_flight = max(FakeAsync.max_in_flight, FakeAsync.in_flight)
+        if FakeAsync.started is not None:
+            FakeAsync.started.set()
         try:
             await asyncio.sleep(FakeAsync.delay)
         finally:
@@ -77,6 +80,7 @@ class FakePlugin:
 def fake() -> Iterator[type[FakeAsync]]:
     FakeAsync.calls, FakeAsync.fail_after, FakeAsync.delay, FakeAsync.seen = 0, None, 0.0, []
     FakeAsync.in_flight = FakeAsync.max_in_flight = 0
+    FakeAsync.started = None
     llm.pm.register(FakePlugin(), name="fake-async-plugin")
     try:
         yield FakeAsync
@@ -346,6 +350,7 @@ def test_real_openai_plugin_phase_failure_keeps_earlier_prompts(
 
 async def test_cancelled_request_is_recorded_as_failed(store: Store, fake: type[FakeAsync]) -> None:
     fake.delay = 5.0
+    fake.started = asyncio.Event()
     task = asyncio.create_task(
         agenerate(
             IDEA,
@@ -357,7 +362,7 @@ async def test_cancelled_request_is_recorded_as_failed(store: Store, fake: type[
             progress=False,
         )
     )
-    await asyncio.sleep(0.3)
+    await asyncio.wait_for(fake.started.wait(), 10)  # a model call is in flight: cancel it now
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task

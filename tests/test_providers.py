@@ -258,6 +258,52 @@ async def test_options_reach_the_wire_and_usage_is_recorded(wire):
     assert result.model == expected_model
 
 
+@pytest.mark.parametrize("wire", list(PROVIDER_CASES), indirect=True)
+async def test_pipeline_sends_a_clean_prompt(wire, db_path):
+    """Through the pipeline, the bytes on the wire carry our instructions only: no header or
+    options meant for our offline engine (phase and persona go to in-process models as options)."""
+    from alchemy_kit.engine.pipeline import agenerate
+    from alchemy_kit.phases import build_messages
+    from alchemy_kit.store import open_store
+
+    choice, mock = wire
+    mock.add_response(**_ok(choice.provider))
+    idea = "Summarise a contract for a busy founder"
+    res = await agenerate(
+        idea,
+        store=open_store(db_path),
+        count=1,
+        phases=["solutio"],
+        persona="writing",
+        provider=choice.provider,
+        model=choice.model_id,
+        temperature=0.5,
+        embed=False,
+        progress=False,
+    )
+    assert res.ok, res.error
+    raw = mock.get_requests()[-1].content.decode()
+    system, prompt = build_messages("solutio", "writing", idea)
+    assert "[alchemy" not in raw and "persona=" not in raw and "phase=" not in raw
+    body = json.loads(raw)
+    assert '"phase"' not in raw and '"persona"' not in raw, body
+    # the system and user texts arrive exactly as built, with nothing prepended
+    texts = list(_strings(body))
+    assert system in texts and prompt in texts, texts
+
+
+def _strings(value: Any) -> Any:
+    """Every string inside a JSON value."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for v in value.values():
+            yield from _strings(v)
+    elif isinstance(value, list):
+        for v in value:
+            yield from _strings(v)
+
+
 # --------------------------------------------------------------------------- HTTP: retries
 
 
@@ -433,6 +479,8 @@ async def test_concurrent_calls_with_gather(fakes):
 def test_anthropic_sdk_keeps_its_retries_outside_our_calls(fakes):
     import llm_anthropic
 
+    # Earlier tests called anthropic through us; the conftest restored the plugin's own client.
+    assert not getattr(llm_anthropic.AsyncAnthropic, "_alchemy_no_retry", False)
     sdk.patch_anthropic()
     assert llm_anthropic.AsyncAnthropic(api_key="x").max_retries == 2
     token = sdk.NO_SDK_RETRY.set(True)

@@ -23,6 +23,7 @@ module is ever missing or refuses the data, a fitted `NearestNeighbors` is used 
 
 from __future__ import annotations
 
+import logging
 import math
 import os
 import threading
@@ -42,6 +43,7 @@ from ..errors import DimensionMismatchError, NotFoundError, SearchError, Validat
 if TYPE_CHECKING:
     from ..store import Store
 
+_log = logging.getLogger(__name__)
 BUILD_BATCH = 20_000
 # More queries than this are a batch: ArgKmin parallel on X with all threads (≈ numpy speed).
 SINGLE_THREAD_MAX_QUERIES = 8
@@ -109,8 +111,12 @@ class _Engine:
 
             self.argkmin: Any = ArgKmin
             self.radius: Any = RadiusNeighbors
-        except ImportError:  # private module moved: fall back to the public estimator
+        except ImportError as exc:  # private module moved: fall back to the public estimator
             self.argkmin = self.radius = None
+            _log.warning(
+                "scikit-learn's private reductions are unavailable (%s); using NearestNeighbors",
+                exc,
+            )
         from sklearn.neighbors import NearestNeighbors  # noqa: F401  (loads sklearn's OpenMP)
         from threadpoolctl import ThreadpoolController
 
@@ -119,6 +125,21 @@ class _Engine:
         # One tuner per power-of-two matrix size: the best strategy differs between 10k and 100k
         # rows (thread start-up is amortised only on big matrices), so costs must not mix.
         self.tuners: dict[int, _Tuner] = {}
+
+    def disable(self, name: str, exc: BaseException) -> None:
+        """Stop using a private reduction whose API changed under us; log it once."""
+        if name == "ArgKmin":
+            self.argkmin = None
+        else:
+            self.radius = None
+        # The signature of a private API changed: every later query would fail the same way, so
+        # say so once and serve every search from the public NearestNeighbors from now on.
+        _log.warning(
+            "scikit-learn's private %s failed (%s: %s); falling back to NearestNeighbors",
+            name,
+            type(exc).__name__,
+            exc,
+        )
 
     def tuner(self, n_rows: int) -> _Tuner:
         """The strategy tuner for matrices of about this many rows."""
@@ -494,26 +515,34 @@ class VectorIndex:
         self, q: np.ndarray, y: np.ndarray, yn: np.ndarray, k: int
     ) -> tuple[np.ndarray, np.ndarray]:
         engine = _get_engine()
-        if engine.argkmin is None or not engine.argkmin.is_usable_for(q, y, "euclidean"):
-            return self._fitted(y).kneighbors(q, n_neighbors=k)
-        return engine.kneighbors(q, y, yn, k)
+        if engine.argkmin is not None:
+            try:
+                if engine.argkmin.is_usable_for(q, y, "euclidean"):
+                    return engine.kneighbors(q, y, yn, k)
+            except (TypeError, AttributeError) as exc:
+                engine.disable("ArgKmin", exc)
+        return self._fitted(y).kneighbors(q, n_neighbors=k)
 
     def _radius(
         self, q: np.ndarray, y: np.ndarray, yn: np.ndarray, radius: float
     ) -> tuple[Any, Any]:
         engine = _get_engine()
-        if engine.radius is not None and engine.radius.is_usable_for(q, y, "euclidean"):
-            with engine.threads(len(q)):
-                return engine.radius.compute(
-                    X=q,
-                    Y=y,
-                    radius=radius,
-                    metric="euclidean",
-                    metric_kwargs={"Y_norm_squared": yn, "X_norm_squared": _sqnorms(q)},
-                    strategy="parallel_on_X",
-                    return_distance=True,
-                    sort_results=True,
-                )
+        if engine.radius is not None:
+            try:
+                if engine.radius.is_usable_for(q, y, "euclidean"):
+                    with engine.threads(len(q)):
+                        return engine.radius.compute(
+                            X=q,
+                            Y=y,
+                            radius=radius,
+                            metric="euclidean",
+                            metric_kwargs={"Y_norm_squared": yn, "X_norm_squared": _sqnorms(q)},
+                            strategy="parallel_on_X",
+                            return_distance=True,
+                            sort_results=True,
+                        )
+            except (TypeError, AttributeError) as exc:
+                engine.disable("RadiusNeighbors", exc)
         return self._fitted(y).radius_neighbors(q, radius=radius, sort_results=True)
 
     def _fitted(self, y: np.ndarray) -> Any:
