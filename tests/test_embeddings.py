@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import llm
 import numpy as np
 import pytest
+from helpers import loaded_by
 
 from alchemy_kit.errors import (
     EmbeddingError,
@@ -21,20 +20,6 @@ from alchemy_kit.errors import (
 from alchemy_kit.search import embeddings as E
 
 PARAPHRASES = Path(__file__).resolve().parent.parent / "data" / "paraphrases.jsonl"
-
-
-def unit_rows(n: int, d: int, seed: int) -> np.ndarray:
-    """Seeded L2-normalised gaussian rows."""
-    x = np.random.default_rng(seed).standard_normal((n, d)).astype(np.float32)
-    return x / np.linalg.norm(x, axis=1, keepdims=True)
-
-
-def recall_at_10(base: np.ndarray, approx: np.ndarray, queries: np.ndarray) -> float:
-    """Mean overlap of the top-10 cosine neighbours of float32 rows and decoded rows."""
-    k = 10
-    exact = np.argpartition(-(queries @ base.T), k, axis=1)[:, :k]
-    got = np.argpartition(-(queries @ approx.T), k, axis=1)[:, :k]
-    return float(np.mean([len(set(a) & set(b)) / k for a, b in zip(exact, got, strict=True)]))
 
 
 @pytest.fixture(scope="module")
@@ -58,13 +43,8 @@ def fresh_cache(monkeypatch):
 
 
 def test_import_is_light_and_construction_is_lazy():
-    code = (
-        "import sys, alchemy_kit.search.embeddings as E; m = E.MiniLMEmbedder(); assert not m.loaded; "
-        "print(sorted(k for k in ('llm', 'onnxruntime', 'tokenizers', 'sklearn') "
-        "if k in sys.modules))"
-    )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "[]"
+    code = "import alchemy_kit.search.embeddings as E; assert not E.MiniLMEmbedder().loaded"
+    assert loaded_by(code, ["llm", "onnxruntime", "tokenizers", "sklearn"]) == []
 
 
 def test_vendored_tokenizer_matches_bert_ids():

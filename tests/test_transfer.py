@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
+from helpers import loaded_by
 
 from alchemy_kit import records as r
 from alchemy_kit.errors import ImportExportError, ValidationError
@@ -502,9 +503,4 @@ def test_many_partitions_stream_through_few_open_files(tmp_path, monkeypatch):
 
 
 def test_transfer_import_is_lazy():
-    import subprocess
-    import sys
-
-    code = "import alchemy_kit.store.transfer, sys; print('pyarrow' in sys.modules, 'pandas' in sys.modules)"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.split() == ["False", "False"]
+    assert loaded_by("import alchemy_kit.store.transfer", ["pyarrow", "pandas"]) == []

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
+from helpers import loaded_by
 
 from alchemy_kit.vocab import estimate_tokens
 
@@ -17,10 +16,5 @@ def test_estimate_tokens() -> None:
 
 def test_records_import_is_light() -> None:
     """The bottom layer loads neither sqlite-utils, numpy nor click (nor pandas, llm)."""
-    code = (
-        "import sys, alchemy_kit.records, alchemy_kit.vocab, alchemy_kit.phases; "
-        "print(sorted(m for m in ('sqlite_utils', 'numpy', 'click', 'pandas', 'llm')"
-        " if m in sys.modules))"
-    )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "[]"
+    code = "import alchemy_kit.records, alchemy_kit.vocab, alchemy_kit.phases"
+    assert loaded_by(code, ["sqlite_utils", "numpy", "click", "pandas", "llm"]) == []
