@@ -429,7 +429,8 @@ async def _run_phase(
     bar = tqdm(total=len(sources), desc=pl.phase, unit="variant", disable=not progress, leave=False)
 
     async def one(i: int, source: str) -> r.Prompt:
-        system, prompt_text = ph.build_messages(pl.phase, cfg["persona"], idea, source)
+        strategy = ph.strategy_for(i)
+        system, prompt_text = ph.build_messages(pl.phase, cfg["persona"], idea, source, strategy)
         async with sem:
             c = await acomplete(
                 pl.choice,
@@ -440,7 +441,11 @@ async def _run_phase(
                 seed=seed * 1000 + i,
                 timeout=timeout,
                 retries=retries,
-                model_options={"phase": pl.phase, "persona": cfg["persona"]},
+                model_options={
+                    "phase": pl.phase,
+                    "persona": cfg["persona"],
+                    "strategy": strategy,
+                },
             )
         prompt = r.Prompt(
             content=c.text,
@@ -454,6 +459,7 @@ async def _run_phase(
             request_id=run.request.id,
             metadata={
                 "variant": i,
+                "strategy": strategy,
                 "seed": seed * 1000 + i,
                 "phase_run_id": pr.id,
                 "attempts": c.attempts,

@@ -24,7 +24,7 @@ from typing import Any
 import llm
 from pydantic import Field
 
-from ..phases import SOURCE_CLOSE
+from ..phases import SOURCE_CLOSE, STRATEGY_ORDER
 from ..vocab import PERSONAS, PHASES, TOKEN_RE, estimate_tokens
 from .local_render import render
 
@@ -108,8 +108,13 @@ def generate(
     seed: int | None = None,
     phase: str | None = None,
     persona: str | None = None,
+    strategy: str | None = None,
 ) -> Generation:
     """Run the engine once: parse, check the context limit, transform, truncate, count."""
+    if strategy is not None and strategy not in STRATEGY_ORDER:
+        raise llm.ModelError(
+            f"{MODEL_ID}: strategy must be one of {', '.join(STRATEGY_ORDER)}, got {strategy!r}"
+        )
     input_tokens = estimate_tokens((system or "") + "\n" + (prompt or ""))
     if input_tokens > CONTEXT_LIMIT:
         raise llm.ModelError(
@@ -119,7 +124,7 @@ def generate(
     request = parse_request(prompt, phase=phase, persona=persona)
     temp = DEFAULT_TEMPERATURE if temperature is None else float(temperature)
     rng = random.Random(0 if seed is None else seed)
-    text = render(request.phase, request.persona, request.idea, request.source, rng, temp)
+    text = render(request.phase, request.persona, request.idea, request.source, rng, temp, strategy)
     truncated = False
     if max_tokens is not None and estimate_tokens(text) > max_tokens:
         text, truncated = truncate_to_tokens(text, max_tokens), True
@@ -143,6 +148,10 @@ class _LocalOptions(llm.Options):
     persona: str | None = Field(
         default=None, description=f"Persona: {', '.join(PERSONAS)} (default generic)"
     )
+    strategy: str | None = Field(
+        default=None,
+        description=f"Prompting strategy: {', '.join(STRATEGY_ORDER)} (default: the classic layout)",
+    )
 
 
 def _run(prompt: llm.Prompt, response: Any) -> Iterator[str]:
@@ -156,6 +165,7 @@ def _run(prompt: llm.Prompt, response: Any) -> Iterator[str]:
         seed=getattr(opts, "seed", None),
         phase=getattr(opts, "phase", None),
         persona=getattr(opts, "persona", None),
+        strategy=getattr(opts, "strategy", None),
     )
     response.set_usage(
         input=result.input_tokens,

@@ -428,8 +428,14 @@ _RENDERERS = {"prima-materia": _prima, "solutio": _solutio, "coagulatio": _coagu
 
 
 def render(
-    phase: str, persona: str, idea: str, source: str, rng: random.Random, temperature: float
+    phase: str,
+    persona: str,
+    idea: str,
+    source: str,
+    rng: random.Random,
+    temperature: float,
+    strategy: str | None = None,
 ) -> str:
-    """Transform source (and the idea) as the given phase and persona would."""
+    """Transform source (and the idea) as the given phase, persona and strategy would."""
     analysis = lt.analyse(idea)
     return _RENDERERS[phase](analysis, PERSONA_PROFILES[persona], source, Style(rng, temperature))
