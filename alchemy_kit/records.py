@@ -16,6 +16,7 @@ from .vocab import (
     MAX_TAG_LENGTH,
     METRIC_TYPES,
     PHASES,
+    PREFERENCE_KINDS,
     PROVIDERS,
     SCORE_RANGE,
     SEARCH_TYPES,
@@ -278,6 +279,47 @@ class SearchRecord(_Row):
     json_fields: ClassVar[tuple[str, ...]] = ("filters", "results")
 
 
+@dataclass
+class Preference(_Row):
+    """A row of `preferences`: a researcher's pick on a prompt (pairwise, thumb or 1-5 rating).
+
+    pairwise: `prompt_id` is preferred over `other_prompt_id` (value 1), or they tie (value 0);
+    thumb: value +1 or -1; rating: value 1..5. `shown_order` keeps the ids in the order they were
+    shown, so position effects in human picks can be measured.
+    """
+
+    kind: str
+    prompt_id: str
+    value: int
+    who: str
+    other_prompt_id: str | None = None
+    shown_order: list[str] = field(default_factory=list)
+    note: str | None = None
+    id: str = field(default_factory=new_id)
+    created_at: str = field(default_factory=now)
+    json_fields: ClassVar[tuple[str, ...]] = ("shown_order",)
+
+
+def _validate_preference(rec: Preference) -> None:
+    check_uuid(rec.id, "preference id")
+    check_enum(rec.kind, PREFERENCE_KINDS, "preference kind")
+    check_uuid(rec.prompt_id, "prompt_id")
+    if not isinstance(rec.who, str) or not rec.who.strip() or len(rec.who.strip()) > 200:
+        raise ValidationError(f"who must name the researcher (1-200 characters), got {rec.who!r}")
+    rec.who = rec.who.strip()
+    allowed = {"pairwise": (0, 1), "thumb": (-1, 1), "rating": (1, 2, 3, 4, 5)}[rec.kind]
+    if isinstance(rec.value, bool) or rec.value not in allowed:
+        raise ValidationError(
+            f"a {rec.kind} pick takes a value in {list(allowed)}, got {rec.value!r}"
+        )
+    if rec.kind == "pairwise":
+        check_uuid(rec.other_prompt_id, "other_prompt_id")
+        if rec.other_prompt_id == rec.prompt_id:
+            raise ValidationError("a pairwise pick compares two different prompts")
+    elif rec.other_prompt_id is not None:
+        raise ValidationError(f"a {rec.kind} pick is about one prompt: no other_prompt_id")
+
+
 def validate(rec: Any) -> None:
     """Python-side checks mirroring the SQL constraints, for clearer messages than SQLite's."""
     if isinstance(rec, Prompt):
@@ -328,6 +370,8 @@ def validate(rec: Any) -> None:
         check_enum(rec.phase, PHASES, "phase")
         check_enum(rec.provider, PROVIDERS, "provider")
         check_enum(rec.status, STATUSES, "status")
+    elif isinstance(rec, Preference):
+        _validate_preference(rec)
     elif isinstance(rec, SearchRecord):
         check_enum(rec.search_type, SEARCH_TYPES, "search_type")
         check_range(rec.min_similarity, *SIMILARITY_RANGE, "min_similarity")
@@ -353,6 +397,7 @@ __all__ = [
     "EmbeddingRecord",
     "Metric",
     "PhaseRun",
+    "Preference",
     "Prompt",
     "Request",
     "SearchRecord",

@@ -17,6 +17,8 @@ METRIC_TYPES: tuple[str, ...] = ("cost", "time", "tokens", "quality")
 SEARCH_TYPES: tuple[str, ...] = ("text", "semantic")
 CONFIG_TYPES: tuple[str, ...] = ("string", "number", "object")
 PERSONAS: tuple[str, ...] = ("code", "writing", "analysis", "generic")
+# Researchers' picks: A preferred over B (value 1, or 0 for a tie), a thumb (+1/-1), a rating (1..5).
+PREFERENCE_KINDS: tuple[str, ...] = ("pairwise", "thumb", "rating")
 
 # Value ranges (inclusive), mirrored by CHECK constraints in the migrations.
 TEMPERATURE_RANGE: tuple[float, float] = (0.0, 2.0)
@@ -45,6 +47,7 @@ __all__ = [
     "METRIC_TYPES",
     "PERSONAS",
     "PHASES",
+    "PREFERENCE_KINDS",
     "PROVIDERS",
     "SCORE_RANGE",
     "SEARCH_TYPES",

@@ -136,7 +136,7 @@ def test_generate_inspect_export_import(run, tmp_path: Path, db_path: Path) -> N
     )
     assert len(prompts) == 2
     detail = json.loads(run("prompts", "show", prompts[0]["id"], "--json").output)
-    assert {m["metric_type"] for m in detail["metrics"]} == {"time", "tokens", "cost"}
+    assert {m["metric_type"] for m in detail["metrics"]} == {"time", "tokens", "cost", "quality"}
     assert "memo" in run("prompts", "show", prompts[0]["id"][:6]).output
 
     dest = tmp_path / "exp"

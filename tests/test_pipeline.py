@@ -109,7 +109,8 @@ def test_offline_pipeline_end_to_end_row_by_row(store: Store) -> None:
     assert res.ok and res.request.status == "completed"
     counts = store.counts()
     assert counts["prompt_requests"] == 1 and counts["request_phases"] == 3
-    assert counts["prompts"] == 6 and counts["metrics"] == 18 and counts["tags"] == 12
+    # time, tokens, cost and quality per prompt
+    assert counts["prompts"] == 6 and counts["metrics"] == 24 and counts["tags"] == 12
 
     req = store.get_request(res.request.id)
     assert req.completed_at and req.created_at <= req.completed_at
@@ -131,7 +132,7 @@ def test_offline_pipeline_end_to_end_row_by_row(store: Store) -> None:
         assert p.score is not None and p.rank in (1, 2)
         assert sorted(store.tags_for(p.id)) == ["csv", "dedupe"]
         kinds = {m.metric_type: m for m in store.metrics_for([p.id])}
-        assert set(kinds) == {"time", "tokens", "cost"}
+        assert set(kinds) == {"time", "tokens", "cost", "quality"}
         tok = kinds["tokens"]
         assert tok.total_tokens == (tok.input_tokens or 0) + (tok.output_tokens or 0)
         assert kinds["cost"].cost_usd == 0 and kinds["time"].unit == "ms"

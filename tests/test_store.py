@@ -225,8 +225,9 @@ def test_updated_at_maintained_by_database(store: Store) -> None:
     store.db.conn.execute("UPDATE prompts SET score = 0.4 WHERE id = ?", [p.id])  # raw SQL too
     second = store.get_prompt(p.id).updated_at
     assert first is not None and second is not None and second > first
-    store.update_prompt(p.id, rank=1)
-    assert store.get_prompt(p.id).rank == 1
+    time.sleep(0.005)
+    store.update_prompt(p.id, metadata={"edited": True})
+    assert store.get_prompt(p.id).updated_at > second
 
 
 def test_configurations_typed(store: Store) -> None:

@@ -124,7 +124,7 @@ def build_store(path: Path) -> Store:
     tags = [r.Tag(p.id, f"tag-{i % 3}", created_at=p.created_at) for i, p in enumerate(prompts)]
     tags.append(r.Tag(prompts[0].id, 'ünïcødé, "tag"', created_at=_ts(DATES[2], 1)))
     store.add_prompts(prompts, metrics, tags)
-    store.set_scores([(p.id, 0.5 + i / 100, i + 1) for i, p in enumerate(prompts[:5])])
+    store.set_scores([(p.id, 0.5 + i / 100) for i, p in enumerate(prompts[:5])])
     store.update_prompt(prompts[1].id, content="edited\ncontent", metadata={"edited": True})
 
     store.set_config("pricing.default", {"input": 0.15, "output": 0.6, "models": ["a", "b"]})
@@ -160,6 +160,21 @@ def build_store(path: Path) -> Store:
         )
     )
     store.record_search(r.SearchRecord("", "text", 0, timestamp=_ts(DATES[0], 12)))
+    store.add_preferences(
+        [
+            r.Preference(
+                "pairwise",
+                prompts[0].id,
+                1,
+                "ana",
+                other_prompt_id=prompts[1].id,
+                shown_order=[prompts[1].id, prompts[0].id],
+                created_at=_ts(DATES[1], 9),
+            ),
+            r.Preference("rating", prompts[2].id, 4, "bo", note='with "quotes"\nand a newline'),
+            r.Preference("thumb", prompts[2].id, -1, "ana", created_at=_ts(DATES[2], 9)),
+        ]
+    )
     return store
 
 

@@ -21,7 +21,7 @@ from ..models.options import check_options
 from ..models.providers import Completion, acomplete
 from ..models.registry import resolve
 from ..runner import run_sync
-from ..scoring.heuristic import heuristic_score, rank
+from ..scoring.rank import score_prompts
 from ..vocab import MAX_COUNT, PROVIDERS, TEMPERATURE_RANGE, estimate_tokens
 
 if TYPE_CHECKING:
@@ -489,11 +489,9 @@ async def _run_phase(
 
 
 def _rank(store: Store, prompts: list[r.Prompt], idea: str) -> None:
-    scores = [heuristic_score(p.content, idea) for p in prompts]
-    ranks = rank(scores)
-    for p, s, k in zip(prompts, scores, ranks, strict=True):
-        p.score, p.rank = s, k
-    store.set_scores((p.id, p.score, p.rank) for p in prompts)
+    """Score the variants of a phase (offline scorer); the database ranks them."""
+    if prompts:
+        score_prompts(store, prompts, idea)
 
 
 def _finish(run: _Run, status: str, started: float, error: str | None = None) -> None:

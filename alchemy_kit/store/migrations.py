@@ -1,4 +1,4 @@
-"""Schema migrations: the eight seed tables with every constraint enforced in SQL.
+"""Schema migrations: the seed tables (and later additions) with every constraint enforced in SQL.
 
 Landed migrations are never edited: add a new ``m00N_...`` function instead. ``tests/test_migrations.py``
 pins the DDL of each landed migration so an accidental edit fails loudly.
@@ -234,6 +234,56 @@ CREATE TRIGGER prompts_fts_au AFTER UPDATE OF content ON prompts BEGIN
 END;
 """
 
+# m003: researchers' picks, and ranks kept by the database whenever a score changes.
+M003_PREFERENCE_KINDS = ("pairwise", "thumb", "rating")
+M003_SQL = f"""
+CREATE TABLE preferences (
+    id TEXT PRIMARY KEY NOT NULL {_uuid("id")},
+    kind TEXT NOT NULL CHECK ({_in("kind", M003_PREFERENCE_KINDS)}),
+    prompt_id TEXT NOT NULL REFERENCES prompts(id) ON DELETE CASCADE,
+    other_prompt_id TEXT REFERENCES prompts(id) ON DELETE CASCADE,
+    value INTEGER NOT NULL CHECK (typeof(value) = 'integer'),
+    who TEXT NOT NULL CHECK (typeof(who) = 'text' AND length(trim(who)) BETWEEN 1 AND 200),
+    shown_order TEXT NOT NULL DEFAULT '[]' {_json("shown_order", "array")},
+    note TEXT,
+    created_at TEXT NOT NULL DEFAULT ({NOW_SQL}) {_ts("created_at")},
+    CHECK (kind <> 'pairwise' OR (other_prompt_id IS NOT NULL
+        AND other_prompt_id <> prompt_id AND value IN (0, 1))),
+    CHECK (kind <> 'thumb' OR (other_prompt_id IS NULL AND value IN (-1, 1))),
+    CHECK (kind <> 'rating' OR (other_prompt_id IS NULL AND value BETWEEN 1 AND 5))
+);
+CREATE INDEX idx_preferences_prompt_id ON preferences(prompt_id);
+CREATE INDEX idx_preferences_other_prompt_id ON preferences(other_prompt_id);
+CREATE INDEX idx_prompts_request_phase ON prompts(request_id, phase);
+
+-- Ranks are a permutation 1..n of the prompts of one request and phase, best score first (no score
+-- last, ties in insertion order), recomputed by the database whenever a score changes or a sibling
+-- is deleted, so no writer (ours, sqlite-utils, Datasette) can leave them stale.
+CREATE TRIGGER prompts_rank_on_score AFTER UPDATE OF score ON prompts
+WHEN NEW.request_id IS NOT NULL AND NEW.score IS NOT OLD.score
+BEGIN
+    UPDATE prompts SET rank = ranked.r
+    FROM (
+        SELECT rowid AS rid,
+               row_number() OVER (ORDER BY coalesce(score, -1) DESC, rowid) AS r
+        FROM prompts WHERE request_id = NEW.request_id AND phase = NEW.phase
+    ) AS ranked
+    WHERE prompts.rowid = ranked.rid AND prompts.rank IS NOT ranked.r;
+END;
+
+CREATE TRIGGER prompts_rank_on_delete AFTER DELETE ON prompts
+WHEN OLD.request_id IS NOT NULL
+BEGIN
+    UPDATE prompts SET rank = ranked.r
+    FROM (
+        SELECT rowid AS rid,
+               row_number() OVER (ORDER BY coalesce(score, -1) DESC, rowid) AS r
+        FROM prompts WHERE request_id = OLD.request_id AND phase = OLD.phase
+    ) AS ranked
+    WHERE prompts.rowid = ranked.rid AND prompts.rank IS NOT ranked.r;
+END;
+"""
+
 
 def _run_script(db: sqlite_utils.Database, sql: str) -> None:
     # executescript() would COMMIT the migration's transaction; run statement by statement instead.
@@ -258,6 +308,19 @@ def m001_initial(db: sqlite_utils.Database) -> None:
 def m002_prompts_fts(db: sqlite_utils.Database) -> None:
     """Add an FTS5 index over prompts.content, kept in sync by triggers."""
     _run_script(db, M002_SQL)
+
+
+@migrations()
+def m003_preferences_and_ranks(db: sqlite_utils.Database) -> None:
+    """Add the preferences table (researchers' picks) and rank-keeping triggers on prompts."""
+    _run_script(db, M003_SQL)
+    # Bring existing ranks in line with the rule the triggers keep from now on.
+    db.conn.execute(
+        "UPDATE prompts SET rank = ranked.r FROM (SELECT rowid AS rid, row_number() OVER ("
+        "PARTITION BY request_id, phase ORDER BY coalesce(score, -1) DESC, rowid) AS r"
+        " FROM prompts WHERE request_id IS NOT NULL) AS ranked"
+        " WHERE prompts.rowid = ranked.rid AND prompts.rank IS NOT ranked.r"
+    )
 
 
 def migration_names() -> tuple[str, ...]:

@@ -27,10 +27,11 @@ TABLES = (
     "metrics",
     "tags",
     "embeddings",
+    "preferences",
     "configurations",
     "search_history",
 )
-# Primary key per table; the order of TABLES is also a safe FK order for inserts.
+# The seed's eight tables plus `preferences` (m003). Primary key per table; the order of TABLES is also a safe FK order for inserts.
 PRIMARY_KEYS = {t: "id" for t in TABLES} | {"embeddings": "prompt_id", "configurations": "key"}
 
 RECORD_TABLES: dict[type[Any], str] = {
@@ -42,6 +43,7 @@ RECORD_TABLES: dict[type[Any], str] = {
     r.Configuration: "configurations",
     r.EmbeddingRecord: "embeddings",
     r.SearchRecord: "search_history",
+    r.Preference: "preferences",
 }
 TABLE_RECORDS = {v: k for k, v in RECORD_TABLES.items()}
 
@@ -90,7 +92,7 @@ def like_prefix(prefix: str) -> str:
 
 
 def check_table(table: str) -> None:
-    """Raise ValidationError unless `table` is one of the eight tables."""
+    """Raise ValidationError unless `table` is one of the store's tables."""
     if table not in TABLES:
         raise ValidationError(f"unknown table {table!r}: expected one of {', '.join(TABLES)}")
 
@@ -143,7 +145,7 @@ class Reads:
     def rows(
         self, table: str, *, where: str | None = None, params: Sequence[Any] = ()
     ) -> Iterator[dict[str, Any]]:
-        """Yield raw rows of one of the eight tables (JSON columns as text), in insertion order."""
+        """Yield raw rows of one of the tables (JSON columns as text), in insertion order."""
         check_table(table)
         sql = f"SELECT * FROM {table}" + (f" WHERE {where}" if where else "") + " ORDER BY rowid"
         cur = self.conn.execute(sql, list(params))
@@ -229,5 +231,5 @@ class Reads:
         return pd.DataFrame.from_records(rows, columns=cols)
 
     def counts(self) -> dict[str, int]:
-        """Return the row count of each of the eight tables."""
+        """Return the row count of each table."""
         return {t: self.conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in TABLES}

@@ -1,4 +1,4 @@
-"""The SQLite store: opening, migrating, and every read and write of the eight tables."""
+"""The SQLite store: opening, migrating, and every read and write of its tables."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from ..errors import (
     StoreError,
     ValidationError,
 )
+from .picks import ScoringQueries, check_not_rank
 from .queries import SearchQueries
 from .reads import (
     PRIMARY_KEYS,
@@ -40,7 +41,11 @@ MIGRATION_SET = "alchemy_kit"
 # The names of every shipped migration, in order. Kept here (and checked against migrations.py by
 # a test and at apply time) so that opening an up-to-date store never imports sqlite-utils, whose
 # import pulls in pandas (~1 s of CPU) for a CLI call that needs neither.
-MIGRATION_NAMES: tuple[str, ...] = ("m001_initial", "m002_prompts_fts")
+MIGRATION_NAMES: tuple[str, ...] = (
+    "m001_initial",
+    "m002_prompts_fts",
+    "m003_preferences_and_ranks",
+)
 
 
 def default_path() -> Path:
@@ -61,7 +66,7 @@ def _insert_sql(table: str, cols: Sequence[str], upsert_on: str | None = None) -
     return sql
 
 
-class Store(SearchQueries, Reads):
+class Store(SearchQueries, ScoringQueries, Reads):
     """An open alchemy_kit database: the only object that writes SQL."""
 
     def __init__(self, conn: sqlite3.Connection, path: Path | None) -> None:
@@ -325,15 +330,15 @@ class Store(SearchQueries, Reads):
         return (" AND ".join(clauses) or None), params
 
     def update_prompt(self, prompt_id: str, **changes: Any) -> None:
-        """Update score, rank, content or metadata of a prompt; updated_at is bumped by a trigger."""
-        allowed = {"score", "rank", "content", "metadata"}
+        """Update score, content or metadata of a prompt; updated_at and the siblings' ranks are
+        kept by triggers."""
+        check_not_rank(changes)
+        allowed = {"score", "content", "metadata"}
         bad = set(changes) - allowed
         if bad:
             raise ValidationError(f"cannot update {', '.join(sorted(bad))}; allowed: {allowed}")
         if "score" in changes:
             r.check_range(changes["score"], 0, 1, "score")
-        if "rank" in changes:
-            r.check_positive_int(changes["rank"], "rank")
         if "metadata" in changes:
             changes["metadata"] = r.to_json(changes["metadata"], "metadata")
         sets = ", ".join(f"{k} = ?" for k in changes)
@@ -343,16 +348,6 @@ class Store(SearchQueries, Reads):
             )
         if cur.rowcount == 0:
             raise NotFoundError(f"no prompt with id {prompt_id!r}")
-
-    def set_scores(self, scores: Iterable[tuple[str, float | None, int | None]]) -> None:
-        """Write (prompt_id, score, rank) triples atomically."""
-        rows = []
-        for pid, score, rank in scores:
-            r.check_range(score, 0, 1, "score")
-            r.check_positive_int(rank, "rank")
-            rows.append((score, rank, pid))
-        with self.transaction():
-            self._execmany("UPDATE prompts SET score = ?, rank = ? WHERE id = ?", rows)
 
     def delete_prompt(self, prompt_id: str) -> None:
         """Delete a prompt; its metrics, tags and embedding go with it (ON DELETE CASCADE)."""

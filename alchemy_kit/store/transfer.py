@@ -1,4 +1,4 @@
-"""Export the eight tables to JSONL, CSV or Parquet (optionally Hive-partitioned by date) and import them back.
+"""Export the tables to JSONL, CSV or Parquet (optionally Hive-partitioned by date) and import them back.
 
 One encoding for every format keeps the round trip lossless (equal raw rows, BLOBs included):
 
@@ -63,6 +63,7 @@ DATE_COLUMNS = {
     "metrics": "timestamp",
     "tags": "created_at",
     "embeddings": "created_at",
+    "preferences": "created_at",
     "configurations": "updated_at",
     "search_history": "timestamp",
 }

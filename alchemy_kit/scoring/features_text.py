@@ -1,0 +1,114 @@
+"""Text handling shared by the scorer's features: words, sentences, stems, and quantities."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from . import lexicon as lx
+
+WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'+#./-]*[A-Za-z0-9+#]|[A-Za-z0-9]")
+_SENT_SPLIT = re.compile(r"(?<=[.!?;:])\s+(?=[\"“(\[A-Z0-9*`-])|\n+")
+_BULLET = re.compile(r"^\s*(?:[-*•]|\d+[.)]|#+)\s*")
+_NUMBER = re.compile(r"(?<![\w.])(\d+(?:[.,]\d+)?)(?:\s*[-–]\s*(\d+(?:[.,]\d+)?))?(?![\w.])")
+
+
+@dataclass(frozen=True)
+class Text:
+    """A prompt split once into what every feature needs."""
+
+    raw: str
+    lower: str
+    words: list[str]
+    sentences: list[str]
+
+    @classmethod
+    def of(cls, text: str) -> Text:
+        """Tokenise `text` into words and sentences (bullets count as sentences)."""
+        sentences = []
+        for part in _SENT_SPLIT.split(text):
+            part = _BULLET.sub("", part).strip(" \t*_#>|")
+            if len(WORD.findall(part)) >= 3:
+                sentences.append(part)
+        return cls(text, text.lower(), WORD.findall(text), sentences)
+
+    @property
+    def n(self) -> int:
+        """Word count (at least 1, so densities are defined)."""
+        return max(1, len(self.words))
+
+
+def stem(word: str) -> str:
+    """A light stemmer: enough to match count/counts, bullet/bulleted, summary/summaries."""
+    w = word.lower().strip("'.-")
+    for suffix, repl in (
+        ("ies", "y"),
+        ("ied", "y"),
+        ("ing", ""),
+        ("ed", ""),
+        ("es", ""),
+        ("s", ""),
+        ("ly", ""),
+    ):
+        if w.endswith(suffix) and len(w) - len(suffix) >= 3:
+            return w[: -len(suffix)] + repl
+    return w
+
+
+def content_stems(text: str) -> set[str]:
+    """Stems of the content words of a text (stop words and one-letter words dropped)."""
+    return {stem(w) for w in WORD.findall(text) if w.lower() not in lx.STOPWORDS and len(w) > 2}
+
+
+@dataclass(frozen=True)
+class Quantity:
+    """A number attached to a unit ('under 300 words'), with its kind of limit."""
+
+    unit: str
+    low: float
+    high: float
+    kind: str  # max | min | exact | plain
+
+
+def _number(token: str) -> float | None:
+    token = token.lower().replace(",", "")
+    if token in lx.NUMBER_WORDS:
+        return float(lx.NUMBER_WORDS[token])
+    try:
+        return float(token)
+    except ValueError:
+        return None
+
+
+_UNIT_RE = re.compile(
+    r"(?<![\w.])(\d+(?:[.,]\d+)?(?:\s*(?:-|–|to)\s*\d+(?:[.,]\d+)?)?|"
+    + "|".join(w for w in lx.NUMBER_WORDS if "_" not in w)
+    + r")[\s-]+(?:[a-z-]+\s+){0,2}?("
+    + "|".join(lx.UNITS)
+    + r")(?:e?s)?\b",
+    re.I,
+)
+
+
+@lru_cache(maxsize=4096)
+def quantities(text: str) -> tuple[Quantity, ...]:
+    """Every 'N unit' in a text with the limit word before it (under, at least, exactly...)."""
+    out = []
+    for m in _UNIT_RE.finditer(text):
+        spec = re.split(r"\s*(?:-|–|to)\s*", m.group(1).lower())
+        values = [v for v in (_number(s) for s in spec) if v is not None]
+        if not values:
+            continue
+        before = text[max(0, m.start() - 40) : m.start()]
+        kind = (
+            "max"
+            if lx.LIMIT_MAX.search(before)
+            else "min"
+            if lx.LIMIT_MIN.search(before)
+            else "exact"
+            if lx.LIMIT_EXACT.search(before)
+            else "plain"
+        )
+        out.append(Quantity(m.group(2).lower(), min(values), max(values), kind))
+    return tuple(out)

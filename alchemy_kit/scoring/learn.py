@@ -1,0 +1,190 @@
+"""Learning scorer weights from pairs: Bradley–Terry as logistic regression on feature differences.
+
+Each pair (better, worse) gives a row x_better − x_worse labelled 1 and its mirror labelled 0, over
+standardised features, fitted by scikit-learn's L2 `LogisticRegression(fit_intercept=False)`.
+Held-out pairwise accuracy comes from k-fold cross-validation over pairs (grouped by idea, so an
+idea never sits on both sides of a split).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import random
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..errors import ValidationError
+from . import features as fx
+from .scorer import Weights, measure, prefetch
+
+# Regularisation strength: moderate, so no single feature can carry a small training set.
+DEFAULT_C = 0.3
+
+
+@dataclass(frozen=True)
+class Pair:
+    """One judgement: `better` beats `worse` for `idea` (kind and group are for reporting)."""
+
+    idea: str
+    better: str
+    worse: str
+    kind: str = "pick"
+    group: str = ""  # pairs of one group stay in one fold
+
+
+@dataclass
+class Report:
+    """Cross-validated pairwise accuracy, overall and per kind."""
+
+    folds: int
+    pairs: int
+    accuracy: float
+    per_kind: dict[str, float] = field(default_factory=dict)
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+def load_pairs(path: str | Path) -> list[Pair]:
+    """Read labelled pairs (JSONL with idea, better, worse, kind) such as tests/data/*.jsonl."""
+    out = []
+    for n, line in enumerate(Path(path).read_text("utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+            out.append(
+                Pair(row["idea"], row["better"], row["worse"], row.get("kind", "pick"), row["idea"])
+            )
+        except (json.JSONDecodeError, KeyError, TypeError) as exc:
+            raise ValidationError(f"{path}:{n}: not a labelled pair ({exc})") from None
+    return out
+
+
+def featurise(
+    pairs: Sequence[Pair], *, semantic: bool = True
+) -> list[tuple[dict[str, float], dict[str, float]]]:
+    """Feature dicts of (better, worse) for every pair."""
+    if semantic:
+        prefetch([(text, p.idea) for p in pairs for text in (p.better, p.worse)])
+    return [
+        (
+            measure(p.better, p.idea, semantic=semantic)[0],
+            measure(p.worse, p.idea, semantic=semantic)[0],
+        )
+        for p in pairs
+    ]
+
+
+def fit(
+    rows: Sequence[tuple[Mapping[str, float], Mapping[str, float]]],
+    *,
+    names: Sequence[str] = fx.NAMES,
+    c: float = DEFAULT_C,
+    weights: Sequence[float] | None = None,
+) -> Weights:
+    """Fit weights on (better, worse) feature pairs; optional per-pair sample weights."""
+    import numpy as np
+    from sklearn.linear_model import LogisticRegression
+
+    if len(rows) < 2:
+        raise ValidationError("at least two pairs are needed to learn weights")
+    everything = [side for pair in rows for side in pair]
+    mean = {k: float(np.mean([v[k] for v in everything])) for k in names}
+    scale = {
+        k: float(np.std([v[k] for v in everything])) or 1.0 for k in names
+    }  # a constant feature gets scale 1 and, with L2, weight 0
+
+    def std(v: Mapping[str, float]) -> list[float]:
+        return [(v[k] - mean[k]) / scale[k] for k in names]
+
+    diffs = [np.subtract(std(b), std(w)) for b, w in rows]
+    x = np.vstack([*diffs, *(-d for d in diffs)])
+    y = np.array([1] * len(diffs) + [0] * len(diffs))
+    sample = None if weights is None else np.array([*weights, *weights], dtype=float)
+    active = list(range(len(names)))
+    coef = dict.fromkeys(names, 0.0)
+    while active:
+        model = LogisticRegression(fit_intercept=False, C=c, max_iter=2000)
+        model.fit(x[:, active], y, sample_weight=sample)
+        fitted = dict(zip((names[i] for i in active), model.coef_[0], strict=True))
+        wrong = [i for i in active if fitted[names[i]] * fx.DIRECTION.get(names[i], 0) < 0]
+        if not wrong:
+            coef.update({k: float(v) for k, v in fitted.items()})
+            break
+        # Drop the feature pushing hardest the wrong way, then refit the others.
+        worst = max(wrong, key=lambda i: abs(fitted[names[i]]))
+        active.remove(worst)
+    return Weights(coef=coef, mean=mean, scale=scale)
+
+
+def accuracy(w: Weights, rows: Iterable[tuple[Mapping[str, float], Mapping[str, float]]]) -> float:
+    """Share of pairs where the better prompt scores higher (a tie counts as half)."""
+    hits = []
+    for b, worse in rows:
+        zb, zw = w.z(b), w.z(worse)
+        hits.append(1.0 if zb > zw else 0.5 if math.isclose(zb, zw) else 0.0)
+    return sum(hits) / len(hits) if hits else float("nan")
+
+
+def cross_validate(
+    pairs: Sequence[Pair],
+    rows: Sequence[tuple[dict[str, float], dict[str, float]]],
+    *,
+    folds: int = 5,
+    seed: int = 0,
+    c: float = DEFAULT_C,
+) -> Report:
+    """k-fold pairwise accuracy, grouped by idea, overall and per kind."""
+    groups = sorted({p.group or p.idea for p in pairs})
+    random.Random(seed).shuffle(groups)
+    fold_of = {g: i % folds for i, g in enumerate(groups)}
+    right: dict[str, list[float]] = {}
+    for f in range(folds):
+        train = [row for p, row in zip(pairs, rows, strict=True) if fold_of[p.group or p.idea] != f]
+        test = [
+            (p, row) for p, row in zip(pairs, rows, strict=True) if fold_of[p.group or p.idea] == f
+        ]
+        if not test or len(train) < 2:
+            continue
+        w = fit(train, c=c)
+        for p, row in test:
+            right.setdefault(p.kind, []).append(accuracy(w, [row]))
+    flat = [x for xs in right.values() for x in xs]
+    return Report(
+        folds=folds,
+        pairs=len(flat),
+        accuracy=sum(flat) / len(flat) if flat else float("nan"),
+        per_kind={k: sum(v) / len(v) for k, v in sorted(right.items())},
+        counts={k: len(v) for k, v in sorted(right.items())},
+    )
+
+
+def baseline_accuracy(pairs: Sequence[Pair], key: Any) -> Report:
+    """Accuracy of a fixed rule `key(text, idea) -> number` (higher wins, ties count half)."""
+    right: dict[str, list[float]] = {}
+    for p in pairs:
+        a, b = key(p.better, p.idea), key(p.worse, p.idea)
+        right.setdefault(p.kind, []).append(1.0 if a > b else 0.5 if a == b else 0.0)
+    flat = [x for xs in right.values() for x in xs]
+    return Report(
+        folds=0,
+        pairs=len(flat),
+        accuracy=sum(flat) / len(flat),
+        per_kind={k: sum(v) / len(v) for k, v in sorted(right.items())},
+        counts={k: len(v) for k, v in sorted(right.items())},
+    )
+
+
+__all__ = [
+    "DEFAULT_C",
+    "Pair",
+    "Report",
+    "accuracy",
+    "baseline_accuracy",
+    "cross_validate",
+    "featurise",
+    "fit",
+    "load_pairs",
+]

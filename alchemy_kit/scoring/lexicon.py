@@ -1,0 +1,357 @@
+"""Word lists behind the scorer's features: filler, buzzwords, vagueness, conflicts, essentials.
+
+Data, not code paths. The lists are general English prompt-writing vocabulary (drawn from prompt
+linters and vendor prompting guides), not phrases taken from our labelled pairs; the weights that
+decide how much each feature matters are learned from data.
+"""
+
+from __future__ import annotations
+
+import re
+
+
+def _words(text: str) -> list[str]:
+    """The whitespace-separated words of a text block (keeps long word lists compact)."""
+    return text.split()
+
+
+def _alt(words: str) -> str:
+    """A regex alternation of whitespace-separated words (underscores stand for spaces)."""
+    return "|".join(sorted((w.replace("_", r"\s+") for w in words.split()), key=len, reverse=True))
+
+
+# Filler: words that add length, not meaning.
+FILLER = re.compile(
+    r"\b(?:"
+    + _alt(
+        """it_is_(?:very_|really_|extremely_|absolutely_|super_)?(?:important|essential|crucial|vital|critical)_that
+        please_(?:make_sure|ensure|be_sure) make_sure_(?:that_)?(?:you|to|it) be_sure_to kindly
+        in_order_to as_much_as_(?:you_can|possible) to_the_best_of_your_ability
+        at_the_end_of_the_day needless_to_say it_goes_without_saying first_and_foremost
+        thank_you(?:_very_much|_so_much)? thanks_in_advance i_would_(?:really_)?(?:like|love)_(?:you_)?to
+        we_would_(?:really_)?(?:like|love)_(?:you_)?to feel_free_to do_your_best go_above_and_beyond
+        take_your_time (?:a|the)_(?:whole_|entire_)?(?:lot|range|host)_of all_kinds_of
+        and_(?:so_on|so_forth|more|anything_else) and_other_(?:things|stuff|relevant_\\w+)
+        you_know basically essentially literally honestly actually obviously clearly
+        in_terms_of with_regard(?:s)?_to when_it_comes_to the_fact_that
+        really_(?:good|great|nice|important) very_(?:good|great|nice|important)"""
+    )
+    + r")\b",
+    re.I,
+)
+INTENSIFIERS = re.compile(
+    r"\b(?:very|really|extremely|super|absolutely|truly|highly|incredibly|totally|amazingly)\b",
+    re.I,
+)
+BUZZWORDS = re.compile(
+    r"\b(?:"
+    + _alt(
+        """synerg\\w* leverag\\w* cutting-edge cutting_edge world-class world_class best-in-class
+        state-of-the-art state_of_the_art next-level next_level game-?changing game-?changer
+        paradigm(?:_shift)? holistic\\w* disruptive disrupt innovative innovation seamless\\w*
+        robust\\w* scalable revolutionary best_practices? thought_leadership mission-critical
+        value-add(?:ed)? empower\\w* actionable_insights deep_dive move_the_needle low-hanging_fruit
+        circle_back bleeding-edge top-notch top_talent rockstar ninja unicorn supercharge\\w*
+        turbocharge\\w* unlock(?:ing)?_(?:the_)?(?:full_)?potential elevate\\w* transformative
+        world_of dynamic\\w*_landscape ever-changing ever-evolving fast-paced
+        excellent outstanding exceptional stellar amazing awesome fantastic incredible
+        high-quality top-quality premium engaging compelling impactful"""
+    )
+    + r")\b",
+    re.I,
+)
+VAGUE = re.compile(
+    r"\b(?:"
+    + _alt(
+        """etc stuff things something somehow some_sort_of kind_of sort_of various
+        appropriate(?:ly)? as_needed if_needed where_relevant as_appropriate relevant_details?
+        good_quality nice properly suitable adequate(?:ly)? reasonable(?:_amount)? whatever
+        anything_else everything_important all_the_important_things the_usual_(?:stuff|things)"""
+    )
+    + r")\b",
+    re.I,
+)
+HEDGES = re.compile(
+    r"\b(?:"
+    + _alt(
+        """maybe perhaps possibly if_possible if_you_can try_to attempt_to might_want_to
+        could_perhaps you_may_want_to ideally hopefully somewhat more_or_less roughly_speaking"""
+    )
+    + r")\b",
+    re.I,
+)
+
+# The task: an instruction addressed to the model.
+TASK_VERBS = set(
+    _words(
+        """
+        write create draft compose produce generate build implement design develop make code
+        program summarise summarize explain describe analyse analyze compare evaluate assess
+        review critique rewrite edit translate convert refactor debug fix test list outline plan
+        propose recommend suggest identify find extract classify categorise categorize rank
+        score estimate calculate compute forecast predict model simulate prepare give provide
+        return answer respond reply tell help teach show prove derive solve optimise optimize
+        audit check verify validate clean merge format structure organize organise map schedule
+        brainstorm name research investigate study collect gather design define specify document
+        report visualise visualize chart plot"""
+    )
+)
+TASK_OPENERS = re.compile(
+    r"\b(?:your\s+(?:task|job|goal)\s+is|you\s+(?:will|are\s+to|should|must)|i\s+need\s+you\s+to"
+    r"|please\s+\w+|we\s+need|the\s+task\s+is|task:)",
+    re.I,
+)
+
+# An output format, where one is needed.
+FORMAT = re.compile(
+    r"\b(?:format(?:ted)?|output|return|respond\s+(?:with|in)|structure[ds]?|json|yaml|csv|xml|"
+    r"markdown|table|tabular|bullet(?:ed|s)?|numbered|list\s+of|headings?|sections?|paragraphs?|"
+    r"sentences?|words?|characters?|pages?|template|schema|fields?|columns?|code\s+block|"
+    r"fenced|diagram|chart|slides?|email|memo|subject\s+line|title|one-liner|tl;?dr|h[1-3])\b",
+    re.I,
+)
+AUDIENCE = re.compile(
+    r"\b(?:audience|readers?|reader's|for\s+(?:a|an|the|our|my|your)?\s*(?:\w+\s+){0,3}"
+    r"(?:users?|customers?|clients?|team|teams|engineers?|developers?|students?|beginners?|"
+    r"experts?|managers?|executives?|stakeholders?|parents?|children|kids|patients?|staff|"
+    r"employees?|founders?|investors?|colleagues|members?|owners?|buyers?|visitors?|people|"
+    r"newcomers?|novices?|adults?|teens?|teenagers?|volunteers?|candidates?|recruiters?|board|"
+    r"leadership|analysts?|scientists?|researchers?|non-?specialists?|non-?technical|laypeople)|"
+    r"written\s+for|aimed\s+at|targeted\s+at|who\s+(?:will\s+)?reads?|level\s+of\s+expertise|"
+    r"assume\s+(?:the\s+)?reader|non-?technical|beginner|expert|junior|senior|tone|voice)\b",
+    re.I,
+)
+
+# Units a limit or count can apply to, singular stems.
+UNITS = _words(
+    """
+    word sentence paragraph bullet point line character page item question example idea tip
+    step slide section row record entry option name title headline answer minute second hour
+    day week month year user customer product test case variant suggestion reason"""
+)
+NUMBER_WORDS = {
+    w: i
+    for i, w in enumerate(
+        [
+            "zero",
+            "one",
+            "two",
+            "three",
+            "four",
+            "five",
+            "six",
+            "seven",
+            "eight",
+            "nine",
+            "ten",
+            "eleven",
+            "twelve",
+            "thirteen",
+            "fourteen",
+            "fifteen",
+            "sixteen",
+            "seventeen",
+            "eighteen",
+            "nineteen",
+            "twenty",
+        ]
+    )
+} | {"thirty": 30, "forty": 40, "fifty": 50, "hundred": 100, "a_dozen": 12, "dozen": 12}
+LIMIT_MAX = re.compile(
+    r"\b(?:under|below|fewer\s+than|less\s+than|at\s+most|no\s+more\s+than|not\s+more\s+than|"
+    r"maximum(?:\s+of)?|max\.?|up\s+to|within|not\s+(?:to\s+)?exceed(?:ing)?|limit(?:ed)?\s+to|"
+    r"no\s+longer\s+than|shorter\s+than|cap(?:ped)?\s+at)\s*$",
+    re.I,
+)
+LIMIT_MIN = re.compile(
+    r"\b(?:at\s+least|minimum(?:\s+of)?|min\.?|no\s+fewer\s+than|no\s+less\s+than|more\s+than|"
+    r"over|longer\s+than)\s*$",
+    re.I,
+)
+LIMIT_EXACT = re.compile(r"\b(?:exactly|precisely|just|only)\s*$", re.I)
+
+BREVITY = re.compile(
+    r"\b(?:brief(?:ly)?|short|concise(?:ly)?|succinct(?:ly)?|terse|crisp|one-liner|tl;?dr|"
+    r"keep\s+it\s+(?:short|brief|tight)|to\s+the\s+point|minimal|in\s+a\s+(?:single|few)\s+"
+    r"(?:words?|sentences?|lines?))\b",
+    re.I,
+)
+EXHAUSTIVE = re.compile(
+    r"\b(?:exhaustive(?:ly)?|comprehensive(?:ly)?|in\s+(?:great|full|exhaustive|extensive|"
+    r"complete|depth|detail)(?:\s+detail)?|thorough(?:ly)?|extensive(?:ly)?|leave\s+nothing\s+out|"
+    r"as\s+(?:much\s+detail|detailed|long)\s+as\s+possible|every\s+(?:single\s+)?(?:detail|aspect)|"
+    r"all\s+(?:the\s+)?(?:details|aspects)|long-?form|in-depth|deep\s+dive|elaborate(?:ly)?|"
+    r"cover\s+(?:all|every|each)\b)",
+    re.I,
+)
+NEGATION = re.compile(
+    r"\b(?:never|do\s+not|don't|does\s+not|must\s+not|mustn't|should\s+not|shouldn't|avoid(?:ing)?|"
+    r"without|no|not|refrain\s+from|exclude|omit|skip|leave\s+out|forbid(?:den)?|prohibited)\b",
+    re.I,
+)
+# Verbs that put something into the output: an affirmative instruction to use a thing.
+USE_VERBS = set(
+    _words(
+        """
+        use uses using include includes including add adds adding give gives giving show shows
+        showing write writes writing list lists listing provide provides providing report
+        reports reporting insert cite cites citing mention mentions put format formatted return
+        returns output outputs present presents start end begin finish attach embed append
+        prepend quote quotes reference references link links make always"""
+    )
+)
+EXCLUSIVE = re.compile(
+    r"\b(?:(?:return|output|respond\s+with|reply\s+with|give|print)\s+(?:only|just)|"
+    r"only\s+(?:the|a|an)?\s*(?:json|yaml|csv|xml|code|sql|table|list|answer|result|array|object)|"
+    r"nothing\s+else|no\s+(?:other\s+)?(?:commentary|explanation|prose|preamble|introduction|"
+    r"extra\s+text|additional\s+text|text\s+outside)|without\s+(?:any\s+)?(?:commentary|"
+    r"explanation|prose|preamble))\b",
+    re.I,
+)
+DISCURSIVE = re.compile(
+    r"\b(?:explain|explanation|describe\s+your|walk\s+(?:me\s+)?through|reasoning|rationale|"
+    r"commentary|discussion|discuss|narrative|in\s+prose|a\s+paragraph|introduction|intro\b|"
+    r"preamble|justify|justification|think\s+(?:out\s+loud|aloud)|step-by-step\s+explanation)\b",
+    re.I,
+)
+PROGRAMMING_LANGUAGES = {
+    "python": "python",
+    "javascript": "javascript",
+    "js": "javascript",
+    "node.js": "javascript",
+    "nodejs": "javascript",
+    "typescript": "typescript",
+    "ts": "typescript",
+    "java": "java",
+    "kotlin": "kotlin",
+    "scala": "scala",
+    "golang": "go",
+    "rust": "rust",
+    "c++": "c++",
+    "c#": "c#",
+    "ruby": "ruby",
+    "php": "php",
+    "swift": "swift",
+    "perl": "perl",
+    "haskell": "haskell",
+    "elixir": "elixir",
+    "bash": "bash",
+    "powershell": "powershell",
+    "r": "r",
+    "julia": "julia",
+    "matlab": "matlab",
+    "dart": "dart",
+    "lua": "lua",
+}
+HUMAN_LANGUAGES = set(
+    _words(
+        """
+        english french spanish german italian portuguese dutch polish russian ukrainian chinese
+        mandarin cantonese japanese korean arabic hindi bengali turkish greek swedish norwegian
+        danish finnish czech hungarian romanian hebrew indonesian vietnamese thai"""
+    )
+)
+# Opposed styles: a prompt asking for both halves of a pair contradicts itself.
+OPPOSED = [
+    (
+        re.compile(
+            r"\b(?:formal(?:ly)?|professional\s+tone|business\s+tone|academic\s+tone)\b", re.I
+        ),
+        re.compile(
+            r"\b(?:casual(?:ly)?|informal(?:ly)?|slang|chatty|laid-back|colloquial)\b", re.I
+        ),
+    ),
+    (
+        re.compile(r"\b(?:serious\s+tone|solemn|no\s+jokes|sober\s+tone)\b", re.I),
+        re.compile(r"\b(?:funny|humou?rous|jokes?|playful|witty|light-hearted)\b", re.I),
+    ),
+    (
+        re.compile(
+            r"\b(?:beginners?|novices?|non-?technical|no\s+prior\s+knowledge|laypeople|"
+            r"children|kids|newcomers)\b",
+            re.I,
+        ),
+        re.compile(
+            r"\b(?:experts?\s+only|advanced\s+(?:readers|audience)|assume\s+(?:deep|expert|"
+            r"advanced)|highly\s+technical|for\s+specialists)\b",
+            re.I,
+        ),
+    ),
+    (
+        re.compile(r"\b(?:first\s+person|use\s+[\"“]?i[\"”]?\b)", re.I),
+        re.compile(r"\b(?:third\s+person|never\s+(?:say|use)\s+[\"“]?i[\"”]?\b)", re.I),
+    ),
+    (
+        re.compile(r"\b(?:present\s+tense)\b", re.I),
+        re.compile(r"\b(?:past\s+tense)\b", re.I),
+    ),
+    (
+        re.compile(r"\b(?:title\s+case)\b", re.I),
+        re.compile(r"\b(?:sentence\s+case)\b", re.I),
+    ),
+    (  # take a side, or stay neutral
+        re.compile(
+            r"\b(?:persuasive|persuade|firm\s+recommendation|take\s+a\s+(?:clear\s+|firm\s+)?"
+            r"(?:side|position|stand)|argue\s+(?:for|that))\b",
+            re.I,
+        ),
+        re.compile(
+            r"\b(?:neutral(?:ity)?|impartial|balanced|no\s+(?:position|recommendation|opinion)|"
+            r"take\s+no\s+(?:position|side)|do\s+not\s+recommend)\b",
+            re.I,
+        ),
+    ),
+    (  # say nothing of the plot, or reveal it
+        re.compile(
+            r"\b(?:spoiler-free|no\s+spoilers|without\s+spoil\w*|don't\s+spoil|do\s+not\s+"
+            r"(?:spoil|reveal))\b",
+            re.I,
+        ),
+        re.compile(
+            r"\b(?:reveal\w*\s+(?:the\s+)?(?:ending|twist|killer|outcome)|how\s+(?:the\s+\w+\s+)"
+            r"?ends)\b",
+            re.I,
+        ),
+    ),
+    (  # anonymous, or named
+        re.compile(r"\b(?:anonymi[sz]\w*|anonymous(?:ly)?|de-?identif\w*|no\s+names)\b", re.I),
+        re.compile(
+            r"\b(?:by\s+(?:full\s+)?name|nam(?:e|ing)\s+(?:each|every|all)|full\s+names?)\b", re.I
+        ),
+    ),
+    (  # plain words, or rich vocabulary
+        re.compile(r"\b(?:simple|plain|everyday|easy)\s+(?:words|language|vocabulary)\b", re.I),
+        re.compile(
+            r"\b(?:rich|sophisticated|challenging|advanced|elevated)\s+(?:words|language|"
+            r"vocabulary)|(?:expert|technical)\s+terminology\b",
+            re.I,
+        ),
+    ),
+    (  # a dietary restriction, then what it excludes
+        re.compile(r"\b(?:vegan|plant-based|dairy-free|no\s+dairy)\b", re.I),
+        re.compile(
+            r"\b(?:butter|cheese|parmesan|cream|milk|yogh?urt|eggs?|honey|meat|chicken|beef|"
+            r"pork|fish|salmon|prawns?|bacon|gelatine?)\b(?!\s*(?:-free|substitute|alternative))",
+            re.I,
+        ),
+    ),
+    (
+        re.compile(r"\b(?:nut-free|no\s+nuts|nut\s+allerg\w*|allergic\s+to\s+nuts)\b", re.I),
+        re.compile(
+            r"\b(?:peanuts?|almonds?|walnuts?|pecans?|cashews?|hazelnuts?|pistachios?|"
+            r"pine\s+nuts?|macadamias?)\b",
+            re.I,
+        ),
+    ),
+]
+STOPWORDS = frozenset(
+    _words(
+        """
+        a an the and or but if then else of to in on for with by from at as is are was were be
+        been being it its this that these those i you he she we they me my our your their them
+        can could should would will shall may might must do does did done have has had not no so
+        than too very just also into about over under up down out some any all each more most
+        other such only own same few both per via what which who whom whose when where why how
+        there here am let lets"""
+    )
+)

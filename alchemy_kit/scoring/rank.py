@@ -1,0 +1,132 @@
+"""From evidence to `prompts.score` (and so to ranks): the scorer, the judge and the researcher's picks.
+
+A prompt's score is the evidence about it, blended:
+- model score: the offline scorer (always), averaged with the LLM judge's absolute score when the
+  judge has scored it;
+- human score: the researcher's picks on it — ratings (1..5 → 0..1), thumbs (up 1, down 0), and
+  pairwise comparisons (won 1, tied ½, lost 0) — averaged;
+- score = model score, or ½·model + ½·human once any pick exists.
+Each scorer and judge run is recorded as a `quality` metric whose details carry its breakdown, so a
+score can be re-derived (new learned weights re-weigh stored features without re-reading text).
+The database re-ranks siblings whenever a score changes.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any
+
+from .. import records as r
+from ..errors import ValidationError
+from .scorer import WEIGHTS_KEY, Breakdown, Weights, default_weights, explain
+
+if TYPE_CHECKING:
+    from ..store import Store
+
+HUMAN_WEIGHT = 0.5
+
+
+def current_weights(store: Store) -> tuple[Weights, str]:
+    """The weights in force: learned ones from `scoring.weights`, else the shipped defaults."""
+    data = store.get_config(WEIGHTS_KEY, None)
+    if data is None:
+        return default_weights(), "default"
+    try:
+        return Weights.from_dict(data), "learned"
+    except ValidationError as exc:
+        raise ValidationError(f"configuration {WEIGHTS_KEY!r} is unusable: {exc}") from None
+
+
+def quality_metric(prompt_id: str, value: float, details: dict[str, Any]) -> r.Metric:
+    """A `quality` metric row for one scoring event."""
+    return r.Metric(
+        prompt_id=prompt_id,
+        metric_type="quality",
+        value=round(min(1.0, max(0.0, value)), 4),
+        unit="score",
+        details=details,
+    )
+
+
+def human_scores(picks: Iterable[r.Preference]) -> dict[str, float]:
+    """Each prompt's human score in 0..1 from its picks (see the module docstring)."""
+    votes: dict[str, list[float]] = {}
+    for p in picks:
+        if p.kind == "rating":
+            votes.setdefault(p.prompt_id, []).append((p.value - 1) / 4)
+        elif p.kind == "thumb":
+            votes.setdefault(p.prompt_id, []).append(1.0 if p.value > 0 else 0.0)
+        elif p.other_prompt_id is not None:
+            won = 1.0 if p.value == 1 else 0.5
+            votes.setdefault(p.prompt_id, []).append(won)
+            votes.setdefault(p.other_prompt_id, []).append(1.0 - won)
+    return {pid: sum(v) / len(v) for pid, v in votes.items()}
+
+
+def blend(model: float, judge: float | None, human: float | None) -> float:
+    """Combine the model score, the judge's score and the human score into one 0..1 score."""
+    machine = model if judge is None else (model + judge) / 2
+    return machine if human is None else (1 - HUMAN_WEIGHT) * machine + HUMAN_WEIGHT * human
+
+
+def score_prompts(store: Store, prompts: Sequence[r.Prompt], idea: str) -> dict[str, Breakdown]:
+    """Score new prompts with the offline scorer: write scores, quality metrics and (by trigger) ranks.
+
+    The Prompt objects get their new score and rank.
+    """
+    weights, which = current_weights(store)
+    results = {}
+    metrics = []
+    for p in prompts:
+        b = explain(p.content, idea, weights=weights)
+        b.weights = which
+        results[p.id] = b
+        metrics.append(quality_metric(p.id, b.score, b.as_details()))
+    ranks = store.set_scores([(p.id, results[p.id].score) for p in prompts], metrics)
+    for p in prompts:
+        p.score, p.rank = results[p.id].score, ranks.get(p.id)
+    return results
+
+
+def rescore(
+    store: Store, prompt_ids: Sequence[str] | None = None, *, rescan: bool = False
+) -> dict[str, float]:
+    """Re-derive scores from stored evidence with the weights in force; return id → new score.
+
+    Scorer features come from each prompt's latest scorer metric (`rescan` re-reads the text);
+    prompts never scored are scored now. Judge scores and picks are blended in.
+    """
+    rows = store.prompts_for_scoring(prompt_ids=prompt_ids)
+    ids = [pid for pid, _, _ in rows]
+    weights, which = current_weights(store)
+    stored = {} if rescan else store.latest_quality(ids, "scorer")
+    judged = store.latest_quality(ids, "judge")
+    human = human_scores(store.preferences(prompt_ids=ids))
+    new_metrics = []
+    scores: dict[str, float] = {}
+    for pid, content, idea in rows:
+        found = stored.get(pid)
+        features = (found.details or {}).get("features") if found else None
+        if features is not None and set(weights.coef) <= set(features):
+            z = weights.z(features)
+            model = 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+        else:
+            b = explain(content, idea, weights=weights)
+            b.weights = which
+            new_metrics.append(quality_metric(pid, b.score, b.as_details()))
+            model = b.score
+        judge = judged[pid].value if pid in judged else None
+        scores[pid] = round(blend(model, judge, human.get(pid)), 4)
+    store.set_scores(scores.items(), new_metrics)
+    return scores
+
+
+__all__ = [
+    "blend",
+    "current_weights",
+    "human_scores",
+    "quality_metric",
+    "rescore",
+    "score_prompts",
+]

@@ -1,0 +1,60 @@
+"""Learn the scorer's shipped default weights from the hand-labelled pairs in tests/data/.
+
+    python scripts/train_scorer.py            # writes alchemy_kit/scoring/default_weights.json
+    python scripts/train_scorer.py --check    # exits 1 if the shipped file is not what it learns
+
+The weights are fitted on tests/data/scoring_pairs.jsonl only; scoring_pairs_holdout.jsonl is
+never used to fit or choose anything (benchmarks/scoring.py reports it separately).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from alchemy_kit.scoring import learn
+
+ROOT = Path(__file__).resolve().parent.parent
+PAIRS = ROOT / "tests" / "data" / "scoring_pairs.jsonl"
+OUT = ROOT / "alchemy_kit" / "scoring" / "default_weights.json"
+
+
+def train() -> dict[str, object]:
+    """Fit on every labelled pair; attach 5-fold cross-validated accuracy."""
+    pairs = learn.load_pairs(PAIRS)
+    rows = learn.featurise(pairs)
+    report = learn.cross_validate(pairs, rows, folds=5)
+    weights = learn.fit(rows)
+    data = weights.as_dict()
+    data |= {
+        "trained_on": {"labelled": len(pairs)},
+        "cv_accuracy": round(report.accuracy, 4),
+        "note": "learned by scripts/train_scorer.py from tests/data/scoring_pairs.jsonl "
+        f"(5-fold CV per kind: { ({k: round(v, 3) for k, v in report.per_kind.items()}) })",
+    }
+    data["coef"] = {k: round(v, 6) for k, v in weights.coef.items()}
+    data["mean"] = {k: round(v, 6) for k, v in weights.mean.items()}
+    data["scale"] = {k: round(v, 6) for k, v in weights.scale.items()}
+    return data
+
+
+def main() -> int:
+    """Write (or check) the shipped weights."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--check", action="store_true", help="compare instead of writing")
+    args = parser.parse_args()
+    data = train()
+    text = json.dumps(data, indent=2, sort_keys=True) + "\n"
+    if args.check:
+        same = OUT.exists() and OUT.read_text("utf-8") == text
+        print("default weights are up to date" if same else f"{OUT} is stale: re-run this script")
+        return 0 if same else 1
+    OUT.write_text(text, "utf-8")
+    print(f"wrote {OUT}: CV accuracy {data['cv_accuracy']}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
