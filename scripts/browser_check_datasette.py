@@ -35,6 +35,8 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 VIEWPORT = {"width": 1280, "height": 900}
+# Screenshots show the top of a page, a little over one and a half viewports tall.
+SHOT_CLIP = {"x": 0, "y": 0, "width": 1280, "height": 1500}
 MAX_VIEWPORTS_PER_10_ROWS = 3.0
 PHASES = ("prima-materia", "solutio", "coagulatio")
 DOC_SHOTS = {"prompts-table": "datasette-prompts.png", "lineage": "datasette-lineage.png"}
@@ -145,7 +147,7 @@ def check_pages(base: str, db: str, shots: Path, checks: Checks) -> None:
             collapsed == 1 and not dl_visible and titled > 5,
             f"collapsed block {collapsed}, visible wall {dl_visible}, {titled} header tooltips",
         )
-        page.screenshot(path=str(shots / "prompts-table.png"))
+        page.screenshot(path=str(shots / "prompts-table.png"), full_page=True, clip=SHOT_CLIP)
 
         # 2. One prompt's row page: full Markdown, linked request, lineage link.
         page.goto(f"{base}/{db}/prompts/{prompt['id']}", wait_until="networkidle")
@@ -181,7 +183,7 @@ def check_pages(base: str, db: str, shots: Path, checks: Checks) -> None:
             shown == list(PHASES) and runs == 3 and variants > 0 and neighbours > 0,
             f"phases {shown}, {runs} phase runs, {variants} variants, {neighbours} neighbour links",
         )
-        page.screenshot(path=str(shots / "lineage.png"))
+        page.screenshot(path=str(shots / "lineage.png"), full_page=True, clip=SHOT_CLIP)
 
         # 4. The leaderboard canned query.
         page.goto(f"{base}/{db}/leaderboard", wait_until="networkidle")

@@ -39,6 +39,8 @@ class ServeSettings:
             "sql_time_limit_ms": self.sql_time_limit_ms,
             "truncate_cells_html": TRUNCATE_CELLS,
             "default_allow_sql": not self.public,
+            # Configured facets stay; suggestions cost a query per column and push rows down.
+            "suggest_facets": False,
         }
 
 
