@@ -26,22 +26,14 @@ DB = "lab"
 
 
 @pytest.fixture(scope="module")
-def lab(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+def lab(tmp_path_factory: pytest.TempPathFactory, record_failed_request: Any) -> dict[str, Any]:
     """Two refined ideas (one tagged), one failed phase run and two searches, in lab.db."""
     path = tmp_path_factory.mktemp("datasette") / f"{DB}.db"
     store = ak.open_store(path)
     kw: dict[str, Any] = {"count": 2, "seed": 7, "store": store, "progress": False}
     legal = ak.generate("summarise a legal contract for a busy founder", tags=["legal"], **kw)
     haiku = ak.generate("write a haiku about rain on a tin roof", **kw)
-    failed = ak.Request(input="an idea whose provider was down", phases=["prima-materia"])
-    run = ak.PhaseRun(
-        request_id=failed.id, phase="prima-materia", provider="openai", model="gpt-4o-mini"
-    )
-    store.add([failed], [run])
-    run.started_at = run.completed_at = failed.created_at
-    run.status, run.error_message = "failed", "provider error: connection refused"
-    store.update_phase_run(run)
-    store.set_request_status(failed.id, "failed")
+    failed, run = record_failed_request(store)
     ak.search_prompts(store, "a short poem about weather", k=3)
     ak.search_prompts(store, "contract", mode="text", k=3)
     store.close()

@@ -48,22 +48,14 @@ def empty_db(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def populated(tmp_path: Path) -> dict[str, Any]:
+def populated(tmp_path: Path, record_failed_request: Any) -> dict[str, Any]:
     """A store with two completed requests (one tagged) and one failed phase run."""
     path = tmp_path / "alchemy.db"
     store = ak.open_store(path)
     kw = {"count": 2, "seed": 7, "store": store, "embed": False, "progress": False}
     legal = ak.generate("summarise a legal contract for a busy founder", tags=["legal"], **kw)
     haiku = ak.generate("write a haiku about rain", **kw)
-    failed = ak.Request(input="an idea whose provider was down", phases=["prima-materia"])
-    run = ak.PhaseRun(
-        request_id=failed.id, phase="prima-materia", provider="openai", model="gpt-4o-mini"
-    )
-    store.add([failed], [run])
-    run.started_at = run.completed_at = failed.created_at
-    run.status, run.error_message = "failed", "provider error: connection refused"
-    store.update_phase_run(run)
-    store.set_request_status(failed.id, "failed")
+    failed, _ = record_failed_request(store)
     store.checkpoint()
     store.close()
     return {"path": path, "legal": legal, "haiku": haiku, "failed": failed}
