@@ -199,7 +199,14 @@ def check_pages(base: str, db: str, shots: Path, checks: Checks) -> None:
         )
         page.screenshot(path=str(shots / "leaderboard.png"))
 
-        # 5. Embeddings show what they are, not a download link.
+        # 5. A metric query's chart view (datasette-vega, drawn offline from the page's own JSON).
+        page.goto(f"{base}/{db}/phase_summary", wait_until="networkidle")
+        page.locator("a", has_text="average score per phase").click()
+        page.wait_for_timeout(1500)
+        bars = page.locator(".vega-embed svg .mark-rect path, .vega-embed canvas").count()
+        checks.check("chart view draws", bars > 0, f"{bars} chart marks on phase_summary")
+
+        # 6. Embeddings show what they are, not a download link.
         page.goto(f"{base}/{db}/embeddings", wait_until="networkidle")
         vectors = page.locator("td.col-embedding .alchemy-vector").all_inner_texts()
         downloads = page.locator("td.col-embedding a.blob-download").count()

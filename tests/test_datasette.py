@@ -232,6 +232,8 @@ async def test_lineage_page(ds: Any, lab: dict[str, Any]) -> None:
     for phase in ak.PHASES:
         assert f'id="phase-{phase}"' in html
     assert legal.best.id in html and "summarise a legal contract" in html
+    assert f'href="/{DB}/embeddings/{legal.best.id}"' in html
+    assert f"/{DB}/metrics?prompt_id={legal.best.id}" in html
 
     failed = (await ds.client.get(f"/{DB}/-/lineage/{lab['run'].id}")).text
     assert "connection refused" in failed and "alchemy-status-failed" in failed

@@ -118,6 +118,7 @@ def _links(datasette: Any, database: str, data: dict[str, Any]) -> dict[str, Any
     for v in data["variants"]:
         v["link"] = link("prompts", v["id"])
         v["run_link"] = link("request_phases", v.get("phase_run_id"))
+        v["embedding_url"] = datasette.urls.row(database, "embeddings", v["id"])
         v["metrics_url"] = f"{db_url}/metrics?" + urlencode({"prompt_id": v["id"]})
         v["similar_url"] = f"{db_url}/similar_prompts?" + urlencode({"prompt_id": v["id"]})
         v["snippet"] = markdown_html(v["content"] or "", snippet=True)

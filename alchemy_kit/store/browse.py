@@ -57,6 +57,7 @@ SELECT
   sum(CASE WHEN m.metric_type = 'cost' THEN m.cost_usd END) AS cost_usd,
   max(CASE WHEN m.metric_type = 'quality' THEN m.value END) AS quality,
   count(m.id) AS metric_count,
+  EXISTS (SELECT 1 FROM embeddings e WHERE e.prompt_id = p.id) AS embedded,
   (SELECT json_group_array(tag) FROM (SELECT tag FROM tags t WHERE t.prompt_id = p.id ORDER BY tag))
     AS tags
 FROM prompts p
