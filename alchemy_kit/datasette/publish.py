@@ -42,14 +42,11 @@ import sys
 
 if importlib.util.find_spec("alchemy_kit") is None:
     sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "{vendor}"))
-    from alchemy_kit.datasette.plugin import (  # noqa: F401  (pluggy finds the hooks here)
-        asgi_wrapper,
-        extra_body_script,
-        extra_css_urls,
-        get_metadata,
-        prepare_connection,
-        register_routes,
-        render_cell,
+    from alchemy_kit.datasette import plugin as _plugin
+
+    # pluggy registers this module: give it every hook implementation of ours.
+    globals().update(
+        {{name: fn for name, fn in vars(_plugin).items() if hasattr(fn, "datasette_impl")}}
     )
 '''
 
