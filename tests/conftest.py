@@ -92,3 +92,23 @@ def no_network(monkeypatch):
 def db_path(tmp_path):
     """A path for a fresh temporary database file."""
     return tmp_path / "alchemy.db"
+
+
+@pytest.fixture(scope="session")
+def record_failed_request():
+    """A function storing a request whose one phase run failed, as a provider outage leaves it."""
+    import alchemy_kit as ak
+
+    def record(store, error: str = "provider error: connection refused"):  # type: ignore[no-untyped-def]
+        failed = ak.Request(input="an idea whose provider was down", phases=["prima-materia"])
+        run = ak.PhaseRun(
+            request_id=failed.id, phase="prima-materia", provider="openai", model="gpt-4o-mini"
+        )
+        store.add([failed], [run])
+        run.started_at = run.completed_at = failed.created_at
+        run.status, run.error_message = "failed", error
+        store.update_phase_run(run)
+        store.set_request_status(failed.id, "failed")
+        return failed, run
+
+    return record

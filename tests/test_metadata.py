@@ -15,8 +15,16 @@ from alchemy_kit.store import TABLES
 
 METADATA_PATH = Path(__file__).resolve().parents[1] / "datasette-metadata.json"
 DB_NAME = "alchemy"  # Datasette names a database by its file stem
-# Values for canned-query parameters (`:name` in the SQL).
-QUERY_PARAMS = {"tag": "legal"}
+# Values for canned-query parameters (`:name` in the SQL); Datasette sends "" for an empty field.
+QUERY_PARAMS = {
+    "tag": "legal",
+    "phase": "",
+    "persona": "",
+    "request_id": "",
+    "q": "checklist",
+    "prompt_id": "",
+    "min_similarity": "",
+}
 
 
 @pytest.fixture(scope="module")
@@ -40,22 +48,14 @@ def empty_db(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def populated(tmp_path: Path) -> dict[str, Any]:
+def populated(tmp_path: Path, record_failed_request: Any) -> dict[str, Any]:
     """A store with two completed requests (one tagged) and one failed phase run."""
     path = tmp_path / "alchemy.db"
     store = ak.open_store(path)
     kw = {"count": 2, "seed": 7, "store": store, "embed": False, "progress": False}
     legal = ak.generate("summarise a legal contract for a busy founder", tags=["legal"], **kw)
     haiku = ak.generate("write a haiku about rain", **kw)
-    failed = ak.Request(input="an idea whose provider was down", phases=["prima-materia"])
-    run = ak.PhaseRun(
-        request_id=failed.id, phase="prima-materia", provider="openai", model="gpt-4o-mini"
-    )
-    store.add([failed], [run])
-    run.started_at = run.completed_at = failed.created_at
-    run.status, run.error_message = "failed", "provider error: connection refused"
-    store.update_phase_run(run)
-    store.set_request_status(failed.id, "failed")
+    failed, _ = record_failed_request(store)
     store.checkpoint()
     store.close()
     return {"path": path, "legal": legal, "haiku": haiku, "failed": failed}
@@ -73,10 +73,17 @@ def _schema(path: Path) -> dict[str, list[str]]:
         return {n: [c[1] for c in conn.execute(f"PRAGMA table_info([{n}])")] for n in names}
 
 
-def _run(path: Path, sql: str) -> list[dict[str, Any]]:
+def _run(path: Path, sql: str, **params: str) -> list[dict[str, Any]]:
+    from datasette.utils import escape_fts
+
+    from alchemy_kit.datasette import functions
+
     with closing(sqlite3.connect(path)) as conn:
         conn.row_factory = sqlite3.Row
-        return [dict(row) for row in conn.execute(sql, QUERY_PARAMS)]
+        # What Datasette's connections have: its escape_fts and our embedding functions.
+        conn.create_function("escape_fts", 1, escape_fts)
+        functions.register(conn)
+        return [dict(row) for row in conn.execute(sql, {**QUERY_PARAMS, **params})]
 
 
 def test_top_level_fields(metadata: dict[str, Any]) -> None:
@@ -147,8 +154,9 @@ def test_canned_queries_run(db_meta: dict[str, Any], populated: dict[str, Any]) 
     for name, q in queries.items():
         assert q["title"].strip() and q["description"].strip(), name
 
-    board = results["leaderboard"]
     legal, haiku = populated["legal"], populated["haiku"]
+    assert len(results["leaderboard"]) == 6  # best per request and phase
+    board = _run(path, queries["leaderboard"]["sql"], phase="coagulatio")
     assert {row["prompt_id"] for row in board} == {legal.best.id, haiku.best.id}
     assert all(row["phase"] == "coagulatio" for row in board)
     assert [row["score"] for row in board] == sorted((row["score"] for row in board), reverse=True)
@@ -188,7 +196,7 @@ async def test_datasette_serves_store_with_metadata(
         p.id for res in (populated["legal"], populated["haiku"]) for p in res.prompts
     }
 
-    resp = await client.get(f"/{DB_NAME}/leaderboard.json?_shape=array")
+    resp = await client.get(f"/{DB_NAME}/leaderboard.json?_shape=array&phase=coagulatio")
     assert resp.status_code == 200
     assert {row["prompt_id"] for row in resp.json()} == {
         populated["legal"].best.id,

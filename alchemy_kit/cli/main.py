@@ -9,7 +9,7 @@ from __future__ import annotations
 import click
 
 from .. import __version__
-from . import browse, config, db, run, search, transfer
+from . import browse, config, db, run, search, serve, transfer
 from .common import CONTEXT, AlchemyGroup
 
 
@@ -35,6 +35,8 @@ COMMANDS: tuple[click.Command, ...] = (
     transfer.export_cmd,
     transfer.import_cmd,
     run.demo,
+    serve.serve,
+    serve.publish,
 )
 for command in COMMANDS:
     cli.add_command(command)

@@ -1,0 +1,102 @@
+"""Our Datasette metadata (datasette-metadata.json), re-keyed for whatever the database file is called.
+
+Datasette keys metadata by database name, the file stem, so the file as shipped only reaches a store
+called `alchemy.db`. `for_database` re-keys it (for `alchemy serve` and `alchemy publish`), and
+`hook_metadata` is what the plugin's `get_metadata` hook returns: the same block for every served
+file that alchemy_kit migrated, so plain `datasette any-name.db` gets descriptions, facets, FTS
+wiring and canned queries too.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from ..store.browse import is_alchemy_store
+
+# A symlink to the project's datasette-metadata.json, so the packaged plugin finds the one source.
+METADATA_FILE = Path(__file__).with_name("metadata.json")
+# The database name the shipped file is keyed by.
+TEMPLATE_NAME = "alchemy"
+TOP_LEVEL = ("title", "description", "license", "license_url", "source")
+
+
+@lru_cache(maxsize=1)
+def _template() -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(METADATA_FILE.read_text(encoding="utf-8"))
+    return data
+
+
+def load_metadata() -> dict[str, Any]:
+    """A fresh copy of the shipped metadata (keyed by `alchemy`)."""
+    return copy.deepcopy(_template())
+
+
+def database_block() -> dict[str, Any]:
+    """A fresh copy of the per-database block: tables, canned queries, plugin settings."""
+    block: dict[str, Any] = copy.deepcopy(_template()["databases"][TEMPLATE_NAME])
+    return block
+
+
+def for_database(name: str) -> dict[str, Any]:
+    """The whole metadata with its database block keyed by `name` instead of `alchemy`."""
+    data = load_metadata()
+    data["databases"] = {name: database_block()}
+    return data
+
+
+def canned_query_names() -> list[str]:
+    """Names of the canned queries we ship."""
+    return list(_template()["databases"][TEMPLATE_NAME].get("queries", {}))
+
+
+# file path -> migrated by alchemy_kit? Checked once per file: get_metadata runs on every lookup.
+_is_store: dict[str, bool] = {}
+
+
+def _served_stores(datasette: Any) -> tuple[list[str], bool]:
+    """Names of the served databases that are alchemy stores, and whether every file one is."""
+    names, all_stores = [], True
+    for name, db in datasette.databases.items():
+        path = getattr(db, "path", None)
+        if not path or getattr(db, "is_memory", False):
+            continue
+        if path not in _is_store:
+            _is_store[path] = is_alchemy_store(path)
+        if _is_store[path]:
+            names.append(name)
+        else:
+            all_stores = False
+    return names, all_stores and bool(names)
+
+
+def is_store(datasette: Any, database: str) -> bool:
+    """True when the served database `database` is a file alchemy_kit migrated."""
+    return database in _served_stores(datasette)[0]
+
+
+def hook_metadata(datasette: Any) -> dict[str, Any]:
+    """Metadata for every served alchemy store; the instance title too when all files are ours."""
+    names, only_ours = _served_stores(datasette)
+    if not names:
+        return {}
+    # Fresh deep copies every time: Datasette merges hook results into its own dicts in place.
+    data: dict[str, Any] = {"databases": {name: database_block() for name in names}}
+    if only_ours:
+        data.update({key: _template()[key] for key in TOP_LEVEL if key in _template()})
+    return data
+
+
+__all__ = [
+    "METADATA_FILE",
+    "TEMPLATE_NAME",
+    "canned_query_names",
+    "database_block",
+    "for_database",
+    "hook_metadata",
+    "is_store",
+    "load_metadata",
+]

@@ -1,0 +1,178 @@
+"""SQL for browsing the store from outside the Store object: Datasette pages and published bundles.
+
+The lineage reads take an `execute(sql, params)` coroutine so they run on whatever read-only
+connection the caller owns (Datasette's `Database.execute`); they never write. `is_alchemy_store`
+and `snapshot_to` work on paths, for the Datasette plugin and `alchemy publish`.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from contextlib import closing
+from pathlib import Path
+from typing import Any
+
+Execute = Callable[[str, dict[str, Any]], Awaitable[Iterable[Any]]]
+
+# Prompts scanned for nearest neighbours on a lineage page, newest first: the page stays fast on a
+# large store and says when it looked at only part of it.
+NEIGHBOUR_SCAN_LIMIT = 50_000
+
+_RESOLVE_SQL = """
+SELECT id AS request_id, 'request' AS kind FROM prompt_requests WHERE id = :id
+UNION ALL SELECT request_id, 'phase run' FROM request_phases WHERE id = :id
+UNION ALL SELECT request_id, 'prompt' FROM prompts WHERE id = :id
+UNION ALL SELECT p.request_id, 'metric' FROM metrics m JOIN prompts p ON p.id = m.prompt_id
+  WHERE m.id = :id
+UNION ALL SELECT p.request_id, 'tag' FROM tags t JOIN prompts p ON p.id = t.prompt_id WHERE t.id = :id
+LIMIT 1
+"""
+
+_PHASE_ORDER = (
+    "CASE {col} WHEN 'prima-materia' THEN 1 WHEN 'solutio' THEN 2 WHEN 'coagulatio' THEN 3 END"
+)
+
+_REQUEST_SQL = "SELECT * FROM prompt_requests WHERE id = :id"
+
+_PHASE_RUNS_SQL = f"""
+SELECT *,
+  CAST(round((julianday(completed_at) - julianday(started_at)) * 86400000) AS INTEGER)
+    AS duration_ms,
+  (SELECT count(*) FROM prompts p
+    WHERE p.request_id = rp.request_id AND p.phase = rp.phase) AS variants
+FROM request_phases rp
+WHERE request_id = :id
+ORDER BY {_PHASE_ORDER.format(col="phase")}
+"""
+
+# Metrics pivoted to one row per variant; tags as a JSON array.
+_VARIANTS_SQL = f"""
+SELECT
+  p.id, p.phase, p.rank, p.score, p.provider, p.model, p.persona, p.actual_tokens, p.content,
+  p.created_at, json_extract(p.metadata, '$.phase_run_id') AS phase_run_id,
+  max(CASE WHEN m.metric_type = 'time' THEN m.value END) AS time_ms,
+  max(CASE WHEN m.metric_type = 'tokens' THEN m.input_tokens END) AS input_tokens,
+  max(CASE WHEN m.metric_type = 'tokens' THEN m.output_tokens END) AS output_tokens,
+  sum(CASE WHEN m.metric_type = 'cost' THEN m.cost_usd END) AS cost_usd,
+  max(CASE WHEN m.metric_type = 'quality' THEN m.value END) AS quality,
+  count(m.id) AS metric_count,
+  EXISTS (SELECT 1 FROM embeddings e WHERE e.prompt_id = p.id) AS embedded,
+  (SELECT json_group_array(tag) FROM (SELECT tag FROM tags t WHERE t.prompt_id = p.id ORDER BY tag))
+    AS tags
+FROM prompts p
+LEFT JOIN metrics m ON m.prompt_id = p.id
+WHERE p.request_id = :id
+GROUP BY p.id
+ORDER BY {_PHASE_ORDER.format(col="p.phase")}, p.rank IS NULL, p.rank, p.score DESC, p.created_at
+"""
+
+_REQUEST_EMBEDDINGS_SQL = """
+SELECT e.prompt_id, e.model, e.embedding
+FROM embeddings e JOIN prompts p ON p.id = e.prompt_id
+WHERE p.request_id = :id
+"""
+
+# Candidates from other requests only: a variant's siblings are similar by construction.
+_CANDIDATES_SQL = """
+SELECT e.prompt_id, e.embedding
+FROM embeddings e JOIN prompts p ON p.id = e.prompt_id
+WHERE e.model = :model AND (p.request_id IS NULL OR p.request_id != :id)
+ORDER BY e.created_at DESC
+LIMIT :limit
+"""
+
+_PROMPT_SUMMARIES_SQL = """
+SELECT p.id, p.phase, p.score, p.rank, p.request_id, r.input AS idea
+FROM prompts p LEFT JOIN prompt_requests r ON r.id = p.request_id
+WHERE p.id IN ({marks})
+"""
+
+
+def _dicts(rows: Iterable[Any]) -> list[dict[str, Any]]:
+    return [dict(row) for row in rows]
+
+
+async def resolve_request(execute: Execute, any_id: str) -> tuple[str | None, str] | None:
+    """Return (request id, what kind of row `any_id` named), or None when no row has that id."""
+    rows = _dicts(await execute(_RESOLVE_SQL, {"id": any_id}))
+    if not rows:
+        return None
+    return rows[0]["request_id"], rows[0]["kind"]
+
+
+async def request_lineage(execute: Execute, request_id: str) -> dict[str, Any] | None:
+    """The request, its phase runs (with durations) and every variant with metrics and tags."""
+    found = _dicts(await execute(_REQUEST_SQL, {"id": request_id}))
+    if not found:
+        return None
+    params = {"id": request_id}
+    return {
+        "request": found[0],
+        "phase_runs": _dicts(await execute(_PHASE_RUNS_SQL, params)),
+        "variants": _dicts(await execute(_VARIANTS_SQL, params)),
+    }
+
+
+async def request_embeddings(execute: Execute, request_id: str) -> list[dict[str, Any]]:
+    """The stored vectors (prompt_id, model, embedding BLOB) of a request's prompts."""
+    return _dicts(await execute(_REQUEST_EMBEDDINGS_SQL, {"id": request_id}))
+
+
+async def neighbour_candidates(
+    execute: Execute, request_id: str, model: str, limit: int = NEIGHBOUR_SCAN_LIMIT
+) -> list[dict[str, Any]]:
+    """Vectors of one model from other requests, newest first, at most `limit`."""
+    params = {"id": request_id, "model": model, "limit": limit}
+    return _dicts(await execute(_CANDIDATES_SQL, params))
+
+
+async def prompt_summaries(
+    execute: Execute, prompt_ids: Sequence[str]
+) -> dict[str, dict[str, Any]]:
+    """Phase, score, rank, request and idea of each prompt id, keyed by id."""
+    if not prompt_ids:
+        return {}
+    params = {f"p{i}": pid for i, pid in enumerate(prompt_ids)}
+    sql = _PROMPT_SUMMARIES_SQL.format(marks=", ".join(f":{k}" for k in params))
+    return {row["id"]: row for row in _dicts(await execute(sql, params))}
+
+
+def is_alchemy_store(path: str | Path) -> bool:
+    """True when the file is an SQLite database migrated by alchemy_kit (opened read-only)."""
+    try:
+        uri = f"{Path(path).resolve().as_uri()}?mode=ro"
+        with closing(sqlite3.connect(uri, uri=True)) as conn:
+            found = conn.execute(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_sqlite_migrations'"
+            ).fetchone()
+            if found is None:
+                return False
+            row = conn.execute(
+                "SELECT 1 FROM _sqlite_migrations WHERE migration_set = 'alchemy_kit' LIMIT 1"
+            ).fetchone()
+            return row is not None
+    except (sqlite3.Error, OSError, ValueError):
+        return False
+
+
+def snapshot_to(source: Path, dest: Path) -> None:
+    """Copy a live store into `dest` as one self-contained file (rollback journal, no -wal)."""
+    uri = f"{source.resolve().as_uri()}?mode=ro"
+    with closing(sqlite3.connect(uri, uri=True)) as src, closing(sqlite3.connect(dest)) as out:
+        # The backup API copies a consistent snapshot even while notebooks keep writing.
+        src.backup(out)
+        # Immutable serving (datasette -i) never reads a WAL: the copy must hold everything itself.
+        out.execute("PRAGMA journal_mode = DELETE")
+
+
+__all__ = [
+    "NEIGHBOUR_SCAN_LIMIT",
+    "is_alchemy_store",
+    "neighbour_candidates",
+    "prompt_summaries",
+    "request_embeddings",
+    "request_lineage",
+    "resolve_request",
+    "snapshot_to",
+]
