@@ -17,6 +17,7 @@ import numpy as np
 import pytest
 
 import alchemy_kit as ak
+from alchemy_kit import records as r
 from alchemy_kit.datasette import functions
 from alchemy_kit.datasette.metadata import canned_query_names, for_database
 from alchemy_kit.search.codec import decode_vector, encode_vector
@@ -36,6 +37,13 @@ def lab(tmp_path_factory: pytest.TempPathFactory, record_failed_request: Any) ->
     failed, run = record_failed_request(store)
     ak.search_prompts(store, "a short poem about weather", k=3)
     ak.search_prompts(store, "contract", mode="text", k=3)
+    first, second = legal.by_phase("coagulatio")
+    store.add_preferences(
+        [
+            r.Preference("pairwise", second.id, 1, "ana", other_prompt_id=first.id),
+            r.Preference("rating", first.id, 4, "bo"),
+        ]
+    )
     store.close()
     return {"path": path, "legal": legal, "haiku": haiku, "failed": failed, "run": run}
 
@@ -219,7 +227,8 @@ async def test_lineage_page(ds: Any, lab: dict[str, Any]) -> None:
     assert all(r["status"] == "completed" and r["duration_ms"] >= 0 for r in data["phase_runs"])
     assert {v["id"] for v in data["variants"]} == {p.id for p in legal.prompts}
     for v in data["variants"]:
-        assert v["metric_count"] == 3 and json.loads(v["tags"]) == ["legal"]
+        # time, tokens, cost and the scorer's quality metric
+        assert v["metric_count"] == 4 and json.loads(v["tags"]) == ["legal"]
         assert v["phase_run_id"] in {r.id for r in legal.phase_runs}
         # Neighbours come from other requests only, best first.
         assert [n["id"] for n in v["neighbours"]] and all(
