@@ -22,7 +22,7 @@ $(error PYTHON=$(PYTHON) is $(if $(PY_VERSION),Python $(PY_VERSION),not a workin
 endif
 endif
 
-.PHONY: install lock demo test lint typecheck unit smollm bench clean
+.PHONY: install lock docs demo test lint typecheck unit smollm bench clean
 
 $(VENV_MARK):
 	rm -rf $(VENV)
@@ -32,7 +32,8 @@ $(VENV_MARK):
 	touch $@
 
 # --inexact keeps uv itself (and `make smollm`'s extra) in .venv; --locked fails if uv.lock is stale.
-$(STAMP): pyproject.toml uv.lock $(VENV_MARK)
+# alchemy_kit/__init__.py holds the version, which the installed metadata must follow.
+$(STAMP): pyproject.toml uv.lock alchemy_kit/__init__.py $(VENV_MARK)
 	$(SYNC)
 	touch $@
 
@@ -40,6 +41,10 @@ install: $(STAMP)
 
 lock: $(VENV_MARK)
 	$(BIN)/uv lock
+
+# docs/cli.md is generated from the click commands; tests/test_docs.py fails when it is stale.
+docs: install
+	$(BIN)/python scripts/gen_cli_docs.py
 
 demo: install
 	$(BIN)/alchemy demo
