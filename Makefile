@@ -37,7 +37,10 @@ $(STAMP): pyproject.toml uv.lock alchemy_kit/__init__.py $(VENV_MARK)
 	$(SYNC)
 	touch $@
 
+# Our own sources too: an editable install leaves them to be compiled on every run when
+# PYTHONDONTWRITEBYTECODE=1 (~20 ms per CLI call). Python ignores a .pyc once its source changes.
 install: $(STAMP)
+	@$(BIN)/python -m compileall -q alchemy_kit
 
 lock: $(VENV_MARK)
 	$(BIN)/uv lock
