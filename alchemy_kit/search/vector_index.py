@@ -414,7 +414,7 @@ class VectorIndex:
         self._pids[start:] = [row[1] for row in rows]
         self._stamps[start:] = [row[2] for row in rows]
         self._n = start + m
-        top = int(rowids.max())
+        top = int(np.max(rowids))  # np.max: numpy 2.5's stubs reject an argument-less .max()
         if top >= self._row_of_rowid.shape[0]:
             grown = np.full(max(top + 1, 2 * self._row_of_rowid.shape[0]), -1, dtype=np.int64)
             grown[: self._row_of_rowid.shape[0]] = self._row_of_rowid
@@ -448,7 +448,7 @@ class VectorIndex:
         self._row_of_rowid[self._rowids[:n]] = np.arange(n)
         # SQLite reuses the largest rowid once its row is deleted (no AUTOINCREMENT), and an
         # INSERT is not logged: look for new rows above the largest rowid still held.
-        self._last_rowid = int(self._rowids[:n].max()) if n else 0
+        self._last_rowid = int(np.max(self._rowids[:n])) if n else 0
         self._nn = None
 
     # -- querying --------------------------------------------------------------------------

@@ -116,12 +116,10 @@ def _select_tables(tables: Sequence[str] | str | None) -> list[str]:
 
 
 def _version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
+    # The package attribute, not installed metadata: an editable install's metadata lags a bump.
+    from .. import __version__
 
-    try:
-        return version("alchemy-kit")
-    except PackageNotFoundError:
-        return "unknown"
+    return __version__
 
 
 # -- export --------------------------------------------------------------------------------------
