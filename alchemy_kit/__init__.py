@@ -17,6 +17,7 @@ from .errors import (
     EmbeddingError,
     ImportExportError,
     IntegrityError,
+    JudgeParseError,
     MissingKeyError,
     NotADatabaseError,
     NotFoundError,
@@ -50,6 +51,21 @@ _LAZY: dict[str, tuple[str, str]] = {
     "export": ("store.transfer", "export"),
     "import_": ("store.transfer", "import_"),
     "heuristic_score": ("scoring.heuristic", "heuristic_score"),
+    "score_text": ("scoring.scorer", "score_text"),
+    "explain_score": ("scoring.scorer", "explain"),
+    "rescore": ("scoring.rank", "rescore"),
+    "judge": ("scoring.judge", "judge"),
+    "ajudge": ("scoring.judge", "ajudge"),
+    "judge_pair": ("scoring.judge", "judge_pair"),
+    "prefer": ("scoring.preferences", "prefer"),
+    "pick_best": ("scoring.preferences", "pick_best"),
+    "thumb": ("scoring.preferences", "thumb"),
+    "rate": ("scoring.preferences", "rate"),
+    "undo_pick": ("scoring.preferences", "undo"),
+    "learn": ("scoring.learn", "learn"),
+    "optimize": ("engine.optimize", "optimize"),
+    "aoptimize": ("engine.optimize", "aoptimize"),
+    "Preference": ("records", "Preference"),
     "Request": ("records", "Request"),
     "PhaseRun": ("records", "PhaseRun"),
     "Prompt": ("records", "Prompt"),
@@ -65,18 +81,27 @@ _LAZY: dict[str, tuple[str, str]] = {
 
 if TYPE_CHECKING:
     from .engine.batch import arun_batch, run_batch
+    from .engine.optimize import aoptimize, optimize
     from .engine.pipeline import GenerationResult, agenerate, generate
     from .records import (
         Configuration,
         EmbeddingRecord,
         Metric,
         PhaseRun,
+        Preference,
         Prompt,
         Request,
         SearchRecord,
         Tag,
     )
     from .scoring.heuristic import heuristic_score
+    from .scoring.judge import ajudge, judge, judge_pair
+    from .scoring.learn import learn
+    from .scoring.preferences import pick_best, prefer, rate, thumb
+    from .scoring.preferences import undo as undo_pick
+    from .scoring.rank import rescore
+    from .scoring.scorer import explain as explain_score
+    from .scoring.scorer import score_text
     from .search.embeddings import embed_texts
     from .search.query import search as search_prompts
     from .search.query import similar_to
@@ -113,11 +138,13 @@ __all__ = [
     "GenerationResult",
     "ImportExportError",
     "IntegrityError",
+    "JudgeParseError",
     "Metric",
     "MissingKeyError",
     "NotADatabaseError",
     "NotFoundError",
     "PhaseRun",
+    "Preference",
     "Prompt",
     "ProviderError",
     "ProviderLimitError",
@@ -133,15 +160,29 @@ __all__ = [
     "ValidationError",
     "__version__",
     "agenerate",
+    "ajudge",
+    "aoptimize",
     "arun_batch",
     "embed_missing",
     "embed_texts",
+    "explain_score",
     "export",
     "generate",
     "heuristic_score",
     "import_",
+    "judge",
+    "judge_pair",
+    "learn",
     "open_store",
+    "optimize",
+    "pick_best",
+    "prefer",
+    "rate",
+    "rescore",
     "run_batch",
+    "score_text",
     "search_prompts",
     "similar_to",
+    "thumb",
+    "undo_pick",
 ]

@@ -71,6 +71,10 @@ class SearchError(AlchemyError):
     """A search could not be run as asked."""
 
 
+class JudgeParseError(AlchemyError, ValueError):
+    """An LLM judge's reply has no usable verdict or scores (it is recorded, never trusted)."""
+
+
 __all__ = [
     "AlchemyError",
     "CorruptEmbeddingError",
@@ -78,6 +82,7 @@ __all__ = [
     "EmbeddingError",
     "ImportExportError",
     "IntegrityError",
+    "JudgeParseError",
     "MissingKeyError",
     "NotADatabaseError",
     "NotFoundError",

@@ -9,7 +9,7 @@ from __future__ import annotations
 import click
 
 from .. import __version__
-from . import browse, config, db, run, search, serve, transfer
+from . import browse, config, db, run, scoring, search, serve, transfer
 from .common import CONTEXT, AlchemyGroup
 
 
@@ -29,6 +29,12 @@ COMMANDS: tuple[click.Command, ...] = (
     browse.prompts,
     search.search,
     search.embed,
+    scoring.score,
+    scoring.judge,
+    scoring.pick,
+    scoring.picks,
+    scoring.learn,
+    scoring.optimize,
     run.models,
     config.config,
     db.db,

@@ -26,6 +26,7 @@ from pydantic import Field
 
 from ..phases import SOURCE_CLOSE, STRATEGY_ORDER
 from ..vocab import PERSONAS, PHASES, TOKEN_RE, estimate_tokens
+from .local_improve import improve
 from .local_render import render
 
 MODEL_ID = "alchemy-local"
@@ -109,8 +110,11 @@ def generate(
     phase: str | None = None,
     persona: str | None = None,
     strategy: str | None = None,
+    task: str | None = None,
 ) -> Generation:
     """Run the engine once: parse, check the context limit, transform, truncate, count."""
+    if task not in (None, "refine", "improve"):
+        raise llm.ModelError(f"{MODEL_ID}: task must be 'refine' or 'improve', got {task!r}")
     if strategy is not None and strategy not in STRATEGY_ORDER:
         raise llm.ModelError(
             f"{MODEL_ID}: strategy must be one of {', '.join(STRATEGY_ORDER)}, got {strategy!r}"
@@ -121,6 +125,9 @@ def generate(
             f"{MODEL_ID}: the input is about {input_tokens} tokens, over this model's context limit of "
             f"{CONTEXT_LIMIT}; shorten the idea or the source text"
         )
+    if task == "improve":  # the optimise loop: apply a critique's edits to a prompt
+        text = improve(prompt or "")
+        return Generation(text, max(input_tokens, 1), max(estimate_tokens(text), 1), False)
     request = parse_request(prompt, phase=phase, persona=persona)
     temp = DEFAULT_TEMPERATURE if temperature is None else float(temperature)
     rng = random.Random(0 if seed is None else seed)
@@ -148,6 +155,9 @@ class _LocalOptions(llm.Options):
     persona: str | None = Field(
         default=None, description=f"Persona: {', '.join(PERSONAS)} (default generic)"
     )
+    task: str | None = Field(
+        default=None, description="refine (default: the three phases) or improve (apply a critique)"
+    )
     strategy: str | None = Field(
         default=None,
         description=f"Prompting strategy: {', '.join(STRATEGY_ORDER)} (default: the classic layout)",
@@ -166,6 +176,7 @@ def _run(prompt: llm.Prompt, response: Any) -> Iterator[str]:
         phase=getattr(opts, "phase", None),
         persona=getattr(opts, "persona", None),
         strategy=getattr(opts, "strategy", None),
+        task=getattr(opts, "task", None),
     )
     response.set_usage(
         input=result.input_tokens,

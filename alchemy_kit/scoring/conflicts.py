@@ -203,21 +203,42 @@ def _group(head: str) -> int | None:
 _CLAUSE = re.compile(r";\s+|,?\s+but\s+|,?\s+though,?\s+|\s+—\s+", re.I)
 
 
+def forbidden_and_asked(t: Text) -> list[tuple[str, str]]:
+    """(forbidding sentence, asking sentence) pairs: something forbidden and also asked for."""
+    said: list[tuple[int, str, set[tuple[str, str]], set[tuple[str, str]]]] = []
+    for sentence in t.sentences:
+        for clause in _CLAUSE.split(sentence):
+            if clause.strip():
+                f, a = directives(clause)
+                said.append((len(said), sentence, f, a))
+    found = []
+    for i, forbidding, forbidden, _ in said:
+        for verb, obj in forbidden:
+            group = _group(obj)
+            for j, asking, _, asked in said:
+                if i == j:
+                    continue
+                for averb, aobj in asked:
+                    same = aobj == obj or (group is not None and _group(aobj) == group)
+                    # An inclusion verb on either side is enough ("no emojis" vs "add emojis").
+                    if same and (verb == averb or "include" in (verb, averb)):
+                        found.append((forbidding, asking))
+    return list(dict.fromkeys(found))
+
+
 def _forbids_what_it_asks(t: Text) -> bool:
-    forbidden: set[tuple[str, str]] = set()
-    asked: set[tuple[str, str]] = set()
-    for s in (c for sentence in t.sentences for c in _CLAUSE.split(sentence) if c.strip()):
-        f, a = directives(s)
-        forbidden |= f
-        asked |= a
-    for verb, obj in forbidden:
-        group = _group(obj)
-        for averb, aobj in asked:
-            same_thing = aobj == obj or (group is not None and _group(aobj) == group)
-            # An inclusion verb on either side is enough ("no emojis" vs "add emojis").
-            if same_thing and (verb == averb or "include" in (verb, averb)):
-                return True
-    return False
+    return bool(forbidden_and_asked(t))
+
+
+def opposed_sentences(t: Text) -> list[tuple[str, str]]:
+    """(first, second) sentence pairs that ask for opposed styles (formal and slangy, …)."""
+    found = []
+    for a, b in lx.OPPOSED:
+        first = [s for s in t.sentences if a.search(s)]
+        second = [s for s in t.sentences if b.search(s) and s not in first]
+        if first and second:
+            found.append((first[0], second[0]))
+    return found
 
 
 def _caps_and_demands(qs: Sequence[Quantity], t: Text) -> bool:

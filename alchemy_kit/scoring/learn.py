@@ -18,7 +18,7 @@ from typing import Any
 
 from ..errors import ValidationError
 from . import features as fx
-from .scorer import Weights, measure, prefetch
+from .scorer import CLIP, Weights, measure, prefetch
 
 # Regularisation strength: moderate, so no single feature can carry a small training set.
 DEFAULT_C = 0.3
@@ -97,7 +97,8 @@ def fit(
     }  # a constant feature gets scale 1 and, with L2, weight 0
 
     def std(v: Mapping[str, float]) -> list[float]:
-        return [(v[k] - mean[k]) / scale[k] for k in names]
+        # Clipped as at scoring time (Weights.standardise), so fitting sees what scoring sees.
+        return [max(-CLIP, min(CLIP, (v[k] - mean[k]) / scale[k])) for k in names]
 
     diffs = [np.subtract(std(b), std(w)) for b, w in rows]
     x = np.vstack([*diffs, *(-d for d in diffs)])
@@ -188,3 +189,120 @@ __all__ = [
     "fit",
     "load_pairs",
 ]
+
+
+# -- learning from the researcher's picks --------------------------------------------------------
+MIN_PICK_PAIRS = 20  # below this, the shipped defaults stay (picks are too few to move weights)
+PICK_WEIGHT = 2.0  # a researcher's own pick counts twice a labelled pair: it is their taste
+# The hand-labelled pairs, shipped with the package (a link to tests/data/scoring_pairs.jsonl).
+LABELLED = Path(__file__).resolve().parent / "labelled_pairs.jsonl"
+
+
+@dataclass
+class LearnReport:
+    """What `learn` did: pairs used, held-out accuracy, and whether weights were stored."""
+
+    pick_pairs: int
+    labelled_pairs: int
+    stored: bool
+    message: str
+    cv_accuracy: float | None = None
+    picks_cv_accuracy: float | None = None
+    default_accuracy_on_picks: float | None = None
+    weights: dict[str, float] = field(default_factory=dict)
+
+
+def pairs_from_picks(store: Any) -> list[Pair]:
+    """Pairs implied by the stored picks: pairwise picks as they are, and within one phase of one
+    request, every two prompts whose ratings/thumbs differ (higher preferred)."""
+    from .rank import human_scores
+
+    pairs = []
+    for row in store.preference_rows_with_ideas():
+        if row["kind"] == "pairwise" and row["value"] == 1 and row["other_content"] is not None:
+            group = row["request_id"] or row["prompt_id"]
+            pairs.append(Pair(row["idea"], row["content"], row["other_content"], "pick", group))
+    single = [p for p in store.preferences() if p.kind in ("rating", "thumb")]
+    judged = human_scores(single)
+    by_group: dict[tuple[str, str], list[tuple[float, str, str]]] = {}
+    for pid, content, idea in store.prompts_for_scoring(prompt_ids=sorted(judged)):
+        prompt = store.get_prompt(pid)
+        key = (prompt.request_id or pid, prompt.phase)
+        by_group.setdefault(key, []).append((judged[pid], content, idea))
+    for (request_id, _), members in by_group.items():
+        for hi in members:
+            for lo in members:
+                if hi[0] > lo[0]:
+                    pairs.append(Pair(hi[2], hi[1], lo[1], "pick", request_id))
+    return pairs
+
+
+def learn(
+    store: Any,
+    *,
+    include_labelled: bool = True,
+    folds: int = 5,
+    min_pairs: int = MIN_PICK_PAIRS,
+    dry_run: bool = False,
+    labelled_path: str | Path | None = None,
+) -> LearnReport:
+    """Fit scorer weights from the stored picks (and the labelled pairs); store them and re-rank."""
+    from .rank import rescore
+    from .scorer import WEIGHTS_KEY, default_weights
+
+    picks = pairs_from_picks(store)
+    if len(picks) < min_pairs:
+        return LearnReport(
+            len(picks),
+            0,
+            False,
+            f"{len(picks)} pairs from picks; {min_pairs - len(picks)} more needed before learning "
+            f"(at least {min_pairs}); the current weights stay",
+        )
+    source = Path(labelled_path) if labelled_path else LABELLED
+    labelled = load_pairs(source) if include_labelled and source.exists() else []
+    pick_rows = featurise(picks)
+    label_rows = featurise(labelled) if labelled else []
+    # Held-out accuracy on the picks: each fold's picks are predicted by weights fitted on the
+    # other folds' picks plus every labelled pair.
+    groups = sorted({p.group for p in picks})
+    random.Random(0).shuffle(groups)
+    fold_of = {g: i % folds for i, g in enumerate(groups)}
+    hits: list[float] = []
+    for f in range(folds):
+        train = [row for p, row in zip(picks, pick_rows, strict=True) if fold_of[p.group] != f]
+        test = [row for p, row in zip(picks, pick_rows, strict=True) if fold_of[p.group] == f]
+        if not test or len(train) + len(label_rows) < 2:
+            continue
+        w = fit(
+            [*label_rows, *train],
+            weights=[1.0] * len(label_rows) + [PICK_WEIGHT] * len(train),
+        )
+        hits += [accuracy(w, [row]) for row in test]
+    weights = fit(
+        [*label_rows, *pick_rows],
+        weights=[1.0] * len(label_rows) + [PICK_WEIGHT] * len(pick_rows),
+    )
+    all_pairs = [*labelled, *picks]
+    report = cross_validate(all_pairs, [*label_rows, *pick_rows], folds=folds)
+    picks_cv = sum(hits) / len(hits) if hits else None
+    baseline = accuracy(default_weights(), pick_rows)
+    data = weights.as_dict() | {
+        "trained_on": {"labelled": len(labelled), "picks": len(picks)},
+        "cv_accuracy": round(report.accuracy, 4),
+        "note": f"held-out accuracy on picks {picks_cv:.3f}" if picks_cv is not None else "",
+    }
+    if not dry_run:
+        store.set_config(WEIGHTS_KEY, data, updated_by="alchemy learn")
+        rescore(store)
+    return LearnReport(
+        len(picks),
+        len(labelled),
+        not dry_run,
+        f"learned from {len(picks)} pick pairs and {len(labelled)} labelled pairs"
+        + ("" if not dry_run else " (dry run: nothing stored)"),
+        cv_accuracy=report.accuracy,
+        picks_cv_accuracy=picks_cv,
+        default_accuracy_on_picks=baseline,
+        weights=weights.coef,
+    )

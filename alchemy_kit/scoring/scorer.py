@@ -25,6 +25,7 @@ from .features_text import Text
 
 WEIGHTS_KEY = "scoring.weights"
 SCORER_VERSION = 1
+CLIP = 3.0  # standard deviations
 
 
 @dataclass(frozen=True)
@@ -43,10 +44,15 @@ class Weights:
         """The linear score (log-odds scale) of a feature vector."""
         return sum(self.contributions(values).values())
 
+    def standardise(self, name: str, value: float) -> float:
+        """A feature in standard units, clipped so one extreme value cannot decide a score."""
+        z = (value - self.mean[name]) / self.scale[name]
+        return max(-CLIP, min(CLIP, z))
+
     def contributions(self, values: Mapping[str, float]) -> dict[str, float]:
         """Each feature's share of the linear score."""
         return {
-            name: w * (values.get(name, self.mean[name]) - self.mean[name]) / self.scale[name]
+            name: w * self.standardise(name, values.get(name, self.mean[name]))
             for name, w in self.coef.items()
         }
 

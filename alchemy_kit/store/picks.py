@@ -125,6 +125,13 @@ class ScoringQueries:
         self.add(list(picks))
         return list(picks)
 
+    def get_preference(self, preference_id: str) -> r.Preference:
+        """One pick by id."""
+        rows = self.select("preferences", "id = ?", [preference_id])
+        if not rows:
+            raise NotFoundError(f"no pick with id {preference_id!r}")
+        return r.Preference.from_row(rows[0])
+
     def delete_preference(self, preference_id: str) -> None:
         """Take a pick back."""
         with self.transaction():

@@ -1,0 +1,313 @@
+"""`alchemy score`, `judge`, `pick`, `picks`, `learn` and `optimize`: scoring a researcher can trust."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from .common import CONTEXT, database_option, echo_json, echo_table, json_option, open_db
+
+
+def _breakdown_rows(contributions: dict[str, float], features: dict[str, float]) -> list[dict]:
+    ordered = sorted(contributions, key=lambda k: -abs(contributions[k]))
+    return [
+        {
+            "feature": k,
+            "value": round(features.get(k, 0.0), 3),
+            "effect": round(contributions[k], 3),
+        }
+        for k in ordered
+        if abs(contributions[k]) >= 0.005
+    ]
+
+
+@click.command(context_settings=CONTEXT)
+@click.argument("prompt_id", required=False)
+@click.option("--request", "request_id", help="Re-score every prompt of this request")
+@click.option("--all", "everything", is_flag=True, help="Re-score every prompt in the store")
+@click.option("--text", help="Score this text instead of a stored prompt (needs --idea)")
+@click.option("--idea", help="The idea --text was written for")
+@click.option("--rescan", is_flag=True, help="Re-read the text instead of reusing stored features")
+@database_option
+@json_option
+def score(
+    prompt_id: str | None,
+    request_id: str | None,
+    everything: bool,
+    text: str | None,
+    idea: str | None,
+    rescan: bool,
+    database: Path | None,
+    json_: bool,
+) -> None:
+    """Score prompts with the offline scorer and show why; stored scores and ranks follow."""
+    from ..scoring.rank import current_weights, rescore
+    from ..scoring.scorer import explain
+
+    if text is not None:
+        if not idea:
+            raise click.UsageError("--text needs --idea")
+        b = explain(text, idea)
+        if json_:
+            echo_json(b.as_details() | {"score": b.score})
+            return
+        click.echo(f"score {b.score:.4f} (default weights; MiniLM features: {b.semantic})")
+        echo_table(_breakdown_rows(b.contributions, b.features), ["feature", "value", "effect"])
+        for issue in b.issues:
+            click.echo(f"  - {issue}")
+        return
+    if sum(bool(x) for x in (prompt_id, request_id, everything)) != 1:
+        raise click.UsageError("give one of PROMPT_ID, --request ID, --all or --text")
+    store = open_db(database)
+    if prompt_id:
+        p = store.get_prompt(prompt_id)
+        idea_text = store.get_request(p.request_id).input if p.request_id else ""
+        weights, which = current_weights(store)
+        b = explain(p.content, idea_text, weights=weights)
+        new = rescore(store, [p.id], rescan=rescan)
+        fresh = store.get_prompt(p.id)
+        if json_:
+            echo_json(b.as_details() | {"scorer": b.score, "score": new[p.id], "rank": fresh.rank})
+            return
+        click.echo(
+            f"{p.id}  scorer {b.score:.4f} ({which} weights) → score {new[p.id]:.4f}, "
+            f"rank {fresh.rank}"
+        )
+        echo_table(_breakdown_rows(b.contributions, b.features), ["feature", "value", "effect"])
+        for issue in b.issues:
+            click.echo(f"  - {issue}")
+        return
+    ids = (
+        None
+        if everything
+        else [
+            pid
+            for pid, _, _ in store.prompts_for_scoring(request_id=store.get_request(request_id).id)
+        ]
+    )
+    scores = rescore(store, ids, rescan=rescan)
+    if json_:
+        echo_json(scores)
+    else:
+        click.echo(f"re-scored {len(scores)} prompts")
+
+
+@click.command(context_settings=CONTEXT)
+@click.argument("prompt_id")
+@click.option("--vs", "other_id", help="Compare with this prompt instead (both orders)")
+@click.option("--provider", help="Judge provider (default: the scoring.judge configuration)")
+@click.option("-m", "--model", help="Judge model id")
+@click.option("--samples", type=int, default=1, show_default=True, help="Replies to average")
+@database_option
+@json_option
+def judge(
+    prompt_id: str,
+    other_id: str | None,
+    provider: str | None,
+    model: str | None,
+    samples: int,
+    database: Path | None,
+    json_: bool,
+) -> None:
+    """Ask an LLM judge to score a prompt on the rubric, or to compare it with another."""
+    from dataclasses import asdict
+
+    from ..scoring.judge import judge as run_judge
+    from ..scoring.judge import judge_pair
+
+    store = open_db(database)
+    if other_id:
+        verdict = judge_pair(store, prompt_id, other_id, provider=provider, model=model)
+        if json_:
+            echo_json(asdict(verdict))
+            return
+        who = verdict.model or f"offline scorer ({verdict.fallback})"
+        if verdict.error:
+            raise click.ClickException(f"the judge's reply could not be read: {verdict.error}")
+        click.echo(f"winner: {verdict.winner} (judge: {who}; orders disagreed: {verdict.flipped})")
+        return
+    result = run_judge(store, prompt_id, provider=provider, model=model, samples=samples)
+    if json_:
+        echo_json(asdict(result))
+        return
+    if result.fallback:
+        click.echo(f"no LLM judge: {result.fallback}; offline score {result.score}")
+    elif result.error and result.score is None:
+        raise click.ClickException(f"the judge's reply could not be read: {result.error}")
+    else:
+        click.echo(f"judge {result.model}: {result.score} over {result.samples} sample(s)")
+        for name, value in result.criteria.items():
+            click.echo(f"  {name:<14} {value:g}")
+    if result.critique:
+        click.echo(f"critique: {result.critique}")
+
+
+@click.command(context_settings=CONTEXT)
+@click.argument("prompt_id", required=False)
+@click.option("--over", "over", multiple=True, help="Preferred over this prompt (repeatable)")
+@click.option("--best", is_flag=True, help="Best of its phase: preferred over every sibling")
+@click.option("--tie", is_flag=True, help="With --over: the two are equally good")
+@click.option("--up", "thumb", flag_value="up", help="Thumbs up")
+@click.option("--down", "thumb", flag_value="down", help="Thumbs down")
+@click.option("--rating", type=click.IntRange(1, 5), help="A 1-5 rating")
+@click.option("--undo", "undo_id", help="Take back the pick with this id")
+@click.option("--by", "who", help="Who is picking (default: login name)")
+@click.option("--note", help="Why")
+@database_option
+@json_option
+def pick(
+    prompt_id: str | None,
+    over: tuple[str, ...],
+    best: bool,
+    tie: bool,
+    thumb: str | None,
+    rating: int | None,
+    undo_id: str | None,
+    who: str | None,
+    note: str | None,
+    database: Path | None,
+    json_: bool,
+) -> None:
+    """Record your pick on a prompt: over others, best of its phase, thumb, or rating."""
+    from ..scoring import preferences as prefs
+
+    store = open_db(database)
+    if undo_id:
+        prefs.undo(store, undo_id)
+        click.echo(f"Took back pick {undo_id}")
+        return
+    if not prompt_id:
+        raise click.UsageError("give PROMPT_ID (or --undo PICK_ID)")
+    chosen = [bool(over), best, thumb is not None, rating is not None]
+    if sum(chosen) != 1:
+        raise click.UsageError("give exactly one of --over, --best, --up/--down or --rating")
+    if tie and not over:
+        raise click.UsageError("--tie goes with --over")
+    if over:
+        made = [
+            prefs.prefer(store, prompt_id, other, who=who, tie=tie, note=note) for other in over
+        ]
+    elif best:
+        made = prefs.pick_best(store, prompt_id, who=who, note=note)
+    elif thumb is not None:
+        made = [prefs.thumb(store, prompt_id, thumb == "up", who=who, note=note)]
+    else:
+        assert rating is not None
+        made = [prefs.rate(store, prompt_id, rating, who=who, note=note)]
+    target = store.get_prompt(made[0].prompt_id)
+    if json_:
+        echo_json(
+            {"picks": [p.as_dict() for p in made], "score": target.score, "rank": target.rank}
+        )
+        return
+    for p in made:
+        click.echo(f"recorded {p.kind} pick {p.id}")
+    click.echo(f"{target.id}: score {target.score}, rank {target.rank}")
+
+
+@click.command(context_settings=CONTEXT)
+@click.option("--by", "who", help="Only picks by this researcher")
+@click.option("-n", "--limit", type=int, default=50, show_default=True)
+@database_option
+@json_option
+def picks(who: str | None, limit: int, database: Path | None, json_: bool) -> None:
+    """List recorded picks, oldest first."""
+    rows = [p.as_dict() for p in open_db(database).preferences(who=who, limit=limit)]
+    if json_:
+        echo_json(rows)
+    else:
+        echo_table(
+            rows, ["id", "kind", "prompt_id", "other_prompt_id", "value", "who", "created_at"]
+        )
+
+
+@click.command(context_settings=CONTEXT)
+@click.option("--no-labelled", is_flag=True, help="Learn from picks only, not the shipped pairs")
+@click.option("--folds", type=click.IntRange(2, 20), default=5, show_default=True)
+@click.option("--min-pairs", type=click.IntRange(2), default=20, show_default=True)
+@click.option("--dry-run", is_flag=True, help="Report accuracy without storing the weights")
+@database_option
+@json_option
+def learn(
+    no_labelled: bool,
+    folds: int,
+    min_pairs: int,
+    dry_run: bool,
+    database: Path | None,
+    json_: bool,
+) -> None:
+    """Learn scorer weights from your picks (and the shipped labelled pairs), then re-rank."""
+    from dataclasses import asdict
+
+    from ..scoring.learn import learn as run_learn
+
+    report = run_learn(
+        open_db(database),
+        include_labelled=not no_labelled,
+        folds=folds,
+        min_pairs=min_pairs,
+        dry_run=dry_run,
+    )
+    if json_:
+        echo_json(asdict(report))
+        return
+    click.echo(report.message)
+    if report.cv_accuracy is not None:
+        click.echo(f"  {folds}-fold cross-validated pairwise accuracy: {report.cv_accuracy:.3f}")
+    if report.picks_cv_accuracy is not None:
+        click.echo(
+            f"  held-out accuracy on your picks: {report.picks_cv_accuracy:.3f}"
+            f" (shipped defaults: {report.default_accuracy_on_picks:.3f})"
+        )
+
+
+@click.command(context_settings=CONTEXT)
+@click.argument("prompt_id")
+@click.option("--target", type=float, default=0.85, show_default=True, help="Stop at this score")
+@click.option("--max-iterations", type=int, default=5, show_default=True)
+@click.option("--judge", "judge_model", help="Judge model id (default: the offline scorer)")
+@click.option("--judge-provider", help="Judge provider")
+@click.option("--provider", help="Provider of the rewriting model (default: the prompt's own)")
+@click.option("-m", "--model", help="Rewriting model id (default: the prompt's own)")
+@database_option
+@json_option
+def optimize(
+    prompt_id: str,
+    target: float,
+    max_iterations: int,
+    judge_model: str | None,
+    judge_provider: str | None,
+    provider: str | None,
+    model: str | None,
+    database: Path | None,
+    json_: bool,
+) -> None:
+    """Rewrite a prompt from its critique until it reaches the target score (never worse)."""
+    from dataclasses import asdict
+
+    from ..engine.optimize import optimize as run
+
+    result = run(
+        prompt_id,
+        store=open_db(database),
+        target=target,
+        max_iterations=max_iterations,
+        judge=judge_model,
+        judge_provider=judge_provider,
+        provider=provider,
+        model=model,
+    )
+    if json_:
+        echo_json(asdict(result))
+        return
+    click.echo(
+        f"{result.start_score:.4f} → {result.best_score:.4f} by {result.judge}; "
+        f"stopped: {result.stopped}; best {result.best.id}"
+    )
+    for step in result.steps:
+        mark = "kept" if step.accepted else "rejected"
+        click.echo(f"  #{step.iteration} {step.prompt_id[:8]} {step.score:.4f} {mark}")
+    if result.improved:
+        click.echo("")
+        click.echo(result.best.content)
