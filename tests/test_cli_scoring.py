@@ -1,0 +1,75 @@
+"""CLI of alchemy_kit.cli.scoring: score, judge, pick, picks, learn, optimize."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+import pytest
+from click.testing import CliRunner
+
+from alchemy_kit.cli.main import cli
+
+
+@pytest.fixture
+def run(db_path: Path):
+    runner = CliRunner()
+
+    def invoke(*args: str, code: int = 0) -> click.testing.Result:
+        result = runner.invoke(cli, list(args), env={"ALCHEMY_DB": str(db_path)})
+        assert result.exit_code == code, result.output
+        return result
+
+    return invoke
+
+
+@pytest.fixture
+def variants(run) -> list[dict]:
+    out = json.loads(
+        run(
+            "generate",
+            "Write a short bio for a jazz pianist",
+            "-n",
+            "3",
+            "--phases",
+            "coagulatio",
+            "--no-embed",
+            "--json",
+        ).output
+    )
+    return sorted(out["prompts"], key=lambda p: p["rank"])
+
+
+def test_score_text_and_stored_prompts(run, variants) -> None:
+    out = json.loads(run("score", "--text", "Write a bio.", "--idea", "a bio", "--json").output)
+    assert 0 <= out["score"] <= 1 and "contributions" in out
+    shown = run("score", variants[0]["id"][:8]).output
+    assert "scorer" in shown and "feature" in shown
+    assert "re-scored 3 prompts" in run("score", "--all").output
+
+
+def test_pick_picks_and_undo(run, variants) -> None:
+    last = variants[-1]["id"]
+    out = json.loads(run("pick", last, "--best", "--by", "ana", "--json").output)
+    assert out["rank"] == 1 and len(out["picks"]) == 2
+    listed = json.loads(run("picks", "--json").output)
+    assert {p["who"] for p in listed} == {"ana"}
+    run("pick", variants[0]["id"], "--rating", "4")
+    assert "Took back" in run("pick", "--undo", listed[0]["id"]).output
+    assert len(json.loads(run("picks", "--json").output)) == 2
+
+
+def test_bad_picks_are_one_line_errors(run, variants) -> None:
+    result = run("pick", variants[0]["id"], "--up", "--rating", "3", code=2)
+    assert "exactly one of" in result.output
+    result = run("pick", "0000", "--up", code=1)
+    assert result.output.startswith("Error: ") and len(result.output.strip().splitlines()) == 1
+    run("pick", variants[0]["id"], "--rating", "9", code=2)
+
+
+def test_learn_judge_and_optimize_offline(run, variants) -> None:
+    assert "more needed" in run("learn").output
+    assert "no LLM judge" in run("judge", variants[0]["id"]).output
+    out = json.loads(run("optimize", variants[-1]["id"], "--max-iterations", "2", "--json").output)
+    assert out["best_score"] >= out["start_score"]
