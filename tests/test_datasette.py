@@ -44,6 +44,13 @@ def lab(tmp_path_factory: pytest.TempPathFactory, record_failed_request: Any) ->
             r.Preference("rating", first.id, 4, "bo"),
         ]
     )
+    judged = r.Metric(
+        prompt_id=first.id,
+        metric_type="quality",
+        value=0.9,
+        details={"source": "judge", "model": "gpt-4o-mini", "critique": "name the reader"},
+    )
+    store.add_metrics([judged])
     store.close()
     return {"path": path, "legal": legal, "haiku": haiku, "failed": failed, "run": run}
 
@@ -145,6 +152,21 @@ async def test_every_canned_query(ds: Any, lab: dict[str, Any]) -> None:
     }
     assert all(len(json.loads(s["results"])) == s["avg_results"] for s in searches)
 
+    pickers = {row["who"]: row for row in await _rows(ds, f"/{DB}/picks_per_researcher.json")}
+    assert (pickers["ana"]["pairwise"], pickers["bo"]["ratings"], pickers["bo"]["mean_rating"]) == (
+        1,
+        1,
+        4,
+    )
+    assert pickers["ana"]["agrees_with_scorer"] == 0  # ana preferred the scorer's runner-up
+    (judged,) = await _rows(ds, f"/{DB}/judge_vs_scorer.json")
+    first = legal.by_phase("coagulatio")[0]
+    assert (judged["prompt_id"], judged["judge"], judged["judge_model"]) == (
+        first.id,
+        0.9,
+        "gpt-4o-mini",
+    )
+
     tokens = await _rows(ds, f"/{DB}/token_usage_over_time.json")
     (total,) = _sql(path, "SELECT sum(total_tokens) AS n FROM metrics WHERE metric_type='tokens'")
     assert sum(r["total_tokens"] for r in tokens) == total["n"]
@@ -227,8 +249,8 @@ async def test_lineage_page(ds: Any, lab: dict[str, Any]) -> None:
     assert all(r["status"] == "completed" and r["duration_ms"] >= 0 for r in data["phase_runs"])
     assert {v["id"] for v in data["variants"]} == {p.id for p in legal.prompts}
     for v in data["variants"]:
-        # time, tokens, cost and the scorer's quality metric
-        assert v["metric_count"] == 4 and json.loads(v["tags"]) == ["legal"]
+        # time, tokens, cost and the scorer's quality metric (one variant was also judged)
+        assert v["metric_count"] in (4, 5) and json.loads(v["tags"]) == ["legal"]
         assert v["phase_run_id"] in {r.id for r in legal.phase_runs}
         # Neighbours come from other requests only, best first.
         assert [n["id"] for n in v["neighbours"]] and all(

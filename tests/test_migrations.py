@@ -18,9 +18,14 @@ from alchemy_kit.store.store import MIGRATION_NAMES
 SCHEMA_MD = Path(__file__).resolve().parents[1] / "docs" / "schema.md"
 
 
+def _seed_text() -> str:
+    """docs/schema.md up to the section of additions: the seed document itself."""
+    return SCHEMA_MD.read_text().split("\n## Additions by migration", 1)[0]
+
+
 def seed_tables() -> dict[str, list[str]]:
     """Parse the mermaid erDiagram of the seed into {table: [columns]}."""
-    text = SCHEMA_MD.read_text()
+    text = _seed_text()
     out: dict[str, list[str]] = {}
     for name, body in re.findall(r"^\s{4}([A-Z_]+) \{\n(.*?)^\s{4}\}", text, re.M | re.S):
         out[name.lower()] = [line.split()[1] for line in body.strip().splitlines()]
@@ -29,7 +34,7 @@ def seed_tables() -> dict[str, list[str]]:
 
 def seed_indexes() -> dict[str, tuple[str, str]]:
     """Parse the CREATE INDEX statements of the seed into {name: (table, column)}."""
-    text = SCHEMA_MD.read_text()
+    text = _seed_text()
     return {
         name: (table, col)
         for name, table, col in re.findall(r"CREATE INDEX (\w+) ON (\w+)\((\w+)\)", text)
@@ -159,3 +164,12 @@ def test_raw_connection_without_pragma_still_checks(db_path: Path) -> None:
 def test_migration_names_listed_in_the_store_match_the_migrations() -> None:
     # The store checks for pending migrations without importing sqlite-utils, from its own list.
     assert mig.migration_names() == MIGRATION_NAMES
+
+
+def test_additions_are_documented(db_path: Path) -> None:
+    store = open_store(db_path)
+    additions = SCHEMA_MD.read_text().split("\n## Additions by migration", 1)[1]
+    for table in set(TABLES) - set(seed_tables()):
+        assert f"`{table}`" in additions, table
+        for col in store.db[table].columns:
+            assert f"| {col.name} |" in additions, (table, col.name)
