@@ -64,6 +64,8 @@ DIRECTION: dict[str, int] = {
     for name in NAMES
 }
 SIMILARITY_MIN_WORDS = 40
+# Sentences embedded to find restatements by meaning; later ones are compared by words only.
+MAX_SENTENCES = 24
 NEUTRAL_SIMILARITY = 0.72  # about the mean prompt-idea cosine of full prompts
 
 
@@ -187,7 +189,7 @@ def extract(content: str, idea: str, embed: Embed | None = None) -> dict[str, fl
     sentence_vectors = None
     similarity = 0.0
     if embed is not None and t.words:
-        texts = [content, idea or content, *t.sentences[:40]]
+        texts = [content, idea or content, *t.sentences[:MAX_SENTENCES]]
         vectors = embed(texts)
         similarity = _dot(vectors[0], vectors[1]) if idea else NEUTRAL_SIMILARITY
         if len(t.words) < SIMILARITY_MIN_WORDS:

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from .. import records as r
 from ..errors import ValidationError
-from .scorer import WEIGHTS_KEY, Breakdown, Weights, default_weights, explain
+from .scorer import WEIGHTS_KEY, Breakdown, Weights, default_weights, explain, prefetch
 
 if TYPE_CHECKING:
     from ..store import Store
@@ -76,6 +76,7 @@ def score_prompts(store: Store, prompts: Sequence[r.Prompt], idea: str) -> dict[
     The Prompt objects get their new score and rank.
     """
     weights, which = current_weights(store)
+    prefetch([(p.content, idea) for p in prompts])  # one batched MiniLM pass for the phase
     results = {}
     metrics = []
     for p in prompts:

@@ -119,7 +119,7 @@ def prefetch(pairs: Sequence[tuple[str, str]]) -> bool:
     """Embed every (content, idea) text the features will ask for in one batched pass."""
     texts: list[str] = []
     for content, idea in pairs:
-        texts += [content, idea or content, *Text.of(content or "").sentences[:40]]
+        texts += [content, idea or content, *Text.of(content or "").sentences[: fx.MAX_SENTENCES]]
     try:
         _embed([t for t in texts if t])
     except EmbeddingError:
