@@ -11,6 +11,10 @@ import re
 
 from ..phases import PERSONA_PROFILES, PersonaProfile
 from . import local_text as lt
+from .local_brief import BRIEFS
+from .local_draft import DRAFTS
+from .local_prompt import PROMPTS
+from .local_spec import build_spec
 from .local_text import Analysis, Style
 
 # ---- the three phase renderers (persona data comes from phases.PERSONA_PROFILES) ----
@@ -425,6 +429,8 @@ def _coagulatio(a: Analysis, p: PersonaProfile, source: str, st: Style) -> str:
 
 
 _RENDERERS = {"prima-materia": _prima, "solutio": _solutio, "coagulatio": _coagulatio}
+# With a strategy, each phase lays the same gathered content out the strategy's way.
+_STRATEGIC = {"prima-materia": DRAFTS, "solutio": BRIEFS, "coagulatio": PROMPTS}
 
 
 def render(
@@ -438,4 +444,8 @@ def render(
 ) -> str:
     """Transform source (and the idea) as the given phase, persona and strategy would."""
     analysis = lt.analyse(idea)
-    return _RENDERERS[phase](analysis, PERSONA_PROFILES[persona], source, Style(rng, temperature))
+    style = Style(rng, temperature)
+    if strategy is None:
+        return _RENDERERS[phase](analysis, PERSONA_PROFILES[persona], source, style)
+    spec = build_spec(analysis, PERSONA_PROFILES[persona], source, style)
+    return _STRATEGIC[phase][strategy](spec, style)

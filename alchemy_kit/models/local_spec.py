@@ -1,0 +1,362 @@
+"""The content every strategy renderer of the offline model works from, gathered once per call.
+
+`build_spec` reads the idea's analysis, the persona profile and the previous phase's text (the
+decisions it took where the idea is silent) and returns a `Spec`: the task, deliverable, audience,
+the idea's own limits and rules, the persona's requirements, constraints, steps and checks. The
+seeded choices are drawn first and in a fixed order, so the phases of one lineage (same seed) pick
+the same requirements and stay coherent; the strategy renderers only decide how to present them.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+
+from ..phases import PersonaProfile
+from . import local_text as lt
+from .local_task import as_written, audience_with_article, deliverable, task_sentence
+from .local_text import Analysis, Style
+
+# Why the result matters, per persona (shared with the classic layout).
+PURPOSE = {
+    "code": "it can be run, tested and maintained with confidence",
+    "writing": "the reader understands it on first reading and acts on it",
+    "analysis": "a decision can be made on evidence, with known uncertainty",
+    "generic": "the result is usable as delivered, without follow-up questions",
+}
+INPUT_HINT = {
+    "code": "Runtime inputs: types, sizes and encodings to be fixed (see assumptions)",
+    "writing": "Source material: facts, quotes or links the writer may draw on",
+    "analysis": "Data to be supplied or named: tables, time range, granularity",
+    "generic": "Any context the user supplies alongside the request",
+}
+# Deliverables that are configuration or declarations rather than functions with tests.
+_DECLARATIVE = re.compile(r"Dockerfile|nginx|YAML|HCL|SQL", re.I)
+_SHORT_FORMS = re.compile(
+    r"\b(?:note|caption|bio|meta description|out-of-office|tweet|reply|email|letter|toast|intro|"
+    r"abstract|listing|message|card|poem)\b",
+    re.I,
+)
+_SPOKEN = re.compile(
+    r"\b(?:toast|speech|eulogy|talk|presentation|lesson|class|podcast|video)\b", re.I
+)
+_LENGTH_UNIT = re.compile(
+    r"\b(?:words|pages|paragraphs|sentences|slides|characters|tokens|bullets)\b", re.I
+)
+_MINUTES = re.compile(r"\b(?:minutes|mins?)\b", re.I)
+# Persona lines that do not apply to declarative deliverables (a Dockerfile has no complexity).
+_CODE_ONLY = re.compile(
+    r"complexity|unit tests?|typed parameters|pure functions|explicit types|O\(n\)|test for every",
+    re.I,
+)
+# Persona lines that assume a long, headed piece: wrong for a reply, a toast or a caption.
+_LONG_FORM = re.compile(r"heading|sections|alternative titles|subtitle|hook, body", re.I)
+
+
+@dataclass(frozen=True)
+class Spec:
+    """What the idea asks for, ready to be laid out by any strategy."""
+
+    a: Analysis
+    p: PersonaProfile
+    request: str  # the idea, verbatim
+    task: str  # one imperative sentence
+    deliverable: str  # "blog post", "script", "analysis"
+    audience: str
+    audience_stated: bool
+    lengths: tuple[str, ...]  # limits on the deliverable's size ("under 900 words")
+    figures: tuple[str, ...]  # other figures to keep exact ("p95 overhead below 50 ms")
+    rules: tuple[str, ...]  # the idea's own further sentences ("It must handle ...")
+    requirements: tuple[str, ...]
+    constraints: tuple[str, ...]  # the persona's defaults, filled in from the idea
+    fixed: tuple[str, ...]  # those of them the idea itself settles ("Tone: friendly.")
+    decisions: tuple[tuple[str, str], ...]  # (open question, the assumption taken)
+    terms: tuple[str, ...]  # key phrases, exactly as the idea writes them
+    glossary: tuple[tuple[str, str], ...]
+    checks: tuple[str, ...]
+    steps: tuple[str, ...]
+    output: tuple[str, ...]
+
+    @property
+    def persona(self) -> str:
+        """The persona name."""
+        return self.p.name
+
+    @property
+    def purpose(self) -> str:
+        """Why the result matters for this persona."""
+        return PURPOSE[self.p.name]
+
+    @property
+    def kind(self) -> str:
+        """'an implementation task', 'a writing task', ..."""
+        return lt.TASK_NOUNS[self.a.task_type]
+
+    @property
+    def language(self) -> str | None:
+        """The programming language (code persona only)."""
+        return (self.a.language or "Python 3.11") if self.p.name == "code" else None
+
+    @property
+    def role(self) -> str:
+        """The expert who should carry out the task, as a noun phrase."""
+        lang = f" in {self.language}" if self.language else ""
+        return f"{self.p.role}{lang}"
+
+    @property
+    def limits(self) -> tuple[str, ...]:
+        """Every limit and figure the idea states, lengths first."""
+        return (*self.lengths, *self.figures)
+
+    def limit_prose(self) -> str:
+        """The idea's limits as plain sentences for a brief (empty when it states none)."""
+        out = []
+        if self.lengths:
+            out.append(f"The length is fixed: {lt._join(list(self.lengths))}.")
+        if self.figures:
+            out.append(f"These figures are part of the request: {lt._join(list(self.figures))}.")
+        if self.p.name == "code" and self.a.language:
+            out.append(f"It is written in {self.a.language}.")
+        return " ".join(out)
+
+    def limit_lines(self) -> list[str]:
+        """The idea's limits as short, testable sentences (empty when it states none)."""
+        out = [f"Length: {x}." for x in self.lengths]
+        if self.figures:
+            out.append(f"Meet the figures the request sets: {lt._join(list(self.figures))}.")
+        lang = self.a.language
+        if self.p.name == "code" and lang and not any(lang in c for c in self.constraints):
+            out.append(f"Use {lang}.")
+        return out
+
+
+# ---- what the previous phase decided (ours in any strategy, or any Markdown) ----
+
+_MARKERS = (
+    r"(?:The idea does not say, so we assume|Not stated; we take|We assume|we assume|"
+    r"Decision:|Assumption:|Our default:|we settle on)"
+)
+_PROSE_DECISION = re.compile(rf"([A-Z][^?.!\n|]*\?)\s+{_MARKERS}\s+(.+?)\.(?=\s|$)")
+_ARROW_DECISION = re.compile(
+    r"^\s*(?:[-*•]|\d+[.)])?\s*(?:\*\*)?([A-Z][^?\n|]*\?)(?:\*\*)?\s*(?:→|->)\s*(.+?)\.?\s*$",
+    re.M,
+)
+_TABLE_DECISION = re.compile(r"^\|\s*([^|\n]*\?)\s*\|\s*([^|\n]+?)\s*\|", re.M)
+
+
+def read_decisions(source: str) -> list[tuple[str, str]]:
+    """(question, assumption) pairs stated in a previous phase's text, in order, once each."""
+    found: list[tuple[int, str, str]] = []
+    for rx in (_TABLE_DECISION, _ARROW_DECISION, _PROSE_DECISION):
+        found += [(m.start(), m[1].strip(), m[2].strip().rstrip(".")) for m in rx.finditer(source)]
+    pairs: dict[str, str] = {}
+    for _, q, ans in sorted(found):
+        q = re.sub(r"^(?:\d+[.)]|[-*•])\s*", "", q).strip("* ")
+        pairs.setdefault(q, lt._cap(ans))
+    return list(pairs.items())
+
+
+def _length_default(a: Analysis, p: PersonaProfile, what: str) -> str | None:
+    """A length assumption that suits the deliverable: a thank-you note is not 800 words."""
+    if _SPOKEN.search(a.idea):
+        return "about 3 minutes when read aloud (about 400 words)"
+    if _SHORT_FORMS.search(what) or _SHORT_FORMS.search(a.idea[:60]):
+        return "about 150 words"
+    return None
+
+
+def _decisions(a: Analysis, p: PersonaProfile, source: str, what: str) -> list[tuple[str, str]]:
+    carried = read_decisions(source) if source.strip() != a.idea.strip() else []
+    if carried:
+        return carried
+    short = _length_default(a, p, what)
+    out = []
+    for q, v in lt._open_unknowns(p, a):
+        if short and "long" in q.lower():
+            v = short
+        out.append((q, lt._cap(v)))
+    return out
+
+
+def _request_words(items: list[str]) -> list[str]:
+    """Persona lines speak of 'the brief'; a production prompt has only the request."""
+    return [i.replace("the brief", "the request") for i in items]
+
+
+def fit_profile(a: Analysis, p: PersonaProfile, what: str) -> PersonaProfile:
+    """The persona fitted to the deliverable: a reply has no headed sections, a Dockerfile no
+    complexity statement, and neither needs questions about where it is published or scales."""
+    if p.name == "code" and _DECLARATIVE.search(a.language or ""):
+        return replace(
+            p,
+            unknowns=tuple(u for u in p.unknowns if "language" in u[0]),
+            output_format=(
+                *(f for f in p.output_format if not _CODE_ONLY.search(f)),
+                "The commands to apply it and to check it, one per line.",
+            ),
+            checklist=(
+                *(c for c in p.checklist if not _CODE_ONLY.search(c) and "test" not in c),
+                "It passes the tool's own check (a dry run, a linter or a validator).",
+            ),
+            steps=tuple(
+                "Validate it with the tool's own checker." if "test" in s else s
+                for s in p.steps
+                if "complexity" not in s
+            ),
+        )
+    if p.name in ("writing", "generic") and _SHORT_FORMS.search(what):
+        return replace(
+            p,
+            unknowns=tuple(u for u in p.unknowns if not re.search("published|format", u[0])),
+            requirements=tuple(r for r in p.requirements if not _LONG_FORM.search(r)),
+            constraints=tuple(
+                "Use short paragraphs (≤ 4 sentences)." if _LONG_FORM.search(c) else c
+                for c in p.constraints
+                if "Markdown" not in c
+            ),
+            output_format=(
+                f"The {what} itself, ready to use, with no headings unless its format needs them.",
+                "After it, one line naming the main choice you made (tone, angle or length).",
+            ),
+            checklist=(
+                "The point is clear from the first sentence.",
+                "Every fact from the request is included and correct.",
+                "Length and tone match the request.",
+            ),
+            steps=(
+                "Name the reader and the one thing they must take away.",
+                "Write an opening sentence that states the point.",
+                "Add only the details the reader needs to act.",
+                "Cut every sentence that does not serve the point.",
+            ),
+        )
+    return p
+
+
+def keep_relevant(
+    items: list[str], a: Analysis, p: PersonaProfile, lengths: list[str] | tuple[str, ...]
+) -> list[str]:
+    """Drop persona lines that do not apply to this idea (or that its own limits replace)."""
+    declarative = p.name == "code" and bool(_DECLARATIVE.search(a.language or ""))
+    out = []
+    for item in items:
+        if declarative and _CODE_ONLY.search(item):
+            continue
+        if lengths and ("±10%" in item or item.startswith("Length:")):
+            continue  # the idea's own length limit is stated separately, once
+        out.append(item)
+    return out
+
+
+# Which open question settles each placeholder of a persona line.
+_ASKS = {"language": ("language",), "audience": ("reader", "for?"), "tone": ("tone",)}
+
+
+def _is_reader(question: str) -> bool:
+    return "reader" in question or "for?" in question
+
+
+def build_spec(a: Analysis, p: PersonaProfile, source: str, st: Style) -> Spec:
+    """Gather the content for one phase; seeded draws come first so a lineage stays coherent."""
+    what = deliverable(a, p)
+    p = fit_profile(a, p, what)
+    requirements = st.detail(st.order(list(p.requirements)), 4 + (st.t > 1))
+    templates = st.detail(st.order(list(p.constraints)), 4 + (st.t > 1))
+    checks = st.order(list(p.checklist))
+    spoken = bool(_SPOKEN.search(a.idea))
+    lengths = [x for x in a.limits if _LENGTH_UNIT.search(x) or (spoken and _MINUTES.search(x))]
+    figures = [x for x in a.limits if x not in lengths]
+    decisions = _decisions(a, p, source, what)
+    audience = a.audience or next(
+        (lt._lower_first(v) for q, v in decisions if _is_reader(q)),
+        next((v for q, v in p.unknowns if _is_reader(q)), "the requester and their team"),
+    )
+    told = {"language": a.language, "audience": a.audience, "tone": a.tone}
+    constraints, fixed = [], []
+    for c in templates:
+        slots = re.findall(r"\{(\w+)\}", c)
+        if "length" in slots:
+            continue  # the length is stated once: as the idea's limit or as a decision
+        if any(told.get(k) for k in slots):
+            fixed.append(lt._fmt(p, a, c))
+        elif any(w in q for k in slots for w in _ASKS.get(k, ()) for q, _ in decisions):
+            continue  # a default the decisions already state
+        constraints.append(lt._fmt(p, a, c))
+    terms = [t for t in a.key_phrases if t in a.idea]
+    return Spec(
+        a=a,
+        p=p,
+        request=" ".join(a.idea.split()),
+        task=task_sentence(a, p),
+        deliverable=what,
+        audience=audience_with_article(a.idea, audience),
+        audience_stated=bool(a.audience),
+        lengths=tuple(lengths),
+        figures=tuple(figures),
+        rules=tuple(a.extra_sentences),
+        requirements=tuple(keep_relevant(requirements, a, p, lengths)),
+        constraints=tuple(keep_relevant(constraints, a, p, lengths)),
+        fixed=tuple(keep_relevant(fixed, a, p, lengths)),
+        # the reader is stated as the audience; repeating it as a decision would say it twice
+        decisions=tuple((q, v) for q, v in decisions if not _is_reader(q)),
+        terms=tuple(terms[:5] or a.key_phrases[:3]),
+        glossary=tuple((as_written(a.idea, k), v) for k, v in a.terms),
+        checks=tuple(_request_words(keep_relevant(checks, a, p, lengths))),
+        steps=tuple(_request_words(keep_relevant(list(p.steps), a, p, lengths))),
+        output=tuple(keep_relevant([lt._fmt(p, a, f) for f in p.output_format], a, p, lengths)),
+    )
+
+
+# ---- small layout helpers the strategy renderers share ----
+
+
+def numbered(items: list[str] | tuple[str, ...], start: int = 1) -> list[str]:
+    """'1. item' lines."""
+    return [f"{i}. {x}" for i, x in enumerate(items, start)]
+
+
+def bulleted(items: list[str] | tuple[str, ...]) -> list[str]:
+    """'- item' lines."""
+    return [f"- {x}" for x in items]
+
+
+def sentence(text: str) -> str:
+    """Text as one sentence: capitalised, ending with a full stop."""
+    text = text.strip()
+    return lt._cap(text) + ("" if text.endswith((".", "?", "!", "”")) else ".")
+
+
+def clause(text: str) -> str:
+    """Text ready to sit inside a sentence: first letter lowered, final full stop dropped."""
+    return lt._lower_first(text.strip().rstrip("."))
+
+
+def arrows(spec: Spec) -> list[str]:
+    """The decisions as '- question → assumption.' lines (read back by `read_decisions`)."""
+    return [f"- {q} → {sentence(v)}" for q, v in spec.decisions]
+
+
+def table(head: tuple[str, str], rows: list[tuple[str, str]]) -> list[str]:
+    """A two-column Markdown table."""
+    return [f"| {head[0]} | {head[1]} |", "|---|---|", *(f"| {a} | {b} |" for a, b in rows)]
+
+
+def glossary_lines(spec: Spec) -> list[str]:
+    """'- **CSV** — comma-separated values: ...' lines for the jargon the idea uses."""
+    return [f"- **{k}** — {v}" for k, v in spec.glossary]
+
+
+__all__ = [
+    "PURPOSE",
+    "Spec",
+    "arrows",
+    "build_spec",
+    "bulleted",
+    "clause",
+    "glossary_lines",
+    "keep_relevant",
+    "numbered",
+    "read_decisions",
+    "sentence",
+    "table",
+]
