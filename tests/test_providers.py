@@ -262,7 +262,7 @@ async def test_pipeline_sends_a_clean_prompt(wire, db_path):
     """Through the pipeline, the bytes on the wire carry our instructions only: no header or
     options meant for our offline engine (phase and persona go to in-process models as options)."""
     from alchemy_kit.engine.pipeline import agenerate
-    from alchemy_kit.phases import build_messages
+    from alchemy_kit.phases import build_messages, strategy_for
     from alchemy_kit.store import open_store
 
     choice, mock = wire
@@ -282,7 +282,8 @@ async def test_pipeline_sends_a_clean_prompt(wire, db_path):
     )
     assert res.ok, res.error
     raw = mock.get_requests()[-1].content.decode()
-    system, prompt = build_messages("solutio", "writing", idea)
+    # variant 0 follows the first strategy, and real providers are told it too
+    system, prompt = build_messages("solutio", "writing", idea, None, strategy_for(0))
     assert "[alchemy" not in raw and "persona=" not in raw and "phase=" not in raw
     body = json.loads(raw)
     assert '"phase"' not in raw and '"persona"' not in raw, body

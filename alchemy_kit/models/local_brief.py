@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from . import local_text as lt
-from .local_draft import AUDIENCE_NEED
+from .local_draft import AUDIENCE_NEED, JUDGED_ON
 from .local_examples import WEAK, examples
 from .local_spec import Spec, clause, sentence
 from .local_text import Style
@@ -44,8 +44,8 @@ def _glossary(spec: Spec, st: Style) -> list[str]:
 
 
 def _request(spec: Spec) -> str:
-    """The task followed by the idea's own further sentences (which carry its limits)."""
-    return " ".join(x for x in (spec.task, *spec.rules) if x)
+    """The task, then the idea's own further sentences (which carry its limits)."""
+    return " ".join(x for x in (spec.task, *spec.rules, *spec.background) if x)
 
 
 def _for_whom(spec: Spec) -> str:
@@ -55,7 +55,7 @@ def _for_whom(spec: Spec) -> str:
 
 def _role_first(spec: Spec, st: Style) -> str:
     focus = lt._join(list(st.order(list(spec.p.focus))[:3]))
-    standards = lt._join([clause(c) for c in spec.checks[:3]])
+    standards = lt._join([clause(c) for c in spec.requirements[:3]])
     out = [
         f"# {st.pick(['Brief: the person for the job', 'Brief: who does this, for whom'])}",
         "",
@@ -64,12 +64,12 @@ def _role_first(spec: Spec, st: Style) -> str:
         "",
         "## Who it is for",
         f"{_for_whom(spec)} They need {AUDIENCE_NEED[spec.persona]}, and they will judge the "
-        f"result on whether {spec.purpose}.",
+        f"result on {JUDGED_ON[spec.persona]}.",
         "",
         "## What is asked",
         _request(spec),
         "",
-        "Rather than a long list of rules, the expert holds the work to a few standards: "
+        "Rather than follow a long list of rules, the expert holds the work to a few standards: "
         f"{standards}.",
     ]
     return "\n".join([*out, *_silent(spec, "role-first"), *_glossary(spec, st)]) + "\n"
@@ -77,7 +77,9 @@ def _role_first(spec: Spec, st: Style) -> str:
 
 def _constraints_first(spec: Spec, st: Style) -> str:
     fixed = " ".join([*spec.rules, spec.limit_prose(), *spec.fixed]).strip()
-    defaults = " ".join(sentence(c) for c in spec.constraints[:4] if c not in spec.fixed)
+    chosen = [c for c in spec.constraints if c not in spec.fixed][:4]
+    chosen += list(spec.requirements[: max(0, 3 - len(chosen))])
+    defaults = " ".join(sentence(c) for c in chosen)
     out = [
         f"# {st.pick(['Brief: the limits come first', 'Brief: what is fixed, then the job'])}",
         "",
@@ -89,8 +91,13 @@ def _constraints_first(spec: Spec, st: Style) -> str:
         *_silent(spec, "constraints-first", "Open points and our defaults"),
         "",
         "## The job within those limits",
-        f"Within those limits, the task is this: {clause(spec.task)}. It is {spec.kind}. "
-        f"{_for_whom(spec)} It succeeds when {spec.purpose}.",
+        " ".join(
+            [
+                f"Within those limits, the task is this: {clause(spec.task)}.",
+                *spec.background,
+                f"It is {spec.kind}. {_for_whom(spec)} It succeeds when {spec.purpose}.",
+            ]
+        ),
     ]
     return "\n".join([*out, *_glossary(spec, st)]) + "\n"
 
@@ -161,7 +168,7 @@ def _output_contract(spec: Spec, st: Style) -> str:
         f"It is accepted when {lt._join(accepted)}. {spec.limit_prose()}".strip(),
         "",
         "## Behind it",
-        " ".join([spec.task, *spec.rules]),
+        _request(spec),
     ]
     return "\n".join([*out, *_silent(spec, "output-contract"), *_glossary(spec, st)]) + "\n"
 

@@ -32,6 +32,13 @@ AUDIENCE_NEED = {
     "analysis": "to know what the numbers say, how certain they are, and what to do next",
     "generic": "something usable straight away: concrete steps, names and numbers",
 }
+# What the audience judges the result on, per persona.
+JUDGED_ON = {
+    "code": "whether it runs, passes its tests and is easy to change",
+    "writing": "whether they understand it on first reading and act on it",
+    "analysis": "whether they can decide on the evidence, knowing how certain it is",
+    "generic": "whether they can use it as delivered, without follow-up questions",
+}
 # What each persona step hands to the next one (step-by-step drafts show the chain of outputs).
 STEP_OUTPUT = {
     "Restate the interface: inputs, outputs and errors.": "a signature with types and errors",
@@ -64,6 +71,11 @@ def _rules(spec: Spec) -> list[str]:
     return list(dict.fromkeys([*spec.limit_lines(), *spec.rules, *spec.fixed]))
 
 
+def _background(spec: Spec) -> list[str]:
+    """What the requester said only to inform, as a section (empty when nothing)."""
+    return ["", "## Background", *bulleted(list(spec.background))] if spec.background else []
+
+
 def _role_first(spec: Spec, st: Style) -> str:
     out = [
         f"# {st.pick(['Draft: who does this, and for whom', 'Draft: the people behind the task'])}",
@@ -76,12 +88,13 @@ def _role_first(spec: Spec, st: Style) -> str:
         "## The audience",
         f"- Who: {spec.audience}" + ("" if spec.audience_stated else " (assumed)"),
         f"- What they need: {AUDIENCE_NEED[spec.persona]}",
-        f"- How they will judge it: {spec.purpose}",
+        f"- How they will judge it: {JUDGED_ON[spec.persona]}",
     ]
     rules = _rules(spec)
     if rules:
         out += ["", "## What the requester already fixed", *bulleted(rules)]
-    out += ["", "## Standards the expert brings", *bulleted(list(spec.checks[:3]))]
+    out += _background(spec)
+    out += ["", "## Standards the expert brings", *bulleted(list(spec.requirements[:3]))]
     if spec.decisions:
         out += ["", "## Open questions (with working assumptions)", *arrows(spec)]
     return "\n".join(out) + "\n"
@@ -89,7 +102,7 @@ def _role_first(spec: Spec, st: Style) -> str:
 
 def _constraints_first(spec: Spec, st: Style) -> str:
     stated = _rules(spec) or [f"Nothing beyond the task itself: {clause(spec.task)}."]
-    defaults = [*spec.constraints, *spec.requirements[:2]]
+    defaults = [*spec.constraints, *spec.requirements[3:5]]
     defaults = [c for c in dict.fromkeys(defaults) if c not in stated]
     out = [
         f"# {st.pick(['Draft: constraints inventory', 'Draft: the limits before the task'])}",
@@ -100,6 +113,7 @@ def _constraints_first(spec: Spec, st: Style) -> str:
         "",
         "## Working constraints (our defaults; revise if wrong)",
         *numbered(defaults, len(stated) + 1),
+        *_background(spec),
     ]
     if spec.decisions:
         out += [
@@ -131,6 +145,7 @@ def _example_driven(spec: Spec, st: Style) -> str:
     out += ["", "## What a weak result does", *bulleted([sentence(w) for w in WEAK[spec.persona]])]
     rules = _rules(spec)
     out += ["", "## Fixed by the requester", *bulleted(rules)] if rules else []
+    out += _background(spec)
     out += [
         "",
         "## For whom",
@@ -157,10 +172,11 @@ def _step_by_step(spec: Spec, st: Style) -> str:
     rules = _rules(spec)
     if rules:
         out += ["", "## Limits every stage respects", *bulleted(rules)]
+    out += _background(spec)
     out += [
         "",
         "## Final check, before handing over",
-        *bulleted(list(spec.checks[:3])),
+        *bulleted([*spec.checks[:1], "Every stage above has produced its output."]),
         "",
         "## Inputs needed before stage 1",
         f"- The request and its audience: {spec.audience}",
@@ -186,7 +202,8 @@ def _output_contract(spec: Spec, st: Style) -> str:
         *table(("Part", "Contents"), rows),
         "",
         "## Acceptance criteria",
-        *(f"- [ ] {c}" for c in [*_rules(spec), *spec.checks[:3]]),
+        *(f"- [ ] {c}" for c in [*_rules(spec), *spec.checks]),
+        *_background(spec),
     ]
     if spec.decisions:
         out += ["", "## Assumptions", *arrows(spec)]
@@ -203,4 +220,4 @@ DRAFTS: dict[str, Callable[[Spec, Style], str]] = {
     "output-contract": _output_contract,
 }
 
-__all__ = ["AUDIENCE_NEED", "DRAFTS"]
+__all__ = ["AUDIENCE_NEED", "DRAFTS", "JUDGED_ON"]

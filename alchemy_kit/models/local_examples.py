@@ -185,24 +185,23 @@ def _analysis(spec: Spec, st: Style) -> list[Example]:
         Example(
             "a result row",
             f"a few rows with the columns {', '.join(cols)}",
-            f"| {metric} | {value} | 95% interval {interval} | period | source |"
-            " (illustrative numbers: report the real ones)",
+            f"a row such as “{metric}: {value} (95% interval {interval}), with its period and "
+            "source” (illustrative numbers: report the real ones)",
         ),
         Example(
             "a finding with thin evidence",
             "a pattern seen in a small subgroup",
-            "Observation: what the data shows, with n. Interpretation: what it may mean. "
-            "Confidence: low, and why.",
+            "three labelled sentences: the observation (with n), the interpretation, and the "
+            "confidence (low, with the reason)",
         ),
     ]
 
 
 def _generic(spec: Spec, st: Style) -> list[Example]:
-    topic = spec.a.topic or spec.deliverable
     return [
         Example(
             "the opening",
-            f"the request about {topic}",
+            "a request like this one",
             st.pick(
                 [
                     "“In short: <the answer in one sentence>.” followed by the details",

@@ -16,7 +16,7 @@ import re
 from collections.abc import Callable
 
 from . import local_text as lt
-from .local_draft import AUDIENCE_NEED
+from .local_draft import AUDIENCE_NEED, JUDGED_ON
 from .local_examples import answer_sketch, examples
 from .local_spec import Spec, bulleted, clause, numbered, sentence
 from .local_text import Style
@@ -31,26 +31,27 @@ EXPERIENCE = {
     "never present a number you cannot source.",
     "generic": "You give specific, practical answers and say plainly when something is uncertain.",
 }
-# The name of a part of the deliverable, by what its description starts with or mentions.
-PART_NAMES = (
-    ("design note", "Design note"),
-    ("code block", "Code"),
-    ("unit tests", "Tests"),
-    ("complexity", "Complexity"),
-    ("commands", "Apply and check"),
-    ("title", "Title and subtitle"),
-    ("body", "Body"),
-    ("closing", "Closing"),
-    ("after the piece", "After the piece"),
-    ("executive summary", "Executive summary"),
-    ("data & method", "Data & method"),
-    ("results", "Results"),
-    ("limitations", "Limitations & recommendations"),
-    ("one-sentence", "Answer"),
-    ("main content", "Main content"),
-    ("assumptions", "Assumptions & next steps"),
-    ("itself", "The deliverable"),
-    ("after it", "Your main choice"),
+# Each part of the deliverable, recognised by a phrase in the persona's output_format line: its
+# name in an output contract, and a short phrase for strategies that keep the format brief.
+PARTS = (
+    ("design note", "Design note", "a short design note"),
+    ("code block", "Code", "the complete code"),
+    ("unit tests", "Tests", "unit tests"),
+    ("complexity", "Complexity", "a complexity statement"),
+    ("commands", "Apply and check", "the commands to apply and check it"),
+    ("title", "Title and subtitle", "a title and subtitle"),
+    ("body", "Body", "the body in headed sections"),
+    ("closing", "Closing", "a closing takeaway"),
+    ("after the piece", "After the piece", "a short summary with alternative titles"),
+    ("executive summary", "Executive summary", "a three-bullet executive summary"),
+    ("data & method", "Data & method", "the data and method"),
+    ("results", "Results", "results tables with units"),
+    ("limitations", "Limitations & recommendations", "limitations and recommendations"),
+    ("one-sentence", "Answer", "the answer in one sentence"),
+    ("main content", "Main content", "the main content under headings"),
+    ("assumptions", "Assumptions & next steps", "assumptions and next steps"),
+    ("itself", "The deliverable", "the piece itself"),
+    ("after it", "Your main choice", "one line on the main choice you made"),
 )
 _FALLBACK = {
     "code": "If essential information is missing, state your assumption in one line and continue.",
@@ -60,18 +61,12 @@ _FALLBACK = {
 }
 
 
-# Role-first: how the expert relates to the audience, and what that audience judges.
+# Role-first: how the expert relates to the audience.
 _SERVES = {
     "code": "Your code will be used by {aud}",
     "writing": "You are writing for {aud}",
     "analysis": "Your findings go to {aud}",
     "generic": "You are helping {aud}",
-}
-_JUDGE = {
-    "code": "whether it runs, passes its tests and is easy to change",
-    "writing": "whether they understand it on first reading and act on it",
-    "analysis": "whether they can decide on the evidence, knowing how certain it is",
-    "generic": "whether they can use it as delivered, without follow-up questions",
 }
 
 
@@ -85,48 +80,45 @@ def _settled(spec: Spec) -> list[str]:
     return [f"{q} {sentence(v)}" for q, v in spec.decisions]
 
 
-def _part(item: str) -> str:
-    """'Results: Markdown tables with units.' → 'results (Markdown tables with units)'."""
-    head, sep, tail = clause(item).partition(": ")
-    return f"{head} ({tail})" if sep and len(head.split()) <= 4 else clause(item)
+def _part(item: str) -> tuple[str, str]:
+    """(name, short phrase) of one output_format line."""
+    low = item.lower()
+    return next(((n, short) for k, n, short in PARTS if k in low), (item, clause(item)))
 
 
-def _parts_said(spec: Spec) -> str:
-    """The output format as a phrase: 'a; b; and c'."""
-    parts = [_part(o) for o in spec.output] or [f"the complete {spec.deliverable}"]
-    return parts[0] if len(parts) == 1 else f"{'; '.join(parts[:-1])}; and {parts[-1]}"
-
-
-def _deliver(spec: Spec) -> str:
-    """The output format as one sentence."""
-    order = ", in this order:" if len(spec.output) > 1 else ""
-    return f"Deliver{order} {_parts_said(spec)}."
+def _brief_format(spec: Spec) -> str:
+    """The deliverable's parts in a few words: 'a short design note, the complete code and ...'."""
+    parts = [_part(o)[1] for o in spec.output] or [f"the complete {spec.deliverable}"]
+    said = lt._join(parts)
+    if len(parts) > 2 and " and " in parts[-1]:  # "..., results and limitations and ..." misleads
+        said = f"{', '.join(parts[:-1])}, and {parts[-1]}"
+    return said.replace("the piece itself", f"the {spec.deliverable} itself")
 
 
 def _role_first(spec: Spec, st: Style) -> str:
     aud = spec.audience
-    standards = lt._join([clause(c) for c in spec.checks[:3]])
+    focus = lt._join(list(st.order(list(spec.p.focus))[:3]))
     out = [
         f"You are {spec.role}. {EXPERIENCE[spec.persona]}",
         "",
         f"{_SERVES[spec.persona].format(aud=aud)}. They need {AUDIENCE_NEED[spec.persona]}, and "
-        f"they will judge your {spec.deliverable} on {_JUDGE[spec.persona]}.",
+        f"they will judge your {spec.deliverable} on {JUDGED_ON[spec.persona]}.",
         "",
-        " ".join(["Your task:", spec.task, *spec.rules]),
+        " ".join(["Your task:", spec.task, *spec.rules, *spec.background]),
     ]
     out += [
         "",
         st.pick(
             [
-                f"Let your experience set the bar rather than a checklist; in particular, make sure "
-                f"{standards}.",
-                f"You know what good work looks like here; above all, make sure {standards}.",
+                f"Let your experience set the bar rather than a checklist; above all, get the "
+                f"{focus} right.",
+                f"You know what good work looks like here: above all, get the {focus} right.",
             ]
         ),
     ]
     if spec.decisions:
         out += ["", "Already settled: " + " ".join(_settled(spec))]
-    out += ["", _deliver(spec)]
+    out += ["", f"Hand back {_brief_format(spec)}."]
     return "\n".join(out) + "\n"
 
 
@@ -151,6 +143,7 @@ def _constraints_first(spec: Spec, st: Style) -> str:
         f"- Audience: {spec.audience}",
         f"- Purpose: {spec.purpose}",
     ]
+    out += [f"- Background: {b}" for b in spec.background]
     out += [f"- {s}" for s in _settled(spec)]
     out += ["", "# Output", *bulleted(list(spec.output))]
     return "\n".join(out) + "\n"
@@ -176,10 +169,10 @@ def _example_driven(spec: Spec, st: Style) -> str:
         "",
         "## Your turn",
         f"Input: the request above, for {spec.audience}.",
-        f"Output: {_parts_said(spec)}.",
+        f"Output: {_brief_format(spec)}, shaped like the examples.",
     ]
-    if spec.rules:
-        out.append("The request also says: " + " ".join(spec.rules))
+    if spec.rules or spec.background:
+        out.append("The request also says: " + " ".join([*spec.rules, *spec.background]))
     if spec.decisions:
         out.append("Assume: " + " ".join(_settled(spec)))
     return "\n".join(out) + "\n"
@@ -191,37 +184,33 @@ def _step_by_step(spec: Spec, st: Style) -> str:
     if steps and re.match(r"check", steps[-1], re.I):
         steps = steps[:-1]
     lead = [f"Take these as settled: {' '.join(_settled(spec))}"] if spec.decisions else []
-    rules = list(spec.rules)
-    within = [f"Keep in view what the requester fixed: {' '.join(rules)}"] if rules else []
+    said = [*spec.rules, *spec.background]
+    within = [f"Keep in view what the requester said: {' '.join(said)}"] if said else []
     check = (
         "Before answering, check the result: "
         + "; ".join(clause(c) for c in spec.checks[:4])
         + ". Fix anything that fails, then answer."
     )
     shown = {
-        "analysis": "Show the method and the results; leave scratch work out.",
-        "code": "Show only the final answer, not your working notes.",
-    }.get(spec.persona, "Show only the finished result, not the steps.")
+        "analysis": "show the method and the results, and leave scratch work out",
+        "code": "show only the final answer, not your working notes",
+    }.get(spec.persona, "show only the finished result, not these steps")
+    answer = f"Answer with {_brief_format(spec)}; {shown}."
     out = [
-        f"You are {spec.role}. {spec.task}{_for(spec)}",
+        f"{spec.task}{_for(spec)}",
         "",
         st.pick(
             ["Work through these steps in order:", "Follow this procedure, one step at a time:"]
         ),
-        *numbered([*lead, *within, *steps, check]),
-        "",
-        f"{_deliver(spec)} {shown}",
+        *numbered([*lead, *within, *steps, check, answer]),
     ]
     return "\n".join(out) + "\n"
 
 
 def _parts(spec: Spec) -> list[tuple[str, str]]:
     """(name, description) of each part of the deliverable."""
-    out = []
-    for i, f in enumerate(spec.output, 1):
-        low = f.lower()
-        out.append((next((n for k, n in PART_NAMES if k in low), f"Part {i}"), f))
-    return out
+    named = [(_part(f)[0], f) for f in spec.output]
+    return [(n if n != f else f"Part {i}", f) for i, (n, f) in enumerate(named, 1)]
 
 
 def _output_contract(spec: Spec, st: Style) -> str:
@@ -247,7 +236,7 @@ def _output_contract(spec: Spec, st: Style) -> str:
         *(f"- [ ] {c}" for c in criteria),
         "",
         "# Task",
-        f"{spec.task}{_for(spec)}",
+        " ".join([f"{spec.task}{_for(spec)}", *spec.background]),
     ]
     if spec.decisions:
         out += ["", "# Assumptions", *bulleted(_settled(spec))]

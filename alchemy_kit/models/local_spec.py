@@ -14,7 +14,13 @@ from dataclasses import dataclass, replace
 
 from ..phases import PersonaProfile
 from . import local_text as lt
-from .local_task import as_written, audience_with_article, deliverable, task_sentence
+from .local_task import (
+    as_written,
+    audience_with_article,
+    deliverable,
+    is_imperative,
+    task_sentence,
+)
 from .local_text import Analysis, Style
 
 # Why the result matters, per persona (shared with the classic layout).
@@ -23,12 +29,6 @@ PURPOSE = {
     "writing": "the reader understands it on first reading and acts on it",
     "analysis": "a decision can be made on evidence, with known uncertainty",
     "generic": "the result is usable as delivered, without follow-up questions",
-}
-INPUT_HINT = {
-    "code": "Runtime inputs: types, sizes and encodings to be fixed (see assumptions)",
-    "writing": "Source material: facts, quotes or links the writer may draw on",
-    "analysis": "Data to be supplied or named: tables, time range, granularity",
-    "generic": "Any context the user supplies alongside the request",
 }
 # Deliverables that are configuration or declarations rather than functions with tests.
 _DECLARATIVE = re.compile(r"Dockerfile|nginx|YAML|HCL|SQL", re.I)
@@ -60,13 +60,14 @@ class Spec:
     a: Analysis
     p: PersonaProfile
     request: str  # the idea, verbatim
-    task: str  # one imperative sentence
+    task: str  # the ask: one imperative sentence, plus the idea's further asks
     deliverable: str  # "blog post", "script", "analysis"
     audience: str
     audience_stated: bool
     lengths: tuple[str, ...]  # limits on the deliverable's size ("under 900 words")
     figures: tuple[str, ...]  # other figures to keep exact ("p95 overhead below 50 ms")
-    rules: tuple[str, ...]  # the idea's own further sentences ("It must handle ...")
+    rules: tuple[str, ...]  # the idea's further sentences that constrain ("It must handle ...")
+    background: tuple[str, ...]  # its further sentences that only inform ("Spring is huge for us.")
     requirements: tuple[str, ...]
     constraints: tuple[str, ...]  # the persona's defaults, filled in from the idea
     fixed: tuple[str, ...]  # those of them the idea itself settles ("Tone: friendly.")
@@ -100,8 +101,12 @@ class Spec:
     @property
     def role(self) -> str:
         """The expert who should carry out the task, as a noun phrase."""
-        lang = f" in {self.language}" if self.language else ""
-        return f"{self.p.role}{lang}"
+        if self.language:
+            return f"{self.p.role} in {self.language}"
+        if " who " in self.p.role:
+            return self.p.role
+        # the generic persona names no craft: the kind of task supplies one
+        return f"{self.p.role} {_CRAFT[self.a.task_type]}".strip()
 
     @property
     def limits(self) -> tuple[str, ...]:
@@ -110,20 +115,25 @@ class Spec:
 
     def limit_prose(self) -> str:
         """The idea's limits as plain sentences for a brief (empty when it states none)."""
+        said = " ".join(self.rules)
+        lengths = [x for x in self.lengths if x not in said]
+        figures = [x for x in self.figures if x not in said]
         out = []
-        if self.lengths:
-            out.append(f"The length is fixed: {lt._join(list(self.lengths))}.")
-        if self.figures:
-            out.append(f"These figures are part of the request: {lt._join(list(self.figures))}.")
+        if lengths:
+            out.append(f"The length is fixed: {lt._join(lengths)}.")
+        if figures:
+            out.append(f"These figures are part of the request: {lt._join(figures)}.")
         if self.p.name == "code" and self.a.language:
             out.append(f"It is written in {self.a.language}.")
         return " ".join(out)
 
     def limit_lines(self) -> list[str]:
-        """The idea's limits as short, testable sentences (empty when it states none)."""
-        out = [f"Length: {x}." for x in self.lengths]
-        if self.figures:
-            out.append(f"Meet the figures the request sets: {lt._join(list(self.figures))}.")
+        """The idea's limits as short, testable sentences, unless a rule already says them."""
+        said = " ".join(self.rules)
+        out = [f"Length: {x}." for x in self.lengths if x not in said]
+        figures = [x for x in self.figures if x not in said]
+        if figures:
+            out.append(f"Meet the figures the request sets: {lt._join(figures)}.")
         lang = self.a.language
         if self.p.name == "code" and lang and not any(lang in c for c in self.constraints):
             out.append(f"Use {lang}.")
@@ -248,6 +258,44 @@ def keep_relevant(
     return out
 
 
+# A further sentence that limits the work ("It must ...", "no more than 2 sights a day").
+_CONSTRAINS = re.compile(
+    r"\b(?:must|should|need to|needs to|has to|have to|only|never|no|not|without|under|at most|"
+    r"max|maximum|keep|avoid|don't|do not|cannot|can't|no more than|at least|each|every|per)\b",
+    re.I,
+)
+
+
+def _tone(sentence: str) -> bool:
+    """Does the sentence set the tone ("Funny but warm.")?"""
+    return any(re.search(rf"\b{t}\b", sentence, re.I) for t in (*lt._TONES, "funny"))
+
+
+def _further(a: Analysis) -> tuple[list[str], list[str], list[str]]:
+    """The idea's further sentences, sorted: more asks, constraints, and background."""
+    asks, rules, background = [], [], []
+    for s in a.extra_sentences:
+        words = re.findall(r"[A-Za-z][\w'-]*", s)
+        if is_imperative(words) or re.match(r"help (?:me|us)\b", s, re.I):
+            asks.append(s)
+        elif _CONSTRAINS.search(s) or any(x in s for x in a.limits) or _tone(s):
+            rules.append(s)
+        else:
+            background.append(s)
+    return asks, rules, background
+
+
+# The craft a task calls for, for personas whose role does not name one.
+_CRAFT = {
+    "implementation": "who builds things that work the first time",
+    "writing": "who writes clearly for a specific reader",
+    "analysis": "who reasons from evidence and says how certain it is",
+    "summary": "who distils long material into what matters",
+    "explanation": "who explains difficult things simply, without talking down",
+    "planning": "who turns loose goals into concrete, realistic plans",
+    "extraction": "who sorts and labels information precisely",
+    "general": "who gives specific, practical help",
+}
 # Which open question settles each placeholder of a persona line.
 _ASKS = {"language": ("language",), "audience": ("reader", "for?"), "tone": ("tone",)}
 
@@ -283,17 +331,19 @@ def build_spec(a: Analysis, p: PersonaProfile, source: str, st: Style) -> Spec:
             continue  # a default the decisions already state
         constraints.append(lt._fmt(p, a, c))
     terms = [t for t in a.key_phrases if t in a.idea]
+    asks, rules, background = _further(a)
     return Spec(
         a=a,
         p=p,
         request=" ".join(a.idea.split()),
-        task=task_sentence(a, p),
+        task=" ".join([task_sentence(a, p), *asks]),
         deliverable=what,
         audience=audience_with_article(a.idea, audience),
         audience_stated=bool(a.audience),
         lengths=tuple(lengths),
         figures=tuple(figures),
-        rules=tuple(a.extra_sentences),
+        rules=tuple(rules),
+        background=tuple(background),
         requirements=tuple(keep_relevant(requirements, a, p, lengths)),
         constraints=tuple(keep_relevant(constraints, a, p, lengths)),
         fixed=tuple(keep_relevant(fixed, a, p, lengths)),

@@ -59,7 +59,7 @@ _CLAUSE = frozenset(lt._w("next how what why whether which where when if"))
 _BREAKS = frozenset(lt._w("for on about to with in of that who which from by at into using"))
 
 
-def _is_imperative(words: list[str]) -> bool:
+def is_imperative(words: list[str]) -> bool:
     """Does the phrase open with a command ('Plan a trip') rather than a noun ('Plan for me')?"""
     if not words:
         return False
@@ -67,7 +67,7 @@ def _is_imperative(words: list[str]) -> bool:
     if lead in _IMPERATIVES:
         return True
     if lead.endswith("ly") and len(words) > 1:  # "Critically appraise ..."
-        return _is_imperative(words[1:])
+        return is_imperative(words[1:])
     if lead not in lt.TASK_VERBS:
         return False
     return lead not in lt._AMBIGUOUS or nxt in _DETERMINERS or nxt in _CLAUSE or nxt.endswith("ing")
@@ -87,10 +87,10 @@ def task_sentence(a: Analysis, p: PersonaProfile) -> str:
     if asked and re.match(r"(?:i|we)\s+\S+(?:\s+like)?\s+to\b", first, re.I):
         who = "me" if first[:1].lower() == "i" else "us"
         return f"Help {who} {lt._lower_first(body)}."  # "I want to learn X" → "Help me learn X"
-    if asked or _is_imperative(words):
+    if asked or is_imperative(words):
         return lt._cap(body) + "."
     head, _, tail = body.partition(":")
-    if tail and len(head.split()) <= 2 and _is_imperative(tail.split()):
+    if tail and len(head.split()) <= 2 and is_imperative(tail.split()):
         return f"{lt._cap(tail.strip())} ({head.strip()})."
     if words and words[0].lower() in ("i", "we", "my", "our", "it", "this", "there"):
         return f"Act on this request: “{first}”"
@@ -153,6 +153,9 @@ def _article(phrase: str) -> str:
     return "an " if vowel else "a "
 
 
+_PLAN_NOUNS = re.compile(r"plan|itinerary|schedule|menu|list|roadmap|outline|agenda", re.I)
+
+
 def deliverable(a: Analysis, p: PersonaProfile) -> str:
     """The thing to hand back, as the idea names it ('blog post'), else a persona default."""
     typed = {"analysis": "analysis", "summary": "summary", "explanation": "explanation"}
@@ -160,7 +163,9 @@ def deliverable(a: Analysis, p: PersonaProfile) -> str:
         return typed[a.task_type]
     task = task_sentence(a, p)
     words = task.rstrip(".").split()
-    if not task.startswith(("Answer", "Act")):
+    if re.match(r"Help (?:me|us) ", task):  # "Help me plan a trip": what the verb makes, if any
+        words = words[2:] if len(words) > 2 and words[2].lower() in lt.TASK_VERBS else []
+    if words and not task.startswith(("Answer", "Act")):
         rest = [w for w in words[1:] if w.lower() not in ("up", "out", "me", "us")]
         while rest and rest[0].lower() in _DETERMINERS:
             rest = rest[1:]
@@ -171,7 +176,10 @@ def deliverable(a: Analysis, p: PersonaProfile) -> str:
             and head[0].lower() not in _CLAUSE
             and not head[0].endswith("ing")
         ):
-            return " ".join(head)
+            named = " ".join(head)
+            if a.task_type == "planning" and not _PLAN_NOUNS.search(named):
+                return f"plan for the {named}"  # "Plan a team offsite" hands back a plan
+            return named
     m = _DELIVERABLE_RE.search((lt._sentences(a.idea) or [a.idea])[0])
     if not m:
         return "plan" if a.task_type == "planning" else _FALLBACK_DELIVERABLE[p.name]
@@ -190,4 +198,10 @@ def audience_with_article(idea: str, audience: str) -> str:
     return audience if plural or audience.startswith(("the ", "a ", "an ")) else f"the {audience}"
 
 
-__all__ = ["as_written", "audience_with_article", "deliverable", "task_sentence"]
+__all__ = [
+    "as_written",
+    "audience_with_article",
+    "deliverable",
+    "is_imperative",
+    "task_sentence",
+]

@@ -562,7 +562,7 @@ def _open_unknowns(profile: PersonaProfile, a: Analysis) -> list[tuple[str, str]
             re.search(r"\b(?:data|csv|sql|dataset|table|logs?|survey|spreadsheet)\b", low)
         ),
         "time range": bool(re.search(r"\b(?:19|20)\d\d\b|month|year|quarter|week|daily", low)),
-        "decision": bool(re.search(r"decide|decision|whether|should we", low)),
+        "decision": bool(re.search(r"decide|decision|whether|should (?:we|our|i)\b", low)),
         "precision": bool(re.search(r"accura|precision|confidence|error margin", low)),
         "published": bool(
             re.search(r"blog|newsletter|linkedin|journal|magazine|website|email|talk", low)
