@@ -296,7 +296,7 @@ def test_no_strategy_keeps_the_classic_layout() -> None:
         (
             "Interview questions for a night-shift supervisor.",
             "generic",
-            "Create interview",
+            "Write interview questions",
             "interview questions",
         ),
     ],

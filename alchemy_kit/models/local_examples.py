@@ -179,7 +179,9 @@ def _writing(spec: Spec, st: Style) -> list[Example]:
 
 def _analysis(spec: Spec, st: Style) -> list[Example]:
     cols = _columns(spec.a.idea) or ["period", "segment", "value"]
-    metric = lt._cap(spec.a.topic or spec.terms[0] if spec.terms else "the key metric")
+    named = spec.a.topic or (spec.terms[0] if spec.terms else "the key metric")
+    # a key phrase can end on a preposition ("listing prices across"): drop it
+    metric = lt._cap(re.sub(r"(?:\s+(?:across|per|by|for|of|in|on|with|to))+$", "", named))
     value, interval = st.pick([("12.4 %", "10.9–13.8 %"), ("+3.1 pp", "+1.8 to +4.4 pp")])
     return [
         Example(

@@ -29,7 +29,8 @@ EXPERIENCE = {
     "serve the reader.",
     "analysis": "You have run analyses like this one for people who must act on them, and you "
     "never present a number you cannot source.",
-    "generic": "You give specific, practical answers and say plainly when something is uncertain.",
+    "generic": "You have helped many people with requests like this one, and you say plainly "
+    "when something is uncertain.",
 }
 # Each part of the deliverable, recognised by a phrase in the persona's output_format line: its
 # name in an output contract, and a short phrase for strategies that keep the format brief.
@@ -47,7 +48,7 @@ PARTS = (
     ("data & method", "Data & method", "the data and method"),
     ("results", "Results", "results tables with units"),
     ("limitations", "Limitations & recommendations", "limitations and recommendations"),
-    ("one-sentence", "Answer", "the answer in one sentence"),
+    ("one-sentence", "Answer", "a one-sentence answer"),
     ("main content", "Main content", "the main content under headings"),
     ("assumptions", "Assumptions & next steps", "assumptions and next steps"),
     ("itself", "The deliverable", "the piece itself"),
@@ -195,7 +196,7 @@ def _step_by_step(spec: Spec, st: Style) -> str:
         "analysis": "show the method and the results, and leave scratch work out",
         "code": "show only the final answer, not your working notes",
     }.get(spec.persona, "show only the finished result, not these steps")
-    answer = f"Answer with {_brief_format(spec)}; {shown}."
+    answer = f"Respond with {_brief_format(spec)}; {shown}."
     out = [
         f"{spec.task}{_for(spec)}",
         "",

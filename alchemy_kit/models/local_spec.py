@@ -34,7 +34,7 @@ PURPOSE = {
 _DECLARATIVE = re.compile(r"Dockerfile|nginx|YAML|HCL|SQL", re.I)
 _SHORT_FORMS = re.compile(
     r"\b(?:note|caption|bio|meta description|out-of-office|tweet|reply|email|letter|toast|intro|"
-    r"abstract|listing|message|card|poem)\b",
+    r"abstract|listing|description|message|card|poem)\b",
     re.I,
 )
 _SPOKEN = re.compile(

@@ -77,9 +77,11 @@ def task_sentence(a: Analysis, p: PersonaProfile) -> str:
     """One imperative sentence for the idea's main ask, whatever its grammar."""
     first = (lt._sentences(a.idea) or [a.idea])[0].strip()
     body = _LEADS.sub("", first).strip().rstrip(".?")
-    if first.endswith("?") and body == first.rstrip("?"):
-        return f"Answer this question: “{first}”"
     words = re.findall(r"[A-Za-z][\w'-]*", body)
+    if first.endswith("?") and body == first.rstrip("?"):
+        if is_imperative(words):  # "Analyse X: which areas are over-priced?"
+            return first
+        return f"Answer this question: “{first}”"
     # after "help me" / "can you" / "I want to" comes a verb, whatever the lexicon says
     asked = body != first.rstrip(".?") and not re.match(r"(?:an?|the)\b", body, re.I)
     if asked and re.match(r"(?:help|let|please)\b", first, re.I):
@@ -94,8 +96,26 @@ def task_sentence(a: Analysis, p: PersonaProfile) -> str:
         return f"{lt._cap(tail.strip())} ({head.strip()})."
     if words and words[0].lower() in ("i", "we", "my", "our", "it", "this", "there"):
         return f"Act on this request: “{first}”"
-    verb = {"code": "Write", "writing": "Write", "analysis": "Prepare"}.get(p.name, "Create")
+    head = " ".join(_head(body.split())).lower()
+    verb = next((v for rx, v in _VERBS if re.search(rx, head)), None)
+    verb = verb or {"code": "Write", "writing": "Write", "analysis": "Prepare"}.get(
+        p.name, "Create"
+    )
     return f"{verb} {_article(body)}{_lower_noun(body)}."
+
+
+# The verb a noun-phrase request takes, by its head noun ("Tips for ..." → "Suggest tips for ...").
+_VERBS = (
+    (
+        r"\b(?:weekend|trip|itinerary|routine|schedule|menu|party|offsite|holiday|day|week)s?$",
+        "Plan",
+    ),
+    (r"\b(?:tips|advice|ideas|suggestions)$", "Suggest"),
+    (
+        r"\b(?:questions|flashcards|quiz|email|letter|reply|post|story|poem|note|recipe|toast)$",
+        "Write",
+    ),
+)
 
 
 def _lower_noun(phrase: str) -> str:
