@@ -1,7 +1,9 @@
-"""The offline model's three phase renderers: a structured draft, a prose brief, a production prompt.
+"""The offline model's phase renderers: a structured draft, a prose brief, a production prompt.
 
-Each renderer reads the idea's analysis (local_text.analyse) and the previous phase's text, and writes
-its phase's structure shaped by the persona. `Style` carries the seeded randomness and temperature.
+`render` dispatches: with a strategy, the content gathered by local_spec.build_spec is laid out by that
+strategy's renderer for the phase (local_draft, local_brief, local_prompt); without one, the classic
+renderers below read the idea's analysis (local_text.analyse) and the previous phase's text and write the
+phase's structure shaped by the persona. `Style` carries the seeded randomness and temperature.
 """
 
 from __future__ import annotations

@@ -214,6 +214,32 @@ def fit_profile(a: Analysis, p: PersonaProfile, what: str) -> PersonaProfile:
                 if "complexity" not in s
             ),
         )
+    if p.name != "code" and a.task_type == "summary":
+        return replace(
+            p,
+            unknowns=tuple(
+                (q, "about 300 words" if "long" in q else v)
+                for q, v in p.unknowns
+                if "long" in q or "reader" in q or "for?" in q
+            ),
+            requirements=tuple(r for r in p.requirements if not _LONG_FORM.search(r)),
+            output_format=(
+                "The bottom line first, in one sentence.",
+                "The key points as short bullets, most important first.",
+                "What the reader should do or watch for, in one or two sentences.",
+            ),
+            checklist=(
+                "The bottom line comes first and stands on its own.",
+                "Every key point can be traced to the source.",
+                "Length and tone match the request.",
+            ),
+            steps=(
+                "Read the source and mark what would change a decision.",
+                "Write the bottom line in one sentence.",
+                "List the key points, most important first.",
+                "Cut anything the reader does not need in order to act.",
+            ),
+        )
     if p.name in ("writing", "generic") and _SHORT_FORMS.search(what):
         return replace(
             p,

@@ -143,7 +143,9 @@ GLOSSARY = {
 }
 _PEOPLE = re.compile(
     r"(?:ers|ists|ians|ents|ees|ors|people|staff|kids|children|audience|teams?|beginners|newcomers|"
-    r"novices|executives|readers|students|users|customers|clients|leads|founders|parents|adults)$",
+    r"novices|executives|readers|students|users|customers|clients|leads|founders|parents|adults|"
+    r"founder|manager|ceo|cto|cfo|client|customer|reader|student|teacher|developer|dev|engineer|"
+    r"beginner|investor|board|dad|mum|mom|father|mother|grandmother|grandfather|child|toddler)$",
     re.I,
 )
 # Words that end like a people-noun but name things ("dinners", "medians", "containers").
