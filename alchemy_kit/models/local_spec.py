@@ -10,10 +10,11 @@ the same requirements and stay coherent; the strategy renderers only decide how 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from ..phases import PersonaProfile
 from . import local_text as lt
+from .local_fit import SPOKEN, fit_profile, keep_relevant, length_default
 from .local_task import (
     as_written,
     audience_with_article,
@@ -30,27 +31,10 @@ PURPOSE = {
     "analysis": "a decision can be made on evidence, with known uncertainty",
     "generic": "the result is usable as delivered, without follow-up questions",
 }
-# Deliverables that are configuration or declarations rather than functions with tests.
-_DECLARATIVE = re.compile(r"Dockerfile|nginx|YAML|HCL|SQL", re.I)
-_SHORT_FORMS = re.compile(
-    r"\b(?:note|caption|bio|meta description|out-of-office|tweet|reply|email|letter|toast|intro|"
-    r"abstract|listing|description|message|card|poem)\b",
-    re.I,
-)
-_SPOKEN = re.compile(
-    r"\b(?:toast|speech|eulogy|talk|presentation|lesson|class|podcast|video)\b", re.I
-)
 _LENGTH_UNIT = re.compile(
     r"\b(?:words|pages|paragraphs|sentences|slides|characters|tokens|bullets)\b", re.I
 )
 _MINUTES = re.compile(r"\b(?:minutes|mins?)\b", re.I)
-# Persona lines that do not apply to declarative deliverables (a Dockerfile has no complexity).
-_CODE_ONLY = re.compile(
-    r"complexity|unit tests?|typed parameters|pure functions|explicit types|O\(n\)|test for every",
-    re.I,
-)
-# Persona lines that assume a long, headed piece: wrong for a reply, a toast or a caption.
-_LONG_FORM = re.compile(r"heading|sections|alternative titles|subtitle|hook, body", re.I)
 
 
 @dataclass(frozen=True)
@@ -59,7 +43,6 @@ class Spec:
 
     a: Analysis
     p: PersonaProfile
-    request: str  # the idea, verbatim
     task: str  # the ask: one imperative sentence, plus the idea's further asks
     deliverable: str  # "blog post", "script", "analysis"
     audience: str
@@ -113,11 +96,16 @@ class Spec:
         """Every limit and figure the idea states, lengths first."""
         return (*self.lengths, *self.figures)
 
+    def _unsaid(self) -> tuple[list[str], list[str]]:
+        """The lengths and figures that no rule sentence already states word for word."""
+        said = " ".join(self.rules)
+        return [x for x in self.lengths if x not in said], [
+            x for x in self.figures if x not in said
+        ]
+
     def limit_prose(self) -> str:
         """The idea's limits as plain sentences for a brief (empty when it states none)."""
-        said = " ".join(self.rules)
-        lengths = [x for x in self.lengths if x not in said]
-        figures = [x for x in self.figures if x not in said]
+        lengths, figures = self._unsaid()
         out = []
         if lengths:
             out.append(f"The length is fixed: {lt._join(lengths)}.")
@@ -129,9 +117,8 @@ class Spec:
 
     def limit_lines(self) -> list[str]:
         """The idea's limits as short, testable sentences, unless a rule already says them."""
-        said = " ".join(self.rules)
-        out = [f"Length: {x}." for x in self.lengths if x not in said]
-        figures = [x for x in self.figures if x not in said]
+        lengths, figures = self._unsaid()
+        out = [f"Length: {x}." for x in lengths]
         if figures:
             out.append(f"Meet the figures the request sets: {lt._join(figures)}.")
         lang = self.a.language
@@ -166,20 +153,11 @@ def read_decisions(source: str) -> list[tuple[str, str]]:
     return list(pairs.items())
 
 
-def _length_default(a: Analysis, p: PersonaProfile, what: str) -> str | None:
-    """A length assumption that suits the deliverable: a thank-you note is not 800 words."""
-    if _SPOKEN.search(a.idea):
-        return "about 3 minutes when read aloud (about 400 words)"
-    if _SHORT_FORMS.search(what) or _SHORT_FORMS.search(a.idea[:60]):
-        return "about 150 words"
-    return None
-
-
 def _decisions(a: Analysis, p: PersonaProfile, source: str, what: str) -> list[tuple[str, str]]:
     carried = read_decisions(source) if source.strip() != a.idea.strip() else []
     if carried:
         return carried
-    short = _length_default(a, p, what)
+    short = length_default(a, what)
     out = []
     for q, v in lt._open_unknowns(p, a):
         if short and "long" in q.lower():
@@ -191,97 +169,6 @@ def _decisions(a: Analysis, p: PersonaProfile, source: str, what: str) -> list[t
 def _request_words(items: list[str]) -> list[str]:
     """Persona lines speak of 'the brief'; a production prompt has only the request."""
     return [i.replace("the brief", "the request") for i in items]
-
-
-def fit_profile(a: Analysis, p: PersonaProfile, what: str) -> PersonaProfile:
-    """The persona fitted to the deliverable: a reply has no headed sections, a Dockerfile no
-    complexity statement, and neither needs questions about where it is published or scales."""
-    if p.name == "code" and _DECLARATIVE.search(a.language or ""):
-        return replace(
-            p,
-            unknowns=tuple(u for u in p.unknowns if "language" in u[0]),
-            output_format=(
-                *(f for f in p.output_format if not _CODE_ONLY.search(f)),
-                "The commands to apply it and to check it, one per line.",
-            ),
-            checklist=(
-                *(c for c in p.checklist if not _CODE_ONLY.search(c) and "test" not in c),
-                "It passes the tool's own check (a dry run, a linter or a validator).",
-            ),
-            steps=tuple(
-                "Validate it with the tool's own checker." if "test" in s else s
-                for s in p.steps
-                if "complexity" not in s
-            ),
-        )
-    if p.name != "code" and a.task_type == "summary":
-        return replace(
-            p,
-            unknowns=tuple(
-                (q, "about 300 words" if "long" in q else v)
-                for q, v in p.unknowns
-                if "long" in q or "reader" in q or "for?" in q
-            ),
-            requirements=tuple(r for r in p.requirements if not _LONG_FORM.search(r)),
-            output_format=(
-                "The bottom line first, in one sentence.",
-                "The key points as short bullets, most important first.",
-                "What the reader should do or watch for, in one or two sentences.",
-            ),
-            checklist=(
-                "The bottom line comes first and stands on its own.",
-                "Every key point can be traced to the source.",
-                "Length and tone match the request.",
-            ),
-            steps=(
-                "Read the source and mark what would change a decision.",
-                "Write the bottom line in one sentence.",
-                "List the key points, most important first.",
-                "Cut anything the reader does not need in order to act.",
-            ),
-        )
-    if p.name in ("writing", "generic") and _SHORT_FORMS.search(what):
-        return replace(
-            p,
-            unknowns=tuple(u for u in p.unknowns if not re.search("published|format", u[0])),
-            requirements=tuple(r for r in p.requirements if not _LONG_FORM.search(r)),
-            constraints=tuple(
-                "Use short paragraphs (≤ 4 sentences)." if _LONG_FORM.search(c) else c
-                for c in p.constraints
-                if "Markdown" not in c
-            ),
-            output_format=(
-                f"The {what} itself, ready to use, with no headings unless its format needs them.",
-                "After it, one line naming the main choice you made (tone, angle or length).",
-            ),
-            checklist=(
-                "The point is clear from the first sentence.",
-                "Every fact from the request is included and correct.",
-                "Length and tone match the request.",
-            ),
-            steps=(
-                "Name the reader and the one thing they must take away.",
-                "Write an opening sentence that states the point.",
-                "Add only the details the reader needs to act.",
-                "Cut every sentence that does not serve the point.",
-            ),
-        )
-    return p
-
-
-def keep_relevant(
-    items: list[str], a: Analysis, p: PersonaProfile, lengths: list[str] | tuple[str, ...]
-) -> list[str]:
-    """Drop persona lines that do not apply to this idea (or that its own limits replace)."""
-    declarative = p.name == "code" and bool(_DECLARATIVE.search(a.language or ""))
-    out = []
-    for item in items:
-        if declarative and _CODE_ONLY.search(item):
-            continue
-        if lengths and ("±10%" in item or item.startswith("Length:")):
-            continue  # the idea's own length limit is stated separately, once
-        out.append(item)
-    return out
 
 
 # A further sentence that limits the work ("It must ...", "no more than 2 sights a day").
@@ -337,7 +224,7 @@ def build_spec(a: Analysis, p: PersonaProfile, source: str, st: Style) -> Spec:
     requirements = st.detail(st.order(list(p.requirements)), 4 + (st.t > 1))
     templates = st.detail(st.order(list(p.constraints)), 4 + (st.t > 1))
     checks = st.order(list(p.checklist))
-    spoken = bool(_SPOKEN.search(a.idea))
+    spoken = bool(SPOKEN.search(a.idea))
     lengths = [x for x in a.limits if _LENGTH_UNIT.search(x) or (spoken and _MINUTES.search(x))]
     figures = [x for x in a.limits if x not in lengths]
     decisions = _decisions(a, p, source, what)
@@ -361,7 +248,6 @@ def build_spec(a: Analysis, p: PersonaProfile, source: str, st: Style) -> Spec:
     return Spec(
         a=a,
         p=p,
-        request=" ".join(a.idea.split()),
         task=" ".join([task_sentence(a, p), *asks]),
         deliverable=what,
         audience=audience_with_article(a.idea, audience),
@@ -430,7 +316,6 @@ __all__ = [
     "bulleted",
     "clause",
     "glossary_lines",
-    "keep_relevant",
     "numbered",
     "read_decisions",
     "sentence",
