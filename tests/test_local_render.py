@@ -325,3 +325,17 @@ async def test_pipeline_variants_follow_their_strategies(tmp_path: Any) -> None:
     assert [p.metadata["strategy"] for p in final] == list(STRATEGY_ORDER[:3])
     for p in final:
         assert re.match(OPENINGS[p.metadata["strategy"]], p.content)
+
+
+def test_a_lineage_keeps_its_seeded_choices() -> None:
+    """Same seed through the phases (as the pipeline gives variant i): the same persona lines."""
+    draft, _, prompt = chain("analysis", "constraints-first", seed=4242, temperature=1.2)
+    spec = build_spec(
+        analyse(IDEAS["analysis"]),
+        PERSONA_PROFILES["analysis"],
+        IDEAS["analysis"],
+        Style(random.Random(4242), 1.2),
+    )
+    assert spec.constraints
+    for line in spec.constraints:
+        assert line in draft and line in prompt, line
