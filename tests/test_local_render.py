@@ -123,7 +123,8 @@ def test_coagulatio_shapes(persona: str) -> None:
     assert any(t.startswith("Before answering, check") for _, t in items[-2:])  # the self-check
     contract = run("coagulatio", persona, "output-contract")
     assert contract.index("# Acceptance criteria") < contract.index("# Task")
-    assert re.search(r"^1\. \*\*[^*]+\*\* — ", contract, re.M)  # named parts, in order
+    names = re.findall(r"^\d+\. \*\*([^*]+)\*\* — ", contract, re.M)  # named parts, in order
+    assert len(names) >= 2 and len(set(names)) == len(names), names
     example = run("coagulatio", persona, "example-driven")
     assert example.count("Input:") >= 3 and "## Example 2:" in example  # two worked + your turn
 

@@ -32,18 +32,19 @@ EXPERIENCE = {
     "generic": "You have helped many people with requests like this one, and you say plainly "
     "when something is uncertain.",
 }
-# Each part of the deliverable, recognised by a phrase in the persona's output_format line: its
-# name in an output contract, and a short phrase for strategies that keep the format brief.
+# Each part of the deliverable, recognised by a phrase in the persona's output_format line (the
+# first match wins, so "after the piece ... titles" is tested before "title"): its name in an
+# output contract, and a short phrase for strategies that keep the format brief.
 PARTS = (
     ("design note", "Design note", "a short design note"),
     ("code block", "Code", "the complete code"),
     ("unit tests", "Tests", "unit tests"),
     ("complexity", "Complexity", "a complexity statement"),
     ("commands", "Apply and check", "the commands to apply and check it"),
+    ("after the piece", "After the piece", "a short summary with alternative titles"),
     ("title", "Title and subtitle", "a title and subtitle"),
     ("body", "Body", "the body in headed sections"),
     ("closing", "Closing", "a closing takeaway"),
-    ("after the piece", "After the piece", "a short summary with alternative titles"),
     ("executive summary", "Executive summary", "a three-bullet executive summary"),
     ("data & method", "Data & method", "the data and method"),
     ("results", "Results", "results tables with units"),
