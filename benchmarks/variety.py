@@ -6,7 +6,10 @@ no embedding) and measure, per phase, over every pair of siblings (same request 
 - mean character similarity, difflib.SequenceMatcher.ratio() (target ≤ 0.5);
 - idea coverage: the share of the idea's content words each variant keeps (every variant must cover it).
 
-Usage: python benchmarks/variety.py [-n COUNT] [--seed S]
+Usage: python benchmarks/variety.py [-n COUNT] [--seed S] [--ideas PATH] [--limit N]
+--ideas reads any JSONL file with an `idea` field (and optionally `persona`), e.g. the labelled pairs in
+tests/data/scoring_pairs.jsonl; repeated ideas count once, and --limit keeps N of them spread evenly
+over the file (so every persona is represented), not the first N.
 Works on older checkouts too (flat layout): PYTHONPATH=/path/to/old python benchmarks/variety.py
 """
 
@@ -113,10 +116,26 @@ def coverage(content: str, idea: str) -> float:
     return len(wanted & _words(content)) / len(wanted) if wanted else 1.0
 
 
-def measure(count: int, seed: int) -> dict[str, dict[str, float]]:
-    """Run every sample idea and return per-phase means (and the overall row)."""
+def load_ideas(path: Path, limit: int | None = None) -> list[dict[str, Any]]:
+    """Distinct ideas (with their persona) from a JSONL file; `limit` spreads a sample over it."""
+    rows = [json.loads(line) for line in path.open() if line.strip()]
+    seen: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        seen.setdefault(
+            row["idea"], {"idea": row["idea"], "persona": row.get("persona", "generic")}
+        )
+    ideas = list(seen.values())
+    if limit and limit < len(ideas):
+        ideas = [ideas[i * len(ideas) // limit] for i in range(limit)]
+    return ideas
+
+
+def measure(
+    count: int, seed: int, ideas: list[dict[str, Any]] | None = None
+) -> dict[str, dict[str, float]]:
+    """Run every idea (default: the sample ideas) and return per-phase means and the overall row."""
     generate, embed_texts, open_store = _import()
-    ideas = [json.loads(line) for line in (ROOT / "data" / "sample_ideas.jsonl").open()]
+    ideas = ideas or load_ideas(ROOT / "data" / "sample_ideas.jsonl")
     per: dict[str, dict[str, list[float]]] = {}
     with tempfile.TemporaryDirectory() as tmp:
         store = open_store(Path(tmp) / "variety.db")
@@ -163,9 +182,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("-n", "--count", type=int, default=3)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--ideas", type=Path, default=ROOT / "data" / "sample_ideas.jsonl")
+    parser.add_argument("--limit", type=int, default=None, help="ideas to keep, spread evenly")
     args = parser.parse_args()
-    table = measure(args.count, args.seed)
-    print(f"sibling variety, offline model, {args.count} variants per phase, seed {args.seed}")
+    ideas = load_ideas(args.ideas, args.limit)
+    table = measure(args.count, args.seed, ideas)
+    print(
+        f"sibling variety, offline model, {args.count} variants per phase, seed {args.seed}, "
+        f"{len(ideas)} ideas from {args.ideas.name}"
+    )
     print("| phase | MiniLM cosine (≤ 0.85) | difflib ratio (≤ 0.5) | idea coverage min / mean |")
     print("|---|---:|---:|---:|")
     for phase, row in table.items():

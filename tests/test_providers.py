@@ -282,6 +282,7 @@ async def test_pipeline_sends_a_clean_prompt(wire, db_path):
     )
     assert res.ok, res.error
     raw = mock.get_requests()[-1].content.decode()
+    # variant 0 follows the first strategy, and real providers are told it too
     system, prompt = build_messages("solutio", "writing", idea, strategy=strategy_for(0))
     assert "[alchemy" not in raw and "persona=" not in raw and "phase=" not in raw
     body = json.loads(raw)

@@ -7,10 +7,14 @@ with simple heuristics (key phrases RAKE-style, entities, the main verb, audienc
 and the source text (Markdown sections written by the previous phase, or any prose), then writes the
 phase's structure: a structured draft, a prose brief, or a production prompt, shaped by the persona.
 
+With a `strategy` option (the pipeline gives variant i `phases.strategy_for(i)`) the same content is laid
+out the strategy's way in every phase: role-first, constraints-first, example-driven, step-by-step or
+output-contract (see local_draft, local_brief, local_prompt); without one, the classic layout.
+
 Variation is reproducible: `random.Random(seed)` picks phrasings, orderings, optional sections and detail,
 and `temperature` scales how often it departs from the canonical choice (0 → canonical output whatever the
-seed). A missing seed behaves as seed 0, so identical calls give identical text; callers that want
-distinct variants pass distinct seeds.
+seed). A missing seed behaves as seed 0, so identical calls give identical text; the variants of a phase
+differ by strategy first and by seed second.
 """
 
 from __future__ import annotations

@@ -1,7 +1,9 @@
-"""The offline model's three phase renderers: a structured draft, a prose brief, a production prompt.
+"""The offline model's phase renderers: a structured draft, a prose brief, a production prompt.
 
-Each renderer reads the idea's analysis (local_text.analyse) and the previous phase's text, and writes
-its phase's structure shaped by the persona. `Style` carries the seeded randomness and temperature.
+`render` dispatches: with a strategy, the content gathered by local_spec.build_spec is laid out by that
+strategy's renderer for the phase (local_draft, local_brief, local_prompt); without one, the classic
+renderers below read the idea's analysis (local_text.analyse) and the previous phase's text and write the
+phase's structure shaped by the persona. `Style` carries the seeded randomness and temperature.
 """
 
 from __future__ import annotations
@@ -11,16 +13,16 @@ import re
 
 from ..phases import PERSONA_PROFILES, PersonaProfile
 from . import local_text as lt
+from .local_brief import BRIEFS
+from .local_draft import DRAFTS
+from .local_examples import function_name
+from .local_prompt import PROMPTS
+from .local_spec import PURPOSE, build_spec
+from .local_task import as_written
 from .local_text import Analysis, Style
 
 # ---- the three phase renderers (persona data comes from phases.PERSONA_PROFILES) ----
 
-_PURPOSE = {
-    "code": "it can be run, tested and maintained with confidence",
-    "writing": "the reader understands it on first reading and acts on it",
-    "analysis": "a decision can be made on evidence, with known uncertainty",
-    "generic": "the result is usable as delivered, without follow-up questions",
-}
 _INPUT_HINT = {
     "code": "Runtime inputs: types, sizes and encodings to be fixed (see assumptions)",
     "writing": "Source material: facts, quotes or links the writer may draw on",
@@ -64,15 +66,9 @@ def _as_imperative(sentence: str) -> str:
     return lt._cap(s.rstrip(".")) + "." if s else ""
 
 
-def _as_written(idea: str, term: str) -> str:
-    """The term with the casing the idea uses ('CSV', 'p95'), else as given."""
-    m = re.search(rf"(?<!\w){re.escape(term)}", idea, re.I)
-    return m.group(0) if m else term
-
-
 def _terms(a: Analysis, extra: list[str], limit: int) -> tuple[list[str], list[str]]:
     """(glossary lines for known jargon, other key phrases to keep verbatim)."""
-    defined = [f"**{_as_written(a.idea, k)}** — {v}" for k, v in a.terms]
+    defined = [f"**{as_written(a.idea, k)}** — {v}" for k, v in a.terms]
     seen = " ".join(defined).lower()
     plain = [p for p in dict.fromkeys([*extra, *a.key_phrases]) if p.lower() not in seen]
     return defined[:limit], plain[: max(2, limit - len(defined))]
@@ -91,7 +87,7 @@ def _prima(a: Analysis, p: PersonaProfile, source: str, st: Style) -> str:
     label = st.pick(["Essence", "In one sentence", "Core idea"])
     out = [f"# {title}", "", f"**{label}:** {essence}.", "", "## Goal"]
     out.append(
-        f"{essence}, so that {_PURPOSE[p.name]}. This is {lt.TASK_NOUNS[a.task_type]}"
+        f"{essence}, so that {PURPOSE[p.name]}. This is {lt.TASK_NOUNS[a.task_type]}"
         f" in the {p.domain} domain."
     )
     out += ["", "## Inputs", f"- The idea as stated: “{lt._quote(a.idea)}”"]
@@ -171,7 +167,7 @@ def _solutio(a: Analysis, p: PersonaProfile, source: str, st: Style) -> str:
     )
     opener = st.pick(["The aim is to", "In plain words, we want to", "Put simply, the task is to"])
     first = f"{opener} {lt._lower_first(_essence(a))}."
-    why = f"Success means {_PURPOSE[p.name]}." if st.rng.random() < 0.5 + st.t / 4 else ""
+    why = f"Success means {PURPOSE[p.name]}." if st.rng.random() < 0.5 + st.t / 4 else ""
     kinds = f"This is {lt.TASK_NOUNS[a.task_type]}."
     terms = a.key_phrases[:3]
     said = (
@@ -246,33 +242,11 @@ def _solutio(a: Analysis, p: PersonaProfile, source: str, st: Style) -> str:
     return "\n".join(out) + "\n"
 
 
-def _function_name(a: Analysis) -> str:
-    """A plausible snake_case name: the relative-clause verb and its object, else the main verb + key phrase."""
-    m = re.search(r"\b(?:that|which|to)\s+([a-z]+)\s+(.*)", a.subject)
-    words: list[str] = []
-    if m:
-        verb = m[1]
-        for stem in (verb, verb[:-1], verb[:-2]):
-            if stem in lt.TASK_VERBS:
-                words = [stem]
-                break
-        for w in re.findall(r"[A-Za-z0-9]+", m[2]):
-            if w.lower() in lt.STOPWORDS or len(words) >= 4:
-                break
-            words.append(w)
-    if len(words) < 2:
-        # the key phrase that comes first in the subject names the thing being built
-        placed = [k for k in a.key_phrases if k in a.subject]
-        first = min(placed, key=a.subject.find) if placed else " ".join(a.key_phrases[:1])
-        words = first.split()[:3] if len(first.split()) > 1 else [a.action, *first.split()]
-    return "_".join(w.lower() for w in words if w) or "solve"
-
-
 def _example(a: Analysis, p: PersonaProfile, st: Style) -> list[str]:
     """A short worked example of the expected answer, per persona."""
     kp = [a.topic, *(k for k in a.key_phrases if k != a.topic)]
     if p.name == "code":
-        name = _function_name(a)
+        name = function_name(a)
         lang = (a.language or "Python 3.11").split()[0].lower()
         sig = (
             f"def {name}(source: Iterable[str], *, strict: bool = False) -> list[str]:"
@@ -378,7 +352,7 @@ def _coagulatio(a: Analysis, p: PersonaProfile, source: str, st: Style) -> str:
             ]
         )
     )
-    out += ["", "# Context", f"- Purpose: {_PURPOSE[p.name]}.", f"- Audience: {audience}."]
+    out += ["", "# Context", f"- Purpose: {PURPOSE[p.name]}.", f"- Audience: {audience}."]
     if a.key_phrases:
         out.append(f"- Key terms (use them verbatim): {', '.join(a.key_phrases[:5])}.")
     out += [f"- Background: {s}" for s in a.extra_sentences[:3]]
@@ -425,6 +399,8 @@ def _coagulatio(a: Analysis, p: PersonaProfile, source: str, st: Style) -> str:
 
 
 _RENDERERS = {"prima-materia": _prima, "solutio": _solutio, "coagulatio": _coagulatio}
+# With a strategy, each phase lays the same gathered content out the strategy's way.
+_STRATEGIC = {"prima-materia": DRAFTS, "solutio": BRIEFS, "coagulatio": PROMPTS}
 
 
 def render(
@@ -438,4 +414,8 @@ def render(
 ) -> str:
     """Transform source (and the idea) as the given phase, persona and strategy would."""
     analysis = lt.analyse(idea)
-    return _RENDERERS[phase](analysis, PERSONA_PROFILES[persona], source, Style(rng, temperature))
+    style = Style(rng, temperature)
+    if strategy is None:
+        return _RENDERERS[phase](analysis, PERSONA_PROFILES[persona], source, style)
+    spec = build_spec(analysis, PERSONA_PROFILES[persona], source, style)
+    return _STRATEGIC[phase][strategy](spec, style)

@@ -94,6 +94,27 @@ LANGUAGES = {
     "sql": "SQL",
     "bash": "Bash",
     "swift": "Swift 5",
+    "powershell": "PowerShell 7",
+}
+# Frameworks and file formats that imply the language when the idea does not name one.
+IMPLIED_LANGUAGES = {
+    "django": "Python 3.11",
+    "flask": "Python 3.11",
+    "fastapi": "Python 3.11",
+    "pytest": "Python 3.11",
+    "pandas": "Python 3.11",
+    "jupyter": "Python 3.11",
+    "react": "JavaScript (ES2022)",
+    "express": "JavaScript (ES2022)",
+    "node": "JavaScript (ES2022)",
+    "swiftui": "Swift 5",
+    "bigquery": "BigQuery Standard SQL",
+    "postgres": "PostgreSQL SQL",
+    "dockerfile": "Dockerfile syntax",
+    "terraform": "Terraform (HCL)",
+    "kubernetes": "Kubernetes YAML manifests",
+    "github actions": "GitHub Actions YAML",
+    "nginx": "nginx configuration",
 }
 GLOSSARY = {
     "api": "application programming interface: the functions or endpoints other code calls",
@@ -122,8 +143,19 @@ GLOSSARY = {
 }
 _PEOPLE = re.compile(
     r"(?:ers|ists|ians|ents|ees|ors|people|staff|kids|children|audience|teams?|beginners|newcomers|"
-    r"novices|executives|readers|students|users|customers|clients|leads|founders|parents|adults)$",
+    r"novices|executives|readers|students|users|customers|clients|leads|founders|parents|adults|"
+    r"founder|manager|ceo|cto|cfo|client|customer|reader|student|teacher|developer|dev|engineer|"
+    r"beginner|investor|board|dad|mum|mom|father|mother|grandmother|grandfather|child|toddler)$",
     re.I,
+)
+# Words that end like a people-noun but name things ("dinners", "medians", "containers").
+_NOT_PEOPLE = frozenset(
+    _w(
+        "dinners numbers containers orders papers letters answers layers servers parameters filters "
+        "headers computers folders printers markers stickers flowers documents comments payments "
+        "components elements segments moments events errors colors colours sensors vectors monitors "
+        "factors floors doors medians means others matters"
+    )
 )
 _TONES = _w(
     "formal casual friendly playful persuasive technical academic humorous warm neutral authoritative "
@@ -134,7 +166,7 @@ _TONES = _w(
 _LIMIT_RE = re.compile(
     r"\b(?:(?:under|below|within|at most|less than|no more than|max(?:imum)?|up to|at least|in)\s+)?"
     r"(?:about\s+)?\d+(?:[.,]\d+)?\s*(?:(?:-|–|to)\s*\d+\s*)?(?:ms|milliseconds|seconds|words|pages|"
-    r"paragraphs|sentences|slides|lines|tokens|characters|bullets|MB|GB|KB)\b",
+    r"paragraphs|sentences|slides|lines|tokens|characters|bullets|minutes|mins?|MB|GB|KB)\b",
     re.I,
 )
 _WORD_RE = re.compile(r"[A-Za-z][A-Za-z0-9+#'/-]*[A-Za-z0-9+#]|[A-Za-z]")
@@ -159,9 +191,18 @@ class Analysis:
     topic: str = ""
 
 
+# Abbreviations that end with a full stop but not a sentence ("e.g. [(1,3)] -> ...").
+_ABBREV = re.compile(r"(?:\b(?:e\.g|i\.e|etc|vs|approx|incl|no|cf)\.)$", re.I)
+
+
 def _sentences(text: str) -> list[str]:
     """Split prose into sentences (good enough for one-paragraph ideas)."""
-    parts = re.split(r"(?<=[.!?])\s+|\n+", text.strip())
+    parts: list[str] = []
+    for piece in re.split(r"(?<=[.!?])\s+|\n+", text.strip()):
+        if parts and _ABBREV.search(parts[-1]) and "\n" not in piece:
+            parts[-1] += " " + piece
+        else:
+            parts.append(piece)
     return [p.strip(" -*•\t") for p in parts if len(p.strip(" -*•\t")) > 1]
 
 
@@ -278,15 +319,16 @@ def analyse(idea: str) -> Analysis:
     """Extract the main verb, subject, key phrases, entities, audience, language, tone and limits."""
     sentences = _sentences(idea) or [idea.strip()]
     first = sentences[0].rstrip(".!?")
-    words = _WORD_RE.findall(first)
     action, task_type, subject = "produce", "general", first
-    for i, word in enumerate(words[:12]):
-        if word.lower() in TASK_VERBS:
+    for m in list(_WORD_RE.finditer(first))[:12]:
+        word = m.group(0)
+        # a verb glued to digits or dots ("1.0.0+build.7") is part of a token, not the action
+        glued = (
+            first[m.start() - 1 : m.start()] in (".", "+") or first[m.end() : m.end() + 1] == "."
+        )
+        if word.lower() in TASK_VERBS and not (glued and m.end() < len(first)):
             action, task_type = word.lower(), TASK_VERBS[word.lower()]
-            rest = first[first.find(word, sum(len(w) for w in words[:i])) + len(word) :].strip(
-                " ,:"
-            )
-            subject = rest or first
+            subject = first[m.end() :].strip(" ,:") or first
             break
     else:
         subject = first[0].lower() + first[1:] if first[:2].istitle() else first
@@ -299,6 +341,15 @@ def analyse(idea: str) -> Analysis:
             version = re.search(rf"{re.escape(name)}\s*(\d+(?:\.\d+)?)", low)
             language = f"{label.split()[0]} {version[1]}" if version else label
             break
+    if language is None and re.search(r"(?<![\w+#-])C(?![\w+#-])", idea):
+        language = "C (C17)"
+    if language is None:
+        # a framework near the start names the stack ("Django: add ..."); later it is only context
+        head = " ".join(low.split()[:7])
+        hits = [
+            (head.find(k), v) for k, v in IMPLIED_LANGUAGES.items() if re.search(rf"\b{k}\b", head)
+        ]
+        language = min(hits)[1] if hits else None
     audience = None
     for m in re.finditer(
         r"\b(?:for|aimed at|targeting|audience:?)\s+((?:[\w'-]+\s*){1,5})", idea, re.I
@@ -308,7 +359,14 @@ def analyse(idea: str) -> Analysis:
         cand = next(
             (" ".join(words[:n]) for n in range(1, 5) if _PEOPLE.search(" ".join(words[:n]))), None
         )
-        if cand:
+        last = cand.split()[-1].lower() if cand else ""
+        # "for 6 people" counts servings, "users per country" is data: neither is an audience
+        if (
+            cand
+            and last not in _NOT_PEOPLE
+            and not re.match(r"\d+\s", cand)
+            and " per " not in m[0]
+        ):
             audience = cand
             break
     tone = next((t for t in _TONES if re.search(rf"\b{t}\b", low)), None)
@@ -339,7 +397,9 @@ def analyse(idea: str) -> Analysis:
         language=language,
         tone=tone,
         limits=[_with_context(idea, m) for m in _LIMIT_RE.finditer(idea)][:4],
-        extra_sentences=[s.rstrip(".") + "." for s in sentences[1:6]],
+        extra_sentences=[
+            s if s.endswith(("?", "!")) else s.rstrip(".") + "." for s in sentences[1:6]
+        ],
         terms=terms,
     )
 
@@ -495,7 +555,7 @@ def _open_unknowns(profile: PersonaProfile, a: Analysis) -> list[tuple[str, str]
         "run": bool(
             re.search(
                 r"\b(?:linux|windows|mac|browser|server|cloud|lambda|docker|cli|"
-                r"terminal|phone|android|ios)\b",
+                r"terminal|phone|android|ios|http|api|endpoint|web|website|app|service|ci)\b",
                 low,
             )
         ),
@@ -504,7 +564,7 @@ def _open_unknowns(profile: PersonaProfile, a: Analysis) -> list[tuple[str, str]
             re.search(r"\b(?:data|csv|sql|dataset|table|logs?|survey|spreadsheet)\b", low)
         ),
         "time range": bool(re.search(r"\b(?:19|20)\d\d\b|month|year|quarter|week|daily", low)),
-        "decision": bool(re.search(r"decide|decision|whether|should we", low)),
+        "decision": bool(re.search(r"decide|decision|whether|should (?:we|our|i)\b", low)),
         "precision": bool(re.search(r"accura|precision|confidence|error margin", low)),
         "published": bool(
             re.search(r"blog|newsletter|linkedin|journal|magazine|website|email|talk", low)
