@@ -281,7 +281,9 @@ async def test_cells_link_render_and_summarise(ds: Any, lab: dict[str, Any]) -> 
     assert f"/{DB}/-/lineage/{legal.request.id}" in table
 
     row = (await ds.client.get(f"/{DB}/prompts/{best.id}")).text
-    assert 'class="alchemy-md"' in row and "<h1>" in row
+    # rendered as Markdown (headings, paragraphs or lists), in full on the row page
+    assert re.search(r'class="alchemy-md"><div[^>]*><(h[1-3]|p|ol|ul)>', row)
+    assert best.content.split()[-1].rstrip(".") in row
     assert f'href="/{DB}/prompt_requests/{legal.request.id}"' in row
     run_id = best.metadata["phase_run_id"]
     assert f'href="/{DB}/request_phases/{run_id}"' in row  # inside the metadata JSON
