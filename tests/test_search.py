@@ -12,6 +12,7 @@ from alchemy_kit import records as r
 from alchemy_kit.errors import DimensionMismatchError, EmbeddingError, ValidationError
 from alchemy_kit.search import query as S
 from alchemy_kit.search.codec import encode_many
+from alchemy_kit.search.fusion import TEXT_WEIGHT, Candidates, fuse, top_k_accuracy, tune_weight
 from alchemy_kit.search.vector_index import VectorIndex, get_index
 from alchemy_kit.store import Store, open_store
 
@@ -381,9 +382,61 @@ def test_text_query_words_are_literal(store: Store) -> None:
     add(store, unit(np.random.default_rng(17), 3), ["use NEAR( carefully", "apple OR pear", "x"])
     assert len(S.search(store, "NEAR(", mode="text")) == 1
     assert len(S.search(store, "apple OR", mode="text")) == 1  # OR is a word, not an operator
-    assert len(S.search(store, "apple pear", mode="text", match_all=False)) == 1
-    assert S.fts_query('say "hi"') == '"say" AND """hi"""'
-    assert S.fts_query("* ( )") is None
+    assert len(S.search(store, "apple pear", mode="text", match_all=True)) == 1
+    q = S.text_query('say "hi there" NOT')
+    assert q is not None and q.match == '"hi there" OR "say"'
+    assert S.text_query('"a ""b"" c"') is not None
+    assert S.text_query("* ( )") is None
+
+
+def test_text_query_leaves_stop_words_out_of_matching() -> None:
+    q = S.text_query("How do I summarise the quarterly report?")
+    assert q is not None
+    assert q.words == ("summarise", "quarterly", "report")
+    assert q.stop_words == ("how", "do", "i", "the")
+    assert q.match == '"summarise" OR "quarterly" OR "report"'
+    # bm25 still ranks by every word, the stop words with bm25's low weight for common words
+    assert q.rank == q.match + ' OR "how" OR "do" OR "i" OR "the"'
+    strict = S.text_query("How do I summarise the quarterly report?", match_all=True)
+    assert strict is not None and strict.match == '"summarise" AND "quarterly" AND "report"'
+    only = S.text_query("the of and")  # nothing but stop words: search for those
+    assert only is not None and only.words == ("the", "of", "and") and only.stop_words == ()
+
+
+SENTENCES = [
+    "Summarise the quarterly sales report for the board in five bullet points",
+    "Write a friendly email inviting the team to the summer party",
+    "Draft a report on quarterly churn with one chart per region",
+    "A haiku about the sea",
+]
+
+
+def test_text_search_with_a_real_sentence_matches_any_word(store: Store) -> None:
+    prompts = add(store, unit(np.random.default_rng(30), 4), SENTENCES)
+    query = "Could you please summarise the quarterly report for me?"
+    res = S.search(store, query, mode="text")
+    # Partial matches count; more of the (rarer) words rank higher; stop words match nothing:
+    # the haiku and the email share only "the"/"for"/"a" with the query and are not hits.
+    assert res.ids == [prompts[0].id, prompts[2].id]
+    assert res.words == ["please", "summarise", "quarterly", "report"] and res.note is None
+    # The strict mode needs every searched word: nothing has "please" as well.
+    strict = S.search(store, query, mode="text", match_all=True)
+    assert strict.ids == [] and strict.note is not None
+    assert "all of the searched words: please, summarise, quarterly, report" in strict.note
+    both = S.search(store, "the quarterly report", mode="text", match_all=True)
+    assert both.ids == [prompts[0].id, prompts[2].id]
+
+
+def test_a_search_that_finds_nothing_names_the_words(store: Store) -> None:
+    add(store, unit(np.random.default_rng(31), 4), SENTENCES)
+    res = S.search(store, "What about the zeppelin?", mode="text")
+    assert res.ids == []
+    assert res.note == (
+        "no prompt contains any of the searched words: zeppelin"
+        " (stop words not searched: what, about, the)"
+    )
+    # the haiku contains "the" and "about", but stop words alone never make a match
+    assert "about" in SENTENCES[3] and "the" in SENTENCES[3]
 
 
 @pytest.mark.parametrize("query", ["", "   ", "\n\t"])
@@ -420,22 +473,37 @@ def test_fts_follows_content_updates_and_deletes(store: Store) -> None:
 # -- hybrid ----------------------------------------------------------------------------------
 
 
-def test_fuse_is_reciprocal_rank_fusion() -> None:
-    texts = [("a", -3.0, "s-a"), ("b", -2.0, "s-b"), ("c", -1.0, "s-c")]
-    sems = [("c", 0.9), ("d", 0.8), ("a", 0.7)]
-    fused = S._fuse(texts, sems, 10)
-    expected = {
-        "a": 1 / 61 + 1 / 63,
-        "c": 1 / 63 + 1 / 61,
-        "b": 1 / 62,
-        "d": 1 / 62,
-    }
-    assert [f[0] for f in fused] == ["a", "c", "b", "d"]  # ties keep first-seen order
-    assert all(f[1] == pytest.approx(expected[f[0]]) for f in fused)
-    assert fused[0][2:] == (0.7, "s-a") and fused[3][2:] == (0.8, None)
+def test_fuse_is_a_weighted_sum_of_normalised_bm25_and_cosine() -> None:
+    relevance = {"a": 6.0, "b": 3.0, "c": 1.5}
+    similarity = {"a": 0.2, "b": 0.9, "c": 0.5, "d": 0.8}
+    fused = fuse(relevance, similarity, 10, weight=0.5)
+    expected = {"a": 0.5 + 0.1, "b": 0.25 + 0.45, "c": 0.125 + 0.25, "d": 0.4}
+    assert [f.prompt_id for f in fused] == ["b", "a", "d", "c"]
+    assert all(f.score == pytest.approx(expected[f.prompt_id]) for f in fused)
+    assert fused[2].relevance == 0.0 and fused[2].similarity == 0.8
+    # weight 1 is text alone, weight 0 meaning alone
+    assert [f.prompt_id for f in fuse(relevance, similarity, 2, weight=1.0)] == ["a", "b"]
+    assert [f.prompt_id for f in fuse(relevance, similarity, 2, weight=0.0)] == ["b", "d"]
+    # ties keep the order given
+    tie = fuse({}, {"x": 0.5, "y": 0.5}, 2, order=["y", "x"])
+    assert [f.prompt_id for f in tie] == ["y", "x"]
 
 
-def test_hybrid_fuses_text_and_semantic_ranks(store: Store) -> None:
+def test_tune_weight_picks_the_best_top1_on_the_runs() -> None:
+    # Query 1 needs the text part (target first for w > 0.2), query 2 the meaning part
+    # (target first for w < 0.625): only weights in between get both right.
+    runs = [
+        Candidates({"t1": 10.0, "x": 2.0}, {"t1": 0.50, "x": 0.70}, "t1"),
+        Candidates({"y": 10.0, "t2": 7.0}, {"y": 0.30, "t2": 0.80}, "t2"),
+    ]
+    best, table = tune_weight(runs, [0.0, 0.25, 0.5, 0.75, 1.0])
+    top1 = {w: t1 for w, t1, _ in table}
+    assert top1 == {0.0: 0.5, 0.25: 1.0, 0.5: 1.0, 0.75: 0.5, 1.0: 0.5}
+    assert best == 0.5  # of the tied weights, the one in the middle of the range
+    assert top_k_accuracy(runs, 0.0, 2) == 1.0
+
+
+def test_hybrid_scores_every_candidate_by_both_rankings(store: Store) -> None:
     contents = [
         "crystal clear prompt for summarising reports",
         "summarising reports quickly",
@@ -449,18 +517,45 @@ def test_hybrid_fuses_text_and_semantic_ranks(store: Store) -> None:
     mat, used = embed_texts(contents, model_id="alchemy-lexical")
     embed(store, prompts, mat, used)
     query = "summarising reports"
-    res = S.search(store, query, mode="hybrid", k=4, model=used)
-    text = S.search(store, query, mode="text", k=50)
-    sem = S.search(store, query, mode="semantic", k=50, model=used)
-    score: dict[str, float] = {}
-    for ranking in (text.ids, sem.ids):
-        for i, pid in enumerate(ranking, start=1):
-            score[pid] = score.get(pid, 0) + 1 / (60 + i)
-    assert [h.score for h in res] == pytest.approx(sorted(score.values(), reverse=True)[:4])
-    assert res.ids[0] in (prompts[1].id, prompts[0].id)
-    assert res[0].snippet and res[0].similarity is not None
+    res = S.search(store, query, mode="hybrid", k=5, model=used)
+    text = {h.prompt_id: h.score for h in S.search(store, query, mode="text", k=50)}
+    sem = {h.prompt_id: h.score for h in S.search(store, query, mode="semantic", k=50, model=used)}
+    best = max(text.values())
+    expected = {
+        pid: TEXT_WEIGHT * text.get(pid, 0.0) / best + (1 - TEXT_WEIGHT) * sem[pid] for pid in sem
+    }
+    assert res.ids == sorted(expected, key=lambda pid: -expected[pid])
+    assert [h.score for h in res] == pytest.approx(sorted(expected.values(), reverse=True))
+    assert all(h.similarity == pytest.approx(sem[h.prompt_id]) for h in res)
+    # snippets for hits holding a searched word, None for the others; content always in full
+    by_id = {h.prompt_id: h for h in res}
+    assert by_id[prompts[1].id].snippet == "**summarising** **reports** quickly"
+    assert by_id[prompts[2].id].snippet is None
+    assert all(
+        h.content == contents[prompts.index(p)] for p in prompts for h in res if h.prompt_id == p.id
+    )
     row = S.history(store, 3)[2]
     assert (row.search_type, row.filters["mode"], row.results) == ("semantic", "hybrid", res.ids)
+
+
+def test_hits_keep_full_content_and_a_separate_snippet(store: Store) -> None:
+    long = "Plan a product launch. " * 20 + "Mention the budget spreadsheet once."
+    prompts = add(store, unit(np.random.default_rng(32), 2), [long, "A haiku about the sea"])
+    res = S.search(store, "budget", mode="text")
+    hit = res[0]
+    assert hit.prompt_id == prompts[0].id and hit.content == long
+    assert hit.snippet is not None and "**budget**" in hit.snippet and len(hit.snippet) < 200
+    data = res.as_dict()
+    assert data["hits"][0]["content"] == long and data["hits"][0]["snippet"] == hit.snippet
+    assert data["words"] == ["budget"]
+    sem = S.search(store, np.ones(DIMS), mode="semantic").as_dict()
+    assert all("snippet" not in h and h["content"] for h in sem["hits"])
+    html_page = res._repr_html_()
+    assert (
+        "<mark>budget</mark>" in html_page and ">match<" in html_page and ">content<" in html_page
+    )
+    md = hit._repr_markdown_()
+    assert "Plan a product launch" in md and "match: " in md and "**budget**" in md
 
 
 # -- history and validation ------------------------------------------------------------------

@@ -445,6 +445,23 @@ class VectorIndex:
             raise NotFoundError(f"prompt {prompt_id!r} has no usable {self.model!r} embedding")
         return self._buf[i].copy()
 
+    def similarities(
+        self, vector: np.ndarray, prompt_ids: Sequence[str]
+    ) -> list[tuple[str, float]]:
+        """Exact cosine similarity of one query vector to each indexed prompt among `prompt_ids`."""
+        q, keep = _normalise(np.atleast_2d(np.asarray(vector, dtype=np.float32)))
+        if not keep.all():
+            raise ValidationError("a query vector is all zeros: it has no direction to search")
+        with self._lock:
+            found = [(p, self._row_of_pid[p]) for p in prompt_ids if p in self._row_of_pid]
+            if not found:
+                return []
+            sims = self._buf[[i for _, i in found]] @ q[0]
+            return [
+                (p, float(min(1.0, max(-1.0, s))))
+                for (p, _), s in zip(found, sims.tolist(), strict=True)
+            ]
+
     def query(
         self,
         vectors: np.ndarray,

@@ -40,7 +40,12 @@ MIGRATION_SET = "alchemy_kit"
 # The names of every shipped migration, in order. Kept here (and checked against migrations.py by
 # a test and at apply time) so that opening an up-to-date store never imports sqlite-utils, whose
 # import pulls in pandas (~1 s of CPU) for a CLI call that needs neither.
-MIGRATION_NAMES: tuple[str, ...] = ("m001_initial", "m002_prompts_fts")
+MIGRATION_NAMES: tuple[str, ...] = (
+    "m001_initial",
+    "m002_prompts_fts",
+    "m004_prompts_fts_detectable",
+    "m005_canonical_timestamps",
+)
 
 
 def default_path() -> Path:
