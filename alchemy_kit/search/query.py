@@ -23,7 +23,7 @@ import numpy as np
 
 from .. import records as r
 from ..errors import ValidationError
-from .fusion import MIN_POOL, fuse
+from .fusion import MIN_POOL, Candidates, fuse
 from .results import Hit, SearchResult
 from .text import TextQuery, text_query
 from .vector_index import VectorIndex, clear_index_cache, get_index
@@ -236,19 +236,52 @@ def _hybrid(
     min_similarity: float | None,
 ) -> list[Ranked]:
     """Fuse both pools, each candidate scored exactly by both rankings (see fusion.py)."""
-    relevance = dict(texts)
-    similarity: dict[str, float | None] = dict(sems)
-    if tq is not None and len(texts) == _pool(k):
-        # The text pool was cut off: bm25 of semantic candidates beyond it is not 0, look it up.
-        beyond = [pid for pid in similarity if pid not in relevance]
-        relevance.update(store.search_text(tq.match, tq.rank, flt, len(beyond), only=beyond))
-    for pid, sim in index.similarities(vector, [p for p in relevance if p not in similarity]):
-        similarity[pid] = sim
+    cands = _candidates(store, tq, flt, texts, sems, index, vector, _pool(k))
     order = [*(pid for pid, _ in texts), *(pid for pid, _ in sems)]
-    fused = fuse(relevance, similarity, len(relevance) + len(similarity), order=order)
+    fused = fuse(cands.relevance, cands.similarity, len(order), order=order)
     if min_similarity is not None:
         fused = [f for f in fused if f.similarity is not None and f.similarity >= min_similarity]
     return [(f.prompt_id, f.score, f.similarity) for f in fused[:k]]
+
+
+def _candidates(
+    store: Store,
+    tq: TextQuery | None,
+    flt: dict[str, Any],
+    texts: list[tuple[str, float]],
+    sems: list[tuple[str, float]],
+    index: VectorIndex,
+    vector: np.ndarray,
+    pool: int,
+    target: str = "",
+) -> Candidates:
+    """Both scores for every candidate of either pool: bm25 (0 without a searched word), cosine."""
+    relevance = dict(texts)
+    similarity: dict[str, float | None] = dict(sems)
+    if tq is not None and len(texts) >= pool:
+        # The text pool was cut off: bm25 of semantic candidates beyond it is not 0, look it up.
+        beyond = [pid for pid in similarity if pid not in relevance]
+        relevance.update(store.search_text(tq.match, tq.rank, flt, len(beyond), only=beyond))
+    similarity.update(index.similarities(vector, [p for p in relevance if p not in similarity]))
+    return Candidates(relevance, similarity, target)
+
+
+def hybrid_candidates(
+    store: Store,
+    query: str,
+    *,
+    k: int = 10,
+    model: str | None = None,
+    match_all: bool = False,
+    target: str = "",
+) -> Candidates:
+    """The candidates a hybrid search would fuse, with both scores, for tuning (fusion.tune_weight)."""
+    tq = text_query(query, match_all=match_all)
+    texts = store.search_text(tq.match, tq.rank, {}, _pool(k)) if tq else []
+    vector, used = _query_vector(query, model)
+    index = get_index(store, used)
+    sems, _ = _semantic(store, index, vector, {}, _pool(k), None)
+    return _candidates(store, tq, {}, texts, sems, index, vector, _pool(k), target)
 
 
 def _hits(store: Store, ranked: Sequence[Ranked], snippets: dict[str, str]) -> Iterator[Hit]:
@@ -336,6 +369,7 @@ __all__ = [
     "clear_index_cache",
     "get_index",
     "history",
+    "hybrid_candidates",
     "search",
     "similar_to",
     "text_query",
