@@ -20,6 +20,7 @@ from ..errors import (
     StoreError,
     ValidationError,
 )
+from .checks import Checks
 from .queries import SearchQueries
 from .reads import (
     PRIMARY_KEYS,
@@ -66,7 +67,7 @@ def _insert_sql(table: str, cols: Sequence[str], upsert_on: str | None = None) -
     return sql
 
 
-class Store(SearchQueries, Reads):
+class Store(SearchQueries, Reads, Checks):
     """An open alchemy_kit database: the only object that writes SQL."""
 
     def __init__(self, conn: sqlite3.Connection, path: Path | None) -> None:
