@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from alchemy_kit.search import codec as E
+from alchemy_kit.store import codec as E
 from alchemy_kit.search.embeddings import MiniLMEmbedder
 
 

@@ -172,7 +172,9 @@ def test_text_search_json_keeps_content_and_snippet_apart(run, db_path: Path) ->
     assert out["words"] == ["clinical", "trial", "going"]
     hit = out["hits"][0]
     full = open_store(db_path).get_prompt(hit["id"]).content
-    assert hit["content"] == full and "**clinical**" in hit["snippet"] and "**clinical**" not in full
+    assert (
+        hit["content"] == full and "**clinical**" in hit["snippet"] and "**clinical**" not in full
+    )
     none = run("search", "zeppelin airships", "--text")
     assert "no prompt contains any of the searched words: zeppelin, airships" in none.output
     strict = json.loads(

@@ -11,10 +11,10 @@ import pytest
 from alchemy_kit import records as r
 from alchemy_kit.errors import DimensionMismatchError, EmbeddingError, ValidationError
 from alchemy_kit.search import query as S
-from alchemy_kit.search.codec import encode_many
 from alchemy_kit.search.fusion import TEXT_WEIGHT
 from alchemy_kit.search.vector_index import VectorIndex, get_index
 from alchemy_kit.store import Store, open_store
+from alchemy_kit.store.codec import encode_many
 
 MODEL = "synthetic-test"
 DIMS = 16

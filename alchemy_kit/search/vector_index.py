@@ -339,7 +339,7 @@ class VectorIndex:
 
     def _upsert_rows(self, rows: Sequence[tuple[int, str, str, int, bytes]]) -> None:
         """Overwrite rows of prompts already indexed; append the rest."""
-        from .codec import decode_many
+        from ..store.codec import decode_many
 
         if not rows:
             return

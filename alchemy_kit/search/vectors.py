@@ -34,7 +34,7 @@ def embed_prompts(
     """Embed prompts (records or (id, content) pairs) and upsert their compressed vectors."""
     from tqdm.auto import tqdm
 
-    from .codec import DEFAULT_DTYPE, encode_many
+    from ..store.codec import DEFAULT_DTYPE, encode_many
     from .embeddings import embed_texts
 
     pairs = [(p.id, p.content) if isinstance(p, r.Prompt) else (p[0], p[1]) for p in prompts]
