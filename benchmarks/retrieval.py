@@ -28,10 +28,10 @@ import numpy as np
 
 from alchemy_kit import records as r
 from alchemy_kit.search import query as S
-from alchemy_kit.store.codec import DEFAULT_DTYPE, encode_many
 from alchemy_kit.search.embeddings import DEFAULT_EMBEDDING_MODEL, get_embedder
 from alchemy_kit.search.fusion import TEXT_WEIGHT, Candidates, tune_weight
 from alchemy_kit.store import Store, open_store
+from alchemy_kit.store.codec import DEFAULT_DTYPE, encode_many
 
 DATA = Path(__file__).resolve().parents[1] / "tests" / "data" / "retrieval"
 SPLITS = ("tuning", "holdout")

@@ -32,6 +32,9 @@ TOKENIZER_PATH = Path(__file__).parent / "vendor" / "tokenizer.json"
 # 1024 rather than 384: lexical vectors are only compared with each other, and on our paraphrase
 # set hash collisions shift cosine by 0.09 on average at 1024 dims versus 0.20 at 384.
 LEXICAL_DIMS = 1024
+# Longest / shortest text allowed in one MiniLM batch, and its padded size (see length_batches).
+LENGTH_SPREAD = 1.25
+MAX_BATCH_CHARS = 3000
 
 
 class EmbeddingFallbackWarning(UserWarning):
@@ -63,6 +66,36 @@ def _l2_normalise(mat: np.ndarray) -> np.ndarray:
 def _sha256(path: Path) -> str:
     with path.open("rb") as fh:
         return hashlib.file_digest(fh, "sha256").hexdigest()
+
+
+def length_batches(
+    lengths: Sequence[int],
+    batch_size: int,
+    spread: float = LENGTH_SPREAD,
+    max_chars: int = MAX_BATCH_CHARS,
+) -> Iterator[list[int]]:
+    """Indices in order of length, cut into batches of texts of similar length and bounded size.
+
+    Every text of a batch is padded to its longest: a batch of 40 prompts of 20 to 140 words spent
+    about as much on padding as on text, so a batch's longest is at most `spread` × its shortest
+    (texts under 32 characters count as 32, so short ones are not split needlessly). And on this
+    2-core CPU int8 MiniLM ran faster on small batches: padded batches of about 3,000 characters
+    embedded 240 prompts of 20-140 words 1.6× faster, and 600 one-line sentences 1.5× faster,
+    than batches of 64 (timings in the module's history; noisy, the trend held in every run).
+    """
+    order = sorted(range(len(lengths)), key=lambda i: lengths[i])
+    batch: list[int] = []
+    for i in order:
+        if batch and (
+            len(batch) == batch_size
+            or lengths[i] > spread * max(lengths[batch[0]], 32)
+            or (len(batch) + 1) * lengths[i] > max_chars
+        ):
+            yield batch
+            batch = []
+        batch.append(i)
+    if batch:
+        yield batch
 
 
 def _default_threads() -> int:
@@ -140,6 +173,9 @@ class MiniLMEmbedder:
                 options.intra_op_num_threads = self._threads
                 options.inter_op_num_threads = 1
                 options.log_severity_level = 3
+                # Embedding now runs beside the event loop (search/embed_worker.py): idle ORT
+                # threads must sleep, not spin on the cores the loop needs.
+                options.add_session_config_entry("session.intra_op.allow_spinning", "0")
                 session = ort.InferenceSession(
                     str(path), options, providers=["CPUExecutionProvider"]
                 )
@@ -160,10 +196,7 @@ class MiniLMEmbedder:
         if batch_size < 1:
             raise ValidationError(f"batch_size must be >= 1, got {batch_size}")
         self.load()
-        # Batch texts of similar length together so each batch pads as little as possible.
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-        for start in range(0, len(order), batch_size):
-            idx = order[start : start + batch_size]
+        for idx in length_batches([len(t) for t in texts], batch_size):
             out[idx] = self._embed_batch([texts[i] for i in idx])
         return out
 
