@@ -8,6 +8,8 @@ import tempfile
 
 # Must precede any plugin import: llm reads LLM_USER_PATH lazily, but some plugins cache paths at import.
 os.environ["LLM_USER_PATH"] = tempfile.mkdtemp(prefix="alchemy-llm-")
+# Our own small caches (model file digests) never touch the user's ~/.cache from a test.
+os.environ["ALCHEMY_CACHE_DIR"] = tempfile.mkdtemp(prefix="alchemy-cache-")
 os.environ.pop("ALCHEMY_DB", None)
 
 import pytest

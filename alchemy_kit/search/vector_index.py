@@ -13,6 +13,11 @@ as the product itself; (2) input validation (`validate_data`/`check_array`, fini
 (3) threading: for one query the OpenMP strategy synchronises threads once per 256-row chunk,
 cheap on an idle machine but 4-8× the numpy floor when other processes compete for the 2
 cores. Raising `pairwise_dist_chunk_size` only made it slower.
+A cold CLI process runs one query and exits: importing scikit-learn (which pulls in scipy.stats
+and pandas) cost more than the whole search, so `numpy_for_single_queries()` lets it rank
+one top-k query with `X @ q` + argpartition, the exact same answer and the measured floor.
+Batches, radius (`min_similarity`) searches and every other process keep scikit-learn.
+
 So the index calls the same Cython reductions that `kneighbors` and `radius_neighbors` dispatch
 to (`ArgKmin` / `RadiusNeighbors` from `sklearn.metrics._pairwise_distances_reduction`) with the
 row norms precomputed once (updated on append) on a validated contiguous matrix. Which threading
@@ -28,9 +33,9 @@ import os
 import threading
 import time
 import weakref
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import nullcontext
+from contextlib import contextmanager, nullcontext
 from functools import cached_property
 from itertools import islice, pairwise
 from typing import TYPE_CHECKING, Any
@@ -203,6 +208,27 @@ class _Engine:
 
 _engine: _Engine | None = None
 _engine_lock = threading.Lock()
+_numpy_single_queries = False
+
+
+@contextmanager
+def numpy_for_single_queries() -> Iterator[None]:
+    """Within this block, rank single top-k queries with numpy (for short-lived CLI processes)."""
+    global _numpy_single_queries
+    before, _numpy_single_queries = _numpy_single_queries, True
+    try:
+        yield
+    finally:
+        _numpy_single_queries = before
+
+
+def _numpy_topk(q: np.ndarray, y: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Exact top-k of one unit query over unit rows: (euclidean distances, row indices)."""
+    sims = y @ q[0]
+    idx = np.argpartition(-sims, k - 1)[:k] if k < len(sims) else np.arange(len(sims))
+    idx = idx[np.argsort(-sims[idx], kind="stable")]
+    dist = np.sqrt(np.maximum(0.0, 2.0 - 2.0 * sims[idx].astype(np.float64)))
+    return dist[None, :], idx[None, :]
 
 
 def _get_engine() -> _Engine:
@@ -213,13 +239,19 @@ def _get_engine() -> _Engine:
         return _engine
 
 
-def _normalise(mat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Return (unit rows, keep mask): zero rows have no direction and are left out."""
+def _normalise(mat: np.ndarray, *, inplace: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """Return (unit rows, keep mask): zero rows have no direction and are left out.
+
+    `inplace` divides a matrix this module owns (freshly decoded) instead of copying it.
+    """
     mat = np.ascontiguousarray(mat, dtype=np.float32)
     norms = np.sqrt(np.einsum("ij,ij->i", mat, mat, dtype=np.float64))
     keep = norms > 0
-    mat = mat / np.where(keep, norms, 1.0)[:, None].astype(np.float32)
-    return mat, keep
+    scale = np.where(keep, norms, 1.0)[:, None].astype(np.float32)
+    if inplace:
+        mat /= scale
+        return mat, keep
+    return mat / scale, keep
 
 
 class VectorIndex:
@@ -352,7 +384,7 @@ class VectorIndex:
                 f"{next(row[3] for row in rows if row[3] != self.dims)} dimensions "
                 f"(e.g. prompt {bad[0]}); re-embed those prompts"
             )
-        mat, keep = _normalise(decode_many([row[4] for row in rows], dims=self.dims))
+        mat, keep = _normalise(decode_many([row[4] for row in rows], dims=self.dims), inplace=True)
         # Zero vectors have no direction: drop any older version of those prompts.
         self._remove([row[1] for row, k in zip(rows, keep, strict=True) if not k])
         self._last_rowid = max(self._last_rowid, max(row[0] for row in rows))
@@ -371,11 +403,17 @@ class VectorIndex:
             self._stamps[i] = stamp
             self._set_rowid(rowid, i)
         if new:
-            self._append([rows[j] for j in new], mat[new])
+            self._append([rows[j] for j in new], mat if len(new) == len(rows) else mat[new])
         self._nn = None
 
     def _append(self, rows: Sequence[tuple[int, str, str, int, bytes]], mat: np.ndarray) -> None:
         m, start = len(rows), self._n
+        if start == 0 and m >= self._capacity and mat.flags.c_contiguous and mat.flags.owndata:
+            # The whole index in one decoded batch (up to BUILD_BATCH rows): adopt it as the
+            # buffer; copying 30 MB into a fresh one was a third of a cold 20k-row build.
+            self._buf = mat
+            self._sqnorms = np.empty(m, dtype=np.float64)
+            self._rowids = np.empty(m, dtype=np.int64)
         if start + m > self._buf.shape[0]:
             cap = max(start + m, 2 * self._buf.shape[0], 1024, self._capacity)
             buf = np.empty((cap, self.dims or mat.shape[1]), dtype=np.float32)
@@ -384,7 +422,8 @@ class VectorIndex:
             self._buf = buf
             self._sqnorms = np.resize(self._sqnorms, cap)
             self._rowids = np.resize(self._rowids, cap)
-        self._buf[start : start + m] = mat
+        if self._buf is not mat:
+            self._buf[start : start + m] = mat
         self._sqnorms[start : start + m] = np.einsum("ij,ij->i", mat, mat, dtype=np.float64)
         rowids = np.fromiter((row[0] for row in rows), dtype=np.int64, count=m)
         self._rowids[start : start + m] = rowids
@@ -510,6 +549,8 @@ class VectorIndex:
     def _kneighbors(
         self, q: np.ndarray, y: np.ndarray, yn: np.ndarray, k: int
     ) -> tuple[np.ndarray, np.ndarray]:
+        if _numpy_single_queries and len(q) == 1:
+            return _numpy_topk(q, y, k)
         engine = _get_engine()
         if engine.argkmin is None or not engine.argkmin.is_usable_for(q, y, "euclidean"):
             return self._fitted(y).kneighbors(q, n_neighbors=k)
@@ -575,4 +616,4 @@ def clear_index_cache(store: Store | None = None) -> None:
             store.search_prune_embedding_log(2**62)  # nobody reads the change log any more
 
 
-__all__ = ["VectorIndex", "clear_index_cache", "get_index"]
+__all__ = ["VectorIndex", "clear_index_cache", "get_index", "numpy_for_single_queries"]
