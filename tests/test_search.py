@@ -499,7 +499,7 @@ def test_query_strategies_and_fallback_agree(store: Store, monkeypatch: pytest.M
 
 
 def test_numpy_single_queries_give_the_same_exact_answer(store: Store) -> None:
-    import alchemy_kit.search.vector_index as vi
+    from alchemy_kit.search import exact
 
     rng = np.random.default_rng(25)
     vecs = unit(rng, 500)
@@ -508,7 +508,7 @@ def test_numpy_single_queries_give_the_same_exact_answer(store: Store) -> None:
     index = get_index(store, MODEL)
     by_sklearn = index.query(q, 10)[0]
     filtered_sklearn = S.search(store, q[0], k=5, model=MODEL, phase="coagulatio").ids
-    with vi.numpy_for_single_queries():
+    with exact.numpy_for_single_queries():
         by_numpy = index.query(q, 10)[0]
         assert index.query(q, 600)[0] == index.query(q, 500)[0]  # k above the row count
         assert S.search(store, q[0], k=5, model=MODEL, phase="coagulatio").ids == filtered_sklearn
@@ -519,13 +519,13 @@ def test_numpy_single_queries_give_the_same_exact_answer(store: Store) -> None:
     assert np.allclose([s for _, s in by_numpy], [s for _, s in by_sklearn], atol=1e-6)
     want = [prompts[i].id for i in np.argsort(-(vecs @ q[0]))[:10]]
     assert [p for p, _ in by_numpy] == want
-    assert not vi._numpy_single_queries  # the block restored the default
+    assert not exact.numpy_preferred(1)  # the block restored the default
 
 
 def test_tuner_tries_each_strategy_then_prefers_the_cheapest() -> None:
-    from alchemy_kit.search.vector_index import EXPLORE_EVERY, _Tuner
+    from alchemy_kit.search.tuner import EXPLORE_EVERY, StrategyTuner
 
-    tuner = _Tuner(("a", "b", "c"))
+    tuner = StrategyTuner(("a", "b", "c"))
     costs = {"a": 3.0, "b": 1.0, "c": 2.0}
     tried = []
     for _ in range(6):

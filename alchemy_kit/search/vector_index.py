@@ -13,10 +13,7 @@ as the product itself; (2) input validation (`validate_data`/`check_array`, fini
 (3) threading: for one query the OpenMP strategy synchronises threads once per 256-row chunk,
 cheap on an idle machine but 4-8× the numpy floor when other processes compete for the 2
 cores. Raising `pairwise_dist_chunk_size` only made it slower.
-A cold CLI process runs one query and exits: importing scikit-learn (which pulls in scipy.stats
-and pandas) cost more than the whole search, so `numpy_for_single_queries()` lets it rank
-one top-k query with `X @ q` + argpartition, the exact same answer and the measured floor.
-Batches, radius (`min_similarity`) searches and every other process keep scikit-learn.
+A cold CLI process ranks its one query with numpy instead (see exact.py).
 
 So the index calls the same Cython reductions that `kneighbors` and `radius_neighbors` dispatch
 to (`ArgKmin` / `RadiusNeighbors` from `sklearn.metrics._pairwise_distances_reduction`) with the
@@ -33,16 +30,19 @@ import os
 import threading
 import time
 import weakref
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager, nullcontext
+from contextlib import nullcontext
 from functools import cached_property
 from itertools import islice, pairwise
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ..errors import DimensionMismatchError, NotFoundError, SearchError, ValidationError
+from . import exact, sidecar
+from .tuner import StrategyTuner as _Tuner
 
 if TYPE_CHECKING:
     from ..store import Store
@@ -54,55 +54,7 @@ SINGLE_THREAD_MAX_QUERIES = 8
 # engine times the equivalent strategies (see _Tuner). Slicing needs bigger matrices to pay.
 TUNE_MIN_ROWS = 10_000
 SPLIT_MIN_ROWS = 250_000
-EXPLORE_EVERY = 16
 _SIM_EPS = 1e-6
-
-
-class _Tuner:
-    """Pick the fastest of equivalent query strategies from live timings.
-
-    They return identical neighbours but their speed flips with machine load: on an idle 2-core
-    box OpenMP "parallel on Y" over both cores was fastest (1.3-2× the numpy floor at 100k),
-    while with other processes busy its per-chunk barriers made it 4-8× and one thread was best
-    (1.6-2×). So each strategy's cost per row is tracked as a moving average: each is run twice
-    first (the first run pays one-off costs such as starting OpenMP threads and is not counted),
-    then the cheapest runs, with every EXPLORE_EVERY-th call re-timing another one.
-    """
-
-    def __init__(self, names: Sequence[str]) -> None:
-        self.cost: dict[str, float | None] = dict.fromkeys(names)
-        self.runs: dict[str, int] = dict.fromkeys(names, 0)
-        self.calls = 0
-        self._lock = threading.Lock()
-
-    def pick(self) -> str:
-        """Return the strategy to run next."""
-        with self._lock:
-            self.calls += 1
-            for name, cost in self.cost.items():
-                if cost is None:
-                    return name
-            best = min(self.cost, key=lambda n: self.cost[n] or 0.0)
-            if self.calls % EXPLORE_EVERY == 0:
-                others = [n for n in self.cost if n != best]
-                return others[(self.calls // EXPLORE_EVERY) % len(others)]
-            return best
-
-    def record(self, name: str, seconds_per_row: float) -> None:
-        """Fold one timing into the strategy's moving average (a strategy's first run is not)."""
-        with self._lock:
-            self.runs[name] += 1
-            if self.runs[name] == 1:
-                return
-            old = self.cost[name]
-            self.cost[name] = seconds_per_row if old is None else 0.5 * old + 0.5 * seconds_per_row
-
-    @property
-    def best(self) -> str | None:
-        """The strategy currently preferred (None before every one has been timed)."""
-        if any(c is None for c in self.cost.values()):
-            return None
-        return min(self.cost, key=lambda n: self.cost[n] or 0.0)
 
 
 class _Engine:
@@ -208,27 +160,6 @@ class _Engine:
 
 _engine: _Engine | None = None
 _engine_lock = threading.Lock()
-_numpy_single_queries = False
-
-
-@contextmanager
-def numpy_for_single_queries() -> Iterator[None]:
-    """Within this block, rank single top-k queries with numpy (for short-lived CLI processes)."""
-    global _numpy_single_queries
-    before, _numpy_single_queries = _numpy_single_queries, True
-    try:
-        yield
-    finally:
-        _numpy_single_queries = before
-
-
-def _numpy_topk(q: np.ndarray, y: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-    """Exact top-k of one unit query over unit rows: (euclidean distances, row indices)."""
-    sims = y @ q[0]
-    idx = np.argpartition(-sims, k - 1)[:k] if k < len(sims) else np.arange(len(sims))
-    idx = idx[np.argsort(-sims[idx], kind="stable")]
-    dist = np.sqrt(np.maximum(0.0, 2.0 - 2.0 * sims[idx].astype(np.float64)))
-    return dist[None, :], idx[None, :]
 
 
 def _get_engine() -> _Engine:
@@ -319,10 +250,44 @@ class VectorIndex:
             # One allocation of the final size: growing by doubling copied and page-faulted
             # ~2× the matrix and was half of the build time at 100k rows.
             self._capacity = store.search_embedding_count(self.model)
+            path = store.path if self._capacity >= sidecar.MIN_ROWS else None
+            big = path is not None
+            if path is not None and self._from_sidecar(
+                path, store.search_embedding_stamps(self.model)
+            ):
+                self.builds += 1
+                return
+            seen: list[sidecar.Stamp] = []  # what this build read, for the sidecar's digest
             rows = store.search_embedding_blobs_after(self.model, 0)
             while batch := list(islice(rows, BUILD_BATCH)):
                 self._upsert_rows(batch)
+                if big:
+                    seen.extend((row[0], row[1], row[2]) for row in batch)
+            if path is not None:
+                sidecar.save(path, self.model, seen, self._rowids[: self._n], self.matrix)
             self.builds += 1
+
+    def _from_sidecar(self, path: Path, stamps: list[sidecar.Stamp]) -> bool:
+        """Adopt the matrix saved for exactly these stamps (see sidecar.py); False if none."""
+        found = sidecar.load(path, self.model, stamps)
+        if found is None:
+            return False
+        rowids, matrix = found
+        by_rowid = {rowid: (pid, stamp) for rowid, pid, stamp in stamps}
+        if any(int(rowid) not in by_rowid for rowid in rowids):
+            return False
+        n = len(rowids)
+        self.dims = int(matrix.shape[1]) if n else None
+        self._buf, self._n, self._capacity = matrix, n, n
+        self._sqnorms = np.einsum("ij,ij->i", matrix, matrix, dtype=np.float64)
+        self._rowids = rowids.copy()
+        self._pids = [by_rowid[int(rowid)][0] for rowid in rowids]
+        self._stamps = [by_rowid[int(rowid)][1] for rowid in rowids]
+        self._row_of_pid = {pid: i for i, pid in enumerate(self._pids)}
+        self._row_of_rowid = np.full(max(by_rowid, default=0) + 1, -1, dtype=np.int64)
+        self._row_of_rowid[rowids] = np.arange(n)
+        self._last_rowid = max(by_rowid, default=0)  # rows with zero vectors were read too
+        return True
 
     def refresh(self) -> None:
         """Apply rows added, re-embedded or deleted since the last look, without a rebuild."""
@@ -549,8 +514,8 @@ class VectorIndex:
     def _kneighbors(
         self, q: np.ndarray, y: np.ndarray, yn: np.ndarray, k: int
     ) -> tuple[np.ndarray, np.ndarray]:
-        if _numpy_single_queries and len(q) == 1:
-            return _numpy_topk(q, y, k)
+        if exact.numpy_preferred(len(q)):
+            return exact.top_k(q, y, k)
         engine = _get_engine()
         if engine.argkmin is None or not engine.argkmin.is_usable_for(q, y, "euclidean"):
             return self._fitted(y).kneighbors(q, n_neighbors=k)
@@ -616,4 +581,4 @@ def clear_index_cache(store: Store | None = None) -> None:
             store.search_prune_embedding_log(2**62)  # nobody reads the change log any more
 
 
-__all__ = ["VectorIndex", "clear_index_cache", "get_index", "numpy_for_single_queries"]
+__all__ = ["VectorIndex", "clear_index_cache", "get_index"]

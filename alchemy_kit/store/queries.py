@@ -159,10 +159,11 @@ class SearchQueries:
         )
 
     def search_embedding_stamps(self, model: str) -> list[tuple[int, str, str]]:
-        """Return (rowid, prompt_id, created_at) of every embedding of `model`, without blobs."""
+        """Return (rowid, prompt_id, created_at) of every embedding of `model` in rowid order."""
         return list(
             self.conn.execute(
-                "SELECT rowid, prompt_id, created_at FROM embeddings WHERE model = ?", [model]
+                "SELECT rowid, prompt_id, created_at FROM embeddings WHERE model = ? ORDER BY rowid",
+                [model],
             )
         )
 
