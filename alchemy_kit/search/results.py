@@ -53,7 +53,8 @@ class Hit:
 
     def _repr_markdown_(self) -> str:
         sim = "" if self.similarity is None else f" · similarity {self.similarity:.3f}"
-        match = f"\n\n> match: {self.snippet}" if self.snippet else ""
+        # One line: a snippet of a Markdown prompt holds newlines and headings of its own.
+        match = f"\n\n> match: {' '.join(self.snippet.split())}" if self.snippet else ""
         return (
             f"**#{self.rank}** `{self.prompt_id[:8]}` · {self.phase} · {self.provider}/{self.model}"
             f" · score {self.score:.4f}{sim}\n\n{display.cut(self.content, 200)}{match}"
