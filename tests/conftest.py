@@ -67,3 +67,22 @@ def no_network(monkeypatch):
 def db_path(tmp_path):
     """A path for a fresh temporary database file."""
     return tmp_path / "alchemy.db"
+
+
+@pytest.fixture
+def minilm_prompts():
+    """Store texts as prompts embedded with MiniLM (the test is skipped if it cannot load)."""
+    from alchemy_kit import records as r
+    from alchemy_kit.errors import EmbeddingError
+    from alchemy_kit.search.vectors import embed_prompts
+
+    def add(store, texts):
+        prompts = [r.Prompt(content=t, phase="solutio", provider="local", model="m") for t in texts]
+        store.add_prompts(prompts)
+        try:
+            embed_prompts(store, prompts)
+        except EmbeddingError as exc:
+            pytest.skip(f"MiniLM unavailable: {exc}")
+        return prompts
+
+    return add

@@ -243,19 +243,11 @@ def test_import_alchemy_kit_is_light() -> None:
     assert out.stdout.strip() == "[]"
 
 
-def test_a_cold_semantic_search_does_not_import_scikit_learn(db_path: Path) -> None:
-    from alchemy_kit import records as r
-    from alchemy_kit.errors import EmbeddingError
-    from alchemy_kit.search.vectors import embed_prompts
-
+def test_a_cold_semantic_search_does_not_import_scikit_learn(db_path: Path, minilm_prompts) -> None:
     store = open_store(db_path)
-    texts = ("Summarise the quarterly sales report", "A haiku about the sea")
-    prompts = [r.Prompt(content=t, phase="solutio", provider="local", model="m") for t in texts]
-    store.add_prompts(prompts)
-    try:
-        embed_prompts(store, prompts)
-    except EmbeddingError as exc:
-        pytest.skip(f"MiniLM unavailable: {exc}")
+    prompts = minilm_prompts(
+        store, ["Summarise the quarterly sales report", "A haiku about the sea"]
+    )
     store.close()
     code = (
         "import sys; from alchemy_kit.cli.main import cli; "

@@ -8,8 +8,6 @@ from typing import Any
 
 import pytest
 
-from alchemy_kit import records as r
-from alchemy_kit.errors import EmbeddingError
 from alchemy_kit.search import query as S
 from alchemy_kit.search.fusion import Candidates, fuse, top_k_accuracy, tune_weight
 from alchemy_kit.store import open_store
@@ -52,19 +50,12 @@ def _jsonl(name: str) -> list[dict[str, str]]:
         return [json.loads(line) for line in f]
 
 
-def test_hybrid_beats_both_parts_on_a_small_fixed_set(tmp_path: Any) -> None:
+def test_hybrid_beats_both_parts_on_a_small_fixed_set(tmp_path: Any, minilm_prompts: Any) -> None:
     """60 holdout pairs (never used for tuning) among 300 distractors, real MiniLM vectors."""
-    from alchemy_kit.search.vectors import embed_prompts
-
     pairs = _jsonl("holdout")[:60]
     texts = [p["target"] for p in pairs] + [d["text"] for d in _jsonl("distractors")[:300]]
     store = open_store(tmp_path / "fixed.db")
-    prompts = [r.Prompt(content=t, phase="solutio", provider="local", model="m") for t in texts]
-    store.add_prompts(prompts)
-    try:
-        embed_prompts(store, prompts)
-    except EmbeddingError as exc:
-        pytest.skip(f"MiniLM unavailable: {exc}")
+    prompts = minilm_prompts(store, texts)
     top1 = {}
     for mode in ("text", "semantic", "hybrid"):
         found = [S.search(store, p["query"], mode=mode, k=1).ids for p in pairs]

@@ -169,11 +169,11 @@ def search(
         sems, note = _semantic(store, index, vector, flt, pool, min_similarity)
         if note:
             notes.append(note)
-        ranked = (
-            [(pid, sim, sim) for pid, sim in sems]
-            if mode == "semantic"
-            else _hybrid(store, tq, flt, texts, sems, index, vector, k, min_similarity)
-        )
+        if mode == "semantic":
+            ranked = [(pid, sim, sim) for pid, sim in sems]
+        else:
+            cands = _candidates(store, tq, flt, texts, sems, index, vector, _pool(k))
+            ranked = _fused(cands, [pid for pid, _ in [*texts, *sems]], k, min_similarity)
     snippets = store.search_snippets(tq.match, [h[0] for h in ranked]) if tq and ranked else {}
     result.extend(_hits(store, ranked, snippets))
     result.note = "; ".join(notes) or None
@@ -224,20 +224,10 @@ def _semantic(
     return found[0], None
 
 
-def _hybrid(
-    store: Store,
-    tq: TextQuery | None,
-    flt: dict[str, Any],
-    texts: list[tuple[str, float]],
-    sems: list[tuple[str, float]],
-    index: VectorIndex,
-    vector: np.ndarray,
-    k: int,
-    min_similarity: float | None,
+def _fused(
+    cands: Candidates, order: list[str], k: int, min_similarity: float | None
 ) -> list[Ranked]:
-    """Fuse both pools, each candidate scored exactly by both rankings (see fusion.py)."""
-    cands = _candidates(store, tq, flt, texts, sems, index, vector, _pool(k))
-    order = [*(pid for pid, _ in texts), *(pid for pid, _ in sems)]
+    """The k best candidates by the weighted sum (see fusion.py); ties keep `order`."""
     fused = fuse(cands.relevance, cands.similarity, len(order), order=order)
     if min_similarity is not None:
         fused = [f for f in fused if f.similarity is not None and f.similarity >= min_similarity]
