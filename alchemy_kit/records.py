@@ -6,7 +6,7 @@ import json
 import re
 import uuid
 from dataclasses import dataclass, field, fields
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 
 from .errors import ValidationError
@@ -35,8 +35,12 @@ def new_id() -> str:
 
 
 def now() -> str:
-    """Return the current UTC time as ISO-8601 with milliseconds and a `Z` suffix."""
-    t = datetime.now(UTC)
+    """Return the current UTC time in the canonical form (milliseconds, `Z` suffix)."""
+    return _format(datetime.now(UTC))
+
+
+def _format(t: datetime) -> str:
+    # The one stored form: YYYY-MM-DDTHH:MM:SS.mmmZ, what SQLite's strftime('%f') also writes.
     return t.strftime("%Y-%m-%dT%H:%M:%S.") + f"{t.microsecond // 1000:03d}Z"
 
 
@@ -75,21 +79,28 @@ def check_positive_int(value: Any, what: str, *, optional: bool = True) -> int |
 
 
 def check_timestamp(value: Any, what: str = "timestamp", *, optional: bool = False) -> str | None:
-    """Return a UTC ISO-8601 timestamp string (ending in Z or +00:00) or raise ValidationError."""
+    """Return a UTC timestamp (str ending in Z or +00:00, or datetime) in the canonical `…Z` form.
+
+    Sub-millisecond digits round to the nearest millisecond, as SQLite's strftime('%f') does.
+    """
     if value is None and optional:
         return None
     if isinstance(value, datetime):
         if value.tzinfo is None or value.utcoffset() != UTC.utcoffset(None):
             raise ValidationError(f"{what} must be in UTC, got {value!r}")
-        return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+        return _format(_round_ms(value))
     if isinstance(value, str) and _TS_RE.match(value):
         try:
-            datetime.fromisoformat(value.replace("Z", "+00:00"))
+            parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
         except ValueError:
             pass
         else:
-            return value
+            return _format(_round_ms(parsed))
     raise ValidationError(f"{what} must be a UTC ISO-8601 timestamp like {now()}, got {value!r}")
+
+
+def _round_ms(t: datetime) -> datetime:
+    return t + timedelta(microseconds=500) if t.microsecond % 1000 >= 500 else t
 
 
 def to_json(value: Any, what: str = "value", *, str_is_json: bool = True) -> str:
@@ -321,7 +332,11 @@ def _validate_preference(rec: Preference) -> None:
 
 
 def validate(rec: Any) -> None:
-    """Python-side checks mirroring the SQL constraints, for clearer messages than SQLite's."""
+    """Python-side checks mirroring the SQL constraints; timestamps become the canonical form."""
+    for name in TIMESTAMP_FIELDS.get(type(rec), ()):
+        value = getattr(rec, name)
+        if value is not None:
+            setattr(rec, name, check_timestamp(value, name))
     if isinstance(rec, Prompt):
         check_uuid(rec.id, "prompt id")
         check_enum(rec.phase, PHASES, "phase")
@@ -375,6 +390,20 @@ def validate(rec: Any) -> None:
     elif isinstance(rec, SearchRecord):
         check_enum(rec.search_type, SEARCH_TYPES, "search_type")
         check_range(rec.min_similarity, *SIMILARITY_RANGE, "min_similarity")
+
+
+# The timestamp columns of each record, written only in the canonical form (see check_timestamp).
+TIMESTAMP_FIELDS: dict[type, tuple[str, ...]] = {
+    Request: ("created_at", "completed_at"),
+    PhaseRun: ("started_at", "completed_at"),
+    Prompt: ("created_at", "updated_at"),
+    Metric: ("timestamp",),
+    Tag: ("created_at",),
+    Configuration: ("updated_at",),
+    EmbeddingRecord: ("created_at",),
+    Preference: ("created_at",),
+    SearchRecord: ("timestamp",),
+}
 
 
 def config_type_of(value: Any) -> str:

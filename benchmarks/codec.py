@@ -12,8 +12,8 @@ from pathlib import Path
 
 import numpy as np
 
-from alchemy_kit.search import codec as E
 from alchemy_kit.search.embeddings import MiniLMEmbedder
+from alchemy_kit.store import codec as E
 
 
 def unit_rows(n: int, d: int, seed: int) -> np.ndarray:

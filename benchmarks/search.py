@@ -27,9 +27,9 @@ from typing import Any
 import numpy as np
 
 from alchemy_kit import records as r
-from alchemy_kit.search.codec import DEFAULT_DTYPE, encode_many
 from alchemy_kit.search.vector_index import VectorIndex, _get_engine, clear_index_cache
 from alchemy_kit.store import open_store
+from alchemy_kit.store.codec import DEFAULT_DTYPE, encode_many
 
 DIMS = 384
 K = 10

@@ -10,9 +10,15 @@ from collections.abc import Iterator
 
 # Must precede any plugin import: llm reads LLM_USER_PATH lazily, but some plugins cache paths at
 # import. HOME and IPYTHONDIR too, so nothing (IPython's history.sqlite, ~/.config) reaches the real
-# home. One session folder holds them all and is removed when the session ends.
+# home, and our own small caches (model file digests) likewise. One session folder holds them all
+# and is removed when the session ends.
 _SESSION_DIR = tempfile.mkdtemp(prefix="alchemy-tests-")
-for _var, _sub in (("LLM_USER_PATH", "llm"), ("HOME", "home"), ("IPYTHONDIR", "ipython")):
+for _var, _sub in (
+    ("LLM_USER_PATH", "llm"),
+    ("HOME", "home"),
+    ("IPYTHONDIR", "ipython"),
+    ("ALCHEMY_CACHE_DIR", "cache"),
+):
     os.environ[_var] = os.path.join(_SESSION_DIR, _sub)
     os.makedirs(os.environ[_var], exist_ok=True)
 os.environ.pop("ALCHEMY_DB", None)
@@ -112,3 +118,22 @@ def record_failed_request():
         return failed, run
 
     return record
+
+
+@pytest.fixture
+def minilm_prompts():
+    """Store texts as prompts embedded with MiniLM (the test is skipped if it cannot load)."""
+    from alchemy_kit import records as r
+    from alchemy_kit.errors import EmbeddingError
+    from alchemy_kit.search.vectors import embed_prompts
+
+    def add(store, texts):
+        prompts = [r.Prompt(content=t, phase="solutio", provider="local", model="m") for t in texts]
+        store.add_prompts(prompts)
+        try:
+            embed_prompts(store, prompts)
+        except EmbeddingError as exc:
+            pytest.skip(f"MiniLM unavailable: {exc}")
+        return prompts
+
+    return add

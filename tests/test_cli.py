@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import click
@@ -165,6 +167,59 @@ def test_text_search_and_history(run) -> None:
     ]
 
 
+def test_text_search_json_keeps_content_and_snippet_apart(run, db_path: Path) -> None:
+    run("generate", "Summarise a clinical trial for patients", "-n", "1", "--no-embed")
+    out = json.loads(run("search", "How is the clinical trial going?", "--text", "--json").output)
+    assert out["words"] == ["clinical", "trial", "going"]
+    hit = out["hits"][0]
+    full = open_store(db_path).get_prompt(hit["id"]).content
+    assert (
+        hit["content"] == full and "**clinical**" in hit["snippet"] and "**clinical**" not in full
+    )
+    none = run("search", "zeppelin airships", "--text")
+    assert "no prompt contains any of the searched words: zeppelin, airships" in none.output
+    strict = json.loads(
+        run("search", "clinical zeppelin", "--text", "--all-words", "--json").output
+    )
+    assert strict["hits"] == [] and "all of the searched words" in strict["note"]
+
+
+def test_db_check_finds_and_fixes_an_orphan_left_by_a_raw_connection(run, db_path: Path) -> None:
+    import sqlite3
+
+    run("db", "init")
+    assert "foreign keys: ok" in run("db", "check").output
+    raw = sqlite3.connect(db_path)  # foreign keys are off on a plain connection
+    raw.execute(
+        "INSERT INTO tags (id, prompt_id, tag) VALUES (?, ?, 'ghost')",
+        ["8b3e3a2f-7f7d-4e3c-9f9a-2e8f9c3d4e5f", "6f1c1f0e-5d5b-4c1a-9d7e-0c6f7a1b2c3d"],
+    )
+    raw.commit()
+    raw.close()
+    found = run("db", "check", ok=False)
+    assert found.exit_code == 1
+    assert "tags row 1: prompt_id = '6f1c1f0e-5d5b-4c1a-9d7e-0c6f7a1b2c3d'" in found.output
+    report = json.loads(run("db", "check", "--json", ok=False).output)
+    assert report["ok"] is False and report["orphans"][0]["parent"] == "prompts"
+    refused = CliRunner().invoke(cli, ["db", "check", "--fix", "-d", str(db_path)], input="n\n")
+    assert refused.exit_code == 1 and open_store(db_path).counts()["tags"] == 1
+    fixed = CliRunner().invoke(cli, ["db", "check", "--fix", "-d", str(db_path)], input="y\n")
+    assert fixed.exit_code == 0, fixed.output
+    assert "foreign keys: ok" in fixed.output and open_store(db_path).counts()["tags"] == 0
+
+
+def test_db_check_repairs_a_full_text_index_out_of_step(run, db_path: Path) -> None:
+    import sqlite3
+
+    run("generate", "Summarise a clinical trial for patients", "-n", "1", "--no-embed")
+    raw = sqlite3.connect(db_path)
+    raw.execute("INSERT INTO prompts_fts(rowid, content) VALUES (999, 'ghost words')")
+    raw.commit()
+    raw.close()
+    assert "does not match prompts.content" in run("db", "check", ok=False).output
+    assert "full-text index: ok" in run("db", "check", "--fix", "--yes").output
+
+
 def test_batch_and_models(run, tmp_path: Path) -> None:
     ideas = tmp_path / "ideas.csv"
     ideas.write_text(
@@ -182,3 +237,20 @@ def test_batch_and_models(run, tmp_path: Path) -> None:
 def test_import_alchemy_kit_is_light() -> None:
     heavy = ("llm", "pandas", "numpy", "sqlite_utils", "onnxruntime", "sklearn", "ipywidgets")
     assert loaded_by("import alchemy_kit", [*heavy, "altair", "datasette"]) == []
+
+
+def test_a_cold_semantic_search_does_not_import_scikit_learn(db_path: Path, minilm_prompts) -> None:
+    store = open_store(db_path)
+    prompts = minilm_prompts(
+        store, ["Summarise the quarterly sales report", "A haiku about the sea"]
+    )
+    store.close()
+    code = (
+        "import sys; from alchemy_kit.cli.main import cli; "
+        f"cli(['search', 'a poem about the ocean', '-k', '1', '-d', {str(db_path)!r}, '--json'],"
+        " standalone_mode=False); print('sklearn' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    hits, loaded = out.stdout.rsplit("\n", 2)[0], out.stdout.split()[-1]
+    assert json.loads(hits)["hits"][0]["id"] == prompts[1].id
+    assert loaded == "False"  # one top-k query: exact numpy, scikit-learn never imported

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from alchemy_kit.errors import CorruptEmbeddingError, DimensionMismatchError, ValidationError
-from alchemy_kit.search import codec as E
+from alchemy_kit.store import codec as E
 
 
 def unit_rows(n: int, d: int, seed: int) -> np.ndarray:

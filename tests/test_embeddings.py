@@ -287,3 +287,45 @@ def test_openai_embeddings_errors(httpx2_mock, monkeypatch):
     with pytest.raises(EmbeddingError, match="Incorrect API key") as info:
         E.embed_texts(["x"], model_id="3-small")
     assert "sk-test-dummy" not in str(info.value)
+
+
+def test_length_batches_group_similar_lengths_within_a_size():
+    lengths = [300, 10, 120, 100, 5, 900, 110, 950, 40, 45]
+    batches = list(E.length_batches(lengths, batch_size=3, spread=1.25, max_chars=1800))
+    assert sorted(i for b in batches for i in b) == list(range(len(lengths)))
+    flat = [lengths[i] for b in batches for i in b]
+    assert flat == sorted(lengths)  # one pass, shortest first
+    for b in batches:
+        assert len(b) <= 3
+        assert lengths[b[-1]] <= 1.25 * max(lengths[b[0]], 32)  # little padding
+        assert len(b) * lengths[b[-1]] <= 1800 or len(b) == 1
+    assert [[lengths[i] for i in b] for b in batches] == [
+        [5, 10, 40],  # short texts count as 32, and 40 <= 1.25 * 32
+        [45],  # the batch above was full
+        [100, 110, 120],
+        [300],
+        [900],  # 950 is within the spread, but 2 * 950 > 1,800 characters
+        [950],
+    ]
+
+
+def test_embed_prompts_is_one_length_sorted_pass(tmp_path, monkeypatch):
+    from alchemy_kit import records as r
+    from alchemy_kit.search import vectors
+    from alchemy_kit.store import open_store
+
+    seen: list[str] = []
+    real = E.embed_texts
+
+    def recording(texts, model_id=None, batch_size=32):
+        seen.extend(texts)
+        return real(texts, model_id, batch_size)
+
+    monkeypatch.setattr(E, "embed_texts", recording)
+    store = open_store(tmp_path / "v.db")
+    texts = ["medium length text", "a", "the longest text of them all by far", "tiny", "mid"]
+    prompts = [r.Prompt(content=t, phase="solutio", provider="local", model="m") for t in texts]
+    store.add_prompts(prompts)
+    report = vectors.embed_prompts(store, prompts, model_id=E.LEXICAL_MODEL, batch_size=2)
+    assert report.embedded == 5 and seen == sorted(texts, key=len)
+    assert store.search_embedding_count(E.LEXICAL_MODEL) == 5

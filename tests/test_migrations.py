@@ -116,11 +116,20 @@ def test_landed_migrations_are_frozen() -> None:
     digest = {
         "m001": hashlib.sha256(mig.M001_SQL.encode()).hexdigest()[:16],
         "m002": hashlib.sha256(mig.M002_SQL.encode()).hexdigest()[:16],
+        "m003": hashlib.sha256(mig.M003_SQL.encode()).hexdigest()[:16],
+        "m004": hashlib.sha256(mig.M004_SQL.encode()).hexdigest()[:16],
+        "m005": hashlib.sha256("\n".join(mig._m005_statements()).encode()).hexdigest()[:16],
     }
     assert digest == FROZEN
 
 
-FROZEN = {"m001": "20c606ac383484f5", "m002": "390164064a4e00fb"}
+FROZEN = {
+    "m001": "20c606ac383484f5",
+    "m002": "390164064a4e00fb",
+    "m003": "bf19bb14bf061ec8",
+    "m004": "15387207d9818bc8",
+    "m005": "3f7cca43fe498332",
+}
 
 
 def test_newer_database_is_refused_and_untouched(db_path: Path) -> None:
@@ -173,3 +182,103 @@ def test_additions_are_documented(db_path: Path) -> None:
         assert f"`{table}`" in additions, table
         for col in store.db[table].columns:
             assert f"| {col.name} |" in additions, (table, col.name)
+
+
+def _prompt_sql(pid: str, content: str, created: str = "2026-01-02T03:04:05.678Z") -> tuple:
+    return (
+        "INSERT INTO prompts (id, content, phase, provider, model, created_at, updated_at)"
+        " VALUES (?, ?, 'solutio', 'local', 'm', ?, ?)",
+        [pid, content, created, created],
+    )
+
+
+PID = "6f1c1f0e-5d5b-4c1a-9d7e-0c6f7a1b2c3d"
+PID2 = "7a2d2f1e-6e6c-4d2b-8e8f-1d7e8b2c3d4e"
+
+
+def test_sqlite_utils_search_finds_prompts(db_path: Path) -> None:
+    from click.testing import CliRunner
+    from sqlite_utils.cli import cli as sqlite_utils_cli
+
+    store = open_store(db_path)
+    store.conn.execute(*_prompt_sql(PID, "notes on the alembic and the retort"))
+    store.conn.execute(*_prompt_sql(PID2, "a haiku about autumn"))
+    store.close()
+    assert sqlite_utils.Database(db_path)["prompts"].detect_fts() == "prompts_fts"
+    result = CliRunner().invoke(
+        sqlite_utils_cli, ["search", str(db_path), "prompts", "alembic", "-c", "id", "--csv"]
+    )
+    assert result.exit_code == 0, result.output
+    assert result.output.split() == ["id", PID]
+
+
+async def test_datasette_without_metadata_supports_search(db_path: Path) -> None:
+    from datasette.app import Datasette
+
+    store = open_store(db_path)
+    store.conn.execute(*_prompt_sql(PID, "notes on the alembic and the retort"))
+    store.conn.execute(*_prompt_sql(PID2, "a haiku about autumn"))
+    store.checkpoint()
+    store.close()
+    ds = Datasette(files=[str(db_path)])  # no metadata: Datasette must detect prompts_fts itself
+    resp = await ds.client.get(f"/{db_path.stem}/prompts.json?_search=retort&_shape=array")
+    assert resp.status_code == 200
+    assert [row["id"] for row in resp.json()] == [PID]
+    everything = await ds.client.get(f"/{db_path.stem}/prompts.json?_shape=array")
+    assert len(everything.json()) == 2
+
+
+def test_m004_rebuilds_the_index_with_its_triggers(db_path: Path) -> None:
+    db = sqlite_utils.Database(db_path)
+    mig.migrations.apply(db, stop_before="m004_prompts_fts_detectable")
+    db.execute(*_prompt_sql(PID, "legacy alembic notes"))
+    db.conn.commit()
+    assert db["prompts"].detect_fts() is None  # content='prompts' hid it from sqlite-utils
+    db.close()
+    store = open_store(db_path)
+    ddl = store.conn.execute("SELECT sql FROM sqlite_master WHERE name = 'prompts_fts'").fetchone()
+    assert 'content="prompts"' in ddl[0] and "porter" in ddl[0]
+    match = "SELECT rowid FROM prompts_fts WHERE prompts_fts MATCH ?"
+    assert len(store.query(match, ["alembic"])) == 1  # rows from before were indexed
+    store.conn.execute(*_prompt_sql(PID2, "fresh retort"))  # the triggers survived
+    assert len(store.query(match, ["retort"])) == 1
+    store.update_prompt(PID2, content="fresh crucible")
+    assert len(store.query(match, ["retort"])) == 0 and len(store.query(match, ["crucible"])) == 1
+    store.delete_prompt(PID2)
+    assert len(store.query(match, ["crucible"])) == 0
+    assert store.check().ok
+
+
+def test_m005_rewrites_every_timestamp_in_the_canonical_form(db_path: Path) -> None:
+    db = sqlite_utils.Database(db_path)
+    mig.migrations.apply(db, stop_before="m005_canonical_timestamps")
+    db.execute(*_prompt_sql(PID, "x", "2026-01-02T03:04:05+00:00"))
+    db.execute("UPDATE prompts SET updated_at = '2026-01-02T03:04:09.123456Z' WHERE id = ?", [PID])
+    db.execute(*_prompt_sql(PID2, "y", "2026-01-02T03:04:05.5Z"))
+    db.execute("UPDATE prompts SET updated_at = '2026-01-02T03:04:07.000Z' WHERE id = ?", [PID2])
+    db.execute(
+        "INSERT INTO tags (id, prompt_id, tag, created_at) VALUES (?, ?, 't', ?)",
+        ["8b3e3a2f-7f7d-4e3c-9f9a-2e8f9c3d4e5f", PID, "2026-01-02T03:04:05.9996+00:00"],
+    )
+    db.execute(
+        "INSERT INTO configurations (key, value, type, updated_at) VALUES ('k', '1', 'number', ?)",
+        ["2026-01-02T03:04:05+00:00"],
+    )
+    db.conn.commit()
+    db.close()
+    store = open_store(db_path)
+    rows = store.query("SELECT id, created_at, updated_at FROM prompts ORDER BY rowid")
+    assert [(r["created_at"], r["updated_at"]) for r in rows] == [
+        ("2026-01-02T03:04:05.000Z", "2026-01-02T03:04:09.123Z"),
+        # an already canonical updated_at is not bumped to the migration time by the trigger
+        ("2026-01-02T03:04:05.500Z", "2026-01-02T03:04:07.000Z"),
+    ]
+    assert store.query("SELECT created_at FROM tags")[0]["created_at"] == "2026-01-02T03:04:06.000Z"
+    assert store.get_config("k") == 1
+    assert store.query("SELECT updated_at FROM configurations")[0]["updated_at"] == (
+        "2026-01-02T03:04:05.000Z"
+    )
+    triggers = {
+        r["name"] for r in store.query("SELECT name FROM sqlite_master WHERE type = 'trigger'")
+    }
+    assert {"prompts_updated_at", "configurations_updated_at"} <= triggers

@@ -11,9 +11,10 @@ import pytest
 from alchemy_kit import records as r
 from alchemy_kit.errors import DimensionMismatchError, EmbeddingError, ValidationError
 from alchemy_kit.search import query as S
-from alchemy_kit.search.codec import encode_many
+from alchemy_kit.search.fusion import TEXT_WEIGHT
 from alchemy_kit.search.vector_index import VectorIndex, get_index
 from alchemy_kit.store import Store, open_store
+from alchemy_kit.store.codec import encode_many
 
 MODEL = "synthetic-test"
 DIMS = 16
@@ -345,97 +346,10 @@ def test_vector_index_query_batch(store: Store) -> None:
 # -- full-text search ------------------------------------------------------------------------
 
 
-HOSTILE = [
-    '"',
-    '""',
-    "*",
-    "apple*",
-    "NEAR(",
-    "NEAR(apple pear, 2)",
-    "a:b",
-    "content:apple",
-    "'); DROP TABLE prompts; --",
-    "((apple",
-    "apple)",
-    "apple OR",
-    "AND",
-    "NOT apple",
-    "^apple",
-    "ünïcode 猫 🍎",
-    "\x00",
-    "-",
-    "{content}: apple",
-]
-
-
-@pytest.mark.parametrize("query", HOSTILE)
-def test_hostile_text_queries_never_raise(store: Store, query: str) -> None:
-    add(store, unit(np.random.default_rng(16), 3), ["apple pie", "pear tart", "猫 cat"])
-    res = S.search(store, query, mode="text")
-    assert isinstance(res, S.SearchResult)
-    assert store.counts()["prompts"] == 3
-    assert S.history(store, 1)[0].query == query.strip()
-
-
-def test_text_query_words_are_literal(store: Store) -> None:
-    add(store, unit(np.random.default_rng(17), 3), ["use NEAR( carefully", "apple OR pear", "x"])
-    assert len(S.search(store, "NEAR(", mode="text")) == 1
-    assert len(S.search(store, "apple OR", mode="text")) == 1  # OR is a word, not an operator
-    assert len(S.search(store, "apple pear", mode="text", match_all=False)) == 1
-    assert S.fts_query('say "hi"') == '"say" AND """hi"""'
-    assert S.fts_query("* ( )") is None
-
-
-@pytest.mark.parametrize("query", ["", "   ", "\n\t"])
-def test_empty_query_is_a_validation_error(store: Store, query: str) -> None:
-    with pytest.raises(ValidationError, match="empty"):
-        S.search(store, query, mode="text")
-
-
-def test_bm25_order_and_snippets(store: Store) -> None:
-    contents = [
-        "a long prompt about many unrelated things that mentions a cat only once in passing",
-        "cat cat cat",
-        "dogs only",
-        "the cat sat with another cat",
-    ]
-    prompts = add(store, unit(np.random.default_rng(18), 4), contents)
-    res = S.search(store, "cat", mode="text")
-    assert res.ids == [prompts[1].id, prompts[3].id, prompts[0].id]
-    assert all("**cat**" in (h.snippet or "") for h in res)
-    assert res[0].score > res[1].score > res[2].score
-    assert res[0].similarity is None
-
-
-def test_fts_follows_content_updates_and_deletes(store: Store) -> None:
-    prompts = add(store, unit(np.random.default_rng(19), 2), ["old wording", "keep me"])
-    store.update_prompt(prompts[0].id, content="fresh wording")
-    assert S.search(store, "old", mode="text").ids == []
-    assert S.search(store, "fresh", mode="text").ids == [prompts[0].id]
-    store.delete_prompt(prompts[0].id)
-    assert S.search(store, "wording", mode="text").ids == []
-    assert S.search(store, "keep", mode="text").ids == [prompts[1].id]
-
-
 # -- hybrid ----------------------------------------------------------------------------------
 
 
-def test_fuse_is_reciprocal_rank_fusion() -> None:
-    texts = [("a", -3.0, "s-a"), ("b", -2.0, "s-b"), ("c", -1.0, "s-c")]
-    sems = [("c", 0.9), ("d", 0.8), ("a", 0.7)]
-    fused = S._fuse(texts, sems, 10)
-    expected = {
-        "a": 1 / 61 + 1 / 63,
-        "c": 1 / 63 + 1 / 61,
-        "b": 1 / 62,
-        "d": 1 / 62,
-    }
-    assert [f[0] for f in fused] == ["a", "c", "b", "d"]  # ties keep first-seen order
-    assert all(f[1] == pytest.approx(expected[f[0]]) for f in fused)
-    assert fused[0][2:] == (0.7, "s-a") and fused[3][2:] == (0.8, None)
-
-
-def test_hybrid_fuses_text_and_semantic_ranks(store: Store) -> None:
+def test_hybrid_scores_every_candidate_by_both_rankings(store: Store) -> None:
     contents = [
         "crystal clear prompt for summarising reports",
         "summarising reports quickly",
@@ -449,18 +363,45 @@ def test_hybrid_fuses_text_and_semantic_ranks(store: Store) -> None:
     mat, used = embed_texts(contents, model_id="alchemy-lexical")
     embed(store, prompts, mat, used)
     query = "summarising reports"
-    res = S.search(store, query, mode="hybrid", k=4, model=used)
-    text = S.search(store, query, mode="text", k=50)
-    sem = S.search(store, query, mode="semantic", k=50, model=used)
-    score: dict[str, float] = {}
-    for ranking in (text.ids, sem.ids):
-        for i, pid in enumerate(ranking, start=1):
-            score[pid] = score.get(pid, 0) + 1 / (60 + i)
-    assert [h.score for h in res] == pytest.approx(sorted(score.values(), reverse=True)[:4])
-    assert res.ids[0] in (prompts[1].id, prompts[0].id)
-    assert res[0].snippet and res[0].similarity is not None
+    res = S.search(store, query, mode="hybrid", k=5, model=used)
+    text = {h.prompt_id: h.score for h in S.search(store, query, mode="text", k=50)}
+    sem = {h.prompt_id: h.score for h in S.search(store, query, mode="semantic", k=50, model=used)}
+    best = max(text.values())
+    expected = {
+        pid: TEXT_WEIGHT * text.get(pid, 0.0) / best + (1 - TEXT_WEIGHT) * sem[pid] for pid in sem
+    }
+    assert res.ids == sorted(expected, key=lambda pid: -expected[pid])
+    assert [h.score for h in res] == pytest.approx(sorted(expected.values(), reverse=True))
+    assert all(h.similarity == pytest.approx(sem[h.prompt_id]) for h in res)
+    # snippets for hits holding a searched word, None for the others; content always in full
+    by_id = {h.prompt_id: h for h in res}
+    assert by_id[prompts[1].id].snippet == "**summarising** **reports** quickly"
+    assert by_id[prompts[2].id].snippet is None
+    assert all(
+        h.content == contents[prompts.index(p)] for p in prompts for h in res if h.prompt_id == p.id
+    )
     row = S.history(store, 3)[2]
     assert (row.search_type, row.filters["mode"], row.results) == ("semantic", "hybrid", res.ids)
+
+
+def test_hits_keep_full_content_and_a_separate_snippet(store: Store) -> None:
+    long = "Plan a product launch. " * 20 + "Mention the budget spreadsheet once."
+    prompts = add(store, unit(np.random.default_rng(32), 2), [long, "A haiku about the sea"])
+    res = S.search(store, "budget", mode="text")
+    hit = res[0]
+    assert hit.prompt_id == prompts[0].id and hit.content == long
+    assert hit.snippet is not None and "**budget**" in hit.snippet and len(hit.snippet) < 200
+    data = res.as_dict()
+    assert data["hits"][0]["content"] == long and data["hits"][0]["snippet"] == hit.snippet
+    assert data["words"] == ["budget"]
+    sem = S.search(store, np.ones(DIMS), mode="semantic").as_dict()
+    assert all("snippet" not in h and h["content"] for h in sem["hits"])
+    html_page = res._repr_html_()
+    assert (
+        "<mark>budget</mark>" in html_page and ">match<" in html_page and ">content<" in html_page
+    )
+    md = hit._repr_markdown_()
+    assert "Plan a product launch" in md and "match: " in md and "**budget**" in md
 
 
 # -- history and validation ------------------------------------------------------------------
@@ -529,7 +470,7 @@ def test_real_minilm_query_finds_paraphrase(store: Store) -> None:
 
 
 def test_query_strategies_and_fallback_agree(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
-    import alchemy_kit.search.vector_index as vi
+    import alchemy_kit.search.knn as vi
 
     rng = np.random.default_rng(24)
     vecs = unit(rng, 301)
@@ -557,10 +498,34 @@ def test_query_strategies_and_fallback_agree(store: Store, monkeypatch: pytest.M
     assert [p for p, _ in within] == [prompts[i].id for i in order if vecs[i] @ q[0] >= 0.1]
 
 
-def test_tuner_tries_each_strategy_then_prefers_the_cheapest() -> None:
-    from alchemy_kit.search.vector_index import EXPLORE_EVERY, _Tuner
+def test_numpy_single_queries_give_the_same_exact_answer(store: Store) -> None:
+    from alchemy_kit.search import exact
 
-    tuner = _Tuner(("a", "b", "c"))
+    rng = np.random.default_rng(25)
+    vecs = unit(rng, 500)
+    prompts = add(store, vecs, phase="coagulatio")
+    q = unit(rng, 1)
+    index = get_index(store, MODEL)
+    by_sklearn = index.query(q, 10)[0]
+    filtered_sklearn = S.search(store, q[0], k=5, model=MODEL, phase="coagulatio").ids
+    with exact.numpy_for_single_queries():
+        by_numpy = index.query(q, 10)[0]
+        assert index.query(q, 600)[0] == index.query(q, 500)[0]  # k above the row count
+        assert S.search(store, q[0], k=5, model=MODEL, phase="coagulatio").ids == filtered_sklearn
+        assert [p for p, _ in index.query(q, 3, exclude=[by_sklearn[0][0]])[0]] == [
+            p for p, _ in by_sklearn[1:4]
+        ]
+    assert [p for p, _ in by_numpy] == [p for p, _ in by_sklearn]
+    assert np.allclose([s for _, s in by_numpy], [s for _, s in by_sklearn], atol=1e-6)
+    want = [prompts[i].id for i in np.argsort(-(vecs @ q[0]))[:10]]
+    assert [p for p, _ in by_numpy] == want
+    assert not exact.numpy_preferred(1)  # the block restored the default
+
+
+def test_tuner_tries_each_strategy_then_prefers_the_cheapest() -> None:
+    from alchemy_kit.search.tuner import EXPLORE_EVERY, StrategyTuner
+
+    tuner = StrategyTuner(("a", "b", "c"))
     costs = {"a": 3.0, "b": 1.0, "c": 2.0}
     tried = []
     for _ in range(6):

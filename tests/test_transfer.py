@@ -6,12 +6,14 @@ import hashlib
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 from helpers import loaded_by
 
 from alchemy_kit import records as r
 from alchemy_kit.errors import ImportExportError, ValidationError
 from alchemy_kit.store import PRIMARY_KEYS, TABLES, Store, open_store, transfer, transfer_files
+from alchemy_kit.store.codec import decode_vector, encode_vector
 from alchemy_kit.store.transfer import export, import_
 
 DATES = ("2025-03-02", "2025-03-01", "2025-03-03")  # deliberately not in insertion order
@@ -24,6 +26,15 @@ TRICKY = [
     "carriage\r\nreturn and a lone \r and a trailing backslash \\",
     "  leading and trailing spaces  ",
 ]
+
+
+VEC_DIMS = 8
+
+
+def vector_of(i: int) -> np.ndarray:
+    """A deterministic unit vector for embedding row i."""
+    v = np.random.default_rng(i).standard_normal(VEC_DIMS).astype(np.float32)
+    return v / np.linalg.norm(v)
 
 
 def _ts(date: str, hh: int, ms: int = 0) -> str:
@@ -134,14 +145,15 @@ def build_store(path: Path) -> Store:
     # A string configuration, given as JSON text (how the store takes strings as of writing).
     store.set_config("ui.theme", '"dark, \\"very\\" dark"', type="string")
 
+    # Real codec BLOBs (even rows) and bytes no codec can read (odd rows): both must survive.
     blobs = [bytes(range(256)), b'\x00\n,"\r\\N' * 3, b"\xff" * 7]
     store.upsert_embeddings(
         [
             r.EmbeddingRecord(
                 p.id,
                 "minilm-int8",
-                384,
-                blobs[i % 3] + bytes([i]),
+                VEC_DIMS if i % 2 == 0 else 384,
+                encode_vector(vector_of(i)) if i % 2 == 0 else blobs[i % 3] + bytes([i]),
                 created_at=p.created_at,
                 similarity_threshold=None if i % 2 else 0.42,
             )
@@ -519,3 +531,115 @@ def test_many_partitions_stream_through_few_open_files(tmp_path, monkeypatch):
 
 def test_transfer_import_is_lazy():
     assert loaded_by("import alchemy_kit.store.transfer", ["pyarrow", "pandas"]) == []
+
+
+def test_duckdb_reads_every_exported_table(source, tmp_path):
+    """Every table, empty ones included, with typed timestamps, float32 vectors and JSON text."""
+    import duckdb
+
+    small = open_store(tmp_path / "small.db")  # prompts with real vectors; most tables empty
+    prompts = [
+        r.Prompt(content=f"p{i}", phase="solutio", provider="local", model="m") for i in range(3)
+    ]
+    small.add_prompts(prompts)
+    small.upsert_embeddings(
+        [
+            r.EmbeddingRecord(p.id, "m", VEC_DIMS, encode_vector(vector_of(i)))
+            for i, p in enumerate(prompts)
+        ]
+    )
+    con = duckdb.connect()
+    for store, name in ((source, "full"), (small, "small")):
+        counts = store.counts()
+        for partitioned in (True, False):
+            dest = tmp_path / f"{name}-{partitioned}"
+            export(store, dest, fmt="parquet", partition_by_date=partitioned)
+            for table in TABLES:
+                path = f"{dest}/{table}/**/*.parquet" if partitioned else f"{dest}/{table}.parquet"
+                rel = f"read_parquet('{path}', hive_partitioning={str(partitioned).lower()})"
+                assert con.execute(f"SELECT count(*) FROM {rel}").fetchone() == (counts[table],)
+                described = con.execute(f"DESCRIBE SELECT * FROM {rel}").fetchall()
+                columns = {c[0]: c[1] for c in described}
+                for stamp in r.TIMESTAMP_FIELDS[transfer.TABLE_RECORDS[table]]:
+                    assert columns[stamp] == "TIMESTAMP WITH TIME ZONE", (table, stamp)
+                    truncated = con.execute(
+                        f"SELECT count(date_trunc('hour', {stamp})), count({stamp}) FROM {rel}"
+                    ).fetchone()
+                    assert truncated[0] == truncated[1], (table, stamp)
+                assert not partitioned or "created_date" in columns, table
+    assert small.counts()["configurations"] == 0  # so the empty-table case was covered
+    # A cosine over the float32 vectors, without our codec, agrees with numpy.
+    emb = f"read_parquet('{tmp_path}/small-True/embeddings/**/*.parquet', hive_partitioning=true)"
+    rows = con.execute(
+        f"SELECT a.prompt_id, b.prompt_id, list_cosine_similarity(a.vector, b.vector)"
+        f" FROM {emb} a, {emb} b"
+    ).fetchall()
+    vectors = {p.id: vector_of(i) for i, p in enumerate(prompts)}
+    assert len(rows) == 9
+    for a, b, cos in rows:
+        assert cos == pytest.approx(float(vectors[a] @ vectors[b]), abs=2e-3)  # int12 codec
+    # A BLOB no codec can read is exported byte for byte, with a NULL vector.
+    full = f"read_parquet('{tmp_path}/full-False/embeddings.parquet')"
+    assert con.execute(f"SELECT count(*) FROM {full} WHERE vector IS NULL").fetchone() == (3,)
+    # JSON columns are JSON text that DuckDB parses.
+    valid, numbered = con.execute(
+        "SELECT count(*) FILTER (json_valid(metadata)), count(json_extract(metadata, '$.i'))"
+        f" FROM read_parquet('{tmp_path}/full-False/prompts.parquet')"
+    ).fetchone()
+    assert valid == source.counts()["prompts"] and numbered == valid - 1  # one was edited
+    small.close()
+
+
+def test_one_timestamp_form_for_pandas(source, tmp_path):
+    import pandas as pd
+
+    export(source, tmp_path / "js", fmt="jsonl")
+    export(source, tmp_path / "pq", fmt="parquet")
+    df = pd.read_json(tmp_path / "js" / "prompts.jsonl", lines=True, dtype=False)
+    parsed = pd.to_datetime(df["created_at"])  # one form, so no format= is needed
+    assert str(parsed.dt.tz) == "UTC" and parsed.notna().all()
+    typed = pd.read_parquet(tmp_path / "pq" / "prompts.parquet")
+    assert str(typed["created_at"].dtype) == "datetime64[us, UTC]"
+    assert (typed["created_at"] == parsed).all()
+    vectors = pd.read_parquet(tmp_path / "pq" / "embeddings.parquet")["vector"]
+    assert vectors.notna().sum() == 3 and vectors.dropna().map(len).eq(VEC_DIMS).all()
+
+
+def test_import_takes_timestamps_and_vectors_in_either_form(fresh, tmp_path):
+    """A Parquet file written by another tool: typed or text timestamps, vectors without BLOBs."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    prompt = r.Prompt(content="from elsewhere", phase="solutio", provider="local", model="m")
+    dest = tmp_path / "elsewhere"
+    (dest / "prompts").mkdir(parents=True)
+    (dest / "embeddings").mkdir()
+    row = {**prompt.to_row(), "created_at": "2026-02-03T04:05:06.789+00:00", "updated_at": None}
+    row["updated_at"] = row["created_at"]
+    prompts = pa.Table.from_pylist([row])
+    pq.write_table(prompts, dest / "prompts" / "part-0000.parquet")
+    from datetime import UTC, datetime
+
+    vec = vector_of(1)
+    emb = pa.table(
+        {
+            "prompt_id": [prompt.id],
+            "model": ["other-tool"],
+            "dimensions": pa.array([VEC_DIMS], pa.int64()),
+            "created_at": pa.array(
+                [datetime(2026, 2, 3, 4, 5, 7, 250000, tzinfo=UTC)], pa.timestamp("us", tz="UTC")
+            ),
+            "similarity_threshold": pa.array([None], pa.float64()),
+            "vector": pa.array([vec.tolist()], pa.list_(pa.float32())),
+        }
+    )
+    pq.write_table(emb, dest / "embeddings" / "part-0000.parquet")
+    got = import_(fresh, dest)
+    assert got.counts == {"prompts": 1, "embeddings": 1}
+    stored = fresh.get_prompt(prompt.id)
+    assert stored.created_at == stored.updated_at == "2026-02-03T04:05:06.789Z"
+    rec = fresh.get_embedding(prompt.id)
+    assert rec.created_at == "2026-02-03T04:05:07.250Z"
+    assert np.allclose(decode_vector(rec.embedding), vec, atol=1e-3)
+    again = import_(fresh, dest)
+    assert set(again.written.values()) == {0}  # canonical on the way in, so idempotent

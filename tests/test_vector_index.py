@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+import alchemy_kit.search.knn as knn
 import alchemy_kit.search.vector_index as vi
 from alchemy_kit import records as r
 from alchemy_kit.search import query as S
@@ -37,7 +38,7 @@ def store(tmp_path: Any) -> Iterator[Store]:
 @pytest.fixture
 def fresh_engine(monkeypatch: pytest.MonkeyPatch) -> None:
     """Build the engine anew in this test (and restore the shared one afterwards)."""
-    monkeypatch.setattr(vi, "_engine", None)
+    monkeypatch.setattr(knn, "_engine", None)
 
 
 def _fill(store: Store, n: int = 300, d: int = 16) -> tuple[np.ndarray, list[str]]:
@@ -81,15 +82,15 @@ def test_private_module_missing_falls_back(
     real_import = builtins.__import__
 
     def guarded(name: str, globals: Any = None, *args: Any, **kwargs: Any) -> Any:
-        if name == PRIVATE and (globals or {}).get("__name__") == vi.__name__:
+        if name == PRIVATE and (globals or {}).get("__name__") == knn.__name__:
             raise ImportError(f"No module named {name!r}")
         return real_import(name, globals, *args, **kwargs)
 
     monkeypatch.setattr(builtins, "__import__", guarded)
     vecs, ids = _fill(store)
-    with caplog.at_level(logging.WARNING, logger=vi.__name__):
+    with caplog.at_level(logging.WARNING, logger=knn.__name__):
         _check_exact(store, vecs, ids)
-    engine = vi._get_engine()
+    engine = knn._get_engine()
     assert engine.argkmin is None and engine.radius is None
     assert sum("private reductions are unavailable" in m for m in caplog.messages) == 1
 
@@ -122,10 +123,10 @@ def test_changed_private_api_falls_back_and_logs_once(
     broken: type,
 ) -> None:
     vecs, ids = _fill(store)
-    engine = vi._get_engine()
+    engine = knn._get_engine()
     monkeypatch.setattr(engine, "argkmin", broken)
     monkeypatch.setattr(engine, "radius", broken)
-    with caplog.at_level(logging.WARNING, logger=vi.__name__):
+    with caplog.at_level(logging.WARNING, logger=knn.__name__):
         for _ in range(3):  # a changed API is not retried on every search
             _check_exact(store, vecs, ids)
     assert engine.argkmin is None and engine.radius is None
@@ -138,7 +139,7 @@ def test_search_api_never_fails_when_the_private_path_breaks(
     store: Store, fresh_engine: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     vecs, ids = _fill(store)
-    engine = vi._get_engine()
+    engine = knn._get_engine()
     monkeypatch.setattr(engine, "argkmin", _ChangedSignature)
     q = vecs[11]
     got = S.search(store, q, mode="semantic", model=MODEL, k=5)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -70,3 +71,49 @@ def db_status(database: Path | None, json_: bool) -> None:
     click.echo(f"Migrations: {', '.join(info['migrations'])}")
     for table, n in info["counts"].items():
         click.echo(f"  {table:<16} {n:>8,}")
+
+
+@db.command(name="check")
+@click.option("--fix", is_flag=True, help="Delete orphaned rows and rebuild the full-text index")
+@click.option("-y", "--yes", is_flag=True, help="With --fix: do not ask for confirmation")
+@database_option
+@json_option
+def db_check(fix: bool, yes: bool, database: Path | None, json_: bool) -> None:
+    """Check integrity, foreign keys (orphaned rows) and the full-text index; exit 1 on problems.
+
+    SQLite enforces foreign keys only on connections that turn them on: rows written by other
+    tools (sqlite-utils insert, a plain sqlite3 connection) can point at parents that do not exist.
+    """
+    store = open_db(database)
+    report = store.check()
+    if json_ and not fix:
+        echo_json(report.as_dict())
+    else:
+        _print_check(report)
+    if fix and (report.orphans or report.fts_error):
+        what = [f"delete {len(report.orphans)} orphaned row(s)"] if report.orphans else []
+        what += ["rebuild the full-text index"] if report.fts_error else []
+        if yes or click.confirm(" and ".join(what).capitalize() + "?", default=False):
+            deleted = store.delete_orphans(report.orphans)
+            if report.fts_error:
+                store.rebuild_fts()
+            report = store.check()
+            if json_:
+                echo_json(report.as_dict() | {"deleted": deleted})
+            else:
+                click.echo(f"Done: {' and '.join(what)}.")
+                _print_check(report)
+    if not report.ok:
+        raise SystemExit(1)
+
+
+def _print_check(report: Any) -> None:
+    click.echo(f"integrity_check: {'ok' if not report.integrity else '; '.join(report.integrity)}")
+    click.echo(
+        f"foreign keys: {len(report.orphans)} orphaned row(s)"
+        if report.orphans
+        else "foreign keys: ok"
+    )
+    for orphan in report.orphans:
+        click.echo(f"  {orphan}")
+    click.echo(f"full-text index: {report.fts_error or 'ok'}")

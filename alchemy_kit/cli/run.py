@@ -94,9 +94,10 @@ def _gen_kwargs(kw: dict[str, Any]) -> dict[str, Any]:
 @json_option
 def generate(idea: str, show_all: bool, database: Path | None, json_: bool, **kw: Any) -> None:
     """Refine IDEA through prima-materia → solutio → coagulatio and store everything."""
+    store = open_db(database)
+    _limit_plugins(store, kw)
     from ..engine.pipeline import generate as run
 
-    store = open_db(database)
     res = run(idea, store=store, progress=not json_, **_gen_kwargs(kw))
     if json_:
         echo_json(request_json(res.request, res.phase_runs, res.prompts))
@@ -115,6 +116,22 @@ def generate(idea: str, show_all: bool, database: Path | None, json_: bool, **kw
             )
     if not res.ok:
         raise SystemExit(1)
+
+
+def _limit_plugins(store: Any, kw: dict[str, Any]) -> None:
+    """An offline run loads only our llm plugin, not every provider's SDK (see models/plugins)."""
+    from ..models.plugins import load_only_our_plugin, needs_only_our_plugin
+
+    # Every place a provider or model can come from, whichever phases run: a superset is safe.
+    configured = [
+        store.get_config(k, None) or {} for k in ("defaults", *(f"phases.{p}" for p in PHASES))
+    ]
+    settings = [(kw["provider"], kw["model"])] + [
+        (c.get("provider"), c.get("model")) for c in configured
+    ]
+    embedding = None if kw["no_embed"] else store.get_config("embeddings.model", None)
+    if needs_only_our_plugin(settings, embedding):
+        load_only_our_plugin()
 
 
 @click.command(context_settings=CONTEXT)

@@ -22,8 +22,14 @@ def search() -> None:
 @click.option(
     "--semantic", "mode", flag_value="semantic", default=True, help="By meaning (default)"
 )
-@click.option("--text", "mode", flag_value="text", help="By words: FTS5 with bm25 ranking")
-@click.option("--hybrid", "mode", flag_value="hybrid", help="Reciprocal-rank fusion of both")
+@click.option(
+    "--text",
+    "mode",
+    flag_value="text",
+    help="By words: any of them (stop words aside), bm25 ranked",
+)
+@click.option("--hybrid", "mode", flag_value="hybrid", help="Words and meaning, combined")
+@click.option("--all-words", is_flag=True, help="Text/hybrid: require every searched word")
 @click.option("--like", "like_id", help="More like this prompt id (instead of a query)")
 @click.option("-k", "--limit", "k", type=int, default=10, show_default=True, help="Number of hits")
 @click.option("--min-similarity", type=float, help="Only hits at least this similar (-1..1)")
@@ -45,6 +51,7 @@ def search() -> None:
 def search_query(
     query: str | None,
     mode: str,
+    all_words: bool,
     like_id: str | None,
     k: int,
     min_similarity: float | None,
@@ -63,8 +70,10 @@ def search_query(
     json_: bool,
 ) -> None:
     """Search stored prompts; every search is recorded in search_history."""
+    from ..search.exact import numpy_for_single_queries
     from ..search.query import search as run_search
     from ..search.query import similar_to
+    from ..search.results import SNIPPET_MODES
 
     if not query and not like_id:
         raise click.UsageError("give a QUERY or --like PROMPT_ID")
@@ -81,39 +90,35 @@ def search_query(
         "min_score": min_score,
         "request_id": store.get_request(request_id).id if request_id else None,
     }
-    if like_id:
-        result = similar_to(
-            store, like_id, k, min_similarity=min_similarity, model=embedding_model, **filters
-        )
-    else:
-        result = run_search(
-            store,
-            query or "",
-            mode=mode,
-            k=k,
-            min_similarity=min_similarity,
-            model=embedding_model,
-            **filters,
-        )
-    rows = [
-        {
-            "rank": h.rank,
-            "score": round(h.score, 4),
-            "similarity": None if h.similarity is None else round(h.similarity, 4),
-            "phase": h.phase,
-            "id": h.prompt_id,
-            "content": h.snippet or h.content,
-        }
-        for h in result
-    ]
+    # One query, then exit: exact numpy top-k instead of importing scikit-learn (see vector_index).
+    with numpy_for_single_queries():
+        if like_id:
+            result = similar_to(
+                store, like_id, k, min_similarity=min_similarity, model=embedding_model, **filters
+            )
+        else:
+            result = run_search(
+                store,
+                query or "",
+                mode=mode,
+                k=k,
+                min_similarity=min_similarity,
+                model=embedding_model,
+                match_all=all_words,
+                **filters,
+            )
     if json_:
-        echo_json({"query": result.query, "mode": result.mode, "note": result.note, "hits": rows})
+        echo_json(result.as_dict())
         return
     if result.note:
         click.echo(result.note, err=True)
+    rows = [h.as_dict(result.mode) for h in result]
+    # In a terminal the matched words in context say more than the prompt's opening words.
+    last = "match" if result.mode in SNIPPET_MODES else "content"
     for row in rows:
         row["id"] = str(row["id"])[:8]
-    echo_table(rows, ["rank", "score", "similarity", "phase", "id", "content"], {"content": 70})
+        row["match"] = row.get("snippet") or row["content"]
+    echo_table(rows, ["rank", "score", "similarity", "phase", "id", last], {last: 70})
 
 
 @search.command(name="history", context_settings=CONTEXT)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import secrets
 import time
-import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -27,6 +26,7 @@ from ..vocab import MAX_COUNT, PROVIDERS, TEMPERATURE_RANGE, estimate_tokens
 if TYPE_CHECKING:
     import pandas as pd
 
+    from ..search.embed_worker import BackgroundEmbedding
     from ..store import Store
 
 DEFAULT_COUNT = 3
@@ -368,6 +368,7 @@ async def agenerate(
     store.set_request_status(request.id, "running")
     request.status = "running"
     sem = asyncio.Semaphore(concurrency or count)
+    embedding = _embedding(store, embed)  # off the critical path: see search/embed_worker.py
     started = time.perf_counter()
     error: str | None = None
     try:
@@ -394,6 +395,8 @@ async def agenerate(
                 break
             pr.config["resolved_models"] = sorted({p.model for p in previous})
             run.set_phase(pr, "completed")
+            if embedding:
+                embedding.add(previous)
     except BaseException as exc:  # interrupted (Ctrl-C, cancelled task): leave an honest record
         msg = "interrupted" if not isinstance(exc, Exception) else f"{type(exc).__name__}: {exc}"
         for pr in runs:
@@ -403,8 +406,8 @@ async def agenerate(
         raise
     status = "failed" if error else "completed"
     _finish(run, status, started, error)
-    if status == "completed" and _should_embed(store, embed):
-        _embed(store, run.prompts)
+    if embedding:
+        await embedding.wait()
     return GenerationResult(request, runs, run.prompts, run.metrics, error)
 
 
@@ -517,22 +520,13 @@ def _finish(run: _Run, status: str, started: float, error: str | None = None) ->
     )
 
 
-def _should_embed(store: Store, embed: bool | None) -> bool:
-    if embed is not None:
-        return embed
-    return bool(store.get_config("embeddings.auto", True))
+def _embedding(store: Store, embed: bool | None) -> BackgroundEmbedding | None:
+    """Where this request's prompts get embedded, or None when embedding is off."""
+    if embed is False or (embed is None and not store.get_config("embeddings.auto", True)):
+        return None
+    from ..search.embed_worker import BackgroundEmbedding
 
-
-def _embed(store: Store, prompts: list[r.Prompt]) -> None:
-    """Embed new prompts; a failure is a warning, never a lost request."""
-    if not prompts:
-        return
-    try:
-        from ..search.vectors import embed_prompts
-
-        embed_prompts(store, prompts, model_id=store.get_config("embeddings.model", None))
-    except AlchemyError as exc:
-        warnings.warn(f"prompts stored but not embedded: {exc}", stacklevel=3)
+    return BackgroundEmbedding(store, store.get_config("embeddings.model", None))
 
 
 def generate(idea: str, **kwargs: Any) -> GenerationResult:

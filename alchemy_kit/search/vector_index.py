@@ -13,6 +13,8 @@ as the product itself; (2) input validation (`validate_data`/`check_array`, fini
 (3) threading: for one query the OpenMP strategy synchronises threads once per 256-row chunk,
 cheap on an idle machine but 4-8× the numpy floor when other processes compete for the 2
 cores. Raising `pairwise_dist_chunk_size` only made it slower.
+A cold CLI process ranks its one query with numpy instead (see exact.py).
+
 So the index calls the same Cython reductions that `kneighbors` and `radius_neighbors` dispatch
 to (`ArgKmin` / `RadiusNeighbors` from `sklearn.metrics._pairwise_distances_reduction`) with the
 row norms precomputed once (updated on append) on a validated contiguous matrix. Which threading
@@ -25,222 +27,40 @@ from __future__ import annotations
 
 import logging
 import math
-import os
 import threading
-import time
 import weakref
 from collections.abc import Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
-from contextlib import nullcontext
-from functools import cached_property
-from itertools import islice, pairwise
+from itertools import islice
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ..errors import DimensionMismatchError, NotFoundError, SearchError, ValidationError
+from . import exact, sidecar
+from .knn import _get_engine, _sqnorms
 
 if TYPE_CHECKING:
     from ..store import Store
 
 _log = logging.getLogger(__name__)
 BUILD_BATCH = 20_000
-# More queries than this are a batch: ArgKmin parallel on X with all threads (≈ numpy speed).
-SINGLE_THREAD_MAX_QUERIES = 8
-# Below this many rows a query is so cheap that one thread is always right; above it the
-# engine times the equivalent strategies (see _Tuner). Slicing needs bigger matrices to pay.
-TUNE_MIN_ROWS = 10_000
-SPLIT_MIN_ROWS = 250_000
-EXPLORE_EVERY = 16
 _SIM_EPS = 1e-6
 
 
-class _Tuner:
-    """Pick the fastest of equivalent query strategies from live timings.
+def _normalise(mat: np.ndarray, *, inplace: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """Return (unit rows, keep mask): zero rows have no direction and are left out.
 
-    They return identical neighbours but their speed flips with machine load: on an idle 2-core
-    box OpenMP "parallel on Y" over both cores was fastest (1.3-2× the numpy floor at 100k),
-    while with other processes busy its per-chunk barriers made it 4-8× and one thread was best
-    (1.6-2×). So each strategy's cost per row is tracked as a moving average: each is run twice
-    first (the first run pays one-off costs such as starting OpenMP threads and is not counted),
-    then the cheapest runs, with every EXPLORE_EVERY-th call re-timing another one.
+    `inplace` divides a matrix this module owns (freshly decoded) instead of copying it.
     """
-
-    def __init__(self, names: Sequence[str]) -> None:
-        self.cost: dict[str, float | None] = dict.fromkeys(names)
-        self.runs: dict[str, int] = dict.fromkeys(names, 0)
-        self.calls = 0
-        self._lock = threading.Lock()
-
-    def pick(self) -> str:
-        """Return the strategy to run next."""
-        with self._lock:
-            self.calls += 1
-            for name, cost in self.cost.items():
-                if cost is None:
-                    return name
-            best = min(self.cost, key=lambda n: self.cost[n] or 0.0)
-            if self.calls % EXPLORE_EVERY == 0:
-                others = [n for n in self.cost if n != best]
-                return others[(self.calls // EXPLORE_EVERY) % len(others)]
-            return best
-
-    def record(self, name: str, seconds_per_row: float) -> None:
-        """Fold one timing into the strategy's moving average (a strategy's first run is not)."""
-        with self._lock:
-            self.runs[name] += 1
-            if self.runs[name] == 1:
-                return
-            old = self.cost[name]
-            self.cost[name] = seconds_per_row if old is None else 0.5 * old + 0.5 * seconds_per_row
-
-    @property
-    def best(self) -> str | None:
-        """The strategy currently preferred (None before every one has been timed)."""
-        if any(c is None for c in self.cost.values()):
-            return None
-        return min(self.cost, key=lambda n: self.cost[n] or 0.0)
-
-
-class _Engine:
-    """The scikit-learn reductions behind NearestNeighbors, imported once, with a fallback."""
-
-    def __init__(self) -> None:
-        try:
-            from sklearn.metrics._pairwise_distances_reduction import ArgKmin, RadiusNeighbors
-
-            self.argkmin: Any = ArgKmin
-            self.radius: Any = RadiusNeighbors
-        except ImportError as exc:  # private module moved: fall back to the public estimator
-            self.argkmin = self.radius = None
-            _log.warning(
-                "scikit-learn's private reductions are unavailable (%s); using NearestNeighbors",
-                exc,
-            )
-        from sklearn.neighbors import NearestNeighbors  # noqa: F401  (loads sklearn's OpenMP)
-        from threadpoolctl import ThreadpoolController
-
-        # Created after sklearn is imported, or it would not see sklearn's OpenMP runtime.
-        self.controller = ThreadpoolController()
-        # One tuner per power-of-two matrix size: the best strategy differs between 10k and 100k
-        # rows (thread start-up is amortised only on big matrices), so costs must not mix.
-        self.tuners: dict[int, _Tuner] = {}
-
-    def disable(self, name: str, exc: BaseException) -> None:
-        """Stop using a private reduction whose API changed under us; log it once."""
-        if name == "ArgKmin":
-            self.argkmin = None
-        else:
-            self.radius = None
-        # The signature of a private API changed: every later query would fail the same way, so
-        # say so once and serve every search from the public NearestNeighbors from now on.
-        _log.warning(
-            "scikit-learn's private %s failed (%s: %s); falling back to NearestNeighbors",
-            name,
-            type(exc).__name__,
-            exc,
-        )
-
-    def tuner(self, n_rows: int) -> _Tuner:
-        """The strategy tuner for matrices of about this many rows."""
-        bucket = max(0, n_rows.bit_length() - 1)
-        found = self.tuners.get(bucket)
-        if found is None:
-            sliced = n_rows >= SPLIT_MIN_ROWS and (os.cpu_count() or 1) > 1
-            names = (
-                ("one thread", "all threads", "sliced") if sliced else ("one thread", "all threads")
-            )
-            found = self.tuners.setdefault(bucket, _Tuner(names))
-        return found
-
-    @cached_property
-    def pool(self) -> ThreadPoolExecutor:
-        """Worker threads for sliced queries."""
-        return ThreadPoolExecutor(max_workers=4, thread_name_prefix="alchemy-knn")
-
-    def argkmin_part(
-        self, q: np.ndarray, y: np.ndarray, yn: np.ndarray, k: int, strategy: str, one: bool
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """ArgKmin on one contiguous block with precomputed squared row norms."""
-        ctx = self.controller.limit(limits=1, user_api="openmp") if one else nullcontext()
-        with ctx:  # the OpenMP limit is per calling thread, so it is set where the work runs
-            return self.argkmin.compute(
-                X=q,
-                Y=y,
-                k=k,
-                metric="euclidean",
-                # A fresh dict each call: sklearn pops these keys out of it.
-                metric_kwargs={"Y_norm_squared": yn, "X_norm_squared": _sqnorms(q)},
-                strategy=strategy,
-                return_distance=True,
-            )
-
-    def kneighbors(
-        self, q: np.ndarray, y: np.ndarray, yn: np.ndarray, k: int
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """Top-k by euclidean distance on unit rows, by the currently fastest strategy."""
-        n = y.shape[0]
-        if len(q) > SINGLE_THREAD_MAX_QUERIES:
-            return self.argkmin_part(q, y, yn, k, "parallel_on_X", one=False)
-        if n < TUNE_MIN_ROWS:
-            return self.argkmin_part(q, y, yn, k, "parallel_on_X", one=True)
-        tuner = self.tuner(n)
-        name = tuner.pick()
-        t0 = time.perf_counter()
-        if name == "one thread":
-            out = self.argkmin_part(q, y, yn, k, "parallel_on_X", one=True)
-        elif name == "all threads":
-            out = self.argkmin_part(q, y, yn, k, "parallel_on_Y", one=False)
-        else:
-            out = self._sliced(q, y, yn, k)
-        tuner.record(name, (time.perf_counter() - t0) / n)
-        return out
-
-    def _sliced(
-        self, q: np.ndarray, y: np.ndarray, yn: np.ndarray, k: int
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """One single-threaded reduction per slice on Python threads (the Cython releases the
-        GIL), then merge the k-best lists: one synchronisation instead of one per chunk."""
-        parts = max(2, min(4, os.cpu_count() or 1))
-        bounds = np.linspace(0, y.shape[0], parts + 1).astype(int)
-        futures = [
-            self.pool.submit(
-                self.argkmin_part, q, y[lo:hi], yn[lo:hi], min(k, hi - lo), "parallel_on_X", True
-            )
-            for lo, hi in pairwise(bounds)
-        ]
-        results = [f.result() for f in futures]
-        dist = np.concatenate([d for d, _ in results], axis=1)
-        idx = np.concatenate([i + lo for (_, i), lo in zip(results, bounds, strict=False)], axis=1)
-        best = np.argsort(dist, axis=1, kind="stable")[:, :k]
-        return np.take_along_axis(dist, best, axis=1), np.take_along_axis(idx, best, axis=1)
-
-    def threads(self, n_queries: int) -> Any:
-        """Limit OpenMP to one thread for a handful of queries (see the module docstring)."""
-        if n_queries <= SINGLE_THREAD_MAX_QUERIES:
-            return self.controller.limit(limits=1, user_api="openmp")
-        return nullcontext()
-
-
-_engine: _Engine | None = None
-_engine_lock = threading.Lock()
-
-
-def _get_engine() -> _Engine:
-    global _engine
-    with _engine_lock:
-        if _engine is None:
-            _engine = _Engine()
-        return _engine
-
-
-def _normalise(mat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Return (unit rows, keep mask): zero rows have no direction and are left out."""
     mat = np.ascontiguousarray(mat, dtype=np.float32)
     norms = np.sqrt(np.einsum("ij,ij->i", mat, mat, dtype=np.float64))
     keep = norms > 0
-    mat = mat / np.where(keep, norms, 1.0)[:, None].astype(np.float32)
-    return mat, keep
+    scale = np.where(keep, norms, 1.0)[:, None].astype(np.float32)
+    if inplace:
+        mat /= scale
+        return mat, keep
+    return mat / scale, keep
 
 
 class VectorIndex:
@@ -308,10 +128,44 @@ class VectorIndex:
             # One allocation of the final size: growing by doubling copied and page-faulted
             # ~2× the matrix and was half of the build time at 100k rows.
             self._capacity = store.search_embedding_count(self.model)
+            path = store.path if self._capacity >= sidecar.MIN_ROWS else None
+            big = path is not None
+            if path is not None and self._from_sidecar(
+                path, store.search_embedding_stamps(self.model)
+            ):
+                self.builds += 1
+                return
+            seen: list[sidecar.Stamp] = []  # what this build read, for the sidecar's digest
             rows = store.search_embedding_blobs_after(self.model, 0)
             while batch := list(islice(rows, BUILD_BATCH)):
                 self._upsert_rows(batch)
+                if big:
+                    seen.extend((row[0], row[1], row[2]) for row in batch)
+            if path is not None:
+                sidecar.save(path, self.model, seen, self._rowids[: self._n], self.matrix)
             self.builds += 1
+
+    def _from_sidecar(self, path: Path, stamps: list[sidecar.Stamp]) -> bool:
+        """Adopt the matrix saved for exactly these stamps (see sidecar.py); False if none."""
+        found = sidecar.load(path, self.model, stamps)
+        if found is None:
+            return False
+        rowids, matrix = found
+        by_rowid = {rowid: (pid, stamp) for rowid, pid, stamp in stamps}
+        if any(int(rowid) not in by_rowid for rowid in rowids):
+            return False
+        n = len(rowids)
+        self.dims = int(matrix.shape[1]) if n else None
+        self._buf, self._n, self._capacity = matrix, n, n
+        self._sqnorms = np.einsum("ij,ij->i", matrix, matrix, dtype=np.float64)
+        self._rowids = rowids.copy()
+        self._pids = [by_rowid[int(rowid)][0] for rowid in rowids]
+        self._stamps = [by_rowid[int(rowid)][1] for rowid in rowids]
+        self._row_of_pid = {pid: i for i, pid in enumerate(self._pids)}
+        self._row_of_rowid = np.full(max(by_rowid, default=0) + 1, -1, dtype=np.int64)
+        self._row_of_rowid[rowids] = np.arange(n)
+        self._last_rowid = max(by_rowid, default=0)  # rows with zero vectors were read too
+        return True
 
     def refresh(self) -> None:
         """Apply rows added, re-embedded or deleted since the last look, without a rebuild."""
@@ -360,7 +214,7 @@ class VectorIndex:
 
     def _upsert_rows(self, rows: Sequence[tuple[int, str, str, int, bytes]]) -> None:
         """Overwrite rows of prompts already indexed; append the rest."""
-        from .codec import decode_many
+        from ..store.codec import decode_many
 
         if not rows:
             return
@@ -373,7 +227,7 @@ class VectorIndex:
                 f"{next(row[3] for row in rows if row[3] != self.dims)} dimensions "
                 f"(e.g. prompt {bad[0]}); re-embed those prompts"
             )
-        mat, keep = _normalise(decode_many([row[4] for row in rows], dims=self.dims))
+        mat, keep = _normalise(decode_many([row[4] for row in rows], dims=self.dims), inplace=True)
         # Zero vectors have no direction: drop any older version of those prompts.
         self._remove([row[1] for row, k in zip(rows, keep, strict=True) if not k])
         self._last_rowid = max(self._last_rowid, max(row[0] for row in rows))
@@ -392,11 +246,17 @@ class VectorIndex:
             self._stamps[i] = stamp
             self._set_rowid(rowid, i)
         if new:
-            self._append([rows[j] for j in new], mat[new])
+            self._append([rows[j] for j in new], mat if len(new) == len(rows) else mat[new])
         self._nn = None
 
     def _append(self, rows: Sequence[tuple[int, str, str, int, bytes]], mat: np.ndarray) -> None:
         m, start = len(rows), self._n
+        if start == 0 and m >= self._capacity and mat.flags.c_contiguous and mat.flags.owndata:
+            # The whole index in one decoded batch (up to BUILD_BATCH rows): adopt it as the
+            # buffer; copying 30 MB into a fresh one was a third of a cold 20k-row build.
+            self._buf = mat
+            self._sqnorms = np.empty(m, dtype=np.float64)
+            self._rowids = np.empty(m, dtype=np.int64)
         if start + m > self._buf.shape[0]:
             cap = max(start + m, 2 * self._buf.shape[0], 1024, self._capacity)
             buf = np.empty((cap, self.dims or mat.shape[1]), dtype=np.float32)
@@ -405,7 +265,8 @@ class VectorIndex:
             self._buf = buf
             self._sqnorms = np.resize(self._sqnorms, cap)
             self._rowids = np.resize(self._rowids, cap)
-        self._buf[start : start + m] = mat
+        if self._buf is not mat:
+            self._buf[start : start + m] = mat
         self._sqnorms[start : start + m] = np.einsum("ij,ij->i", mat, mat, dtype=np.float64)
         rowids = np.fromiter((row[0] for row in rows), dtype=np.int64, count=m)
         self._rowids[start : start + m] = rowids
@@ -466,6 +327,23 @@ class VectorIndex:
             raise NotFoundError(f"prompt {prompt_id!r} has no usable {self.model!r} embedding")
         return self._buf[i].copy()
 
+    def similarities(
+        self, vector: np.ndarray, prompt_ids: Sequence[str]
+    ) -> list[tuple[str, float]]:
+        """Exact cosine similarity of one query vector to each indexed prompt among `prompt_ids`."""
+        q, keep = _normalise(np.atleast_2d(np.asarray(vector, dtype=np.float32)))
+        if not keep.all():
+            raise ValidationError("a query vector is all zeros: it has no direction to search")
+        with self._lock:
+            found = [(p, self._row_of_pid[p]) for p in prompt_ids if p in self._row_of_pid]
+            if not found:
+                return []
+            sims = self._buf[[i for _, i in found]] @ q[0]
+            return [
+                (p, float(min(1.0, max(-1.0, s))))
+                for (p, _), s in zip(found, sims.tolist(), strict=True)
+            ]
+
     def query(
         self,
         vectors: np.ndarray,
@@ -514,6 +392,8 @@ class VectorIndex:
     def _kneighbors(
         self, q: np.ndarray, y: np.ndarray, yn: np.ndarray, k: int
     ) -> tuple[np.ndarray, np.ndarray]:
+        if exact.numpy_preferred(len(q)):
+            return exact.top_k(q, y, k)
         engine = _get_engine()
         if engine.argkmin is not None:
             try:
@@ -553,10 +433,6 @@ class VectorIndex:
                 self._nn = NearestNeighbors(algorithm="brute", metric="euclidean").fit(y)
             return self._nn
         return NearestNeighbors(algorithm="brute", metric="euclidean").fit(y)
-
-
-def _sqnorms(q: np.ndarray) -> np.ndarray:
-    return np.einsum("ij,ij->i", q, q, dtype=np.float64)
 
 
 # One index per (open store, embedding model): repeated searches in a notebook reuse it. Keyed by

@@ -34,10 +34,13 @@ def embed_prompts(
     """Embed prompts (records or (id, content) pairs) and upsert their compressed vectors."""
     from tqdm.auto import tqdm
 
-    from .codec import DEFAULT_DTYPE, encode_many
+    from ..store.codec import DEFAULT_DTYPE, encode_many
     from .embeddings import embed_texts
 
     pairs = [(p.id, p.content) if isinstance(p, r.Prompt) else (p[0], p[1]) for p in prompts]
+    # One length-sorted pass: each batch holds texts of similar length, so padding is minimal.
+    # (Sorting only within each batch of rowid order padded short prompts to long ones.)
+    pairs.sort(key=lambda pair: len(pair[1]))
     threshold = store.get_config("embeddings.similarity_threshold", DEFAULT_SIMILARITY_THRESHOLD)
     used, dims, done = model_id or "", None, 0
     bar = tqdm(total=len(pairs), desc="embed", unit="prompt", disable=not progress)

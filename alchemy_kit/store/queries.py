@@ -163,10 +163,11 @@ class SearchQueries:
         )
 
     def search_embedding_stamps(self, model: str) -> list[tuple[int, str, str]]:
-        """Return (rowid, prompt_id, created_at) of every embedding of `model`, without blobs."""
+        """Return (rowid, prompt_id, created_at) of every embedding of `model` in rowid order."""
         return list(
             self.conn.execute(
-                "SELECT rowid, prompt_id, created_at FROM embeddings WHERE model = ?", [model]
+                "SELECT rowid, prompt_id, created_at FROM embeddings WHERE model = ? ORDER BY rowid",
+                [model],
             )
         )
 
@@ -233,22 +234,64 @@ class SearchQueries:
         ]
 
     def search_text(
-        self, match: str, filters: dict[str, Any], limit: int
-    ) -> list[tuple[str, float, str]]:
-        """Run an FTS5 MATCH over prompts_fts; return (prompt_id, bm25, snippet), best first."""
+        self,
+        match: str,
+        rank: str,
+        filters: dict[str, Any],
+        limit: int,
+        *,
+        only: Sequence[str] | None = None,
+    ) -> list[tuple[str, float]]:
+        """Prompts matching FTS5 `match`, ranked by bm25 over `rank`: (prompt_id, relevance).
+
+        Relevance is -bm25(), so higher is better. `only` restricts the search to those ids.
+        """
         clauses, params = self._search_where(filters)
-        where = " AND ".join(["prompts_fts MATCH ?", *clauses])
-        # bm25() is lower-is-better; snippet() marks hits with ** for markdown/HTML rendering.
-        sql = (
-            "SELECT p.id, bm25(prompts_fts),"
-            " snippet(prompts_fts, 0, '**', '**', '…', 16)"
-            f" FROM prompts_fts JOIN prompts p ON p.rowid = prompts_fts.rowid WHERE {where}"
-            " ORDER BY bm25(prompts_fts), p.rowid LIMIT ?"
-        )
+        if only is not None:
+            if not only:
+                return []
+            clauses.append(f"p.id IN ({','.join('?' * len(only))})")
+            params.extend(only)
+        where = "".join(f" AND {c}" for c in clauses)
+        if rank == match:
+            sql = (
+                "SELECT p.id, -bm25(prompts_fts) FROM prompts_fts"
+                " JOIN prompts p ON p.rowid = prompts_fts.rowid"
+                f" WHERE prompts_fts MATCH ?{where}"
+                " ORDER BY bm25(prompts_fts), p.rowid LIMIT ?"
+            )
+            args = [match, *params, limit]
+        else:
+            # `match` decides which prompts qualify, `rank` what bm25 scores them by (with the
+            # stop words). Joining the materialised matches to a second MATCH visits only those
+            # rows; bm25's statistics still come from the whole index.
+            sql = (
+                "WITH matched(r) AS MATERIALIZED"
+                " (SELECT rowid FROM prompts_fts WHERE prompts_fts MATCH ?)"
+                " SELECT p.id, -bm25(prompts_fts) FROM matched"
+                " JOIN prompts_fts ON prompts_fts.rowid = matched.r"
+                " JOIN prompts p ON p.rowid = matched.r"
+                f" WHERE prompts_fts MATCH ?{where}"
+                " ORDER BY bm25(prompts_fts), p.rowid LIMIT ?"
+            )
+            args = [match, rank, *params, limit]
         try:
-            return list(self.conn.execute(sql, [match, *params, limit]))
+            return list(self.conn.execute(sql, args))
         except sqlite3.OperationalError as exc:
             raise ValidationError(f"full-text query {match!r} was refused: {exc}") from None
+
+    def search_snippets(self, match: str, prompt_ids: Sequence[str]) -> dict[str, str]:
+        """prompt_id → FTS5 snippet (matches between ** markers) for those ids that match."""
+        out: dict[str, str] = {}
+        for chunk in chunks(list(dict.fromkeys(prompt_ids)), 500):
+            cur = self.conn.execute(
+                "SELECT p.id, snippet(prompts_fts, 0, '**', '**', '…', 16) FROM prompts_fts"
+                " JOIN prompts p ON p.rowid = prompts_fts.rowid"
+                f" WHERE prompts_fts MATCH ? AND p.id IN ({','.join('?' * len(chunk))})",
+                [match, *chunk],
+            )
+            out.update(cur)
+        return out
 
     def search_prompt_rows(self, prompt_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
         """Return id → {content, phase, provider, model, persona, score, created_at} for hits."""

@@ -20,6 +20,7 @@ from ..errors import (
     StoreError,
     ValidationError,
 )
+from .checks import Checks
 from .picks import ScoringQueries, check_not_rank
 from .queries import SearchQueries
 from .reads import (
@@ -45,6 +46,8 @@ MIGRATION_NAMES: tuple[str, ...] = (
     "m001_initial",
     "m002_prompts_fts",
     "m003_preferences_and_ranks",
+    "m004_prompts_fts_detectable",
+    "m005_canonical_timestamps",
 )
 
 
@@ -66,7 +69,7 @@ def _insert_sql(table: str, cols: Sequence[str], upsert_on: str | None = None) -
     return sql
 
 
-class Store(SearchQueries, ScoringQueries, Reads):
+class Store(SearchQueries, ScoringQueries, Reads, Checks):
     """An open alchemy_kit database: the only object that writes SQL."""
 
     def __init__(self, conn: sqlite3.Connection, path: Path | None) -> None:

@@ -5,8 +5,17 @@ One encoding for every format keeps the round trip lossless (equal raw rows, BLO
 - Values are the raw stored values: ids, timestamps and JSON columns stay the exact stored text. JSON
   columns are not nested, even in JSONL: ``configurations.value`` mixes strings, numbers and objects,
   which no reader can type as one column. Parse them with ``json.loads`` or DuckDB's ``json()``.
+- Timestamps are stored in one canonical form (``2026-01-31T12:00:00.000Z``, see migration m005):
+  text in JSONL and CSV, typed ``timestamp[us, UTC]`` in Parquet (``date_trunc`` in DuckDB,
+  ``datetime64[us, UTC]`` in pandas); the millisecond text comes back unchanged on import.
 - INTEGER and REAL stay numbers (JSON numbers, Parquet int64/float64, ``repr()`` text in CSV).
 - BLOBs: Parquet ``binary``; standard padded base64 text in JSONL and CSV.
+- ``embeddings`` gains a ``vector`` column: the decoded float32 vector (Parquet ``list<float>``, a
+  JSON array in JSONL and CSV), so DuckDB's ``list_cosine_similarity`` and numpy need no codec. It
+  is NULL for a BLOB the codec cannot read (DuckDB 2.0's ``list_cosine_similarity`` then refuses
+  the whole chunk, even behind ``WHERE vector IS NOT NULL``; our writers never store such BLOBs).
+  On import the BLOB wins; a file with only ``vector`` (from another tool) is encoded with the
+  default codec dtype.
 - NULL: JSON ``null`` and Parquet null. CSV has no NULL, so it is the two characters ``\\N`` (as in
   PostgreSQL and MySQL dumps); an empty field is the empty string. A text value made of one or more
   backslashes then ``N`` gains one backslash on export and loses it on import, so no text is mistaken
@@ -15,6 +24,8 @@ One encoding for every format keeps the round trip lossless (equal raw rows, BLO
 
 Partitioned layout: ``dest/<table>/created_date=YYYY-MM-DD/part-NNNN.<ext>`` from each table's date
 column (DATE_COLUMNS). ``created_date`` lives only in the path, as Hive expects, and is ignored on import.
+An empty table has no date, so it gets one schema-only ``dest/<table>/part-0000.<ext>`` that carries
+``created_date`` as an empty column: every table is readable with ``hive_partitioning=true``.
 A pending phase run has no ``started_at``: it goes in its request's ``created_at`` date, so every
 partition is a real date. (``__HIVE_DEFAULT_PARTITION__`` reads as NULL in DuckDB and Spark, but
 ``pd.read_parquet(dir)`` fails on it with pyarrow 26: "Cannot yet unify dictionaries with nulls".)
@@ -35,8 +46,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .. import records as r
-from ..errors import AlchemyError, ImportExportError
-from .reads import PRIMARY_KEYS, TABLES
+from ..errors import AlchemyError, CorruptEmbeddingError, ImportExportError
+from .codec import DEFAULT_DTYPE, decode_vector, encode_vector
+from .reads import PRIMARY_KEYS, TABLE_RECORDS, TABLES
 from .store import Store
 from .transfer_files import (
     BATCH_ROWS,
@@ -53,7 +65,8 @@ if TYPE_CHECKING:
     pass
 
 FORMATS = ("jsonl", "csv", "parquet")
-FORMAT_VERSION = 1
+# 2: typed Parquet timestamps, the embeddings `vector` column, files for empty partitioned tables.
+FORMAT_VERSION = 2
 MANIFEST = "manifest.json"
 # The column whose date partitions each table.
 DATE_COLUMNS = {
@@ -99,7 +112,38 @@ class ImportReport:
 
 def _columns(store: Store, table: str) -> list[Col]:
     rows = store.query("SELECT name, type FROM pragma_table_info(?) ORDER BY cid", [table])
-    return [Col(row["name"], _SQL_KINDS.get(row["type"].upper(), "text")) for row in rows]
+    stamps = r.TIMESTAMP_FIELDS[TABLE_RECORDS[table]]
+    cols = [
+        Col(
+            row["name"],
+            "timestamp" if row["name"] in stamps else _SQL_KINDS.get(row["type"].upper(), "text"),
+        )
+        for row in rows
+    ]
+    if table == "embeddings":
+        # Either form of the vector is enough on import.
+        cols = [Col(c.name, c.kind, "vector") if c.name == "embedding" else c for c in cols]
+        cols.append(Col("vector", "vector", "embedding"))
+    return cols
+
+
+def _vector(blob: bytes) -> Any:
+    try:
+        return decode_vector(blob)
+    except CorruptEmbeddingError:
+        return None  # the BLOB itself is still exported, byte for byte
+
+
+def _from_file(table: str, row: dict[str, Any]) -> dict[str, Any]:
+    """A row read from a file, as the store holds it (an embeddings row's vector → its BLOB)."""
+    if table != "embeddings":
+        return row
+    vector = row.pop("vector", None)
+    if row.get("embedding") is None and vector is not None:
+        row["embedding"] = encode_vector(vector, DEFAULT_DTYPE)
+        if row.get("dimensions") is None:
+            row["dimensions"] = len(vector)
+    return row
 
 
 def _select_tables(tables: Sequence[str] | str | None) -> list[str]:
@@ -165,7 +209,12 @@ def export(
                 if partition_by_date
                 else None
             ),
-            "encoding": {"json_columns": "text", "blob": "base64" if fmt != "parquet" else "binary"}
+            "encoding": {
+                "json_columns": "text",
+                "blob": "base64" if fmt != "parquet" else "binary",
+                "timestamps": "timestamp[us, UTC]" if fmt == "parquet" else "ISO-8601 text, …Z",
+                "vector": "list<float32>" if fmt == "parquet" else "JSON array of float32",
+            }
             | ({"null": CSV_NULL} if fmt == "csv" else {}),
             "files": files,
         }
@@ -224,6 +273,8 @@ def _export_table(
     n = 0
     try:
         for row in store.rows(table):
+            if table == "embeddings":
+                row["vector"] = _vector(row["embedding"])
             out.add(date_of(row) if date_of else "", row)
             n += 1
     finally:
@@ -283,7 +334,8 @@ def _discover(src: Path, fmt: str) -> dict[str, list[Path]]:
     found: dict[str, list[Path]] = {}
     for table in TABLES:
         flat = src / f"{table}.{fmt}"
-        parts = sorted((src / table).glob(f"{PARTITION_COLUMN}=*/*.{fmt}"))
+        parts = sorted((src / table).glob(f"*.{fmt}"))  # an empty partitioned table
+        parts += sorted((src / table).glob(f"{PARTITION_COLUMN}=*/*.{fmt}"))
         if flat.is_file():
             found[table] = [flat, *parts]
         elif parts:
@@ -341,8 +393,8 @@ def import_(
             for path in plan[table]:
                 rel = path.relative_to(src).as_posix()
                 report.files.append(path)
-                for item in READERS[fmt](path, rel, cols):
-                    batch.append(item)
+                for loc, row in READERS[fmt](path, rel, cols):
+                    batch.append((loc, _from_file(table, row)))
                     if len(batch) >= BATCH_ROWS:
                         written += _import_batch(store, table, batch)
                         read += len(batch)

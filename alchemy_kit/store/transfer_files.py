@@ -1,7 +1,7 @@
 """File formats for export/import: one value encoding per format, buffered writers, row readers.
 
 See transfer.py for the encoding rules (raw stored values, base64 BLOBs in text formats, `\\N` for
-NULL in CSV). Writers route rows to one file or one file per date partition; readers check every
+NULL in CSV, typed timestamps and float32 `vector` lists in Parquet). Writers route rows to one file or one file per date partition; readers check every
 row's columns and types and name the file and line of the first problem.
 """
 
@@ -14,9 +14,13 @@ import re
 from collections import OrderedDict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
+from .. import records as r
 from ..errors import ImportExportError
 
 if TYPE_CHECKING:
@@ -34,7 +38,12 @@ _ESCAPED_NULL = re.compile(r"\\+N")
 @dataclass(frozen=True)
 class Col:
     name: str
-    kind: str  # text | int | real | blob
+    kind: str  # text | int | real | blob | timestamp (stored text) | vector (float32 list) | date
+    alternative: str | None = None  # this column may be absent from a file that has that one
+
+
+# The partition key written into the file of an empty partitioned table (see TableWriter.close).
+PARTITION_COL = Col(PARTITION_COLUMN, "date")
 
 
 # -- value encoding ------------------------------------------------------------------------------
@@ -45,6 +54,8 @@ def _b64(value: bytes) -> str:
 def _json_cell(col: Col, value: Any) -> Any:
     if col.kind == "blob" and isinstance(value, bytes):
         return _b64(value)
+    if col.kind == "vector" and value is not None:
+        return value.tolist()  # float32 values as JSON numbers
     return value
 
 
@@ -53,6 +64,8 @@ def _csv_cell(col: Col, value: Any) -> str:
         return CSV_NULL
     if isinstance(value, bytes):
         return _b64(value)
+    if col.kind == "vector":
+        return json.dumps(value.tolist())
     if isinstance(value, float):
         return repr(value)  # shortest text that parses back to the same double
     if isinstance(value, str):
@@ -63,8 +76,12 @@ def _csv_cell(col: Col, value: Any) -> str:
 def _from_csv(col: Col, text: str) -> Any:
     if text == CSV_NULL:
         return None
+    if col.kind == "timestamp":
+        return r.check_timestamp(text, col.name)
     if col.kind == "text":
         return text[1:] if _ESCAPED_NULL.fullmatch(text) else text
+    if col.kind == "vector":
+        return _coerce(col, json.loads(text))
     if col.kind == "int":
         return int(text)
     if col.kind == "real":
@@ -86,6 +103,14 @@ def _coerce(col: Col, value: Any) -> Any:
         value = value if bad else float(value)
     elif kind == "int":
         bad = isinstance(value, bool) or not isinstance(value, int)
+    elif kind == "timestamp" and isinstance(value, str | datetime):
+        # Text in any accepted form or a typed Parquet timestamp: stored in the canonical form.
+        return r.check_timestamp(value, col.name)
+    elif kind == "vector":
+        bad = not isinstance(value, list) or not all(
+            isinstance(v, int | float) and not isinstance(v, bool) for v in value
+        )
+        value = value if bad else np.asarray(value, dtype=np.float32)
     else:
         bad = not isinstance(value, str)
     if bad:
@@ -96,8 +121,9 @@ def _coerce(col: Col, value: Any) -> Any:
 def _check_names(names: Sequence[str], cols: list[Col]) -> None:
     expected = {c.name for c in cols}
     got = set(names) - {PARTITION_COLUMN}
-    if got != expected:
-        missing, extra = sorted(expected - got), sorted(got - expected)
+    optional = {c.name for c in cols if c.alternative in got}
+    if not expected - optional <= got <= expected:
+        missing, extra = sorted(expected - optional - got), sorted(got - expected)
         raise ValueError(
             "columns do not match the table"
             + (f"; missing: {', '.join(missing)}" if missing else "")
@@ -139,21 +165,50 @@ class _CsvWriter:
 def _arrow_schema(cols: list[Col]) -> pa.Schema:
     import pyarrow as pa
 
-    types = {"text": pa.string(), "int": pa.int64(), "real": pa.float64(), "blob": pa.binary()}
+    types = {
+        "text": pa.string(),
+        "int": pa.int64(),
+        "real": pa.float64(),
+        "blob": pa.binary(),
+        # Typed, so DuckDB's date_trunc() and pandas' datetime64[us, UTC] need no parsing.
+        "timestamp": pa.timestamp("us", tz="UTC"),
+        "vector": pa.list_(pa.float32()),
+        "date": pa.date32(),
+    }
     return pa.schema([pa.field(c.name, types[c.kind]) for c in cols])
+
+
+def _arrow_column(col: Col, values: list[Any], typ: Any) -> Any:
+    import pyarrow as pa
+
+    if col.kind == "timestamp":  # canonical ISO text; Arrow's cast parses the Z suffix
+        return pa.array(values, pa.string()).cast(typ)
+    if col.kind == "vector":
+        lengths = [0 if v is None else len(v) for v in values]
+        offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int32)
+        flat = [v for v in values if v is not None]
+        data = np.concatenate(flat).astype(np.float32) if flat else np.zeros(0, np.float32)
+        mask = pa.array([v is None for v in values])
+        return pa.ListArray.from_arrays(pa.array(offsets), pa.array(data), mask=mask)
+    return pa.array(values, typ)
 
 
 class _ParquetWriter:
     def __init__(self, path: Path, cols: list[Col], append: bool) -> None:
         import pyarrow.parquet as pq
 
+        self.cols = cols
         self.schema = _arrow_schema(cols)  # explicit, so all-null columns keep their type
         self.w = pq.ParquetWriter(path, self.schema, compression="zstd")
 
     def write_rows(self, rows: list[dict[str, Any]]) -> None:
         import pyarrow as pa
 
-        self.w.write_table(pa.Table.from_pylist(rows, schema=self.schema))  # one row group
+        arrays = [
+            _arrow_column(c, [row[c.name] for row in rows], self.schema.field(c.name).type)
+            for c in self.cols
+        ]
+        self.w.write_table(pa.Table.from_arrays(arrays, schema=self.schema))  # one row group
 
     def close(self) -> None:
         self.w.close()
@@ -213,6 +268,18 @@ class TableWriter:
         w = self.open[key] = _WRITERS[self.fmt](self.paths[key], self.cols, append)
         return w
 
+    def _empty_file(self) -> None:
+        """An empty table still gets a file with its schema, so every reader sees the table."""
+        if not self.partitioned:
+            self._writer("")  # header-only CSV, empty JSONL, schema-only Parquet
+            return
+        # No date to make a partition directory of: the file sits in the table's directory and
+        # carries the partition key as a real (empty) column, so the columns match a partitioned
+        # table's and read_parquet('<table>/**/*.parquet', hive_partitioning=true) still works.
+        path = self.root / self.table / f"part-0000.{self.fmt}"
+        _WRITERS[self.fmt](path, [*self.cols, PARTITION_COL], False).close()
+        self.files.append(path)
+
     def _new_path(self, key: str) -> Path:
         if not self.partitioned:
             return self.root / f"{self.table}.{self.fmt}"
@@ -224,8 +291,8 @@ class TableWriter:
     def close(self) -> list[Path]:
         try:
             self.flush()
-            if not self.partitioned and not self.files:
-                self._writer("")  # an empty table still gets its (header-only) file
+            if not self.files:
+                self._empty_file()
         finally:
             while self.open:
                 self.open.popitem(last=False)[1].close()
@@ -248,7 +315,7 @@ def _read_jsonl(path: Path, rel: str, cols: list[Col]) -> Iterator[Located]:
                 if not isinstance(obj, dict):
                     raise ValueError("a row must be a JSON object")
                 _check_names(list(obj), cols)
-                yield loc, {c.name: _coerce(c, obj[c.name]) for c in cols}
+                yield loc, {c.name: _coerce(c, obj.get(c.name)) for c in cols}
             except ValueError as exc:  # JSONDecodeError and binascii.Error are ValueErrors
                 raise ImportExportError(f"{loc}: {reason(exc)}") from exc
 
@@ -277,7 +344,9 @@ def _read_csv(path: Path, rel: str, cols: list[Col]) -> Iterator[Located]:
                 n += 1
                 if len(values) != len(header):
                     raise ValueError(f"{len(values)} fields, the header has {len(header)}")
-                yield loc, {c.name: _from_csv(c, values[i]) for i, c in keep}
+                row = dict.fromkeys(by_name)
+                row.update((c.name, _from_csv(c, values[i])) for i, c in keep)
+                yield loc, row
             except (ValueError, csv.Error) as exc:
                 raise ImportExportError(f"{loc}: {reason(exc)}") from exc
 
@@ -290,11 +359,11 @@ def _read_parquet(path: Path, rel: str, cols: list[Col]) -> Iterator[Located]:
     try:
         pf = pq.ParquetFile(path)
         _check_names(pf.schema_arrow.names, cols)
-        names = [c.name for c in cols]
+        names = [c.name for c in cols if c.name in pf.schema_arrow.names]
         for batch in pf.iter_batches(batch_size=BATCH_ROWS, columns=names):
             for row in batch.to_pylist():
                 n += 1
-                yield f"{rel} row {n}", {c.name: _coerce(c, row[c.name]) for c in cols}
+                yield f"{rel} row {n}", {c.name: _coerce(c, row.get(c.name)) for c in cols}
     except (OSError, ValueError, pa.ArrowException) as exc:
         raise ImportExportError(f"{rel} row {n + 1}: {reason(exc)}") from exc
 
