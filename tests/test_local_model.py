@@ -11,6 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from alchemy_kit.models import local as lm
+from alchemy_kit.models import local_llm
 from alchemy_kit.phases import PERSONAS, PHASES, build_messages
 
 IDEA = (
@@ -25,7 +26,7 @@ WRITING_IDEA = (
 class _Plugin:
     @llm.hookimpl
     def register_models(self, register: Any) -> None:
-        register(lm.LocalTemplateModel(), lm.AsyncLocalTemplateModel())
+        register(local_llm.LocalTemplateModel(), local_llm.AsyncLocalTemplateModel())
 
 
 @pytest.fixture
@@ -42,7 +43,7 @@ def registered() -> Iterator[tuple[llm.Model, llm.AsyncModel]]:
 @pytest.fixture
 def models() -> tuple[llm.Model, llm.AsyncModel]:
     """The model instances directly: resolving by name enumerates every plugin (slow, tested once)."""
-    return lm.LocalTemplateModel(), lm.AsyncLocalTemplateModel()
+    return local_llm.LocalTemplateModel(), local_llm.AsyncLocalTemplateModel()
 
 
 def ask(model: Any, phase: str, persona: str, idea: str = IDEA, **opts: Any) -> Any:
@@ -224,8 +225,8 @@ def test_plain_prompt_defaults_to_generic_production_prompt(models: Any) -> None
 
 async def test_resolved_by_name_through_llm(registered: Any) -> None:
     model, amodel = registered
-    assert isinstance(model, lm.LocalTemplateModel)
-    assert isinstance(amodel, lm.AsyncLocalTemplateModel)
+    assert isinstance(model, local_llm.LocalTemplateModel)
+    assert isinstance(amodel, local_llm.AsyncLocalTemplateModel)
     system, prompt = build_messages("coagulatio", "writing", WRITING_IDEA)
     opts = {"phase": "coagulatio", "persona": "writing", "seed": 2}
     sync = model.prompt(prompt, system=system, **opts).text()

@@ -12,6 +12,7 @@ import llm
 import pytest
 
 from alchemy_kit.models import local as lm
+from alchemy_kit.models import local_llm
 from alchemy_kit.models.local_spec import build_spec, read_decisions
 from alchemy_kit.models.local_task import deliverable, task_sentence
 from alchemy_kit.models.local_text import Style, analyse
@@ -262,7 +263,7 @@ def test_read_decisions_understands_tables_arrows_and_prose() -> None:
 
 
 def test_strategy_option_is_validated() -> None:
-    model = lm.LocalTemplateModel()
+    model = local_llm.LocalTemplateModel()
     with pytest.raises(llm.ModelError, match="strategy must be one of"):
         model.prompt("an idea", strategy="zigzag").text()
     text = model.prompt("an idea", strategy="output-contract").text()
@@ -270,7 +271,7 @@ def test_strategy_option_is_validated() -> None:
 
 
 def test_no_strategy_keeps_the_classic_layout() -> None:
-    out = lm.LocalTemplateModel().prompt(IDEAS["code"]).text()
+    out = local_llm.LocalTemplateModel().prompt(IDEAS["code"]).text()
     assert out.startswith("# Role\n") and "# Quality checklist" in out
 
 

@@ -32,26 +32,27 @@ def test_too_late_once_llm_is_imported(monkeypatch: pytest.MonkeyPatch) -> None:
     assert plugins.ENV_VAR not in os.environ
 
 
-def _plugins_after_generate(db: Path, *args: str) -> list[str]:
+def _after_generate(db: Path, *args: str) -> dict[str, object]:
+    """What a CLI generate left behind: was llm imported, and did the CLI limit its plugins."""
     code = (
-        "import sys; from alchemy_kit.cli.main import cli; "
+        "import sys, os, json; from alchemy_kit.cli.main import cli; "
         f"cli(['generate', 'Plan a launch', '-n', '1', '--no-embed', '-d', {str(db)!r}, *{list(args)!r}],"
-        " standalone_mode=False); import llm, json; "
-        "print(json.dumps(sorted(p.__name__ for p in llm.pm.get_plugins())))"
+        " standalone_mode=False); "
+        f"print(json.dumps({{'llm': 'llm' in sys.modules, 'limit': os.environ.get({plugins.ENV_VAR!r})}}))"
     )
     env = {k: v for k, v in os.environ.items() if k != plugins.ENV_VAR}
     out = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env
     )
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    result: dict[str, object] = json.loads(out.stdout.strip().splitlines()[-1])
+    return result
 
 
 def test_an_offline_generate_loads_no_provider_sdk(tmp_path: Path) -> None:
     db = tmp_path / "a.db"
-    loaded = _plugins_after_generate(db)
-    assert "alchemy_kit.models.llm_plugin" in loaded
-    assert not [p for p in loaded if p.startswith(("llm_anthropic", "llm_gemini", "llm_ollama"))]
-    # A configured remote provider for one phase: every plugin loads, as before.
+    # Our offline model runs in-process: llm itself (and so every plugin's SDK) is never imported,
+    # and were anything to import it, only our plugin would load.
+    assert _after_generate(db) == {"llm": False, "limit": plugins.OUR_DISTRIBUTION}
+    # A remote provider configured for any phase: the CLI leaves llm's plugins alone.
     open_store(db).set_config("phases.solutio", {"provider": "anthropic"})
-    everything = _plugins_after_generate(db, "--phases", "prima-materia")
-    assert any(p.startswith("llm_anthropic") for p in everything), everything
+    assert _after_generate(db, "--phases", "prima-materia")["limit"] is None

@@ -5,8 +5,6 @@ from __future__ import annotations
 import re
 import sys
 
-import llm
-
 from ..errors import ProviderError
 from .catalog import PROVIDER_INFO, ModelChoice
 from .keys import key_help, scrub
@@ -49,7 +47,8 @@ def classify(exc: BaseException) -> tuple[str, int | None]:
             return "transient", None
     if isinstance(exc, ConnectionError):  # ollama: server not reachable
         return "transient", None
-    if isinstance(exc, llm.ModelError):  # llm-gemini passes only the error message text
+    llm = sys.modules.get("llm")
+    if llm is not None and isinstance(exc, llm.ModelError):  # llm-gemini: message text only
         text = str(exc)
         if _GEMINI_AUTH.search(text):
             return "auth", None

@@ -10,14 +10,14 @@ import contextlib
 import os
 import re
 
-import llm
-
 from ..errors import MissingKeyError
 from .catalog import PROVIDER_INFO, ModelChoice
 
 
 def has_key(provider: str) -> bool:
     info = PROVIDER_INFO[provider]
+    import llm  # lazily: an offline run never needs it
+
     return bool(llm.get_key(alias=info.key_alias, env=info.key_env))
 
 
@@ -40,6 +40,8 @@ def known_secrets(explicit: str | None) -> list[str]:
     values = {explicit} if explicit else set()
     # A broken keys.json must not hide the real error.
     with contextlib.suppress(Exception):
+        import llm
+
         values.update(v for v in llm.load_keys().values() if isinstance(v, str))
     for info in PROVIDER_INFO.values():
         if info.key_env and os.environ.get(info.key_env):

@@ -10,7 +10,7 @@ import llm
 @llm.hookimpl
 def register_models(register: Any) -> None:
     """Register the offline template model (and SmolLM2 when its extra is installed)."""
-    from .local import AsyncLocalTemplateModel, LocalTemplateModel
+    from .local_llm import AsyncLocalTemplateModel, LocalTemplateModel
 
     register(LocalTemplateModel(), AsyncLocalTemplateModel())
     from . import smollm

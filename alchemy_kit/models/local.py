@@ -21,12 +21,7 @@ from __future__ import annotations
 
 import random
 import re
-from collections.abc import AsyncGenerator, Iterator
 from dataclasses import dataclass
-from typing import Any
-
-import llm
-from pydantic import Field
 
 from ..phases import SOURCE_CLOSE, STRATEGY_ORDER
 from ..vocab import PERSONAS, PHASES, TOKEN_RE, estimate_tokens
@@ -39,6 +34,10 @@ DEFAULT_TEMPERATURE = 0.7
 
 _IDEA_RE = re.compile(r"<idea>\n?(?P<idea>.*?)\n?</idea>", re.S)
 _SOURCE_RE = re.compile(r"<source[^>\n]*>\n?(?P<source>.*)\n?" + re.escape(SOURCE_CLOSE), re.S)
+
+
+class LocalModelError(ValueError):
+    """The offline engine was asked something it cannot do (the llm wrapper reports a ModelError)."""
 
 
 @dataclass(frozen=True)
@@ -67,7 +66,7 @@ def parse_request(
     """Read the <idea>/<source> sections (plain text is the idea); unset phase/persona → coagulatio/generic."""
     phase, persona = phase or "coagulatio", persona or "generic"
     if phase not in PHASES or persona not in PERSONAS:
-        raise llm.ModelError(
+        raise LocalModelError(
             f"{MODEL_ID}: phase must be one of {', '.join(PHASES)} and persona one of "
             f"{', '.join(PERSONAS)}, got phase={phase!r} persona={persona!r}"
         )
@@ -77,7 +76,7 @@ def parse_request(
     idea = idea_m["idea"].strip() if idea_m else text
     source = source_m["source"].strip() if source_m else idea
     if not idea:
-        raise llm.ModelError(f"{MODEL_ID}: the prompt is empty; give it an idea to refine")
+        raise LocalModelError(f"{MODEL_ID}: the prompt is empty; give it an idea to refine")
     return ParsedRequest(phase, persona, idea, source or idea)
 
 
@@ -118,14 +117,14 @@ def generate(
 ) -> Generation:
     """Run the engine once: parse, check the context limit, transform, truncate, count."""
     if task not in (None, "refine", "improve"):
-        raise llm.ModelError(f"{MODEL_ID}: task must be 'refine' or 'improve', got {task!r}")
+        raise LocalModelError(f"{MODEL_ID}: task must be 'refine' or 'improve', got {task!r}")
     if strategy is not None and strategy not in STRATEGY_ORDER:
-        raise llm.ModelError(
+        raise LocalModelError(
             f"{MODEL_ID}: strategy must be one of {', '.join(STRATEGY_ORDER)}, got {strategy!r}"
         )
     input_tokens = estimate_tokens((system or "") + "\n" + (prompt or ""))
     if input_tokens > CONTEXT_LIMIT:
-        raise llm.ModelError(
+        raise LocalModelError(
             f"{MODEL_ID}: the input is about {input_tokens} tokens, over this model's context limit of "
             f"{CONTEXT_LIMIT}; shorten the idea or the source text"
         )
@@ -142,99 +141,11 @@ def generate(
     return Generation(text, max(input_tokens, 1), max(estimate_tokens(text), 1), truncated)
 
 
-class _LocalOptions(llm.Options):
-    temperature: float | None = Field(
-        default=None,
-        ge=0,
-        le=2,
-        description="Variation: 0 gives the canonical output, 2 the most varied",
-    )
-    max_tokens: int | None = Field(
-        default=None, gt=0, description="Maximum output tokens (regex word/punctuation estimate)"
-    )
-    seed: int | None = Field(default=None, description="Seed for reproducible variation (None → 0)")
-    phase: str | None = Field(
-        default=None, description=f"Phase to apply: {', '.join(PHASES)} (default coagulatio)"
-    )
-    persona: str | None = Field(
-        default=None, description=f"Persona: {', '.join(PERSONAS)} (default generic)"
-    )
-    task: str | None = Field(
-        default=None, description="refine (default: the three phases) or improve (apply a critique)"
-    )
-    strategy: str | None = Field(
-        default=None,
-        description=f"Prompting strategy: {', '.join(STRATEGY_ORDER)} (default: the classic layout)",
-    )
-
-
-def _run(prompt: llm.Prompt, response: Any) -> Iterator[str]:
-    """Shared by the sync and async models: generate, record usage, yield the text line by line."""
-    opts = prompt.options
-    result = generate(
-        prompt.system,
-        prompt.prompt or "",
-        temperature=getattr(opts, "temperature", None),
-        max_tokens=getattr(opts, "max_tokens", None),
-        seed=getattr(opts, "seed", None),
-        phase=getattr(opts, "phase", None),
-        persona=getattr(opts, "persona", None),
-        strategy=getattr(opts, "strategy", None),
-        task=getattr(opts, "task", None),
-    )
-    response.set_usage(
-        input=result.input_tokens,
-        output=result.output_tokens,
-        details={"estimated": True, "truncated": result.truncated},
-    )
-    yield from result.text.splitlines(keepends=True)
-
-
-class LocalTemplateModel(llm.Model):
-    """The offline, deterministic prompt-refining model (provider `local`)."""
-
-    model_id = MODEL_ID
-    can_stream = True
-    supports_conversation = False
-    Options = _LocalOptions  # type: ignore[assignment]
-
-    def execute(
-        self,
-        prompt: llm.Prompt,
-        stream: bool,
-        response: llm.Response,
-        conversation: llm.Conversation | None,
-    ) -> Iterator[str]:
-        """Yield the transformed text; the previous turns of a conversation are ignored."""
-        yield from _run(prompt, response)
-
-
-class AsyncLocalTemplateModel(llm.AsyncModel):
-    """Async twin of LocalTemplateModel: same engine, same output."""
-
-    model_id = MODEL_ID
-    can_stream = True
-    supports_conversation = False
-    Options = _LocalOptions  # type: ignore[assignment]
-
-    async def execute(
-        self,
-        prompt: llm.Prompt,
-        stream: bool,
-        response: llm.AsyncResponse,
-        conversation: llm.AsyncConversation | None,
-    ) -> AsyncGenerator[str, None]:
-        """Yield the transformed text (the engine is CPU-only and fast, so it runs inline)."""
-        for chunk in _run(prompt, response):
-            yield chunk
-
-
 __all__ = [
     "CONTEXT_LIMIT",
     "MODEL_ID",
-    "AsyncLocalTemplateModel",
     "Generation",
-    "LocalTemplateModel",
+    "LocalModelError",
     "ParsedRequest",
     "estimate_tokens",
     "generate",

@@ -17,11 +17,10 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-import llm
-
-from ..errors import MissingKeyError, ProviderLimitError, TransientProviderError
+from ..errors import MissingKeyError, ProviderError, ProviderLimitError, TransientProviderError
 from ..runner import synchronous
 from ..vocab import estimate_tokens
+from . import local
 from .catalog import ModelChoice
 from .failures import classify, describe, permanent_error, retry_after
 from .keys import key_help, known_secrets
@@ -87,6 +86,12 @@ async def acomplete(
     in-process models read them, while a remote model never sees them, in options or in text.
     """
     check_options(choice, temperature, max_tokens)
+    if choice.provider == "local" and choice.model_id == local.MODEL_ID:
+        return await _in_process(
+            prompt, system, temperature, max_tokens, seed, timeout, model_options or {}
+        )
+    import llm  # only a real llm model needs it (and every plugin's SDK it loads)
+
     started = time.perf_counter()
     model, is_async = async_model(choice)
     if getattr(model, "needs_key", None):
@@ -160,6 +165,53 @@ async def acomplete(
         duration_ms=int((time.perf_counter() - started) * 1000),
         attempts=attempts,
         options=dict(options),
+    )
+
+
+_LOCAL_OPTIONS = ("phase", "persona", "strategy", "task")
+
+
+async def _in_process(
+    prompt: str,
+    system: str | None,
+    temperature: float | None,
+    max_tokens: int | None,
+    seed: int | None,
+    timeout: float,
+    model_options: dict[str, Any],
+) -> Completion:
+    """Run our offline engine directly: the same text `llm -m alchemy-local` gives, without
+    importing llm (and every installed plugin's SDK) for a run that never leaves the machine."""
+    started = time.perf_counter()
+    extra = {k: v for k, v in model_options.items() if k in _LOCAL_OPTIONS and v is not None}
+    try:
+        done = await asyncio.wait_for(
+            asyncio.to_thread(
+                local.generate,
+                system,
+                prompt,
+                temperature=temperature,
+                max_tokens=max_tokens,
+                seed=seed,
+                **extra,
+            ),
+            timeout,
+        )
+    except local.LocalModelError as exc:
+        raise ProviderError(f"local model {local.MODEL_ID} failed: {exc}") from None
+    except TimeoutError:
+        raise TransientProviderError(f"local model {local.MODEL_ID} timed out") from None
+    options = {"temperature": temperature, "max_tokens": max_tokens, "seed": seed, **extra}
+    return Completion(
+        text=done.text,
+        provider="local",
+        model=local.MODEL_ID,
+        input_tokens=done.input_tokens,
+        output_tokens=done.output_tokens,
+        tokens_estimated=True,
+        duration_ms=int((time.perf_counter() - started) * 1000),
+        attempts=1,
+        options={k: v for k, v in options.items() if v is not None},
     )
 
 

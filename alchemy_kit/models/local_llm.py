@@ -1,0 +1,111 @@
+"""The offline engine (local.py) as llm models: `alchemy-local`, sync and async, with its options.
+
+The engine itself imports nothing of llm, so the provider layer can run it in-process without
+loading llm and every plugin's SDK; these classes are what `llm -m alchemy-local` and llm's Python
+API use.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator, Iterator
+from typing import Any
+
+import llm
+from pydantic import Field
+
+from ..phases import STRATEGY_ORDER
+from ..vocab import PERSONAS, PHASES
+from .local import MODEL_ID, LocalModelError, generate
+
+
+class _LocalOptions(llm.Options):
+    temperature: float | None = Field(
+        default=None,
+        ge=0,
+        le=2,
+        description="Variation: 0 gives the canonical output, 2 the most varied",
+    )
+    max_tokens: int | None = Field(
+        default=None, gt=0, description="Maximum output tokens (regex word/punctuation estimate)"
+    )
+    seed: int | None = Field(default=None, description="Seed for reproducible variation (None → 0)")
+    phase: str | None = Field(
+        default=None, description=f"Phase to apply: {', '.join(PHASES)} (default coagulatio)"
+    )
+    persona: str | None = Field(
+        default=None, description=f"Persona: {', '.join(PERSONAS)} (default generic)"
+    )
+    task: str | None = Field(
+        default=None, description="refine (default: the three phases) or improve (apply a critique)"
+    )
+    strategy: str | None = Field(
+        default=None,
+        description=f"Prompting strategy: {', '.join(STRATEGY_ORDER)} (default: the classic layout)",
+    )
+
+
+def _run(prompt: llm.Prompt, response: Any) -> Iterator[str]:
+    """Shared by the sync and async models: generate, record usage, yield the text line by line."""
+    opts = prompt.options
+    try:
+        result = generate(
+            prompt.system,
+            prompt.prompt or "",
+            temperature=getattr(opts, "temperature", None),
+            max_tokens=getattr(opts, "max_tokens", None),
+            seed=getattr(opts, "seed", None),
+            phase=getattr(opts, "phase", None),
+            persona=getattr(opts, "persona", None),
+            strategy=getattr(opts, "strategy", None),
+            task=getattr(opts, "task", None),
+        )
+    except LocalModelError as exc:
+        raise llm.ModelError(str(exc)) from None
+    response.set_usage(
+        input=result.input_tokens,
+        output=result.output_tokens,
+        details={"estimated": True, "truncated": result.truncated},
+    )
+    yield from result.text.splitlines(keepends=True)
+
+
+class LocalTemplateModel(llm.Model):
+    """The offline, deterministic prompt-refining model (provider `local`)."""
+
+    model_id = MODEL_ID
+    can_stream = True
+    supports_conversation = False
+    Options = _LocalOptions  # type: ignore[assignment]
+
+    def execute(
+        self,
+        prompt: llm.Prompt,
+        stream: bool,
+        response: llm.Response,
+        conversation: llm.Conversation | None,
+    ) -> Iterator[str]:
+        """Yield the transformed text; the previous turns of a conversation are ignored."""
+        yield from _run(prompt, response)
+
+
+class AsyncLocalTemplateModel(llm.AsyncModel):
+    """Async twin of LocalTemplateModel: same engine, same output."""
+
+    model_id = MODEL_ID
+    can_stream = True
+    supports_conversation = False
+    Options = _LocalOptions  # type: ignore[assignment]
+
+    async def execute(
+        self,
+        prompt: llm.Prompt,
+        stream: bool,
+        response: llm.AsyncResponse,
+        conversation: llm.AsyncConversation | None,
+    ) -> AsyncGenerator[str, None]:
+        """Yield the transformed text (the engine is CPU-only and fast, so it runs inline)."""
+        for chunk in _run(prompt, response):
+            yield chunk
+
+
+__all__ = ["AsyncLocalTemplateModel", "LocalTemplateModel"]
