@@ -220,7 +220,7 @@ def demo(ideas: Path | None, count: int, database: Path | None) -> None:
         f"{report.completed} completed, {report.skipped} already in the database, {report.failed} failed\n"
     )
     rows = store.leaderboard(limit=10)
-    click.echo("Leaderboard — best final prompt per idea (heuristic score):")
+    click.echo("Leaderboard — best final prompt per idea (offline scorer):")
     echo_table(
         [{"#": i, **row, "id": row["id"][:8]} for i, row in enumerate(rows, start=1)],
         ["#", "score", "idea", "id", "model"],
@@ -228,13 +228,15 @@ def demo(ideas: Path | None, count: int, database: Path | None) -> None:
     )
     counts = store.counts()
     click.echo(f"\nStored: {', '.join(f'{n} {t}' for t, n in counts.items() if n)}")
-    db = store.path
+    winner = rows[0]["id"][:8] if rows else "<id>"
+    where = "" if database is None else f" -d {store.path}"
     click.echo(
         "\nNext:\n"
-        f"  .venv/bin/alchemy prompts show {rows[0]['id'][:8] if rows else '<id>'}    # read the winner\n"
-        f'  .venv/bin/alchemy search "summarise a contract" --semantic\n'
-        f"  .venv/bin/jupyter lab notebooks/00_quickstart.ipynb\n"
-        f"  .venv/bin/datasette {db} -m datasette-metadata.json"
+        f"  .venv/bin/alchemy prompts show {winner}{where}    # read the winner\n"
+        f"  .venv/bin/alchemy score {winner}{where}           # why it won\n"
+        f'  .venv/bin/alchemy search "summarise a contract"{where}\n'
+        f"  .venv/bin/alchemy serve{where}                    # browse it all in Datasette\n"
+        f"  .venv/bin/jupyter lab notebooks/00_quickstart.ipynb"
     )
     if report.failed:
         for err in report.errors:
