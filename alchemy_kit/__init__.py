@@ -48,7 +48,7 @@ _LAZY: dict[str, tuple[str, str]] = {
     "embed_texts": ("search.embeddings", "embed_texts"),
     "embed_missing": ("search.vectors", "embed_missing"),
     "export": ("store.transfer", "export"),
-    "import_": ("store.transfer", "import_"),
+    "import_": ("engine.transfer", "import_"),
     "heuristic_score": ("scoring.heuristic", "heuristic_score"),
     "Request": ("records", "Request"),
     "PhaseRun": ("records", "PhaseRun"),
@@ -66,6 +66,7 @@ _LAZY: dict[str, tuple[str, str]] = {
 if TYPE_CHECKING:
     from .engine.batch import arun_batch, run_batch
     from .engine.pipeline import GenerationResult, agenerate, generate
+    from .engine.transfer import import_
     from .records import (
         Configuration,
         EmbeddingRecord,
@@ -82,7 +83,7 @@ if TYPE_CHECKING:
     from .search.query import similar_to
     from .search.vectors import embed_missing
     from .store.store import Store, open_store
-    from .store.transfer import export, import_
+    from .store.transfer import export
     from .vocab import PERSONAS, PHASES, PROVIDERS
 
 

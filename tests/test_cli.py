@@ -66,14 +66,15 @@ def test_db_commands(run, db_path: Path) -> None:
 
 
 def test_config_roundtrip(run) -> None:
-    run("config", "set", "price.bonus", "2.5")
+    run("db", "init")
+    run("config", "set", "user.price.bonus", "2.5")
     run("config", "set", "phases.solutio", '{"provider": "local"}', "--by", "ada")
-    run("config", "set", "greeting", "hello world")
+    run("config", "set", "user.greeting", "hello world")
     rows = {r["key"]: r for r in json.loads(run("config", "list", "--json").output)}
-    assert rows["price.bonus"]["type"] == "number" and rows["price.bonus"]["value"] == 2.5
+    assert rows["user.price.bonus"]["type"] == "number" and rows["user.price.bonus"]["value"] == 2.5
     assert rows["phases.solutio"]["updated_by"] == "ada"
-    assert run("config", "get", "greeting").output.strip() == "hello world"
-    bad = run("config", "set", "x", "{broken", "--type", "object", ok=False)
+    assert run("config", "get", "user.greeting").output.strip() == "hello world"
+    bad = run("config", "set", "user.x", "{broken", "--type", "object", ok=False)
     assert bad.exit_code == 1 and bad.output.count("\n") == 1 and bad.output.startswith("Error:")
 
 
@@ -95,6 +96,7 @@ def test_config_roundtrip(run) -> None:
 def test_errors_are_one_line_and_nothing_is_written(
     run, db_path: Path, args: tuple[str, ...], message: str
 ) -> None:
+    run("db", "init")
     result = run(*args, ok=False)
     assert result.exit_code == 1
     assert result.output.startswith("Error:") and message in result.output

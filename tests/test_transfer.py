@@ -126,12 +126,12 @@ def build_store(path: Path) -> Store:
     store.set_scores([(p.id, 0.5 + i / 100, i + 1) for i, p in enumerate(prompts[:5])])
     store.update_prompt(prompts[1].id, content="edited\ncontent", metadata={"edited": True})
 
-    store.set_config("pricing.default", {"input": 0.15, "output": 0.6, "models": ["a", "b"]})
-    store.set_config("ui.page_size", 25, updated_by="tester")
-    store.set_config("ui.ratio", 0.333)
-    store.set_config("flags", [True, False, None])
+    store.set_config("user.pricing.default", {"input": 0.15, "output": 0.6, "models": ["a", "b"]})
+    store.set_config("user.ui.page_size", 25, updated_by="tester")
+    store.set_config("user.ui.ratio", 0.333)
+    store.set_config("user.flags", [True, False, None])
     # A string configuration, given as JSON text (how the store takes strings as of writing).
-    store.set_config("ui.theme", '"dark, \\"very\\" dark"', type="string")
+    store.set_config("user.ui.theme", '"dark, \\"very\\" dark"', type="string")
 
     blobs = [bytes(range(256)), b'\x00\n,"\r\\N' * 3, b"\xff" * 7]
     store.upsert_embeddings(
@@ -311,7 +311,7 @@ def test_single_table_export_and_import(source, fresh, tmp_path):
     got = import_(fresh, dest)
     assert got.counts == rep.counts
     assert table_rows(fresh, "configurations") == table_rows(source, "configurations")
-    assert fresh.get_config("pricing.default")["models"] == ["a", "b"]
+    assert fresh.get_config("user.pricing.default")["models"] == ["a", "b"]
 
 
 def test_import_a_subset_of_tables(source, fresh, tmp_path):
@@ -336,7 +336,7 @@ def test_import_without_manifest_detects_the_format(source, fresh, tmp_path):
 
 def _seeded_target(tmp_path: Path) -> Store:
     store = open_store(tmp_path / "target.db")
-    store.set_config("already.here", 1)
+    store.set_config("user.already.here", 1)
     store.create_request(r.Request(input="pre-existing"))
     return store
 
