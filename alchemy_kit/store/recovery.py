@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .. import records as r
+from ..errors import StoreError, StoreLockedError
 
 if TYPE_CHECKING:
     from .store import Store
@@ -31,6 +32,9 @@ HEARTBEAT_INTERVAL_S = 30.0
 # Ten missed heartbeats: long enough for a stalled network or a busy disk, short enough that a
 # crashed run on another machine is reclaimed within minutes.
 STALE_AFTER_S = 300.0
+# How long opening the store waits for the write lock to reclaim orphans before leaving it to the
+# next open: a reader must not wait a minute behind another process's long write.
+OPEN_LOCK_WAIT_S = 0.2
 
 log = logging.getLogger("alchemy_kit")
 # A phase row whose request already finished (looked up by primary key: no scan of requests).
@@ -277,8 +281,22 @@ def unembedded_batch_prompts(store: Store, keys: list[str], model: str) -> list[
 
 
 def reclaim_on_open(store: Store) -> None:
-    """Reclaim orphans when a store opens, logging one line when anything was recovered."""
-    found = reclaim(store)
+    """Reclaim orphans when a store opens, logging one line when anything was recovered.
+
+    Never in the way of the command that opened the store: if another process holds the write
+    lock the next open will do it, and a full disk is reported in one line, not raised.
+    """
+    conn = store.conn
+    conn.execute(f"PRAGMA busy_timeout = {int(OPEN_LOCK_WAIT_S * 1000)}")
+    try:
+        found = reclaim(store)
+    except StoreLockedError:
+        return
+    except StoreError as exc:
+        log.warning(f"note: could not mark runs abandoned by a crash as failed: {exc}")
+        return
+    finally:
+        conn.execute(f"PRAGMA busy_timeout = {int(store.busy_timeout_s * 1000)}")
     if found:
         log.warning(found.line())
 
