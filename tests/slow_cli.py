@@ -13,8 +13,6 @@ from typing import Any
 
 import llm
 
-DELAY = float(sys.argv[1])
-
 
 class _Options(llm.Options):
     temperature: float | None = None
@@ -25,11 +23,12 @@ class _Options(llm.Options):
 class SlowAsync(llm.AsyncModel):
     model_id = "slow-fake"
     Options = _Options
+    delay = 0.5
 
     async def execute(
         self, prompt: Any, stream: bool, response: Any, conversation: Any
     ) -> AsyncIterator[str]:
-        await asyncio.sleep(DELAY)
+        await asyncio.sleep(SlowAsync.delay)
         response.set_usage(input=len(prompt.prompt.split()), output=8)
         print("answered", file=sys.stderr, flush=True)
         yield f"Refined (seed {prompt.options.seed}): {prompt.prompt[-80:]}"
@@ -43,14 +42,15 @@ class SlowSync(llm.Model):
         raise AssertionError("the pipeline calls the async model")
 
 
-class _Plugin:
+class SlowPlugin:
     @llm.hookimpl
     def register_models(self, register: Any) -> None:
         register(SlowSync(), SlowAsync())
 
 
 if __name__ == "__main__":
-    llm.pm.register(_Plugin(), name="slow-fake-plugin")
+    SlowAsync.delay = float(sys.argv[1])
+    llm.pm.register(SlowPlugin(), name="slow-fake-plugin")
     from alchemy_kit.cli.main import cli
 
     cli(sys.argv[2:], prog_name="alchemy")

@@ -41,8 +41,9 @@ def owner() -> dict[str, Any]:
 class Heartbeat:
     """Refresh a running request's heartbeat every `interval` seconds until stopped."""
 
-    def __init__(self, store: Store, request_id: str, interval: float = HEARTBEAT_INTERVAL_S):
-        self.store, self.request_id, self.interval = store, request_id, interval
+    def __init__(self, store: Store, request_id: str, interval: float | None = None):
+        self.store, self.request_id = store, request_id
+        self.interval = interval or HEARTBEAT_INTERVAL_S
         self._task = asyncio.get_running_loop().create_task(self._run())
 
     async def _run(self) -> None:
