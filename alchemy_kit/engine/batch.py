@@ -13,8 +13,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..errors import AlchemyError, StoreError, ValidationError
+from ..errors import AlchemyError, ValidationError
 from .inputs import ITEM_CHECKS, check_item
+from .lifecycle import is_store_failure
 
 if TYPE_CHECKING:
     from ..store import Store
@@ -203,10 +204,9 @@ async def arun_batch(
                     metadata={"batch_key": item.key, "batch_line": item.line},
                     **opts,
                 )
-            except StoreError as exc:
-                halted.append(str(exc))
-                report.fail(item.line, str(exc))
             except Exception as exc:  # one item's failure, whatever it is, never ends the batch
+                if is_store_failure(exc):
+                    halted.append(str(exc))
                 what = str(exc) if isinstance(exc, AlchemyError) else f"{type(exc).__name__}: {exc}"
                 report.fail(item.line, what)
             else:

@@ -19,7 +19,7 @@ import threading
 from collections.abc import Coroutine, Iterator
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from ..errors import AlchemyError, Interrupted
+from ..errors import AlchemyError, Interrupted, StoreError, ValidationError
 from ..runner import run_sync
 from ..store.recovery import HEARTBEAT_INTERVAL_S, beat, this_process
 
@@ -67,6 +67,11 @@ def interruption(exc: BaseException) -> str:
     if _received:
         return f"interrupted by {_received[-1].name}"
     return "interrupted"
+
+
+def is_store_failure(exc: BaseException) -> bool:
+    """True for a database that cannot be written (full, read-only, locked, gone), not bad input."""
+    return isinstance(exc, StoreError) and not isinstance(exc, ValidationError)
 
 
 @contextlib.contextmanager
@@ -137,4 +142,12 @@ def _raise_if_signalled() -> None:
         raise Interrupted(sig.name, 128 + int(sig)) from None
 
 
-__all__ = ["SIGNALS", "Heartbeat", "best_effort", "interruption", "owner", "run"]
+__all__ = [
+    "SIGNALS",
+    "Heartbeat",
+    "best_effort",
+    "interruption",
+    "is_store_failure",
+    "owner",
+    "run",
+]

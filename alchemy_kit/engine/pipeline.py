@@ -478,8 +478,8 @@ async def _run_phase(
     done = [x for x in results if isinstance(x, r.Prompt)]
     failures = [x for x in results if isinstance(x, BaseException)]
     for exc in failures:
-        if not isinstance(exc, Exception):
-            raise exc  # cancellation / interrupt: propagate
+        if not isinstance(exc, Exception) or lifecycle.is_store_failure(exc):
+            raise exc  # cancellation, interrupt, or a database that cannot be written: stop
     _rank(run.store, done, idea)
     if failures:
         first = failures[0]
