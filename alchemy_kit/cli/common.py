@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import sqlite3
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -25,6 +26,7 @@ class AlchemyGroup(click.Group):
     """
 
     def invoke(self, ctx: click.Context) -> Any:
+        _log_to_stderr()
         try:
             return super().invoke(ctx)
         except AlchemyError as exc:
@@ -48,6 +50,19 @@ class AlchemyGroup(click.Group):
         except OSError as exc:
             where = f": {exc.filename}" if exc.filename else ""
             _fail(ctx, f"{exc.strerror or exc}{where}")
+
+
+class _EchoHandler(logging.Handler):
+    """Print alchemy_kit's log lines (a recovered crash, a read-only note) to stderr as they are."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        click.echo(record.getMessage(), err=True)
+
+
+def _log_to_stderr() -> None:
+    log = logging.getLogger("alchemy_kit")
+    if not any(isinstance(h, _EchoHandler) for h in log.handlers):
+        log.addHandler(_EchoHandler(logging.INFO))
 
 
 def _fail(ctx: click.Context, message: str, code: int = 1) -> None:

@@ -176,7 +176,7 @@ def batch(path: Path, concurrency: int, database: Path | None, json_: bool, **kw
         )
         if report.failures:
             click.echo("")
-            echo_table(report.failures, ["line", "error"], {"error": 90})
+            echo_table(report.failures, ["line", "error"], {"error": 300})
         for warning in report.warnings:
             click.echo(f"warning: {warning}", err=True)
     if report.failed:
