@@ -100,10 +100,10 @@ class Store(Configs, SearchQueries, Reads):
 
     # -- lifecycle ---------------------------------------------------------------------------
     def close(self) -> None:
-        """Close the connection."""
-        self.conn.close()
+        """Close the connections (the writing one last, so it folds the WAL into the file)."""
         if self._ro_conn is not None:
             self._ro_conn.close()
+        self.conn.close()
 
     def __enter__(self) -> Store:
         return self
