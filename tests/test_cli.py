@@ -190,3 +190,28 @@ def test_import_alchemy_kit_is_light() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_search_status_filter_says_what_it_hid(run, db_path: Path) -> None:
+    from alchemy_kit import records as r
+
+    run("generate", "Summarise a clinical trial for patients", "-n", "1", "--no-embed")
+    store = open_store(db_path)
+    failed = store.create_request(r.Request(input="x", status="failed", completed_at=r.now()))
+    store.add_prompts(
+        [
+            r.Prompt(
+                content="clinical trial draft",
+                phase="solutio",
+                provider="local",
+                model="m",
+                request_id=failed.id,
+            )
+        ]  # fmt: skip
+    )
+    out = json.loads(run("search", "clinical trial", "--text", "--json").output)
+    hidden = json.loads(
+        run("search", "clinical trial", "--text", "--status", "completed", "--json").output
+    )
+    assert len(hidden["hits"]) == len(out["hits"]) - 1
+    assert hidden["note"] == "1 prompt(s) of requests that are not completed were hidden"
