@@ -207,7 +207,7 @@ def test_search_status_filter_says_what_it_hid(run, db_path: Path) -> None:
                 model="m",
                 request_id=failed.id,
             )
-        ]  # fmt: skip
+        ]
     )
     out = json.loads(run("search", "clinical trial", "--text", "--json").output)
     hidden = json.loads(

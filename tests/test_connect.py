@@ -102,8 +102,9 @@ def _prompt(i: int) -> r.Prompt:
 # -- read-only ---------------------------------------------------------------------------------------
 def _filled(path: Path) -> None:
     with open_store(path) as store:
-        res = generate("Summarise a clinical trial", store=store, count=1, seed=1, embed=False,
-                       progress=False)  # fmt: skip
+        res = generate(
+            "Summarise a clinical trial", store=store, count=1, seed=1, embed=False, progress=False
+        )
         assert res.ok
 
 
@@ -139,8 +140,9 @@ def _tmpfs(path: Path, size: str) -> Iterator[Path]:
     path.mkdir()
     if shutil.which("mount") is None or os.geteuid() != 0:
         pytest.skip("mounting a tmpfs needs root; the simulated cases cover this")
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(path)],
-                          capture_output=True)  # fmt: skip
+    done = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(path)], capture_output=True
+    )
     if done.returncode != 0:
         pytest.skip(f"cannot mount a tmpfs here: {done.stderr.decode().strip()}")
     try:

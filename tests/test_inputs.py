@@ -103,8 +103,9 @@ def test_python_api_refuses_the_same_inputs(db_path: Path) -> None:
         ({"retries": -1}, "retries"),
     ]:
         with pytest.raises(ValidationError, match=word):
-            generate("Summarise a paper", store=store, count=1, embed=False, progress=False,
-                     **kwargs)  # fmt: skip
+            generate(
+                "Summarise a paper", store=store, count=1, embed=False, progress=False, **kwargs
+            )
     assert store.counts()["prompt_requests"] == 0
 
 

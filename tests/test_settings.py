@@ -184,8 +184,9 @@ def test_per_phase_temperature_and_max_tokens_are_honoured(store: Store) -> None
     by_phase = {p.phase: p for p in res.prompts}
     assert by_phase["solutio"].temperature == 0.2 and by_phase["solutio"].max_tokens == 321
     # The call's own options win over the phase's setting.
-    res = generate("Summarise a paper", store=store, count=1, temperature=1.1, embed=False,
-                   progress=False)  # fmt: skip
+    res = generate(
+        "Summarise a paper", store=store, count=1, temperature=1.1, embed=False, progress=False
+    )
     assert {pr.config["temperature"] for pr in store.phase_runs(res.request.id)} == {1.1}
 
 
