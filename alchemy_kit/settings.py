@@ -42,6 +42,7 @@ class Setting:
     default_label: str | None = None  # shown instead of the default when it is not a plain value
     choices: tuple[str, ...] = ()  # the values of <placeholder>, for pattern names
     models: bool = False  # the value names a provider/model the engine should resolve
+    embedding_model: bool = False  # the value names an embedding model the engine should load
 
     @property
     def prefix(self) -> str:
@@ -223,6 +224,7 @@ SETTINGS: tuple[Setting, ...] = (
         "a model id string, e.g. all-MiniLM-L6-v2-int8",
         text,
         default_label="all-MiniLM-L6-v2-int8",
+        embedding_model=True,
     ),
     Setting(
         "embeddings.similarity_threshold",

@@ -25,6 +25,8 @@ from alchemy_kit.store import Store, open_store
 
 SLOW_CLI = Path(__file__).with_name("slow_cli.py")
 IDEAS = [f"Summarise quarterly report number {i} for the board" for i in range(6)]
+# generate() options for the slow fake model, in-process.
+SLOW_GEN: dict = dict(count=1, provider="local", model="slow-fake", embed=False, progress=False)
 RUN_OPTS = ["-n", "1", "--provider", "local", "-m", "slow-fake", "--no-embed", "-c", "2", "--json"]
 
 
@@ -174,15 +176,7 @@ def test_signal_in_process_cancels_generate_and_raises(store: Store, slow: type)
     SlowAsync.delay = 30.0
     threading.Timer(1.0, os.kill, [os.getpid(), signal.SIGHUP]).start()
     with pytest.raises(Interrupted) as info:
-        generate(
-            "Draft a memo",
-            store=store,
-            count=2,
-            provider="local",
-            model="slow-fake",
-            embed=False,
-            progress=False,
-        )
+        generate("Draft a memo", store=store, **(SLOW_GEN | {"count": 2}))
     assert info.value.exit_code == 128 + signal.SIGHUP
     req = store.list_requests(limit=1)[0]
     assert req.status == "failed" and req.metadata["error"] == "interrupted by SIGHUP"
@@ -195,15 +189,7 @@ def test_an_application_signal_handler_is_left_alone(store: Store, slow: type) -
     previous = signal.signal(signal.SIGHUP, lambda signum, frame: seen.append(signum))
     try:
         threading.Timer(0.3, os.kill, [os.getpid(), signal.SIGHUP]).start()
-        res = generate(
-            "Draft a memo",
-            store=store,
-            count=1,
-            provider="local",
-            model="slow-fake",
-            embed=False,
-            progress=False,
-        )
+        res = generate("Draft a memo", store=store, **SLOW_GEN)
         assert res.ok and seen == [signal.SIGHUP]
     finally:
         signal.signal(signal.SIGHUP, previous)
@@ -217,17 +203,7 @@ def test_running_rows_record_their_owner_and_heartbeat(
     async def watch() -> None:
         import asyncio
 
-        task = asyncio.create_task(
-            agenerate(
-                "Draft a memo",
-                store=store,
-                count=1,
-                provider="local",
-                model="slow-fake",
-                embed=False,
-                progress=False,
-            )
-        )
+        task = asyncio.create_task(agenerate("Draft a memo", store=store, **SLOW_GEN))
         await asyncio.sleep(0.5)
         req = store.list_requests(limit=1)[0]
         seen["request"] = req.metadata["owner"]

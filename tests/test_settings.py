@@ -135,12 +135,15 @@ def test_cli_config_set_refuses_in_one_line(db_path: Path) -> None:
         (("phases.solutio", '{"model": "no-such-model"}'), "unknown model"),
         (("defaults", '{"provider": "openai", "model": "claude-3-haiku"}'), "belongs to"),
         (("nonsense.key", "1"), "known keys are"),
+        (("embeddings.model", "no-such-embedder"), "unknown embedding model"),
     ]:
         res = _cli(db_path, "config", "set", *args)
         assert res.exit_code == 1 and res.output.startswith("Error:") and word in res.output
         assert res.output.count("\n") == 1, res.output
     assert open_store(db_path).list_configs() == []
     ok = _cli(db_path, "config", "set", "phases.solutio", '{"model": "alchemy-local"}')
+    assert ok.exit_code == 0, ok.output
+    ok = _cli(db_path, "config", "set", "embeddings.model", "alchemy-lexical")
     assert ok.exit_code == 0, ok.output
 
 

@@ -32,10 +32,14 @@ def phase_options(
 
 
 def check_models(key: str, value: Any) -> None:
-    """Raise UnknownModelError when a setting names a provider/model that cannot be resolved."""
+    """Raise UnknownModelError when a setting names a model that cannot be resolved or loaded."""
     setting = settings.lookup(key)
     if setting.models and isinstance(value, dict) and ("provider" in value or "model" in value):
         resolve(value.get("provider"), value.get("model"))
+    if setting.embedding_model and isinstance(value, str):
+        from ..search.embeddings import embed_texts
+
+        embed_texts([], model_id=value)  # resolves (and loads) it without embedding anything
 
 
 def set_setting(
