@@ -62,6 +62,14 @@ class Lab:
         self.env.pop("ALCHEMY_DB", None)
         self.n = 0
 
+    def package(self) -> str:
+        """Where the subprocesses import alchemy_kit from (to be sure which code is tried)."""
+        code = "import alchemy_kit; print(alchemy_kit.__file__)"
+        done = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, env=self.env, cwd=self.root
+        )
+        return done.stdout.decode().strip()
+
     def path(self, name: str) -> Path:
         self.n += 1
         return self.root / f"{self.n:03d}-{name}"
@@ -76,7 +84,12 @@ class Lab:
         )
         try:
             done = subprocess.run(
-                [*head, *args], input=input, capture_output=True, env=self.env, timeout=timeout
+                [*head, *args],
+                input=input,
+                capture_output=True,
+                env=self.env,
+                timeout=timeout,
+                cwd=self.root,  # never the checkout: `-m` would import the package found there
             )
         except subprocess.TimeoutExpired:
             return Run(-1, "", "timed out")
@@ -92,6 +105,7 @@ class Lab:
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             env=self.env,
+            cwd=self.root,
         )
         err: list[bytes] = []
         threading.Thread(
@@ -657,6 +671,8 @@ def main() -> None:
     detail = []
     with tempfile.TemporaryDirectory(prefix="hostile-") as tmp:
         lab = Lab(args.repo.resolve(), Path(tmp))
+        package = lab.package()
+        print(f"trying {package}", file=sys.stderr)
         for group, case in cases(lab):
             started = time.perf_counter()
             try:
@@ -674,7 +690,7 @@ def main() -> None:
     if args.json:
         print(json.dumps(detail, indent=2))
         return
-    print(f"checkout: {args.repo}")
+    print(f"alchemy_kit: {package}")
     print(f"{'case':<66} {'tried':>5} {'handled well':>12}")
     for group, (tried, good) in rows.items():
         print(f"{group:<66} {tried:>5} {good:>12}")

@@ -110,11 +110,12 @@ def test_landed_migrations_are_frozen() -> None:
     digest = {
         "m001": hashlib.sha256(mig.M001_SQL.encode()).hexdigest()[:16],
         "m002": hashlib.sha256(mig.M002_SQL.encode()).hexdigest()[:16],
+        "m006": hashlib.sha256(mig.M006_SQL.encode()).hexdigest()[:16],
     }
     assert digest == FROZEN
 
 
-FROZEN = {"m001": "20c606ac383484f5", "m002": "390164064a4e00fb"}
+FROZEN = {"m001": "20c606ac383484f5", "m002": "390164064a4e00fb", "m006": "794bb91696ea06e9"}
 
 
 def test_newer_database_is_refused_and_untouched(db_path: Path) -> None:
