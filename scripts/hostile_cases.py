@@ -167,6 +167,21 @@ def tmpfs(path: Path, size: str) -> Iterator[Path | None]:
         subprocess.run(["umount", "-l", str(path)], capture_output=True)
 
 
+@contextlib.contextmanager
+def held_open(db: Path) -> Iterator[None]:
+    """Keep the -wal and -shm files in place, as a running notebook or server would.
+
+    The disk then fills while the database is in use and writes fail with SQLITE_FULL; on a disk
+    that is already full, merely opening a WAL database fails, which is a different case.
+    """
+    conn = sqlite3.connect(db, isolation_level=None)
+    conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    try:
+        yield
+    finally:
+        conn.close()
+
+
 def fill(folder: Path) -> Path:
     filler = folder / "filler"
     with contextlib.suppress(OSError), open(filler, "wb") as f:
@@ -221,9 +236,12 @@ def full_disk_leaves_nothing_running(lab: Lab) -> bool | None:
             return None
         db = mnt / "a.db"
         lab.cli("db", "init", "-d", str(db))
-        filler = fill(mnt)
-        run = lab.cli("generate", IDEA + " in great detail", "-n", "5", "--no-embed", "-d", str(db))
-        filler.unlink()
+        with held_open(db):
+            filler = fill(mnt)
+            run = lab.cli(
+                "generate", IDEA + " in great detail", "-n", "5", "--no-embed", "-d", str(db)
+            )
+            filler.unlink()
         lab.cli("requests", "list", "-d", str(db))  # the next open, with space again
         return run.code != 0 and unfinished(db) == 0
 
@@ -465,20 +483,27 @@ def full_disk_case(lab: Lab, command: str) -> bool | None:
         lab.cli("db", "init", "-d", str(db))
         lab.cli("generate", IDEA, "-n", "1", "--no-embed", "-d", str(db))
         ideas = ideas_file(lab.path("ideas.jsonl"), 3)
-        filler = fill(mnt)
-        run = {
-            "generate": lambda: lab.cli(
-                "generate", IDEA + " again", "-n", "5", "--no-embed", "-d", str(db)
-            ),
-            "search": lambda: lab.cli("search", "clinical", "--text", "-d", str(db)),
-            "import": lambda: lab.cli("import", str(dest), "-d", str(db)),
-            "batch": lambda: lab.cli("batch", str(ideas), *BATCH, "-d", str(db)),
-            "export": lambda: lab.cli("export", str(mnt / "out"), "-d", str(src)),
-        }[command]()
-        filler.unlink()
+        with held_open(db):
+            filler = fill(mnt)
+            run = _full_disk_command(lab, command, db, src, dest, ideas, mnt)
+            filler.unlink()
         if command == "batch":  # one line per failed item, in a table: no traceback, non-zero
             return run.code != 0 and "Traceback" not in run.err and "full" in (run.out + run.err)
         return run.one_line_error
+
+
+def _full_disk_command(
+    lab: Lab, command: str, db: Path, src: Path, dest: Path, ideas: Path, mnt: Path
+) -> Run:
+    return {
+        "generate": lambda: lab.cli(
+            "generate", IDEA + " again", "-n", "5", "--no-embed", "-d", str(db)
+        ),
+        "search": lambda: lab.cli("search", "clinical", "--text", "-d", str(db)),
+        "import": lambda: lab.cli("import", str(dest), "-d", str(db)),
+        "batch": lambda: lab.cli("batch", str(ideas), *BATCH, "-d", str(db)),
+        "export": lambda: lab.cli("export", str(mnt / "out"), "-d", str(src)),
+    }[command]()
 
 
 def held_lock(lab: Lab) -> bool:
@@ -666,6 +691,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repo", type=Path, default=HERE, help="checkout whose alchemy_kit to try")
     parser.add_argument("--json", action="store_true", help="print per-case results as JSON")
+    parser.add_argument("--only", help="only the groups whose name contains this text")
     args = parser.parse_args()
     rows: dict[str, list[int]] = {}
     detail = []
@@ -674,6 +700,8 @@ def main() -> None:
         package = lab.package()
         print(f"trying {package}", file=sys.stderr)
         for group, case in cases(lab):
+            if args.only and args.only not in group:
+                continue
             started = time.perf_counter()
             try:
                 ok = case()
