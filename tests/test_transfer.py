@@ -722,3 +722,19 @@ def test_export_folders_follow_the_umask(real_export, tmp_path):
     assert (tmp_path / "out").stat().st_mode & 0o777 == 0o750
     assert (tmp_path / "out" / "manifest.json").stat().st_mode & 0o777 == 0o640
     store.close()
+
+
+def test_the_same_setting_from_another_store_is_no_conflict(tmp_path):
+    from alchemy_kit.engine.transfer import import_ as verified_import
+
+    a, b = open_store(tmp_path / "a.db"), open_store(tmp_path / "b.db")
+    a.set_config("embeddings.auto", False, updated_by="ada")
+    b.set_config("embeddings.auto", False, updated_by="bob")  # same value, other time and author
+    b.set_config("user.theme", "dark")
+    a.set_config("user.theme", "light")
+    export(a, tmp_path / "a-export", tables=["configurations"])
+    with pytest.raises(ImportExportError, match=r"1 imported row\(s\).*user\.theme"):
+        verified_import(b, tmp_path / "a-export")
+    report = verified_import(b, tmp_path / "a-export", on_conflict="skip")
+    assert report.conflicts["configurations"] == 1
+    assert b.list_configs()[0].updated_by == "bob"  # the equal setting was left alone

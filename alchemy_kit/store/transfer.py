@@ -476,6 +476,15 @@ def _check_row(table: str, loc: str, row: dict[str, Any], checks: _Checks) -> No
         raise ImportExportError(f"{loc}: {table}: {reason(exc)}") from None
 
 
+def _same_setting(stored: dict[str, Any] | None, row: dict[str, Any]) -> bool:
+    if stored is None or stored["type"] != row["type"]:
+        return False
+    try:
+        return bool(json.loads(stored["value"]) == json.loads(row["value"]))
+    except (TypeError, ValueError):
+        return False
+
+
 def _duplicates(table: str, pk: str, batch: list[Located], checks: _Checks) -> None:
     seen = checks.seen.setdefault(table, set())
     dupes: list[str] = []
@@ -503,6 +512,13 @@ def _import_batch(store: Store, table: str, batch: list[Located], checks: _Check
     # Skipping rows that are already equal makes re-import a true no-op: an upsert of an equal row
     # would still fire the updated_at triggers and stamp a new time.
     todo = [(loc, row) for loc, row in batch if existing.get(row[pk]) != row]
+    # A setting with the same value is no conflict: every store seeds `prices` on its first run,
+    # so two stores differ in when and by whom, not in what.
+    todo = [
+        (loc, row)
+        for loc, row in todo
+        if not (table == "configurations" and _same_setting(existing.get(row[pk]), row))
+    ]
     clashes = [row[pk] for _, row in todo if row[pk] in existing]
     if clashes:
         checks.conflicts.setdefault(table, []).extend(clashes)
