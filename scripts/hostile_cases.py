@@ -70,12 +70,20 @@ def killed_batch(lab: Lab, sig: signal.Signals, after: int) -> bool:
     # running even before anything reopens the database.
     handled = code != 0 and "Traceback" not in stderr and unfinished(db) == 0
     if sig != signal.SIGKILL and not handled:
-        return False
+        return why(f"exit {code}, {unfinished(db)} rows unfinished, stderr ends {stderr[-200:]!r}")
     lab.cli("requests", "list", "-d", str(db))  # the next open
     if unfinished(db) != 0:
-        return False
+        return why(f"{unfinished(db)} rows still unfinished after the next open")
     rerun = lab.cli("batch", str(ideas), "-d", str(db), *SLOW_BATCH, slow=0.01)
-    return rerun.code == 0 and completed_once(db, 6) and unfinished(db) == 0
+    if rerun.code != 0 or not completed_once(db, 6) or unfinished(db) != 0:
+        return why(f"re-run exit {rerun.code}, stderr ends {rerun.err[-200:]!r}")
+    return True
+
+
+def why(reason: str) -> bool:
+    """Say why a case was not handled well (on stderr), and return False."""
+    print(f"      why: {reason}", file=sys.stderr)
+    return False
 
 
 def full_disk_leaves_nothing_running(lab: Lab) -> bool | None:
@@ -312,6 +320,8 @@ def read_only_case(lab: Lab, command: str) -> bool | None:
         subprocess.run(["mount", "-o", "remount,ro", str(mnt)], check=True)
         if command == "search":
             run = lab.cli("search", "clinical", "--text", "-d", str(db))
+            if run.code != 0 or "read-only" not in run.err:
+                why(f"exit {run.code}, stderr {run.err[-300:]!r}")
             return (
                 run.code == 0
                 and "Traceback" not in run.err
