@@ -111,12 +111,15 @@ def run(coro: Coroutine[Any, Any, _T]) -> _T:
     async def main() -> _T:
         loop = asyncio.get_running_loop()
         task = asyncio.current_task()
+        installed = []
         for sig in sigs:
-            loop.add_signal_handler(sig, _on_signal, sig, task)
+            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+                loop.add_signal_handler(sig, _on_signal, sig, task)  # not on Windows' loops
+                installed.append(sig)
         try:
             return await coro
         finally:
-            for sig in sigs:
+            for sig in installed:
                 loop.remove_signal_handler(sig)
 
     _received.clear()
