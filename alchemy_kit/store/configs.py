@@ -15,7 +15,7 @@ from .. import records as r
 from .. import settings
 from ..errors import NotFoundError, ValidationError
 from .guard import check_text
-from .reads import like_prefix
+from .reads import Reads, like_prefix
 
 if TYPE_CHECKING:
     from contextlib import AbstractContextManager
@@ -30,10 +30,8 @@ def _whoami() -> str:
         return "unknown"
 
 
-class Configs:
+class Configs(Reads):
     """Typed configuration rows of the Store."""
-
-    conn: sqlite3.Connection
 
     if TYPE_CHECKING:
 
@@ -42,15 +40,6 @@ class Configs:
         def _exec(
             self, sql: str, params: Sequence[Any] | dict[str, Any] = ()
         ) -> sqlite3.Cursor: ...
-        def select(
-            self,
-            table: str,
-            where: str | None = None,
-            params: Sequence[Any] = (),
-            *,
-            order_by: str = "rowid",
-            limit: int | None = None,
-        ) -> list[dict[str, Any]]: ...
 
     def set_config(
         self, key: str, value: Any, *, type: str | None = None, updated_by: str | None = None
