@@ -49,7 +49,7 @@ _LAZY: dict[str, tuple[str, str]] = {
     "embed_texts": ("search.embeddings", "embed_texts"),
     "embed_missing": ("search.vectors", "embed_missing"),
     "export": ("store.transfer", "export"),
-    "import_": ("store.transfer", "import_"),
+    "import_": ("engine.transfer", "import_"),
     "heuristic_score": ("scoring.heuristic", "heuristic_score"),
     "score_text": ("scoring.scorer", "score_text"),
     "explain_score": ("scoring.scorer", "explain"),
@@ -83,6 +83,7 @@ if TYPE_CHECKING:
     from .engine.batch import arun_batch, run_batch
     from .engine.optimize import aoptimize, optimize
     from .engine.pipeline import GenerationResult, agenerate, generate
+    from .engine.transfer import import_
     from .records import (
         Configuration,
         EmbeddingRecord,
@@ -107,7 +108,7 @@ if TYPE_CHECKING:
     from .search.query import similar_to
     from .search.vectors import embed_missing
     from .store.store import Store, open_store
-    from .store.transfer import export, import_
+    from .store.transfer import export
     from .vocab import PERSONAS, PHASES, PROVIDERS
 
 

@@ -27,12 +27,28 @@ class SchemaVersionError(StoreError):
     """The database was migrated by a newer alchemy_kit than this one."""
 
 
+class ReadOnlyStoreError(StoreError):
+    """The database file (or its folder) is read-only, and the command needs to write."""
+
+
+class DiskFullError(StoreError):
+    """The disk (or the database's size limit) is full; the write was rolled back."""
+
+
+class StoreLockedError(StoreError):
+    """Another process held the write lock for longer than the busy timeout."""
+
+
 class IntegrityError(StoreError, ValidationError):
     """A write was refused by a database constraint (CHECK, NOT NULL, FOREIGN KEY, UNIQUE)."""
 
 
 class ImportExportError(AlchemyError):
     """An export or import could not be completed."""
+
+
+class ImportConflictError(ImportExportError):
+    """Imported rows reuse ids already stored with different content."""
 
 
 class ProviderError(AlchemyError):
@@ -75,22 +91,36 @@ class JudgeParseError(AlchemyError, ValueError):
     """An LLM judge's reply has no usable verdict or scores (it is recorded, never trusted)."""
 
 
+class Interrupted(KeyboardInterrupt):
+    """A run stopped by SIGTERM or SIGHUP, handled like Ctrl-C (finished rows are kept)."""
+
+    def __init__(self, signal_name: str, exit_code: int) -> None:
+        super().__init__(f"interrupted by {signal_name}")
+        self.signal_name = signal_name
+        self.exit_code = exit_code
+
+
 __all__ = [
     "AlchemyError",
     "CorruptEmbeddingError",
     "DimensionMismatchError",
+    "DiskFullError",
     "EmbeddingError",
+    "ImportConflictError",
     "ImportExportError",
     "IntegrityError",
+    "Interrupted",
     "JudgeParseError",
     "MissingKeyError",
     "NotADatabaseError",
     "NotFoundError",
     "ProviderError",
     "ProviderLimitError",
+    "ReadOnlyStoreError",
     "SchemaVersionError",
     "SearchError",
     "StoreError",
+    "StoreLockedError",
     "TransientProviderError",
     "UnknownModelError",
     "ValidationError",

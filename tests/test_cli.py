@@ -67,14 +67,15 @@ def test_db_commands(run, db_path: Path) -> None:
 
 
 def test_config_roundtrip(run) -> None:
-    run("config", "set", "price.bonus", "2.5")
+    run("db", "init")
+    run("config", "set", "user.price.bonus", "2.5")
     run("config", "set", "phases.solutio", '{"provider": "local"}', "--by", "ada")
-    run("config", "set", "greeting", "hello world")
+    run("config", "set", "user.greeting", "hello world")
     rows = {r["key"]: r for r in json.loads(run("config", "list", "--json").output)}
-    assert rows["price.bonus"]["type"] == "number" and rows["price.bonus"]["value"] == 2.5
+    assert rows["user.price.bonus"]["type"] == "number" and rows["user.price.bonus"]["value"] == 2.5
     assert rows["phases.solutio"]["updated_by"] == "ada"
-    assert run("config", "get", "greeting").output.strip() == "hello world"
-    bad = run("config", "set", "x", "{broken", "--type", "object", ok=False)
+    assert run("config", "get", "user.greeting").output.strip() == "hello world"
+    bad = run("config", "set", "user.x", "{broken", "--type", "object", ok=False)
     assert bad.exit_code == 1 and bad.output.count("\n") == 1 and bad.output.startswith("Error:")
 
 
@@ -96,6 +97,7 @@ def test_config_roundtrip(run) -> None:
 def test_errors_are_one_line_and_nothing_is_written(
     run, db_path: Path, args: tuple[str, ...], message: str
 ) -> None:
+    run("db", "init")
     result = run(*args, ok=False)
     assert result.exit_code == 1
     assert result.output.startswith("Error:") and message in result.output
@@ -254,3 +256,28 @@ def test_a_cold_semantic_search_does_not_import_scikit_learn(db_path: Path, mini
     hits, loaded = out.stdout.rsplit("\n", 2)[0], out.stdout.split()[-1]
     assert json.loads(hits)["hits"][0]["id"] == prompts[1].id
     assert loaded == "False"  # one top-k query: exact numpy, scikit-learn never imported
+
+
+def test_search_status_filter_says_what_it_hid(run, db_path: Path) -> None:
+    from alchemy_kit import records as r
+
+    run("generate", "Summarise a clinical trial for patients", "-n", "1", "--no-embed")
+    store = open_store(db_path)
+    failed = store.create_request(r.Request(input="x", status="failed", completed_at=r.now()))
+    store.add_prompts(
+        [
+            r.Prompt(
+                content="clinical trial draft",
+                phase="solutio",
+                provider="local",
+                model="m",
+                request_id=failed.id,
+            )
+        ]
+    )
+    out = json.loads(run("search", "clinical trial", "--text", "--json").output)
+    hidden = json.loads(
+        run("search", "clinical trial", "--text", "--status", "completed", "--json").output
+    )
+    assert len(hidden["hits"]) == len(out["hits"]) - 1
+    assert hidden["note"] == "1 prompt(s) of requests that are not completed were hidden"

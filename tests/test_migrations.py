@@ -119,6 +119,7 @@ def test_landed_migrations_are_frozen() -> None:
         "m003": hashlib.sha256(mig.M003_SQL.encode()).hexdigest()[:16],
         "m004": hashlib.sha256(mig.M004_SQL.encode()).hexdigest()[:16],
         "m005": hashlib.sha256("\n".join(mig._m005_statements()).encode()).hexdigest()[:16],
+        "m006": hashlib.sha256(mig.M006_SQL.encode()).hexdigest()[:16],
     }
     assert digest == FROZEN
 
@@ -129,6 +130,7 @@ FROZEN = {
     "m003": "bf19bb14bf061ec8",
     "m004": "15387207d9818bc8",
     "m005": "3f7cca43fe498332",
+    "m006": "794bb91696ea06e9",
 }
 
 

@@ -68,7 +68,7 @@ def test_query_refuses_every_write(filled: Store, sql: str, tmp_path: Path) -> N
     assert _fingerprint(filled) == before
     assert not other.exists()
     # the store itself still writes normally afterwards
-    filled.set_config("after", 1)
+    filled.set_config("user.after", 1)
 
 
 @pytest.mark.parametrize("sql", WRITES)

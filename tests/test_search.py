@@ -221,6 +221,27 @@ def test_request_id_filter(store: Store, varied: dict[str, r.Prompt]) -> None:
     assert res.ids == [varied["req"].id]
 
 
+def test_request_status_hides_failed_runs_and_says_how_many(store: Store) -> None:
+    rng = np.random.default_rng(5)
+    done = store.create_request(r.Request(input="a", status="completed", completed_at=r.now()))
+    failed = store.create_request(r.Request(input="b", status="failed", completed_at=r.now()))
+    kept = add(store, unit(rng, 2), ["apple pie", "apple tart"], request_id=done.id)
+    hidden = add(store, unit(rng, 3), ["apple jam", "apple cake", "cider"], request_id=failed.id)
+    kept += add(store, unit(rng, 1), ["apple juice"])  # no request at all: nothing to hide
+    note = "3 prompt(s) of requests that are not completed were hidden"
+    res = S.search(store, "apple", mode="text", k=10, request_status="completed")
+    assert set(res.ids) == {p.id for p in kept} and res.note == note
+    assert S.history(store, 1)[0].filters["request_status"] == ["completed"]
+    res = S.search(store, unit(rng, 1)[0], model=MODEL, k=10, request_status=["completed"])
+    assert set(res.ids) == {p.id for p in kept} and res.note == note
+    like = S.similar_to(store, kept[0].id, k=10, request_status="completed")
+    assert {p.id for p in hidden}.isdisjoint(like.ids) and like.note == note
+    everything = S.search(store, "apple", mode="text", k=10)
+    assert len(everything) == 5 and everything.note is None
+    with pytest.raises(ValidationError, match="request status"):
+        S.search(store, "apple", mode="text", request_status="done")
+
+
 def test_bad_filters_are_rejected(store: Store) -> None:
     with pytest.raises(ValidationError, match="phase"):
         S.search(store, "x", mode="text", phase="boiling")

@@ -231,17 +231,17 @@ def test_updated_at_maintained_by_database(store: Store) -> None:
 
 
 def test_configurations_typed(store: Store) -> None:
-    store.set_config("ui.name", "alembic", updated_by="ada")
-    store.set_config("price.x", 1.25)
-    store.set_config("phases.default", {"solutio": {"provider": "local"}})
+    store.set_config("user.name", "alembic", updated_by="ada")
+    store.set_config("user.price.x", 1.25)
+    store.set_config("user.phases.default", {"solutio": {"provider": "local"}})
     rows = {c.key: c for c in store.list_configs()}
-    assert rows["ui.name"].type == "string" and rows["ui.name"].updated_by == "ada"
-    assert rows["price.x"].type == "number" and store.get_config("price.x") == 1.25
-    assert rows["phases.default"].type == "object"
-    assert rows["price.x"].updated_by  # recorded even when not given
+    assert rows["user.name"].type == "string" and rows["user.name"].updated_by == "ada"
+    assert rows["user.price.x"].type == "number" and store.get_config("user.price.x") == 1.25
+    assert rows["user.phases.default"].type == "object"
+    assert rows["user.price.x"].updated_by  # recorded even when not given
     with pytest.raises(ValidationError, match="not of type number"):
-        store.set_config("price.x", "cheap", type="number")
-    assert store.get_config("price.x") == 1.25
+        store.set_config("user.price.x", "cheap", type="number")
+    assert store.get_config("user.price.x") == 1.25
     with pytest.raises(NotFoundError):
         store.get_config("missing")
     assert store.get_config("missing", None) is None

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -138,12 +140,12 @@ def build_store(path: Path) -> Store:
     store.set_scores([(p.id, 0.5 + i / 100) for i, p in enumerate(prompts[:5])])
     store.update_prompt(prompts[1].id, content="edited\ncontent", metadata={"edited": True})
 
-    store.set_config("pricing.default", {"input": 0.15, "output": 0.6, "models": ["a", "b"]})
-    store.set_config("ui.page_size", 25, updated_by="tester")
-    store.set_config("ui.ratio", 0.333)
-    store.set_config("flags", [True, False, None])
+    store.set_config("user.pricing.default", {"input": 0.15, "output": 0.6, "models": ["a", "b"]})
+    store.set_config("user.ui.page_size", 25, updated_by="tester")
+    store.set_config("user.ui.ratio", 0.333)
+    store.set_config("user.flags", [True, False, None])
     # A string configuration, given as JSON text (how the store takes strings as of writing).
-    store.set_config("ui.theme", '"dark, \\"very\\" dark"', type="string")
+    store.set_config("user.ui.theme", '"dark, \\"very\\" dark"', type="string")
 
     # Real codec BLOBs (even rows) and bytes no codec can read (odd rows): both must survive.
     blobs = [bytes(range(256)), b'\x00\n,"\r\\N' * 3, b"\xff" * 7]
@@ -339,7 +341,7 @@ def test_single_table_export_and_import(source, fresh, tmp_path):
     got = import_(fresh, dest)
     assert got.counts == rep.counts
     assert table_rows(fresh, "configurations") == table_rows(source, "configurations")
-    assert fresh.get_config("pricing.default")["models"] == ["a", "b"]
+    assert fresh.get_config("user.pricing.default")["models"] == ["a", "b"]
 
 
 def test_import_a_subset_of_tables(source, fresh, tmp_path):
@@ -364,7 +366,7 @@ def test_import_without_manifest_detects_the_format(source, fresh, tmp_path):
 
 def _seeded_target(tmp_path: Path) -> Store:
     store = open_store(tmp_path / "target.db")
-    store.set_config("already.here", 1)
+    store.set_config("user.already.here", 1)
     store.create_request(r.Request(input="pre-existing"))
     return store
 
@@ -643,3 +645,233 @@ def test_import_takes_timestamps_and_vectors_in_either_form(fresh, tmp_path):
     assert np.allclose(decode_vector(rec.embedding), vec, atol=1e-3)
     again = import_(fresh, dest)
     assert set(again.written.values()) == {0}  # canonical on the way in, so idempotent
+
+
+# -- a tampered export is refused, and the database stays byte for byte as it was -----------------
+def _real_store(path: Path) -> Store:
+    """A store made by the pipeline, with embeddings the codec can decode."""
+    from alchemy_kit.engine.pipeline import generate
+
+    store = open_store(path)
+    store.set_config("embeddings.model", "alchemy-lexical")  # fast, offline, real BLOBs
+    for idea in ("Summarise a clinical trial for patients", "Explain vector databases"):
+        generate(idea, store=store, count=1, seed=3, progress=False)
+    assert store.counts()["embeddings"] == 6
+    return store
+
+
+@pytest.fixture(scope="module")
+def real_export(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("real")
+    store = _real_store(root / "real.db")
+    export(store, root / "clean")
+    export(store, root / "clean-parquet", fmt="parquet")
+    # The embedding worker keeps its own connection open: fold the WAL in before files are copied.
+    store.checkpoint()
+    store.close()
+    return root
+
+
+def _rewrite(path: Path, change) -> None:
+    lines = path.read_text(encoding="utf-8").splitlines()
+    path.write_text("\n".join(change(lines)) + "\n", encoding="utf-8")
+
+
+def _edit_row(dest: Path, table: str, n: int, **changes) -> None:
+    def change(lines: list[str]) -> list[str]:
+        row = json.loads(lines[n])
+        row.update(changes)
+        lines[n] = json.dumps(row)
+        return lines
+
+    _rewrite(dest / f"{table}.jsonl", change)
+
+
+def _set_manifest(dest: Path, **changes) -> None:
+    path = dest / "manifest.json"
+    path.write_text(json.dumps(json.loads(path.read_text()) | changes))
+
+
+def _truncated_blob(dest: Path) -> None:
+    _edit_row(dest, "embeddings", 0, embedding="AAAA")  # 3 bytes
+
+
+def _wrong_dims(dest: Path) -> None:
+    _edit_row(dest, "embeddings", 0, dimensions=7)
+
+
+def _traversal(dest: Path) -> None:
+    outside = dest.parent / "other"
+    outside.mkdir(exist_ok=True)
+    (outside / "prompts.jsonl").write_text((dest / "prompts.jsonl").read_text())
+    files = json.loads((dest / "manifest.json").read_text())["files"]
+    _set_manifest(dest, files=files | {"prompts": ["../other/prompts.jsonl"]})
+
+
+def _absolute(dest: Path) -> None:
+    files = json.loads((dest / "manifest.json").read_text())["files"]
+    _set_manifest(dest, files=files | {"prompts": [str((dest / "prompts.jsonl").resolve())]})
+
+
+def _symlink_out(dest: Path) -> None:
+    outside = dest.parent / "elsewhere.jsonl"
+    outside.write_text((dest / "prompts.jsonl").read_text())
+    (dest / "prompts.jsonl").unlink()
+    (dest / "prompts.jsonl").symlink_to(outside)
+
+
+def _duplicate_ids(dest: Path) -> None:
+    _rewrite(dest / "prompts.jsonl", lambda lines: [*lines, lines[0]])
+    counts = json.loads((dest / "manifest.json").read_text())["counts"]
+    _set_manifest(dest, counts=counts | {"prompts": counts["prompts"] + 1})
+
+
+def _missing_parent(dest: Path) -> None:
+    _edit_row(dest, "metrics", 0, prompt_id="00000000-0000-4000-8000-000000000000")
+
+
+def _bad_config(dest: Path) -> None:
+    _edit_row(dest, "configurations", 0, key="embeddings.auto", value='"no"', type="string")
+
+
+def _nul_text(dest: Path) -> None:
+    _edit_row(dest, "prompts", 0, content="nul \u0000 inside")
+
+
+def _bad_utf8(dest: Path) -> None:
+    path = dest / "tags.jsonl"
+    path.write_bytes(path.read_bytes() + b'{"id": "caf\xe9"}\n')
+
+
+def _torn_parquet(dest: Path) -> None:
+    path = dest / "prompts.parquet"
+    path.write_bytes(path.read_bytes()[:-60])
+
+
+TAMPERED = [
+    ("truncated-blob", "clean", _truncated_blob, "embedding blob truncated"),
+    ("blob-dimensions", "clean", _wrong_dims, "the row says 7"),
+    ("traversal", "clean", _traversal, "outside the export folder"),
+    ("absolute-path", "clean", _absolute, "outside the export folder"),
+    ("symlink-out", "clean", _symlink_out, "outside the export folder"),
+    ("duplicate-ids", "clean", _duplicate_ids, "the import repeats ids"),
+    ("missing-parent", "clean", _missing_parent, "FOREIGN KEY"),
+    ("bad-config", "clean", _bad_config, "embeddings.auto"),
+    ("nul-text", "clean", _nul_text, "NUL character"),
+    ("bad-utf8", "clean", _bad_utf8, "utf-8"),
+    ("torn-parquet", "clean-parquet", _torn_parquet, "prompts.parquet"),
+]
+
+
+@pytest.mark.parametrize(
+    ("damage", "message"), [t[2:] for t in TAMPERED], ids=[t[0] for t in TAMPERED]
+)
+def test_tampered_import_changes_not_one_byte(real_export, tmp_path, damage, message):
+    from click.testing import CliRunner
+
+    from alchemy_kit.cli.main import cli
+
+    case = next(t for t in TAMPERED if t[2] is damage)
+    dest = tmp_path / "export"
+    shutil.copytree(real_export / case[1], dest)
+    damage(dest)
+    target = tmp_path / "target.db"
+    seeded = open_store(target)
+    seeded.set_config("user.already.here", 1)
+    seeded.close()
+    before = target.read_bytes()
+    res = CliRunner().invoke(cli, ["import", str(dest), "-d", str(target)])
+    assert res.exit_code == 1 and res.output.startswith("Error:"), res.output
+    assert res.output.count("\n") == 1 and message in res.output, res.output
+    assert target.read_bytes() == before
+    assert not Path(f"{target}-wal").exists() or Path(f"{target}-wal").stat().st_size == 0
+
+
+def test_the_untampered_export_imports(real_export, tmp_path):
+    from alchemy_kit.engine.transfer import import_ as verified_import
+
+    for name in ("clean", "clean-parquet"):
+        target = open_store(tmp_path / f"{name}.db")
+        report = verified_import(target, real_export / name)
+        assert report.counts["embeddings"] == 6 and report.conflicts["prompts"] == 0
+        target.close()
+
+
+def test_conflicting_content_fails_skips_or_replaces(real_export, tmp_path):
+    from alchemy_kit.engine.transfer import import_ as verified_import
+    from alchemy_kit.errors import ImportConflictError
+
+    target_path = tmp_path / "mine.db"
+    shutil.copy(real_export / "real.db", target_path)
+    mine = open_store(target_path)
+    first, second = [row["id"] for row in mine.rows("prompts")][:2]
+    mine.update_prompt(first, content="my own edit")
+    mine.update_prompt(second, score=0.99)
+    mine.close()
+    before = target_path.read_bytes()
+    mine = open_store(target_path)
+    with pytest.raises(
+        ImportConflictError, match=rf"2 imported row\(s\).*prompts: {first}, {second}"
+    ):
+        verified_import(mine, real_export / "clean")
+    mine.close()
+    assert target_path.read_bytes() == before
+    mine = open_store(target_path)
+    skipped = verified_import(mine, real_export / "clean", on_conflict="skip")
+    assert skipped.conflicts["prompts"] == 2 and skipped.written["prompts"] == 0
+    assert mine.get_prompt(first).content == "my own edit"
+    replaced = verified_import(mine, real_export / "clean", on_conflict="replace")
+    assert replaced.conflicts["prompts"] == 2 and replaced.written["prompts"] == 2
+    assert mine.get_prompt(first).content != "my own edit"
+    assert verified_import(mine, real_export / "clean").conflicts["prompts"] == 0  # now equal
+    with pytest.raises(ImportExportError, match="on_conflict must be one of"):
+        verified_import(mine, real_export / "clean", on_conflict="merge")
+
+
+def test_an_abandoned_partial_export_is_removed_on_the_next_run(real_export, tmp_path):
+    import subprocess
+    import sys
+
+    store = open_store(real_export / "real.db")
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    root = tmp_path / "exports"
+    root.mkdir()
+    abandoned = root / f".out.partial-{dead.pid}-abc123"
+    legacy = root / ".out.partial-k2j4h5"  # from an older version: no pid in the name
+    running = root / f".out.partial-{os.getpid()}-live01"  # an export still in progress
+    unrelated = root / ".other.partial-1-x"
+    for folder in (abandoned, legacy, running, unrelated):
+        folder.mkdir()
+        (folder / "prompts.jsonl").write_text("{}\n")
+    export(store, root / "out", tables=["tags"])
+    assert sorted(p.name for p in root.iterdir()) == sorted(["out", running.name, unrelated.name])
+    store.close()
+
+
+def test_export_folders_follow_the_umask(real_export, tmp_path):
+    store = open_store(real_export / "real.db")
+    old = os.umask(0o027)
+    try:
+        export(store, tmp_path / "out", tables=["tags"], partition_by_date=True)
+    finally:
+        os.umask(old)
+    assert (tmp_path / "out").stat().st_mode & 0o777 == 0o750
+    assert (tmp_path / "out" / "manifest.json").stat().st_mode & 0o777 == 0o640
+    store.close()
+
+
+def test_the_same_setting_from_another_store_is_no_conflict(tmp_path):
+    from alchemy_kit.engine.transfer import import_ as verified_import
+
+    a, b = open_store(tmp_path / "a.db"), open_store(tmp_path / "b.db")
+    a.set_config("embeddings.auto", False, updated_by="ada")
+    b.set_config("embeddings.auto", False, updated_by="bob")  # same value, other time and author
+    b.set_config("user.theme", "dark")
+    a.set_config("user.theme", "light")
+    export(a, tmp_path / "a-export", tables=["configurations"])
+    with pytest.raises(ImportExportError, match=r"1 imported row\(s\).*user\.theme"):
+        verified_import(b, tmp_path / "a-export")
+    report = verified_import(b, tmp_path / "a-export", on_conflict="skip")
+    assert report.conflicts["configurations"] == 1
+    assert b.list_configs()[0].updated_by == "bob"  # the equal setting was left alone

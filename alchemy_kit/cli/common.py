@@ -3,30 +3,72 @@
 from __future__ import annotations
 
 import json
+import logging
+import sqlite3
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 
-from ..errors import AlchemyError
+from ..errors import AlchemyError, Interrupted
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 F = TypeVar("F", bound=Callable[..., Any])
 
 
 class AlchemyGroup(click.Group):
-    """A click group that turns AlchemyError into a one-line message and exit code 1."""
+    """A click group that turns every expected failure into one line `Error: ...` and exit 1.
+
+    Typed errors are meant for the user. A signal (SIGTERM, SIGHUP) exits with 128 + its number,
+    as shells expect. SQLite and OS errors that escaped a typed error (a read on a vanished file,
+    a full disk while writing an export) still get one line rather than a traceback.
+    """
 
     def invoke(self, ctx: click.Context) -> Any:
+        _log_to_stderr()
         try:
             return super().invoke(ctx)
         except AlchemyError as exc:
-            # One line, no traceback: typed errors are meant for the user.
-            click.echo(
-                f"Error: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}", err=True
+            _fail(ctx, str(exc) or type(exc).__name__)
+        except Interrupted as exc:
+            _fail(
+                ctx,
+                f"{exc}: finished prompts are kept and unfinished phases are marked failed;"
+                " run the same command again to resume",
+                exc.exit_code,
             )
-            ctx.exit(1)
+        except sqlite3.Error as exc:
+            from ..store.connect import busy_timeout
+            from ..store.guard import translate
+
+            _fail(ctx, str(translate(exc, None, busy_timeout())))
+        except UnicodeEncodeError as exc:
+            from ..store.guard import encode_error
+
+            _fail(ctx, str(encode_error(exc, "an argument or input")))
+        except OSError as exc:
+            where = f": {exc.filename}" if exc.filename else ""
+            _fail(ctx, f"{exc.strerror or exc}{where}")
+
+
+class _EchoHandler(logging.Handler):
+    """Print alchemy_kit's log lines (a recovered crash, a read-only note) to stderr as they are."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        click.echo(record.getMessage(), err=True)
+
+
+def _log_to_stderr() -> None:
+    log = logging.getLogger("alchemy_kit")
+    if not any(isinstance(h, _EchoHandler) for h in log.handlers):
+        log.addHandler(_EchoHandler(logging.INFO))
+
+
+def _fail(ctx: click.Context, message: str, code: int = 1) -> None:
+    lines = message.splitlines()
+    click.echo(f"Error: {lines[0] if lines else message}", err=True)
+    ctx.exit(code)
 
 
 def database_option(fn: F) -> F:
@@ -45,11 +87,11 @@ def json_option(fn: F) -> F:
     return click.option("json_", "--json", is_flag=True, help="Output JSON")(fn)
 
 
-def open_db(database: Path | None) -> Any:
-    """Open the store for a command."""
+def open_db(database: Path | None, *, create: bool = False) -> Any:
+    """Open the store for a command; only commands that create on purpose pass create=True."""
     from ..store import open_store
 
-    return open_store(database)
+    return open_store(database, create=create)
 
 
 def echo_json(data: Any) -> None:

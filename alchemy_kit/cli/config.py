@@ -8,28 +8,69 @@ from typing import Any
 
 import click
 
-from ..errors import ValidationError
+from .. import settings
+from ..errors import NotFoundError, ValidationError
+from ..store.configs import is_known
 from .common import CONTEXT, database_option, echo_json, echo_table, json_option, open_db
 
 
 @click.group(context_settings=CONTEXT)
 def config() -> None:
-    """Read and write typed settings in the configurations table."""
+    """Read and write typed settings in the configurations table (keys: `alchemy config list`)."""
 
 
 @config.command(name="list")
 @click.option("--prefix", help="Only keys starting with this")
+@click.option("--set-only", is_flag=True, help="Only keys stored in the database")
 @database_option
 @json_option
-def config_list(prefix: str | None, database: Path | None, json_: bool) -> None:
-    """List configuration keys, values, types and who set them."""
-    rows = [c.as_dict() for c in open_db(database).list_configs(prefix)]
+def config_list(prefix: str | None, set_only: bool, database: Path | None, json_: bool) -> None:
+    """List every known key with its description and default, and the values that are set."""
+    rows = setting_rows(open_db(database).list_configs(prefix), prefix, set_only)
     if json_:
         echo_json(rows)
-    else:
-        for row in rows:
-            row["value"] = json.dumps(row["value"], ensure_ascii=False)
-        echo_table(rows, ["key", "type", "value", "updated_at", "updated_by"], {"value": 60})
+        return
+    for row in rows:
+        row["value"] = json.dumps(row["value"], ensure_ascii=False) if row["set"] else "-"
+        if row["problem"]:
+            row["value"] += "  (INVALID: see `alchemy config get`)"
+    echo_table(rows, ["key", "value", "default", "description"], {"value": 40, "description": 60})
+
+
+def setting_rows(
+    stored: list[Any], prefix: str | None, set_only: bool = False
+) -> list[dict[str, Any]]:
+    """One row per stored key and per known key not set: value, default, description, problem."""
+    rows: dict[str, dict[str, Any]] = {}
+    for rec in stored:
+        setting = settings.lookup(rec.key) if is_known(rec.key) else None
+        problem = None
+        if setting is not None:
+            try:
+                settings.validate(rec.key, rec.value)
+            except ValidationError as exc:
+                problem = str(exc)
+        rows[rec.key] = rec.as_dict() | {
+            "set": True,
+            "default": setting.default_text() if setting else "-",
+            "description": setting.description if setting else "(not a known key)",
+            "problem": problem,
+        }
+    if not set_only:
+        for setting in settings.SETTINGS:
+            for key in setting.concrete_keys():
+                if "<" in key or key in rows or (prefix and not key.startswith(prefix)):
+                    continue
+                rows[key] = {
+                    "key": key,
+                    "value": None,
+                    "type": None,
+                    "set": False,
+                    "default": setting.default_text(),
+                    "description": setting.description,
+                    "problem": None,
+                }
+    return [rows[k] for k in sorted(rows)]
 
 
 @config.command(name="get")
@@ -37,8 +78,23 @@ def config_list(prefix: str | None, database: Path | None, json_: bool) -> None:
 @database_option
 @json_option
 def config_get(key: str, database: Path | None, json_: bool) -> None:
-    """Print one configuration value."""
-    value = open_db(database).get_config(key)
+    """Print one configuration value (a known key that is not set prints its default)."""
+    store = open_db(database)
+    try:
+        value = store.get_config(key, check=False)
+    except NotFoundError as exc:
+        if not is_known(key):
+            raise NotFoundError(f"{exc}; known keys: {', '.join(settings.known_keys())}") from None
+        setting = settings.lookup(key)
+        if setting.default is None:
+            raise NotFoundError(f"{key} is not set; default: {setting.default_text()}") from None
+        value = setting.default
+        click.echo(f"{key} is not set; its default:", err=True)
+    if is_known(key):
+        try:
+            settings.validate(key, value)
+        except ValidationError as exc:
+            click.echo(f"warning: the stored value is invalid: {exc}", err=True)
     if json_ or not isinstance(value, str):
         echo_json(value)
     else:
@@ -59,9 +115,11 @@ def config_get(key: str, database: Path | None, json_: bool) -> None:
 def config_set(
     key: str, value: str, type_: str | None, updated_by: str | None, database: Path | None
 ) -> None:
-    """Set a configuration value."""
+    """Set a configuration value; it must fit the key's schema (see `alchemy config list`)."""
+    from ..engine.configured import set_setting
+
     parsed = parse_config_value(value, type_)
-    rec = open_db(database).set_config(key, parsed, type=type_, updated_by=updated_by)
+    rec = set_setting(open_db(database), key, parsed, type=type_, updated_by=updated_by)
     click.echo(f"{rec.key} = {json.dumps(rec.value, ensure_ascii=False)} ({rec.type})")
 
 

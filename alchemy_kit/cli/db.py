@@ -28,7 +28,7 @@ def db_path(database: Path | None) -> None:
 @database_option
 def db_init(database: Path | None) -> None:
     """Create the database (if needed) and apply all migrations."""
-    store = open_db(database)
+    store = open_db(database, create=True)
     click.echo(f"Initialised {store.path} ({len(store.applied_migrations())} migrations applied)")
 
 
@@ -38,10 +38,10 @@ def db_migrate(database: Path | None) -> None:
     """Apply pending migrations and list what was applied."""
     from ..store import open_store, pending_migrations
 
-    store = open_store(database, migrate=False)
+    store = open_store(database, migrate=False, create=False)
     pending = pending_migrations(store)
     store.close()
-    store = open_store(database)
+    store = open_store(database, create=False)
     for name in pending:
         click.echo(f"applied {name}")
     if not pending:
@@ -52,14 +52,19 @@ def db_migrate(database: Path | None) -> None:
 @database_option
 @json_option
 def db_status(database: Path | None, json_: bool) -> None:
-    """Show the database path, size, migrations and row counts."""
+    """Show the database path, size (with its write-ahead log), migrations and row counts."""
     from ..store import pending_migrations
+    from ..store.connect import disk_usage
 
     store = open_db(database)
-    size = store.path.stat().st_size if store.path and store.path.exists() else 0
+    usage = disk_usage(store.path)
+    size = usage["main"] + usage["wal"]
     info = {
         "path": str(store.path),
         "size_bytes": size,
+        "file_bytes": usage["main"],
+        "wal_bytes": usage["wal"],
+        "read_only": store.read_only,
         "migrations": store.applied_migrations(),
         "pending": pending_migrations(store),
         "counts": store.counts(),
@@ -67,7 +72,11 @@ def db_status(database: Path | None, json_: bool) -> None:
     if json_:
         echo_json(info)
         return
-    click.echo(f"Database: {info['path']} ({size / 1024:.1f} KiB)")
+    mode = ", read-only" if store.read_only else ""
+    click.echo(
+        f"Database: {info['path']} ({size / 1024:.1f} KiB: file {usage['main'] / 1024:.1f} KiB"
+        f" + write-ahead log {usage['wal'] / 1024:.1f} KiB{mode})"
+    )
     click.echo(f"Migrations: {', '.join(info['migrations'])}")
     for table, n in info["counts"].items():
         click.echo(f"  {table:<16} {n:>8,}")

@@ -42,8 +42,17 @@ def generation_options(fn: Any) -> Any:
             click.option(
                 "-m", "--model", help="Model id for every phase (e.g. gpt-4o-mini, alchemy-local)"
             ),
-            click.option("-t", "--temperature", type=float, default=0.7, show_default=True),
-            click.option("--max-tokens", type=int, default=1024, show_default=True),
+            click.option(
+                "-t",
+                "--temperature",
+                type=float,
+                help="0..2 (default: phases.<phase>.temperature from `alchemy config`, else 0.7)",
+            ),
+            click.option(
+                "--max-tokens",
+                type=int,
+                help="Output limit (default: phases.<phase>.max_tokens, else 1024)",
+            ),
             click.option("--tag", "tags", multiple=True, help="Tag every prompt (repeatable)"),
             click.option(
                 "--chain",
@@ -85,19 +94,39 @@ def _gen_kwargs(kw: dict[str, Any]) -> dict[str, Any]:
 
 
 @click.command(context_settings=CONTEXT)
-@click.argument("idea")
+@click.argument("idea", required=False)
+@click.option(
+    "--idea-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Read the idea from this UTF-8 file (IDEA `-` reads it from stdin); at most 4 MiB",
+)
 @generation_options
 @click.option(
     "--all", "show_all", is_flag=True, help="Print every variant, not just the best final prompt"
 )
 @database_option
 @json_option
-def generate(idea: str, show_all: bool, database: Path | None, json_: bool, **kw: Any) -> None:
+def generate(
+    idea: str | None,
+    idea_file: Path | None,
+    show_all: bool,
+    database: Path | None,
+    json_: bool,
+    **kw: Any,
+) -> None:
     """Refine IDEA through prima-materia → solutio → coagulatio and store everything."""
-    store = open_db(database)
-    _limit_plugins(store, kw)
+    from ..engine.inputs import check_idea, read_idea
     from ..engine.pipeline import generate as run
 
+    if (idea is None) == (idea_file is None):
+        raise click.UsageError("give the idea as IDEA, `-` (stdin) or --idea-file PATH")
+    if idea_file is not None or idea == "-":
+        idea = read_idea(idea_file or "-")
+    idea = check_idea(
+        idea
+    )  # before the database is created: a bad idea must not leave an empty one
+    store = open_db(database, create=True)
+    _limit_plugins(store, kw)
     res = run(idea, store=store, progress=not json_, **_gen_kwargs(kw))
     if json_:
         echo_json(request_json(res.request, res.phase_runs, res.prompts))
@@ -146,21 +175,27 @@ def batch(path: Path, concurrency: int, database: Path | None, json_: bool, **kw
     """Run every idea in a .jsonl or .csv file; re-running resumes where it stopped."""
     from dataclasses import asdict
 
-    from ..engine.batch import run_batch
+    from ..engine.batch import read_items, run_batch
 
     opts = _gen_kwargs(kw)
     if not opts["phases"]:
         opts.pop("phases")
-    report = run_batch(open_db(database), path, concurrency=concurrency, progress=not json_, **opts)
+    read_items(path)  # a file that cannot be read at all must not create a database
+    store = open_db(database, create=True)
+    report = run_batch(store, path, concurrency=concurrency, progress=not json_, **opts)
     if json_:
         echo_json(asdict(report))
     else:
         click.echo(
             f"{report.total} ideas: {report.completed} completed, {report.skipped} already done, "
             f"{report.failed} failed"
+            + (f", {report.embedded} earlier prompts embedded" if report.embedded else "")
         )
-        for err in report.errors:
-            click.echo(f"  {err}", err=True)
+        if report.failures:
+            click.echo("")
+            echo_table(report.failures, ["line", "error"], {"error": 300})
+        for warning in report.warnings:
+            click.echo(f"warning: {warning}", err=True)
     if report.failed:
         raise SystemExit(1)
 
@@ -177,7 +212,8 @@ def models(database: Path | None, json_: bool) -> None:
     rows = model_status()
     # The per-phase defaults live in the database; without one, every phase uses `local`.
     path = database or default_path()
-    chosen = default_models(open_db(path)) if path.exists() else {}
+    has_db = path.is_file() and path.stat().st_size > 0
+    chosen = default_models(open_db(path)) if has_db else {}
     for row in rows:
         row["phases"] = [
             ph
@@ -205,17 +241,15 @@ def models(database: Path | None, json_: bool) -> None:
 def demo(ideas: Path | None, count: int, database: Path | None) -> None:
     """Run the shipped sample ideas through the full pipeline offline and print a leaderboard."""
     from ..engine.batch import arun_batch, read_items
-    from ..runner import run_sync
+    from ..engine.lifecycle import run
 
-    store = open_db(database)
+    store = open_db(database, create=True)
     path = ideas or Path("data/sample_ideas.jsonl")
     if not path.is_file():
         raise click.ClickException(f"{path} not found: run from the project root or pass --ideas")
     items = read_items(path)
     click.echo(f"Refining {len(items)} sample ideas offline with the local model into {store.path}")
-    report = run_sync(
-        arun_batch(store, items, concurrency=4, count=count, seed=7, provider="local")
-    )
+    report = run(arun_batch(store, items, concurrency=4, count=count, seed=7, provider="local"))
     click.echo(
         f"{report.completed} completed, {report.skipped} already in the database, {report.failed} failed\n"
     )

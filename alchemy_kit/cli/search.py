@@ -44,6 +44,13 @@ def search() -> None:
 @click.option("--min-score", type=float, help="Minimum quality score (0..1)")
 @click.option("--request", "request_id", help="Only prompts of this request")
 @click.option(
+    "--status",
+    "statuses",
+    multiple=True,
+    type=click.Choice(["completed", "failed", "running", "pending"]),
+    help="Only prompts of requests with this status (e.g. completed hides failed runs)",
+)
+@click.option(
     "--embedding-model", help="Embedding model to search with (default: configured/MiniLM)"
 )
 @database_option
@@ -65,6 +72,7 @@ def search_query(
     until: str | None,
     min_score: float | None,
     request_id: str | None,
+    statuses: tuple[str, ...],
     embedding_model: str | None,
     database: Path | None,
     json_: bool,
@@ -74,9 +82,12 @@ def search_query(
     from ..search.query import search as run_search
     from ..search.query import similar_to
     from ..search.results import SNIPPET_MODES
+    from ..store.guard import check_text
 
     if not query and not like_id:
         raise click.UsageError("give a QUERY or --like PROMPT_ID")
+    if query:
+        check_text(query, "the query")
     store = open_db(database)
     filters: dict[str, Any] = {
         "phase": list(phases) or None,
@@ -89,6 +100,7 @@ def search_query(
         "created_to": until,
         "min_score": min_score,
         "request_id": store.get_request(request_id).id if request_id else None,
+        "request_status": list(statuses) or None,
     }
     # One query, then exit: exact numpy top-k instead of importing scikit-learn (see vector_index).
     with numpy_for_single_queries():

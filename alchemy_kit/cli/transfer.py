@@ -53,13 +53,26 @@ def export_cmd(
 @click.command(name="import", context_settings=CONTEXT)
 @click.argument("src", type=click.Path(file_okay=False, path_type=Path))
 @click.option("-t", "--table", "tables", multiple=True, help="Import only this table (repeatable)")
+@click.option(
+    "--on-conflict",
+    type=click.Choice(["fail", "skip", "replace"]),
+    default="fail",
+    show_default=True,
+    help="A row whose id is stored with different content: stop, keep the stored row, or replace it",
+)
 @database_option
 @json_option
-def import_cmd(src: Path, tables: tuple[str, ...], database: Path | None, json_: bool) -> None:
-    """Import an export directory (idempotent: re-importing changes nothing)."""
-    from ..store.transfer import import_
+def import_cmd(
+    src: Path, tables: tuple[str, ...], on_conflict: str, database: Path | None, json_: bool
+) -> None:
+    """Import an export directory, all or nothing (re-importing the same export changes nothing)."""
+    from ..engine.transfer import import_
+    from ..errors import ImportExportError
 
-    report = import_(open_db(database), src, tables=list(tables) or None)
+    if not src.is_dir():  # checked before the database is created
+        raise ImportExportError(f"{src} is not a directory (nothing to import)")
+    store = open_db(database, create=True)
+    report = import_(store, src, tables=list(tables) or None, on_conflict=on_conflict)
     _print_report(report, json_, f"Imported from {src}")
 
 

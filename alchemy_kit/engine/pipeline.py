@@ -19,9 +19,11 @@ from ..models.keys import check_key
 from ..models.options import check_options
 from ..models.providers import Completion, acomplete
 from ..models.registry import resolve
-from ..runner import run_sync
 from ..scoring.rank import score_prompts
 from ..vocab import MAX_COUNT, PROVIDERS, TEMPERATURE_RANGE, estimate_tokens
+from . import lifecycle
+from .configured import DEFAULT_MAX_TOKENS, DEFAULT_TEMPERATURE, phase_options
+from .inputs import check_run_options
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -30,8 +32,6 @@ if TYPE_CHECKING:
     from ..store import Store
 
 DEFAULT_COUNT = 3
-DEFAULT_TEMPERATURE = 0.7
-DEFAULT_MAX_TOKENS = 1024
 PRICES_KEY = "prices"
 # Rough allowance for the phase template wrapped around the idea when checking context limits.
 TEMPLATE_OVERHEAD_TOKENS = 600
@@ -166,8 +166,8 @@ def plan(
     phases: Sequence[str] | None,
     provider: str | None,
     model: str | None,
-    temperature: float,
-    max_tokens: int,
+    temperature: float | None,
+    max_tokens: int | None,
     chain: str,
 ) -> tuple[tuple[str, ...], list[PhasePlan]]:
     """Validate every input and resolve each phase's model before anything is written."""
@@ -175,8 +175,9 @@ def plan(
         raise ValidationError("the idea is empty: describe what the prompt should achieve")
     if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= MAX_COUNT:
         raise ValidationError(f"count must be an integer from 1 to {MAX_COUNT}, got {count!r}")
-    r.check_range(temperature, *TEMPERATURE_RANGE, "temperature", optional=False)
-    r.check_positive_int(max_tokens, "max_tokens", optional=False)
+    # None: the phase's own setting (phases.<phase>) or the default.
+    r.check_range(temperature, *TEMPERATURE_RANGE, "temperature")
+    r.check_positive_int(max_tokens, "max_tokens")
     persona = ph.validate_persona(persona)
     names = ph.validate_phases(phases or ph.PHASES)
     if chain not in ph.CHAIN_MODES:
@@ -188,7 +189,8 @@ def plan(
     plans = []
     for phase in names:
         choice = _default_choice(store, phase, provider, model)
-        check_options(choice, temperature, max_tokens)
+        temp, tokens = phase_options(store, phase, temperature, max_tokens)
+        check_options(choice, temp, tokens)
         limit = catalog.context_limit(choice)
         need = estimate_tokens(idea) * 2 + TEMPLATE_OVERHEAD_TOKENS
         if limit is not None and need > limit:
@@ -199,8 +201,8 @@ def plan(
         check_key(choice)
         cfg = {
             "persona": persona,
-            "temperature": temperature,
-            "max_tokens": max_tokens,
+            "temperature": temp,
+            "max_tokens": tokens,
             "count": count,
             "chain": chain,
             "template": ph.get_template(phase).name,
@@ -266,6 +268,7 @@ class _Run:
         self.prompts: list[r.Prompt] = []
         self.metrics: list[r.Metric] = []
         self.store_ms: list[float] = []
+        self.heartbeat = lifecycle.Heartbeat(store, request.id)
 
     def save(self, prompt: r.Prompt, metrics: list[r.Metric]) -> None:
         """Store one prompt with its metrics and tags atomically, as soon as it exists."""
@@ -281,6 +284,7 @@ class _Run:
         stamp = r.now()
         if status == "running":
             run.started_at = stamp
+            run.config["owner"] = lifecycle.owner()
         else:
             run.started_at = run.started_at or stamp
             run.completed_at = stamp
@@ -309,8 +313,8 @@ async def agenerate(
     phases: Sequence[str] | None = None,
     provider: str | None = None,
     model: str | None = None,
-    temperature: float = DEFAULT_TEMPERATURE,
-    max_tokens: int = DEFAULT_MAX_TOKENS,
+    temperature: float | None = None,
+    max_tokens: int | None = None,
     tags: Sequence[str] = (),
     chain: str = "per-variant",
     seed: int | None = None,
@@ -325,6 +329,7 @@ async def agenerate(
     from ..store import open_store
 
     store = store or open_store()
+    idea, clean_tags = check_run_options(idea, tags, seed, timeout, retries)
     names, plans = plan(
         store,
         idea,
@@ -340,18 +345,17 @@ async def agenerate(
     if seed is None:
         # A fresh base seed per request (recorded) keeps variants distinct yet reproducible later.
         seed = secrets.randbelow(1_000_000)
-    clean_tags = [t.strip() for t in dict.fromkeys(tags) if t and t.strip()]
     prices = _prices(store)
     request = r.Request(
         input=idea.strip(),
         phases=list(names),
         count=count,
         persona=persona,
-        temperature=temperature,
-        max_tokens=max_tokens,
+        temperature=DEFAULT_TEMPERATURE if temperature is None else temperature,
+        max_tokens=DEFAULT_MAX_TOKENS if max_tokens is None else max_tokens,
         tags=clean_tags,
         provider_override=provider,
-        metadata={"chain": chain, "seed": seed, **(metadata or {})},
+        metadata={"chain": chain, "seed": seed, **(metadata or {}), "owner": lifecycle.owner()},
     )
     runs = [
         r.PhaseRun(
@@ -397,12 +401,14 @@ async def agenerate(
             run.set_phase(pr, "completed")
             if embedding:
                 embedding.add(previous)
-    except BaseException as exc:  # interrupted (Ctrl-C, cancelled task): leave an honest record
-        msg = "interrupted" if not isinstance(exc, Exception) else f"{type(exc).__name__}: {exc}"
-        for pr in runs:
-            if pr.status in ("pending", "running"):
-                run.set_phase(pr, "failed", msg)
-        _finish(run, "failed", started, msg)
+    except BaseException as exc:  # interrupted (Ctrl-C, SIGTERM, a full disk): an honest record
+        msg = lifecycle.interruption(exc)
+        run.heartbeat.stop()
+        with lifecycle.best_effort():
+            for pr in runs:
+                if pr.status in ("pending", "running"):
+                    run.set_phase(pr, "failed", msg)
+            _finish(run, "failed", started, msg)
         raise
     status = "failed" if error else "completed"
     _finish(run, status, started, error)
@@ -481,8 +487,8 @@ async def _run_phase(
     done = [x for x in results if isinstance(x, r.Prompt)]
     failures = [x for x in results if isinstance(x, BaseException)]
     for exc in failures:
-        if not isinstance(exc, Exception):
-            raise exc  # cancellation / interrupt: propagate
+        if not isinstance(exc, Exception) or lifecycle.is_store_failure(exc):
+            raise exc  # cancellation, interrupt, or a database that cannot be written: stop
     _rank(run.store, done, idea)
     if failures:
         first = failures[0]
@@ -498,6 +504,7 @@ def _rank(store: Store, prompts: list[r.Prompt], idea: str) -> None:
 
 
 def _finish(run: _Run, status: str, started: float, error: str | None = None) -> None:
+    run.heartbeat.stop()
     total_cost = sum(m.value for m in run.metrics if m.metric_type == "cost")
     total_tokens = sum(m.total_tokens or 0 for m in run.metrics if m.metric_type == "tokens")
     meta: dict[str, Any] = {
@@ -530,5 +537,5 @@ def _embedding(store: Store, embed: bool | None) -> BackgroundEmbedding | None:
 
 
 def generate(idea: str, **kwargs: Any) -> GenerationResult:
-    """Synchronous `agenerate`: works in a script and inside Jupyter's running event loop."""
-    return run_sync(agenerate(idea, **kwargs))
+    """Synchronous `agenerate` (a script or Jupyter); SIGTERM/SIGHUP stop it like Ctrl-C."""
+    return lifecycle.run(agenerate(idea, **kwargs))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import os
 import urllib.error
 import urllib.request
@@ -117,11 +116,9 @@ def _bare_name(model_id: str) -> str:
 def context_limit(choice: ModelChoice) -> int | None:
     """Return the model's context window in tokens, or None when unknown."""
     if choice.model_id == DEFAULT_MODELS["local"]:
-        try:  # lazily: the local engine is optional for this module
-            local_model = importlib.import_module("alchemy_kit.local_model")
-        except ImportError:
-            return _LOCAL_FALLBACK_CONTEXT
-        return int(getattr(local_model, "CONTEXT_LIMIT", _LOCAL_FALLBACK_CONTEXT))
+        from .local import CONTEXT_LIMIT  # lazily: the engine's text modules are not small
+
+        return CONTEXT_LIMIT
     limit = CONTEXT_LIMITS.get(_bare_name(choice.model_id))
     if limit is None and choice.provider == "local":
         return _LOCAL_FALLBACK_CONTEXT

@@ -72,14 +72,18 @@ def build_filters(
     created_to: str | date | datetime | None = None,
     min_score: float | None = None,
     request_id: str | Sequence[str] | None = None,
+    request_status: str | Sequence[str] | None = None,
 ) -> dict[str, Any]:
     """Validate search filters into the JSON-able dict the store and search history use."""
     phases = _strings(phase, "phase")
     providers = _strings(provider, "provider")
+    statuses = _strings(request_status, "request_status")
     for p in phases:
         r.check_enum(p, r.PHASES, "phase")
     for p in providers:
         r.check_enum(p, r.PROVIDERS, "provider")
+    for p in statuses:
+        r.check_enum(p, r.STATUSES, "request status")
     if tags_mode not in ("any", "all"):
         raise ValidationError(f"tags_mode must be 'any' or 'all', got {tags_mode!r}")
     r.check_range(min_score, 0, 1, "min_score")
@@ -93,6 +97,7 @@ def build_filters(
         "created_to": _when(created_to, "created_to", end=True),
         "min_score": min_score,
         "request_id": _strings(request_id, "request_id"),
+        "request_status": statuses,
     }
     if out["tags"]:
         out["tags_mode"] = tags_mode
@@ -135,7 +140,8 @@ def search(
     Text matching takes any searched word unless `match_all`; stop words never decide a match.
     `query` may be a vector (semantic mode, with `model` naming the embedding model). Filters
     (see `build_filters`: phase, provider, prompt_model, persona, tags, tags_mode, created_from,
-    created_to, min_score, request_id) restrict the candidates before ranking.
+    created_to, min_score, request_id, request_status) restrict the candidates before ranking;
+    request_status=["completed"] hides prompts of failed or unfinished runs and notes how many.
     """
     if mode not in MODES:
         raise ValidationError(f"mode must be one of {', '.join(MODES)}, got {mode!r}")
@@ -176,6 +182,7 @@ def search(
             ranked = _fused(cands, [pid for pid, _ in [*texts, *sems]], k, min_similarity)
     snippets = store.search_snippets(tq.match, [h[0] for h in ranked]) if tq and ranked else {}
     result.extend(_hits(store, ranked, snippets))
+    notes.extend(_hidden_note(store, flt))
     result.note = "; ".join(notes) or None
     history = {**flt, "k": k, "mode": mode}
     if match_all and mode != "semantic":
@@ -295,6 +302,15 @@ def _hits(store: Store, ranked: Sequence[Ranked], snippets: dict[str, str]) -> I
         )
 
 
+def _hidden_note(store: Store, flt: dict[str, Any]) -> list[str]:
+    """Say how many prompts the request_status filter hid (nothing when it hid none)."""
+    hidden = store.search_hidden_by_status(flt)
+    if not hidden:
+        return []
+    wanted = "/".join(flt["request_status"])
+    return [f"{hidden} prompt(s) of requests that are not {wanted} were hidden"]
+
+
 def _record(
     store: Store,
     result: SearchResult,
@@ -337,7 +353,7 @@ def similar_to(
         query=f"similar:{pid}",
         mode="semantic",
         embedding_model=used,
-        note=note,
+        note="; ".join([*([note] if note else []), *_hidden_note(store, flt)]) or None,
     )
     history = {**flt, "k": k, "mode": "similar", "embedding_model": used}
     _record(store, result, "semantic", history, min_similarity)

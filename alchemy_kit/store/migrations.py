@@ -284,6 +284,16 @@ BEGIN
 END;
 """
 
+# Opening the store looks for requests and phases a crash left unfinished (store/recovery.py) on
+# every CLI call: partial indexes over just those rows keep that a lookup, not a table scan
+# (measured: 0.5 ms instead of 30-40 ms at 100k requests). Additive only: no column changes.
+M006_SQL = """
+CREATE INDEX idx_prompt_requests_unfinished ON prompt_requests(status)
+    WHERE status IN ('pending', 'running');
+CREATE INDEX idx_request_phases_unfinished ON request_phases(status)
+    WHERE status IN ('pending', 'running');
+"""
+
 
 def _run_script(db: sqlite_utils.Database, sql: str) -> None:
     # executescript() would COMMIT the migration's transaction; run statement by statement instead.
@@ -401,6 +411,12 @@ def m005_canonical_timestamps(db: sqlite_utils.Database) -> None:
         conn.execute(sql)
     for _, sql in saved:
         conn.execute(sql)
+
+
+@migrations()
+def m006_unfinished_index(db: sqlite_utils.Database) -> None:
+    """Index the pending and running rows that crash recovery checks on every open."""
+    _run_script(db, M006_SQL)
 
 
 def migration_names() -> tuple[str, ...]:

@@ -23,6 +23,7 @@ class SearchQueries:
     """Embedding and search-history rows, search reads and the TEMP change log of the Store."""
 
     conn: sqlite3.Connection
+    read_only: bool
 
     if TYPE_CHECKING:
 
@@ -83,8 +84,9 @@ class SearchQueries:
         )
 
     def record_search(self, rec: r.SearchRecord) -> r.SearchRecord:
-        """Write one search_history row."""
-        self.add([rec])
+        """Write one search_history row (skipped on a read-only store: searching still works)."""
+        if not self.read_only:
+            self.add([rec])
         return rec
 
     def search_history(self, limit: int | None = 20) -> list[r.SearchRecord]:
@@ -219,7 +221,30 @@ class SearchQueries:
         if filters.get("min_score") is not None:
             clauses.append(f"{alias}.score >= ?")
             params.append(filters["min_score"])
+        statuses = filters.get("request_status")
+        if statuses:
+            # Prompts without a request (imported, added by hand) belong to no failed run: kept.
+            marks = ",".join("?" * len(statuses))
+            clauses.append(
+                f"({alias}.request_id IS NULL OR EXISTS (SELECT 1 FROM prompt_requests q"
+                f" WHERE q.id = {alias}.request_id AND q.status IN ({marks})))"
+            )
+            params.extend(statuses)
         return clauses, params
+
+    def search_hidden_by_status(self, filters: dict[str, Any]) -> int:
+        """How many prompts pass every filter but `request_status` (what that filter hid)."""
+        statuses = filters.get("request_status")
+        if not statuses:
+            return 0
+        clauses, params = self._search_where({**filters, "request_status": None})
+        marks = ",".join("?" * len(statuses))
+        clauses.append(
+            "EXISTS (SELECT 1 FROM prompt_requests q WHERE q.id = p.request_id"
+            f" AND q.status NOT IN ({marks}))"
+        )
+        sql = f"SELECT count(*) FROM prompts p WHERE {' AND '.join(clauses)}"
+        return int(self.conn.execute(sql, [*params, *statuses]).fetchone()[0])
 
     def search_candidate_rowids(self, model: str, filters: dict[str, Any]) -> list[int]:
         """Return embedding rowids of `model` whose prompts pass the search filters."""

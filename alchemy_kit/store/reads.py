@@ -102,6 +102,7 @@ class Reads:
 
     conn: sqlite3.Connection
     path: Path | None
+    read_only: bool
     _ro_conn: sqlite3.Connection | None
     _ro_lock: threading.Lock
 
@@ -156,8 +157,9 @@ class Reads:
     # -- user SQL, read-only ---------------------------------------------------------------------
     def _reader(self) -> sqlite3.Connection:
         """The read-only connection for user SQL (a second `mode=ro` connection for files)."""
-        if self.path is None:
-            # An in-memory database is visible only to its own connection: guard that one instead.
+        if self.path is None or self.read_only:
+            # An in-memory database is visible only to its own connection, and a read-only store's
+            # connection is already read-only (perhaps immutable): guard that one instead.
             return self.conn
         if self._ro_conn is None:
             uri = f"{self.path.resolve().as_uri()}?mode=ro"

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -16,11 +17,15 @@ from ..errors import (
     IntegrityError,
     NotADatabaseError,
     NotFoundError,
+    ReadOnlyStoreError,
     SchemaVersionError,
     StoreError,
     ValidationError,
 )
 from .checks import Checks
+from .configs import Configs
+from .connect import busy_timeout, connect, prepare, writable
+from .guard import check_row_texts, encode_error, text_problem, translate
 from .picks import ScoringQueries, check_not_rank
 from .queries import SearchQueries
 from .reads import (
@@ -30,14 +35,12 @@ from .reads import (
     Reads,
     check_table,
     chunks,
-    like_prefix,
 )
 
 if TYPE_CHECKING:
     import sqlite_utils
 
 ENV_VAR = "ALCHEMY_DB"
-BUSY_TIMEOUT_S = 60.0
 MIGRATION_SET = "alchemy_kit"
 # The names of every shipped migration, in order. Kept here (and checked against migrations.py by
 # a test and at apply time) so that opening an up-to-date store never imports sqlite-utils, whose
@@ -48,7 +51,11 @@ MIGRATION_NAMES: tuple[str, ...] = (
     "m003_preferences_and_ranks",
     "m004_prompts_fts_detectable",
     "m005_canonical_timestamps",
+    "m006_unfinished_index",
 )
+
+
+log = logging.getLogger("alchemy_kit")
 
 
 def default_path() -> Path:
@@ -69,12 +76,21 @@ def _insert_sql(table: str, cols: Sequence[str], upsert_on: str | None = None) -
     return sql
 
 
-class Store(SearchQueries, ScoringQueries, Reads, Checks):
+class Store(Configs, SearchQueries, ScoringQueries, Reads, Checks):
     """An open alchemy_kit database: the only object that writes SQL."""
 
-    def __init__(self, conn: sqlite3.Connection, path: Path | None) -> None:
+    def __init__(
+        self,
+        conn: sqlite3.Connection,
+        path: Path | None,
+        *,
+        read_only: bool = False,
+        busy_timeout_s: float = 60.0,
+    ) -> None:
         self.conn = conn
         self.path = path
+        self.read_only = read_only
+        self.busy_timeout_s = busy_timeout_s
         self._insert_cache: dict[tuple[type[Any], bool], tuple[str, tuple[str, ...]]] = {}
         self._db: sqlite_utils.Database | None = None
         self._ro_conn: sqlite3.Connection | None = None
@@ -93,10 +109,10 @@ class Store(SearchQueries, ScoringQueries, Reads, Checks):
 
     # -- lifecycle ---------------------------------------------------------------------------
     def close(self) -> None:
-        """Close the connection."""
-        self.conn.close()
+        """Close the connections (the writing one last, so it folds the WAL into the file)."""
         if self._ro_conn is not None:
             self._ro_conn.close()
+        self.conn.close()
 
     def __enter__(self) -> Store:
         return self
@@ -105,7 +121,8 @@ class Store(SearchQueries, ScoringQueries, Reads, Checks):
         self.close()
 
     def __repr__(self) -> str:
-        return f"<Store {self.path or ':memory:'}>"
+        mode = " read-only" if self.read_only else ""
+        return f"<Store {self.path or ':memory:'}{mode}>"
 
     @contextmanager
     def transaction(self) -> Iterator[Store]:
@@ -115,17 +132,27 @@ class Store(SearchQueries, ScoringQueries, Reads, Checks):
             with self._savepoint():  # nested: a savepoint, released or rolled back on its own
                 yield self
             return
+        if self.read_only:
+            raise ReadOnlyStoreError(
+                f"{self.path} is opened read-only (the file or its folder is not writable):"
+                " this command needs to write"
+            )
         # BEGIN IMMEDIATE waits on the busy timeout; a deferred BEGIN that later upgrades to a write
         # lock can fail at once with "database is locked" under contention.
-        conn.execute("BEGIN IMMEDIATE")
         try:
+            conn.execute("BEGIN IMMEDIATE")
             yield self
-        except BaseException:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            raise
-        else:
             conn.execute("COMMIT")
+        except BaseException as exc:
+            if conn.in_transaction:
+                with suppress(sqlite3.Error):  # never let a failed rollback hide the cause
+                    conn.execute("ROLLBACK")
+            # A full disk, a held lock or a vanished file: one typed line, never a traceback.
+            if isinstance(exc, sqlite3.DatabaseError) and not isinstance(
+                exc, sqlite3.IntegrityError
+            ):
+                raise translate(exc, self.path, self.busy_timeout_s) from None
+            raise
 
     @contextmanager
     def _savepoint(self) -> Iterator[None]:
@@ -185,6 +212,7 @@ class Store(SearchQueries, ScoringQueries, Reads, Checks):
                 raise ValidationError(f"cannot mix {cls.__name__} and {type(rec).__name__}")
             r.validate(rec)
             row = [getattr(rec, c) for c in cols]
+            check_row_texts(RECORD_TABLES[cls], cls.json_fields, cols, row)
             for name in json_fields:
                 i = cols.index(name)
                 if row[i] is not None or name in cls.json_values:
@@ -197,12 +225,16 @@ class Store(SearchQueries, ScoringQueries, Reads, Checks):
             self.conn.executemany(sql, rows)
         except sqlite3.IntegrityError as exc:
             raise IntegrityError(f"the database refused the write: {exc}") from None
+        except UnicodeEncodeError as exc:
+            raise encode_error(exc, "a text value") from None
 
     def _exec(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> sqlite3.Cursor:
         try:
             return self.conn.execute(sql, params)
         except sqlite3.IntegrityError as exc:
             raise IntegrityError(f"the database refused the write: {exc}") from None
+        except UnicodeEncodeError as exc:
+            raise encode_error(exc, "a text value") from None
 
     def add(self, *groups: Sequence[Any]) -> None:
         """Insert any mix of record lists atomically, in the order given (parents first)."""
@@ -344,6 +376,10 @@ class Store(SearchQueries, ScoringQueries, Reads, Checks):
             r.check_range(changes["score"], 0, 1, "score")
         if "metadata" in changes:
             changes["metadata"] = r.to_json(changes["metadata"], "metadata")
+        if isinstance(changes.get("content"), str) and (
+            bad_text := text_problem(changes["content"])
+        ):
+            raise ValidationError(f"content {bad_text}")
         sets = ", ".join(f"{k} = ?" for k in changes)
         with self.transaction():
             cur = self._exec(
@@ -394,45 +430,6 @@ class Store(SearchQueries, ScoringQueries, Reads, Checks):
                 "SELECT tag FROM tags WHERE prompt_id = ? ORDER BY rowid", [prompt_id]
             ).fetchall()
         ]
-
-    # -- configurations ----------------------------------------------------------------------
-    def set_config(
-        self, key: str, value: Any, *, type: str | None = None, updated_by: str | None = None
-    ) -> r.Configuration:
-        """Set a typed configuration value (string, number or object), recording who set it."""
-        if not isinstance(key, str) or not key.strip():
-            raise ValidationError("configuration key must be a non-empty string")
-        ctype = r.check_enum(type or r.config_type_of(value), r.CONFIG_TYPES, "configuration type")
-        if ctype != r.config_type_of(value):
-            raise ValidationError(f"configuration {key!r}: value {value!r} is not of type {ctype}")
-        rec = r.Configuration(
-            key=key.strip(), value=value, type=ctype, updated_by=updated_by or _whoami()
-        )
-        with self.transaction():
-            self._insert([rec], upsert=True)
-        return rec
-
-    def get_config(self, key: str, default: Any = ...) -> Any:
-        """Return a configuration value, or `default` (NotFoundError when no default is given)."""
-        row = self.conn.execute("SELECT value FROM configurations WHERE key = ?", [key]).fetchone()
-        if row is None:
-            if default is ...:
-                raise NotFoundError(f"no configuration named {key!r}")
-            return default
-        return r.from_json(row[0])
-
-    def list_configs(self, prefix: str | None = None) -> list[r.Configuration]:
-        """Return configuration rows, optionally those whose key starts with `prefix`."""
-        where, params = ("key LIKE ? ESCAPE '\\'", [like_prefix(prefix)]) if prefix else (None, [])
-        rows = self.select("configurations", where, params, order_by="key")
-        return [r.Configuration.from_row(row) for row in rows]
-
-    def delete_config(self, key: str) -> None:
-        """Delete a configuration key."""
-        with self.transaction():
-            cur = self._exec("DELETE FROM configurations WHERE key = ?", [key])
-        if cur.rowcount == 0:
-            raise NotFoundError(f"no configuration named {key!r}")
 
     def leaderboard(self, phase: str = "coagulatio", limit: int = 10) -> list[dict[str, Any]]:
         """The top-ranked prompt of `phase` for each completed request, best score first."""
@@ -489,6 +486,7 @@ class Store(SearchQueries, ScoringQueries, Reads, Checks):
                 if isinstance(row.get(c), str):
                     vals[c] = row[c]
             batch.append([vals[c] for c in cols])
+            check_row_texts(table, cls.json_fields, cols, batch[-1])
             n += 1
         self._execmany(sql, batch)
         return n
@@ -507,51 +505,66 @@ class Store(SearchQueries, ScoringQueries, Reads, Checks):
         return [row[0] for row in rows]
 
 
-def _whoami() -> str:
-    try:
-        import getpass
+def open_store(
+    path: str | os.PathLike[str] | None = None, *, migrate: bool = True, create: bool = True
+) -> Store:
+    """Open and migrate the database at `path`, $ALCHEMY_DB or data/alchemy.db.
 
-        return getpass.getuser()
-    except Exception:  # no login name in some containers
-        return "unknown"
-
-
-def open_store(path: str | os.PathLike[str] | None = None, *, migrate: bool = True) -> Store:
-    """Open (creating if needed) and migrate the database at `path`, $ALCHEMY_DB or data/alchemy.db."""
+    With create=False a missing (or zero-byte) file is an error instead of a new database, and so
+    is a missing parent folder. A file that cannot be written opens read-only (`Store.read_only`):
+    reads and searches work, writes raise ReadOnlyStoreError. Opening also reclaims requests left
+    running by a crashed process (see store/recovery.py).
+    """
+    timeout = busy_timeout()
+    read_only = False
     if path == ":memory:":
         conn = sqlite3.connect(":memory:", check_same_thread=False, isolation_level=None)
         db_path = None
     else:
         db_path = Path(path) if path is not None else default_path()
-        if db_path.is_dir():
-            raise StoreError(f"{db_path} is a directory, not a database file")
-        db_path.parent.mkdir(parents=True, exist_ok=True)
-        # Autocommit mode (isolation_level=None): no implicit transactions that could swallow later
-        # writes; every multi-statement write takes an explicit BEGIN IMMEDIATE in transaction().
-        conn = sqlite3.connect(
-            db_path, timeout=BUSY_TIMEOUT_S, check_same_thread=False, isolation_level=None
-        )
+        exists = prepare(db_path, create)
+        read_only = exists and not writable(db_path)
+        conn = connect(db_path, read_only=read_only, timeout=timeout)
     try:
-        conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
+        conn.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
         conn.execute("PRAGMA foreign_keys = ON")
         conn.execute("PRAGMA recursive_triggers = OFF")
-        if db_path is not None:
+        if db_path is not None and not read_only:
             conn.execute("PRAGMA journal_mode = WAL")
             # NORMAL is durable across application crashes in WAL mode and much faster than FULL.
             conn.execute("PRAGMA synchronous = NORMAL")
-        store = Store(conn, db_path)
+        store = Store(conn, db_path, read_only=read_only, busy_timeout_s=timeout)
         _check_version(store)
-        if migrate:
+        if read_only:
+            _note_read_only(store, migrate)
+        elif migrate:
             _migrate(store)
+            from .recovery import reclaim_on_open
+
+            reclaim_on_open(store)
     except sqlite3.DatabaseError as exc:
         conn.close()
-        if "not a database" in str(exc) or "malformed" in str(exc):
+        error = translate(exc, db_path, timeout)
+        if isinstance(error, NotADatabaseError):
             raise NotADatabaseError(f"{path or default_path()} is not an SQLite database") from None
-        raise StoreError(f"cannot open {path or default_path()}: {exc}") from None
+        raise error from None
     except BaseException:
         conn.close()
         raise
     return store
+
+
+def _note_read_only(store: Store, migrate: bool) -> None:
+    pending = pending_migrations(store)
+    if migrate and pending:
+        raise ReadOnlyStoreError(
+            f"{store.path} is read-only and needs migrations ({', '.join(pending)}) from this"
+            " alchemy_kit: open it once with write access"
+        )
+    log.warning(
+        f"note: {store.path} is read-only: reading and searching work, nothing is written"
+        " (not even search history)"
+    )
 
 
 def _check_version(store: Store) -> None:

@@ -36,19 +36,22 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import re
 import shutil
 import tempfile
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .. import records as r
-from ..errors import AlchemyError, CorruptEmbeddingError, ImportExportError
+from .. import settings
+from ..errors import AlchemyError, CorruptEmbeddingError, ImportConflictError, ImportExportError
 from .codec import DEFAULT_DTYPE, decode_vector, encode_vector
 from .reads import PRIMARY_KEYS, TABLE_RECORDS, TABLES
+from .recovery import process_alive
 from .store import Store
 from .transfer_files import (
     BATCH_ROWS,
@@ -65,6 +68,9 @@ if TYPE_CHECKING:
     pass
 
 FORMATS = ("jsonl", "csv", "parquet")
+# What to do with an imported row whose id is stored with different content.
+ON_CONFLICT = ("fail", "skip", "replace")
+SHOWN_IDS = 5  # ids listed in a conflict or duplicate error
 # 2: typed Parquet timestamps, the embeddings `vector` column, files for empty partitioned tables.
 FORMAT_VERSION = 2
 MANIFEST = "manifest.json"
@@ -108,6 +114,7 @@ class ImportReport:
     written: dict[str, int]
     unchanged: dict[str, int]
     files: list[Path] = field(default_factory=list)
+    conflicts: dict[str, int] = field(default_factory=dict)  # skipped or replaced, per table
 
 
 def _columns(store: Store, table: str) -> list[Col]:
@@ -184,9 +191,14 @@ def export(
     _check_dest(dest, overwrite)
     if fmt == "parquet":
         _require_pyarrow()
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    # A sibling temp dir on the same filesystem, so publishing is one rename.
-    tmp = Path(tempfile.mkdtemp(prefix=f".{dest.name}.partial-", dir=dest.parent))
+    try:
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        _remove_leftovers(dest)
+        # A sibling temp dir on the same filesystem, so publishing is one rename. The pid in its
+        # name lets the next run tell an abandoned one (its process is gone) from a running one.
+        tmp = Path(tempfile.mkdtemp(prefix=f".{dest.name}.partial-{os.getpid()}-", dir=dest.parent))
+    except OSError as exc:
+        raise ImportExportError(f"cannot write the export to {dest}: {reason(exc)}") from None
     try:
         counts: dict[str, int] = {}
         files: dict[str, list[str]] = {}
@@ -220,12 +232,45 @@ def export(
         }
         # The manifest is written last: a directory without one is not a finished export.
         (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
+        tmp.chmod(0o777 & ~_umask())  # mkdtemp makes it 0700; an export folder follows the umask
         _publish(tmp, dest, overwrite)
-    except BaseException:
+    except BaseException as exc:
         shutil.rmtree(tmp, ignore_errors=True)
+        if isinstance(exc, OSError):  # a full disk, a vanished folder: one line, nothing published
+            raise ImportExportError(
+                f"cannot write the export to {dest}: {reason(exc)}; nothing was published"
+            ) from None
         raise
     out = [dest / rel for rels in files.values() for rel in rels] + [dest / MANIFEST]
     return ExportReport(dest, fmt, partition_by_date, counts, out)
+
+
+def _umask() -> int:
+    try:  # Linux reports it without changing it (os.umask would, briefly, for every thread)
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+_LEFTOVER = re.compile(r"\.(?P<name>.+)\.(?:partial|old)-(?:(?P<pid>\d+)-)?[^/]*")
+
+
+def _remove_leftovers(dest: Path) -> None:
+    """Delete hidden partial/old folders of `dest` left by an export that was killed."""
+    if not dest.parent.is_dir():
+        return
+    for path in dest.parent.glob(f".{dest.name}.*-*"):
+        m = _LEFTOVER.fullmatch(path.name)
+        if not m or m["name"] != dest.name or not path.is_dir():
+            continue
+        pid = int(m["pid"]) if m["pid"] else None
+        if pid is None or not process_alive(pid):
+            shutil.rmtree(path, ignore_errors=True)
 
 
 def _require_pyarrow() -> None:
@@ -355,9 +400,22 @@ def _plan(src: Path, fmt: str, manifest: dict[str, Any] | None) -> dict[str, lis
     if manifest is None:
         return _discover(src, fmt)
     plan: dict[str, list[Path]] = {}
-    for table, rels in (manifest.get("files") or {}).items():
+    files = manifest.get("files") or {}
+    if not isinstance(files, dict):
+        raise ImportExportError(f"{src / MANIFEST}: 'files' must map table names to file lists")
+    root = src.resolve()
+    for table, rels in files.items():
         if table not in TABLES:
             raise ImportExportError(f"{src / MANIFEST} names an unknown table {table!r}")
+        if not isinstance(rels, list) or not all(isinstance(x, str) and x for x in rels):
+            raise ImportExportError(f"{src / MANIFEST}: files of {table} must be a list of paths")
+        for rel in rels:
+            # Only files inside the export folder: never ../ or an absolute path (or a symlink
+            # pointing out), whatever the manifest says.
+            if Path(rel).is_absolute() or not (src / rel).resolve().is_relative_to(root):
+                raise ImportExportError(
+                    f"{src / MANIFEST} lists {rel!r}, outside the export folder; refusing to read it"
+                )
         paths = [src / rel for rel in rels]
         missing = [str(p) for p in paths if not p.is_file()]
         if missing:
@@ -367,10 +425,36 @@ def _plan(src: Path, fmt: str, manifest: dict[str, Any] | None) -> dict[str, lis
 
 
 # -- import --------------------------------------------------------------------------------------
+@dataclass
+class _Checks:
+    """What one import checks across batches: ids seen, conflicts found, how to decode BLOBs."""
+
+    on_conflict: str
+    verify_blob: Callable[[bytes], int] | None
+    seen: dict[str, set[Any]] = field(default_factory=dict)
+    conflicts: dict[str, list[Any]] = field(default_factory=dict)
+
+
 def import_(
-    store: Store, src_dir: str | Path, *, tables: Sequence[str] | None = None
+    store: Store,
+    src_dir: str | Path,
+    *,
+    tables: Sequence[str] | None = None,
+    on_conflict: str = "fail",
+    verify_blob: Callable[[bytes], int] | None = None,
 ) -> ImportReport:
-    """Upsert an export into the store in one transaction: all rows or, on any error, none."""
+    """Import an export in one transaction: all rows or, on any error, none.
+
+    Every row is checked as the API would check it; ids repeated within the import are an error;
+    a row whose id is stored with different content is a conflict, handled per `on_conflict`
+    ("fail" lists the first ids, "skip" keeps the stored row, "replace" takes the imported one).
+    `verify_blob` decodes an embedding BLOB and returns its dimensions (raising if it is
+    corrupt); `alchemy_kit.import_` and the CLI pass the search codec's decoder.
+    """
+    if on_conflict not in ON_CONFLICT:
+        raise ImportExportError(
+            f"on_conflict must be one of {', '.join(ON_CONFLICT)}, got {on_conflict!r}"
+        )
     src = Path(src_dir)
     if not src.is_dir():
         raise ImportExportError(f"{src} is not a directory (nothing to import)")
@@ -385,6 +469,7 @@ def import_(
         raise ImportExportError(f"{src} holds no export of: {', '.join(absent)}")
     expected = (manifest or {}).get("counts") or {}
     report = ImportReport(src, fmt, {}, {}, {})
+    checks = _Checks(on_conflict, verify_blob)
     with store.transaction():
         for table in wanted:
             cols = _columns(store, table)
@@ -396,26 +481,80 @@ def import_(
                 for loc, row in READERS[fmt](path, rel, cols):
                     batch.append((loc, _from_file(table, row)))
                     if len(batch) >= BATCH_ROWS:
-                        written += _import_batch(store, table, batch)
+                        written += _import_batch(store, table, batch, checks)
                         read += len(batch)
                         batch = []
-            written += _import_batch(store, table, batch)
+            written += _import_batch(store, table, batch, checks)
             read += len(batch)
             if table in expected and expected[table] != read:
                 raise ImportExportError(
                     f"{table}: the manifest promises {expected[table]} rows but the files hold"
                     f" {read}; the export is incomplete or was edited"
                 )
+            conflicts = len(checks.conflicts.get(table, ()))
             report.counts[table] = read
             report.written[table] = written
-            report.unchanged[table] = read - written
+            report.conflicts[table] = conflicts
+            report.unchanged[table] = read - written - (conflicts if on_conflict == "skip" else 0)
+        if on_conflict == "fail" and checks.conflicts:
+            raise _conflict_error(checks.conflicts)  # rolls the whole import back
     return report
 
 
-def _import_batch(store: Store, table: str, batch: list[Located]) -> int:
+def _conflict_error(conflicts: dict[str, list[Any]]) -> ImportConflictError:
+    total = sum(len(v) for v in conflicts.values())
+    table, ids = next(iter(conflicts.items()))
+    shown = ", ".join(map(str, ids[:SHOWN_IDS])) + (", …" if len(ids) > SHOWN_IDS else "")
+    return ImportConflictError(
+        f"{total} imported row(s) reuse ids stored with different content ({table}: {shown});"
+        " nothing was imported: pass --on-conflict skip to keep the stored rows or replace to"
+        " take the imported ones"
+    )
+
+
+def _check_row(table: str, loc: str, row: dict[str, Any], checks: _Checks) -> None:
+    """The checks SQL cannot make: BLOBs that decode, configuration values that fit their key."""
+    try:
+        if table == "embeddings" and checks.verify_blob is not None:
+            dims = checks.verify_blob(row["embedding"])
+            if dims != row["dimensions"]:
+                raise ValueError(
+                    f"the BLOB holds {dims} dimensions, the row says {row['dimensions']}"
+                )
+        elif table == "configurations" and isinstance(row.get("value"), str):
+            settings.validate(row["key"], json.loads(row["value"]))
+    except (AlchemyError, ValueError, TypeError) as exc:
+        raise ImportExportError(f"{loc}: {table}: {reason(exc)}") from None
+
+
+def _same_setting(stored: dict[str, Any] | None, row: dict[str, Any]) -> bool:
+    if stored is None or stored["type"] != row["type"]:
+        return False
+    try:
+        return bool(json.loads(stored["value"]) == json.loads(row["value"]))
+    except (TypeError, ValueError):
+        return False
+
+
+def _duplicates(table: str, pk: str, batch: list[Located], checks: _Checks) -> None:
+    seen = checks.seen.setdefault(table, set())
+    dupes: list[str] = []
+    for loc, row in batch:
+        if row[pk] in seen:
+            dupes.append(f"{row[pk]} at {loc}")
+        seen.add(row[pk])
+    if dupes:
+        shown = "; ".join(dupes[:SHOWN_IDS]) + ("; …" if len(dupes) > SHOWN_IDS else "")
+        raise ImportExportError(f"{table}: the import repeats ids ({shown}); nothing was imported")
+
+
+def _import_batch(store: Store, table: str, batch: list[Located], checks: _Checks) -> int:
     if not batch:
         return 0
     pk = PRIMARY_KEYS[table]
+    _duplicates(table, pk, batch, checks)
+    for loc, row in batch:
+        _check_row(table, loc, row, checks)
     keys = [row[pk] for _, row in batch]
     existing = {
         row[pk]: row
@@ -424,6 +563,18 @@ def _import_batch(store: Store, table: str, batch: list[Located]) -> int:
     # Skipping rows that are already equal makes re-import a true no-op: an upsert of an equal row
     # would still fire the updated_at triggers and stamp a new time.
     todo = [(loc, row) for loc, row in batch if existing.get(row[pk]) != row]
+    # A setting with the same value is no conflict: every store seeds `prices` on its first run,
+    # so two stores differ in when and by whom, not in what.
+    todo = [
+        (loc, row)
+        for loc, row in todo
+        if not (table == "configurations" and _same_setting(existing.get(row[pk]), row))
+    ]
+    clashes = [row[pk] for _, row in todo if row[pk] in existing]
+    if clashes:
+        checks.conflicts.setdefault(table, []).extend(clashes)
+        if checks.on_conflict != "replace":
+            todo = [(loc, row) for loc, row in todo if row[pk] not in existing]
     payload = [row for _, row in todo]
     try:
         store.import_rows(table, payload)
@@ -438,4 +589,12 @@ def _import_batch(store: Store, table: str, batch: list[Located]) -> int:
     return len(todo)
 
 
-__all__ = ["DATE_COLUMNS", "FORMATS", "ExportReport", "ImportReport", "export", "import_"]
+__all__ = [
+    "DATE_COLUMNS",
+    "FORMATS",
+    "ON_CONFLICT",
+    "ExportReport",
+    "ImportReport",
+    "export",
+    "import_",
+]

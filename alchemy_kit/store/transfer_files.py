@@ -304,14 +304,15 @@ Located = tuple[str, dict[str, Any]]  # ("file:line" or "file row N", raw row)
 
 
 def _read_jsonl(path: Path, rel: str, cols: list[Col]) -> Iterator[Located]:
-    # newline="\n": only \n ends a row (json escapes \r; U+2028 may appear raw and is not a break).
-    with open(path, encoding="utf-8", newline="\n") as f:
-        for lineno, line in enumerate(f, 1):
-            if not line.strip():
+    # Bytes split on b"\n" only: json escapes \r, U+2028 may appear raw and is not a break, and a
+    # line that is not UTF-8 is reported with its number instead of failing the whole file.
+    with open(path, "rb") as f:
+        for lineno, raw in enumerate(f, 1):
+            if not raw.strip():
                 continue
             loc = f"{rel}:{lineno}"
             try:
-                obj = json.loads(line)
+                obj = json.loads(raw.decode("utf-8"))
                 if not isinstance(obj, dict):
                     raise ValueError("a row must be a JSON object")
                 _check_names(list(obj), cols)

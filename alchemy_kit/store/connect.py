@@ -1,0 +1,113 @@
+"""Opening the SQLite file: the busy timeout, read-write or read-only, and typed open errors."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from pathlib import Path
+
+from ..errors import StoreError
+from .guard import translate
+
+BUSY_TIMEOUT_S = 60.0
+# Seconds to wait for another process's write lock; scripts that would rather fail fast lower it.
+BUSY_TIMEOUT_ENV = "ALCHEMY_BUSY_TIMEOUT"
+
+
+def busy_timeout() -> float:
+    """Seconds to wait for a write lock: $ALCHEMY_BUSY_TIMEOUT, else BUSY_TIMEOUT_S."""
+    raw = os.environ.get(BUSY_TIMEOUT_ENV)
+    try:
+        value = float(raw) if raw else BUSY_TIMEOUT_S
+    except ValueError:
+        raise StoreError(f"{BUSY_TIMEOUT_ENV} must be a number of seconds, got {raw!r}") from None
+    if not 0 <= value <= 3600:
+        raise StoreError(f"{BUSY_TIMEOUT_ENV} must be between 0 and 3600 seconds, got {raw!r}")
+    return value
+
+
+def writable(path: Path) -> bool:
+    """True when SQLite can write the database at `path` (the file and, for WAL, its folder)."""
+    # WAL mode needs the -wal and -shm files beside the database: a read-only folder makes the
+    # database read-only too unless both already exist and are writable.
+    if not os.access(path, os.W_OK):
+        return False
+    if os.access(path.parent, os.W_OK):
+        return True
+    sidecars = [path.with_name(path.name + s) for s in ("-wal", "-shm")]
+    return all(p.exists() and os.access(p, os.W_OK) for p in sidecars)
+
+
+def _connect_read_only(path: Path, timeout: float) -> sqlite3.Connection:
+    uri = path.resolve().as_uri()
+    conn = sqlite3.connect(
+        f"{uri}?mode=ro", uri=True, timeout=timeout, check_same_thread=False, isolation_level=None
+    )
+    try:
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except sqlite3.OperationalError:
+        # A WAL database in a read-only folder cannot create its -shm file: nobody can be writing
+        # it either, so reading it as immutable is safe.
+        conn.close()
+        conn = sqlite3.connect(
+            f"{uri}?mode=ro&immutable=1",
+            uri=True,
+            timeout=timeout,
+            check_same_thread=False,
+            isolation_level=None,
+        )
+    return conn
+
+
+def prepare(path: Path, create: bool) -> bool:
+    """Check the path before opening; True when it holds a database, False when one is created.
+
+    A missing or zero-byte file (SQLite would silently turn either into a new database) and a
+    missing parent folder are errors unless `create` is set.
+    """
+    if path.is_dir():
+        raise StoreError(f"{path} is a directory, not a database file")
+    if path.is_file() and path.stat().st_size > 0:
+        return True
+    if not create:
+        what = "an empty file" if path.is_file() else "no database"
+        if not path.parent.is_dir():
+            what = f"no folder {path.parent}"
+        raise StoreError(f"{path}: {what}; create the database with `alchemy db init -d {path}`")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return False
+
+
+def connect(path: Path, *, read_only: bool, timeout: float) -> sqlite3.Connection:
+    """Open the file read-write (autocommit) or read-only; errors become typed StoreErrors."""
+    try:
+        if read_only:
+            return _connect_read_only(path, timeout)
+        # Autocommit mode (isolation_level=None): no implicit transactions that could swallow later
+        # writes; every multi-statement write takes an explicit BEGIN IMMEDIATE in transaction().
+        return sqlite3.connect(path, timeout=timeout, check_same_thread=False, isolation_level=None)
+    except sqlite3.Error as exc:
+        raise translate(exc, path, timeout) from None
+
+
+def disk_usage(path: Path | None) -> dict[str, int]:
+    """Bytes used by the database file and its -wal and -shm files (0 for a missing one)."""
+    if path is None:
+        return {"main": 0, "wal": 0, "shm": 0}
+    sizes = {}
+    for part, suffix in (("main", ""), ("wal", "-wal"), ("shm", "-shm")):
+        try:
+            sizes[part] = path.with_name(path.name + suffix).stat().st_size
+        except OSError:
+            sizes[part] = 0
+    return sizes
+
+
+__all__ = [
+    "BUSY_TIMEOUT_ENV",
+    "BUSY_TIMEOUT_S",
+    "busy_timeout",
+    "connect",
+    "disk_usage",
+    "writable",
+]
