@@ -3,9 +3,12 @@
 1. One request: 3 phases × 5 variants. Ideal wall time = 3 × 0.2 s (phases in order, variants in
    parallel).
 2. A batch of 50 ideas at concurrency 8 (8 requests in flight, each 3 phases × 5 variants).
-   Model critical path = ceil(50 / 8) × 3 × 0.2 s. With embedding on, the reference is the larger
-   of that and the pure embedding time: MiniLM embedding every prompt of the batch in one
-   length-sorted pass, measured in the same run on the same texts.
+   Model critical path = ceil(50 / 8) × 3 × 0.2 s. Every variant is also scored offline (MiniLM
+   and the scorer's features, on the CPU): the reference is the larger of the critical path and
+   the pure scoring time — one batched MiniLM pass over every prompt of the batch, then the
+   features, with nothing else running — measured in the same run on the same texts. Embedding on reuses the vectors
+   scoring computed; the pure embedding time (MiniLM alone, one length-sorted pass, cold cache) is
+   printed beside it.
 3. `alchemy embed` backfill (embed_missing) of the batch's prompts against that one pass.
 4. Per-prompt storing overhead: the time `add_prompts` takes per prompt (prompt + 3 metrics + tags,
    one transaction each), measured inside the pipeline.
@@ -29,8 +32,11 @@ from typing import Any
 
 import llm
 
+from alchemy_kit import records as r
 from alchemy_kit.engine.batch import BatchItem, arun_batch
 from alchemy_kit.engine.pipeline import agenerate
+from alchemy_kit.scoring.rank import current_weights, measure_prompts
+from alchemy_kit.scoring.scorer import prefetch
 from alchemy_kit.search.embeddings import get_embedder
 from alchemy_kit.search.vectors import embed_missing
 from alchemy_kit.store import open_store
@@ -92,6 +98,7 @@ async def one_request(db: Path, embed: bool) -> tuple[float, float]:
     store = open_store(db)
     kw = {**OPTIONS, "store": store, "embed": embed, "progress": False}
     await agenerate("warm up the plugin registry and price table", **kw)
+    get_embedder().forget_recent()  # every run computes its own vectors
     t0 = time.perf_counter()
     res = await agenerate("Summarise quarterly sales for the board", **kw)
     wall = time.perf_counter() - t0
@@ -104,6 +111,7 @@ async def batch(db: Path, n: int, conc: int, embed: bool) -> tuple[float, list[f
     items = [
         BatchItem(i + 1, {"idea": f"Idea {i}: draft a memo about topic {i}"}) for i in range(n)
     ]
+    get_embedder().forget_recent()  # every run computes its own vectors
     t0 = time.perf_counter()
     rep = await arun_batch(store, items, concurrency=conc, progress=False, embed=embed, **OPTIONS)
     wall = time.perf_counter() - t0
@@ -113,15 +121,34 @@ async def batch(db: Path, n: int, conc: int, embed: bool) -> tuple[float, list[f
 
 
 def pure_embedding(texts: list[str]) -> float:
-    """Seconds to embed `texts` in one length-sorted pass (the model already loaded)."""
+    """Seconds to embed `texts` in one length-sorted pass (the model loaded, its cache empty)."""
+    get_embedder().forget_recent()
     t0 = time.perf_counter()
     get_embedder().embed(sorted(texts, key=len), batch_size=64)
     return time.perf_counter() - t0
 
 
-def backfill(db: Path) -> float:
-    """Seconds `alchemy embed` (embed_missing) takes over every prompt of `db`."""
+def pure_scoring(db: Path) -> float:
+    """Seconds to score every prompt of `db` with nothing else running: one batched MiniLM pass
+    over all their texts, then the features (cold cache) — the floor of the batch's CPU work."""
     store = open_store(db)
+    weights = current_weights(store)
+    phases: dict[tuple[str, str], list[r.Prompt]] = {}
+    for p in store.list_prompts(limit=None, order_by="rowid"):
+        phases.setdefault((p.request_id or "", p.phase), []).append(p)
+    ideas = {q.id: q.input for q in store.list_requests(limit=None)}
+    get_embedder().forget_recent()
+    t0 = time.perf_counter()
+    prefetch([(p.content, ideas[rid]) for (rid, _), ps in phases.items() for p in ps])
+    for (request_id, _), prompts in phases.items():
+        measure_prompts(prompts, ideas[request_id], *weights)
+    return time.perf_counter() - t0
+
+
+def backfill(db: Path) -> float:
+    """Seconds `alchemy embed` (embed_missing) takes over every prompt of `db` (cold cache)."""
+    store = open_store(db)
+    get_embedder().forget_recent()
     t0 = time.perf_counter()
     embed_missing(store, progress=False)
     return time.perf_counter() - t0
@@ -138,10 +165,11 @@ def main() -> None:
         many = {e: asyncio.run(batch(root / f"batch-{e}.db", n, conc, e)) for e in (False, True)}
         texts = [p["content"] for p in open_store(root / "batch-False.db").rows("prompts")]
         pure = pure_embedding(texts)
+        scoring = pure_scoring(root / "batch-False.db")
         backfilled = backfill(root / "batch-False.db")
     ideal1 = 3 * DELAY
     ideal2 = math.ceil(n / conc) * 3 * DELAY
-    ref2 = max(ideal2, pure)
+    ref2 = max(ideal2, scoring)
     print(
         f"fake model: {DELAY * 1000:.0f} ms per call (asyncio.sleep); {len(texts)} prompts in"
         f" the batch; Python {sys.version.split()[0]}"
@@ -153,12 +181,11 @@ def main() -> None:
     print("|---|---|---:|---:|---:|---:|---:|---|")
     rows = [
         ("1 request, 3 phases × 5 variants", "ideal", ideal1, one[False][0], one[True][0]),
-        (f"batch {n} ideas, -c {conc}", "model critical path", ideal2, many[False][0], None),
         (
             f"batch {n} ideas, -c {conc}",
-            f"max(critical path, pure embedding {pure:.2f} s)",
+            f"max(critical path {ideal2:.2f} s, pure scoring {scoring:.2f} s)",
             ref2,
-            None,
+            many[False][0],
             many[True][0],
         ),
     ]
@@ -168,6 +195,7 @@ def main() -> None:
         print(f"| {name} | {ref_name} | {ref:.2f} | {off_cells} | {on_cells} | ≤ 1.3× |")
     print(
         f"\nembedding off vs on, batch: {many[True][0] / many[False][0]:.2f}× slower with embedding"
+        f" (pure embedding alone, cold cache: {pure:.2f} s)"
     )
     print(
         f"`alchemy embed` backfill of the {len(texts)} prompts: {backfilled:.2f} s against"

@@ -19,7 +19,8 @@ from ..models.keys import check_key
 from ..models.options import check_options
 from ..models.providers import Completion, acomplete
 from ..models.registry import resolve
-from ..scoring.rank import score_prompts
+from ..scoring.rank import current_weights, measure_prompts, record_scores
+from ..scoring.scorer import Weights
 from ..vocab import MAX_COUNT, PROVIDERS, TEMPERATURE_RANGE, estimate_tokens
 from . import lifecycle
 from .configured import DEFAULT_MAX_TOKENS, DEFAULT_TEMPERATURE, phase_options
@@ -373,11 +374,15 @@ async def agenerate(
     request.status = "running"
     sem = asyncio.Semaphore(concurrency or count)
     embedding = _embedding(store, embed)  # off the critical path: see search/embed_worker.py
+    weights = current_weights(store)
+    scoring: list[asyncio.Task[None]] = []
     started = time.perf_counter()
     error: str | None = None
     try:
         previous: list[r.Prompt] = []
         for i, (pl, pr) in enumerate(zip(plans, runs, strict=True)):
+            if chain == "best-of-previous" and scoring:
+                await scoring[-1]  # this phase refines the previous one's best: its ranks first
             run.set_phase(pr, "running")
             previous, error = await _run_phase(
                 run,
@@ -392,6 +397,8 @@ async def agenerate(
                 prices=prices,
                 progress=progress,
             )
+            # Scoring runs in a worker thread while the next phase calls its model.
+            scoring.append(asyncio.create_task(_score(store, previous, idea.strip(), weights)))
             if error:
                 run.set_phase(pr, "failed", error)
                 for later in runs[i + 1 :]:
@@ -399,9 +406,13 @@ async def agenerate(
                 break
             pr.config["resolved_models"] = sorted({p.model for p in previous})
             run.set_phase(pr, "completed")
-            if embedding:
-                embedding.add(previous)
+        await asyncio.gather(*scoring)
+        if embedding:
+            # After scoring: the embedder has just computed these prompts' vectors and reuses them.
+            embedding.add(run.prompts)
     except BaseException as exc:  # interrupted (Ctrl-C, SIGTERM, a full disk): an honest record
+        for task in scoring:
+            task.cancel()
         msg = lifecycle.interruption(exc)
         run.heartbeat.stop()
         with lifecycle.best_effort():
@@ -431,7 +442,7 @@ async def _run_phase(
     prices: dict[str, Any],
     progress: bool,
 ) -> tuple[list[r.Prompt], str | None]:
-    """Run the variants of one phase concurrently; store each as it lands; rank them."""
+    """Run the variants of one phase concurrently; store each as it lands."""
     from tqdm.auto import tqdm
 
     cfg = pl.config
@@ -489,7 +500,6 @@ async def _run_phase(
     for exc in failures:
         if not isinstance(exc, Exception) or lifecycle.is_store_failure(exc):
             raise exc  # cancellation, interrupt, or a database that cannot be written: stop
-    _rank(run.store, done, idea)
     if failures:
         first = failures[0]
         kind = "provider error" if isinstance(first, ProviderError) else type(first).__name__
@@ -497,10 +507,17 @@ async def _run_phase(
     return done, None
 
 
-def _rank(store: Store, prompts: list[r.Prompt], idea: str) -> None:
-    """Score the variants of a phase (offline scorer); the database ranks them."""
+async def _score(
+    store: Store, prompts: list[r.Prompt], idea: str, weights: tuple[Weights, str]
+) -> None:
+    """Score the variants of a phase with the offline scorer; the database ranks them.
+
+    The measuring (MiniLM and the features) happens in a worker thread; the writes stay on this
+    thread, which owns the store's connection.
+    """
     if prompts:
-        score_prompts(store, prompts, idea)
+        results = await asyncio.to_thread(measure_prompts, prompts, idea, *weights)
+        record_scores(store, prompts, results)
 
 
 def _finish(run: _Run, status: str, started: float, error: str | None = None) -> None:

