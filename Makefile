@@ -71,9 +71,14 @@ smollm: install
 
 bench: install
 	$(BIN)/python benchmarks/store_insert.py
+	$(BIN)/python benchmarks/open_store.py
 	$(BIN)/python benchmarks/pipeline.py
 	$(BIN)/python benchmarks/search.py
 	$(BIN)/python benchmarks/codec.py
+	$(BIN)/python benchmarks/retrieval.py
+	$(BIN)/python benchmarks/cold_cli.py
+	$(BIN)/python benchmarks/scoring.py
+	$(BIN)/python benchmarks/variety.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
