@@ -74,6 +74,7 @@ _LAZY: dict[str, tuple[str, str]] = {
     "Configuration": ("records", "Configuration"),
     "EmbeddingRecord": ("records", "EmbeddingRecord"),
     "SearchRecord": ("records", "SearchRecord"),
+    "workbench": ("notebook.workbench", "workbench"),
     "PHASES": ("vocab", "PHASES"),
     "PROVIDERS": ("vocab", "PROVIDERS"),
     "PERSONAS": ("vocab", "PERSONAS"),
@@ -83,6 +84,7 @@ if TYPE_CHECKING:
     from .engine.batch import arun_batch, run_batch
     from .engine.optimize import aoptimize, optimize
     from .engine.pipeline import GenerationResult, agenerate, generate
+    from .notebook.workbench import workbench
     from .records import (
         Configuration,
         EmbeddingRecord,
@@ -185,4 +187,5 @@ __all__ = [
     "similar_to",
     "thumb",
     "undo_pick",
+    "workbench",
 ]

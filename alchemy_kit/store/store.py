@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .. import records as r
+from ..display import RecordList
 from ..errors import (
     IntegrityError,
     NotADatabaseError,
@@ -20,6 +21,7 @@ from ..errors import (
     StoreError,
     ValidationError,
 )
+from .analytics import AnalyticsQueries
 from .picks import ScoringQueries, check_not_rank
 from .queries import SearchQueries
 from .reads import (
@@ -66,7 +68,7 @@ def _insert_sql(table: str, cols: Sequence[str], upsert_on: str | None = None) -
     return sql
 
 
-class Store(SearchQueries, ScoringQueries, Reads):
+class Store(SearchQueries, ScoringQueries, AnalyticsQueries, Reads):
     """An open alchemy_kit database: the only object that writes SQL."""
 
     def __init__(self, conn: sqlite3.Connection, path: Path | None) -> None:
@@ -271,12 +273,12 @@ class Store(SearchQueries, ScoringQueries, Reads):
         rows = self.select(
             "prompt_requests", where, params, order_by="created_at desc, rowid desc", limit=limit
         )
-        return [r.Request.from_row(row) for row in rows]
+        return RecordList(r.Request.from_row(row) for row in rows)
 
     def phase_runs(self, request_id: str) -> list[r.PhaseRun]:
         """Return the phase runs of a request in execution order."""
         rows = self.select("request_phases", "request_id = ?", [request_id])
-        return [r.PhaseRun.from_row(row) for row in rows]
+        return RecordList(r.PhaseRun.from_row(row) for row in rows)
 
     # -- prompts, metrics, tags ---------------------------------------------------------------
     def add_prompts(
@@ -308,7 +310,7 @@ class Store(SearchQueries, ScoringQueries, Reads):
         """Return prompts matching simple equality filters."""
         where, params = self._prompt_filters(request_id, phase, provider, tag)
         rows = self.select("prompts", where, params, order_by=order_by, limit=limit)
-        return [r.Prompt.from_row(row) for row in rows]
+        return RecordList(r.Prompt.from_row(row) for row in rows)
 
     @staticmethod
     def _prompt_filters(
@@ -362,7 +364,7 @@ class Store(SearchQueries, ScoringQueries, Reads):
 
     def metrics_for(self, prompt_ids: Sequence[str]) -> list[r.Metric]:
         """Return the metrics of the given prompts."""
-        out: list[r.Metric] = []
+        out: list[r.Metric] = RecordList()
         for chunk in chunks(list(prompt_ids), 500):
             marks = ",".join("?" * len(chunk))
             rows = self.select("metrics", f"prompt_id IN ({marks})", chunk)
