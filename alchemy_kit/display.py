@@ -109,6 +109,16 @@ def heading(text: str, note: str | None = None, *, error: str | None = None) -> 
     return out
 
 
+def preview(text: str | None, lines: int = 14, width: int = 900) -> str:
+    """The opening lines of a text, line breaks kept, cut at a word boundary to `width` characters."""
+    head = "\n".join((text or "").splitlines()[:lines])
+    if len(head) > width:
+        head = cut(head[: width + 40], width)  # cut() flattens: only when the lines are long
+    elif len((text or "").splitlines()) > lines:
+        head += "\n…"
+    return head
+
+
 def field_table(values: Mapping[str, Any], title: str | None = None) -> str:
     """One record as a two-column field/value table (long values cut at a word boundary)."""
     rows = [{"field": k, "value": _plain(v)} for k, v in values.items()]
@@ -136,6 +146,10 @@ class RecordList(list[_R]):
 
     def _repr_html_(self) -> str:
         return records_table(self)
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        # IPython's text view: one short line per record, not every field of every row.
+        printer.text(records_text(self))
 
 
 def _meta(row: Mapping[str, Any], key: str) -> Any:
@@ -284,6 +298,44 @@ _NOUNS = {
 }
 
 
+def records_text(records: Sequence[Any], width: int = 100) -> str:
+    """Records as plain text: a count, then one line per record with its table's first columns."""
+    if not records:
+        return "[]"
+    kind = type(records[0]).__name__
+    columns = _RECORD_VIEWS.get(kind, (list(records[0].as_dict()), {}, {}))[0]
+    rows = [rec.as_dict() for rec in records]
+    if kind == "Prompt":
+        rows = _prompt_order(rows)
+    lines = [f"{len(rows)} {_NOUNS.get(kind, kind.lower())}"]
+    for row in rows:
+        values = [_text_value(row, c) for c in columns if c != "id"]
+        lines.append(
+            cut(f"{str(row.get('id', ''))[:8]}  " + " · ".join(v for v in values if v), width)
+        )
+    return "\n".join(lines)
+
+
+def _text_value(row: Mapping[str, Any], column: str) -> str:
+    if column in row:
+        value = row[column]
+    elif column in ("strategy", "prompts", "cost"):
+        value = _meta(
+            row, {"prompts": "prompt_count", "cost": "total_cost_usd"}.get(column, column)
+        )
+    elif column == "mode":
+        value = row["filters"].get("mode") or row["search_type"]
+    else:
+        return ""
+    if isinstance(value, float):
+        return number(value)
+    if isinstance(value, list | tuple):
+        return ", ".join(map(str, value))
+    if isinstance(value, dict):
+        return search_filters_text(value)
+    return "" if value is None else str(value)
+
+
 class Rows(list[dict[str, Any]]):
     """Rows of a summary (dicts) that render as a left-aligned HTML table in a notebook."""
 
@@ -296,6 +348,10 @@ class Rows(list[dict[str, Any]]):
         """The column names (from the first row)."""
         return list(self[0]) if self else []
 
+    def only(self, *columns: str) -> Rows:
+        """The same rows with just these columns, in this order."""
+        return Rows(({c: row.get(c) for c in columns} for row in self), title=self.title)
+
     def to_dataframe(self) -> pd.DataFrame:
         """Return the rows as a pandas DataFrame."""
         import pandas as pd
@@ -307,6 +363,14 @@ class Rows(list[dict[str, Any]]):
         if not self:
             return head + "<p><em>no rows</em></p>"
         return head + table(self, self.columns)
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        lines = [self.title or f"{len(self)} rows"]
+        lines += [
+            "  ".join(f"{k}={number(v) if isinstance(v, float) else v}" for k, v in row.items())
+            for row in self
+        ]
+        printer.text("\n".join(lines))
 
 
 # -- comparing variants --------------------------------------------------------------------------
@@ -351,9 +415,13 @@ def diff_counts(base: str, text: str) -> tuple[int, int]:
 INS_STYLE = "background:#e6ffec;text-decoration:none"
 DEL_STYLE = "background:#ffebe9;color:#82071e"
 CARD_STYLE = (
-    "border:1px solid #ccc;border-radius:6px;padding:6px 8px;text-align:left;font-size:13px"
+    "border:1px solid #ccc;border-radius:6px;padding:6px 8px;text-align:left;font-size:13px;"
+    "line-height:1.4"
 )
-BODY_STYLE = "white-space:pre-wrap;max-height:320px;overflow:auto;margin:4px 0;font-size:12px"
+BODY_STYLE = (
+    "white-space:pre-wrap;max-height:320px;overflow:auto;margin:4px 0;font-size:12px;"
+    "line-height:1.35"
+)
 
 
 def card(
@@ -394,7 +462,9 @@ __all__ = [
     "heading",
     "marked",
     "number",
+    "preview",
     "records_table",
+    "records_text",
     "search_filters_text",
     "short_id",
     "table",

@@ -71,12 +71,28 @@ def _filters(filters: dict[str, Any]) -> dict[str, Any]:
 
 def _empty(title: str, message: str) -> alt.Chart:
     """A chart that says why it has nothing to show (rather than an empty frame)."""
-    data = pd.DataFrame({"message": [message]})
+    import textwrap
+
+    data = pd.DataFrame({"message": ["\n".join(textwrap.wrap(message, 60))]})
     return (
         alt.Chart(data, title=title)
-        .mark_text(align="left", baseline="middle", fontSize=13, color="#666", x=10)
+        .mark_text(align="left", baseline="middle", fontSize=13, color="#666", x=10, lineBreak="\n")
         .encode(text="message:N")
-        .properties(width=WIDTH, height=60)
+        .properties(width=WIDTH, height=80)
+    )
+
+
+def grid(
+    charts: list[alt.Chart], *, columns: int = 2, width: int = 300, height: int = 200
+) -> alt.ConcatChart:
+    """Several charts in one view, each keeping its own colours and legends."""
+    sized = [c.properties(width=width, height=height) for c in charts]
+    return (
+        alt.concat(*sized, columns=columns)
+        .resolve_scale(
+            color="independent", size="independent", strokeDash="independent", xOffset="independent"
+        )
+        .resolve_legend(color="independent", size="independent", strokeDash="independent")
     )
 
 
@@ -91,7 +107,7 @@ def score_by_phase(store: Store, **filters: Any) -> alt.Chart:
         alt.Chart(data, title=title)
         .mark_bar()
         .encode(
-            x=alt.X("phase:N", sort=list(PHASES), title="phase"),
+            x=alt.X("phase:N", sort=list(PHASES), title="phase", axis=alt.Axis(labelAngle=0)),
             xOffset=alt.XOffset("provider:N"),
             y=alt.Y("mean_score:Q", title="mean score", scale=alt.Scale(domain=[0, 1])),
             color=alt.Color("provider:N", title="provider"),
@@ -308,6 +324,7 @@ __all__ = [
     "cost_latency",
     "embedding_map",
     "enable_offline",
+    "grid",
     "judge_rubric",
     "pca_2d",
     "save_chart",

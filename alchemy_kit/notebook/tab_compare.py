@@ -35,7 +35,7 @@ class VariantCard:
     def __init__(self, prompt: r.Prompt, best: r.Prompt, metrics: list[r.Metric]) -> None:
         self.prompt = prompt
         if prompt.id == best.id:
-            body, title = display.cut(prompt.content, 4000), "best"
+            body, title = prompt.content, "best"
             self.html = widgets.HTML(
                 display.card(title, facts(prompt, metrics), body, ident=prompt.id)
             )
@@ -68,8 +68,9 @@ class VariantCard:
                 row(widgets.Label("rate"), *self.stars),
                 row(self.judge, self.optimize),
             ],
-            layout={"width": "360px", "margin": "0 8px 8px 0", "flex": "0 0 auto"},
+            layout={"width": "360px", "min_width": "360px", "margin": "0 8px 8px 0"},
         )
+        self.html.add_class("alchemy-compare-card")
 
     @property
     def buttons(self) -> list[widgets.Button]:
@@ -93,7 +94,7 @@ class CompareTab(Tab):
         self.rerank = widgets.Button(description="Re-rank", icon="sort-amount-desc")
         self.learn = widgets.Button(description="Learn from picks", icon="graduation-cap")
         self.undo = widgets.Button(description="Undo last pick", icon="undo", disabled=True)
-        self.variants = widgets.HBox(layout={"overflow_x": "auto", "width": "100%"})
+        self.variants = widgets.HBox(layout={"overflow": "auto hidden", "width": "100%"})
         self.report = widgets.HTML()
         self.picks = widgets.HTML()
         self._quiet = False  # set while the selection is changed from code: one render, not three

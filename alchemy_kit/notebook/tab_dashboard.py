@@ -48,8 +48,6 @@ class DashboardTab(Tab):
                 self.error.widget,
                 self.status,
                 self.views,
-                row(self.open_button),
-                self.picked,
             ]
         )
         self.say("open this tab or press Refresh to draw the charts")
@@ -67,9 +65,9 @@ class DashboardTab(Tab):
         self.map_view = alt.JupyterChart(self.charts["map"])
         if charts.PICK in self.map_view.selections.trait_names():
             self.map_view.selections.observe(self._picked, names=[charts.PICK])
-        grid = alt.concat(*(self.charts[name] for name in GRID), columns=2)
-        self.grid_view = alt.JupyterChart(grid)
-        self.views.children = [self.map_view, self.grid_view]
+        self.grid_view = alt.JupyterChart(charts.grid([self.charts[name] for name in GRID]))
+        # The picked prompt's lineage sits right under the map it was picked on.
+        self.views.children = [self.map_view, row(self.open_button), self.picked, self.grid_view]
         self.stale = False
         self.say("click a point of the map to open that prompt")
 

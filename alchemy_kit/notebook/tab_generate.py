@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 
 # A dropdown value of None would mean "nothing selected" to ipywidgets: the default is a name.
 DEFAULT = "default"
+WIDE = {"description_width": "initial"}  # labels in full, not "temperat…"
 
 
 def model_options(store: Store, statuses: list[dict[str, Any]]) -> dict[str, list[Any]]:
@@ -89,9 +90,11 @@ class GenerateTab(Tab):
             placeholder="Describe what the prompt should achieve …",
             layout={"width": "95%", "height": "70px"},
         )
-        self.persona = widgets.Dropdown(options=PERSONAS, value="generic", description="persona")
+        self.persona = widgets.Dropdown(
+            options=PERSONAS, value="generic", description="persona", style=WIDE
+        )
         self.count = widgets.BoundedIntText(
-            value=DEFAULT_COUNT, min=1, max=MAX_COUNT, description="variants"
+            value=DEFAULT_COUNT, min=1, max=MAX_COUNT, description="variants", style=WIDE
         )
         self.temperature = widgets.FloatSlider(
             value=DEFAULT_TEMPERATURE,
@@ -99,12 +102,13 @@ class GenerateTab(Tab):
             max=TEMPERATURE_RANGE[1],
             step=0.1,
             description="temperature",
+            style=WIDE,
         )
         self.max_tokens = widgets.BoundedIntText(
-            value=DEFAULT_MAX_TOKENS, min=16, max=200_000, description="max tokens"
+            value=DEFAULT_MAX_TOKENS, min=16, max=200_000, description="max tokens", style=WIDE
         )
-        self.tags = widgets.Text(placeholder="comma, separated", description="tags")
-        self.seed = widgets.Text(placeholder="random", description="seed")
+        self.tags = widgets.Text(placeholder="comma, separated", description="tags", style=WIDE)
+        self.seed = widgets.Text(placeholder="random", description="seed", style=WIDE)
         self.statuses = model_status()
         options = model_options(store, self.statuses)
         self.use: dict[str, widgets.Checkbox] = {}
@@ -113,12 +117,18 @@ class GenerateTab(Tab):
         self.notes: dict[str, widgets.Label] = {}
         phase_rows = []
         for phase in PHASES:
-            self.use[phase] = widgets.Checkbox(value=True, description=phase, indent=False)
-            self.models[phase] = widgets.Dropdown(options=options[phase], value=DEFAULT)
-            self.bars[phase] = widgets.IntProgress(value=0, min=0, max=1)
-            self.notes[phase] = widgets.Label("")
+            self.use[phase] = widgets.Checkbox(
+                value=True, description=phase, indent=False, layout={"width": "130px"}
+            )
+            self.models[phase] = widgets.Dropdown(
+                options=options[phase], value=DEFAULT, layout={"width": "340px"}
+            )
+            self.bars[phase] = widgets.IntProgress(value=0, min=0, max=1, layout={"width": "180px"})
+            self.notes[phase] = widgets.Label("", layout={"width": "auto"})
             phase_rows.append(
-                row(self.use[phase], self.models[phase], self.bars[phase], self.notes[phase])
+                widgets.HBox(
+                    [self.use[phase], self.models[phase], self.bars[phase], self.notes[phase]]
+                )
             )
         self.model_help = widgets.Accordion(
             children=[widgets.HTML(status_table(self.statuses))], titles=("Which models can run",)
@@ -128,6 +138,7 @@ class GenerateTab(Tab):
         self.button.on_click(self.safely(self.click))
         self.busy = [self.button]
         self.cards = widgets.VBox()
+        self.status.add_class("alchemy-generate-status")
         self.widget = widgets.VBox(
             [
                 self.idea,
@@ -223,17 +234,19 @@ class GenerateTab(Tab):
                     display.card(
                         f"#{p.rank} {phase}",
                         facts(p, by_prompt.get(p.id, [])),
-                        display.cut(p.content, 600),
+                        display.preview(p.content),
                         ident=p.id,
                     ),
-                    layout={"width": "320px", "margin": "0 6px 6px 0"},
-                )
+                    layout={"width": "300px", "min_width": "300px", "margin": "0 6px 6px 0"},
+                ).add_class("alchemy-card")
                 for p in prompts
             ]
             compare = widgets.Button(description="Compare & pick", icon="columns")
             compare.on_click(self.safely(functools.partial(self.hub.emit, "open", prompts[0].id)))
             head = row(widgets.HTML(f"<h4 style='margin:4px 0'>{phase}</h4>"), compare)
-            sections.append(widgets.VBox([head, row(*cards)]))
+            # One horizontal strip per phase: the variants side by side, scrolling sideways.
+            strip = widgets.HBox(cards, layout={"overflow": "auto hidden", "width": "100%"})
+            sections.append(widgets.VBox([head, strip]))
         self.cards.children = sections
         self.hub.emit("generated", result)
 

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 import ipywidgets as widgets
 
 from .. import display
-from ..search.query import MODES, SearchResult, search, similar_to
+from ..search.query import MODES, Hit, SearchResult, search, similar_to
 from ..vocab import PERSONAS, PHASES, PROVIDERS
 from .lineage import lineage
 from .ui import Hub, Tab, row
@@ -20,6 +20,17 @@ ANY = "any"
 
 def _choice(value: str) -> str | None:
     return None if value == ANY else value
+
+
+def hit_label(hit: Hit) -> str:
+    """One line per hit in the hits list: rank, phase, similarity (or fused/bm25 score), text."""
+    how = (
+        f"similarity {hit.similarity:.2f}"
+        if hit.similarity is not None
+        else f"score {display.number(hit.score, 3)}"
+    )
+    text = getattr(hit, "snippet", None) or hit.content
+    return f"#{hit.rank} {hit.phase} · {how} · {display.cut(text, 80)}"
 
 
 class SearchTab(Tab):
@@ -48,7 +59,6 @@ class SearchTab(Tab):
         )
         self.button = widgets.Button(description="Search", button_style="primary", icon="search")
         self.button.on_click(self.safely(self.click))
-        self.query.on_submit(self.safely(self.click))
         self.mode.observe(self._mode_changed, names="value")
         self.results = widgets.HTML()
         self.hits = widgets.Select(options=[], rows=6, layout={"width": "95%"})
@@ -93,7 +103,7 @@ class SearchTab(Tab):
         return {k: v for k, v in flt.items() if v is not None}
 
     def click(self) -> None:
-        """Search (the button or Enter in the query box)."""
+        """Search (the button)."""
         mode = self.mode.value
         threshold = (
             None if mode == "text" or not self.min_similarity.value else self.min_similarity.value
@@ -118,14 +128,7 @@ class SearchTab(Tab):
         self.result = result
         self.results.value = result._repr_html_()
         self.lineage.value = ""
-        self.hits.options = [
-            (
-                f"#{h.rank} {h.phase} {display.number(h.similarity, 3) or display.number(h.score, 3)}"
-                f" · {display.cut(h.content, 80)}",
-                h.prompt_id,
-            )
-            for h in result
-        ]
+        self.hits.options = [(hit_label(h), h.prompt_id) for h in result]
         self.hits.value = None
         self.similar.disabled = self.compare.disabled = True
         self.say(f"{len(result)} hit(s); select one to see its lineage")

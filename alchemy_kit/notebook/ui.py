@@ -85,34 +85,39 @@ def launch(
     work: Callable[[], Awaitable[T]],
     done: Callable[[T], None],
     fail: Callable[[BaseException], None],
-) -> asyncio.Task[T] | None:
-    """Run `work()`: as a task when an event loop runs (Jupyter), else to completion now."""
+) -> asyncio.Task[None] | None:
+    """Run `work()`: as a task when an event loop runs (Jupyter), else to completion now.
+
+    Either way `done(value)` or `fail(exc)` is called; awaiting the task never raises an Exception
+    (it is shown by `fail`), so a notebook can click a button and `await tab.task`, then read
+    what the tab shows.
+    """
     try:
         loop = asyncio.get_running_loop()
     except RuntimeError:
-        try:
-            value = asyncio.run(_awaited(work))
-        except Exception as exc:
-            fail(exc)
-        else:
-            done(value)
+        asyncio.run(_guarded(work, done, fail))
         return None
-    task = loop.create_task(_awaited(work))
+    task = loop.create_task(_guarded(work, done, fail))
 
-    def finish(t: asyncio.Task[T]) -> None:
+    def cancelled(t: asyncio.Task[None]) -> None:
         if t.cancelled():
             fail(asyncio.CancelledError("cancelled"))
-        elif (exc := t.exception()) is not None:
-            fail(exc)
-        else:
-            done(t.result())
 
-    task.add_done_callback(finish)
+    task.add_done_callback(cancelled)
     return task
 
 
-async def _awaited(work: Callable[[], Awaitable[T]]) -> T:
-    return await work()
+async def _guarded(
+    work: Callable[[], Awaitable[T]],
+    done: Callable[[T], None],
+    fail: Callable[[BaseException], None],
+) -> None:
+    try:
+        value = await work()
+    except Exception as exc:  # reported by `fail`, in the widget
+        fail(exc)
+        return
+    done(value)
 
 
 class Tab:
@@ -125,7 +130,7 @@ class Tab:
         self.hub = hub
         self.error = ErrorLine()
         self.status = widgets.HTML()
-        self.task: asyncio.Task[Any] | None = None
+        self.task: asyncio.Task[None] | None = None  # the running work, inside Jupyter
         self.busy: list[widgets.Button] = []  # disabled while long work runs
         self.widget: widgets.Widget = widgets.VBox()
 
