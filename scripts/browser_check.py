@@ -29,17 +29,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
+# Debian's Chromium, its launch flags and the PASS/FAIL collector are shared with the Datasette check.
+from browser_check_datasette import CHROMIUM, CHROMIUM_ARGS, Checks
+
 ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--headless",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
 VIEWPORT = {"width": 1400, "height": 1100}
 NOTEBOOKS = ("00_quickstart.ipynb", "01_generate_and_compare.ipynb")
 WORKBENCH = "01_generate_and_compare.ipynb"
@@ -49,24 +42,6 @@ DOC_SHOTS = {
 }
 LOOPBACK = {"127.0.0.1", "localhost", "::1", "[::1]"}
 SCRIPT_LOAD_ERRORS = ("error loading script", "failed to load", "err_name_not_resolved", "cdn.")
-
-
-class Checks:
-    """Collects named pass/fail results and the numbers measured."""
-
-    def __init__(self) -> None:
-        self.results: list[tuple[str, bool, str]] = []
-
-    def check(self, name: str, ok: bool, detail: str = "") -> None:
-        self.results.append((name, bool(ok), detail))
-        print(f"{'PASS' if ok else 'FAIL'}  {name}  {detail}", flush=True)
-
-    def report(self) -> bool:
-        print("\nsummary:")
-        width = max(len(n) for n, _, _ in self.results)
-        for name, ok, detail in self.results:
-            print(f"{'PASS' if ok else 'FAIL'}  {name:<{width}}  {detail}")
-        return all(ok for _, ok, _ in self.results)
 
 
 def start_lab(workdir: Path, port: int, token: str) -> subprocess.Popen[str]:
@@ -326,6 +301,7 @@ def main() -> int:
             not external,
             f"{len(external)} external requests" + (f": {external[:3]}" if external else ""),
         )
+        print("summary:")
         ok = checks.report()
         if console:
             print("console errors (first 5):", *console[:5], sep="\n  ")

@@ -1,13 +1,16 @@
 """A small filled store shared by the notebook tests (widgets, charts, analytics, display).
 
 Generating costs seconds (the embedder loads once per process), so one file is filled per test
-module and each test gets its own copy through SQLite's backup API.
+module and each test gets its own copy through SQLite's backup API. Test modules import the
+`filled` and `store` fixtures from here.
 """
 
 from __future__ import annotations
 
 import sqlite3
 from pathlib import Path
+
+import pytest
 
 import alchemy_kit as ak
 from alchemy_kit.store import Store
@@ -39,3 +42,15 @@ def copy_of(source: Path, dest: Path) -> Store:
         src.close()
         dst.close()
     return ak.open_store(dest)
+
+
+@pytest.fixture(scope="module")
+def filled(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The filled store file, once per test module."""
+    return fill(tmp_path_factory.mktemp("filled") / "filled.db")
+
+
+@pytest.fixture
+def store(filled: Path, tmp_path: Path) -> Store:
+    """A private copy of the filled store for one test."""
+    return copy_of(filled, tmp_path / "alchemy.db")

@@ -2,25 +2,14 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-from notebook_fixtures import copy_of, fill
 
 import alchemy_kit as ak
 from alchemy_kit.errors import ValidationError
 from alchemy_kit.search.query import build_filters
 from alchemy_kit.store import Store
 
-
-@pytest.fixture(scope="module")
-def filled(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return fill(tmp_path_factory.mktemp("filled") / "filled.db")
-
-
-@pytest.fixture
-def store(filled: Path, tmp_path: Path) -> Store:
-    return copy_of(filled, tmp_path / "alchemy.db")
+pytest_plugins = ["notebook_fixtures"]  # the `filled` and `store` fixtures
 
 
 def test_metric_summary_matches_pandas(store: Store) -> None:

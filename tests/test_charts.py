@@ -8,7 +8,6 @@ from typing import Any
 import altair as alt
 import numpy as np
 import pytest
-from notebook_fixtures import copy_of, fill
 
 import alchemy_kit as ak
 from alchemy_kit.errors import ValidationError
@@ -17,15 +16,7 @@ from alchemy_kit.scoring.rank import quality_metric
 from alchemy_kit.search.codec import decode_vector
 from alchemy_kit.store import Store
 
-
-@pytest.fixture(scope="module")
-def filled(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return fill(tmp_path_factory.mktemp("filled") / "filled.db")
-
-
-@pytest.fixture
-def store(filled: Path, tmp_path: Path) -> Store:
-    return copy_of(filled, tmp_path / "alchemy.db")
+pytest_plugins = ["notebook_fixtures"]  # the `filled` and `store` fixtures
 
 
 def spec(chart: alt.TopLevelMixin) -> dict[str, Any]:

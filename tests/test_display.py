@@ -4,27 +4,16 @@ from __future__ import annotations
 
 import html
 import re
-from pathlib import Path
 
-import pytest
 from IPython.lib.pretty import pretty
-from notebook_fixtures import copy_of, fill
 
 import alchemy_kit as ak
 from alchemy_kit import display
 from alchemy_kit.store import Store
 
+pytest_plugins = ["notebook_fixtures"]  # the `filled` and `store` fixtures
+
 ALIGN = "text-align:left"
-
-
-@pytest.fixture(scope="module")
-def filled(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return fill(tmp_path_factory.mktemp("filled") / "filled.db")
-
-
-@pytest.fixture
-def store(filled: Path, tmp_path: Path) -> Store:
-    return copy_of(filled, tmp_path / "alchemy.db")
 
 
 def cells(page: str, column: str) -> list[str]:

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-from pathlib import Path
 from typing import Any
 
 import pytest
 from helpers import loaded_by
-from notebook_fixtures import copy_of, fill
 
 import alchemy_kit as ak
 from alchemy_kit.errors import ValidationError
@@ -20,15 +18,7 @@ from alchemy_kit.notebook.ui import ErrorLine, launch
 from alchemy_kit.notebook.workbench import Workbench
 from alchemy_kit.store import Store
 
-
-@pytest.fixture(scope="module")
-def filled(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return fill(tmp_path_factory.mktemp("filled") / "filled.db")
-
-
-@pytest.fixture
-def store(filled: Path, tmp_path: Path) -> Store:
-    return copy_of(filled, tmp_path / "alchemy.db")
+pytest_plugins = ["notebook_fixtures"]  # the `filled` and `store` fixtures
 
 
 @pytest.fixture
