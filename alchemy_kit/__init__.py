@@ -74,6 +74,7 @@ _LAZY: dict[str, tuple[str, str]] = {
     "Configuration": ("records", "Configuration"),
     "EmbeddingRecord": ("records", "EmbeddingRecord"),
     "SearchRecord": ("records", "SearchRecord"),
+    "workbench": ("notebook.workbench", "workbench"),
     "PHASES": ("vocab", "PHASES"),
     "PROVIDERS": ("vocab", "PROVIDERS"),
     "PERSONAS": ("vocab", "PERSONAS"),
@@ -84,6 +85,7 @@ if TYPE_CHECKING:
     from .engine.optimize import aoptimize, optimize
     from .engine.pipeline import GenerationResult, agenerate, generate
     from .engine.transfer import import_
+    from .notebook.workbench import workbench
     from .records import (
         Configuration,
         EmbeddingRecord,
@@ -186,4 +188,5 @@ __all__ = [
     "similar_to",
     "thumb",
     "undo_pick",
+    "workbench",
 ]

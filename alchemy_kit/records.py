@@ -157,6 +157,11 @@ class _Row:
                 data[name] = to_json(data[name], name, str_is_json=name not in self.json_values)
         return data
 
+    def _repr_html_(self) -> str:
+        from . import display  # lazily: records stay importable without the HTML helpers
+
+        return display.field_table(self.as_dict(), type(self).__name__)
+
     def _repr_markdown_(self) -> str:
         rows = "\n".join(f"| {k} | {_cell(v)} |" for k, v in self.as_dict().items())
         return f"**{type(self).__name__}**\n\n| field | value |\n|---|---|\n{rows}"

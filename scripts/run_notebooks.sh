@@ -14,5 +14,6 @@ for nb in "$@"; do
   rm -f "$ALCHEMY_DB" "$ALCHEMY_DB-wal" "$ALCHEMY_DB-shm"
   echo "executing $nb"
   .venv/bin/jupyter nbconvert --to notebook --execute --inplace \
-    --ExecutePreprocessor.timeout=600 --ExecutePreprocessor.kernel_name=python3 "$nb"
+    --ExecutePreprocessor.timeout=600 --ExecutePreprocessor.kernel_name=python3 \
+    --ExecutePreprocessor.store_widget_state=False "$nb"
 done

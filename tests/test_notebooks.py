@@ -33,7 +33,10 @@ def test_notebook_saved_with_outputs(path: Path) -> None:
             assert out.get("name") != "stderr", f"stderr saved: {out.get('text')}"
 
 
-def test_notebooks_reproduce_outputs(tmp_path: Path) -> None:
+@pytest.mark.parametrize("path", sorted(NOTEBOOKS.glob("*.ipynb")), ids=lambda p: p.name)
+def test_notebook_reproduces_outputs(path: Path, tmp_path: Path) -> None:
+    # One notebook per run, each with its own fresh database: a notebook's outputs must not depend
+    # on what an earlier notebook left in the store.
     env = dict(os.environ)
     env["ALCHEMY_DB"] = str(tmp_path / "alchemy.db")  # never the repo's data/alchemy.db
     for var, sub in (("LLM_USER_PATH", "llm-user"), ("HOME", "home"), ("IPYTHONDIR", "ipython")):
@@ -48,7 +51,7 @@ def test_notebooks_reproduce_outputs(tmp_path: Path) -> None:
         "--nbval-current-env",
         "--nbval-sanitize-with",
         str(SANITIZE.relative_to(ROOT)),
-        "notebooks/",
+        str(path.relative_to(ROOT)),
         "-q",
         "-p",
         "no:cacheprovider",

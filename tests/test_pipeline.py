@@ -390,3 +390,49 @@ def test_per_phase_defaults_from_configurations(store: Store, fake: type[FakeAsy
     # an explicit model on the call overrides the configured per-phase default
     res2 = generate(IDEA, store=store, count=1, model="alchemy-local", embed=False, progress=False)
     assert {pr.model for pr in store.phase_runs(res2.request.id)} == {"alchemy-local"}
+
+
+def test_phase_models_give_each_phase_its_own_model(store: Store, fake: type[FakeAsync]) -> None:
+    res = generate(
+        IDEA,
+        store=store,
+        count=1,
+        seed=3,
+        embed=False,
+        progress=False,
+        phase_models={"solutio": ("local", "fake-async")},
+    )
+    assert res.ok
+    models = {pr.phase: pr.model for pr in store.phase_runs(res.request.id)}
+    assert models == {
+        "prima-materia": "alchemy-local",
+        "solutio": "fake-async",
+        "coagulatio": "alchemy-local",
+    }
+    # An unusable model for one phase is refused before anything is written.
+    before = store.counts()
+    with pytest.raises(ProviderError):
+        generate(IDEA, store=store, count=1, phase_models={"coagulatio": ("openai", "gpt-4o-mini")})
+    assert store.counts() == before
+
+
+def test_on_progress_reports_each_phase_s_variants(store: Store) -> None:
+    seen: list[tuple[str, int, int]] = []
+    res = generate(
+        IDEA,
+        store=store,
+        count=3,
+        seed=4,
+        embed=False,
+        progress=False,
+        on_progress=lambda *a: seen.append(a),
+    )
+    assert res.ok
+    for phase in ("prima-materia", "solutio", "coagulatio"):
+        assert [(done, total) for p, done, total in seen if p == phase] == [
+            (0, 3),
+            (1, 3),
+            (2, 3),
+            (3, 3),
+        ]
+    assert [p for p, done, _ in seen if done == 0] == ["prima-materia", "solutio", "coagulatio"]

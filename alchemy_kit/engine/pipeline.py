@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import secrets
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -36,6 +36,8 @@ DEFAULT_COUNT = 3
 PRICES_KEY = "prices"
 # Rough allowance for the phase template wrapped around the idea when checking context limits.
 TEMPLATE_OVERHEAD_TOKENS = 600
+# Called as (phase, variants done, variants in the phase) when a phase starts and as each lands.
+ProgressCallback = Callable[[str, int, int], None]
 
 
 @dataclass
@@ -170,8 +172,12 @@ def plan(
     temperature: float | None,
     max_tokens: int | None,
     chain: str,
+    phase_models: Mapping[str, tuple[str | None, str | None]] | None = None,
 ) -> tuple[tuple[str, ...], list[PhasePlan]]:
-    """Validate every input and resolve each phase's model before anything is written."""
+    """Validate every input and resolve each phase's model before anything is written.
+
+    `phase_models` maps a phase to its own (provider, model), overriding `provider`/`model`.
+    """
     if not isinstance(idea, str) or not idea.strip():
         raise ValidationError("the idea is empty: describe what the prompt should achieve")
     if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= MAX_COUNT:
@@ -189,7 +195,7 @@ def plan(
         r.check_enum(provider, PROVIDERS, "provider")
     plans = []
     for phase in names:
-        choice = _default_choice(store, phase, provider, model)
+        choice = _default_choice(store, phase, *(phase_models or {}).get(phase, (provider, model)))
         temp, tokens = phase_options(store, phase, temperature, max_tokens)
         check_options(choice, temp, tokens)
         limit = catalog.context_limit(choice)
@@ -325,8 +331,14 @@ async def agenerate(
     embed: bool | None = None,
     progress: bool = True,
     metadata: dict[str, Any] | None = None,
+    phase_models: Mapping[str, tuple[str | None, str | None]] | None = None,
+    on_progress: ProgressCallback | None = None,
 ) -> GenerationResult:
-    """Refine an idea through the phases; every row is written to the store as it happens."""
+    """Refine an idea through the phases; every row is written to the store as it happens.
+
+    `phase_models` gives a phase its own (provider, model); `on_progress(phase, done, total)`
+    reports each phase's variants as they land (the notebook's progress bars).
+    """
     from ..store import open_store
 
     store = store or open_store()
@@ -342,6 +354,7 @@ async def agenerate(
         temperature=temperature,
         max_tokens=max_tokens,
         chain=chain,
+        phase_models=phase_models,
     )
     if seed is None:
         # A fresh base seed per request (recorded) keeps variants distinct yet reproducible later.
@@ -396,6 +409,7 @@ async def agenerate(
                 retries=retries,
                 prices=prices,
                 progress=progress,
+                on_progress=on_progress,
             )
             # Scoring runs in a worker thread while the next phase calls its model.
             scoring.append(asyncio.create_task(_score(store, previous, idea.strip(), weights)))
@@ -441,12 +455,16 @@ async def _run_phase(
     retries: int,
     prices: dict[str, Any],
     progress: bool,
+    on_progress: ProgressCallback | None = None,
 ) -> tuple[list[r.Prompt], str | None]:
     """Run the variants of one phase concurrently; store each as it lands."""
     from tqdm.auto import tqdm
 
     cfg = pl.config
     bar = tqdm(total=len(sources), desc=pl.phase, unit="variant", disable=not progress, leave=False)
+    landed = 0
+    if on_progress:
+        on_progress(pl.phase, 0, len(sources))
 
     async def one(i: int, source: str) -> r.Prompt:
         strategy = ph.strategy_for(i)
@@ -489,6 +507,10 @@ async def _run_phase(
         )
         run.save(prompt, _metrics_for(prompt, c, prices))
         bar.update(1)
+        if on_progress:
+            nonlocal landed
+            landed += 1
+            on_progress(pl.phase, landed, len(sources))
         return prompt
 
     results = await asyncio.gather(

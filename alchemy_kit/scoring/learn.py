@@ -265,7 +265,9 @@ def learn(
     label_rows = featurise(labelled) if labelled else []
     # Held-out accuracy on the picks: each fold's picks are predicted by weights fitted on the
     # other folds' picks plus every labelled pair.
-    groups = sorted({p.group for p in picks})
+    # In the order the picks were made: request ids are random, so sorting them would make the
+    # folds (and the reported accuracy) differ between two stores holding the same picks.
+    groups = list(dict.fromkeys(p.group for p in picks))
     random.Random(0).shuffle(groups)
     fold_of = {g: i % folds for i, g in enumerate(groups)}
     hits: list[float] = []

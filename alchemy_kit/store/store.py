@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .. import records as r
+from ..display import RecordList
 from ..errors import (
     IntegrityError,
     NotADatabaseError,
@@ -22,6 +23,7 @@ from ..errors import (
     StoreError,
     ValidationError,
 )
+from .analytics import AnalyticsQueries
 from .checks import Checks
 from .configs import Configs
 from .connect import busy_timeout, connect, prepare, writable
@@ -76,7 +78,7 @@ def _insert_sql(table: str, cols: Sequence[str], upsert_on: str | None = None) -
     return sql
 
 
-class Store(Configs, SearchQueries, ScoringQueries, Reads, Checks):
+class Store(Configs, SearchQueries, ScoringQueries, AnalyticsQueries, Reads, Checks):
     """An open alchemy_kit database: the only object that writes SQL."""
 
     def __init__(
@@ -306,12 +308,12 @@ class Store(Configs, SearchQueries, ScoringQueries, Reads, Checks):
         rows = self.select(
             "prompt_requests", where, params, order_by="created_at desc, rowid desc", limit=limit
         )
-        return [r.Request.from_row(row) for row in rows]
+        return RecordList(r.Request.from_row(row) for row in rows)
 
     def phase_runs(self, request_id: str) -> list[r.PhaseRun]:
         """Return the phase runs of a request in execution order."""
         rows = self.select("request_phases", "request_id = ?", [request_id])
-        return [r.PhaseRun.from_row(row) for row in rows]
+        return RecordList(r.PhaseRun.from_row(row) for row in rows)
 
     # -- prompts, metrics, tags ---------------------------------------------------------------
     def add_prompts(
@@ -343,7 +345,7 @@ class Store(Configs, SearchQueries, ScoringQueries, Reads, Checks):
         """Return prompts matching simple equality filters."""
         where, params = self._prompt_filters(request_id, phase, provider, tag)
         rows = self.select("prompts", where, params, order_by=order_by, limit=limit)
-        return [r.Prompt.from_row(row) for row in rows]
+        return RecordList(r.Prompt.from_row(row) for row in rows)
 
     @staticmethod
     def _prompt_filters(
@@ -401,7 +403,7 @@ class Store(Configs, SearchQueries, ScoringQueries, Reads, Checks):
 
     def metrics_for(self, prompt_ids: Sequence[str]) -> list[r.Metric]:
         """Return the metrics of the given prompts."""
-        out: list[r.Metric] = []
+        out: list[r.Metric] = RecordList()
         for chunk in chunks(list(prompt_ids), 500):
             marks = ",".join("?" * len(chunk))
             rows = self.select("metrics", f"prompt_id IN ({marks})", chunk)

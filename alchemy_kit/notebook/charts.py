@@ -1,0 +1,335 @@
+"""Altair charts over the store: each takes a Store (plus optional filters) and returns a chart.
+
+No chart function has side effects: it reads aggregated rows from the store (SQL does the grouping,
+see store/analytics.py), shapes them with pandas and returns an Altair chart, to display, combine or
+`save_chart` as PNG/SVG offline (vl-convert). Filters are those of a search (phase, provider,
+prompt_model, persona, tags, created_from, created_to, min_score, request_id).
+
+Renderers: `enable_offline()` draws interactive charts in JupyterLab with no network access
+(Altair's `jupyter` renderer, an anywidget whose Vega bundle comes from vl-convert, not a CDN);
+`use_png()` renders static PNGs, which is what the tested notebooks use so nbval compares stable
+output.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import altair as alt
+import numpy as np
+import pandas as pd
+
+from .. import display
+from ..errors import ValidationError
+from ..search.codec import decode_many
+from ..search.query import build_filters
+from ..vocab import PHASES
+
+if TYPE_CHECKING:
+    from ..store import Store
+
+# Above this many rows a chart shows aggregates (tokens per day) or a sample (the newest points).
+MAX_ROWS = 5000
+WIDTH = 420
+HEIGHT = 260
+PICK = "picked"  # the embedding map's click selection, read back by the dashboard
+PHASE_SCALE = alt.Scale(domain=list(PHASES), range=["#8c6d31", "#3182bd", "#31a354"])
+
+
+def enable_offline() -> None:
+    """Render charts interactively in JupyterLab without network access (vl-convert's Vega)."""
+    alt.renderers.enable("jupyter", offline=True)
+    alt.JupyterChart.enable_offline()
+
+
+def use_png(scale: float = 1.0) -> None:
+    """Render charts as static PNG images (stable output for tested notebooks)."""
+    alt.renderers.enable("png", scale_factor=scale)
+
+
+def save_chart(chart: alt.TopLevelMixin, path: str | Path, *, scale: float = 2.0) -> Path:
+    """Write a chart as PNG or SVG (by suffix), rendered offline by vl-convert."""
+    import vl_convert as vlc
+
+    out = Path(path)
+    spec = chart.to_dict()
+    version = alt.SCHEMA_VERSION.lstrip("v").rsplit(".", 1)[0].replace(".", "_")
+    if out.suffix.lower() == ".png":
+        out.write_bytes(vlc.vegalite_to_png(spec, vl_version=version, scale=scale))
+    elif out.suffix.lower() == ".svg":
+        out.write_text(vlc.vegalite_to_svg(spec, vl_version=version), "utf-8")
+    else:
+        raise ValidationError(f"save_chart writes .png or .svg files, got {out.name!r}")
+    return out
+
+
+def _filters(filters: dict[str, Any]) -> dict[str, Any]:
+    return build_filters(**filters)
+
+
+def _empty(title: str, message: str) -> alt.Chart:
+    """A chart that says why it has nothing to show (rather than an empty frame)."""
+    import textwrap
+
+    data = pd.DataFrame({"message": ["\n".join(textwrap.wrap(message, 60))]})
+    return (
+        alt.Chart(data, title=title)
+        .mark_text(align="left", baseline="middle", fontSize=13, color="#666", x=10, lineBreak="\n")
+        .encode(text="message:N")
+        .properties(width=WIDTH, height=80)
+    )
+
+
+def grid(
+    charts: list[alt.Chart], *, columns: int = 2, width: int = 300, height: int = 200
+) -> alt.ConcatChart:
+    """Several charts in one view, each keeping its own colours and legends."""
+    sized = [c.properties(width=width, height=height) for c in charts]
+    return (
+        alt.concat(*sized, columns=columns)
+        .resolve_scale(
+            color="independent", size="independent", strokeDash="independent", xOffset="independent"
+        )
+        .resolve_legend(color="independent", size="independent", strokeDash="independent")
+    )
+
+
+def score_by_phase(store: Store, **filters: Any) -> alt.Chart:
+    """Mean score of the prompts per phase and provider (min and max in the tooltip)."""
+    rows = store.metric_summary(["phase", "provider"], _filters(filters))
+    title = "Score by phase and provider"
+    if not rows:
+        return _empty(title, "no prompts yet: generate some first")
+    data = rows.to_dataframe()
+    return (
+        alt.Chart(data, title=title)
+        .mark_bar()
+        .encode(
+            x=alt.X("phase:N", sort=list(PHASES), title="phase", axis=alt.Axis(labelAngle=0)),
+            xOffset=alt.XOffset("provider:N"),
+            y=alt.Y("mean_score:Q", title="mean score", scale=alt.Scale(domain=[0, 1])),
+            color=alt.Color("provider:N", title="provider"),
+            tooltip=["phase", "provider", "prompts", "mean_score", "min_score", "max_score"],
+        )
+        .properties(width=WIDTH, height=HEIGHT)
+    )
+
+
+def cost_latency(store: Store, **filters: Any) -> alt.Chart:
+    """Mean latency against mean cost per prompt, one point per provider and model."""
+    rows = store.metric_summary(["provider", "model"], _filters(filters))
+    title = "Cost and latency per provider and model"
+    if not rows:
+        return _empty(title, "no prompts yet: generate some first")
+    data = rows.to_dataframe()
+    data["cost_per_prompt"] = data["cost_usd"].fillna(0) / data["prompts"]
+    data["label"] = data["provider"] + "/" + data["model"]
+    return (
+        alt.Chart(data, title=title)
+        .mark_circle(opacity=0.8)
+        .encode(
+            x=alt.X("mean_ms:Q", title="mean latency per prompt (ms)"),
+            y=alt.Y("cost_per_prompt:Q", title="mean cost per prompt (USD)"),
+            size=alt.Size("prompts:Q", title="prompts", scale=alt.Scale(range=[60, 600])),
+            color=alt.Color("provider:N", title="provider"),
+            tooltip=["label", "prompts", "mean_ms", "cost_usd", "cost_per_prompt", "mean_score"],
+        )
+        .properties(width=WIDTH, height=HEIGHT)
+    )
+
+
+def tokens_over_time(store: Store, *, per: str = "auto", **filters: Any) -> alt.Chart:
+    """Input and output tokens over time: per request, or per day above MAX_ROWS requests."""
+    flt = _filters(filters)
+    if per == "auto":
+        per = "request" if store.count_requests(flt) <= MAX_ROWS else "day"
+    rows = store.token_usage(per, flt)
+    title = f"Tokens per {per}"
+    if not rows:
+        return _empty(title, "no requests yet: generate some first")
+    data = rows.to_dataframe().melt(
+        id_vars=["time", "provider", "requests", "prompts"],
+        value_vars=["input_tokens", "output_tokens"],
+        var_name="direction",
+        value_name="tokens",
+    )
+    data["direction"] = data["direction"].str.replace("_tokens", "", regex=False)
+    return (
+        alt.Chart(data, title=title)
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("time:T", title="time (UTC)"),
+            y=alt.Y("tokens:Q", title="tokens"),
+            color=alt.Color("direction:N", title="tokens", sort=["input", "output"]),
+            strokeDash=alt.StrokeDash("provider:N", title="provider"),
+            tooltip=["time:T", "provider", "direction", "tokens", "requests", "prompts"],
+        )
+        .properties(width=WIDTH, height=HEIGHT)
+    )
+
+
+def judge_rubric(store: Store, *, judge_model: str | None = None, **filters: Any) -> alt.Chart:
+    """The judge's mean score per rubric criterion, per judge model."""
+    rows = store.judge_criteria(judge_model, _filters(filters))
+    title = "Judge rubric per criterion"
+    if not rows:
+        return _empty(
+            title,
+            "no judge runs yet: configure a judge model and run ak.judge (offline, the scorer "
+            "stands in and records no rubric)",
+        )
+    data = rows.to_dataframe()
+    return (
+        alt.Chart(data, title=title)
+        .mark_bar()
+        .encode(
+            x=alt.X("criterion:N", title="criterion"),
+            xOffset=alt.XOffset("judge:N"),
+            y=alt.Y("mean:Q", title="mean score (1-10)", scale=alt.Scale(domain=[0, 10])),
+            color=alt.Color("judge:N", title="judge model"),
+            tooltip=["judge", "criterion", "judged", "mean", "min", "max"],
+        )
+        .properties(width=WIDTH, height=HEIGHT)
+    )
+
+
+def _embedding_model(store: Store, model: str | None) -> str | None:
+    if model:
+        return model
+    found = store.search_embedding_models()
+    return found[0][0] if found else None
+
+
+def pca_2d(matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Project rows onto their first two principal components; return (points, variance share)."""
+    centred = matrix - matrix.mean(axis=0)
+    _, s, vt = np.linalg.svd(centred, full_matrices=False)
+    comps = vt[:2]
+    # An SVD's signs are arbitrary: fix them so the same data always gives the same picture.
+    signs = np.sign(comps[np.arange(len(comps)), np.abs(comps).argmax(axis=1)])
+    comps = comps * signs[:, None]
+    var = s**2
+    share = var[:2] / var.sum() if var.sum() > 0 else np.zeros(2)
+    points = centred @ comps.T
+    if points.shape[1] < 2:  # a single component: put the points on a line
+        points = np.column_stack([points, np.zeros(len(points))])
+        share = np.append(share, 0.0)
+    return points, share
+
+
+def embedding_map(
+    store: Store, *, model: str | None = None, limit: int = MAX_ROWS, **filters: Any
+) -> alt.Chart:
+    """A 2-D PCA map of the prompt embeddings, coloured by phase; click a point to select it.
+
+    Above `limit` embeddings the newest `limit` are shown. The point selection is named
+    `picked` (fields: prompt_id), so `alt.JupyterChart` reports clicks back to Python.
+    """
+    title = "Embedding map (PCA)"
+    used = _embedding_model(store, model)
+    rows = store.embedding_sample(used, limit, _filters(filters)) if used else []
+    if len(rows) < 3:
+        return _empty(title, "fewer than three embedded prompts: generate (with embed=True) first")
+    points, share = pca_2d(decode_many([row.pop("embedding") for row in rows]))
+    data = pd.DataFrame(rows)
+    data["x"], data["y"] = points[:, 0].round(5), points[:, 1].round(5)
+    data["id"] = data["prompt_id"].str[:8]
+    data["preview"] = data["content"].map(lambda text: display.cut(text, 120))
+    data = data.drop(columns=["content"])
+    shown = f"the newest {limit} of" if len(rows) == limit else "all"
+    pick = alt.selection_point(name=PICK, fields=["prompt_id"], on="click")
+    return (
+        alt.Chart(data, title=alt.Title(title, subtitle=f"{shown} {len(rows)} prompts, {used}"))
+        .mark_circle(size=70)
+        .encode(
+            x=alt.X("x:Q", title=f"PC1 ({share[0]:.0%} of variance)"),
+            y=alt.Y("y:Q", title=f"PC2 ({share[1]:.0%} of variance)"),
+            color=alt.Color("phase:N", scale=PHASE_SCALE, title="phase"),
+            opacity=alt.condition(pick, alt.value(0.9), alt.value(0.35)),
+            tooltip=["id", "phase", "provider", "model", "score", "rank", "preview"],
+        )
+        .add_params(pick)
+        .properties(width=WIDTH, height=HEIGHT + 40)
+    )
+
+
+def _variety(matrix: np.ndarray) -> float:
+    """Mean pairwise cosine distance between the rows (1 - cosine similarity)."""
+    unit = matrix / np.maximum(np.linalg.norm(matrix, axis=1, keepdims=True), 1e-12)
+    sims = unit @ unit.T
+    n = len(unit)
+    return float(1.0 - (sims.sum() - np.trace(sims)) / (n * (n - 1)))
+
+
+def sibling_variety(
+    store: Store, *, requests: int = 30, model: str | None = None, **filters: Any
+) -> alt.Chart:
+    """How different the variants of each phase are: mean pairwise cosine distance, per request."""
+    title = "Sibling variety per request"
+    used = _embedding_model(store, model)
+    rows = store.sibling_embeddings(used, requests, _filters(filters)) if used else []
+    groups: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for row in rows:
+        groups.setdefault((row["request_id"], row["phase"]), []).append(row)
+    records = []
+    for (request_id, phase), members in groups.items():
+        if len(members) < 2:
+            continue
+        first = members[0]
+        records.append(
+            {
+                "request": f"{display.cut(first['idea'], 32)} · {request_id[:8]}",
+                "request_id": request_id,
+                "created_at": first["created_at"],
+                "phase": phase,
+                "variants": len(members),
+                "variety": round(_variety(decode_many([m["embedding"] for m in members])), 4),
+            }
+        )
+    if not records:
+        return _empty(title, "no request with two or more embedded variants in a phase yet")
+    data = pd.DataFrame(records)
+    order = data.sort_values("created_at")["request"].drop_duplicates().tolist()
+    return (
+        alt.Chart(
+            data, title=alt.Title(title, subtitle="mean cosine distance between sibling variants")
+        )
+        .mark_bar()
+        .encode(
+            x=alt.X("request:N", sort=order, title=None, axis=alt.Axis(labelAngle=-30)),
+            xOffset=alt.XOffset("phase:N", sort=list(PHASES)),
+            y=alt.Y("variety:Q", title="variety (cosine distance)"),
+            color=alt.Color("phase:N", scale=PHASE_SCALE, title="phase"),
+            tooltip=["request", "phase", "variants", "variety"],
+        )
+        .properties(width=WIDTH, height=HEIGHT)
+    )
+
+
+CHARTS: dict[str, Callable[..., alt.Chart]] = {
+    "score": score_by_phase,
+    "cost": cost_latency,
+    "tokens": tokens_over_time,
+    "judge": judge_rubric,
+    "map": embedding_map,
+    "variety": sibling_variety,
+}
+
+__all__ = [
+    "CHARTS",
+    "MAX_ROWS",
+    "PICK",
+    "cost_latency",
+    "embedding_map",
+    "enable_offline",
+    "grid",
+    "judge_rubric",
+    "pca_2d",
+    "save_chart",
+    "score_by_phase",
+    "sibling_variety",
+    "tokens_over_time",
+    "use_png",
+]

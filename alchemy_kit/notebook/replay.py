@@ -1,0 +1,83 @@
+"""Running a recorded request or search again, with the settings it was recorded with."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from .. import records as r
+from ..engine.pipeline import GenerationResult, agenerate
+from ..search.query import SearchResult, search, similar_to
+
+if TYPE_CHECKING:
+    from ..store import Store
+
+# search_history.filters keys (see search.query.build_filters) → search() keyword arguments.
+_FILTER_ARGS = {
+    "phase": "phase",
+    "provider": "provider",
+    "model": "prompt_model",
+    "persona": "persona",
+    "tags": "tags",
+    "tags_mode": "tags_mode",
+    "created_from": "created_from",
+    "created_to": "created_to",
+    "min_score": "min_score",
+    "request_id": "request_id",
+}
+
+
+def request_settings(store: Store, request_id: str, *, same_seed: bool = False) -> dict[str, Any]:
+    """The `agenerate` arguments that reproduce a stored request, each phase on its own model."""
+    q = store.get_request(request_id)
+    runs = store.phase_runs(q.id)
+    kwargs: dict[str, Any] = {
+        "count": q.count,
+        "persona": q.persona or "generic",
+        "phases": list(q.phases),
+        "tags": list(q.tags),
+        "phase_models": {run.phase: (run.provider, run.model) for run in runs},
+        "metadata": {"rerun_of": q.id},
+    }
+    if q.temperature is not None:
+        kwargs["temperature"] = q.temperature
+    if q.max_tokens is not None:
+        kwargs["max_tokens"] = q.max_tokens
+    if q.metadata.get("chain"):
+        kwargs["chain"] = q.metadata["chain"]
+    if same_seed and q.metadata.get("seed") is not None:
+        kwargs["seed"] = q.metadata["seed"]
+    return {"idea": q.input, **kwargs}
+
+
+async def rerun_request(
+    store: Store, request_id: str, *, same_seed: bool = False, **extra: Any
+) -> GenerationResult:
+    """Run a stored request again as a new request (`metadata.rerun_of` points back)."""
+    kwargs = request_settings(store, request_id, same_seed=same_seed)
+    return await agenerate(kwargs.pop("idea"), store=store, **kwargs, **extra)
+
+
+def rerun_search(store: Store, record: r.SearchRecord) -> SearchResult:
+    """Run a recorded search again: same query, mode, k, similarity threshold and filters."""
+    flt = dict(record.filters)
+    mode = flt.pop("mode", record.search_type)
+    k = int(flt.pop("k", 10))
+    model = flt.pop("embedding_model", None)
+    kwargs = {_FILTER_ARGS[key]: value for key, value in flt.items() if key in _FILTER_ARGS}
+    if mode == "similar":
+        return similar_to(
+            store,
+            record.query.removeprefix("similar:"),
+            k,
+            min_similarity=record.min_similarity,
+            model=model,
+            **kwargs,
+        )
+    if mode != "text":
+        kwargs["model"] = model
+    return search(
+        store, record.query, mode=mode, k=k, min_similarity=record.min_similarity, **kwargs
+    )
+
+
+__all__ = ["request_settings", "rerun_request", "rerun_search"]

@@ -1,0 +1,166 @@
+"""The store's aggregations for charts and summaries: SQL does the grouping, Python only plots.
+
+A mixin of `Store`. Every method takes the validated filter dict of `search.query.build_filters`
+(phase, provider, model, persona, tags, dates, min_score, request_id), so a chart can be narrowed
+the same way a search is. Grouping happens in SQLite, so a chart over 100,000 prompts moves a
+few dozen rows into Python, not 100,000.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from ..display import Rows
+from ..errors import ValidationError
+
+SUMMARY_KEYS = ("phase", "provider", "model", "persona", "request_id")
+# Bucket → the prefix of an ISO-8601 timestamp that identifies it (and how to print it back).
+BUCKETS = {"minute": (16, ":00Z"), "hour": (13, ":00:00Z"), "day": (10, "T00:00:00Z")}
+
+# Per prompt: latency, tokens and cost folded from its metrics rows (one row per prompt).
+_PER_PROMPT = """
+SELECT prompt_id,
+       avg(CASE WHEN metric_type = 'time' THEN value END) AS ms,
+       sum(CASE WHEN metric_type = 'tokens' THEN input_tokens END) AS input_tokens,
+       sum(CASE WHEN metric_type = 'tokens' THEN output_tokens END) AS output_tokens,
+       sum(CASE WHEN metric_type = 'cost' THEN value END) AS cost
+FROM metrics WHERE metric_type IN ('time', 'tokens', 'cost') GROUP BY prompt_id
+"""
+
+
+class AnalyticsQueries:
+    """Aggregations of the Store for the dashboard charts and metric summaries."""
+
+    conn: sqlite3.Connection
+
+    if TYPE_CHECKING:
+
+        @staticmethod
+        def _search_where(
+            filters: dict[str, Any], alias: str = "p"
+        ) -> tuple[list[str], list[Any]]: ...
+
+    def _rows(self, sql: str, params: Sequence[Any]) -> list[dict[str, Any]]:
+        cur = self.conn.execute(sql, list(params))
+        cols = [d[0] for d in cur.description]
+        return [dict(zip(cols, row, strict=True)) for row in cur.fetchall()]
+
+    def _where(self, filters: dict[str, Any] | None, *extra: str) -> tuple[str, list[Any]]:
+        clauses, params = self._search_where(filters or {})
+        clauses = [*extra, *clauses]
+        return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
+
+    def metric_summary(
+        self,
+        by: Sequence[str] = ("phase", "provider", "model"),
+        filters: dict[str, Any] | None = None,
+    ) -> Rows:
+        """Per group: prompts, score (mean, min, max), mean latency, tokens in/out and cost."""
+        keys = list(by)
+        bad = [k for k in keys if k not in SUMMARY_KEYS]
+        if bad or not keys:
+            raise ValidationError(
+                f"group by one or more of {', '.join(SUMMARY_KEYS)}, got {', '.join(bad) or 'none'}"
+            )
+        cols = ", ".join(f"p.{k}" for k in keys)
+        where, params = self._where(filters)
+        # Phases sort in run order, not alphabetically.
+        order = ", ".join(
+            "CASE p.phase WHEN 'prima-materia' THEN 1 WHEN 'solutio' THEN 2 ELSE 3 END"
+            if k == "phase"
+            else f"p.{k}"
+            for k in keys
+        )
+        sql = (
+            f"SELECT {cols}, count(*) AS prompts, round(avg(p.score), 4) AS mean_score,"
+            " round(min(p.score), 4) AS min_score, round(max(p.score), 4) AS max_score,"
+            " round(avg(m.ms), 1) AS mean_ms, sum(m.input_tokens) AS input_tokens,"
+            " sum(m.output_tokens) AS output_tokens, round(sum(m.cost), 8) AS cost_usd"
+            f" FROM prompts p LEFT JOIN ({_PER_PROMPT}) m ON m.prompt_id = p.id{where}"
+            f" GROUP BY {cols} ORDER BY {order}"
+        )
+        return Rows(self._rows(sql, params), title=f"metrics by {', '.join(keys)}")
+
+    def count_requests(self, filters: dict[str, Any] | None = None) -> int:
+        """How many requests have at least one prompt passing the filters."""
+        where, params = self._where(filters)
+        row = self.conn.execute(
+            f"SELECT count(DISTINCT p.request_id) FROM prompts p{where}", params
+        ).fetchone()
+        return int(row[0])
+
+    def token_usage(self, per: str = "request", filters: dict[str, Any] | None = None) -> Rows:
+        """Tokens in and out over time, per request or per minute/hour/day bucket, and provider."""
+        if per == "request":
+            when, group = "q.created_at", "q.id, p.provider"
+        elif per in BUCKETS:
+            size, tail = BUCKETS[per]
+            when = f"substr(q.created_at, 1, {size}) || '{tail}'"
+            group = f"substr(q.created_at, 1, {size}), p.provider"
+        else:
+            raise ValidationError(f"per must be request, {', '.join(BUCKETS)}; got {per!r}")
+        where, params = self._where(filters)
+        sql = (
+            f"SELECT {when} AS time, p.provider, count(DISTINCT q.id) AS requests,"
+            " count(*) AS prompts, sum(m.input_tokens) AS input_tokens,"
+            " sum(m.output_tokens) AS output_tokens"
+            f" FROM prompts p JOIN prompt_requests q ON q.id = p.request_id"
+            f" LEFT JOIN ({_PER_PROMPT}) m ON m.prompt_id = p.id{where}"
+            f" GROUP BY {group} ORDER BY time, p.provider"
+        )
+        return Rows(self._rows(sql, params), title=f"tokens per {per}")
+
+    def judge_criteria(
+        self, judge_model: str | None = None, filters: dict[str, Any] | None = None
+    ) -> Rows:
+        """Per judge model and rubric criterion: judged prompts and the mean, min and max score."""
+        extra = [
+            "m.metric_type = 'quality'",
+            "json_extract(m.details, '$.source') = 'judge'",
+        ]
+        where, params = self._where(filters, *extra)
+        if judge_model:
+            where += " AND json_extract(m.details, '$.model') = ?"
+            params.append(judge_model)
+        sql = (
+            "SELECT json_extract(m.details, '$.model') AS judge, c.key AS criterion,"
+            " count(*) AS judged, round(avg(c.value), 3) AS mean, min(c.value) AS min,"
+            " max(c.value) AS max"
+            " FROM metrics m JOIN prompts p ON p.id = m.prompt_id,"
+            f" json_each(m.details, '$.criteria') c{where}"
+            " GROUP BY judge, criterion ORDER BY judge, criterion"
+        )
+        return Rows(self._rows(sql, params), title="judge rubric per criterion")
+
+    def embedding_sample(
+        self, model: str, limit: int, filters: dict[str, Any] | None = None
+    ) -> list[dict[str, Any]]:
+        """The embeddings of `model` of the newest `limit` prompts, with phase, score and preview."""
+        where, params = self._where(filters, "e.model = ?")
+        sql = (
+            "SELECT e.prompt_id, p.request_id, p.phase, p.provider, p.model, p.score, p.rank,"
+            " substr(p.content, 1, 400) AS content, e.embedding"
+            f" FROM embeddings e JOIN prompts p ON p.id = e.prompt_id{where}"
+            " ORDER BY p.created_at DESC, p.rowid DESC LIMIT ?"
+        )
+        return self._rows(sql, [model, *params, limit])
+
+    def sibling_embeddings(
+        self, model: str, requests: int, filters: dict[str, Any] | None = None
+    ) -> list[dict[str, Any]]:
+        """Embeddings of every prompt of the newest `requests` requests, with idea and phase."""
+        where, params = self._where(filters, "e.model = ?")
+        sql = (
+            "SELECT p.request_id, q.input AS idea, q.created_at, p.phase, p.id AS prompt_id,"
+            " e.embedding FROM prompts p"
+            " JOIN embeddings e ON e.prompt_id = p.id"
+            " JOIN (SELECT id, input, created_at FROM prompt_requests"
+            "       ORDER BY created_at DESC, rowid DESC LIMIT ?) q ON q.id = p.request_id"
+            f"{where} ORDER BY q.created_at, p.rowid"
+        )
+        return self._rows(sql, [requests, model, *params])
+
+
+__all__ = ["BUCKETS", "SUMMARY_KEYS", "AnalyticsQueries"]

@@ -1,0 +1,316 @@
+"""Check the notebooks and the workbench in a real browser: JupyterLab in headless Debian Chromium.
+
+Starts JupyterLab on a loopback port with a token, over temporary copies of `00_quickstart.ipynb` and
+`01_generate_and_compare.ipynb` (so nothing in notebooks/ is rewritten), with temporary HOME,
+IPYTHONDIR, LLM_USER_PATH, Jupyter runtime/config/workspace folders. In Chromium (driven by
+playwright) it opens each notebook and runs all cells; in the workbench it clicks Generate and
+waits for the new request's cards, switches to the Dashboard tab and waits for rendered charts
+(svg/canvas), clicks a point of the embedding map and waits for that prompt's lineage. It asserts
+that no browser-console error mentions a failed script load and that no request left the machine
+(the charts' Vega comes from vl-convert, not a CDN). Prints what it measured; saves screenshots
+(--docs also refreshes the two in docs/).
+
+Needs /usr/bin/chromium (`apt-get install -y chromium`) and pip's playwright; never run
+`playwright install` (it downloads a browser). Exit code 0 when every check passes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import secrets
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+# Debian's Chromium, its launch flags and the PASS/FAIL collector are shared with the Datasette check.
+from browser_check_datasette import CHROMIUM, CHROMIUM_ARGS, Checks
+
+ROOT = Path(__file__).resolve().parents[1]
+VIEWPORT = {"width": 1400, "height": 1100}
+NOTEBOOKS = ("00_quickstart.ipynb", "01_generate_and_compare.ipynb")
+WORKBENCH = "01_generate_and_compare.ipynb"
+DOC_SHOTS = {
+    "workbench-generate": "notebook-workbench.png",
+    "workbench-dashboard": "notebook-dashboard.png",
+}
+LOOPBACK = {"127.0.0.1", "localhost", "::1", "[::1]"}
+SCRIPT_LOAD_ERRORS = ("error loading script", "failed to load", "err_name_not_resolved", "cdn.")
+
+
+def start_lab(workdir: Path, port: int, token: str) -> subprocess.Popen[str]:
+    """JupyterLab on 127.0.0.1 with a token, every folder it writes under `workdir`."""
+    env = dict(os.environ)
+    for var, sub in (
+        ("HOME", "home"),
+        ("IPYTHONDIR", "ipython"),
+        ("LLM_USER_PATH", "llm"),
+        ("JUPYTER_RUNTIME_DIR", "runtime"),
+        ("JUPYTER_CONFIG_DIR", "config"),
+        ("TMPDIR", "tmp"),  # the notebooks' throwaway databases land here and go with it
+    ):
+        env[var] = str(workdir / sub)
+        (workdir / sub).mkdir(parents=True, exist_ok=True)
+    env.pop("ALCHEMY_DB", None)  # each notebook makes its own fresh store
+    cmd = [
+        sys.executable,
+        "-m",
+        "jupyterlab",
+        "--no-browser",
+        "--ip=127.0.0.1",
+        f"--port={port}",
+        "--ServerApp.port_retries=0",
+        f"--IdentityProvider.token={token}",
+        f"--ServerApp.root_dir={workdir / 'nb'}",
+        f"--LabApp.workspaces_dir={workdir / 'workspaces'}",
+        f"--LabApp.user_settings_dir={workdir / 'settings'}",
+    ]
+    # No "would you like news?" toast over the screenshots, no update check.
+    settings = workdir / "settings" / "@jupyterlab" / "apputils-extension"
+    settings.mkdir(parents=True, exist_ok=True)
+    (settings / "notification.jupyterlab-settings").write_text(
+        '{"fetchNews": "false", "checkForUpdates": false}', "utf-8"
+    )
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        cmd.append("--allow-root")  # JupyterLab refuses to start as root without it
+    log = open(workdir / "lab.log", "w")  # noqa: SIM115 (closed with the process)
+    return subprocess.Popen(cmd, cwd=workdir / "nb", env=env, stdout=log, stderr=log, text=True)
+
+
+def wait_until_up(url: str, proc: subprocess.Popen[str], timeout: float = 90.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit("JupyterLab exited early (see lab.log)")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as resp:  # loopback only
+                if resp.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.5)
+    raise SystemExit(f"JupyterLab did not answer {url} within {timeout:.0f}s")
+
+
+def dismiss_popups(page: Any) -> None:
+    """JupyterLab's first-run news question, if it shows."""
+    for label in ("No", "Dismiss"):
+        button = page.locator(".jp-Notification-Toast button", has_text=label)
+        if button.count():
+            button.first.click()
+
+
+def run_all(
+    page: Any, base: str, name: str, token: str, timeout_s: float = 420.0
+) -> dict[str, int]:
+    """Open a notebook, run all cells, wait until every cell ran; return cell counts."""
+    page.goto(f"{base}/lab/tree/{name}?token={token}", wait_until="domcontentloaded")
+    page.wait_for_selector(".jp-NotebookPanel .jp-Cell", timeout=60_000)
+    page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=90_000)
+    page.wait_for_timeout(1000)
+    dismiss_popups(page)
+    if page.locator("#jp-left-stack:not(.lm-mod-hidden)").count():
+        page.keyboard.press("Control+b")  # fold the file browser away: more room for the notebook
+    page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
+    page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
+    page.wait_for_timeout(2000)
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        state = page.evaluate(
+            """() => {
+              const prompts = [...document.querySelectorAll(
+                '.jp-NotebookPanel:not(.lm-mod-hidden) .jp-CodeCell .jp-InputPrompt')];
+              return {cells: prompts.length,
+                      pending: prompts.filter(p => /\\[(\\*| )\\]/.test(p.innerText)).length};
+            }"""
+        )
+        if state["cells"] and state["pending"] == 0:
+            break
+        page.wait_for_timeout(1000)
+    errors = page.locator(
+        ".jp-NotebookPanel:not(.lm-mod-hidden) .jp-OutputArea-output[data-mime-type*='stderr'],"
+        " .jp-NotebookPanel:not(.lm-mod-hidden) .jp-RenderedText[data-mime-type*='error']"
+    ).count()
+    outputs = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-OutputArea-output").count()
+    return {
+        "cells": state["cells"],
+        "pending": state["pending"],
+        "errors": errors,
+        "outputs": outputs,
+    }
+
+
+def shoot(page: Any, element: Any, path: Path) -> None:
+    """A viewport screenshot with `element`'s top at the top of the notebook's scroll area."""
+    element.evaluate("e => e.scrollIntoView({block: 'start'})")
+    page.wait_for_timeout(500)
+    page.screenshot(path=str(path))
+
+
+def check_quickstart(page: Any, base: str, token: str, shots: Path, checks: Checks) -> None:
+    state = run_all(page, base, NOTEBOOKS[0], token)
+    tables = page.locator(
+        ".jp-NotebookPanel:not(.lm-mod-hidden) .jp-OutputArea-output table"
+    ).count()
+    checks.check(
+        "quickstart: all cells ran, no error output",
+        state["cells"] > 5 and state["pending"] == 0 and state["errors"] == 0,
+        f"{state['cells']} code cells, {state['outputs']} outputs, {tables} tables, "
+        f"{state['errors']} error outputs",
+    )
+    page.screenshot(path=str(shots / "quickstart.png"))
+
+
+def check_workbench(page: Any, base: str, token: str, shots: Path, checks: Checks) -> None:
+    state = run_all(page, base, WORKBENCH, token)
+    checks.check(
+        "workbench notebook: all cells ran, no error output",
+        state["cells"] > 5 and state["pending"] == 0 and state["errors"] == 0,
+        f"{state['cells']} code cells, {state['outputs']} outputs, {state['errors']} error outputs",
+    )
+    panel = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden)")
+    tabs = panel.locator(".jupyter-widgets.widget-tab, .widget-tab").first
+    tabs.wait_for(timeout=30_000)
+    tabs.scroll_into_view_if_needed()
+    titles = [t.text_content() or "" for t in tabs.locator(".lm-TabBar-tab").all()]
+    checks.check(
+        "workbench: five tabs rendered",
+        [t.strip() for t in titles]
+        == ["Generate", "Compare & pick", "Search", "History", "Dashboard"],
+        ", ".join(t.strip() for t in titles),
+    )
+    # Generate: click the button in the widget, wait for the new request's status and cards.
+    status = tabs.locator(".alchemy-generate-status").first
+    before = status.inner_text()
+    cards_before = tabs.locator(".alchemy-card").count()
+    t0 = time.monotonic()
+    tabs.locator(".widget-button", has_text="Generate").first.click()
+    page.wait_for_function(
+        """([before]) => [...document.querySelectorAll('.alchemy-generate-status')]
+              .some(h => /completed: \\d+ prompts/.test(h.innerText) && h.innerText !== before)""",
+        arg=[before],
+        timeout=180_000,
+    )
+    page.wait_for_timeout(1500)
+    took = time.monotonic() - t0
+    cards = tabs.locator(".alchemy-card").count()
+    bars = tabs.locator(".progress-bar-success").count()
+    now = status.inner_text()
+    checks.check(
+        "generate: click -> progress bars and new cards",
+        cards == cards_before and cards >= 9 and bars == 3 and now != before,
+        f"{took:.1f}s after the click: '{now.strip()}', {cards} cards redrawn, "
+        f"{bars} finished progress bars",
+    )
+    shoot(page, tabs, shots / "workbench-generate.png")
+    # Dashboard: switch tabs, wait for charts drawn by Vega in the page (svg or canvas).
+    tabs.locator(".lm-TabBar-tab", has_text="Dashboard").first.click()
+    t0 = time.monotonic()
+    page.wait_for_function(
+        """() => document.querySelectorAll(
+             '.widget-tab .vega-embed svg, .widget-tab .vega-embed canvas').length >= 2""",
+        timeout=120_000,
+    )
+    page.wait_for_timeout(2000)
+    charts = tabs.locator(".vega-embed").count()
+    marks = tabs.locator(".vega-embed .mark-symbol path, .vega-embed .mark-rect path").count()
+    checks.check(
+        "dashboard: charts rendered in the page",
+        charts >= 2 and marks > 0,
+        f"{charts} Vega views, {marks} drawn marks, {time.monotonic() - t0:.1f}s after the switch",
+    )
+    shoot(page, tabs, shots / "workbench-dashboard.png")
+    # Click a point of the embedding map: the dashboard shows that prompt's lineage.
+    point = tabs.locator(".vega-embed").first.locator(".mark-symbol path").first
+    point.click(force=True)
+    try:
+        page.wait_for_function(
+            """() => [...document.querySelectorAll('.widget-tab .widget-html')]
+                  .some(h => h.innerText.includes('Lineage of prompt'))""",
+            timeout=30_000,
+        )
+        opened = True
+    except Exception:
+        opened = False
+    checks.check("dashboard: clicking a map point opens its lineage", opened)
+    shoot(page, tabs, shots / "workbench-picked.png")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--port", type=int, default=8821, help="loopback port (default 8821)")
+    parser.add_argument("--screenshots", type=Path, help="folder for screenshots (default: temp)")
+    parser.add_argument("--docs", action="store_true", help="also copy two screenshots to docs/")
+    args = parser.parse_args()
+    if not Path(CHROMIUM).exists():
+        print(f"SKIP: {CHROMIUM} not found (apt-get install -y chromium)")
+        return 0
+    from playwright.sync_api import sync_playwright
+
+    with tempfile.TemporaryDirectory(prefix="alchemy-lab-") as tmp:
+        work = Path(tmp)
+        (work / "nb").mkdir()
+        for name in NOTEBOOKS:
+            shutil.copy(ROOT / "notebooks" / name, work / "nb" / name)
+        shots = args.screenshots or work / "shots"
+        shots.mkdir(parents=True, exist_ok=True)
+        token = secrets.token_hex(16)
+        base = f"http://127.0.0.1:{args.port}"
+        proc = start_lab(work, args.port, token)
+        checks = Checks()
+        console: list[str] = []
+        external: list[str] = []
+        try:
+            wait_until_up(f"{base}/api/status?token={token}", proc)
+            with sync_playwright() as pw:
+                browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+                page = browser.new_page(viewport=VIEWPORT)
+                page.on("console", lambda m: console.append(m.text) if m.type == "error" else None)
+                page.on("pageerror", lambda e: console.append(str(e)))
+                page.on(
+                    "request",
+                    lambda r: (
+                        external.append(r.url)
+                        if urlparse(r.url).hostname not in LOOPBACK and r.url.startswith("http")
+                        else None
+                    ),
+                )
+                check_quickstart(page, base, token, shots, checks)
+                check_workbench(page, base, token, shots, checks)
+                browser.close()
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+        failed_loads = [m for m in console if any(s in m.lower() for s in SCRIPT_LOAD_ERRORS)]
+        checks.check(
+            "console: no failed script load",
+            not failed_loads,
+            f"{len(console)} console errors, {len(failed_loads)} about script loads"
+            + (f": {failed_loads[:3]}" if failed_loads else ""),
+        )
+        checks.check(
+            "network: nothing requested beyond 127.0.0.1",
+            not external,
+            f"{len(external)} external requests" + (f": {external[:3]}" if external else ""),
+        )
+        print("summary:")
+        ok = checks.report()
+        if console:
+            print("console errors (first 5):", *console[:5], sep="\n  ")
+        if args.docs:
+            for shot, name in DOC_SHOTS.items():
+                (ROOT / "docs" / name).write_bytes((shots / f"{shot}.png").read_bytes())
+        print(f"screenshots: {shots}" + (" (kept)" if args.screenshots else " (deleted)"))
+        return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,224 @@
+"""The dashboard charts: specs checked through to_dict() (marks, fields, encodings, data), saving, renderers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import altair as alt
+import numpy as np
+import pytest
+
+import alchemy_kit as ak
+from alchemy_kit.errors import ValidationError
+from alchemy_kit.notebook import charts
+from alchemy_kit.scoring.rank import quality_metric
+from alchemy_kit.search.codec import decode_vector
+from alchemy_kit.store import Store
+
+pytest_plugins = ["notebook_fixtures"]  # the `filled` and `store` fixtures
+
+
+def spec(chart: alt.TopLevelMixin) -> dict[str, Any]:
+    return chart.to_dict()
+
+
+def rows(chart: alt.TopLevelMixin) -> list[dict[str, Any]]:
+    (data,) = spec(chart)["datasets"].values()
+    return list(data)
+
+
+def fields(chart: alt.TopLevelMixin) -> dict[str, str]:
+    return {
+        channel: enc["field"]
+        for channel, enc in spec(chart)["encoding"].items()
+        if isinstance(enc, dict) and "field" in enc
+    }
+
+
+def test_score_by_phase(store: Store) -> None:
+    chart = charts.score_by_phase(store)
+    assert spec(chart)["mark"]["type"] == "bar"
+    assert fields(chart) == {
+        "x": "phase",
+        "xOffset": "provider",
+        "y": "mean_score",
+        "color": "provider",
+    }
+    assert spec(chart)["encoding"]["x"]["sort"] == list(ak.PHASES)
+    prompts = store.dataframe("prompts")
+    expected = prompts.groupby("phase")["score"].mean()
+    got = {r["phase"]: r for r in rows(chart)}
+    assert list(got) == list(ak.PHASES)  # run order, not alphabetical
+    for phase, mean in expected.items():
+        assert got[phase]["mean_score"] == pytest.approx(mean, abs=1e-4)
+        assert got[phase]["prompts"] == 6
+    only = charts.score_by_phase(store, phase="solutio")
+    assert [r["phase"] for r in rows(only)] == ["solutio"]
+
+
+def test_cost_latency(store: Store) -> None:
+    chart = charts.cost_latency(store)
+    assert spec(chart)["mark"]["type"] == "circle"
+    assert fields(chart) == {
+        "x": "mean_ms",
+        "y": "cost_per_prompt",
+        "size": "prompts",
+        "color": "provider",
+    }
+    (row,) = rows(chart)
+    assert row["label"] == "local/alchemy-local" and row["prompts"] == 18
+    assert row["cost_per_prompt"] == 0 and row["mean_ms"] > 0
+
+
+def test_tokens_over_time_per_request_then_per_day(store: Store, monkeypatch: Any) -> None:
+    chart = charts.tokens_over_time(store)
+    assert spec(chart)["mark"]["type"] == "line"
+    assert fields(chart) == {
+        "x": "time",
+        "y": "tokens",
+        "color": "direction",
+        "strokeDash": "provider",
+    }
+    assert spec(chart)["encoding"]["x"]["type"] == "temporal"
+    data = rows(chart)
+    metrics = store.dataframe("metrics")
+    tokens = metrics[metrics.metric_type == "tokens"]
+    assert sum(r["tokens"] for r in data if r["direction"] == "input") == tokens.input_tokens.sum()
+    assert (
+        sum(r["tokens"] for r in data if r["direction"] == "output") == tokens.output_tokens.sum()
+    )
+    assert len({r["time"] for r in data}) == 2  # one point per request
+    # Above MAX_ROWS requests the chart shows aggregates by day, computed in SQL.
+    monkeypatch.setattr(charts, "MAX_ROWS", 1)
+    daily = charts.tokens_over_time(store)
+    assert spec(daily)["title"] == "Tokens per day"
+    assert {r["time"][10:] for r in rows(daily)} == {"T00:00:00Z"}
+    assert sum(r["tokens"] for r in rows(daily)) == tokens.total_tokens.sum()
+
+
+def test_judge_rubric(store: Store) -> None:
+    empty = charts.judge_rubric(store)
+    assert spec(empty)["mark"]["type"] == "text" and "no judge runs yet" in str(rows(empty))
+    prompts = store.list_prompts(limit=2)
+    for prompt, clarity in zip(prompts, (6, 8), strict=True):
+        details = {
+            "source": "judge",
+            "model": "gpt-4o-mini",
+            "criteria": {"clarity": clarity, "faithfulness": 9},
+        }
+        store.add_metrics([quality_metric(prompt.id, 0.7, details)])
+    store.add_metrics(
+        [quality_metric(prompts[0].id, 0.5, {"source": "judge_error", "criteria": {"clarity": 1}})]
+    )
+    chart = charts.judge_rubric(store)
+    assert spec(chart)["mark"]["type"] == "bar"
+    assert fields(chart) == {
+        "x": "criterion",
+        "xOffset": "judge",
+        "y": "mean",
+        "color": "judge",
+    }
+    got = {r["criterion"]: r for r in rows(chart)}
+    assert got["clarity"]["mean"] == 7 and got["clarity"]["judged"] == 2  # the error is ignored
+    assert got["faithfulness"]["min"] == got["faithfulness"]["max"] == 9
+    other = charts.judge_rubric(store, judge_model="claude")
+    assert spec(other)["mark"]["type"] == "text"  # no run by that judge
+
+
+def test_embedding_map(store: Store) -> None:
+    chart = charts.embedding_map(store)
+    d = spec(chart)
+    assert d["mark"]["type"] == "circle"
+    assert fields(chart) == {"x": "x", "y": "y", "color": "phase"}
+    assert d["encoding"]["color"]["scale"]["domain"] == list(ak.PHASES)
+    (param,) = d["params"]
+    assert param["name"] == charts.PICK and param["select"]["fields"] == ["prompt_id"]
+    data = rows(chart)
+    assert len(data) == 18 and {r["phase"] for r in data} == set(ak.PHASES)
+    assert {"id", "preview", "score", "rank"} <= set(data[0])
+    assert "PC1" in d["encoding"]["x"]["title"]
+    assert rows(charts.embedding_map(store)) == data  # deterministic, signs included
+    newest = rows(charts.embedding_map(store, limit=5))
+    assert len(newest) == 5 and "the newest 5 of" in str(spec(charts.embedding_map(store, limit=5)))
+
+
+def test_pca_2d_finds_the_main_direction() -> None:
+    rng = np.random.default_rng(0)
+    line = np.outer(np.linspace(-1, 1, 50), [3.0, 4.0, 0.0]) + rng.normal(0, 0.01, (50, 3))
+    points, share = charts.pca_2d(line)
+    assert points.shape == (50, 2) and share[0] > 0.99
+    assert np.corrcoef(points[:, 0], np.linspace(-1, 1, 50))[0, 1] == pytest.approx(1, abs=1e-3)
+    flipped, _ = charts.pca_2d(-line)  # same picture whatever sign the SVD returns
+    assert np.allclose(np.abs(flipped[:, 0]), np.abs(points[:, 0]), atol=1e-6)
+
+
+def test_sibling_variety(store: Store) -> None:
+    chart = charts.sibling_variety(store)
+    assert spec(chart)["mark"]["type"] == "bar"
+    assert fields(chart) == {"x": "request", "xOffset": "phase", "y": "variety", "color": "phase"}
+    data = rows(chart)
+    assert len(data) == 6 and all(r["variants"] == 3 for r in data)
+    # Check one value by hand: mean pairwise cosine distance of the phase's embeddings.
+    row = data[0]
+    prompts = store.list_prompts(request_id=row["request_id"], phase=row["phase"], limit=None)
+    vectors = [decode_vector(store.get_embedding(p.id).embedding) for p in prompts]
+    unit = [v / np.linalg.norm(v) for v in vectors]
+    pairs = [(i, j) for i in range(3) for j in range(3) if i != j]
+    expected = np.mean([1 - unit[i] @ unit[j] for i, j in pairs])
+    assert row["variety"] == pytest.approx(expected, abs=1e-3)
+
+
+def test_identical_siblings_have_no_variety(store: Store) -> None:
+    request = store.list_requests()[0]
+    prompts = store.list_prompts(request_id=request.id, phase="solutio", limit=None)
+    same = store.get_embedding(prompts[0].id)
+    store.upsert_embeddings(
+        [ak.EmbeddingRecord(p.id, same.model, same.dimensions, same.embedding) for p in prompts]
+    )
+    data = rows(charts.sibling_variety(store, request_id=request.id, phase="solutio"))
+    assert [r["variety"] for r in data] == [pytest.approx(0, abs=1e-4)]
+
+
+def test_empty_store_charts_explain_themselves(tmp_path: Path) -> None:
+    with ak.open_store(tmp_path / "empty.db") as empty:
+        for make in charts.CHARTS.values():
+            chart = make(empty)
+            assert spec(chart)["mark"]["type"] == "text"
+            assert rows(chart)[0]["message"]
+
+
+def test_grid_keeps_each_chart_s_colours(store: Store) -> None:
+    grid = charts.grid([charts.score_by_phase(store), charts.sibling_variety(store)])
+    d = spec(grid)
+    assert len(d["concat"]) == 2 and d["columns"] == 2
+    assert d["resolve"]["scale"]["color"] == "independent"
+    assert d["resolve"]["scale"]["xOffset"] == "independent"
+
+
+def test_save_chart_png_and_svg(store: Store, tmp_path: Path) -> None:
+    chart = charts.score_by_phase(store)
+    png = charts.save_chart(chart, tmp_path / "score.png")
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    svg = charts.save_chart(chart, tmp_path / "score.svg")
+    text = svg.read_text("utf-8")
+    assert text.startswith("<svg") and "Score by phase" in text
+    with pytest.raises(ValidationError, match=r"\.png or \.svg"):
+        charts.save_chart(chart, tmp_path / "score.pdf")
+
+
+def test_renderers() -> None:
+    before = alt.renderers.active
+    try:
+        charts.enable_offline()
+        assert alt.renderers.active == "jupyter" and alt.JupyterChart._is_offline
+        charts.use_png()
+        assert alt.renderers.active == "png"
+    finally:
+        alt.renderers.enable(before)
+        alt.JupyterChart.enable_offline(False)
+
+
+def test_chart_filters_are_validated(store: Store) -> None:
+    with pytest.raises(ValidationError, match="unknown phase"):
+        charts.score_by_phase(store, phase="distillation")
