@@ -7,18 +7,14 @@ row that was written by hand or by an older version fails with one line naming t
 
 from __future__ import annotations
 
-import sqlite3
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from .. import records as r
 from .. import settings
 from ..errors import NotFoundError, ValidationError
 from .guard import check_text
-from .reads import Reads, like_prefix
-
-if TYPE_CHECKING:
-    from contextlib import AbstractContextManager
+from .mixin import StoreMixin
+from .reads import like_prefix
 
 
 def _whoami() -> str:
@@ -30,16 +26,8 @@ def _whoami() -> str:
         return "unknown"
 
 
-class Configs(Reads):
+class Configs(StoreMixin):
     """Typed configuration rows of the Store."""
-
-    if TYPE_CHECKING:
-
-        def transaction(self) -> AbstractContextManager[Any]: ...
-        def _insert(self, recs: Sequence[Any], upsert: bool = False) -> None: ...
-        def _exec(
-            self, sql: str, params: Sequence[Any] | dict[str, Any] = ()
-        ) -> sqlite3.Cursor: ...
 
     def set_config(
         self, key: str, value: Any, *, type: str | None = None, updated_by: str | None = None

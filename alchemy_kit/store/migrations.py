@@ -215,13 +215,8 @@ BEGIN
 END;
 """
 
-# Full-text index over prompts.content (external-content FTS5, kept in sync by triggers).
-# It is an index, not a ninth data table: its rows are derived from prompts and rebuilt on demand.
-M002_SQL = """
-CREATE VIRTUAL TABLE prompts_fts USING fts5(
-    content, content='prompts', content_rowid='rowid', tokenize='porter unicode61'
-);
-INSERT INTO prompts_fts(prompts_fts) VALUES ('rebuild');
+# The triggers that keep prompts_fts in step with prompts (used by m002 and again by m004).
+FTS_SYNC_TRIGGERS = """\
 CREATE TRIGGER prompts_fts_ai AFTER INSERT ON prompts BEGIN
     INSERT INTO prompts_fts(rowid, content) VALUES (NEW.rowid, NEW.content);
 END;
@@ -233,6 +228,18 @@ CREATE TRIGGER prompts_fts_au AFTER UPDATE OF content ON prompts BEGIN
     INSERT INTO prompts_fts(rowid, content) VALUES (NEW.rowid, NEW.content);
 END;
 """
+
+# Full-text index over prompts.content (external-content FTS5, kept in sync by triggers).
+# It is an index, not a ninth data table: its rows are derived from prompts and rebuilt on demand.
+M002_SQL = (
+    """
+CREATE VIRTUAL TABLE prompts_fts USING fts5(
+    content, content='prompts', content_rowid='rowid', tokenize='porter unicode61'
+);
+INSERT INTO prompts_fts(prompts_fts) VALUES ('rebuild');
+"""
+    + FTS_SYNC_TRIGGERS
+)
 
 # m003: researchers' picks, and ranks kept by the database whenever a score changes.
 M003_PREFERENCE_KINDS = ("pairwise", "thumb", "rating")
@@ -337,7 +344,8 @@ def m003_preferences_and_ranks(db: sqlite_utils.Database) -> None:
 # FTS table for `prompts` only by the text `content="prompts"` or `content=[prompts]` in its DDL;
 # m002's `content='prompts'` hid it. The porter stemmer stays: on the retrieval set in
 # tests/data/retrieval (tuning split, 3,800 documents) it lifts text top-1 from 0.943 to 0.965.
-M004_SQL = """
+M004_SQL = (
+    """
 DROP TRIGGER IF EXISTS prompts_fts_ai;
 DROP TRIGGER IF EXISTS prompts_fts_ad;
 DROP TRIGGER IF EXISTS prompts_fts_au;
@@ -346,17 +354,9 @@ CREATE VIRTUAL TABLE prompts_fts USING fts5(
     content, content="prompts", content_rowid="rowid", tokenize="porter unicode61"
 );
 INSERT INTO prompts_fts(prompts_fts) VALUES ('rebuild');
-CREATE TRIGGER prompts_fts_ai AFTER INSERT ON prompts BEGIN
-    INSERT INTO prompts_fts(rowid, content) VALUES (NEW.rowid, NEW.content);
-END;
-CREATE TRIGGER prompts_fts_ad AFTER DELETE ON prompts BEGIN
-    INSERT INTO prompts_fts(prompts_fts, rowid, content) VALUES ('delete', OLD.rowid, OLD.content);
-END;
-CREATE TRIGGER prompts_fts_au AFTER UPDATE OF content ON prompts BEGIN
-    INSERT INTO prompts_fts(prompts_fts, rowid, content) VALUES ('delete', OLD.rowid, OLD.content);
-    INSERT INTO prompts_fts(rowid, content) VALUES (NEW.rowid, NEW.content);
-END;
 """
+    + FTS_SYNC_TRIGGERS
+)
 
 # m005: every stored timestamp in the one canonical form, UTC with milliseconds and `Z`
 # (2026-01-31T12:00:00.000Z), the form NOW_SQL and records.now() write. m001 also accepted

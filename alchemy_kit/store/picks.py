@@ -8,38 +8,20 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from .. import records as r
 from ..display import RecordList
 from ..errors import NotFoundError, ValidationError
 from ..vocab import SCORE_RANGE
+from .mixin import StoreMixin
 from .reads import chunks
 
-if TYPE_CHECKING:
-    from contextlib import AbstractContextManager
 
-
-class ScoringQueries:
+class ScoringQueries(StoreMixin):
     """Scores, picks and quality metrics of the Store."""
 
     conn: sqlite3.Connection
-
-    if TYPE_CHECKING:
-
-        def transaction(self) -> AbstractContextManager[Any]: ...
-        def add(self, *groups: Sequence[Any]) -> None: ...
-        def _execmany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None: ...
-        def _exec(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Cursor: ...
-        def select(
-            self,
-            table: str,
-            where: str | None = None,
-            params: Sequence[Any] = (),
-            *,
-            order_by: str = "rowid",
-            limit: int | None = None,
-        ) -> list[dict[str, Any]]: ...
 
     # -- scores ----------------------------------------------------------------------------------
     def set_scores(

@@ -9,37 +9,20 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterator, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from .. import records as r
 from ..display import RecordList
 from ..errors import NotFoundError, ValidationError
+from .mixin import StoreMixin
 from .reads import chunks
 
-if TYPE_CHECKING:
-    from contextlib import AbstractContextManager
 
-
-class SearchQueries:
+class SearchQueries(StoreMixin):
     """Embedding and search-history rows, search reads and the TEMP change log of the Store."""
 
     conn: sqlite3.Connection
     read_only: bool
-
-    if TYPE_CHECKING:
-
-        def transaction(self) -> AbstractContextManager[Any]: ...
-        def _insert(self, recs: Sequence[Any], upsert: bool = False) -> None: ...
-        def add(self, *groups: Sequence[Any]) -> None: ...
-        def select(
-            self,
-            table: str,
-            where: str | None = None,
-            params: Sequence[Any] = (),
-            *,
-            order_by: str = "rowid",
-            limit: int | None = None,
-        ) -> list[dict[str, Any]]: ...
 
     # -- embeddings and search history -------------------------------------------------------
     def upsert_embeddings(self, rows: Sequence[r.EmbeddingRecord]) -> None:
