@@ -24,13 +24,12 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
 # Debian's Chromium, its launch flags and the PASS/FAIL collector are shared with the Datasette check.
-from browser_check_datasette import CHROMIUM, CHROMIUM_ARGS, Checks
+from browser_check_datasette import CHROMIUM, CHROMIUM_ARGS, Checks, wait_until_up
 
 ROOT = Path(__file__).resolve().parents[1]
 VIEWPORT = {"width": 1400, "height": 1100}
@@ -81,20 +80,6 @@ def start_lab(workdir: Path, port: int, token: str) -> subprocess.Popen[str]:
         cmd.append("--allow-root")  # JupyterLab refuses to start as root without it
     log = open(workdir / "lab.log", "w")  # noqa: SIM115 (closed with the process)
     return subprocess.Popen(cmd, cwd=workdir / "nb", env=env, stdout=log, stderr=log, text=True)
-
-
-def wait_until_up(url: str, proc: subprocess.Popen[str], timeout: float = 90.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise SystemExit("JupyterLab exited early (see lab.log)")
-        try:
-            with urllib.request.urlopen(url, timeout=2) as resp:  # loopback only
-                if resp.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.5)
-    raise SystemExit(f"JupyterLab did not answer {url} within {timeout:.0f}s")
 
 
 def dismiss_popups(page: Any) -> None:
@@ -266,7 +251,7 @@ def main() -> int:
         console: list[str] = []
         external: list[str] = []
         try:
-            wait_until_up(f"{base}/api/status?token={token}", proc)
+            wait_until_up(f"{base}/api/status?token={token}", proc, 90.0, "JupyterLab")
             with sync_playwright() as pw:
                 browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
                 page = browser.new_page(viewport=VIEWPORT)

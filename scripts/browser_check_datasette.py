@@ -55,20 +55,22 @@ def fill_store(path: Path) -> None:
     alchemy("search", "summarise a contract", "--text", "-d", str(path), "-k", "5")
 
 
-def wait_until_up(url: str, proc: subprocess.Popen[str], timeout: float = 60.0) -> None:
+def wait_until_up(
+    url: str, proc: subprocess.Popen[str], timeout: float = 60.0, name: str = "alchemy serve"
+) -> None:
+    """Poll `url` until it answers 200; stop early if the server process exits."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise SystemExit(
-                f"alchemy serve exited early:\n{proc.stderr.read() if proc.stderr else ''}"
-            )
+            err = proc.stderr.read() if proc.stderr else "see its log"
+            raise SystemExit(f"{name} exited early:\n{err}")
         try:
             with urllib.request.urlopen(url, timeout=2) as resp:  # loopback only
                 if resp.status == 200:
                     return
         except OSError:
             time.sleep(0.3)
-    raise SystemExit(f"alchemy serve did not answer {url} within {timeout:.0f}s")
+    raise SystemExit(f"{name} did not answer {url} within {timeout:.0f}s")
 
 
 def get_json(url: str) -> Any:
