@@ -8,6 +8,8 @@ import os
 import shutil
 import sqlite3
 import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,6 +23,7 @@ from alchemy_kit.engine.transfer import import_
 from alchemy_kit.errors import DiskFullError, ReadOnlyStoreError, StoreError
 from alchemy_kit.search.query import search
 from alchemy_kit.store import Store, connect, open_store
+from alchemy_kit.store.connect import enable_wal
 from alchemy_kit.store.transfer import export
 
 READ_ONLY_COMMANDS = [
@@ -246,3 +249,62 @@ def test_a_vanished_file_is_one_line(db_path: Path) -> None:
     with pytest.raises(StoreError, match="cannot open"):
         store.query("SELECT count(*) FROM prompts")  # user SQL opens its own connection
     _one_line(_cli("requests", "list", "-d", str(db_path)), "no database")
+
+
+class _BusyThenOk:
+    """A connection whose first `busy` executes fail with SQLITE_BUSY, like a racing opener's."""
+
+    def __init__(self, busy: int, code: int = sqlite3.SQLITE_BUSY) -> None:
+        self.busy, self.code, self.calls = busy, code, 0
+
+    def execute(self, sql: str) -> None:
+        self.calls += 1
+        if self.calls <= self.busy:
+            exc = sqlite3.OperationalError("database is locked")
+            exc.sqlite_errorcode = self.code  # type: ignore[attr-defined]
+            raise exc
+
+
+def test_enable_wal_retries_an_immediate_busy() -> None:
+    conn = _BusyThenOk(busy=3)
+    enable_wal(conn, timeout=5.0)  # type: ignore[arg-type]
+    assert conn.calls == 4
+
+
+def test_enable_wal_gives_up_at_the_timeout_and_never_retries_other_errors() -> None:
+    always = _BusyThenOk(busy=10**9)
+    with pytest.raises(sqlite3.OperationalError):
+        enable_wal(always, timeout=0.05)  # type: ignore[arg-type]
+    assert 1 < always.calls < 50
+    io_error = _BusyThenOk(busy=1, code=sqlite3.SQLITE_IOERR)
+    with pytest.raises(sqlite3.OperationalError):
+        enable_wal(io_error, timeout=5.0)  # type: ignore[arg-type]
+    assert io_error.calls == 1
+
+
+OPENER = """
+import sys, time
+from alchemy_kit.store import open_store
+start, folder = float(sys.argv[1]), sys.argv[2]
+for round_ in range(6):  # every opener starts each round at the same instant, on a new file
+    time.sleep(max(0.0, start + 0.25 * round_ - time.time()))
+    open_store(f"{folder}/race-{round_}.db")
+"""
+
+
+def test_processes_opening_a_new_file_at_once_all_succeed(tmp_path: Path) -> None:
+    # Converting a new file to WAL answered SQLITE_BUSY at once to the loser of this race, which
+    # then failed to open (seen in CI as a flaky two-writer test); this reproduced it 2 runs in 3.
+    script = tmp_path / "opener.py"
+    script.write_text(OPENER)
+    start = f"{time.time() + 1.5}"  # after every opener has imported alchemy_kit
+    procs = [
+        subprocess.Popen(
+            [sys.executable, str(script), start, str(tmp_path)], stderr=subprocess.PIPE, text=True
+        )
+        for _ in range(3)
+    ]
+    errors = [p.communicate(timeout=120)[1] for p in procs]
+    assert [p.returncode for p in procs] == [0, 0, 0], errors
+    for db in sorted(tmp_path.glob("race-*.db")):
+        assert sqlite3.connect(db).execute("PRAGMA journal_mode").fetchone()[0] == "wal"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import time
 from pathlib import Path
 
 from ..errors import StoreError
@@ -90,6 +91,25 @@ def connect(path: Path, *, read_only: bool, timeout: float) -> sqlite3.Connectio
         raise translate(exc, path, timeout) from None
 
 
+def enable_wal(conn: sqlite3.Connection, timeout: float) -> None:
+    """Switch the file to WAL, retrying while another process holds the lock, up to `timeout` s."""
+    # Two processes opening a brand-new file race to convert it from a rollback journal to WAL.
+    # That conversion needs an exclusive lock, and SQLite answers SQLITE_BUSY at once rather than
+    # calling the busy handler (waiting could deadlock), so the wait is ours to do.
+    deadline = time.monotonic() + timeout
+    pause = 0.005
+    while True:
+        try:
+            conn.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            code = (getattr(exc, "sqlite_errorcode", None) or 0) & 0xFF
+            if code != sqlite3.SQLITE_BUSY or time.monotonic() + pause > deadline:
+                raise
+        time.sleep(pause)
+        pause = min(pause * 2, 0.1)
+
+
 def disk_usage(path: Path | None) -> dict[str, int]:
     """Bytes used by the database file and its -wal and -shm files (0 for a missing one)."""
     if path is None:
@@ -109,5 +129,6 @@ __all__ = [
     "busy_timeout",
     "connect",
     "disk_usage",
+    "enable_wal",
     "writable",
 ]

@@ -26,7 +26,7 @@ from ..errors import (
 from .analytics import AnalyticsQueries
 from .checks import Checks
 from .configs import Configs
-from .connect import busy_timeout, connect, prepare, writable
+from .connect import busy_timeout, connect, enable_wal, prepare, writable
 from .guard import check_row_texts, encode_error, text_problem, translate
 from .picks import ScoringQueries, check_not_rank
 from .queries import SearchQueries
@@ -532,7 +532,7 @@ def open_store(
         conn.execute("PRAGMA foreign_keys = ON")
         conn.execute("PRAGMA recursive_triggers = OFF")
         if db_path is not None and not read_only:
-            conn.execute("PRAGMA journal_mode = WAL")
+            enable_wal(conn, timeout)
             # NORMAL is durable across application crashes in WAL mode and much faster than FULL.
             conn.execute("PRAGMA synchronous = NORMAL")
         store = Store(conn, db_path, read_only=read_only, busy_timeout_s=timeout)
