@@ -96,7 +96,11 @@ def run_all(
     """Open a notebook, run all cells, wait until every cell ran; return cell counts."""
     page.goto(f"{base}/lab/tree/{name}?token={token}", wait_until="domcontentloaded")
     page.wait_for_selector(".jp-NotebookPanel .jp-Cell", timeout=60_000)
-    page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=90_000)
+    # The notebook opened first keeps its (hidden) indicator earlier in the DOM: wait for this one's.
+    page.wait_for_selector(
+        ".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook-ExecutionIndicator[data-status='idle']",
+        timeout=90_000,
+    )
     page.wait_for_timeout(1000)
     dismiss_popups(page)
     if page.locator("#jp-left-stack:not(.lm-mod-hidden)").count():

@@ -170,7 +170,19 @@ def test_sigterm_mid_batch_is_handled_like_ctrl_c(tmp_path: Path, slow: type) ->
     _rerun_completes_each_item_once(ideas, db)
 
 
-def test_signal_in_process_cancels_generate_and_raises(store: Store, slow: type) -> None:
+@pytest.fixture
+def sighup_default() -> Iterator[None]:
+    """SIGHUP at its default for the test, whatever pytest inherited (nohup ignores it)."""
+    previous = signal.signal(signal.SIGHUP, signal.SIG_DFL)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGHUP, previous)
+
+
+def test_signal_in_process_cancels_generate_and_raises(
+    store: Store, slow: type, sighup_default: None
+) -> None:
     # The same path in-process: SIGHUP arrives while the first phase runs (each call takes 30 s,
     # so the run cannot have finished and removed its handler: SIGHUP would end pytest).
     SlowAsync.delay = 30.0
@@ -228,3 +240,14 @@ def test_running_rows_record_their_owner_and_heartbeat(
 def test_interruption_messages() -> None:
     assert lifecycle.interruption(ValueError("bad")) == "ValueError: bad"
     assert lifecycle.interruption(KeyboardInterrupt()) == "interrupted"
+
+
+def test_an_ignored_signal_stays_ignored(store: Store, slow: type) -> None:
+    # Under nohup SIGHUP is ignored: a run must not take it over, so the hang-up still does nothing.
+    previous = signal.signal(signal.SIGHUP, signal.SIG_IGN)
+    try:
+        threading.Timer(0.3, os.kill, [os.getpid(), signal.SIGHUP]).start()
+        res = generate("Draft a memo", store=store, **SLOW_GEN)
+        assert res.ok and signal.getsignal(signal.SIGHUP) == signal.SIG_IGN
+    finally:
+        signal.signal(signal.SIGHUP, previous)
