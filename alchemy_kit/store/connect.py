@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 
 from ..errors import StoreError
-from .guard import translate
+from .guard import primary_code, translate
 
 BUSY_TIMEOUT_S = 60.0
 # Seconds to wait for another process's write lock; scripts that would rather fail fast lower it.
@@ -103,8 +103,7 @@ def enable_wal(conn: sqlite3.Connection, timeout: float) -> None:
             conn.execute("PRAGMA journal_mode = WAL")
             return
         except sqlite3.OperationalError as exc:
-            code = (getattr(exc, "sqlite_errorcode", None) or 0) & 0xFF
-            if code != sqlite3.SQLITE_BUSY or time.monotonic() + pause > deadline:
+            if primary_code(exc) != sqlite3.SQLITE_BUSY or time.monotonic() + pause > deadline:
                 raise
         time.sleep(pause)
         pause = min(pause * 2, 0.1)

@@ -25,10 +25,15 @@ from ..errors import (
 _BUSY, _LOCKED, _READONLY, _IOERR, _CORRUPT, _FULL, _CANTOPEN, _NOTADB = 5, 6, 8, 10, 11, 13, 14, 26
 
 
+def primary_code(exc: sqlite3.Error) -> int:
+    """The primary SQLite result code of `exc` (SQLITE_BUSY, SQLITE_FULL, ...), 0 when unknown."""
+    return (getattr(exc, "sqlite_errorcode", None) or 0) & 0xFF
+
+
 def translate(exc: sqlite3.Error, path: Path | None, busy_timeout_s: float) -> StoreError:
     """Map an sqlite3 error to a typed StoreError with a one-line message."""
     where = str(path) if path else "the database"
-    code = (getattr(exc, "sqlite_errorcode", None) or 0) & 0xFF
+    code = primary_code(exc)
     text = str(exc)
     if code == _FULL or "disk is full" in text:
         return DiskFullError(
@@ -103,4 +108,11 @@ def encode_error(exc: UnicodeEncodeError, what: str = "a value") -> ValidationEr
     return ValidationError(f"{what} {text_problem(str(exc.object)) or 'is not valid UTF-8'}")
 
 
-__all__ = ["check_row_texts", "check_text", "encode_error", "text_problem", "translate"]
+__all__ = [
+    "check_row_texts",
+    "check_text",
+    "encode_error",
+    "primary_code",
+    "text_problem",
+    "translate",
+]
