@@ -156,7 +156,8 @@ def to_json(value: Any, what: str = "value", *, str_is_json: bool = True) -> str
         # allow_nan=False: NaN and Infinity are not JSON (SQLite's json_valid refuses them).
         return json.dumps(value, sort_keys=True, ensure_ascii=False, allow_nan=False)
     except (TypeError, ValueError) as exc:
-        raise ValidationError(f"{what} cannot be stored as JSON: {exc}") from None
+        why = "NaN and infinity are not JSON numbers" if "Out of range float" in str(exc) else exc
+        raise ValidationError(f"{what} cannot be stored as JSON: {why}") from None
 
 
 def from_json(value: Any) -> Any:
