@@ -63,6 +63,11 @@ def translate(exc: sqlite3.Error, path: Path | None, busy_timeout_s: float) -> S
             f"{where}: disk I/O error ({text}); the write was rolled back: check the disk and"
             " that the file was not moved or deleted"
         )
+    if "no such table" in text or "no such index" in text:
+        return StoreError(
+            f"{where}: {text}: part of the schema is missing; run `alchemy db check --fix` to"
+            " rebuild it"
+        )
     return StoreError(f"{where}: {text}")
 
 
