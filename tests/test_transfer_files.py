@@ -146,3 +146,34 @@ def test_a_crlf_csv_without_line_breaks_in_values_is_read_as_is(
     target = open_store(tmp / "target.db")
     import_(target, dest)
     assert target.counts()["configurations"] == store.counts()["configurations"]
+
+
+@pytest.mark.parametrize("how", ["file", "partition folder", "table folder", "to a FIFO"])
+@pytest.mark.parametrize("manifest", [True, False], ids=["manifest", "no-manifest"])
+def test_a_symlink_out_of_the_folder_is_refused_with_or_without_a_manifest(
+    exported: tuple[Store, Path], how: str, manifest: bool
+) -> None:
+    """One containment rule: nothing outside the export folder is read, whatever leads there."""
+    import os
+
+    store, tmp = exported
+    dest, outside = tmp / "out", tmp / "outside"
+    export(store, dest, partition_by_date=how != "file")
+    outside.mkdir()
+    if how == "file":
+        (outside / "secret.jsonl").write_text((dest / "tags.jsonl").read_text())
+        (dest / "tags.jsonl").unlink()
+        (dest / "tags.jsonl").symlink_to(outside / "secret.jsonl")
+    elif how == "to a FIFO":
+        os.mkfifo(outside / "pipe")
+        part = next((dest / "tags").rglob("*.jsonl"))
+        part.unlink()
+        part.symlink_to(outside / "pipe")  # reading it would block forever
+    else:
+        folder = next((dest / "tags").iterdir()) if how == "partition folder" else dest / "tags"
+        target = outside / folder.name
+        folder.rename(target)
+        folder.symlink_to(target, target_is_directory=True)
+    if not manifest:
+        (dest / "manifest.json").unlink()
+    _refused(open_store(tmp / "target.db"), dest, "outside the export folder")

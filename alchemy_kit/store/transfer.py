@@ -336,11 +336,31 @@ def _discover(src: Path, fmt: str) -> dict[str, list[Path]]:
         flat = src / f"{table}.{fmt}"
         parts = sorted((src / table).glob(f"*.{fmt}"))  # an empty partitioned table
         parts += sorted((src / table).glob(f"{PARTITION_COLUMN}=*/*.{fmt}"))
-        if flat.is_file():
+        if flat.exists() or flat.is_symlink():
             found[table] = [flat, *parts]
         elif parts:
             found[table] = parts
     return found
+
+
+def _contained(src: Path, rel: str, where: str) -> Path:
+    """`src / rel`, refused unless it is a file inside `src` once every symlink is followed.
+
+    One rule with or without a manifest: nothing outside the export folder is ever read,
+    whether a path says ../ or is absolute, or a file or folder on the way is a symbolic link
+    pointing out (to another user's file, /dev/zero, a FIFO).
+    """
+    path = src / rel
+    if Path(rel).is_absolute() or not path.resolve().is_relative_to(src.resolve()):
+        raise ImportExportError(
+            f"{where} {rel!r} is outside the export folder (a symbolic link or a path pointing"
+            " out); refusing to read it"
+        )
+    if path.exists() and not path.is_file():
+        raise ImportExportError(
+            f"{where} {rel!r}, which is not a regular file; refusing to read it"
+        )
+    return path
 
 
 def _detect_format(src: Path) -> str:
@@ -353,25 +373,20 @@ def _detect_format(src: Path) -> str:
 
 def _plan(src: Path, fmt: str, manifest: dict[str, Any] | None) -> dict[str, list[Path]]:
     if manifest is None:
-        return _discover(src, fmt)
+        return {
+            table: [_contained(src, p.relative_to(src).as_posix(), f"{src} holds") for p in paths]
+            for table, paths in _discover(src, fmt).items()
+        }
     plan: dict[str, list[Path]] = {}
     files = manifest.get("files") or {}
     if not isinstance(files, dict):
         raise ImportExportError(f"{src / MANIFEST}: 'files' must map table names to file lists")
-    root = src.resolve()
     for table, rels in files.items():
         if table not in TABLES:
             raise ImportExportError(f"{src / MANIFEST} names an unknown table {table!r}")
         if not isinstance(rels, list) or not all(isinstance(x, str) and x for x in rels):
             raise ImportExportError(f"{src / MANIFEST}: files of {table} must be a list of paths")
-        for rel in rels:
-            # Only files inside the export folder: never ../ or an absolute path (or a symlink
-            # pointing out), whatever the manifest says.
-            if Path(rel).is_absolute() or not (src / rel).resolve().is_relative_to(root):
-                raise ImportExportError(
-                    f"{src / MANIFEST} lists {rel!r}, outside the export folder; refusing to read it"
-                )
-        paths = [src / rel for rel in rels]
+        paths = [_contained(src, rel, f"{src / MANIFEST} lists") for rel in rels]
         missing = [str(p) for p in paths if not p.is_file()]
         if missing:
             raise ImportExportError(f"export files listed in the manifest are missing: {missing}")
