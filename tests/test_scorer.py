@@ -150,3 +150,17 @@ def test_malformed_weights_are_refused() -> None:
     data["coef"] = {"no_such_feature": 1.0}
     with pytest.raises(ValidationError, match="do not fit"):
         ak.explain_score(GOOD, IDEA, weights=type(default_weights()).from_dict(data))
+
+
+def test_scoring_reads_a_bounded_prefix() -> None:
+    """A huge prompt costs what its first MAX_SCORED_CHARS characters cost (18.7)."""
+    from alchemy_kit.scoring.heuristic import components
+    from alchemy_kit.scoring.scorer import MAX_SCORED_CHARS, explain
+
+    huge = "Summarise the trial results for patients in plain words. " * 200_000  # 11 MB
+    cut = huge[:MAX_SCORED_CHARS]
+    idea = "Summarise a clinical trial for patients"
+    assert (
+        explain(huge, idea, semantic=False).features == explain(cut, idea, semantic=False).features
+    )
+    assert components(huge, idea) == components(cut, idea)

@@ -11,6 +11,8 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from .scorer import bounded
+
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9'+#-]*")
 _STOP = frozenset(
     """a an the and or but if then else of to in on for with by from at as is are was were be been
@@ -56,6 +58,7 @@ def keywords(text: str) -> set[str]:
 
 def components(content: str, idea: str) -> Components:
     """Measure how well `content` covers `idea` and how usable it is as a prompt."""
+    content, idea = bounded(content), bounded(idea)  # bounded work for a huge prompt
     idea_words = keywords(idea)
     words = _WORD.findall(content)
     content_words = {w.lower() for w in words}

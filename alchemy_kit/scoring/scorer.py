@@ -25,6 +25,15 @@ from .features_text import Text
 WEIGHTS_KEY = "scoring.weights"
 SCORER_VERSION = 1
 CLIP = 3.0  # standard deviations
+# The part of a prompt (and of an idea) the scorer reads: its work grows with the text, and a
+# 200 MB prompt took 6 GB. 32,000 characters (about 8k tokens) is far beyond any prompt the
+# features are meant for; a longer one is judged on its first 32,000 characters.
+MAX_SCORED_CHARS = 32_000
+
+
+def bounded(text: str) -> str:
+    """The part of `text` the scorer reads (see MAX_SCORED_CHARS)."""
+    return text[:MAX_SCORED_CHARS] if isinstance(text, str) else text
 
 
 @dataclass(frozen=True)
@@ -107,6 +116,7 @@ def prefetch(pairs: Sequence[tuple[str, str]]) -> bool:
     """Embed every (content, idea) text the features will ask for in one batched pass."""
     texts: list[str] = []
     for content, idea in pairs:
+        content, idea = bounded(content), bounded(idea)
         texts += [content, idea or content, *Text.of(content or "").sentences[: fx.MAX_SENTENCES]]
     try:
         _embed([t for t in texts if t])
@@ -117,6 +127,7 @@ def prefetch(pairs: Sequence[tuple[str, str]]) -> bool:
 
 def measure(content: str, idea: str, *, semantic: bool = True) -> tuple[dict[str, float], bool]:
     """Feature values of a prompt; the flag says whether the MiniLM features were computed."""
+    content, idea = bounded(content), bounded(idea)
     if semantic:
         try:
             return fx.extract(content, idea, _embed), True
@@ -179,6 +190,7 @@ def explain(
     content: str, idea: str, *, weights: Weights | None = None, semantic: bool = True
 ) -> Breakdown:
     """Score a prompt against its idea and say why: features, contributions, issues."""
+    content, idea = bounded(content), bounded(idea)
     w = weights or default_weights()
     values, used_semantic = measure(content, idea, semantic=semantic)
     if not used_semantic:
@@ -205,9 +217,11 @@ def score_text(content: str, idea: str, *, weights: Weights | None = None) -> fl
 
 
 __all__ = [
+    "MAX_SCORED_CHARS",
     "WEIGHTS_KEY",
     "Breakdown",
     "Weights",
+    "bounded",
     "default_weights",
     "explain",
     "issues",

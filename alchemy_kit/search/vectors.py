@@ -35,7 +35,7 @@ def embed_prompts(
     from tqdm.auto import tqdm
 
     from ..store.codec import DEFAULT_DTYPE, encode_many
-    from .embeddings import embed_texts
+    from .embeddings import embed_limit, embed_texts
 
     pairs = [(p.id, p.content) if isinstance(p, r.Prompt) else (p[0], p[1]) for p in prompts]
     # One length-sorted pass: each batch holds texts of similar length, so padding is minimal.
@@ -51,6 +51,8 @@ def embed_prompts(
         model_id = used
         dims = int(matrix.shape[1])
         blobs = encode_many(matrix, DEFAULT_DTYPE)
+        limit = embed_limit(used)
+        cut = {pid: (limit, len(text)) for pid, text in chunk if len(text) > limit}
         store.upsert_embeddings(
             [
                 r.EmbeddingRecord(
@@ -61,7 +63,8 @@ def embed_prompts(
                     similarity_threshold=threshold,
                 )
                 for (pid, _), blob in zip(chunk, blobs, strict=True)
-            ]
+            ],
+            truncated=cut,
         )
         done += len(chunk)
         bar.update(len(chunk))

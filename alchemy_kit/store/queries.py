@@ -8,7 +8,7 @@ in-memory vector index can update incrementally.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from .. import records as r
@@ -17,6 +17,8 @@ from ..errors import NotFoundError, ValidationError
 from .mixin import StoreMixin
 from .reads import chunks
 
+MAX_SNIPPET_CHARS = 1_000_000
+
 
 class SearchQueries(StoreMixin):
     """Embedding and search-history rows, search reads and the TEMP change log of the Store."""
@@ -24,10 +26,30 @@ class SearchQueries(StoreMixin):
     read_only: bool
 
     # -- embeddings and search history -------------------------------------------------------
-    def upsert_embeddings(self, rows: Sequence[r.EmbeddingRecord]) -> None:
-        """Insert or replace embedding rows atomically."""
+    def upsert_embeddings(
+        self,
+        rows: Sequence[r.EmbeddingRecord],
+        truncated: Mapping[str, tuple[int, int]] | None = None,
+    ) -> None:
+        """Insert or replace embedding rows atomically.
+
+        `truncated` maps a prompt id to (characters embedded, characters in all) for vectors
+        computed from a prefix: the prompt's metadata says so under `embedding_truncated`.
+        """
         with self.transaction():
             self._insert(list(rows), upsert=True)
+            cut = truncated or {}
+            marks = [
+                (row.model, *cut[row.prompt_id], row.prompt_id)
+                for row in rows
+                if row.prompt_id in cut
+            ]
+            note = "json_object('model', ?1, 'embedded_chars', ?2, 'total_chars', ?3)"
+            self._execmany(  # only where the note changes: an equal one must not bump updated_at
+                f"UPDATE prompts SET metadata = json_set(metadata, '$.embedding_truncated', json({note}))"
+                f" WHERE id = ?4 AND json_extract(metadata, '$.embedding_truncated') IS NOT {note}",
+                marks,
+            )
 
     def get_embedding(self, prompt_id: str) -> r.EmbeddingRecord:
         """Return the embedding row of a prompt."""
@@ -289,14 +311,20 @@ class SearchQueries(StoreMixin):
             raise ValidationError(f"full-text query {match!r} was refused: {exc}") from None
 
     def search_snippets(self, match: str, prompt_ids: Sequence[str]) -> dict[str, str]:
-        """prompt_id → FTS5 snippet (matches between ** markers) for those ids that match."""
+        """prompt_id → FTS5 snippet (matches between ** markers) for those ids that match.
+
+        snippet() re-reads its whole document: on a prompt over MAX_SNIPPET_CHARS (a 200 MB one
+        took minutes) the snippet is the prompt's opening words instead.
+        """
         out: dict[str, str] = {}
         for chunk in chunks(list(dict.fromkeys(prompt_ids)), 500):
             cur = self.conn.execute(
-                "SELECT p.id, snippet(prompts_fts, 0, '**', '**', '…', 16) FROM prompts_fts"
+                "SELECT p.id, CASE WHEN length(p.content) <= ?"
+                " THEN snippet(prompts_fts, 0, '**', '**', '…', 16)"
+                " ELSE substr(p.content, 1, 120) || '…' END FROM prompts_fts"
                 " JOIN prompts p ON p.rowid = prompts_fts.rowid"
                 f" WHERE prompts_fts MATCH ? AND p.id IN ({','.join('?' * len(chunk))})",
-                [match, *chunk],
+                [MAX_SNIPPET_CHARS, match, *chunk],
             )
             out.update(cur)
         return out
