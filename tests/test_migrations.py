@@ -120,6 +120,7 @@ def test_landed_migrations_are_frozen() -> None:
         "m004": hashlib.sha256(mig.M004_SQL.encode()).hexdigest()[:16],
         "m005": hashlib.sha256("\n".join(mig._m005_statements()).encode()).hexdigest()[:16],
         "m006": hashlib.sha256(mig.M006_SQL.encode()).hexdigest()[:16],
+        "m008": hashlib.sha256(mig.M008_SQL.encode()).hexdigest()[:16],
     }
     assert digest == FROZEN
 
@@ -131,6 +132,7 @@ FROZEN = {
     "m004": "15387207d9818bc8",
     "m005": "3f7cca43fe498332",
     "m006": "794bb91696ea06e9",
+    "m008": "c763ef260178d906",
 }
 
 

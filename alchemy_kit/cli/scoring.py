@@ -66,13 +66,15 @@ def score(
         idea_text = store.get_request(p.request_id).input if p.request_id else ""
         weights, which = current_weights(store)
         b = explain(p.content, idea_text, weights=weights)
-        new = rescore(store, [p.id], rescan=rescan)
-        fresh = store.get_prompt(p.id)
+        pid = p.id
+        del p  # a huge prompt's text is not held while its score is rewritten
+        new = rescore(store, [pid], rescan=rescan)
+        fresh = store.get_prompt(pid)
         if json_:
-            echo_json(b.as_details() | {"scorer": b.score, "score": new[p.id], "rank": fresh.rank})
+            echo_json(b.as_details() | {"scorer": b.score, "score": new[pid], "rank": fresh.rank})
             return
         echo(
-            f"{p.id}  scorer {b.score:.4f} ({which} weights) → score {new[p.id]:.4f}, "
+            f"{pid}  scorer {b.score:.4f} ({which} weights) → score {new[pid]:.4f}, "
             f"rank {fresh.rank}"
         )
         echo_table(_breakdown_rows(b.contributions, b.features), ["feature", "value", "effect"])

@@ -19,7 +19,15 @@ from typing import TYPE_CHECKING, Any
 
 from .. import records as r
 from ..errors import ValidationError
-from .scorer import WEIGHTS_KEY, Breakdown, Weights, default_weights, explain, prefetch
+from .scorer import (
+    MAX_SCORED_CHARS,
+    WEIGHTS_KEY,
+    Breakdown,
+    Weights,
+    default_weights,
+    explain,
+    prefetch,
+)
 
 if TYPE_CHECKING:
     from ..store import Store
@@ -112,7 +120,7 @@ def rescore(
     Scorer features come from each prompt's latest scorer metric (`rescan` re-reads the text);
     prompts never scored are scored now. Judge scores and picks are blended in.
     """
-    rows = store.prompts_for_scoring(prompt_ids=prompt_ids)
+    rows = store.prompts_for_scoring(prompt_ids=prompt_ids, max_chars=MAX_SCORED_CHARS)
     ids = [pid for pid, _, _ in rows]
     weights, which = current_weights(store)
     stored = {} if rescan else store.latest_quality(ids, "scorer")

@@ -35,7 +35,13 @@ class ScoringQueries(StoreMixin):
             r.check_range(score, *SCORE_RANGE, "score")
             rows.append((score, pid))
         with self.transaction():
-            self._execmany("UPDATE prompts SET score = ? WHERE id = ?", rows)
+            # updated_at in the same statement (the trigger would rewrite the row a second time,
+            # all of it: a 200 MB prompt twice), and an unchanged score is not written at all.
+            stamp = r.now()
+            self._execmany(
+                "UPDATE prompts SET score = ?1, updated_at = ?3 WHERE id = ?2 AND score IS NOT ?1",
+                [(score, pid, stamp) for score, pid in rows],
+            )
             self.add(list(metrics))
         return self.ranks([pid for _, pid in rows])
 
@@ -64,11 +70,20 @@ class ScoringQueries(StoreMixin):
         return RecordList(r.Prompt.from_row(p) for p in found)
 
     def prompts_for_scoring(
-        self, request_id: str | None = None, prompt_ids: Sequence[str] | None = None
+        self,
+        request_id: str | None = None,
+        prompt_ids: Sequence[str] | None = None,
+        max_chars: int | None = None,
     ) -> list[tuple[str, str, str]]:
-        """Return (prompt id, content, idea) for the prompts of one request, given ids, or all."""
+        """Return (prompt id, content, idea) for the prompts of one request, given ids, or all.
+
+        With `max_chars`, content and idea are cut to that many characters (what the scorer reads).
+        """
+        content, idea = "p.content", "coalesce(q.input, '')"
+        if max_chars is not None:
+            content, idea = (f"substr({col}, 1, {int(max_chars)})" for col in (content, idea))
         sql = (
-            "SELECT p.id, p.content, coalesce(q.input, '') FROM prompts p"
+            f"SELECT p.id, {content}, {idea} FROM prompts p"
             " LEFT JOIN prompt_requests q ON q.id = p.request_id"
         )
         if prompt_ids is not None:

@@ -45,10 +45,13 @@ class SearchQueries(StoreMixin):
                 if row.prompt_id in cut
             ]
             note = "json_object('model', ?1, 'embedded_chars', ?2, 'total_chars', ?3)"
-            self._execmany(  # only where the note changes: an equal one must not bump updated_at
-                f"UPDATE prompts SET metadata = json_set(metadata, '$.embedding_truncated', json({note}))"
+            # Only where the note changes, and updated_at in the same statement: each UPDATE
+            # rewrites the whole row, a huge prompt's included.
+            self._execmany(
+                "UPDATE prompts SET updated_at = ?5,"
+                f" metadata = json_set(metadata, '$.embedding_truncated', json({note}))"
                 f" WHERE id = ?4 AND json_extract(metadata, '$.embedding_truncated') IS NOT {note}",
-                marks,
+                [(*mark, r.now()) for mark in marks],
             )
 
     def get_embedding(self, prompt_id: str) -> r.EmbeddingRecord:
@@ -74,19 +77,28 @@ class SearchQueries(StoreMixin):
             params.append(model)
         yield from self.conn.execute(sql + " ORDER BY rowid", params)
 
-    def prompt_texts(self) -> list[tuple[str, str]]:
-        """Return (id, content) of every prompt, in insertion order."""
-        return list(self.conn.execute("SELECT id, content FROM prompts ORDER BY rowid").fetchall())
+    def prompt_texts(self, max_chars: int | None = None) -> list[tuple[str, str, int]]:
+        """Return (id, content, its length) of every prompt, in insertion order.
 
-    def prompts_missing_embeddings(self, model: str) -> list[tuple[str, str]]:
-        """Return (id, content) of prompts with no embedding from `model`."""
-        return list(
-            self.conn.execute(
-                "SELECT id, content FROM prompts WHERE id NOT IN"
-                " (SELECT prompt_id FROM embeddings WHERE model = ?) ORDER BY rowid",
-                [model],
-            ).fetchall()
-        )
+        With `max_chars`, content is its first max_chars characters: an embedder reads no more,
+        and a 200 MB prompt then never reaches Python whole.
+        """
+        return self._texts("", [], max_chars)
+
+    def prompts_missing_embeddings(
+        self, model: str, max_chars: int | None = None
+    ) -> list[tuple[str, str, int]]:
+        """Return (id, content, its length) of prompts with no embedding from `model`."""
+        where = " WHERE id NOT IN (SELECT prompt_id FROM embeddings WHERE model = ?)"
+        return self._texts(where, [model], max_chars)
+
+    def _texts(
+        self, where: str, params: list[Any], max_chars: int | None
+    ) -> list[tuple[str, str, int]]:
+        text = "content" if max_chars is None else "substr(content, 1, ?)"
+        cut = [] if max_chars is None else [max_chars]
+        sql = f"SELECT id, {text}, length(content) FROM prompts{where} ORDER BY rowid"
+        return list(self.conn.execute(sql, [*cut, *params]).fetchall())
 
     def record_search(self, rec: r.SearchRecord) -> r.SearchRecord:
         """Write one search_history row (skipped on a read-only store: searching still works)."""
