@@ -75,6 +75,15 @@ _ITEMS = frozenset(
         "suggestion",
         "reason",
         "entry",
+        "keyword",
+        "anecdote",
+        "story",
+        "fact",
+        "benefit",
+        "feature",
+        "quote",
+        "chart",
+        "table",
     ]
 )
 
@@ -142,6 +151,11 @@ _IMPERATIVE_POS = re.compile(
     r"(?:^|[;:.!(]\s*|\b(?:and\s+then|then|also|always|must|should|please)\s+)(\w+)\s+"
     r"((?:\w[\w'-]*\s+){0,5}\w[\w'-]*)",
     re.I,
+)
+
+
+_COMMA_IMPERATIVE = re.compile(
+    r",\s+(" + "|".join(_VERB_GROUPS) + r")\s+((?:\w[\w'-]*\s+){0,5}\w[\w'-]*)", re.I
 )
 
 
@@ -233,7 +247,11 @@ def directives(sentence: str) -> tuple[set[tuple[str, str]], set[tuple[str, str]
             tail = sentence[m.end() : m.end() + 60]
             if _SCOPED.search(rest) or _SCOPED.match(tail.strip()):
                 continue  # "do not cancel the others when one fails" forbids only a case
-            forbidden |= {(verb, o) for o in _objects(rest)}
+            objects = _objects(rest)
+            bare = not objects or re.match(r"\s*(?:or|and|,|;|\.|$)", rest)
+            if bare and verb not in ("include", "mention"):
+                objects.add("*")  # "never apologise or say sorry": the act itself is forbidden
+            forbidden |= {(verb, o) for o in objects}
         else:  # "no jargon", "without a redirect"
             tail = sentence[m.end() : m.end() + 60]
             if _SCOPED.search(m.group(2)) or _SCOPED.search(tail):
@@ -242,9 +260,12 @@ def directives(sentence: str) -> tuple[set[tuple[str, str]], set[tuple[str, str]
     if forbidden:
         return forbidden, asked
     for m in _IMPERATIVE_POS.finditer(sentence):
-        action = _action(m.group(1))
-        if action:
-            asked |= {(action, o) for o in _objects(m.group(2))}
+        # An unknown verb is its own action here too: it can only meet the same verb forbidden.
+        action = _action(m.group(1)) or _head(m.group(1))
+        asked |= {(action, o) for o in _objects(m.group(2)) | {"*"}}
+    for m in _COMMA_IMPERATIVE.finditer(sentence):  # "Before fitting, remove every row …"
+        action = _VERB_GROUPS[m.group(1).lower()]
+        asked |= {(action, o) for o in _objects(m.group(2)) | {"*"}}
     first = (WORD.findall(sentence) or [""])[0].lower()
     if not asked and (first.isdigit() or first in lx.NUMBER_WORDS):
         # A bullet that names a deliverable ("Five sections, each with its own header") asks
@@ -280,6 +301,11 @@ def forbidden_and_asked(t: Text) -> list[tuple[str, str]]:
                     continue
                 for averb, aobj in asked:
                     same = aobj == obj or (group is not None and _group(aobj) == group)
+                    if obj == "*" or aobj == "*":
+                        # A forbidden act meets the very same act asked for, nothing broader.
+                        if obj == aobj == "*" and verb == averb:
+                            found.append((forbidding, asking))
+                        continue
                     # The same action on the same thing: "no emojis" meets "add emojis" and
                     # "never mention X" meets "list X" (both put X in the answer), but "do not
                     # modify the input" does not meet "return the input".
@@ -307,15 +333,9 @@ _RESTRICTS = re.compile(
 
 
 def opposed_sentences(t: Text) -> list[tuple[str, str]]:
-    """(first, second) sentence pairs that ask for opposed styles (formal and slangy, …)."""
-    found = []
-    for a, b in lx.OPPOSED:
-        first = [s for s in t.sentences if a.search(s)]
-        second = [
-            s for s in t.sentences if b.search(s) and s not in first and not _RESTRICTS.search(s)
-        ]
-        if first and second:
-            found.append((first[0], second[0]))
+    """(first, second) sentence pairs that ask for opposed styles or break a restriction."""
+    found = [pair for a, b in lx.OPPOSED if (pair := _first_pair(t, a, b, restricted_b=False))]
+    found += [pair for a, b in lx.RESTRICTIONS if (pair := _first_pair(t, a, b, restricted_b=True))]
     return found
 
 
@@ -426,8 +446,10 @@ def _too_much(qs: Sequence[tuple[Quantity, str]], t: Text) -> tuple[str, str] | 
 
 
 _LANGUAGE_TARGET = re.compile(
-    r"\b(?:in|using|into|written\s+in|port(?:ed)?\s+(?:it\s+)?to|translat\w*\s+(?:it\s+)?"
-    r"(?:in)?to|rewrit\w*\s+(?:it\s+)?in)\s+(\S+)|\b(\S+)\s+only\b",
+    r"\b(?:in|using|use|into|written\s+in|port(?:ed)?\s+(?:it\s+)?to|translat\w*\s+(?:it\s+)?"
+    r"(?:in)?to|rewrit\w*\s+(?:it\s+)?in)\s+(?:(?:simple|plain|formal|informal|strict|modern|"
+    r"vanilla|idiomatic|pure|fluent|everyday|british|american|european|brazilian)\s+)?(\S+)"
+    r"|\b(\S+)\s+only\b",
     re.I,
 )
 
@@ -485,7 +507,7 @@ def find_conflicts(t: Text, idea: str = "") -> list[Conflict]:
 
 
 def _first_pair(
-    t: Text, a: re.Pattern[str], b: re.Pattern[str], *, restricted_b: bool = True
+    t: Text, a: re.Pattern[str], b: re.Pattern[str], *, restricted_b: bool = False
 ) -> tuple[str, str] | None:
     """The first sentence matching `a` and a different one matching `b` (not a restriction)."""
     first = [s for s in t.sentences if a.search(s)]

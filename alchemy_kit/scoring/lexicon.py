@@ -127,7 +127,8 @@ UNITS = word_list(
     """
     word sentence paragraph bullet point line character page item question example idea tip
     step slide section row record entry option name title headline answer minute second hour
-    day week month year user customer product test case variant suggestion reason"""
+    day week month year user customer product test case variant suggestion reason keyword
+    anecdote story fact benefit feature quote chart table"""
 )
 NUMBER_WORDS = {
     w: i
@@ -252,7 +253,8 @@ HUMAN_LANGUAGES = set(
     )
 )
 # Opposed styles: a prompt asking for both halves of a pair contradicts itself.
-OPPOSED = [
+# (Both halves may be phrased negatively: "take no position" is the neutral end.)
+OPPOSED: list[tuple[re.Pattern[str], re.Pattern[str]]] = [
     (
         re.compile(
             r"\b(?:formal(?:ly)?|professional\s+tone|business\s+tone|academic\s+tone)\b", re.I
@@ -291,12 +293,14 @@ OPPOSED = [
     ),
     (  # take a side, or stay neutral
         re.compile(
-            r"\b(?:persuasive|persuade|firm\s+recommendation|take\s+a\s+(?:clear\s+|firm\s+)?"
+            r"\b(?:persuasive|persuade|(?:firm|clear|strong|single|final)\s+(?:\S+\s+)?"
+            r"recommendation|take\s+a\s+(?:clear\s+|firm\s+)?"
             r"(?:side|position|stand)|argue\s+(?:for|that))\b",
             re.I,
         ),
         re.compile(
-            r"\b(?:neutral(?:ity)?|impartial|balanced|no\s+(?:position|recommendation|opinion)|"
+            r"\b(?:neutral(?:ity)?|impartial|balanced|(?:perfect|equal)\s+balance|"
+            r"no\s+(?:position|recommendation|opinion)|"
             r"take\s+no\s+(?:position|side)|do\s+not\s+recommend)\b",
             re.I,
         ),
@@ -324,24 +328,6 @@ OPPOSED = [
         re.compile(
             r"\b(?:rich|sophisticated|challenging|advanced|elevated)\s+(?:words|language|"
             r"vocabulary)|(?:expert|technical)\s+terminology\b",
-            re.I,
-        ),
-    ),
-    (  # a dietary restriction, then what it excludes
-        re.compile(r"\b(?:vegan|plant-based|dairy-free|no\s+dairy)\b", re.I),
-        re.compile(
-            r"\b(?:butter|cheese|parmesan|cream|milk|yogh?urt|eggs?|honey|meat|chicken|beef|"
-            r"pork|fish|salmon|prawns?|bacon|gelatine?)\b(?!\s*(?:-free|substitute|alternative))",
-            re.I,
-        ),
-    ),
-    (
-        re.compile(
-            r"\b(?:nut-free|no\s+nuts|(?:pea)?nut\s+allerg\w*|allergic\s+to\s+(?:pea)?nuts)\b", re.I
-        ),
-        re.compile(
-            r"\b(?:peanuts?|almonds?|walnuts?|pecans?|cashews?|hazelnuts?|pistachios?|"
-            r"pine\s+nuts?|macadamias?|satay|praline|marzipan|nutella)\b",
             re.I,
         ),
     ),
@@ -448,3 +434,25 @@ GENERIC = frozenset(
         """
     )
 )
+# A restriction, then something it excludes ("vegan" and "parmesan"). The second half counts only
+# in an instruction that does not itself restrict ("a peanut allergy" names peanuts to avoid them).
+RESTRICTIONS: list[tuple[re.Pattern[str], re.Pattern[str]]] = [
+    (  # a dietary restriction, then what it excludes
+        re.compile(r"\b(?:vegan|plant-based|dairy-free|no\s+dairy)\b", re.I),
+        re.compile(
+            r"\b(?:butter|cheese|parmesan|cream|milk|yogh?urt|eggs?|honey|meat|chicken|beef|"
+            r"pork|fish|salmon|prawns?|bacon|gelatine?)\b(?!\s*(?:-free|substitute|alternative))",
+            re.I,
+        ),
+    ),
+    (
+        re.compile(
+            r"\b(?:nut-free|no\s+nuts|(?:pea)?nut\s+allerg\w*|allergic\s+to\s+(?:pea)?nuts)\b", re.I
+        ),
+        re.compile(
+            r"\b(?:peanuts?|almonds?|walnuts?|pecans?|cashews?|hazelnuts?|pistachios?|"
+            r"pine\s+nuts?|macadamias?|satay|praline|marzipan|nutella)\b",
+            re.I,
+        ),
+    ),
+]

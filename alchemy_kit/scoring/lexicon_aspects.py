@@ -64,7 +64,10 @@ ASPECT_PAIRS: list[tuple[str, re.Pattern[str], re.Pattern[str]]] = [
         "reader",
         _re(
             r"\b(?:beginners?|novices?|non-?technical|no\s+prior\s+knowledge|laypeople|children|"
-            r"kids|aged\s+\d|ages\s+\d|year-olds?|newcomers|plain\s+(?:language|english|words))\b"
+            r"kids|aged\s+\d|ages\s+\d|year-olds?|newcomers|plain\s+(?:language|english|words)|"
+            r"(?:no|without)\s+(?:\w+\s+)?background|lay\s+(?:readers?|audience|people)|"
+            r"(?:members\s+of\s+the|general)\s+public|non-experts?|avoid\s+(?:all\s+)?jargon|"
+            r"no\s+jargon|jargon-free)\b"
         ),
         _re(
             r"\b(?:(?:precise|technical|specialist|scientific|academic|advanced)\s+(?:\w+\s+)?"
