@@ -143,13 +143,13 @@ def test_a_one_line_restatement_loses_to_a_specified_prompt() -> None:
 def test_placeholder_sections_count_against_and_do_not_state_a_format() -> None:
     filled = (
         "Audience: night-shift nurses on ward 7.\nFormat: three bullet points, each under 15 "
-        "words.\nTone: calm and direct.\nTask: remind them of the new hand-over checklist."
+        "words.\nTone: calm and direct.\nTask: remind them of the new hand-over routine."
     )
     hollow = (
         "Audience: [audience]\nFormat: TBD\nTone: appropriate tone\nContext: see above\n"
-        "Task: remind them of the new hand-over checklist."
+        "Task: remind them of the new hand-over routine."
     )
-    idea = "Remind the night-shift nurses of the new hand-over checklist."
+    idea = "Remind the night-shift nurses of the new hand-over routine."
     assert f(hollow, idea)["hollow"] > 0 == f(filled, idea)["hollow"]
     assert f(hollow, idea)["no_format"] == 1.0 and f(filled, idea)["no_format"] == 0.0
     assert ak.score_text(filled, idea) > ak.score_text(hollow, idea)
