@@ -150,8 +150,8 @@ def pure_embedding(texts: list[str]) -> float:
     return time.perf_counter() - t0
 
 
-def pure_scoring(db: Path) -> float:
-    """Seconds to score every prompt of `db` with nothing else running (the batch's CPU work)."""
+def pure_scoring(db: Path) -> tuple[float, float]:
+    """Wall and CPU seconds to score every prompt of `db` with nothing else running."""
     store = open_store(db)
     weights = current_weights(store)
     phases: dict[tuple[str, str], list[r.Prompt]] = {}
@@ -160,11 +160,11 @@ def pure_scoring(db: Path) -> float:
     ideas = {q.id: q.input for q in store.list_requests(limit=None)}
     get_embedder().forget_recent()
     forget_cached()
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     prefetch([(p.content, ideas[rid]) for (rid, _), ps in phases.items() for p in ps])
     for (request_id, _), prompts in phases.items():
         measure_prompts(prompts, ideas[request_id], *weights)
-    return time.perf_counter() - t0
+    return time.perf_counter() - t0, time.process_time() - c0
 
 
 def backfill(db: Path) -> float:
@@ -188,7 +188,7 @@ def main() -> None:
         many = {e: asyncio.run(batch(root / f"batch-{e}.db", n, conc, e)) for e in (False, True)}
         texts = [p["content"] for p in open_store(root / "batch-False.db").rows("prompts")]
         pure = pure_embedding(texts)
-        scoring = pure_scoring(root / "batch-False.db")
+        scoring, scoring_cpu = pure_scoring(root / "batch-False.db")
         backfilled = backfill(root / "batch-False.db")
     ideal1 = 3 * DELAY
     ideal2 = math.ceil(n / conc) * 3 * DELAY
@@ -218,7 +218,9 @@ def main() -> None:
         print(f"| {name} | {ref_name} | {ref:.2f} | {off_cells} | {on_cells} | {target} |")
     print(
         f"\npure scoring of the batch's {len(texts)} prompts, nothing else running: {scoring:.2f} s"
-        f" ({scoring / len(texts) * 1000:.1f} ms a prompt); load {os.getloadavg()[0]:.1f}"
+        f" wall, {scoring_cpu:.2f} s CPU ({scoring_cpu / len(texts) * 1000:.1f} ms CPU a prompt);"
+        f" load {os.getloadavg()[0]:.1f} (CPU-bound scoring slows with load, sleeping model calls"
+        " do not, so the ratios above grow with the load)"
     )
     print(
         f"\nembedding off vs on, batch: {many[True][0] / many[False][0]:.2f}× slower with embedding"
