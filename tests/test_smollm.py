@@ -148,6 +148,7 @@ def test_make_smollm_layout_is_what_alchemy_models_finds(
     assert row["usable"] is False and "xllamacpp is not installed" in row["reason"]
     local = next(r for r in rows if r["model"] == "alchemy-local")
     assert local["usable"] is True  # the offline model's row is still there, first
+    monkeypatch.setattr(registry, "_REGISTRY", None)  # enumerate llm's models anew
     with pytest.raises(UnknownModelError, match="xllamacpp is not installed"):
         registry.resolve("local", smollm.MODEL_ID)
 
@@ -205,6 +206,15 @@ def test_ordinary_text_is_not_a_loop(text: str) -> None:
     assert find_loop(text) is None
 
 
+def test_markers_alone_loop_only_when_long() -> None:
+    headings = "Intro.\n\n" + "##\n\n" * 60
+    loop = find_loop(headings)
+    assert loop is not None and headings[: loop.cut] == "Intro.\n\n##\n\n"
+    wide = "| " + " | ".join(f"c{i}" for i in range(12)) + " |\n|" + " --- |" * 12 + "\n"
+    numbers = "".join(f"| {i} | {i * 7} | {i * 13} |\n" for i in range(40))
+    assert find_loop(wide) is None and find_loop(numbers) is None
+
+
 def test_the_readme_is_not_a_loop() -> None:
     assert find_loop((ROOT / "README.md").read_text(encoding="utf-8")) is None
 
@@ -232,6 +242,22 @@ def test_the_request_has_our_sampling_and_stops_and_the_call_overrides_them() ->
     given = smollm.build_request(messages, opts)
     assert (given["temperature"], given["max_tokens"], given["seed"]) == (0.7, 64, 3)
     assert given["repeat_penalty"] == 1.0 and given["stop"] == [*smollm.STOP, "END"]
+
+
+def test_the_pipeline_runs_smollm_with_its_own_defaults_unless_told(db_path: Path) -> None:
+    from alchemy_kit.engine.configured import DEFAULT_MAX_TOKENS, phase_options
+    from alchemy_kit.store import open_store
+
+    store = open_store(db_path)
+    try:
+        own = phase_options(store, "solutio", None, None, smollm.MODEL_ID)
+        assert own == (smollm.SAMPLING["temperature"], smollm.DEFAULT_MAX_TOKENS) == (0.2, 512)
+        assert phase_options(store, "solutio", None, None, "alchemy-local")[1] == DEFAULT_MAX_TOKENS
+        assert phase_options(store, "solutio", 0.9, 64, smollm.MODEL_ID) == (0.9, 64)
+        store.set_config("phases.solutio", {"temperature": 0.5})
+        assert phase_options(store, "solutio", None, None, smollm.MODEL_ID) == (0.5, 512)
+    finally:
+        store.close()
 
 
 @pytest.mark.parametrize(

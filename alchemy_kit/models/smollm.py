@@ -21,15 +21,16 @@ import llm
 from pydantic import Field, field_validator
 
 from . import smollm_files as files
+from .catalog import MODEL_DEFAULTS
 from .smollm_files import MODEL_ID, find_gguf, is_available, status, unavailable_reason
 from .smollm_runtime import RuntimeFailure, generate, server_for
 
 CONTEXT_LIMIT = 8192  # SmolLM2's training context
-DEFAULT_MAX_TOKENS = 512
+DEFAULT_MAX_TOKENS = int(MODEL_DEFAULTS[MODEL_ID]["max_tokens"])  # the pipeline's too
 # Sampling used unless the call sets the option; chosen with benchmarks/local_llm.py on a
 # development set of ideas, then reported on the fixed benchmark set.
 SAMPLING: dict[str, Any] = {
-    "temperature": 0.2,  # the model card's recommendation for the instruct model
+    "temperature": MODEL_DEFAULTS[MODEL_ID]["temperature"],  # the model card's recommendation
     "top_p": 0.9,
     "min_p": 0.05,
     "repeat_penalty": 1.1,

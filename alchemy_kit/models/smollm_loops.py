@@ -2,15 +2,17 @@
 
 A 135M model that loses the thread repeats one sentence (or one list item, or a whole paragraph)
 until it runs out of tokens. The text is split into words and runs of punctuation, lowercased, with
-every digit read as `#`, so "1. Add tests." and "2. Add tests." are the same unit. For each period p
+every number read as `0`, so "1. Add tests." and "2. Add tests." are the same unit. For each period p
 (in those tokens) the detector keeps how many of the latest tokens equal the token p places before
 them; that run is the length of the repeated tail. It costs O(max_period) per token.
 
-A loop is a unit of p tokens, at least one of them a word (rows of numbers are a table), followed
-by copies of itself:
-- at least three copies in all, with at least `min_span` repeated tokens (so "very very" or a
-  Markdown rule is not one), or
-- two copies of a unit of at least `long_unit` tokens: a sentence written twice in a row.
+A loop is a unit of p tokens followed by copies of itself:
+- at least three copies in all, with at least `min_span` repeated tokens (so "very very" is not
+  one), or
+- two copies of a unit of at least `long_unit` tokens: a sentence written twice in a row;
+and the unit holds a word. A unit of rules or markers alone ("##", "---") counts only after
+PUNCTUATION_SPAN repeated tokens (a wide table's "| --- | --- |" repeats too); numbers without
+words never do ("| 1 | 2 |" and "| 3 | 4 |" are rows of a table).
 
 `cut` is where the first repeat begins, so the text before it keeps exactly one copy.
 """
@@ -21,10 +23,10 @@ import re
 from dataclasses import dataclass
 
 _TOKEN = re.compile(r"\w+|[^\w\s]+")
-_DIGIT = re.compile(r"\d")
 
 MAX_PERIOD = 200  # tokens: a short paragraph
 MIN_SPAN = 12
+PUNCTUATION_SPAN = 40  # tokens: a unit of rules or markers repeated this long is a loop
 LONG_UNIT = 20
 
 
@@ -62,7 +64,7 @@ class LoopDetector:
             if m.end() == len(self.text):
                 break  # the last token may continue in the next piece
             self._pos = m.end()
-            self._push(_DIGIT.sub("#", m.group().lower()), m.span())
+            self._push(_normal(m.group()), m.span())
             if self.loop is not None:
                 break
         return self.loop
@@ -72,7 +74,7 @@ class LoopDetector:
         if self.loop is None:
             for m in _TOKEN.finditer(self.text, self._pos):
                 self._pos = m.end()
-                self._push(_DIGIT.sub("#", m.group().lower()), m.span())
+                self._push(_normal(m.group()), m.span())
                 if self.loop is not None:
                     break
         return self.loop
@@ -90,11 +92,20 @@ class LoopDetector:
             if run < p:
                 continue  # not yet one full copy
             if (run >= 2 * p and run >= self.min_span) or p >= self.long_unit:
-                if not any(t[0].isalpha() for t in tokens[i - p + 1 :]):
-                    continue  # rows of numbers or rules: "| # | # |" is a table, not a loop
+                if not self._counts(tokens[i - p + 1 :], run):
+                    continue
                 cut = self._boundary(i - run + 1, p)
                 self.loop = Loop(self._spans[cut][0], p, 1 + run / p)
                 return
+
+    @staticmethod
+    def _counts(unit: list[str], run: int) -> bool:
+        """Whether a repeated unit is a loop by what it holds: any word makes it one; rules and
+        markers alone ("##", "---") only once the run is long, since a wide table's "| --- |"
+        repeats too; numbers without words never ("| 0 | 0 |" is a table, whatever its values)."""
+        if any(t[0].isalpha() for t in unit):
+            return True
+        return run >= PUNCTUATION_SPAN and not any(t[0].isdigit() for t in unit)
 
     def _boundary(self, first: int, period: int) -> int:
         """The first token at or after `first`, within one period, that starts a line or sentence.
@@ -109,6 +120,11 @@ class LoopDetector:
             if "\n" in gap or tokens[k - 1][-1] in ".!?:;":
                 return k
         return first
+
+
+def _normal(token: str) -> str:
+    """Lowercase; a number is any number (list markers count up), a word keeps its digits."""
+    return "0" if token.isdigit() else token.lower()
 
 
 def find_loop(text: str, **limits: int) -> Loop | None:
