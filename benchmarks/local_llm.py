@@ -9,15 +9,17 @@ stop), "after" is SmolLM2Model as it is now. Everything runs with fixed seeds.
    of outputs where the loop detector fires on the raw stream (before: on the finished text; after:
    the outputs it cut short). Also, as a check that does not use the detector: the share of outputs
    that ran to the token limit, and the mean share of distinct word trigrams.
-   Rows: before; after with the pipeline's options (what `alchemy generate` sends); after with the
-   model's own defaults (what `llm -m smollm2-135m` or the eval sends without options).
+   Rows: before; after with the general pipeline options (temperature 0.7, 1024 tokens: the same
+   temperature and budget as before, so the row isolates the penalties, stops and loop stop); after
+   with the model's own defaults (temperature 0.2, 512 tokens: what `alchemy generate`, `llm -m
+   smollm2-135m` and the eval now send when nothing else is set).
 2. Speed: generated and prompt tokens/s, seconds per output, and seconds for a 3-phase × 2-variant
    `generate -n 2` (six outputs in a row: the server runs one at a time); then one real
    `alchemy generate -n 2` through the CLI. Then 1 thread against 2 on one fixed generation.
 3. Instruction checks: short requests with a deterministic check each ("exactly 3 bullet points",
    "JSON with key colour", "under 20 words", …), two seeds each; pass rate before and after. These
    checks are local to this benchmark; the evaluation graders live elsewhere.
-4. Reproducibility: the first idea's chain run twice with the same seeds gives the same text.
+4. Reproducibility: the first idea's chain, model defaults, run twice with the same seeds.
 
 A stronger small instruction-tuned GGUF from PyPI would be measured beside SmolLM2 (`--gguf PATH`
 runs any GGUF file through the same sections); none qualified (see README, "Local model").
@@ -253,6 +255,7 @@ CHECKS: list[tuple[str, str, Callable[[str], bool]]] = [
     ),
 ]
 CHECK_SEEDS = (1, 2)
+CHECK_TOKENS = 256  # the same limit before and after; every check is passed well inside it
 
 
 def instruction_checks(run_check: Callable[[str, int], str]) -> dict[str, float]:
@@ -266,23 +269,23 @@ def instruction_checks(run_check: Callable[[str, int], str]) -> dict[str, float]
 
 
 def check_before(path: Path) -> Callable[[str, int], str]:
-    """The old model's request without options: llama.cpp's defaults and 512 tokens."""
+    """The old model's request without options: llama.cpp's default sampling, no stop rule."""
 
     def run(prompt: str, seed: int) -> str:
         request = {"messages": [{"role": "user", "content": prompt}], "seed": seed}
-        request["max_tokens"] = 512
+        request["max_tokens"] = CHECK_TOKENS
         return smollm_runtime.generate(_server(path), request, detect_loops=False).text
 
     return run
 
 
 def check_after(path: Path) -> Callable[[str, int], str]:
-    """SmolLM2Model with its defaults."""
+    """SmolLM2Model with its defaults (but CHECK_TOKENS)."""
     model = smollm.SmolLM2Model()
 
     def run(prompt: str, seed: int) -> str:
         os.environ[smollm_files.ENV_VAR] = str(path)
-        return model.prompt(prompt, seed=seed).text()
+        return model.prompt(prompt, seed=seed, max_tokens=CHECK_TOKENS).text()
 
     return run
 
@@ -349,7 +352,7 @@ def threads_ratio(path: Path) -> list[dict[str, Any]]:
     rows = []
     request = {
         "messages": [{"role": "user", "content": "Explain what a CSV file is, in detail."}],
-        "max_tokens": 128,
+        "max_tokens": 48,
         "temperature": 0,
         "seed": 1,
     }
@@ -435,7 +438,7 @@ def main() -> None:
 
     if "repro" in sections:
         first = ideas[:1]
-        runner = after(path, **PIPELINE)
+        runner = after(path)
         a = [o.text for o in chains(runner, first)]
         b = [o.text for o in chains(runner, first)]
         same = sum(x == y for x, y in zip(a, b, strict=True))

@@ -61,14 +61,24 @@ class _SmolOptions(llm.Options):
     repeat_last_n: int | None = Field(
         default=None, ge=-1, description="Tokens the repeat penalty looks back over (-1: context)"
     )
-    presence_penalty: float | None = Field(default=None, ge=-2, le=2)
-    frequency_penalty: float | None = Field(default=None, ge=-2, le=2)
+    presence_penalty: float | None = Field(
+        default=None, ge=-2, le=2, description="Flat penalty on any token already used"
+    )
+    frequency_penalty: float | None = Field(
+        default=None, ge=-2, le=2, description="Penalty growing with a token's count so far"
+    )
     dry_multiplier: float | None = Field(
         default=None, ge=0, le=5, description="DRY penalty on extending a repeat (0: off)"
     )
-    dry_base: float | None = Field(default=None, gt=1, le=4)
-    dry_allowed_length: int | None = Field(default=None, ge=1)
-    dry_penalty_last_n: int | None = Field(default=None, ge=-1)
+    dry_base: float | None = Field(
+        default=None, gt=1, le=4, description="DRY's growth per repeated token"
+    )
+    dry_allowed_length: int | None = Field(
+        default=None, ge=1, description="Repeats up to this many tokens go unpenalised by DRY"
+    )
+    dry_penalty_last_n: int | None = Field(
+        default=None, ge=-1, description="Tokens DRY looks back over (-1: context)"
+    )
     stop: list[str] | None = Field(default=None, description="Extra stop sequences")
     loop_stop: bool | None = Field(
         default=None, description="End a generation once it repeats itself (default true)"
