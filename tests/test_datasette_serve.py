@@ -180,7 +180,7 @@ def test_publish_bundle_runs_without_alchemy_kit_installed(
         ):  # fmt: skip
             dockerfile = (Path(context) / "Dockerfile").read_text()
             assert "--plugins-dir plugins/" in dockerfile and "default_allow_sql off" in dockerfile
-            assert "datasette-render-markdown==2.2.1" in dockerfile
+            assert "datasette-vega==0.6.2" in dockerfile and "mistune" in dockerfile
             script = textwrap.dedent(
                 f"""
                 import asyncio, json, sys

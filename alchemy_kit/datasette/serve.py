@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ValidationError
-from .metadata import for_database
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8001
@@ -76,11 +75,11 @@ def build_datasette(
 
     settings = settings or ServeSettings()
     files, immutables = ([], [str(path)]) if immutable else ([str(path)], [])
+    # No local metadata: our plugin's get_metadata hook supplies it for the store under any name.
+    # Datasette merges local metadata into the hook's on every lookup, recursively, and lookups
+    # run per cell: passing the same block here cost more than rendering the page.
     return Datasette(
-        files=files,
-        immutables=immutables,
-        metadata=for_database(database_name(path)),
-        settings=settings.as_datasette(),
+        files=files, immutables=immutables, metadata={}, settings=settings.as_datasette()
     )
 
 

@@ -11,13 +11,16 @@ import sqlite3
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from contextlib import closing
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .store import Store
 
 Execute = Callable[[str, dict[str, Any]], Awaitable[Iterable[Any]]]
 
-# Prompts scanned for nearest neighbours on a lineage page, newest first: the page stays fast on a
-# large store and says when it looked at only part of it.
-NEIGHBOUR_SCAN_LIMIT = 50_000
+# Characters of a variant's text a lineage read returns (the page shows a snippet of it, and links
+# the whole): a 200 MB prompt must not travel into the page's data.
+CONTENT_CHARS = 20_000
 
 _RESOLVE_SQL = """
 SELECT id AS request_id, 'request' AS kind FROM prompt_requests WHERE id = :id
@@ -49,8 +52,8 @@ ORDER BY {_PHASE_ORDER.format(col="phase")}
 # Metrics pivoted to one row per variant; tags as a JSON array.
 _VARIANTS_SQL = f"""
 SELECT
-  p.id, p.phase, p.rank, p.score, p.provider, p.model, p.persona, p.actual_tokens, p.content,
-  p.created_at, json_extract(p.metadata, '$.phase_run_id') AS phase_run_id,
+  p.id, p.phase, p.rank, p.score, p.provider, p.model, p.persona, p.actual_tokens,
+  substr(p.content, 1, :cut) AS content, length(p.content) AS content_chars, p.created_at, json_extract(p.metadata, '$.phase_run_id') AS phase_run_id,
   max(CASE WHEN m.metric_type = 'time' THEN m.value END) AS time_ms,
   max(CASE WHEN m.metric_type = 'tokens' THEN m.input_tokens END) AS input_tokens,
   max(CASE WHEN m.metric_type = 'tokens' THEN m.output_tokens END) AS output_tokens,
@@ -67,23 +70,8 @@ GROUP BY p.id
 ORDER BY {_PHASE_ORDER.format(col="p.phase")}, p.rank IS NULL, p.rank, p.score DESC, p.created_at
 """
 
-_REQUEST_EMBEDDINGS_SQL = """
-SELECT e.prompt_id, e.model, e.embedding
-FROM embeddings e JOIN prompts p ON p.id = e.prompt_id
-WHERE p.request_id = :id
-"""
-
-# Candidates from other requests only: a variant's siblings are similar by construction.
-_CANDIDATES_SQL = """
-SELECT e.prompt_id, e.embedding
-FROM embeddings e JOIN prompts p ON p.id = e.prompt_id
-WHERE e.model = :model AND (p.request_id IS NULL OR p.request_id != :id)
-ORDER BY e.created_at DESC
-LIMIT :limit
-"""
-
 _PROMPT_SUMMARIES_SQL = """
-SELECT p.id, p.phase, p.score, p.rank, p.request_id, r.input AS idea
+SELECT p.id, p.phase, p.score, p.rank, p.request_id, substr(r.input, 1, 300) AS idea
 FROM prompts p LEFT JOIN prompt_requests r ON r.id = p.request_id
 WHERE p.id IN ({marks})
 """
@@ -110,21 +98,8 @@ async def request_lineage(execute: Execute, request_id: str) -> dict[str, Any] |
     return {
         "request": found[0],
         "phase_runs": _dicts(await execute(_PHASE_RUNS_SQL, params)),
-        "variants": _dicts(await execute(_VARIANTS_SQL, params)),
+        "variants": _dicts(await execute(_VARIANTS_SQL, {**params, "cut": CONTENT_CHARS})),
     }
-
-
-async def request_embeddings(execute: Execute, request_id: str) -> list[dict[str, Any]]:
-    """The stored vectors (prompt_id, model, embedding BLOB) of a request's prompts."""
-    return _dicts(await execute(_REQUEST_EMBEDDINGS_SQL, {"id": request_id}))
-
-
-async def neighbour_candidates(
-    execute: Execute, request_id: str, model: str, limit: int = NEIGHBOUR_SCAN_LIMIT
-) -> list[dict[str, Any]]:
-    """Vectors of one model from other requests, newest first, at most `limit`."""
-    params = {"id": request_id, "model": model, "limit": limit}
-    return _dicts(await execute(_CANDIDATES_SQL, params))
 
 
 async def prompt_summaries(
@@ -136,6 +111,52 @@ async def prompt_summaries(
     params = {f"p{i}": pid for i, pid in enumerate(prompt_ids)}
     sql = _PROMPT_SUMMARIES_SQL.format(marks=", ".join(f":{k}" for k in params))
     return {row["id"]: row for row in _dicts(await execute(sql, params))}
+
+
+def open_read_only(path: Path) -> Store:
+    """A Store on an existing file that can never write, as it is (no migration, no recovery):
+    what a server needs to read embeddings for its vector index."""
+    from .connect import busy_timeout, connect
+    from .store import Store
+
+    if not path.is_file():
+        raise FileNotFoundError(path)
+    timeout = busy_timeout()
+    return Store(
+        connect(path, read_only=True, timeout=timeout), path, read_only=True, busy_timeout_s=timeout
+    )
+
+
+def text_cell_sql(table: str, column: str, key: str) -> str:
+    """SQL for the rowid and type of one cell (`table`, `column`, `key` already validated):
+    typeof() reads the cell's header only, never the value."""
+    return f"SELECT rowid, typeof([{column}]) AS kind FROM [{table}] WHERE [{key}] = :pk"
+
+
+def text_size(conn: sqlite3.Connection, table: str, column: str, rowid: int) -> tuple[int, str]:
+    """Bytes in a text cell and the database's text encoding, without reading the value."""
+    with conn.blobopen(table, column, rowid, readonly=True) as blob:
+        return len(blob), str(conn.execute("PRAGMA encoding").fetchone()[0])
+
+
+def read_text(
+    conn: sqlite3.Connection, table: str, column: str, rowid: int, offset: int, size: int
+) -> bytes:
+    """`size` bytes of a text cell from `offset` (SQLite's incremental BLOB I/O reads TEXT too)."""
+    with conn.blobopen(table, column, rowid, readonly=True) as blob:
+        blob.seek(offset)
+        return blob.read(size)
+
+
+def embedding_models(store: Store, prompt_ids: Sequence[str]) -> dict[str, str]:
+    """prompt id -> the model of its stored embedding, for those that have one."""
+    out: dict[str, str] = {}
+    for start in range(0, len(prompt_ids), 500):
+        chunk = list(prompt_ids[start : start + 500])
+        marks = ",".join("?" * len(chunk))
+        sql = f"SELECT prompt_id, model FROM embeddings WHERE prompt_id IN ({marks})"
+        out.update(dict(store.conn.execute(sql, chunk).fetchall()))
+    return out
 
 
 def is_alchemy_store(path: str | Path) -> bool:
@@ -167,12 +188,15 @@ def snapshot_to(source: Path, dest: Path) -> None:
 
 
 __all__ = [
-    "NEIGHBOUR_SCAN_LIMIT",
+    "CONTENT_CHARS",
+    "embedding_models",
     "is_alchemy_store",
-    "neighbour_candidates",
+    "open_read_only",
     "prompt_summaries",
-    "request_embeddings",
+    "read_text",
     "request_lineage",
     "resolve_request",
     "snapshot_to",
+    "text_cell_sql",
+    "text_size",
 ]
