@@ -57,7 +57,7 @@ def test_public_refuses_arbitrary_sql(notes: Path) -> None:
     assert local.exit_code == 0, local.output
     assert json.loads(local.output) == [{"count(*)": 6}]
     public = _serve(notes, "--public", "--host", "127.0.0.1", "--get", sql)
-    assert public.exit_code == 1 and "count(*)" not in public.output
+    assert public.exit_code == 1 and "count(*)" not in public.stdout
     where = _serve(notes, "--public", "--host", "127.0.0.1", "--get", "/notes/prompts?_where=1")
     assert where.exit_code == 1
     # Table pages, search and canned queries keep working in public mode.

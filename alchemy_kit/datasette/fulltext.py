@@ -1,22 +1,29 @@
 """/<db>/-/text/<table>/<column>?pk=…: one cell's whole text, streamed as text/plain.
 
 Pages show a bounded cut of long cells (render.py) and link here for the rest. The value is read
-through SQLite's incremental BLOB I/O (which also reads TEXT) in CHUNK-byte pieces, each on a
-Datasette read connection, so serving a 200 MB prompt holds one chunk in memory, not the value
-and its copies. Any table and text column of a served alchemy store, by its single primary key;
-the viewer needs the view-table permission, as for the row page.
+through SQLite's incremental BLOB I/O (which also reads TEXT) by a worker thread on a read-only
+connection of its own, CHUNK bytes at a time, handed to the response through a queue of QUEUED
+pieces: serving a 200 MB prompt holds a few MB, not the value and its copies, and a slow reader
+holds only that thread. Any table and text column of a served alchemy store, by its single primary
+key; the viewer needs the view-table permission, as for the row page.
 """
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
+import threading
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 from ..store import browse
 
 ROUTE = r"^/(?P<database>[^/]+)/-/text/(?P<table>[^/]+)/(?P<column>[^/]+)$"
 CHUNK = 1 << 20
+QUEUED = 4
+# A client that reads nothing for this long gives up its stream (and the reader thread).
+STALL_S = 120.0
 
 
 async def _locate(db: Any, table: str, column: str, pk: str) -> tuple[int, int, str] | None:
@@ -65,15 +72,31 @@ async def text_view(datasette: Any, request: Any, send: Any) -> Any:
         (b"x-content-type-options", b"nosniff"),
     ]
     await send({"type": "http.response.start", "status": 200, "headers": headers})
-    for offset in range(0, size, CHUNK):
-        piece = min(CHUNK, size - offset)
+    loop = asyncio.get_running_loop()
+    queue: asyncio.Queue[bytes | None] = asyncio.Queue(QUEUED)
+    stop = threading.Event()
+
+    def produce() -> None:
         try:
-            read = partial(browse.read_text, table=table, column=column, rowid=rowid)
-            chunk = await db.execute_fn(partial(read, offset=offset, size=piece))
-        except sqlite3.Error:  # the row changed or went away mid-stream: stop (short body)
-            break
-        await send({"type": "http.response.body", "body": chunk, "more_body": True})
-    await send({"type": "http.response.body", "body": b""})
+            for piece in browse.iter_text(Path(db.path), table, column, rowid, CHUNK):
+                if stop.is_set():
+                    return
+                asyncio.run_coroutine_threadsafe(queue.put(piece), loop).result(STALL_S)
+        except (sqlite3.Error, TimeoutError, RuntimeError):
+            pass  # the row changed or went away, or the client stalled: end the body short
+        finally:
+            asyncio.run_coroutine_threadsafe(queue.put(None), loop)
+
+    reader = loop.run_in_executor(None, produce)
+    try:
+        while (piece := await queue.get()) is not None:
+            await send({"type": "http.response.body", "body": piece, "more_body": True})
+        await send({"type": "http.response.body", "body": b""})
+    finally:
+        stop.set()
+        while not queue.empty():  # let a producer blocked on a full queue finish
+            queue.get_nowait()
+        await reader
 
 
 __all__ = ["CHUNK", "ROUTE", "text_view"]

@@ -9,6 +9,7 @@ returns the data. Long texts come as bounded cuts with the length of the whole a
 from __future__ import annotations
 
 import json
+from functools import partial
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -19,7 +20,7 @@ from ..store import browse
 from ..vocab import PHASES
 from . import vectors
 from .metadata import is_store
-from .render import CELL_CHARS, JSON_CHARS, id_link, lineage_url, markdown_html, more_link, text_url
+from .render import JSON_CHARS, id_link, lineage_url, markdown_html, more_link, text_url
 
 ROUTE = r"^/(?P<database>[^/]+)/-/lineage/(?P<id>[^/.]+)(?P<as_json>\.json)?$"
 TEMPLATE = Path(__file__).with_name("assets") / "lineage.html"
@@ -28,6 +29,7 @@ NEIGHBOURS = 3
 
 async def nearest_neighbours(
     execute: browse.Execute,
+    heads: browse.Heads,
     path: Path | None,
     prompt_ids: list[str],
     timeout: float,
@@ -47,7 +49,7 @@ async def nearest_neighbours(
     except vectors.StillComputing:
         return {}
     ids = sorted({pid for hits in found.values() for pid, _ in hits})
-    summaries = await browse.prompt_summaries(execute, ids)
+    summaries = await browse.prompt_summaries(execute, ids, heads)
     return {
         pid: [{**summaries.get(other, {"id": other}), "similarity": sim} for other, sim in hits]
         for pid, hits in found.items()
@@ -55,7 +57,11 @@ async def nearest_neighbours(
 
 
 async def lineage_data(
-    execute: browse.Execute, any_id: str, path: Path | None = None, timeout: float = 1.0
+    execute: browse.Execute,
+    heads: browse.Heads,
+    any_id: str,
+    path: Path | None = None,
+    timeout: float = 1.0,
 ) -> dict[str, Any] | None:
     """Everything the page shows, as plain data; None when no row has that id."""
     resolved = await browse.resolve_request(execute, any_id)
@@ -64,16 +70,11 @@ async def lineage_data(
     request_id, kind = resolved
     if request_id is None:  # a prompt stored without a request has no chain to show
         return None
-    data = await browse.request_lineage(execute, request_id)
+    data = await browse.request_lineage(execute, request_id, heads)
     if data is None:
         return None
-    request = data["request"]
-    request["input_chars"] = len(request["input"] or "")
-    request["input"] = (request["input"] or "")[:CELL_CHARS]
-    for run in data["phase_runs"]:
-        run["error_message"] = run["error_message"] and run["error_message"][:CELL_CHARS]
     ids = [v["id"] for v in data["variants"]]
-    neighbours = await nearest_neighbours(execute, path, ids, timeout)
+    neighbours = await nearest_neighbours(execute, heads, path, ids, timeout)
     for variant in data["variants"]:
         variant["neighbours"] = neighbours.get(variant["id"], [])
     data["from"] = {"id": any_id, "kind": kind}
@@ -95,6 +96,11 @@ def _phases(data: dict[str, Any]) -> list[dict[str, Any]]:
     return groups
 
 
+def _cut(text: str | None, size: int) -> bool:
+    """True when a head read by browse.text_head is shorter than the cell it came from."""
+    return len((text or "").encode("utf-8")) < size
+
+
 def _links(datasette: Any, database: str, data: dict[str, Any]) -> dict[str, Any]:
     """Pre-rendered links and Markdown, so the template only lays them out."""
 
@@ -111,18 +117,18 @@ def _links(datasette: Any, database: str, data: dict[str, Any]) -> dict[str, Any
         v["embedding_url"] = datasette.urls.row(database, "embeddings", v["id"])
         v["metrics_url"] = f"{db_url}/metrics?" + urlencode({"prompt_id": v["id"]})
         v["similar_url"] = f"{db_url}/similar_prompts?" + urlencode({"prompt_id": v["id"]})
-        full = text_url(datasette, database, "prompts", "content", v["id"])
         v["snippet"] = markdown_html(v["content"] or "", snippet=True)
-        if (v.get("content_chars") or 0) > len(v["content"] or ""):
-            v["snippet"] += more_link(full, v["content_chars"])
+        if _cut(v["content"], v["content_bytes"]):
+            full = text_url(datasette, database, "prompts", "content", v["id"])
+            v["snippet"] += more_link(full, v["content_bytes"], "bytes")
         v["tag_list"] = _json(v.get("tags"), [])
         for n in v["neighbours"]:
             n["link"] = link("prompts", n.get("id"))
             n["lineage"] = lineage_url(datasette, database, n["id"]) if n.get("request_id") else ""
     idea_more: Markup | str = ""
-    if request["input_chars"] > len(request["input"]):
+    if _cut(request["input"], request["input_bytes"]):
         url = text_url(datasette, database, "prompt_requests", "input", request["id"])
-        idea_more = more_link(url, request["input_chars"])
+        idea_more = more_link(url, request["input_bytes"], "bytes")
     return {
         "idea_more": idea_more,
         "request_link": link("prompt_requests", request["id"], short=False),
@@ -143,7 +149,9 @@ def _json(text: str | None, empty: Any) -> Any:
 
 async def lineage_view(datasette: Any, request: Any) -> Any:
     """The register_routes view for ROUTE."""
+    from datasette.database import QueryInterrupted
     from datasette.utils.asgi import Forbidden, NotFound, Response
+    from datasette.views.base import DatasetteError
 
     try:
         db = datasette.get_database(route=request.url_vars["database"])
@@ -159,7 +167,17 @@ async def lineage_view(datasette: Any, request: Any) -> Any:
     any_id = request.url_vars["id"]
     path = Path(db.path).resolve() if getattr(db, "path", None) else None
     timeout = int(datasette.setting("sql_time_limit_ms") or 1000) / 1000
-    data = await lineage_data(db.execute, any_id, path, timeout)
+
+    async def heads(table: str, column: str, rowids: list[int], chars: int) -> Any:
+        read = partial(browse.text_head, table=table, column=column, rowids=rowids, chars=chars)
+        return await db.execute_fn(read)
+
+    try:
+        data = await lineage_data(db.execute, heads, any_id, path, timeout)
+    except QueryInterrupted:
+        raise DatasetteError(
+            "The lineage page took longer than the SQL time limit; try again", status=503
+        ) from None
     if data is None:
         raise NotFound(f"No request, phase run, prompt, metric or tag with id {any_id!r}")
     if request.url_vars.get("as_json"):

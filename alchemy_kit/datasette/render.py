@@ -151,12 +151,12 @@ def _cut_source(text: str, limit: int) -> str:
     return cut[: max(cut.rfind("\n"), cut.rfind(" "), limit // 2)].rstrip()
 
 
-def more_link(url: str | None, total: int) -> Markup:
+def more_link(url: str | None, total: int, unit: str = "characters") -> Markup:
     """' … full text (N characters)' as a link, or a bare ellipsis without a URL."""
     if url is None:
         return Markup(" …")
-    return Markup(' … <a class="alchemy-more" href="{}">full text ({:,} characters)</a>').format(
-        url, total
+    return Markup(' … <a class="alchemy-more" href="{}">full text ({:,} {})</a>').format(
+        url, total, unit
     )
 
 

@@ -84,9 +84,18 @@ def build_datasette(
 
 
 async def fetch(ds: Any, path: str) -> tuple[int, str]:
-    """Start the instance and GET one path through it, as `datasette --get` does."""
+    """Start the instance and GET one path through it, as `datasette --get` does.
+
+    Redirects are followed (a plain `?_search=` on the prompts table redirects to the ranked
+    search), within this same instance: the client never leaves it.
+    """
+    import httpx
+
     await ds.invoke_startup()
-    response = await ds.client.get(path)
+    try:
+        response = await ds.client.get(path, follow_redirects=True)
+    except httpx.TooManyRedirects:
+        return 508, f"{path}: too many redirects"
     return response.status_code, response.text
 
 
