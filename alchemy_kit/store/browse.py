@@ -166,15 +166,15 @@ async def prompt_summaries(
 def open_read_only(path: Path) -> Store:
     """A Store on an existing file that can never write, as it is (no migration, no recovery):
     what a server needs to read embeddings for its vector index."""
-    from .connect import busy_timeout, connect
+    from .connect import busy_timeout, configure, connect
     from .store import Store
 
     if not path.is_file():
         raise FileNotFoundError(path)
     timeout = busy_timeout()
-    return Store(
-        connect(path, read_only=True, timeout=timeout), path, read_only=True, busy_timeout_s=timeout
-    )
+    conn = connect(path, read_only=True, timeout=timeout)
+    configure(conn, timeout, writes_wal=False)
+    return Store(conn, path, read_only=True, busy_timeout_s=timeout)
 
 
 def text_cell_sql(table: str, column: str, key: str) -> str:
