@@ -149,3 +149,40 @@ def test_too_few_picks_keep_the_defaults(tmp_path: Path) -> None:
     report = learn.learn(store)
     assert not report.stored and "15 more needed" in report.message
     assert store.get_config(WEIGHTS_KEY, None) is None
+
+
+def test_learn_killed_while_rescoring_leaves_weights_and_scores_together(tmp_path: Path) -> None:
+    """A kill after the weights are written but before every score is re-derived: a real
+    SIGKILL in a child process at that exact point. The weights and the scores are one
+    transaction, so the file holds the old weights with the old scores."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    store = _researcher_store(tmp_path, 24)
+    before = {p.id: (p.score, p.rank) for p in store.list_prompts(limit=None)}
+    store.close()
+    code = (
+        "import os, signal, sys\n"
+        "from alchemy_kit.scoring import rank, learn\n"
+        "from alchemy_kit.store import open_store\n"
+        "real = rank.rescore\n"
+        "def dying(store, *a, **k):\n"
+        "    real(store, *a, **k)\n"  # every score written (uncommitted), then the kill
+        "    os.kill(os.getpid(), signal.SIGKILL)\n"
+        "rank.rescore = dying\n"
+        "learn.learn(open_store(sys.argv[1]), include_labelled=False)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(tmp_path / "picks.db")],
+        env=os.environ | {"PYTHONPATH": str(Path(__file__).resolve().parents[1])},
+        capture_output=True,
+    )
+    assert done.returncode == -signal.SIGKILL, done.stderr[-500:]
+    store = open_store(tmp_path / "picks.db")
+    assert store.get_config(WEIGHTS_KEY, None) is None
+    assert {p.id: (p.score, p.rank) for p in store.list_prompts(limit=None)} == before
+    # The same run, not killed, stores both.
+    assert learn.learn(store, include_labelled=False).stored
+    assert store.get_config(WEIGHTS_KEY)["trained_on"]["picks"] == 24

@@ -301,8 +301,11 @@ def learn(
         "note": f"held-out accuracy on picks {picks_cv:.3f}" if picks_cv is not None else "",
     }
     if not dry_run:
-        store.set_config(WEIGHTS_KEY, data, updated_by="alchemy learn")
-        rescore(store)
+        # One transaction: killed half way, the old weights and the old scores stay together;
+        # never new weights beside scores derived from the old ones.
+        with store.transaction():
+            store.set_config(WEIGHTS_KEY, data, updated_by="alchemy learn")
+            rescore(store)
     return LearnReport(
         len(picks),
         len(labelled),
