@@ -238,3 +238,18 @@ def test_the_old_heuristic_is_a_named_baseline_and_its_old_name_warns() -> None:
         assert ak.heuristic_score(GOOD, IDEA) == value
     assert any(issubclass(w.category, DeprecationWarning) for w in caught)
     assert "baseline_score" in ak.__all__ and "heuristic_score" in ak.__all__
+
+
+def test_faithful_translations_score_within_a_tenth_of_their_originals() -> None:
+    """On the training translations (the held-out ones are reported by benchmarks/scoring.py)."""
+    import json
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parent / "data" / "adversarial_train.jsonl"
+    rows = [json.loads(line) for line in path.read_text("utf-8").splitlines() if line]
+    translated = [r for r in rows if r["kind"] == "translation"]
+    assert len(translated) >= 4
+    for r in translated:
+        original = ak.score_text(r["better"], r["idea"])
+        for idea in (r["translated_idea"], r["idea"]):
+            assert abs(ak.score_text(r["worse"], idea) - original) <= 0.10, (r["id"], idea)
