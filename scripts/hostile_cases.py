@@ -27,6 +27,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from hostile_cli import cli_cases
+from hostile_datasette import datasette_cases
 from hostile_lab import (
     BATCH,
     HERE,
@@ -472,6 +473,7 @@ def cases(lab: Lab) -> list[tuple[str, Callable[[], bool | None]]]:
     for via in ("stdin", "file"):
         c.append(("a 1 MB idea from stdin / --idea-file", lambda v=via: big_idea(lab, v)))
     c += cli_cases(lab)  # issue 18, points 1-5, 7-9, 11 and 12: scripts/hostile_cli.py
+    c += datasette_cases(lab)  # issue 18, points 6, 7, 10 and 12: scripts/hostile_datasette.py
     return c
 
 
