@@ -9,7 +9,6 @@ import threading
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
-from dataclasses import fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -36,14 +35,14 @@ from .connect import (
     writable,
 )
 from .guard import check_row_texts, encode_error, refused, text_problem, translate
+from .imports import BulkImport
+from .mixin import insert_sql, record_columns
 from .picks import ScoringQueries, check_not_rank
 from .queries import SearchQueries
 from .reads import (
     PRIMARY_KEYS,
     RECORD_TABLES,
-    TABLE_RECORDS,
     Reads,
-    check_table,
     chunks,
 )
 
@@ -75,19 +74,7 @@ def default_path() -> Path:
     return Path(env) if env else Path.cwd() / "data" / "alchemy.db"
 
 
-def _columns(cls: type) -> tuple[str, ...]:
-    return tuple(f.name for f in fields(cls))
-
-
-def _insert_sql(table: str, cols: Sequence[str], upsert_on: str | None = None) -> str:
-    sql = f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})"
-    if upsert_on:
-        updates = ", ".join(f"{c} = excluded.{c}" for c in cols if c != upsert_on)
-        sql += f" ON CONFLICT({upsert_on}) DO UPDATE SET {updates}"
-    return sql
-
-
-class Store(Configs, SearchQueries, ScoringQueries, AnalyticsQueries, Reads, Checks):
+class Store(Configs, SearchQueries, ScoringQueries, AnalyticsQueries, BulkImport, Reads, Checks):
     """An open alchemy_kit database: the only object that writes SQL.
 
     Threads may share one Store. Each thread works through its own connection (opened on its
@@ -239,11 +226,11 @@ class Store(Configs, SearchQueries, ScoringQueries, AnalyticsQueries, Reads, Che
         key = (cls, upsert)
         if key not in self._insert_cache:
             table = RECORD_TABLES[cls]
-            cols = _columns(cls)
+            cols = record_columns(cls)
             if cls is r.Prompt and not upsert:
                 cols = tuple(c for c in cols if c != "updated_at")
             self._insert_cache[key] = (
-                _insert_sql(table, cols, PRIMARY_KEYS[table] if upsert else None),
+                insert_sql(table, cols, PRIMARY_KEYS[table] if upsert else None),
                 cols,
             )
         sql, cols = self._insert_cache[key]
@@ -485,37 +472,6 @@ class Store(Configs, SearchQueries, ScoringQueries, AnalyticsQueries, Reads, Che
         )
         cols = [d[0] for d in cur.description]
         return [dict(zip(cols, row, strict=True)) for row in cur.fetchall()]
-
-    # -- bulk import ----------------------------------------------------------------------------
-    def import_rows(self, table: str, rows: Iterable[dict[str, Any]]) -> int:
-        """Upsert raw rows (JSON columns as JSON text, as `rows()` yields them) by primary key.
-
-        JSON text is validated and stored byte for byte, so an export/import round trip is exact;
-        re-importing an identical row changes nothing (not even updated_at). Returns the row count.
-        """
-        check_table(table)
-        cls = TABLE_RECORDS[table]
-        cols = _columns(cls)
-        sql = _insert_sql(table, cols, PRIMARY_KEYS[table])
-        # Touch a conflicting row only when something differs, so triggers don't re-stamp it.
-        sql += f" WHERE ({', '.join(cols)}) IS NOT ({', '.join('excluded.' + c for c in cols)})"
-        json_cols = set(cls.json_fields)
-        batch, n = [], 0
-        for row in rows:
-            try:
-                rec = cls.from_row(row)
-            except (TypeError, ValueError) as exc:  # JSONDecodeError is a ValueError
-                raise ValidationError(f"{table} row {n + 1}: {exc}") from None
-            r.validate(rec)
-            vals = rec.to_row()
-            for c in json_cols:
-                if isinstance(row.get(c), str):
-                    vals[c] = row[c]
-            batch.append([vals[c] for c in cols])
-            check_row_texts(table, cls.json_fields, cols, batch[-1])
-            n += 1
-        self._execmany(sql, batch)
-        return n
 
     def applied_migrations(self) -> list[str]:
         """Return the names of applied migrations, in order."""
