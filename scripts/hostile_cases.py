@@ -482,6 +482,7 @@ def main() -> None:
     parser.add_argument("--repo", type=Path, default=HERE, help="checkout whose alchemy_kit to try")
     parser.add_argument("--json", action="store_true", help="print per-case results as JSON")
     parser.add_argument("--only", help="only the groups whose name contains this text")
+    parser.add_argument("--skip", action="append", default=[], help="skip groups containing this")
     args = parser.parse_args()
     # Children must get SIGHUP's default action even if we run under nohup (which ignores it and
     # is inherited): the SIGHUP cases would otherwise measure nohup, not alchemy_kit.
@@ -493,7 +494,7 @@ def main() -> None:
         package = lab.package()
         print(f"trying {package}", file=sys.stderr)
         for group, case in cases(lab):
-            if args.only and args.only not in group:
+            if (args.only and args.only not in group) or any(x in group for x in args.skip):
                 continue
             started = time.perf_counter()
             try:

@@ -77,23 +77,7 @@ class Lab:
             if slow
             else [sys.executable, "-m", "alchemy_kit"]
         )
-        try:
-            done = subprocess.run(
-                [*head, *args],
-                input=input,
-                capture_output=True,
-                env=self.env | (env or {}),
-                timeout=timeout,
-                # Never the checkout: `-m` would import the package found there.
-                cwd=cwd or self.root,
-            )
-        except subprocess.TimeoutExpired:
-            return Run(-1, "", "timed out")
-        return Run(
-            done.returncode,
-            done.stdout.decode(errors="replace"),
-            done.stderr.decode(errors="replace"),
-        )
+        return self.cli_argv([*head, *args], timeout, input=input, cwd=cwd, env=env)
 
     def py(self, code: str, *args: str, timeout: float = 300) -> Run:
         """Run a Python snippet against the checkout (setup a CLI cannot do, or a precise kill)."""
@@ -119,11 +103,25 @@ class Lab:
         peak = float(peak_file.read_text()) if peak_file.exists() else 0.0
         return run, peak
 
-    def cli_argv(self, argv: list[str], timeout: float) -> Run:
-        """Run any command line in the scratch folder with the lab's environment."""
+    def cli_argv(
+        self,
+        argv: list[str | bytes],
+        timeout: float,
+        *,
+        input: bytes | None = None,
+        cwd: Path | None = None,
+        env: dict[str, str] | None = None,
+    ) -> Run:
+        """Run a command line in the scratch folder with the lab's environment (plus `env`)."""
         try:
             done = subprocess.run(
-                argv, capture_output=True, env=self.env, timeout=timeout, cwd=self.root
+                argv,
+                input=input,
+                capture_output=True,
+                env=self.env | (env or {}),
+                timeout=timeout,
+                # Never the checkout: `-m` would import the package found there.
+                cwd=cwd or self.root,
             )
         except subprocess.TimeoutExpired:
             return Run(-1, "", "timed out")
