@@ -199,6 +199,7 @@ def near_duplicate_pairs(path: Path, timeout: float) -> list[Pair]:
     with _lock:
         state = _duplicates.setdefault(path, _Duplicates())
         if state.running is None or state.running.done():
+            state.started, state.error = time.monotonic(), ""
             state.running = _slow.submit(_compute_duplicates, path, state)
         running = state.running
     try:
@@ -219,7 +220,7 @@ def _compute_duplicates(worker: _Worker, path: Path, state: _Duplicates) -> list
     if state.pairs is not None and digest == state.digest:
         state.version = version
         return state.pairs
-    state.started, state.prompts, state.error = time.monotonic(), count, ""
+    state.prompts = count
     try:
         pairs = near_duplicates(
             store, limit=MAX_PAIRS, deadline=time.monotonic() + BACKGROUND_LIMIT_S
@@ -264,10 +265,11 @@ def status(path: Path, query: str = "near_duplicates") -> str:
         return ""
     if state.error:
         return f"Near duplicates could not be computed: {state.error}"
-    if state.running is not None and not state.running.done() and state.started:
+    if state.running is not None and not state.running.done():
         shown = "these are from before the latest changes" if state.pairs else "none shown yet"
+        what = f"{state.prompts:,} embedded prompts" if state.prompts else "the embedded prompts"
         return (
-            f"Still comparing every pair of {state.prompts:,} embedded prompts in the background"
+            f"Still comparing every pair of {what} in the background"
             f" ({time.monotonic() - state.started:.0f} s so far; {shown}): reload in a few seconds."
         )
     return ""
