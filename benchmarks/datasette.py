@@ -338,11 +338,7 @@ def main() -> None:
                 n = _one(conn, "SELECT count(*) FROM prompts")
             rows = asyncio.run(compare(db, args.rounds))
             print_table(f"{db.name}: {n:,} prompts, median of {args.rounds} rounds", rows)
-            bad = [
-                row["page"]
-                for row in rows
-                if row["ours"] > 1.0 or row["ours_status"] != 200 or row["ours"] > 2 * row["plain"]
-            ]
+            bad = [row["page"] for row in rows if "first" not in row and over_target(row)]
             print(f"over target (> 1 s, > 2x plain or not 200): {', '.join(bad) or 'none'}")
         load = os.getloadavg()
         print(f"\nload average at end: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")

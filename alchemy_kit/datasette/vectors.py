@@ -2,26 +2,28 @@
 
 Similar prompts, near duplicates and a lineage page's neighbours all need cosine similarities over
 many stored vectors. Comparing BLOBs in SQL decoded every vector on every request, and the
-near-duplicate self-join (n² calls) hit the SQL time limit on a 10k-prompt store. Here each served
-file gets one read-only Store (the server never writes) and its vector index
-(`search.vector_index.get_index`, refreshed incrementally as rows change), used only from one worker
-thread, so requests from Datasette's SQL threads never share a connection.
+near-duplicate self-join (n² calls) hit the SQL time limit on a 10k-prompt store. Here a worker
+thread holds a read-only Store per served file (the server never writes) and its vector index
+(`search.vector_index.get_index`, refreshed incrementally as rows change); Datasette's SQL threads
+hand it questions and wait for the answers. Quick questions (similar prompts, neighbours) and the
+long near-duplicate comparison have a worker each, so one never queues behind the other.
 
 Near duplicates are the 1,000 most similar same-phase pairs (search/duplicates.py), computed once
 per state of the embeddings (a digest of every embedding's rowid, prompt and timestamp) and then
 filtered by any min_similarity. A request waits at most the server's SQL time limit: if comparing
-every pair takes longer (a big store, a busy machine), the request gets no rows and `status()`
-says so (the page shows it), while the worker finishes in the background, at most
-BACKGROUND_LIMIT_S, and the next request is served from the result.
+every pair takes longer (a big store, a busy machine), the request gets the previous answer or no
+rows and `status()` says so (the page shows it), while the worker finishes in the background, at
+most BACKGROUND_LIMIT_S, and the next request is served from the result.
 """
 
 from __future__ import annotations
 
 import hashlib
+import queue
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,19 +41,38 @@ BACKGROUND_LIMIT_S = 120.0
 
 
 class _Worker:
-    """One thread with its own read-only Store per served file: nothing is shared across threads."""
+    """One thread with its own read-only Store per served file: nothing is shared across threads.
+
+    A daemon thread, not a ThreadPoolExecutor: executor threads are joined when the interpreter
+    exits, so `alchemy serve --get` would wait for a background index build it never needed.
+    """
 
     def __init__(self, name: str) -> None:
         self.name = name
         self.stores: dict[Path, Store] = {}  # touched only on this worker's thread
-        self._executor: ThreadPoolExecutor | None = None
+        self._jobs: queue.SimpleQueue[tuple[Future[Any], Callable[..., Any], tuple[Any, ...]]]
+        self._jobs = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
 
     def submit(self, fn: Callable[..., T], *args: Any) -> Future[T]:
+        future: Future[T] = Future()
+        self._jobs.put((future, fn, args))
         with self._lock:
-            if self._executor is None:
-                self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix=self.name)
-            return self._executor.submit(fn, self, *args)
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name=self.name, daemon=True)
+                self._thread.start()
+        return future
+
+    def _run(self) -> None:
+        while True:
+            future, fn, args = self._jobs.get()
+            if not future.set_running_or_notify_cancel():
+                continue
+            try:
+                future.set_result(fn(self, *args))
+            except BaseException as exc:  # the caller sees it through the future
+                future.set_exception(exc)
 
     def store(self, path: Path) -> Store:
         """The read-only Store of a served file (on this worker's thread only)."""
