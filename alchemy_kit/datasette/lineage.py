@@ -17,6 +17,7 @@ from urllib.parse import urlencode
 
 from markupsafe import Markup
 
+from ..errors import AlchemyError
 from ..store import browse
 from ..vocab import PHASES
 from . import vectors
@@ -47,8 +48,8 @@ async def nearest_neighbours(
         return {}
     try:
         found = await asyncio.to_thread(vectors.neighbours, path, prompt_ids, k, timeout)
-    except vectors.StillComputing:
-        return {}
+    except (vectors.StillComputing, AlchemyError):
+        return {}  # late, or a damaged vector in the store: the page still shows everything else
     ids = sorted({pid for hits in found.values() for pid, _ in hits})
     summaries = await browse.prompt_summaries(execute, ids, heads)
     return {
