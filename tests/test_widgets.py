@@ -131,8 +131,9 @@ def test_model_chooser_lists_every_provider_with_its_status(wb: Workbench) -> No
     assert options[0] == ("default: local/alchemy-local", DEFAULT)
     providers = {v[0] for _, v in options[1:]}
     assert providers == set(ak.PROVIDERS)
-    labels = dict((v[0], label) for label, v in options[1:])
-    assert labels["local"].endswith("(usable)") and labels["openai"].endswith("(not usable)")
+    labels = dict((v, label) for label, v in options[1:])  # by (provider, model)
+    assert labels["local", "alchemy-local"].endswith("(usable)")
+    assert labels["openai", "gpt-4o-mini"].endswith("(not usable)")
     table = wb.generate.model_help.children[0].value
     assert "no key" in table and "alchemy-local" in table
 
