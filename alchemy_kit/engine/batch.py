@@ -213,8 +213,10 @@ def _keys(store: Store, items: Sequence[BatchItem], defaults: dict[str, Any]) ->
             continue
         try:
             item.key = item_key(store, item, defaults)
-        except AlchemyError as exc:
-            item.error = str(exc)
+        except Exception as exc:  # as in arun_batch: one item's problem never ends the batch
+            item.error = (
+                str(exc) if isinstance(exc, AlchemyError) else f"{type(exc).__name__}: {exc}"
+            )
 
 
 async def arun_batch(
