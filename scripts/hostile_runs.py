@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 import signal
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -172,7 +173,7 @@ def huge_prompt(lab: Lab, step: str) -> bool:
     if argv is None:  # export -f FMT, then import it
         fmt = step.split()[-1]
         run, peak = lab.cli_peak("export", str(out), "-f", fmt, "-d", str(db))
-        print(f"      export {fmt}: peak {peak:.0f} MB", flush=True)
+        print(f"      export {fmt}: peak {peak:.0f} MB", file=sys.stderr, flush=True)
         if peak >= 1024 or (run.code != 0 and not run.one_line_error):
             return why(f"export exit {run.code}, peak {peak:.0f} MB {run.err[-200:]!r}")
         if run.code != 0:  # a format that cannot carry the row refuses it in one line
@@ -180,7 +181,7 @@ def huge_prompt(lab: Lab, step: str) -> bool:
         argv = ["import", str(out), "-d", str(lab.path("huge-in.db"))]
         step = f"import {fmt}"
     run, peak = lab.cli_peak(*argv)
-    print(f"      {step}: peak {peak:.0f} MB", flush=True)
+    print(f"      {step}: peak {peak:.0f} MB", file=sys.stderr, flush=True)
     return (run.code == 0 and peak < 1024) or why(f"exit {run.code}, peak {peak:.0f} MB")
 
 
