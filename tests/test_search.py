@@ -334,6 +334,32 @@ def test_changes_from_another_connection_are_seen(store: Store, tmp_path: Any) -
     assert (index.builds, len(index)) == (1, 11)
 
 
+def test_one_index_serves_every_thread_of_a_store(store: Store) -> None:
+    """Each thread has its own connection: changes made on either side are seen on the other."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    rng = np.random.default_rng(14)
+    vecs = unit(rng, 10)
+    prompts = add(store, vecs)
+    index = get_index(store, MODEL)
+    moved = -vecs[3]
+    with ThreadPoolExecutor(1) as pool:
+        # Another thread re-embeds one prompt, deletes one and searches: it sees its own changes.
+        def elsewhere() -> list[str]:
+            embed(store, [prompts[3]], moved[None, :])
+            store.delete_prompt(prompts[4].id)
+            return S.search(store, moved, model=MODEL, k=20).ids
+
+        there = pool.submit(elsewhere).result()
+        assert there[0] == prompts[3].id and prompts[4].id not in there
+        # This thread sees them too, and its own delete is seen over there.
+        here = S.search(store, moved, model=MODEL, k=20).ids
+        assert here == there
+        store.delete_prompt(prompts[5].id)
+        assert prompts[5].id not in pool.submit(lambda: get_index(store, MODEL).prompt_ids).result()
+    assert (index.builds, len(index)) == (1, 8)
+
+
 def test_index_cache_is_per_store(store: Store, tmp_path: Any) -> None:
     add(store, unit(np.random.default_rng(13), 3))
     assert get_index(store, MODEL) is get_index(store, MODEL)

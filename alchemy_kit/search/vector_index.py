@@ -86,8 +86,9 @@ class VectorIndex:
         self._row_of_pid: dict[str, int] = {}
         self._row_of_rowid = np.full(0, -1, dtype=np.int64)
         self._last_rowid = 0
-        self._log_seq = 0
-        self._data_version = 0
+        # Per thread, because each thread has its own connection (the Store's threading rule):
+        # how far this thread's change log was read and the data_version it last saw.
+        self._seen = threading.local()
         self._nn: Any = None  # fitted NearestNeighbors, only for the fallback path
 
     # -- state -----------------------------------------------------------------------------
@@ -120,11 +121,8 @@ class VectorIndex:
         """Read every embedding of the model from SQLite in one pass (streamed in batches)."""
         store = self.store
         with self._lock:
-            store.search_watch_embeddings()
-            log = store.search_embedding_log(0)
             self._reset()
-            self._log_seq = log[-1][0] if log else 0
-            self._data_version = store.search_data_version()
+            self._watch(store)
             # One allocation of the final size: growing by doubling copied and page-faulted
             # ~2× the matrix and was half of the build time at 100k rows.
             self._capacity = store.search_embedding_count(self.model)
@@ -175,10 +173,14 @@ class VectorIndex:
                 self.build()
                 return
             self.refreshes += 1
-            # 1. Updates/deletes made through this connection (TEMP trigger log).
-            log = store.search_embedding_log(self._log_seq)
+            if not hasattr(self._seen, "log_seq"):
+                # First look from this thread's connection: its history is unknown, so compare.
+                self._watch(store)
+                self._reconcile(store)
+            # 1. Updates/deletes made through this thread's connection (TEMP trigger log).
+            log = store.search_embedding_log(self._seen.log_seq)
             if log:
-                self._log_seq = log[-1][0]
+                self._seen.log_seq = log[-1][0]
                 changed = list(dict.fromkeys(pid for _, pid in log))
                 current = store.search_embedding_blobs_for(self.model, changed)
                 found = {row[1] for row in current}
@@ -186,13 +188,25 @@ class VectorIndex:
                 self._upsert_rows(current)
             # 2. Another connection committed: compare (rowid, created_at) stamps, no blobs read.
             version = store.search_data_version()
-            if version != self._data_version:
-                self._data_version = version
+            if version != self._seen.data_version:
+                self._seen.data_version = version
                 self._reconcile(store)
             # 3. New rows, in rowid order.
             rows = store.search_embedding_blobs_after(self.model, self._last_rowid)
             while batch := list(islice(rows, BUILD_BATCH)):
                 self._upsert_rows(batch)
+
+    def _watch(self, store: Store) -> None:
+        """Start following this thread's connection: its change log and data_version."""
+        store.search_watch_embeddings()
+        log = store.search_embedding_log(0)
+        self._seen.log_seq = log[-1][0] if log else 0
+        self._seen.data_version = store.search_data_version()
+
+    @property
+    def log_seq(self) -> int | None:
+        """How far this thread's change log has been read (None: not watched from this thread)."""
+        return getattr(self._seen, "log_seq", None)
 
     def _reconcile(self, store: Store) -> None:
         stamps = store.search_embedding_stamps(self.model)
@@ -449,8 +463,10 @@ def get_index(store: Store, model: str) -> VectorIndex:
         if index is None:
             index = per_store[model] = VectorIndex(store, model)
     index.refresh()
-    # Every index of this store has consumed the log up to its own seq: drop what all have seen.
-    store.search_prune_embedding_log(min(i._log_seq for i in per_store.values()))
+    # Every index of this store watching this thread's log has consumed it up to its own seq:
+    # drop what all have seen (an index that starts watching later reconciles instead).
+    seqs = [seq for i in list(per_store.values()) if (seq := i.log_seq) is not None]
+    store.search_prune_embedding_log(min(seqs))
     return index
 
 
