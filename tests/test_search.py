@@ -10,6 +10,7 @@ import pytest
 
 from alchemy_kit import records as r
 from alchemy_kit.errors import DimensionMismatchError, EmbeddingError, ValidationError
+from alchemy_kit.notebook import views
 from alchemy_kit.search import query as S
 from alchemy_kit.search.fusion import TEXT_WEIGHT
 from alchemy_kit.search.vector_index import VectorIndex, get_index
@@ -443,11 +444,11 @@ def test_hits_keep_full_content_and_a_separate_snippet(store: Store) -> None:
     assert data["words"] == ["budget"]
     sem = S.search(store, np.ones(DIMS), mode="semantic").as_dict()
     assert all("snippet" not in h and h["content"] for h in sem["hits"])
-    html_page = res._repr_html_()
+    html_page = views.search_html(res)
     assert (
         "<mark>budget</mark>" in html_page and ">match<" in html_page and ">content<" in html_page
     )
-    md = hit._repr_markdown_()
+    md = views.hit_markdown(hit)
     assert "Plan a product launch" in md and "match: " in md and "**budget**" in md
 
 
@@ -496,9 +497,9 @@ def test_mode_and_query_type_are_validated(store: Store) -> None:
 def test_result_rendering_escapes_html(store: Store) -> None:
     add(store, unit(np.random.default_rng(22), 1), ["<script>alert(1)</script> apple"])
     res = S.search(store, "apple", mode="text")
-    page = res._repr_html_()
+    page = views.search_html(res)
     assert "<script>" not in page and "&lt;script&gt;" in page and "<mark>apple</mark>" in page
-    assert "apple" in res._repr_markdown_() and "<script>" not in res[0]._repr_html_()
+    assert "apple" in views.search_markdown(res) and "<script>" not in views.hit_html(res[0])
     df = res.to_dataframe()
     assert list(df["prompt_id"]) == res.ids and "snippet" in df.columns
 

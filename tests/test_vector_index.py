@@ -20,8 +20,8 @@ import alchemy_kit.search.knn as knn
 import alchemy_kit.search.vector_index as vi
 from alchemy_kit import records as r
 from alchemy_kit.search import query as S
-from alchemy_kit.search.codec import encode_many
 from alchemy_kit.store import Store, open_store
+from alchemy_kit.store.codec import encode_many
 
 MODEL = "synthetic-test"
 PRIVATE = "sklearn.metrics._pairwise_distances_reduction"

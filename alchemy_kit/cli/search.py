@@ -82,7 +82,7 @@ def search_query(
     from ..search.query import search as run_search
     from ..search.query import similar_to
     from ..search.results import SNIPPET_MODES
-    from ..store.guard import check_text
+    from ..store.sqlite_errors import check_text
 
     if not query and not like_id:
         raise click.UsageError("give a QUERY or --like PROMPT_ID")

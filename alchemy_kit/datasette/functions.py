@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import CorruptEmbeddingError
-from ..search.codec import blob_header, decode_vector
+from ..store.codec import blob_header, decode_vector
 
 # A self-join (near duplicates) calls alchemy_cosine n² times on n distinct BLOBs: decoding each
 # once and reusing it turns that into n decodes. Bounded so a huge table cannot hold all memory.

@@ -16,8 +16,8 @@ import numpy as np
 from markupsafe import Markup
 
 from ..errors import CorruptEmbeddingError, DimensionMismatchError
-from ..search.codec import decode_many
 from ..store import browse
+from ..store.codec import decode_many
 from ..vocab import PHASES
 from .metadata import is_store
 from .render import id_link, lineage_url, markdown_html

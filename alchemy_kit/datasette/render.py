@@ -14,7 +14,7 @@ from urllib.parse import urlencode
 from markupsafe import Markup, escape
 
 from ..errors import CorruptEmbeddingError
-from ..search.codec import MAGIC, blob_header, decode_vector
+from ..store.codec import MAGIC, blob_header, decode_vector
 from .guard import on_row_page
 
 UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")

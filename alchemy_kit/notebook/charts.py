@@ -21,11 +21,11 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from .. import display
 from ..errors import ValidationError
-from ..search.codec import decode_many
 from ..search.query import build_filters
+from ..store.codec import decode_many
 from ..vocab import PHASES
+from . import markup
 
 if TYPE_CHECKING:
     from ..store import Store
@@ -236,7 +236,7 @@ def embedding_map(
     data = pd.DataFrame(rows)
     data["x"], data["y"] = points[:, 0].round(5), points[:, 1].round(5)
     data["id"] = data["prompt_id"].str[:8]
-    data["preview"] = data["content"].map(lambda text: display.cut(text, 120))
+    data["preview"] = data["content"].map(lambda text: markup.cut(text, 120))
     data = data.drop(columns=["content"])
     shown = f"the newest {limit} of" if len(rows) == limit else "all"
     pick = alt.selection_point(name=PICK, fields=["prompt_id"], on="click")
@@ -280,7 +280,7 @@ def sibling_variety(
         first = members[0]
         records.append(
             {
-                "request": f"{display.cut(first['idea'], 32)} · {request_id[:8]}",
+                "request": f"{markup.cut(first['idea'], 32)} · {request_id[:8]}",
                 "request_id": request_id,
                 "created_at": first["created_at"],
                 "phase": phase,

@@ -1,6 +1,6 @@
 """Offline text embeddings: MiniLM int8 ONNX on onnxruntime, a lexical fallback, and llm adapters.
 
-Vectors are stored through the BLOB codec in codec.py (int12 by default).
+Vectors are stored through the BLOB codec in store/codec.py (int12 by default).
 """
 
 from __future__ import annotations

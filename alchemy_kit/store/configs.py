@@ -12,9 +12,9 @@ from typing import Any
 from .. import records as r
 from .. import settings
 from ..errors import NotFoundError, ValidationError
-from .guard import check_text
 from .mixin import StoreMixin
 from .reads import like_prefix
+from .sqlite_errors import check_text
 
 
 def _whoami() -> str:
