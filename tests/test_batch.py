@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -85,7 +86,7 @@ def test_cli_batch_prints_a_table_of_failed_lines_and_exits_non_zero(
     res = CliRunner().invoke(cli, ["batch", str(path), "-n", "1", "--no-embed", "-d", str(db_path)])
     assert res.exit_code == 1
     assert f"{len(good) + len(bad)} ideas: {len(good)} completed" in res.output
-    assert "line  error" in res.output and "Traceback" not in res.output
+    assert re.search(r"^line +error$", res.output, re.M) and "Traceback" not in res.output
     for line in bad:
         assert any(row.split()[:1] == [str(line)] for row in res.output.splitlines())
 

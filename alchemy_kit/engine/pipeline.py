@@ -462,10 +462,13 @@ async def _run_phase(
                 seed=seed * 1000 + i,
                 timeout=timeout,
                 retries=retries,
+                # What our offline engine works on; a real model sees only the messages.
                 model_options={
                     "phase": pl.phase,
                     "persona": cfg["persona"],
                     "strategy": strategy,
+                    "idea": idea,
+                    "source": source,
                 },
             )
         prompt = r.Prompt(

@@ -1,7 +1,7 @@
-"""Text analysis behind `alchemy-local`: heuristics over the idea and parsing of the previous phase's
-output.
+"""What the offline model reads in an idea: its task, subject, key phrases, audience, language and limits.
 
-Pure functions over strings and a `random.Random`; no llm import, so it is cheap to test and reuse.
+Heuristics over plain strings (RAKE-style key phrases, a verb lexicon, people-nouns, a limit
+pattern) and the seeded `Style` every layout draws its choices from. No llm import: cheap to test.
 """
 
 from __future__ import annotations
@@ -12,12 +12,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TypeVar
 
-from ..phases import PersonaProfile
-
 
 def _w(text: str) -> list[str]:
     """Whitespace-separated word list (keeps the lexicons below compact)."""
     return text.split()
+
+
+def _pairs(text: str) -> dict[str, str]:
+    """'key=value; key=value' → dict (keeps the tables below compact)."""
+    return dict(item.strip().split("=", 1) for item in text.split(";") if item.strip())
 
 
 STOPWORDS = frozenset(
@@ -70,77 +73,51 @@ TASK_VERBS: dict[str, str] = {
     ),
 }
 TASK_NOUNS = {
-    "implementation": "an implementation task",
-    "writing": "a writing task",
-    "analysis": "an analysis task",
+    kind: f"a{'n' if kind[0] in 'aei' else ''} {kind} task"
+    for kind in _w("implementation writing analysis planning general")
+} | {
     "summary": "a summarisation task",
     "explanation": "an explanatory task",
-    "planning": "a planning task",
     "extraction": "an extraction and classification task",
-    "general": "a general task",
 }
-LANGUAGES = {
-    "python": "Python 3.11",
-    "javascript": "JavaScript (ES2022)",
-    "typescript": "TypeScript 5",
-    "rust": "Rust (stable)",
-    "golang": "Go 1.22",
-    "java": "Java 21",
-    "kotlin": "Kotlin",
-    "c++": "C++20",
-    "c#": "C# 12",
-    "ruby": "Ruby 3",
-    "php": "PHP 8",
-    "sql": "SQL",
-    "bash": "Bash",
-    "swift": "Swift 5",
-    "powershell": "PowerShell 7",
-}
+LANGUAGES = _pairs(
+    "python=Python 3.11; javascript=JavaScript (ES2022); typescript=TypeScript 5; rust=Rust (stable);"
+    " golang=Go 1.22; java=Java 21; kotlin=Kotlin; c++=C++20; c#=C# 12; ruby=Ruby 3; php=PHP 8;"
+    " sql=SQL; bash=Bash; swift=Swift 5; powershell=PowerShell 7"
+)
 # Frameworks and file formats that imply the language when the idea does not name one.
 IMPLIED_LANGUAGES = {
-    "django": "Python 3.11",
-    "flask": "Python 3.11",
-    "fastapi": "Python 3.11",
-    "pytest": "Python 3.11",
-    "pandas": "Python 3.11",
-    "jupyter": "Python 3.11",
-    "react": "JavaScript (ES2022)",
-    "express": "JavaScript (ES2022)",
-    "node": "JavaScript (ES2022)",
-    "swiftui": "Swift 5",
-    "bigquery": "BigQuery Standard SQL",
-    "postgres": "PostgreSQL SQL",
-    "dockerfile": "Dockerfile syntax",
-    "terraform": "Terraform (HCL)",
-    "kubernetes": "Kubernetes YAML manifests",
-    "github actions": "GitHub Actions YAML",
-    "nginx": "nginx configuration",
+    **dict.fromkeys(_w("django flask fastapi pytest pandas jupyter"), "Python 3.11"),
+    **dict.fromkeys(_w("react express node"), "JavaScript (ES2022)"),
+    **_pairs(
+        "swiftui=Swift 5; bigquery=BigQuery Standard SQL; postgres=PostgreSQL SQL;"
+        " dockerfile=Dockerfile syntax; terraform=Terraform (HCL); kubernetes=Kubernetes YAML"
+        " manifests; github actions=GitHub Actions YAML; nginx=nginx configuration"
+    ),
 }
-GLOSSARY = {
-    "api": "application programming interface: the functions or endpoints other code calls",
-    "cli": "command-line interface: a program run from a terminal with arguments and flags",
-    "csv": "comma-separated values: a plain-text table with one record per line",
-    "json": "JavaScript Object Notation: a text format for nested key–value data",
-    "sql": "Structured Query Language, used to query relational databases",
-    "llm": "large language model: a text-generating AI model",
-    "etl": "extract, transform, load: moving data from sources into a clean store",
-    "kpi": "key performance indicator: a number that tracks progress towards a goal",
-    "ui": "user interface",
-    "ux": "user experience: how using the product feels",
-    "seo": "search engine optimisation: making content easy for search engines to rank",
-    "roi": "return on investment: gain relative to cost",
-    "mvp": "minimum viable product",
-    "saas": "software as a service: software rented and used over the web",
-    "churn": "the share of customers who stop using a product in a period",
-    "regex": "regular expression: a pattern language for matching text",
-    "latency": "the delay between a request and its response",
-    "embedding": "a vector of numbers that represents the meaning of a text",
-    "a/b test": "an experiment comparing two variants on randomly split users",
-    "p95": "95th percentile: the value below which 95% of observations fall",
-    "cohort": "a group of users who share a starting period or trait",
-    "dedupe": "remove duplicate records, keeping one of each",
-    "rag": "retrieval-augmented generation: an LLM answering from retrieved documents",
-}
+GLOSSARY = _pairs(
+    "api=application programming interface: the functions or endpoints other code calls;"
+    " cli=command-line interface: a program run from a terminal with arguments and flags;"
+    " csv=comma-separated values: a plain-text table with one record per line;"
+    " json=JavaScript Object Notation: a text format for nested key–value data;"
+    " sql=Structured Query Language, used to query relational databases;"
+    " llm=large language model: a text-generating AI model;"
+    " etl=extract, transform, load: moving data from sources into a clean store;"
+    " kpi=key performance indicator: a number that tracks progress towards a goal;"
+    " ui=user interface; ux=user experience: how using the product feels;"
+    " seo=search engine optimisation: making content easy for search engines to rank;"
+    " roi=return on investment: gain relative to cost; mvp=minimum viable product;"
+    " saas=software as a service: software rented and used over the web;"
+    " churn=the share of customers who stop using a product in a period;"
+    " regex=regular expression: a pattern language for matching text;"
+    " latency=the delay between a request and its response;"
+    " embedding=a vector of numbers that represents the meaning of a text;"
+    " a/b test=an experiment comparing two variants on randomly split users;"
+    " p95=95th percentile: the value below which 95% of observations fall;"
+    " cohort=a group of users who share a starting period or trait;"
+    " dedupe=remove duplicate records, keeping one of each;"
+    " rag=retrieval-augmented generation: an LLM answering from retrieved documents"
+)
 _PEOPLE = re.compile(
     r"(?:ers|ists|ians|ents|ees|ors|people|staff|kids|children|audience|teams?|beginners|newcomers|"
     r"novices|executives|readers|students|users|customers|clients|leads|founders|parents|adults|"
@@ -404,59 +381,7 @@ def analyse(idea: str) -> Analysis:
     )
 
 
-# ---- source parsing: read what the previous phase wrote (ours or any Markdown) ----
-
-
-def sections(text: str) -> dict[str, list[str]]:
-    """Map lower-cased Markdown headings to their non-empty lines; text before any heading goes under ''."""
-    out: dict[str, list[str]] = {"": []}
-    current = ""
-    for line in text.splitlines():
-        m = re.match(r"^#{1,4}\s+(.*)", line)
-        if m:
-            current = m[1].strip().lower()
-            out.setdefault(current, [])
-        elif line.strip():
-            out[current].append(line.strip())
-    return out
-
-
-def find_section(secs: dict[str, list[str]], *keys: str) -> list[str]:
-    """Lines of the first section whose heading contains any of keys."""
-    for heading, lines in secs.items():
-        if heading and any(k in heading for k in keys):
-            return lines
-    return []
-
-
-def bullets(lines: list[str]) -> list[str]:
-    """Bullet or numbered items of a section, markers stripped."""
-    out = []
-    for line in lines:
-        m = re.match(r"^(?:[-*•]|\d+[.)])\s+(?:\[[ x]\]\s+)?(.*)", line)
-        if m and m[1].strip():
-            out.append(m[1].strip())
-    return out
-
-
-def table_pairs(lines: list[str]) -> list[tuple[str, str]]:
-    """(first, second) cells of a Markdown table, header and rule rows skipped."""
-    rows = [[c.strip() for c in ln.strip("|").split("|")] for ln in lines if ln.startswith("|")]
-    rows = [r for r in rows if len(r) >= 2 and not set(r[0]) <= set("-: ")]
-    return [(r[0], r[1]) for r in rows[1:]]
-
-
-def paragraphs(lines: list[str]) -> list[str]:
-    """Prose lines of a section (not bullets, tables or emphasis-only labels)."""
-    return [ln for ln in lines if not re.match(r"^(?:[-*•|]|\d+[.)]|```)", ln)]
-
-
-def first_sentence(text: str) -> str:
-    """The first sentence of a paragraph."""
-    return (_sentences(text) or [text])[0]
-
-
-# ---- rendering helpers ----
+# ---- the seeded choices and small text helpers every layout uses ----
 
 
 T = TypeVar("T")
@@ -524,57 +449,13 @@ def _join(items: list[str]) -> str:
     return ", ".join(items[:-1]) + " and " + items[-1]
 
 
-def _quote(text: str, limit: int = 40) -> str:
-    words = text.split()
-    return " ".join(words[:limit]) + (" …" if len(words) > limit else "")
-
-
-def _fmt(profile: PersonaProfile, a: Analysis, item: str) -> str:
-    return item.format(
-        language=a.language or "Python 3.11",
-        audience=a.audience or "informed non-specialists",
-        tone=a.tone or "clear, warm and confident",
-        length=next(
-            (x for x in a.limits if re.search(r"words|pages|paragraph|minute|slide", x)),
-            "about 800 words",
-        ),
-    )
-
-
-def _open_unknowns(profile: PersonaProfile, a: Analysis) -> list[tuple[str, str]]:
-    """The persona's open questions minus those the idea already answers."""
-    low = a.idea.lower()
-    # question keyword → is it answered by the idea? (so no assumption contradicts what was said)
-    answered = {
-        "language": bool(a.language),
-        "reader": bool(a.audience),
-        "result for": bool(a.audience),
-        "tone": bool(a.tone),
-        "long": any(re.search(r"word|page|paragraph|sentence|minute|slide", x) for x in a.limits),
-        "scale": bool(re.search(r"memory|large|huge|million|billion|\d+\s*[gmt]b\b|stream", low)),
-        "run": bool(
-            re.search(
-                r"\b(?:linux|windows|mac|browser|server|cloud|lambda|docker|cli|"
-                r"terminal|phone|android|ios|http|api|endpoint|web|website|app|service|ci)\b",
-                low,
-            )
-        ),
-        "dependencies": bool(re.search(r"standard library|dependenc|pandas|numpy|framework", low)),
-        "data is": bool(
-            re.search(r"\b(?:data|csv|sql|dataset|table|logs?|survey|spreadsheet)\b", low)
-        ),
-        "time range": bool(re.search(r"\b(?:19|20)\d\d\b|month|year|quarter|week|daily", low)),
-        "decision": bool(re.search(r"decide|decision|whether|should (?:we|our|i)\b", low)),
-        "precision": bool(re.search(r"accura|precision|confidence|error margin", low)),
-        "published": bool(
-            re.search(r"blog|newsletter|linkedin|journal|magazine|website|email|talk", low)
-        ),
-    }
-    return [
-        (question, assumption)
-        for question, assumption in profile.unknowns
-        if not any(k in question.lower() and hit for k, hit in answered.items())
-    ]
-
-
-__all__ = ["Analysis", "Style", "analyse", "key_phrases", "sections"]
+__all__ = [
+    "GLOSSARY",
+    "LANGUAGES",
+    "STOPWORDS",
+    "TASK_VERBS",
+    "Analysis",
+    "Style",
+    "analyse",
+    "key_phrases",
+]
