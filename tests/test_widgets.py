@@ -131,8 +131,10 @@ def test_model_chooser_lists_every_provider_with_its_status(wb: Workbench) -> No
     assert options[0] == ("default: local/alchemy-local", DEFAULT)
     providers = {v[0] for _, v in options[1:]}
     assert providers == set(ak.PROVIDERS)
-    labels = dict((v[0], label) for label, v in options[1:])
-    assert labels["local"].endswith("(usable)") and labels["openai"].endswith("(not usable)")
+    labels = {v: label for label, v in options[1:]}
+    local = next(label for v, label in labels.items() if v[1] == "alchemy-local")
+    openai = next(label for v, label in labels.items() if v[0] == "openai")
+    assert local.endswith("(usable)") and openai.endswith("(not usable)")
     table = wb.generate.model_help.children[0].value
     assert "no key" in table and "alchemy-local" in table
 

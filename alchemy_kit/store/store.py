@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING, Any
 
 from .. import records as r
 from ..errors import (
-    IntegrityError,
     NotFoundError,
     ReadOnlyStoreError,
     StoreError,
@@ -36,7 +35,7 @@ from .reads import (
     check_table,
     chunks,
 )
-from .sqlite_errors import check_row_texts, encode_error, text_problem, translate
+from .sqlite_errors import check_row_texts, encode_error, refused, text_problem, translate
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -53,6 +52,7 @@ MIGRATION_NAMES: tuple[str, ...] = (
     "m004_prompts_fts_detectable",
     "m005_canonical_timestamps",
     "m006_unfinished_index",
+    "m008_derived_ranks_and_batch_claims",
 )
 
 
@@ -239,7 +239,7 @@ class Store(Configs, SearchQueries, ScoringQueries, AnalyticsQueries, Reads, Che
         try:
             self.conn.executemany(sql, rows)
         except sqlite3.IntegrityError as exc:
-            raise IntegrityError(f"the database refused the write: {exc}") from None
+            raise refused(exc) from None
         except UnicodeEncodeError as exc:
             raise encode_error(exc, "a text value") from None
 
@@ -247,7 +247,7 @@ class Store(Configs, SearchQueries, ScoringQueries, AnalyticsQueries, Reads, Che
         try:
             return self.conn.execute(sql, params)
         except sqlite3.IntegrityError as exc:
-            raise IntegrityError(f"the database refused the write: {exc}") from None
+            raise refused(exc) from None
         except UnicodeEncodeError as exc:
             raise encode_error(exc, "a text value") from None
 
@@ -456,22 +456,6 @@ class Store(Configs, SearchQueries, ScoringQueries, AnalyticsQueries, Reads, Che
                 found.request = self.get_request(prompt.request_id)
                 found.runs = self.phase_runs(prompt.request_id)
                 found.prompts = self.list_prompts(request_id=prompt.request_id, limit=None)
-        return found
-
-    # -- batches -------------------------------------------------------------------------------
-    def completed_batch_keys(self, keys: Sequence[str]) -> set[str]:
-        """Return which batch item keys already have a completed request (for resuming)."""
-        found: set[str] = set()
-        for chunk in chunks(list(keys), 500):
-            marks = ",".join("?" * len(chunk))
-            found.update(
-                row[0]
-                for row in self.conn.execute(
-                    "SELECT json_extract(metadata, '$.batch_key') FROM prompt_requests"
-                    f" WHERE status = 'completed' AND json_extract(metadata, '$.batch_key') IN ({marks})",
-                    chunk,
-                ).fetchall()
-            )
         return found
 
     # -- bulk import ----------------------------------------------------------------------------
