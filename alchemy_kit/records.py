@@ -46,6 +46,16 @@ def now() -> str:
     return _format(datetime.now(UTC))
 
 
+def whoami() -> str:
+    """The login name, or 'researcher' where the environment has none (some containers)."""
+    import getpass
+
+    try:
+        return getpass.getuser() or "researcher"
+    except Exception:  # getpass raises several types when no name is set
+        return "researcher"
+
+
 def _format(t: datetime) -> str:
     # The one stored form: YYYY-MM-DDTHH:MM:SS.mmmZ, what SQLite's strftime('%f') also writes.
     return t.strftime("%Y-%m-%dT%H:%M:%S.") + f"{t.microsecond // 1000:03d}Z"
@@ -539,4 +549,5 @@ __all__ = [
     "Rows",
     "SearchRecord",
     "Tag",
+    "whoami",
 ]

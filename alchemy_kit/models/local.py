@@ -22,7 +22,7 @@ import re
 from dataclasses import dataclass
 
 from ..phases import PERSONA_PROFILES, STRATEGY_ORDER
-from ..vocab import PERSONAS, PHASES, TOKEN_RE, estimate_tokens
+from ..vocab import DEFAULT_TEMPERATURE, PERSONAS, PHASES, TOKEN_RE, estimate_tokens
 
 MODEL_ID = "alchemy-local"
 CONTEXT_LIMIT = 8192  # tokens (estimate_tokens units) of system + prompt
@@ -136,7 +136,7 @@ def generate(
         if not idea:
             raise LocalModelError(f"{MODEL_ID}: the prompt is empty; give it an idea to refine")
         rng = random.Random(0 if seed is None else seed)
-        style = Style(rng, 0.7 if temperature is None else float(temperature))
+        style = Style(rng, DEFAULT_TEMPERATURE if temperature is None else float(temperature))
         strategy = strategy or STRATEGY_ORDER[(seed or 0) % len(STRATEGY_ORDER)]
         profile = PERSONA_PROFILES[persona or "generic"]
         spec = build_spec(analyse(idea), profile, (source or prompt or idea).strip(), style)

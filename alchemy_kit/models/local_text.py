@@ -12,6 +12,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TypeVar
 
+from ..vocab import STOP_WORDS
+
 
 def _w(text: str) -> list[str]:
     """Whitespace-separated word list (keeps the lexicons below compact)."""
@@ -23,19 +25,14 @@ def _pairs(text: str) -> dict[str, str]:
     return dict(item.strip().split("=", 1) for item in text.split(";") if item.strip())
 
 
-STOPWORDS = frozenset(
+# The shared function words plus words that carry no content in an idea ("want", "make", "new").
+STOPWORDS = STOP_WORDS | frozenset(
     _w(
-        """a about above after again against all also am an and any are as at be because been before being
-    below between both but by can could did do does doing down during each etc few for from further had has
-    have having he her here hers him his how i if in into is it its itself just let like me more most my no
-    nor not now of off on once only or other our ours out over own please same she should so some such than
-    that the their them then there these they this those through to too under until up very via was we were
-    what when where which while who whom why will with within without would you your yours i'd i'm want
-    wants need needs needed get gets make makes using use used new way ways thing things something help
-        must may might shall handle handles keep keeps take takes give gives support supports allow allows
-        show shows work works run runs larger smaller bigger faster slower better worse
-        matter matters mean means know knows think say says look looks feel feels try tries become
-        becomes seem seems why decide decides deciding"""
+        """allow allows become becomes better bigger decide decides deciding etc faster feel feels get
+        gets give gives handle handles help i'd i'm keep keeps know knows larger like look looks make
+        makes matter matters mean means need needed needs new please run runs say says seem seems show
+        shows slower smaller something support supports take takes thing things think tries try use
+        used using want wants way ways within without work works worse"""
     )
 )
 
@@ -292,71 +289,61 @@ _CODE_OBJECT = re.compile(
 )
 
 
-def analyse(idea: str) -> Analysis:
-    """Extract the main verb, subject, key phrases, entities, audience, language, tone and limits."""
-    sentences = _sentences(idea) or [idea.strip()]
-    first = sentences[0].rstrip(".!?")
-    action, task_type, subject = "produce", "general", first
+def _action(first: str) -> tuple[str, str, str]:
+    """(main verb, task type, subject) of the idea's first sentence."""
     for m in list(_WORD_RE.finditer(first))[:12]:
-        word = m.group(0)
+        word = m.group(0).lower()
         # a verb glued to digits or dots ("1.0.0+build.7") is part of a token, not the action
         glued = (
             first[m.start() - 1 : m.start()] in (".", "+") or first[m.end() : m.end() + 1] == "."
         )
-        if word.lower() in TASK_VERBS and not (glued and m.end() < len(first)):
-            action, task_type = word.lower(), TASK_VERBS[word.lower()]
-            subject = first[m.end() :].strip(" ,:") or first
-            break
-    else:
-        subject = first[0].lower() + first[1:] if first[:2].istitle() else first
+        if word in TASK_VERBS and not (glued and m.end() < len(first)):
+            return word, TASK_VERBS[word], first[m.end() :].strip(" ,:") or first
+    return "produce", "general", first[0].lower() + first[1:] if first[:2].istitle() else first
+
+
+def _language(idea: str) -> str | None:
+    """The programming language the idea names, or implies by a framework near its start."""
     low = idea.lower()
-    language = None
     for name, label in LANGUAGES.items():
         if re.search(rf"(?<![\w+#]){re.escape(name)}(?![\w+#])", low) or (
             name == "golang" and " Go " in idea
         ):
             version = re.search(rf"{re.escape(name)}\s*(\d+(?:\.\d+)?)", low)
-            language = f"{label.split()[0]} {version[1]}" if version else label
-            break
-    if language is None and re.search(r"(?<![\w+#-])C(?![\w+#-])", idea):
-        language = "C (C17)"
-    if language is None:
-        # a framework near the start names the stack ("Django: add ..."); later it is only context
-        head = " ".join(low.split()[:7])
-        hits = [
-            (head.find(k), v) for k, v in IMPLIED_LANGUAGES.items() if re.search(rf"\b{k}\b", head)
-        ]
-        language = min(hits)[1] if hits else None
-    audience = None
+            return f"{label.split()[0]} {version[1]}" if version else label
+    if re.search(r"(?<![\w+#-])C(?![\w+#-])", idea):
+        return "C (C17)"
+    # a framework near the start names the stack ("Django: add ..."); later it is only context
+    head = " ".join(low.split()[:7])
+    hits = [(head.find(k), v) for k, v in IMPLIED_LANGUAGES.items() if re.search(rf"\b{k}\b", head)]
+    return min(hits)[1] if hits else None
+
+
+def _audience(idea: str) -> str | None:
+    """Who the result is for: the shortest run of words after "for …" that ends in a people-noun."""
     for m in re.finditer(
         r"\b(?:for|aimed at|targeting|audience:?)\s+((?:[\w'-]+\s*){1,5})", idea, re.I
     ):
         words = re.sub(r"^(?:a|an|the|our|my|their)\s+", "", m[1].strip(), flags=re.I).split()
-        # the shortest run of words that ends in a people-noun: "junior developers", "busy parents"
-        cand = next(
-            (" ".join(words[:n]) for n in range(1, 5) if _PEOPLE.search(" ".join(words[:n]))), None
-        )
-        last = cand.split()[-1].lower() if cand else ""
+        runs = (" ".join(words[:n]) for n in range(1, 5))
+        cand = next((run for run in runs if _PEOPLE.search(run)), None)
         # "for 6 people" counts servings, "users per country" is data: neither is an audience
-        if (
-            cand
-            and last not in _NOT_PEOPLE
-            and not re.match(r"\d+\s", cand)
-            and " per " not in m[0]
-        ):
-            audience = cand
-            break
-    tone = next((t for t in _TONES if re.search(rf"\b{t}\b", low)), None)
-    entities = list(
-        dict.fromkeys(re.findall(r"\b[A-Z][A-Z0-9]{1,}s?\b|\b\w+\.(?:csv|json|py|md|xlsx)\b", idea))
-    )
+        servings_or_data = re.match(r"\d+\s", cand or "") or " per " in m[0]
+        if cand and cand.split()[-1].lower() not in _NOT_PEOPLE and not servings_or_data:
+            return cand
+    return None
+
+
+def analyse(idea: str) -> Analysis:
+    """Extract the main verb, subject, key phrases, entities, audience, language, tone and limits."""
+    sentences = _sentences(idea) or [idea.strip()]
+    action, task_type, subject = _action(sentences[0].rstrip(".!?"))
+    low, language = idea.lower(), _language(idea)
+    entities = re.findall(r"\b[A-Z][A-Z0-9]{1,}s?\b|\b\w+\.(?:csv|json|py|md|xlsx)\b", idea)
     entities += [
         w
         for w in re.findall(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]{2,}\b", idea)
         if w.lower() not in STOPWORDS
-    ]
-    terms = [
-        (k, v) for k, v in GLOSSARY.items() if re.search(rf"(?<!\w){re.escape(k)}s?(?!\w)", low)
     ]
     phrases = key_phrases(idea)
     # "Write a function / a SQL query / a script" is code, not prose: the object decides.
@@ -370,14 +357,16 @@ def analyse(idea: str) -> Analysis:
         subject=subject,
         key_phrases=phrases,
         entities=list(dict.fromkeys(entities))[:6],
-        audience=audience,
+        audience=_audience(idea),
         language=language,
-        tone=tone,
+        tone=next((t for t in _TONES if re.search(rf"\b{t}\b", low)), None),
         limits=[_with_context(idea, m) for m in _LIMIT_RE.finditer(idea)][:4],
         extra_sentences=[
             s if s.endswith(("?", "!")) else s.rstrip(".") + "." for s in sentences[1:6]
         ],
-        terms=terms,
+        terms=[
+            (k, v) for k, v in GLOSSARY.items() if re.search(rf"(?<!\w){re.escape(k)}s?(?!\w)", low)
+        ],
     )
 
 

@@ -7,8 +7,9 @@ prompt_model, persona, tags, created_from, created_to, min_score, request_id).
 
 Renderers: `enable_offline()` draws interactive charts in JupyterLab with no network access
 (Altair's `jupyter` renderer, an anywidget whose Vega bundle comes from vl-convert, not a CDN);
-`use_png()` renders static PNGs, which is what the tested notebooks use so nbval compares stable
-output.
+`use_png()` renders static PNGs, which the tested notebooks use: nbval skips image outputs (it
+compares them only with --nbdime), so a chart cell is checked by running without error and by its
+text/plain repr, not by its pixels, and a saved notebook holds no widget state.
 """
 
 from __future__ import annotations
@@ -45,7 +46,7 @@ def enable_offline() -> None:
 
 
 def use_png(scale: float = 1.0) -> None:
-    """Render charts as static PNG images (stable output for tested notebooks)."""
+    """Render charts as static PNG images (what the tested notebooks save; nbval skips images)."""
     alt.renderers.enable("png", scale_factor=scale)
 
 
