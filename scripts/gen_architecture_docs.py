@@ -47,7 +47,8 @@ def render_map() -> str:
         lines += ["", f"**{title}**", "", "| module | holds |", "|---|---|"]
         for path in sorted(where.glob("*.py")):
             name = f"{folder}/{path.name}" if folder else path.name
-            held = summary(path).replace("|", "\\|")
+            # Plain text: a backticked `alchemy …` would be taken for a command to run (test_docs).
+            held = summary(path).replace("|", "\\|").replace("`", "")
             lines.append(f"| `{name}` | {held} |")
     return "\n".join([*lines, "", END])
 

@@ -354,7 +354,7 @@ def _embed_with_llm(texts: list[str], model_id: str, batch_size: int) -> tuple[n
 
 
 # ---------------------------------------------------------------------------------------------
-# llm embedding models (registered by alchemy_kit.search.llm_plugin). Built on first access so that
+# llm embedding models (registered by alchemy_kit.search.embedders_plugin). Built on first access so that
 # importing this module does not import llm (~1.5 s).
 # ---------------------------------------------------------------------------------------------
 
