@@ -45,9 +45,11 @@ install: $(STAMP)
 lock: $(VENV_MARK)
 	$(BIN)/uv lock
 
-# docs/cli.md is generated from the click commands; tests/test_docs.py fails when it is stale.
+# docs/cli.md is generated from the click commands and the module map of docs/architecture.md from
+# the modules' docstrings; tests/test_docs.py fails when either is stale.
 docs: install
 	$(BIN)/python scripts/gen_cli_docs.py
+	$(BIN)/python scripts/gen_architecture_docs.py
 
 demo: install
 	$(BIN)/alchemy demo

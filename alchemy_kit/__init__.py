@@ -7,6 +7,7 @@ This module holds no logic: `__all__` is the stable public API, each name mapped
 
 from __future__ import annotations
 
+import sys
 from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
@@ -36,7 +37,7 @@ __version__ = "0.2.0"
 
 # public name -> (module that defines it, its name there)
 _LAZY: dict[str, tuple[str, str]] = {
-    "open_store": ("store.store", "open_store"),
+    "open_store": ("store.connect", "open_store"),
     "Store": ("store.store", "Store"),
     "generate": ("engine.pipeline", "generate"),
     "agenerate": ("engine.pipeline", "agenerate"),
@@ -110,9 +111,18 @@ if TYPE_CHECKING:
     from .search.query import search as search_prompts
     from .search.query import similar_to
     from .search.vectors import embed_missing
-    from .store.store import Store, open_store
+    from .store.connect import open_store
+    from .store.store import Store
     from .store.transfer import export
     from .vocab import PERSONAS, PHASES, PROVIDERS
+
+
+# Inside IPython (Jupyter), records, summaries and results render as tables: the notebook surface
+# hooks its views into IPython's display formatters (light: no widgets, no engine imported).
+if "IPython" in sys.modules:
+    from .notebook.views import register as _register_views
+
+    _register_views()
 
 
 def __getattr__(name: str) -> Any:

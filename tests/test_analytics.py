@@ -6,6 +6,7 @@ import pytest
 
 import alchemy_kit as ak
 from alchemy_kit.errors import ValidationError
+from alchemy_kit.notebook import views
 from alchemy_kit.search.query import build_filters
 from alchemy_kit.store import Store
 
@@ -48,7 +49,7 @@ def test_metric_summary_filters_and_bad_groups(store: Store) -> None:
 
 def test_metric_summary_renders_as_a_table(store: Store) -> None:
     summary = store.metric_summary()
-    html = summary._repr_html_()
+    html = views.rows_html(summary)
     assert html.startswith("<p><strong>metrics by phase, provider, model</strong>")
     assert "text-align:left" in html and html.count("<tr>") == 4
     assert list(summary.to_dataframe().columns)[:4] == ["phase", "provider", "model", "prompts"]

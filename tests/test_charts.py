@@ -13,8 +13,8 @@ import alchemy_kit as ak
 from alchemy_kit.errors import ValidationError
 from alchemy_kit.notebook import charts
 from alchemy_kit.scoring.rank import quality_metric
-from alchemy_kit.search.codec import decode_vector
 from alchemy_kit.store import Store
+from alchemy_kit.store.codec import decode_vector
 
 pytest_plugins = ["notebook_fixtures"]  # the `filled` and `store` fixtures
 

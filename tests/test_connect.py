@@ -134,7 +134,7 @@ def test_a_read_only_file_opens_read_only(db_path: Path, monkeypatch: pytest.Mon
         db_path.chmod(0o444)
     else:  # root writes anything: report the file unwritable, as os.access would for a user
         monkeypatch.setattr(connect, "writable", lambda path: False)
-        monkeypatch.setattr("alchemy_kit.store.store.writable", lambda path: False)
+        monkeypatch.setattr("alchemy_kit.store.connect.writable", lambda path: False)
     _check_read_only(db_path)
 
 

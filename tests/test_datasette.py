@@ -21,8 +21,8 @@ import alchemy_kit as ak
 from alchemy_kit import records as r
 from alchemy_kit.datasette import functions, vectors
 from alchemy_kit.datasette.metadata import canned_query_names, for_database
-from alchemy_kit.search.codec import decode_vector, encode_vector
 from alchemy_kit.store import TABLES
+from alchemy_kit.store.codec import decode_vector, encode_vector
 
 DB = "lab"
 

@@ -63,6 +63,29 @@ def test_cli_reference_is_current() -> None:
         )
 
 
+def test_architecture_lists_every_module() -> None:
+    spec = importlib.util.spec_from_file_location(
+        "gen_architecture_docs", ROOT / "scripts/gen_architecture_docs.py"
+    )
+    assert spec and spec.loader
+    gen = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(gen)
+    actual = (ROOT / "docs/architecture.md").read_text("utf-8")
+    assert gen.render(actual) == actual, (
+        f"docs/architecture.md does not list the modules as they are: run `make docs` (or"
+        f" `{gen.REGENERATE}`) and commit it"
+    )
+    modules = {
+        p.relative_to(ROOT / "alchemy_kit").as_posix() for p in (ROOT / "alchemy_kit").rglob("*.py")
+    }
+    listed = set(re.findall(r"^\| `([\w/]+\.py)` \|", actual, re.M))
+    assert listed == modules
+    # The check has teeth: a module the map does not know makes it stale.
+    assert gen.render(actual.replace("| `vocab.py` |", "| `vocab_old.py` |")) != actual.replace(
+        "| `vocab.py` |", "| `vocab_old.py` |"
+    )
+
+
 def test_reference_covers_every_command_and_option() -> None:
     text = (ROOT / "docs/cli.md").read_text()
     for path, cmd in _all_commands():

@@ -225,7 +225,7 @@ class _Plugin:
 
 @pytest.fixture
 def llm_plugin():
-    """Register our embedding models with llm the way alchemy_kit.llm_plugin does."""
+    """Register our embedding models with llm the way alchemy_kit.search.embedders_plugin does."""
     name = "alchemy-test-embeddings"
     llm.pm.register(_Plugin(), name=name)
     yield

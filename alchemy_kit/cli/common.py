@@ -42,11 +42,11 @@ class AlchemyGroup(click.Group):
             )
         except sqlite3.Error as exc:
             from ..store.connect import busy_timeout
-            from ..store.guard import translate
+            from ..store.sqlite_errors import translate
 
             _fail(ctx, str(translate(exc, None, busy_timeout())))
         except UnicodeEncodeError as exc:
-            from ..store.guard import encode_error
+            from ..store.sqlite_errors import encode_error
 
             _fail(ctx, str(encode_error(exc, "an argument or input")))
         except OSError as exc:

@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from ..vocab import PERSONAS, PHASES, PROVIDERS
+from ..vocab import DEFAULT_TEMPERATURE, PERSONAS, PHASES, PROVIDERS
 from .common import (
     CONTEXT,
     database_option,
@@ -47,7 +47,8 @@ def generation_options(fn: Any) -> Any:
                 "-t",
                 "--temperature",
                 type=float,
-                help="0..2 (default: phases.<phase>.temperature from `alchemy config`, else 0.7)",
+                help="0..2 (default: phases.<phase>.temperature from `alchemy config`, else"
+                f" {DEFAULT_TEMPERATURE})",
             ),
             click.option(
                 "--max-tokens",

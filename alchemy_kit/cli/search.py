@@ -79,11 +79,11 @@ def search_query(
     json_: bool,
 ) -> None:
     """Search stored prompts; every search is recorded in search_history."""
-    from ..search.exact import numpy_for_single_queries
+    from ..search.knn import numpy_for_single_queries
     from ..search.query import search as run_search
     from ..search.query import similar_to
     from ..search.results import SNIPPET_MODES
-    from ..store.guard import check_text
+    from ..store.sqlite_errors import check_text
 
     if not query and not like_id:
         raise click.UsageError("give a QUERY or --like PROMPT_ID")

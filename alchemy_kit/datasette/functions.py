@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import AlchemyError, CorruptEmbeddingError, ValidationError
-from ..search.codec import MAX_BLOB_BYTES, blob_header, decode_vector
+from ..store.codec import MAX_BLOB_BYTES, blob_header, decode_vector
 
 _log = logging.getLogger(__name__)
 # Decoded vectors kept for reuse (alchemy_cosine of one vector against many), bounded in bytes:

@@ -12,11 +12,11 @@ from .. import records as r
 from .. import settings
 from ..models import catalog
 from ..models.registry import resolve
+from ..vocab import DEFAULT_TEMPERATURE
 
 if TYPE_CHECKING:
     from ..store import Store
 
-DEFAULT_TEMPERATURE = 0.7
 DEFAULT_MAX_TOKENS = 1024
 
 

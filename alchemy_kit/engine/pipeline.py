@@ -9,7 +9,6 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from .. import display
 from .. import phases as ph
 from .. import records as r
 from ..errors import AlchemyError, ProviderError, ValidationError
@@ -51,7 +50,7 @@ class PhasePlan:
 
 @dataclass
 class GenerationResult:
-    """The outcome of one request: its rows, readable in a notebook."""
+    """The outcome of one request: its rows (notebook/views.py shows it as a table)."""
 
     request: r.Request
     phase_runs: list[r.PhaseRun]
@@ -93,7 +92,10 @@ class GenerationResult:
         return pd.DataFrame([p.as_dict() for p in self.ranked()])
 
     def summary_rows(self) -> list[dict[str, Any]]:
-        """Return one small dict per prompt for tables, ranked within each phase."""
+        """Return one small dict per prompt for tables, ranked within each phase.
+
+        `preview` is the whole text: each surface cuts it to the width of its table.
+        """
         tok = {m.prompt_id: m for m in self.metrics if m.metric_type == "tokens"}
         cost = {m.prompt_id: m.value for m in self.metrics if m.metric_type == "cost"}
         return [
@@ -107,28 +109,10 @@ class GenerationResult:
                 "output_tokens": tok[p.id].output_tokens if p.id in tok else p.actual_tokens,
                 "cost_usd": cost.get(p.id),
                 "id": p.id,
-                "preview": display.cut(p.content, 90),
+                "preview": p.content,
             }
             for p in self.ranked()
         ]
-
-    def _repr_html_(self) -> str:
-        req = self.request
-        head = display.heading(
-            f"{display.cut(req.input, 120)} — {req.status}, {len(self.prompts)} prompts",
-            error=self.error,
-        )
-        head += f"<p>request {display.short_id(req.id, 36)}</p>"
-        rows = self.summary_rows()
-        if not rows:
-            return head
-        cols = [c for c in rows[0] if c != "strategy" or any(r["strategy"] for r in rows)]
-        return head + display.table(
-            rows,
-            cols,
-            cells={"id": lambda row: display.short_id(row["id"])},
-            titles={"input_tokens": "tokens in", "output_tokens": "tokens out"},
-        )
 
     def __repr__(self) -> str:
         return (
@@ -478,10 +462,13 @@ async def _run_phase(
                 seed=seed * 1000 + i,
                 timeout=timeout,
                 retries=retries,
+                # What our offline engine works on; a real model sees only the messages.
                 model_options={
                     "phase": pl.phase,
                     "persona": cfg["persona"],
                     "strategy": strategy,
+                    "idea": idea,
+                    "source": source,
                 },
             )
         prompt = r.Prompt(

@@ -1,4 +1,4 @@
-"""Import that decodes every embedding BLOB: the store's importer with the search codec plugged in.
+"""Import that decodes every embedding BLOB: the store's importer with the store codec plugged in.
 
 The store layer cannot import the codec (it lives in search/, above the store), so it takes a
 decoder; this is the import `alchemy_kit.import_` and `alchemy import` use.
@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 def blob_dimensions(blob: bytes) -> int:
     """Decode an embedding BLOB (CorruptEmbeddingError if it cannot be) and return its size."""
-    from ..search.codec import decode_vector
+    from ..store.codec import decode_vector
 
     return int(decode_vector(blob).shape[0])
 

@@ -7,8 +7,9 @@ prompt_model, persona, tags, created_from, created_to, min_score, request_id).
 
 Renderers: `enable_offline()` draws interactive charts in JupyterLab with no network access
 (Altair's `jupyter` renderer, an anywidget whose Vega bundle comes from vl-convert, not a CDN);
-`use_png()` renders static PNGs, which is what the tested notebooks use so nbval compares stable
-output.
+`use_png()` renders static PNGs, which the tested notebooks use: nbval skips image outputs (it
+compares them only with --nbdime), so a chart cell is checked by running without error and by its
+text/plain repr, not by its pixels, and a saved notebook holds no widget state.
 """
 
 from __future__ import annotations
@@ -21,11 +22,11 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from .. import display
 from ..errors import ValidationError
-from ..search.codec import decode_many
 from ..search.query import build_filters
+from ..store.codec import decode_many
 from ..vocab import PHASES
+from . import markup
 
 if TYPE_CHECKING:
     from ..store import Store
@@ -45,7 +46,7 @@ def enable_offline() -> None:
 
 
 def use_png(scale: float = 1.0) -> None:
-    """Render charts as static PNG images (stable output for tested notebooks)."""
+    """Render charts as static PNG images (what the tested notebooks save; nbval skips images)."""
     alt.renderers.enable("png", scale_factor=scale)
 
 
@@ -236,7 +237,7 @@ def embedding_map(
     data = pd.DataFrame(rows)
     data["x"], data["y"] = points[:, 0].round(5), points[:, 1].round(5)
     data["id"] = data["prompt_id"].str[:8]
-    data["preview"] = data["content"].map(lambda text: display.cut(text, 120))
+    data["preview"] = data["content"].map(lambda text: markup.cut(text, 120))
     data = data.drop(columns=["content"])
     shown = f"the newest {limit} of" if len(rows) == limit else "all"
     pick = alt.selection_point(name=PICK, fields=["prompt_id"], on="click")
@@ -280,7 +281,7 @@ def sibling_variety(
         first = members[0]
         records.append(
             {
-                "request": f"{display.cut(first['idea'], 32)} · {request_id[:8]}",
+                "request": f"{markup.cut(first['idea'], 32)} · {request_id[:8]}",
                 "request_id": request_id,
                 "created_at": first["created_at"],
                 "phase": phase,

@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING, Any
 
 import ipywidgets as widgets
 
-from .. import display
 from .. import records as r
 from ..engine.optimize import OptimizeResult, aoptimize
 from ..errors import ValidationError
@@ -21,6 +20,7 @@ from ..scoring.learn import LearnReport, learn
 from ..scoring.preferences import pick_best, rate, thumb, undo, whoami
 from ..scoring.rank import rescore
 from ..vocab import PHASES
+from . import markup, views
 from .ui import Hub, Tab, facts, metrics_by_prompt, request_label, row
 
 if TYPE_CHECKING:
@@ -37,16 +37,16 @@ class VariantCard:
         if prompt.id == best.id:
             body, title = prompt.content, "best"
             self.html = widgets.HTML(
-                display.card(title, facts(prompt, metrics), body, ident=prompt.id)
+                markup.card(title, facts(prompt, metrics), body, ident=prompt.id)
             )
         else:
-            added, removed = display.diff_counts(best.content, prompt.content)
+            added, removed = markup.diff_counts(best.content, prompt.content)
             title = f"+{added} / -{removed} words against the best"
             self.html = widgets.HTML(
-                display.card(
+                markup.card(
                     title,
                     facts(prompt, metrics),
-                    body_html=display.word_diff(best.content, prompt.content),
+                    body_html=markup.word_diff(best.content, prompt.content),
                     ident=prompt.id,
                 )
             )
@@ -171,7 +171,7 @@ class CompareTab(Tab):
         if not prompts:
             self.say("no variants: choose a request and a phase (or generate one)")
         picks = self.store.preferences(prompt_ids=[p.id for p in prompts])
-        self.picks.value = display.records_table(picks) if picks else ""
+        self.picks.value = views.records_table(picks) if picks else ""
 
     def _wire(self, card: VariantCard) -> None:
         pid = card.prompt.id
@@ -267,7 +267,7 @@ def learn_html(report: LearnReport) -> str:
         {"measure": "weights stored", "value": "yes" if report.stored else "no"},
     ]
     shown = [row for row in rows if row["value"] is not None]
-    return display.heading("Learn from picks", report.message) + display.table(
+    return markup.heading("Learn from picks", report.message) + markup.table(
         shown, ["measure", "value"]
     )
 
@@ -276,20 +276,20 @@ def judge_html(result: JudgeResult) -> str:
     """A judgement: the score, who judged (or why the scorer stood in), criteria and critique."""
     who = result.model or "offline scorer"
     note = f"the offline scorer stood in: {result.fallback}" if result.fallback else None
-    head = display.heading(
-        f"Judge ({who}): {result.prompt_id[:8]} scores {display.number(result.score, 3)}",
+    head = markup.heading(
+        f"Judge ({who}): {result.prompt_id[:8]} scores {markup.number(result.score, 3)}",
         note,
         error=result.error,
     )
     rows = [{"criterion": k, "score": v} for k, v in result.criteria.items()]
-    body = display.table(rows, ["criterion", "score"]) if rows else ""
-    critique = f"<p>{html.escape(display.cut(result.critique, 600))}</p>" if result.critique else ""
+    body = markup.table(rows, ["criterion", "score"]) if rows else ""
+    critique = f"<p>{html.escape(markup.cut(result.critique, 600))}</p>" if result.critique else ""
     return head + body + critique
 
 
 def optimize_html(result: OptimizeResult) -> str:
     """The optimise loop's path: start and best score, steps taken and why it stopped."""
-    head = display.heading(
+    head = markup.heading(
         f"Optimised with {result.judge}: {result.start_score:.3f} → {result.best_score:.3f}",
         f"{len(result.steps)} step(s), stopped: {result.stopped}",
     )
@@ -302,9 +302,9 @@ def optimize_html(result: OptimizeResult) -> str:
         }
         for s in result.steps
     ]
-    cells = {"id": lambda row: display.short_id(row["id"])}
+    cells = {"id": lambda row: markup.short_id(row["id"])}
     return head + (
-        display.table(rows, ["step", "score", "accepted", "id"], cells=cells) if rows else ""
+        markup.table(rows, ["step", "score", "accepted", "id"], cells=cells) if rows else ""
     )
 
 

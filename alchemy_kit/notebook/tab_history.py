@@ -6,8 +6,8 @@ from typing import TYPE_CHECKING
 
 import ipywidgets as widgets
 
-from .. import display
 from ..engine.pipeline import GenerationResult
+from . import markup, views
 from .replay import rerun_request, rerun_search
 from .ui import Hub, Tab, request_label, row
 
@@ -57,13 +57,13 @@ class HistoryTab(Tab):
         """Re-read the recent requests and searches."""
         requests = self.store.list_requests(limit=LIMIT)
         searches = self.store.search_history(LIMIT)
-        self.requests_table.value = display.records_table(requests)
-        self.searches_table.value = display.records_table(searches)
+        self.requests_table.value = views.records_table(requests)
+        self.searches_table.value = views.records_table(searches)
         keep_request, keep_search = self.requests.value, self.searches.value
         self.requests.options = [(request_label(q), q.id) for q in requests]
         self.searches.options = [
             (
-                f"{s.filters.get('mode', s.search_type)} · {display.cut(s.query, 60)} · {s.result_count} hits",
+                f"{s.filters.get('mode', s.search_type)} · {markup.cut(s.query, 60)} · {s.result_count} hits",
                 s.id,
             )
             for s in searches

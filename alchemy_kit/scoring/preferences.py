@@ -8,24 +8,16 @@ the accumulated picks into scorer weights.
 
 from __future__ import annotations
 
-import getpass
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from .. import records as r
 from ..errors import ValidationError
+from ..records import whoami
 from .rank import rescore
 
 if TYPE_CHECKING:
     from ..store import Store
-
-
-def whoami() -> str:
-    """The login name, or 'researcher' where the environment has none (some containers)."""
-    try:
-        return getpass.getuser() or "researcher"
-    except Exception:  # getpass raises several types when no name is set
-        return "researcher"
 
 
 def _record(store: Store, picks: Sequence[r.Preference]) -> list[r.Preference]:

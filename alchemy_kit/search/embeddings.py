@@ -1,6 +1,6 @@
 """Offline text embeddings: MiniLM int8 ONNX on onnxruntime, a lexical fallback, and llm adapters.
 
-Vectors are stored through the BLOB codec in codec.py (int12 by default).
+Vectors are stored through the BLOB codec in store/codec.py (int12 by default).
 """
 
 from __future__ import annotations
@@ -383,7 +383,7 @@ def _embed_with_llm(texts: list[str], model_id: str, batch_size: int) -> tuple[n
 
 
 # ---------------------------------------------------------------------------------------------
-# llm embedding models (registered by alchemy_kit.search.llm_plugin). Built on first access so that
+# llm embedding models (registered by alchemy_kit.search.embedders_plugin). Built on first access so that
 # importing this module does not import llm (~1.5 s).
 # ---------------------------------------------------------------------------------------------
 

@@ -12,8 +12,9 @@ import sqlite3
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from ..display import Rows
 from ..errors import ValidationError
+from ..records import Rows, check_enum
+from ..vocab import PHASES
 
 SUMMARY_KEYS = ("phase", "provider", "model", "persona", "request_id")
 # Bucket → the prefix of an ISO-8601 timestamp that identifies it (and how to print it back).
@@ -83,6 +84,19 @@ class AnalyticsQueries:
             f" GROUP BY {cols} ORDER BY {order}"
         )
         return Rows(self._rows(sql, params), title=f"metrics by {', '.join(keys)}")
+
+    def leaderboard(self, phase: str = "coagulatio", limit: int = 10) -> list[dict[str, Any]]:
+        """The top-ranked prompt of `phase` for each completed request, best score first."""
+        check_enum(phase, PHASES, "phase")
+        cur = self.conn.execute(
+            "SELECT p.id, p.score, p.model, q.input AS idea, p.content FROM prompts p"
+            " JOIN prompt_requests q ON q.id = p.request_id"
+            " WHERE p.phase = ? AND p.rank = 1 AND q.status = 'completed'"
+            " ORDER BY p.score DESC, p.rowid LIMIT ?",
+            [phase, limit],
+        )
+        cols = [d[0] for d in cur.description]
+        return [dict(zip(cols, row, strict=True)) for row in cur.fetchall()]
 
     def count_requests(self, filters: dict[str, Any] | None = None) -> int:
         """How many requests have at least one prompt passing the filters."""

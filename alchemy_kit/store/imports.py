@@ -7,7 +7,7 @@ from typing import Any
 
 from .. import records as r
 from ..errors import ValidationError
-from .guard import check_row_texts
+from .sqlite_errors import check_row_texts
 from .mixin import StoreMixin, insert_sql, record_columns
 from .reads import PRIMARY_KEYS, TABLE_RECORDS, check_table
 

@@ -10,7 +10,6 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from .. import records as r
-from ..display import RecordList
 from ..errors import NotFoundError, ValidationError
 from ..vocab import SCORE_RANGE
 from .mixin import StoreMixin
@@ -67,7 +66,7 @@ class ScoringQueries(StoreMixin):
         else:
             where, params = "request_id = ? AND phase = ?", [row[0], row[1]]
         found = self.select("prompts", where, params, order_by="coalesce(rank, 1e9), rowid")
-        return RecordList(r.Prompt.from_row(p) for p in found)
+        return [r.Prompt.from_row(p) for p in found]
 
     def prompts_for_scoring(
         self,
@@ -160,7 +159,7 @@ class ScoringQueries(StoreMixin):
             order_by="created_at, rowid",
             limit=limit,
         )
-        return RecordList(r.Preference.from_row(row) for row in rows)
+        return [r.Preference.from_row(row) for row in rows]
 
     def preference_rows_with_ideas(self) -> list[dict[str, Any]]:
         """Every pick with both prompts' text and the idea, for learning from picks."""

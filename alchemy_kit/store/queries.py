@@ -12,7 +12,6 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from .. import records as r
-from ..display import RecordList
 from ..errors import NotFoundError, ValidationError
 from .mixin import StoreMixin
 from .reads import chunks
@@ -109,7 +108,7 @@ class SearchQueries(StoreMixin):
     def search_history(self, limit: int | None = 20) -> list[r.SearchRecord]:
         """Return recent searches, newest first."""
         rows = self.select("search_history", order_by="timestamp desc, rowid desc", limit=limit)
-        return RecordList(r.SearchRecord.from_row(row) for row in rows)
+        return [r.SearchRecord.from_row(row) for row in rows]
 
     def search_watch_embeddings(self) -> None:
         """Install TEMP triggers logging embedding updates/deletes made on this connection."""

@@ -6,35 +6,24 @@ import logging
 import os
 import sqlite3
 import threading
-import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .. import records as r
-from ..display import RecordList
 from ..errors import (
-    NotADatabaseError,
     NotFoundError,
     ReadOnlyStoreError,
-    SchemaVersionError,
     StoreError,
     ValidationError,
 )
 from .analytics import AnalyticsQueries
 from .checks import Checks
 from .configs import Configs
-from .connect import (
-    ThreadConnections,
-    busy_timeout,
-    configure,
-    connect,
-    enable_wal,
-    prepare,
-    writable,
-)
-from .guard import check_row_texts, encode_error, refused, text_problem, translate
+from .connect import ThreadConnections, configure, connect
+from .connect import open_store as open_store  # its home before connect.py
+from .connect import pending_migrations as pending_migrations
 from .imports import BulkImport
 from .mixin import insert_sql, record_columns
 from .picks import ScoringQueries, check_not_rank
@@ -45,6 +34,7 @@ from .reads import (
     Reads,
     chunks,
 )
+from .sqlite_errors import check_row_texts, encode_error, refused, text_problem, translate
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -157,7 +147,7 @@ class Store(Configs, SearchQueries, ScoringQueries, AnalyticsQueries, BulkImport
         """Group this thread's writes atomically (nested: a savepoint); other threads' writers queue."""
         conn = self.conn
         if conn.in_transaction:
-            with self._savepoint():  # nested: a savepoint, released or rolled back on its own
+            with self._conns.savepoint():  # nested: released or rolled back on its own
                 yield self
             return
         if self.read_only:
@@ -181,23 +171,6 @@ class Store(Configs, SearchQueries, ScoringQueries, AnalyticsQueries, BulkImport
             ):
                 raise translate(exc, self.path, self.busy_timeout_s) from None
             raise
-
-    @contextmanager
-    def _savepoint(self) -> Iterator[None]:
-        state, conn = self._conns.state, self.conn
-        depth = state.savepoints = getattr(state, "savepoints", 0) + 1
-        name = f"alchemy_sp{depth}"
-        conn.execute(f"SAVEPOINT {name}")
-        try:
-            yield
-        except BaseException:
-            conn.execute(f"ROLLBACK TO {name}")
-            conn.execute(f"RELEASE {name}")
-            raise
-        else:
-            conn.execute(f"RELEASE {name}")
-        finally:
-            state.savepoints = depth - 1
 
     @contextmanager
     def snapshot(self) -> Iterator[Store]:
@@ -335,12 +308,12 @@ class Store(Configs, SearchQueries, ScoringQueries, AnalyticsQueries, BulkImport
         rows = self.select(
             "prompt_requests", where, params, order_by="created_at desc, rowid desc", limit=limit
         )
-        return RecordList(r.Request.from_row(row) for row in rows)
+        return [r.Request.from_row(row) for row in rows]
 
     def phase_runs(self, request_id: str) -> list[r.PhaseRun]:
         """Return the phase runs of a request in execution order."""
         rows = self.select("request_phases", "request_id = ?", [request_id])
-        return RecordList(r.PhaseRun.from_row(row) for row in rows)
+        return [r.PhaseRun.from_row(row) for row in rows]
 
     # -- prompts, metrics, tags ---------------------------------------------------------------
     def add_prompts(
@@ -372,7 +345,7 @@ class Store(Configs, SearchQueries, ScoringQueries, AnalyticsQueries, BulkImport
         """Return prompts matching simple equality filters."""
         where, params = self._prompt_filters(request_id, phase, provider, tag)
         rows = self.select("prompts", where, params, order_by=order_by, limit=limit)
-        return RecordList(r.Prompt.from_row(row) for row in rows)
+        return [r.Prompt.from_row(row) for row in rows]
 
     @staticmethod
     def _prompt_filters(
@@ -430,7 +403,7 @@ class Store(Configs, SearchQueries, ScoringQueries, AnalyticsQueries, BulkImport
 
     def metrics_for(self, prompt_ids: Sequence[str]) -> list[r.Metric]:
         """Return the metrics of the given prompts."""
-        out: list[r.Metric] = RecordList()
+        out: list[r.Metric] = []
         for chunk in chunks(list(prompt_ids), 500):
             marks = ",".join("?" * len(chunk))
             rows = self.select("metrics", f"prompt_id IN ({marks})", chunk)
@@ -460,18 +433,17 @@ class Store(Configs, SearchQueries, ScoringQueries, AnalyticsQueries, BulkImport
             ).fetchall()
         ]
 
-    def leaderboard(self, phase: str = "coagulatio", limit: int = 10) -> list[dict[str, Any]]:
-        """The top-ranked prompt of `phase` for each completed request, best score first."""
-        r.check_enum(phase, r.PHASES, "phase")
-        cur = self.conn.execute(
-            "SELECT p.id, p.score, p.model, q.input AS idea, p.content FROM prompts p"
-            " JOIN prompt_requests q ON q.id = p.request_id"
-            " WHERE p.phase = ? AND p.rank = 1 AND q.status = 'completed'"
-            " ORDER BY p.score DESC, p.rowid LIMIT ?",
-            [phase, limit],
-        )
-        cols = [d[0] for d in cur.description]
-        return [dict(zip(cols, row, strict=True)) for row in cur.fetchall()]
+    def lineage(self, prompt_id: str) -> r.Lineage:
+        """A prompt with its request, phase runs, sibling prompts, metrics and tags (id prefix ok)."""
+        with self.snapshot():
+            prompt = self.get_prompt(prompt_id)
+            found = r.Lineage(prompt, None, metrics=self.metrics_for([prompt.id]))
+            found.tags = self.tags_for(prompt.id)
+            if prompt.request_id:
+                found.request = self.get_request(prompt.request_id)
+                found.runs = self.phase_runs(prompt.request_id)
+                found.prompts = self.list_prompts(request_id=prompt.request_id, limit=None)
+        return found
 
     def applied_migrations(self) -> list[str]:
         """Return the names of applied migrations, in order."""
@@ -485,103 +457,3 @@ class Store(Configs, SearchQueries, ScoringQueries, AnalyticsQueries, BulkImport
             [MIGRATION_SET],
         )
         return [row[0] for row in rows]
-
-
-def open_store(
-    path: str | os.PathLike[str] | None = None, *, migrate: bool = True, create: bool = True
-) -> Store:
-    """Open and migrate the database at `path`, $ALCHEMY_DB or data/alchemy.db.
-
-    With create=False a missing (or zero-byte) file is an error instead of a new database, and so
-    is a missing parent folder. A file that cannot be written opens read-only (`Store.read_only`):
-    reads and searches work, writes raise ReadOnlyStoreError. Opening also reclaims requests left
-    running by a crashed process (see store/recovery.py).
-    """
-    timeout = busy_timeout()
-    read_only = False
-    opener: Callable[[], sqlite3.Connection] | None = None
-    if path == ":memory:":
-        # A named in-memory database (SQLite's memdb VFS) that every thread's connection shares.
-        uri = f"file:/alchemy-{uuid.uuid4().hex}?vfs=memdb"
-
-        def open_memory() -> sqlite3.Connection:
-            conn = sqlite3.connect(
-                uri, uri=True, timeout=timeout, check_same_thread=False, isolation_level=None
-            )
-            configure(conn, timeout, writes_wal=False)
-            return conn
-
-        conn = (opener := open_memory)()
-        db_path = None
-    else:
-        db_path = Path(path) if path is not None else default_path()
-        exists = prepare(db_path, create)
-        read_only = exists and not writable(db_path)
-        conn = connect(db_path, read_only=read_only, timeout=timeout)
-    try:
-        wal = db_path is not None and not read_only
-        if wal:
-            enable_wal(conn, timeout)
-        configure(conn, timeout, writes_wal=wal)
-        store = Store(conn, db_path, read_only=read_only, busy_timeout_s=timeout, opener=opener)
-        _check_version(store)
-        if read_only:
-            _note_read_only(store, migrate)
-        elif migrate:
-            _migrate(store)
-            from .recovery import reclaim_on_open
-
-            reclaim_on_open(store)
-    except sqlite3.DatabaseError as exc:
-        conn.close()
-        error = translate(exc, db_path, timeout)
-        if isinstance(error, NotADatabaseError):
-            raise NotADatabaseError(f"{path or default_path()} is not an SQLite database") from None
-        raise error from None
-    except BaseException:
-        conn.close()
-        raise
-    return store
-
-
-def _note_read_only(store: Store, migrate: bool) -> None:
-    pending = pending_migrations(store)
-    if migrate and pending:
-        raise ReadOnlyStoreError(
-            f"{store.path} is read-only and needs migrations ({', '.join(pending)}) from this"
-            " alchemy_kit: open it once with write access"
-        )
-    log.warning(
-        f"note: {store.path} is read-only: reading and searching work, nothing is written"
-        " (not even search history)"
-    )
-
-
-def _check_version(store: Store) -> None:
-    unknown = [m for m in store.applied_migrations() if m not in MIGRATION_NAMES]
-    if unknown:
-        raise SchemaVersionError(
-            f"{store.path} was migrated by a newer alchemy_kit (unknown migrations:"
-            f" {', '.join(unknown)}); upgrade alchemy_kit to open it"
-        )
-
-
-def pending_migrations(store: Store) -> list[str]:
-    """Return the names of migrations not yet applied (read-only; sqlite-utils is not imported)."""
-    applied = set(store.applied_migrations())
-    return [name for name in MIGRATION_NAMES if name not in applied]
-
-
-def _migrate(store: Store) -> None:
-    if not pending_migrations(store):
-        return
-    from .migrations import migration_names, migrations
-
-    if migration_names() != MIGRATION_NAMES:  # a new migration must be listed above too
-        raise StoreError(
-            f"alchemy_kit is inconsistent: MIGRATION_NAMES {MIGRATION_NAMES} does not match the "
-            f"migrations defined {migration_names()}"
-        )
-    # Serialise migration across processes: the second opener waits, then finds nothing pending.
-    with store.transaction():
-        migrations.apply(store.db)

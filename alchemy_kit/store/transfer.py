@@ -431,7 +431,7 @@ def import_(
     a row whose id is stored with different content is a conflict, handled per `on_conflict`
     ("fail" lists the first ids, "skip" keeps the stored row, "replace" takes the imported one).
     `verify_blob` decodes an embedding BLOB and returns its dimensions (raising if it is
-    corrupt); `alchemy_kit.import_` and the CLI pass the search codec's decoder.
+    corrupt); `alchemy_kit.import_` and the CLI pass the store codec's decoder.
     """
     if on_conflict not in ON_CONFLICT:
         raise ImportExportError(
