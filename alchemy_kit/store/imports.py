@@ -7,9 +7,9 @@ from typing import Any
 
 from .. import records as r
 from ..errors import ValidationError
-from .sqlite_errors import check_row_texts
 from .mixin import StoreMixin, insert_sql, record_columns
 from .reads import PRIMARY_KEYS, TABLE_RECORDS, check_table
+from .sqlite_errors import check_row_texts
 
 
 class BulkImport(StoreMixin):
