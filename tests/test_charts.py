@@ -7,6 +7,7 @@ from typing import Any
 
 import altair as alt
 import numpy as np
+import pandas as pd
 import pytest
 
 import alchemy_kit as ak
@@ -213,10 +214,34 @@ def test_renderers() -> None:
         charts.enable_offline()
         assert alt.renderers.active == "jupyter" and alt.JupyterChart._is_offline
         charts.use_png()
-        assert alt.renderers.active == "png"
+        assert alt.renderers.active == charts.PNG_RENDERER
     finally:
         alt.renderers.enable(before)
         alt.JupyterChart.enable_offline(False)
+
+
+def test_png_charts_carry_their_sanitised_spec_as_text(store: Store) -> None:
+    # nbval ignores PNG outputs: the text form is what makes a changed chart fail a notebook test.
+    before = alt.renderers.active
+    try:
+        charts.use_png()
+        bundle = charts.score_by_phase(store)._repr_mimebundle_()
+    finally:
+        alt.renderers.enable(before)
+    data = bundle[0] if isinstance(bundle, tuple) else bundle
+    assert data["image/png"] and data["text/plain"].startswith("Vega-Lite chart\n")
+    text = data["text/plain"]
+    assert 'mark: {"type": "bar"}' in text and '"field": "mean_score"' in text
+    assert "data data_1: 3 row(s) of " in text and "data-" not in text  # values left out
+    changed = charts.score_by_phase(store).encode(y="max_score:Q")
+    assert charts.spec_text(changed.to_dict()) != text
+    # Generated names are numbered per spec, not per process: the same chart gives the same text.
+    a, b = (
+        alt.Chart(pd.DataFrame({"x": [1]})).mark_point().add_params(alt.selection_point())
+        for _ in "ab"
+    )
+    assert charts.spec_text(a.to_dict()) == charts.spec_text(b.to_dict())
+    assert "param_1" in charts.spec_text(a.to_dict())
 
 
 def test_chart_filters_are_validated(store: Store) -> None:

@@ -18,10 +18,12 @@ DATA = Path(__file__).resolve().parent / "data"
 KINDS = ("padded", "drift", "contradiction", "plain")
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def labelled() -> tuple[list[learn.Pair], list]:
+    # Cached on disk for the session (conftest's ALCHEMY_CACHE_DIR): `ak.learn` in these tests and
+    # in notebook 02's kernel then reuses these rows instead of embedding ~6,000 texts again.
     pairs = learn.load_pairs(DATA / "scoring_pairs.jsonl")
-    return pairs, learn.featurise(pairs)
+    return pairs, learn.featurise(pairs, cache=True)
 
 
 def test_labelled_set_is_balanced(labelled) -> None:

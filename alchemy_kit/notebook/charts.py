@@ -45,8 +45,63 @@ def enable_offline() -> None:
 
 
 def use_png(scale: float = 1.0) -> None:
-    """Render charts as static PNG images (stable output for tested notebooks)."""
-    alt.renderers.enable("png", scale_factor=scale)
+    """Render charts as PNG images whose text form is the chart's sanitised Vega-Lite spec.
+
+    nbval skips PNG outputs, so a tested notebook compares the text: the spec with each inline
+    dataset reduced to its row count and columns (values hold timestamps, latencies and ids that
+    change per run) and Altair's counter-numbered names made stable. A changed mark, encoding,
+    title, scale or row count then fails the notebook test.
+    """
+    if PNG_RENDERER not in alt.renderers.names():
+        alt.renderers.register(PNG_RENDERER, _png_with_spec)
+    alt.renderers.enable(PNG_RENDERER, scale_factor=scale)
+
+
+PNG_RENDERER = "alchemy-png"
+
+
+def _png_with_spec(spec: dict[str, Any], **metadata: Any) -> Any:
+    from altair.vegalite.v6.display import png_renderer
+
+    bundle: Any = png_renderer(spec, **metadata)
+    data, meta = bundle if isinstance(bundle, tuple) else (bundle, None)
+    data = {**data, "text/plain": spec_text(spec)}
+    return (data, meta) if meta is not None else data
+
+
+def spec_text(spec: dict[str, Any]) -> str:
+    """A chart's Vega-Lite spec as stable text: data reduced to its shape, generated names fixed.
+
+    One line per top-level property (and per encoding channel), so a changed chart shows as a
+    short diff.
+    """
+    import json
+    import re
+
+    spec = {k: v for k, v in spec.items() if k != "$schema"}
+    datasets = spec.pop("datasets", None) or {}
+    lines = [
+        f"data {name}: {len(rows)} row(s) of {', '.join(sorted({k for r in rows for k in r}))}"
+        for name, rows in datasets.items()
+    ]
+    for key, value in sorted(spec.items()):
+        if key == "encoding" and isinstance(value, dict):
+            lines += [
+                f"encoding.{ch}: {json.dumps(v, sort_keys=True, ensure_ascii=False)}"
+                for ch, v in sorted(value.items())
+            ]
+        else:
+            lines.append(
+                f"{key}: {json.dumps(value, sort_keys=True, default=str, ensure_ascii=False)}"
+            )
+    text = "\n".join(["Vega-Lite chart", *lines])
+    # Dataset names hash their values; unnamed params and views get a random or counted suffix.
+    pattern = re.compile(r"\bdata-[0-9a-f]{32}\b|\b(?:param|view)_[0-9a-f]+\b")
+    names: dict[str, str] = {}
+    for found in dict.fromkeys(pattern.findall(text)):
+        kind = found.split("_")[0].split("-")[0]
+        names[found] = f"{kind}_{sum(v.startswith(kind) for v in names.values()) + 1}"
+    return pattern.sub(lambda m: names[m[0]], text)
 
 
 def save_chart(chart: alt.TopLevelMixin, path: str | Path, *, scale: float = 2.0) -> Path:
