@@ -49,8 +49,10 @@ lock: $(VENV_MARK)
 docs: install
 	$(BIN)/python scripts/gen_cli_docs.py
 
+# The demo store is the project's own: data/alchemy.db, which every command run from this folder
+# then finds (the rule is in alchemy_kit/store/location.py).
 demo: install
-	$(BIN)/alchemy demo
+	$(BIN)/alchemy demo -d data/alchemy.db
 
 lint: install
 	$(BIN)/ruff format --check $(SRC)

@@ -51,6 +51,8 @@ def isolated_llm(tmp_path, monkeypatch):
     user_path = tmp_path / "llm-user"
     user_path.mkdir()
     monkeypatch.setenv("LLM_USER_PATH", str(user_path))
+    # The per-user default database (store/location.py) lands in the test's own folder.
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data-home"))
     for var in _KEY_VARS:
         monkeypatch.delenv(var, raising=False)
     try:

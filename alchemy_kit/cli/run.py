@@ -207,11 +207,11 @@ def models(database: Path | None, json_: bool) -> None:
     """Show which providers are usable now and why not, and the model each phase will use."""
     from ..engine.pipeline import default_models
     from ..models.registry import model_status
-    from ..store import default_path
+    from ..store import resolve
 
     rows = model_status()
     # The per-phase defaults live in the database; without one, every phase uses `local`.
-    path = database or default_path()
+    path = resolve(database).path
     has_db = path.is_file() and path.stat().st_size > 0
     chosen = default_models(open_db(path)) if has_db else {}
     for row in rows:
@@ -242,6 +242,7 @@ def demo(ideas: Path | None, count: int, database: Path | None) -> None:
     """Run the shipped sample ideas through the full pipeline offline and print a leaderboard."""
     from ..engine.batch import arun_batch, read_items
     from ..engine.lifecycle import run
+    from ..store import resolve
 
     store = open_db(database, create=True)
     path = ideas or Path("data/sample_ideas.jsonl")
@@ -263,7 +264,8 @@ def demo(ideas: Path | None, count: int, database: Path | None) -> None:
     counts = store.counts()
     click.echo(f"\nStored: {', '.join(f'{n} {t}' for t, n in counts.items() if n)}")
     winner = rows[0]["id"][:8] if rows else "<id>"
-    where = "" if database is None else f" -d {store.path}"
+    # The hints name the database only when a plain command run here would not find it.
+    where = "" if resolve(None).path.resolve() == store.path.resolve() else f" -d {store.path}"
     click.echo(
         "\nNext:\n"
         f"  .venv/bin/alchemy prompts show {winner}{where}    # read the winner\n"

@@ -60,22 +60,38 @@ def _connect_read_only(path: Path, timeout: float) -> sqlite3.Connection:
     return conn
 
 
-def prepare(path: Path, create: bool) -> bool:
+def prepare(
+    path: Path, create: bool, *, name: str | None = None, make_folder: bool = False
+) -> bool:
     """Check the path before opening; True when it holds a database, False when one is created.
 
-    A missing or zero-byte file (SQLite would silently turn either into a new database) and a
-    missing parent folder are errors unless `create` is set.
+    A missing or zero-byte file (SQLite would silently turn either into a new database) is an
+    error unless `create` is set; a missing folder is an error unless `make_folder` is set (only
+    for the per-user default: a folder on a path someone typed may be a typo). `name` is how
+    errors call the path (e.g. `$ALCHEMY_DB (x.db)`).
     """
+    name = name or str(path)
     if path.is_dir():
-        raise StoreError(f"{path} is a directory, not a database file")
+        raise StoreError(f"{name} is a directory, not a database file")
     if path.is_file() and path.stat().st_size > 0:
         return True
     if not create:
-        what = "an empty file" if path.is_file() else "no database"
-        if not path.parent.is_dir():
-            what = f"no folder {path.parent}"
-        raise StoreError(f"{path}: {what}; create the database with `alchemy db init -d {path}`")
-    path.parent.mkdir(parents=True, exist_ok=True)
+        what = ""
+        if path.is_file():
+            what = " (an empty file)"
+        elif not path.parent.is_dir():
+            what = f" (no folder {path.parent})"
+        raise StoreError(
+            f"no database at {name}{what}: `alchemy db init` creates it (`alchemy db path` says"
+            " which file commands use)"
+        )
+    if not path.parent.is_dir():
+        if not make_folder:
+            raise StoreError(
+                f"cannot create {name}: the folder {path.parent} does not exist"
+                " (alchemy_kit creates the database file, not folders: create it first)"
+            )
+        path.parent.mkdir(parents=True, exist_ok=True)
     return False
 
 

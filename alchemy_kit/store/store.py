@@ -28,6 +28,7 @@ from .checks import Checks
 from .configs import Configs
 from .connect import busy_timeout, connect, enable_wal, prepare, writable
 from .guard import check_row_texts, encode_error, text_problem, translate
+from .location import resolve
 from .picks import ScoringQueries, check_not_rank
 from .queries import SearchQueries
 from .reads import (
@@ -42,7 +43,6 @@ from .reads import (
 if TYPE_CHECKING:
     import sqlite_utils
 
-ENV_VAR = "ALCHEMY_DB"
 MIGRATION_SET = "alchemy_kit"
 # The names of every shipped migration, in order. Kept here (and checked against migrations.py by
 # a test and at apply time) so that opening an up-to-date store never imports sqlite-utils, whose
@@ -58,12 +58,6 @@ MIGRATION_NAMES: tuple[str, ...] = (
 
 
 log = logging.getLogger("alchemy_kit")
-
-
-def default_path() -> Path:
-    """Return the database path: $ALCHEMY_DB, else data/alchemy.db under the working directory."""
-    env = os.environ.get(ENV_VAR)
-    return Path(env) if env else Path.cwd() / "data" / "alchemy.db"
 
 
 def _columns(cls: type) -> tuple[str, ...]:
@@ -98,6 +92,7 @@ class Store(Configs, SearchQueries, ScoringQueries, AnalyticsQueries, Reads, Che
         self._ro_conn: sqlite3.Connection | None = None
         self._ro_lock = threading.Lock()
         self._savepoints = 0
+        self.created = False  # open_store sets it when this open created the file
 
     @property
     def db(self) -> sqlite_utils.Database:
@@ -510,21 +505,24 @@ class Store(Configs, SearchQueries, ScoringQueries, AnalyticsQueries, Reads, Che
 def open_store(
     path: str | os.PathLike[str] | None = None, *, migrate: bool = True, create: bool = True
 ) -> Store:
-    """Open and migrate the database at `path`, $ALCHEMY_DB or data/alchemy.db.
+    """Open and migrate the database at `path`, else $ALCHEMY_DB, ./data/alchemy.db or per-user.
 
-    With create=False a missing (or zero-byte) file is an error instead of a new database, and so
-    is a missing parent folder. A file that cannot be written opens read-only (`Store.read_only`):
-    reads and searches work, writes raise ReadOnlyStoreError. Opening also reclaims requests left
-    running by a crashed process (see store/recovery.py).
+    The rule is store/location.py's. With create=False a missing (or zero-byte) file is an error
+    instead of a new database; `Store.created` says whether this call created it. Folders are never
+    created on a path you chose, only the per-user data folder. A file that cannot be written opens
+    read-only (`Store.read_only`): reads and searches work, writes raise ReadOnlyStoreError.
+    Opening also reclaims requests left running by a crashed process (see store/recovery.py).
     """
     timeout = busy_timeout()
-    read_only = False
+    read_only = exists = False
+    where = None
     if path == ":memory:":
         conn = sqlite3.connect(":memory:", check_same_thread=False, isolation_level=None)
         db_path = None
     else:
-        db_path = Path(path) if path is not None else default_path()
-        exists = prepare(db_path, create)
+        where = resolve(path)
+        db_path = where.path
+        exists = prepare(db_path, create, name=where.name, make_folder=where.source == "user")
         read_only = exists and not writable(db_path)
         conn = connect(db_path, read_only=read_only, timeout=timeout)
     try:
@@ -536,6 +534,7 @@ def open_store(
             # NORMAL is durable across application crashes in WAL mode and much faster than FULL.
             conn.execute("PRAGMA synchronous = NORMAL")
         store = Store(conn, db_path, read_only=read_only, busy_timeout_s=timeout)
+        store.created = db_path is not None and not exists
         _check_version(store)
         if read_only:
             _note_read_only(store, migrate)
@@ -548,7 +547,8 @@ def open_store(
         conn.close()
         error = translate(exc, db_path, timeout)
         if isinstance(error, NotADatabaseError):
-            raise NotADatabaseError(f"{path or default_path()} is not an SQLite database") from None
+            name = where.name if where else str(path)
+            raise NotADatabaseError(f"{name} is not an SQLite database") from None
         raise error from None
     except BaseException:
         conn.close()
