@@ -24,6 +24,7 @@ from .vocab import (
     SIMILARITY_RANGE,
     STATUSES,
     TEMPERATURE_RANGE,
+    has_visible_text,
 )
 
 _UUID4_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
@@ -390,7 +391,7 @@ def validate(rec: Any) -> None:
         rec.tag = rec.tag.strip()
     elif isinstance(rec, Request):
         check_uuid(rec.id, "request id")
-        if not isinstance(rec.input, str) or not rec.input.strip():
+        if not isinstance(rec.input, str) or not has_visible_text(rec.input):
             raise ValidationError("the idea (input) must be a non-empty string")
         if not rec.phases:
             raise ValidationError("phases must name at least one phase")
