@@ -86,6 +86,7 @@ bench: install
 	$(BIN)/python benchmarks/cold_cli.py
 	$(BIN)/python benchmarks/scoring.py
 	$(BIN)/python benchmarks/variety.py
+	$(BIN)/python benchmarks/fast_failures.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -10,7 +10,10 @@ from typing import TYPE_CHECKING, Any
 
 from .. import records as r
 from .. import settings
-from ..models.registry import resolve
+from ..errors import ProviderError
+from ..models.catalog import ModelChoice
+from ..models.options import check_options
+from ..models.registry import check_usable, provider_named, resolve
 
 if TYPE_CHECKING:
     from ..store import Store
@@ -31,6 +34,48 @@ def phase_options(
     return temperature, max_tokens
 
 
+def phase_setting(
+    store: Store, phase: str, provider: str | None, model: str | None
+) -> tuple[str | None, str | None, str | None]:
+    """(provider, model, which setting chose them): explicit args > phases.<phase> > defaults."""
+    if provider is not None or model is not None:
+        return provider, model, None
+    per_phase = store.get_config(f"phases.{phase}", None) or {}
+    defaults = store.get_config("defaults", None) or {}
+    provider = per_phase.get("provider") or defaults.get("provider")
+    model = per_phase.get("model") or defaults.get("model")
+    if per_phase.get("provider") or per_phase.get("model"):
+        return provider, model, f"the setting phases.{phase}"
+    return provider, model, "the setting defaults" if provider or model else None
+
+
+def model_for_phase(
+    store: Store,
+    phase: str,
+    provider: str | None,
+    model: str | None,
+    *,
+    options: tuple[float, int] | None = None,
+) -> ModelChoice:
+    """Resolve the model for a phase: explicit args > per-phase config > global config > local.
+
+    With `options` (temperature, max_tokens) they are checked against the provider, and then a
+    provider without a key or server fails, naming the setting that chose it: before resolving
+    when the setting names the provider, so before any llm plugin (and its SDK) loads.
+    """
+    provider, model, chosen_by = phase_setting(store, phase, provider, model)
+    named = provider_named(provider, model) if options else None
+    if options and named is not None:
+        check_options(ModelChoice(named, model or ""), *options)
+        check_usable(named, chosen_by)
+    choice = resolve(provider, model)
+    if options:
+        check_options(choice, *options)
+        if named is None:
+            check_usable(choice.provider, chosen_by)
+    return choice
+
+
 def check_models(key: str, value: Any) -> None:
     """Raise UnknownModelError when a setting names a model that cannot be resolved or loaded."""
     setting = settings.lookup(key)
@@ -40,6 +85,24 @@ def check_models(key: str, value: Any) -> None:
         from ..search.embeddings import embed_texts
 
         embed_texts([], model_id=value)  # resolves (and loads) it without embedding anything
+
+
+def provider_warning(key: str, value: Any) -> str | None:
+    """Why a setting that names a provider will fail now (no key, no server), or None.
+
+    The setting stays valid (a key can be added later); `alchemy config set` prints this at once
+    rather than leaving the first `generate` to find out.
+    """
+    if not settings.lookup(key).models or not isinstance(value, dict):
+        return None
+    named = provider_named(value.get("provider"), value.get("model"))
+    if named is None:
+        return None
+    try:
+        check_usable(named, f"the setting {key}")
+    except ProviderError as exc:
+        return f"{exc}; until then every run that uses {key} fails (`alchemy models` says more)"
+    return None
 
 
 def set_setting(
@@ -55,6 +118,9 @@ __all__ = [
     "DEFAULT_MAX_TOKENS",
     "DEFAULT_TEMPERATURE",
     "check_models",
+    "model_for_phase",
     "phase_options",
+    "phase_setting",
+    "provider_warning",
     "set_setting",
 ]

@@ -15,15 +15,12 @@ from .. import records as r
 from ..errors import AlchemyError, ProviderError, ValidationError
 from ..models import catalog
 from ..models.catalog import ModelChoice
-from ..models.keys import check_key
-from ..models.options import check_options
 from ..models.providers import Completion, acomplete
-from ..models.registry import resolve
 from ..scoring.rank import current_weights, measure_prompts, record_scores
 from ..scoring.scorer import Weights
 from ..vocab import MAX_COUNT, PROVIDERS, TEMPERATURE_RANGE, estimate_tokens
 from . import lifecycle
-from .configured import DEFAULT_MAX_TOKENS, DEFAULT_TEMPERATURE, phase_options
+from .configured import DEFAULT_MAX_TOKENS, DEFAULT_TEMPERATURE, model_for_phase, phase_options
 from .inputs import check_idea, check_run_options
 
 if TYPE_CHECKING:
@@ -137,24 +134,12 @@ class GenerationResult:
         )
 
 
-def _default_choice(
-    store: Store, phase: str, provider: str | None, model: str | None
-) -> ModelChoice:
-    """Resolve the model for a phase: explicit args > per-phase config > global config > local."""
-    if provider is None and model is None:
-        per_phase = store.get_config(f"phases.{phase}", None) or {}
-        defaults = store.get_config("defaults", None) or {}
-        provider = per_phase.get("provider") or defaults.get("provider")
-        model = per_phase.get("model") or defaults.get("model")
-    return resolve(provider, model)
-
-
 def default_models(store: Store) -> dict[str, ModelChoice | str]:
     """The model each phase uses when none is given (from configurations), or why it cannot."""
     out: dict[str, ModelChoice | str] = {}
     for phase in ph.PHASES:
         try:
-            out[phase] = _default_choice(store, phase, None, None)
+            out[phase] = model_for_phase(store, phase, None, None)
         except AlchemyError as exc:
             out[phase] = str(exc)
     return out
@@ -194,9 +179,9 @@ def plan(
         r.check_enum(provider, PROVIDERS, "provider")
     plans = []
     for phase in names:
-        choice = _default_choice(store, phase, *(phase_models or {}).get(phase, (provider, model)))
+        setting = (phase_models or {}).get(phase, (provider, model))
         temp, tokens = phase_options(store, phase, temperature, max_tokens)
-        check_options(choice, temp, tokens)
+        choice = model_for_phase(store, phase, *setting, options=(temp, tokens))
         limit = catalog.context_limit(choice)
         need = estimate_tokens(idea) * 2 + TEMPLATE_OVERHEAD_TOKENS
         if limit is not None and need > limit:
@@ -204,7 +189,6 @@ def plan(
                 f"the idea is too long for {choice.model_id}: about {need} tokens with the phase "
                 f"template, the model accepts {limit}"
             )
-        check_key(choice)
         cfg = {
             "persona": persona,
             "temperature": temp,
