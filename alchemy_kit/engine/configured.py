@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from .. import records as r
 from .. import settings
 from ..errors import ProviderError
+from ..models import catalog
 from ..models.catalog import ModelChoice
 from ..models.options import check_options
 from ..models.registry import check_usable, provider_named, resolve
@@ -23,15 +24,21 @@ DEFAULT_MAX_TOKENS = 1024
 
 
 def phase_options(
-    store: Store, phase: str, temperature: float | None, max_tokens: int | None
+    store: Store,
+    phase: str,
+    temperature: float | None,
+    max_tokens: int | None,
+    model_id: str | None = None,
 ) -> tuple[float, int]:
-    """Temperature and max_tokens for a phase: the call's, else phases.<phase>, else defaults."""
+    """Temperature and max_tokens for a phase: the call's, else phases.<phase>, else the model's
+    own defaults (catalog.MODEL_DEFAULTS, e.g. SmolLM2's), else the general defaults."""
     per_phase = store.get_config(f"phases.{phase}", None) or {}
+    own = catalog.MODEL_DEFAULTS.get(model_id or "", {})
     if temperature is None:
-        temperature = per_phase.get("temperature", DEFAULT_TEMPERATURE)
+        temperature = per_phase.get("temperature", own.get("temperature", DEFAULT_TEMPERATURE))
     if max_tokens is None:
-        max_tokens = per_phase.get("max_tokens", DEFAULT_MAX_TOKENS)
-    return temperature, max_tokens
+        max_tokens = per_phase.get("max_tokens", own.get("max_tokens", DEFAULT_MAX_TOKENS))
+    return temperature, int(max_tokens)
 
 
 def phase_setting(
@@ -55,24 +62,23 @@ def model_for_phase(
     provider: str | None,
     model: str | None,
     *,
-    options: tuple[float, int] | None = None,
+    options: tuple[float | None, int | None] | None = None,
 ) -> ModelChoice:
     """Resolve the model for a phase: explicit args > per-phase config > global config > local.
 
-    With `options` (temperature, max_tokens) they are checked against the provider, and then a
-    provider without a key or server fails, naming the setting that chose it: before resolving
-    when the setting names the provider, so before any llm plugin (and its SDK) loads.
+    With `options` (the call's temperature and max_tokens) a provider that would refuse them, or
+    has no key or server, fails first, naming the setting that chose it: before resolving when
+    the setting names the provider, so before any llm plugin (and its SDK) loads.
     """
     provider, model, chosen_by = phase_setting(store, phase, provider, model)
-    named = provider_named(provider, model) if options else None
-    if options and named is not None:
-        check_options(ModelChoice(named, model or ""), *options)
+    named = provider_named(provider, model) if options is not None else None
+    if options is not None and named is not None:
+        guess = ModelChoice(named, model or catalog.DEFAULT_MODELS[named])
+        check_options(guess, *phase_options(store, phase, *options, guess.model_id))
         check_usable(named, chosen_by)
     choice = resolve(provider, model)
-    if options:
-        check_options(choice, *options)
-        if named is None:
-            check_usable(choice.provider, chosen_by)
+    if options is not None and named is None:
+        check_usable(choice.provider, chosen_by)
     return choice
 
 

@@ -15,6 +15,7 @@ from .. import records as r
 from ..errors import AlchemyError, ProviderError, ValidationError
 from ..models import catalog
 from ..models.catalog import ModelChoice
+from ..models.options import check_options
 from ..models.providers import Completion, acomplete
 from ..scoring.rank import current_weights, measure_prompts, record_scores
 from ..scoring.scorer import Weights
@@ -180,8 +181,9 @@ def plan(
     plans = []
     for phase in names:
         setting = (phase_models or {}).get(phase, (provider, model))
-        temp, tokens = phase_options(store, phase, temperature, max_tokens)
-        choice = model_for_phase(store, phase, *setting, options=(temp, tokens))
+        choice = model_for_phase(store, phase, *setting, options=(temperature, max_tokens))
+        temp, tokens = phase_options(store, phase, temperature, max_tokens, choice.model_id)
+        check_options(choice, temp, tokens)
         limit = catalog.context_limit(choice)
         need = estimate_tokens(idea) * 2 + TEMPLATE_OVERHEAD_TOKENS
         if limit is not None and need > limit:
