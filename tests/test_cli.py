@@ -42,9 +42,7 @@ def _commands(group: click.Group, prefix: tuple[str, ...] = ()) -> list[tuple[st
 
 def test_every_command_has_help(run) -> None:
     commands = _commands(cli)
-    assert {("db", "init"), ("generate",), ("search", "history"), ("export",), ("embed",)} <= set(
-        commands
-    )
+    assert {("db", "init"), ("generate",), ("searches",), ("export",), ("embed",)} <= set(commands)
     for path in commands:
         result = run(*path, "-h")
         assert "Usage:" in result.output
@@ -162,7 +160,7 @@ def test_text_search_and_history(run) -> None:
         run("search", 'NEAR( "x * ); DROP TABLE prompts; --', "--text", "--json").stdout
     )
     assert hostile["hits"] == []
-    history = json.loads(run("search", "history", "--json").stdout)
+    history = json.loads(run("searches", "--json").stdout)
     assert [h["query"] for h in history][:2] == [
         'NEAR( "x * ); DROP TABLE prompts; --',
         "clinical trial",

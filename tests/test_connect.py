@@ -32,7 +32,7 @@ READ_ONLY_COMMANDS = [
     ("requests", "list"),
     ("prompts", "list"),
     ("search", "anything", "--text"),
-    ("search", "history"),
+    ("searches",),
     ("config", "list"),
     ("config", "get", "prices"),
     ("config", "set", "user.x", "1"),

@@ -371,7 +371,9 @@ async def agenerate(
     store.set_request_status(request.id, "running")
     request.status = "running"
     sem = asyncio.Semaphore(concurrency or count)
-    embedding = _embedding(store, embed)  # off the critical path: see search/embed_worker.py
+    embedding = background_embedding(
+        store, embed
+    )  # off the critical path: see search/embed_worker.py
     weights = current_weights(store)
     scoring: list[asyncio.Task[None]] = []
     started = time.perf_counter()
@@ -551,8 +553,8 @@ def _finish(run: _Run, status: str, started: float, error: str | None = None) ->
     )
 
 
-def _embedding(store: Store, embed: bool | None) -> BackgroundEmbedding | None:
-    """Where this request's prompts get embedded, or None when embedding is off."""
+def background_embedding(store: Store, embed: bool | None) -> BackgroundEmbedding | None:
+    """Where new prompts get embedded (optimised ones too), or None when embedding is off."""
     if embed is False or (embed is None and not store.get_config("embeddings.auto", True)):
         return None
     from ..search.embed_worker import BackgroundEmbedding
