@@ -294,6 +294,24 @@ def test_rerun_a_request_with_the_same_seed(wb: Workbench) -> None:
     assert "re-ran as" in history.status.value
 
 
+def test_rerun_follows_the_newest_request_until_one_is_picked(wb: Workbench) -> None:
+    # The bug: Re-run acted on the request that was newest when the workbench opened.
+    history, store = wb.history, wb.store
+    wb.generate.idea.value = "Write release notes for a calendar app"
+    wb.generate.count.value = 1
+    wb.generate.button.click()
+    newest = store.list_requests()[0]
+    assert newest.input.startswith("Write release notes") and history.requests.value == newest.id
+    history.rerun.click()
+    again = store.list_requests()[0]
+    assert again.metadata["rerun_of"] == newest.id and history.requests.value == again.id
+    # Once the researcher picks a row, new requests no longer move the selection.
+    history.requests.value = newest.id
+    history.rerun.click()
+    assert store.list_requests()[0].metadata["rerun_of"] == newest.id
+    assert history.requests.value == newest.id
+
+
 def test_rerun_a_search_lands_in_the_search_tab(wb: Workbench) -> None:
     history, store = wb.history, wb.store
     ak.search_prompts(store, "deduplicate rows", mode="hybrid", k=4, phase="solutio")

@@ -128,7 +128,8 @@ def _empty(title: str, message: str) -> alt.Chart:
     """A chart that says why it has nothing to show (rather than an empty frame)."""
     import textwrap
 
-    data = pd.DataFrame({"message": ["\n".join(textwrap.wrap(message, 60))]})
+    # Wrapped to fit the narrowest place a chart is drawn: a cell of the dashboard's grid.
+    data = pd.DataFrame({"message": ["\n".join(textwrap.wrap(message, 44))]})
     return (
         alt.Chart(data, title=title)
         .mark_text(align="left", baseline="middle", fontSize=13, color="#666", x=10, lineBreak="\n")
@@ -148,6 +149,9 @@ def grid(
             color="independent", size="independent", strokeDash="independent", xOffset="independent"
         )
         .resolve_legend(color="independent", size="independent", strokeDash="independent")
+        # Legends under their charts, not beside them: two columns then fit a notebook panel
+        # (about 760 px) instead of running off its right edge with the legends clipped.
+        .configure_legend(orient="bottom", direction="horizontal", columns=4)
     )
 
 
@@ -181,13 +185,21 @@ def cost_latency(store: Store, **filters: Any) -> alt.Chart:
     data = rows.to_dataframe()
     data["cost_per_prompt"] = data["cost_usd"].fillna(0) / data["prompts"]
     data["label"] = data["provider"] + "/" + data["model"]
+    free = "every prompt so far cost nothing (in-process or Ollama models)"
     return (
-        alt.Chart(data, title=title)
+        alt.Chart(
+            data, title=alt.Title(title, subtitle=free) if not data["cost_usd"].any() else title
+        )
         .mark_circle(opacity=0.8)
         .encode(
             x=alt.X("mean_ms:Q", title="mean latency per prompt (ms)"),
             y=alt.Y("cost_per_prompt:Q", title="mean cost per prompt (USD)"),
-            size=alt.Size("prompts:Q", title="prompts", scale=alt.Scale(range=[60, 600])),
+            size=alt.Size(
+                "prompts:Q",
+                title="prompts",
+                scale=alt.Scale(range=[60, 600]),
+                legend=alt.Legend(tickMinStep=1, format="d"),  # whole prompts, not 0.5
+            ),
             color=alt.Color("provider:N", title="provider"),
             tooltip=["label", "prompts", "mean_ms", "cost_usd", "cost_per_prompt", "mean_score"],
         )
@@ -211,18 +223,55 @@ def tokens_over_time(store: Store, *, per: str = "auto", **filters: Any) -> alt.
         value_name="tokens",
     )
     data["direction"] = data["direction"].str.replace("_tokens", "", regex=False)
+    times = pd.to_datetime(data["time"], utc=True)
+    points = times.nunique()
+    # A line needs two points: with one the chart shows dots, and says why there is no line.
+    subtitle = f"one {per} so far: the lines start with the next" if points == 1 else None
     return (
-        alt.Chart(data, title=title)
-        .mark_line(point=True)
+        alt.Chart(data, title=alt.Title(title, subtitle=subtitle) if subtitle else title)
+        .mark_line(point=alt.OverlayMarkDef(size=60))
         .encode(
-            x=alt.X("time:T", title="time (UTC)"),
+            # A utc time unit and a 24-hour format: Vega's defaults are the browser's time zone
+            # and a 12-hour clock without AM/PM, under an axis that says UTC. (A "utc" scale
+            # type would keep the zone but Vega then ignores the axis format.)
+            x=alt.X(
+                f"{_time_unit(per)}(time):T",
+                title="time (UTC)",
+                axis=alt.Axis(format=_time_format(per, times), labelAngle=0),
+            ),
             y=alt.Y("tokens:Q", title="tokens"),
             color=alt.Color("direction:N", title="tokens", sort=["input", "output"]),
             strokeDash=alt.StrokeDash("provider:N", title="provider"),
-            tooltip=["time:T", "provider", "direction", "tokens", "requests", "prompts"],
+            tooltip=[
+                alt.Tooltip(f"{_time_unit(per)}(time):T", title="time (UTC)", format=UTC_SECONDS),
+                "provider",
+                "direction",
+                "tokens",
+                "requests",
+                "prompts",
+            ],
         )
         .properties(width=WIDTH, height=HEIGHT)
     )
+
+
+UTC_SECONDS = "%Y-%m-%d %H:%M:%S"
+
+
+def _time_unit(per: str) -> str:
+    return "utcyearmonthdate" if per == "day" else "utcyearmonthdatehoursminutesseconds"
+
+
+def _time_format(per: str, times: pd.Series) -> str:
+    """A 24-hour axis format as fine as the data's span needs."""
+    if per == "day":
+        return "%Y-%m-%d"
+    if per != "request":  # minute or hour buckets
+        return "%m-%d %H:%M"
+    span = (times.max() - times.min()).total_seconds()
+    if span < 600:
+        return "%H:%M:%S"
+    return "%H:%M" if span < 86_400 else "%m-%d %H:%M"
 
 
 def judge_rubric(store: Store, *, judge_model: str | None = None, **filters: Any) -> alt.Chart:
@@ -293,10 +342,13 @@ def embedding_map(
     data["id"] = data["prompt_id"].str[:8]
     data["preview"] = data["content"].map(lambda text: display.cut(text, 120))
     data = data.drop(columns=["content"])
-    shown = f"the newest {limit} of" if len(rows) == limit else "all"
+    total = len(rows)
+    if used and len(rows) == limit:  # maybe more than shown: count them all
+        total = store.count_embeddings(used, _filters(filters))
+    shown = f"the newest {len(rows)} of {total}" if total > len(rows) else f"all {total}"
     pick = alt.selection_point(name=PICK, fields=["prompt_id"], on="click")
     return (
-        alt.Chart(data, title=alt.Title(title, subtitle=f"{shown} {len(rows)} prompts, {used}"))
+        alt.Chart(data, title=alt.Title(title, subtitle=f"{shown} prompts, {used}"))
         .mark_circle(size=70)
         .encode(
             x=alt.X("x:Q", title=f"PC1 ({share[0]:.0%} of variance)"),
