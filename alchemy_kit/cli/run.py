@@ -116,8 +116,8 @@ def generate(
     **kw: Any,
 ) -> None:
     """Refine IDEA through prima-materia → solutio → coagulatio and store everything."""
+    from ..engine.api import generate as run
     from ..engine.inputs import check_idea, read_idea
-    from ..engine.pipeline import generate as run
 
     if (idea is None) == (idea_file is None):
         raise click.UsageError("give the idea as IDEA, `-` (stdin) or --idea-file PATH")

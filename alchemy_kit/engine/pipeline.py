@@ -19,6 +19,7 @@ from ..models.options import check_options
 from ..models.providers import Completion, acomplete
 from ..scoring.rank import current_weights, measure_prompts, record_scores
 from ..scoring.scorer import Weights
+from ..store.calling import store_argument
 from ..vocab import MAX_COUNT, PROVIDERS, TEMPERATURE_RANGE, estimate_tokens
 from . import lifecycle
 from .configured import DEFAULT_MAX_TOKENS, DEFAULT_TEMPERATURE, model_for_phase, phase_options
@@ -296,6 +297,7 @@ def _sources(chain: str, previous: list[r.Prompt], idea: str, count: int) -> lis
     return [ordered[i % len(ordered)].content for i in range(count)]
 
 
+@store_argument
 async def agenerate(
     idea: str,
     *,
@@ -319,10 +321,11 @@ async def agenerate(
     phase_models: Mapping[str, tuple[str | None, str | None]] | None = None,
     on_progress: ProgressCallback | None = None,
 ) -> GenerationResult:
-    """Refine an idea through the phases; every row is written to the store as it happens.
+    """Refine an idea through the phases, awaitable; the parameters are `generate`'s.
 
-    `phase_models` gives a phase its own (provider, model); `on_progress(phase, done, total)`
-    reports each phase's variants as they land (the notebook's progress bars).
+    Every row is written to the store as it happens. `phase_models` gives a phase its own
+    (provider, model); `on_progress(phase, done, total)` reports each phase's variants as they
+    land (the notebook's progress bars).
     """
     from ..store import open_store
 
@@ -562,6 +565,11 @@ def background_embedding(store: Store, embed: bool | None) -> BackgroundEmbeddin
     return BackgroundEmbedding(store, store.get_config("embeddings.model", None))
 
 
-def generate(idea: str, **kwargs: Any) -> GenerationResult:
-    """Synchronous `agenerate` (a script or Jupyter); SIGTERM/SIGHUP stop it like Ctrl-C."""
-    return lifecycle.run(agenerate(idea, **kwargs))
+def __getattr__(name: str) -> Any:
+    # The synchronous `generate`, with its explicit signature, lives in engine/api.py; this keeps
+    # `from alchemy_kit.engine.pipeline import generate` working.
+    if name == "generate":
+        from .api import generate
+
+        return generate
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

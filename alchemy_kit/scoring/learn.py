@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ValidationError
+from ..store.calling import store_argument
 from . import features as fx
 from .scorer import CLIP, Weights, measure, prefetch
 
@@ -251,6 +252,7 @@ def pairs_from_picks(store: Any) -> list[Pair]:
     return pairs
 
 
+@store_argument
 def learn(
     store: Any,
     *,

@@ -23,6 +23,7 @@ import numpy as np
 
 from .. import records as r
 from ..errors import ValidationError
+from ..store.calling import store_argument
 from .fusion import MIN_POOL, Candidates, fuse
 from .results import Hit, SearchResult
 from .text import TextQuery, text_query
@@ -124,6 +125,7 @@ def _pool(k: int) -> int:
 Ranked = tuple[str, float, float | None]
 
 
+@store_argument
 def search(
     store: Store,
     query: str | np.ndarray | Sequence[float],
@@ -330,6 +332,7 @@ def _record(
     )
 
 
+@store_argument
 def similar_to(
     store: Store,
     prompt_id: str,
