@@ -190,6 +190,18 @@ def test_the_check_catches_drift(line: str, error: str | None, monkeypatch, caps
     assert (found is None) if error is None else (found is not None and error in found), found
 
 
+def test_every_option_has_help() -> None:
+    missing = [
+        (" ".join(path), param.opts)
+        for path, cmd in _all_commands()
+        for param in cmd.params
+        if isinstance(param, click.Option) and not param.hidden and not (param.help or "").strip()
+    ]
+    assert not missing, missing
+    persona = " ".join(CliRunner().invoke(cli, ["generate", "-h"]).output.split())
+    assert all(name in persona for name in ak.PERSONAS) and "software engineer" in persona
+
+
 def test_every_command_takes_database_option() -> None:
     # The README promises `-d/--database` (or ALCHEMY_DB) on every command, `alchemy models` too.
     leaves = [(p, c) for p, c in _all_commands() if not isinstance(c, click.Group)]

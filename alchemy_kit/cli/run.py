@@ -24,6 +24,15 @@ def _phases(value: str | None) -> list[str] | None:
     return [p.strip() for p in value.split(",") if p.strip()] if value else None
 
 
+def _persona_help() -> str:
+    from ..phases import PERSONA_PROFILES
+
+    def who(role: str) -> str:  # "a senior software engineer who writes ..." -> the noun phrase
+        return role.split(" who ")[0].removeprefix("an ").removeprefix("a ")
+
+    return "; ".join(f"{name} ({who(p.role)})" for name, p in PERSONA_PROFILES.items())
+
+
 def generation_options(fn: Any) -> Any:
     """Options shared by `generate` and `batch` (the per-request settings)."""
     for opt in reversed(
@@ -32,7 +41,11 @@ def generation_options(fn: Any) -> Any:
                 "-n", "--count", type=int, default=3, show_default=True, help="Variants per phase"
             ),
             click.option(
-                "--persona", type=click.Choice(PERSONAS), default="generic", show_default=True
+                "--persona",
+                type=click.Choice(PERSONAS),
+                default="generic",
+                show_default=True,
+                help=f"Who the prompt is for, shaping every phase: {_persona_help()}",
             ),
             click.option(
                 "--phases", help=f"Comma-separated subset, in order, of: {','.join(PHASES)}"

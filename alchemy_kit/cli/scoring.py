@@ -220,7 +220,7 @@ def pick(
 
 @click.command(context_settings=CONTEXT)
 @click.option("--by", "who", help="Only picks by this researcher")
-@click.option("-n", "--limit", type=int, default=50, show_default=True)
+@click.option("-n", "--limit", type=int, default=50, show_default=True, help="How many picks")
 @database_option
 @json_option
 def picks(who: str | None, limit: int, database: Path | None, json_: bool) -> None:
@@ -236,8 +236,20 @@ def picks(who: str | None, limit: int, database: Path | None, json_: bool) -> No
 
 @click.command(context_settings=CONTEXT)
 @click.option("--no-labelled", is_flag=True, help="Learn from picks only, not the shipped pairs")
-@click.option("--folds", type=click.IntRange(2, 20), default=5, show_default=True)
-@click.option("--min-pairs", type=click.IntRange(2), default=20, show_default=True)
+@click.option(
+    "--folds",
+    type=click.IntRange(2, 20),
+    default=5,
+    show_default=True,
+    help="Cross-validation folds for the held-out accuracy on your picks",
+)
+@click.option(
+    "--min-pairs",
+    type=click.IntRange(2),
+    default=20,
+    show_default=True,
+    help="Pick pairs needed before learning; with fewer, the current weights stay",
+)
 @click.option("--dry-run", is_flag=True, help="Report accuracy without storing the weights")
 @database_option
 @json_option
@@ -277,7 +289,13 @@ def learn(
 @click.command(context_settings=CONTEXT)
 @click.argument("prompt_id")
 @click.option("--target", type=float, default=0.85, show_default=True, help="Stop at this score")
-@click.option("--max-iterations", type=int, default=5, show_default=True)
+@click.option(
+    "--max-iterations",
+    type=int,
+    default=5,
+    show_default=True,
+    help="Rewrites to try at most (1-20); the loop stops earlier once --target is reached",
+)
 @click.option("--judge", "judge_model", help="Judge model id (default: the offline scorer)")
 @click.option("--judge-provider", help="Judge provider")
 @click.option("--provider", help="Provider of the rewriting model (default: the prompt's own)")

@@ -7,7 +7,8 @@ from typing import Any
 
 import click
 
-from ..vocab import PHASES, PROVIDERS
+from ..errors import ValidationError
+from ..vocab import MAX_SEARCH_K, PHASES, PROVIDERS
 from .common import CONTEXT, database_option, echo_json, echo_table, json_option, open_db
 from .terminal import echo
 
@@ -43,7 +44,15 @@ SCORE_MEANINGS = {
 )
 @click.option("--all-words", is_flag=True, help="Text/hybrid: require every searched word")
 @click.option("--like", "like_id", help="More like this prompt id (instead of a query)")
-@click.option("-k", "--limit", "k", type=int, default=10, show_default=True, help="Number of hits")
+@click.option(
+    "-k",
+    "--limit",
+    "k",
+    type=int,
+    default=10,
+    show_default=True,
+    help=f"Number of hits (1-{MAX_SEARCH_K})",
+)
 @click.option("--min-similarity", type=float, help="Only hits at least this similar (-1..1)")
 @click.option(
     "--phase",
@@ -133,6 +142,8 @@ def search(
         "request_id": store.get_request(request_id).id if request_id else None,
         "request_status": list(statuses) or None,
     }
+    if not 1 <= k <= MAX_SEARCH_K:  # before the store's state: the argument is wrong either way
+        raise ValidationError(f"k must be an integer from 1 to {MAX_SEARCH_K}, got {k}")
     if like_id or mode != "text":
         _need_embeddings(store, embedding_model or DEFAULT_EMBEDDING_MODEL)
     # One query, then exit: exact numpy top-k instead of importing scikit-learn (see vector_index).

@@ -21,6 +21,7 @@ from .terminal import echo
     type=click.Choice(["jsonl", "csv", "parquet"]),
     default="jsonl",
     show_default=True,
+    help="File format: jsonl (one JSON object a line), csv, or parquet",
 )
 @click.option(
     "--partition-by-date", is_flag=True, help="Hive-style created_date=YYYY-MM-DD/ directories"

@@ -24,6 +24,7 @@ import numpy as np
 from .. import records as r
 from ..errors import ValidationError
 from ..store.calling import store_argument
+from ..vocab import MAX_SEARCH_K
 from .fusion import MIN_POOL, Candidates, fuse
 from .results import Hit, SearchResult
 from .text import TextQuery, text_query
@@ -33,7 +34,7 @@ if TYPE_CHECKING:
     from ..store import Store
 
 MODES = ("semantic", "text", "hybrid")
-MAX_K = 1000
+MAX_K = MAX_SEARCH_K
 
 
 # ---------------------------------------------------------------------------------------------
