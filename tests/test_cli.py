@@ -280,3 +280,45 @@ def test_search_status_filter_says_what_it_hid(run, db_path: Path) -> None:
     )
     assert len(hidden["hits"]) == len(out["hits"]) - 1
     assert hidden["note"] == "1 prompt(s) of requests that are not completed were hidden"
+
+
+# -- error texts (17.12) ---------------------------------------------------------------------------
+
+
+def test_a_taken_port_is_one_line_before_any_serving_line(run, db_path: Path) -> None:
+    import socket
+
+    run("db", "init")
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = str(taken.getsockname()[1])
+        result = run("serve", "-p", port, ok=False)
+    assert result.exit_code == 1 and "Serving" not in result.output
+    assert result.output.startswith(f"Error: cannot serve on 127.0.0.1:{port}")
+    assert result.output.count("\n") == 1 and "-p" in result.output
+
+
+def test_export_into_a_full_folder_gives_cli_advice_in_the_cli(run, tmp_path: Path) -> None:
+    import alchemy_kit as ak
+    from alchemy_kit.errors import NotEmptyError
+
+    run("db", "init")
+    full = tmp_path / "full"
+    full.mkdir()
+    (full / "notes.txt").write_text("mine")
+    result = run("export", str(full), ok=False)
+    assert result.output.startswith(f"Error: {full} is not empty; add --overwrite to replace")
+    assert "overwrite=True" not in result.output
+    with pytest.raises(NotEmptyError, match="pass overwrite=True"):  # Python advice in Python
+        ak.export(ak.open_store(tmp_path / "alchemy.db"), full)
+
+
+def test_judge_without_a_key_says_so(run) -> None:
+    made = json.loads(run("generate", "a haiku about rain", "-n", "1", "--json").stdout)
+    run("config", "set", "scoring.judge", '{"provider": "openai"}')
+    result = run("judge", made["prompts"][-1]["id"], ok=False)
+    assert result.output.startswith(
+        "Error: no API key for openai (chosen by the setting scoring.judge)"
+    )
+    assert "could not be read" not in result.output

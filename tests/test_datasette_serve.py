@@ -226,7 +226,7 @@ def test_publish_refuses_to_overwrite(notes: Path, tmp_path: Path) -> None:
     out.mkdir()
     (out / "keep.txt").write_text("mine")
     result = CliRunner().invoke(cli, ["publish", str(out), "-d", str(notes)])
-    assert result.exit_code == 1 and "pass overwrite=True (--overwrite)" in result.output
+    assert result.exit_code == 1 and "add --overwrite to replace" in result.output
     # --overwrite replaces only a folder that publish made: this one holds no marker.
     again = CliRunner().invoke(cli, ["publish", str(out), "-d", str(notes), "--overwrite"])
     assert again.exit_code == 1 and "holds no .alchemy-publish.json" in again.output

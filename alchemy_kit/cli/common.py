@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -123,3 +124,16 @@ def request_json(req: Any, runs: list[Any], prompts: list[Any]) -> dict[str, Any
         "phase_runs": [pr.as_dict() for pr in runs],
         "prompts": [p.as_dict() for p in prompts],
     }
+
+
+@contextmanager
+def overwrite_option() -> Iterator[None]:
+    """Word an output folder that is not empty in the CLI's terms (--overwrite, not overwrite=)."""
+    from ..errors import ImportExportError, NotEmptyError
+
+    try:
+        yield
+    except NotEmptyError as exc:
+        raise ImportExportError(
+            f"{exc.dest} is not empty; add --overwrite to replace {exc.what}"
+        ) from None

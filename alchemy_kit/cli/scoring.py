@@ -136,7 +136,7 @@ def judge(
             return
         who = verdict.model or f"offline scorer ({verdict.fallback})"
         if verdict.error:
-            raise click.ClickException(f"the judge's reply could not be read: {verdict.error}")
+            raise click.ClickException(f"the judge gave no usable verdict: {verdict.error}")
         echo(f"winner: {verdict.winner} (judge: {who}; orders disagreed: {verdict.flipped})")
         return
     result = run_judge(store, prompt_id, provider=provider, model=model, samples=samples)
@@ -146,7 +146,7 @@ def judge(
     if result.fallback:
         echo(f"no LLM judge: {result.fallback}; offline score {result.score}")
     elif result.error and result.score is None:
-        raise click.ClickException(f"the judge's reply could not be read: {result.error}")
+        raise click.ClickException(f"the judge gave no usable score: {result.error}")
     else:
         echo(f"judge {result.model}: {result.score} over {result.samples} sample(s)")
         for name, value in result.criteria.items():

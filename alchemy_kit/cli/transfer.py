@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from .common import CONTEXT, database_option, echo_json, json_option, open_db
+from .common import CONTEXT, database_option, echo_json, json_option, open_db, overwrite_option
 from .terminal import echo
 
 
@@ -41,14 +41,15 @@ def export_cmd(
     """Export tables to JSONL, CSV or Parquet files under DEST."""
     from ..store.transfer import export
 
-    report = export(
-        open_db(database),
-        dest,
-        tables=list(tables) or None,
-        fmt=fmt,
-        partition_by_date=partition_by_date,
-        overwrite=overwrite,
-    )
+    with overwrite_option():
+        report = export(
+            open_db(database),
+            dest,
+            tables=list(tables) or None,
+            fmt=fmt,
+            partition_by_date=partition_by_date,
+            overwrite=overwrite,
+        )
     _print_report(report, json_, f"Exported to {dest}")
 
 

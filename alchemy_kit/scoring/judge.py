@@ -112,9 +112,14 @@ class PairVerdict:
 def judge_choice(
     store: Store, provider: str | None = None, model: str | None = None
 ) -> tuple[ModelChoice | None, str | None]:
-    """The judge model to use, or None with the reason the offline scorer will stand in."""
-    from ..models.registry import resolve
+    """The judge model to use, or None with the reason the offline scorer will stand in.
 
+    A judge named (here or by the setting) whose provider has no key or server raises
+    MissingKeyError / ProviderError at once, saying which: not "the reply could not be read".
+    """
+    from ..models.registry import check_usable, resolve
+
+    chosen_by = None
     if provider is None and model is None:
         configured = store.get_config(JUDGE_KEY, None)
         if not configured:
@@ -122,9 +127,11 @@ def judge_choice(
         if not isinstance(configured, Mapping):
             raise ValidationError(f"{JUDGE_KEY} must be an object like {{'provider': 'openai'}}")
         provider, model = configured.get("provider"), configured.get("model")
+        chosen_by = f"the setting {JUDGE_KEY}"
     choice = resolve(provider, model)
     if choice.provider == "local":
         return None, f"{choice.model_id} runs offline and cannot judge"
+    check_usable(choice.provider, chosen_by)
     return choice, None
 
 
