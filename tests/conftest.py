@@ -160,6 +160,7 @@ SLOW_MODULES = {
     "test_notebooks",
     "test_plugins",
     "test_rank",
+    "test_readme",
     "test_widgets",
 }
 SLOW_TESTS = {

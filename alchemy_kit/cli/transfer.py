@@ -87,5 +87,13 @@ def _print_report(report: Any, json_: bool, title: str) -> None:
         echo_json(data)
         return
     echo(title)
-    for table, n in data.get("counts", {}).items():
-        echo(f"  {table:<16} {n:>8,}")
+    if "written" not in data:  # an export: rows per table
+        for table, n in data.get("counts", {}).items():
+            echo(f"  {table:<16} {n:>8,}")
+        return
+    # An import: what was read, and of it what was written and what was already there.
+    echo(f"  {'table':<16} {'read':>8} {'written':>8} {'unchanged':>9}")
+    for table, n in data["counts"].items():
+        written, same = data["written"].get(table, 0), data["unchanged"].get(table, 0)
+        echo(f"  {table:<16} {n:>8,} {written:>8,} {same:>9,}")
+    echo(f"{sum(data['written'].values()):,} rows written")
