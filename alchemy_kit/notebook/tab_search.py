@@ -10,6 +10,7 @@ from .. import display
 from ..search.query import MODES, Hit, SearchResult, search, similar_to
 from ..vocab import PERSONAS, PHASES, PROVIDERS
 from .lineage import lineage
+from .prompt_view import plain
 from .ui import Hub, Tab, row
 
 if TYPE_CHECKING:
@@ -29,7 +30,8 @@ def hit_label(hit: Hit) -> str:
         if hit.similarity is not None
         else f"score {display.number(hit.score, 3)}"
     )
-    text = getattr(hit, "snippet", None) or hit.content
+    # A list label cannot show bold: the snippet's **match** markers would read literally.
+    text = plain(getattr(hit, "snippet", None) or hit.content)
     return f"#{hit.rank} {hit.phase} · {how} · {display.cut(text, 80)}"
 
 
