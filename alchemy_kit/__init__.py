@@ -39,7 +39,7 @@ __version__ = "0.2.0"
 _LAZY: dict[str, tuple[str, str]] = {
     "open_store": ("store.connect", "open_store"),
     "Store": ("store.store", "Store"),
-    "generate": ("engine.pipeline", "generate"),
+    "generate": ("engine.api", "generate"),
     "agenerate": ("engine.pipeline", "agenerate"),
     "GenerationResult": ("engine.pipeline", "GenerationResult"),
     "run_batch": ("engine.batch", "run_batch"),
@@ -64,6 +64,7 @@ _LAZY: dict[str, tuple[str, str]] = {
     "thumb": ("scoring.preferences", "thumb"),
     "rate": ("scoring.preferences", "rate"),
     "undo_pick": ("scoring.preferences", "undo"),
+    "picks": ("scoring.preferences", "picks"),
     "learn": ("scoring.learn", "learn"),
     "optimize": ("engine.optimize", "optimize"),
     "aoptimize": ("engine.optimize", "aoptimize"),
@@ -83,9 +84,10 @@ _LAZY: dict[str, tuple[str, str]] = {
 }
 
 if TYPE_CHECKING:
+    from .engine.api import generate
     from .engine.batch import arun_batch, run_batch
     from .engine.optimize import aoptimize, optimize
-    from .engine.pipeline import GenerationResult, agenerate, generate
+    from .engine.pipeline import GenerationResult, agenerate
     from .engine.transfer import import_
     from .notebook.workbench import workbench
     from .records import (
@@ -102,7 +104,7 @@ if TYPE_CHECKING:
     from .scoring.baseline import baseline_score, heuristic_score
     from .scoring.judge import ajudge, judge, judge_pair
     from .scoring.learn import learn
-    from .scoring.preferences import pick_best, prefer, rate, thumb
+    from .scoring.preferences import pick_best, picks, prefer, rate, thumb
     from .scoring.preferences import undo as undo_pick
     from .scoring.rank import rescore
     from .scoring.scorer import explain as explain_score
@@ -191,6 +193,7 @@ __all__ = [
     "open_store",
     "optimize",
     "pick_best",
+    "picks",
     "prefer",
     "rate",
     "rescore",

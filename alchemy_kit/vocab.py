@@ -27,6 +27,8 @@ SIMILARITY_RANGE: tuple[float, float] = (-1.0, 1.0)
 # Variants per phase of one request. The m001 CHECK allows up to 100 as an outer safety net; every
 # Python path (records, pipeline, CLI, batch) uses this one cap.
 MAX_COUNT = 20
+# Hits one search may return (search.query checks it; the CLI's -k says it in its help).
+MAX_SEARCH_K = 1000
 MAX_TAG_LENGTH = 100
 # A request's temperature when neither the call nor `phases.<phase>` settings give one.
 DEFAULT_TEMPERATURE = 0.7
@@ -245,6 +247,7 @@ def has_visible_text(text: str) -> bool:
 __all__ = [
     "CONFIG_TYPES",
     "MAX_COUNT",
+    "MAX_SEARCH_K",
     "MAX_TAG_LENGTH",
     "METRIC_TYPES",
     "PERSONAS",

@@ -24,6 +24,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -39,6 +40,7 @@ DOC_SHOTS = {
     "workbench-generate": "notebook-workbench.png",
     "workbench-dashboard": "notebook-dashboard.png",
 }
+BROWSER_TZ = "America/New_York"
 LOOPBACK = {"127.0.0.1", "localhost", "::1", "[::1]"}
 SCRIPT_LOAD_ERRORS = ("error loading script", "failed to load", "err_name_not_resolved", "cdn.")
 
@@ -122,9 +124,13 @@ def run_all(
     dismiss_popups(page)
     if page.locator("#jp-left-stack:not(.lm-mod-hidden)").count():
         page.keyboard.press("Control+b")  # fold the file browser away: more room for the notebook
-    page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
-    page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
-    page.wait_for_timeout(2000)
+    for _ in range(3):
+        page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
+        page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
+        # On a busy machine the click can land before the notebook is ready and run nothing:
+        # wait for a first cell to be queued or run, and ask again if none is.
+        if _started(page, 30_000):
+            break
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         state = page.evaluate(
@@ -149,6 +155,20 @@ def run_all(
         "errors": errors,
         "outputs": outputs,
     }
+
+
+def _started(page: Any, timeout_ms: int) -> bool:
+    """True once a code cell of the visible notebook is queued ([*]) or has run ([1])."""
+    try:
+        page.wait_for_function(
+            """() => [...document.querySelectorAll(
+                '.jp-NotebookPanel:not(.lm-mod-hidden) .jp-CodeCell .jp-InputPrompt')]
+                .some(p => /\\[(\\*|\\d+)\\]/.test(p.innerText))""",
+            timeout=timeout_ms,
+        )
+    except Exception:  # playwright's TimeoutError: nothing started
+        return False
+    return True
 
 
 def shoot(page: Any, element: Any, path: Path) -> None:
@@ -213,6 +233,18 @@ def check_workbench(page: Any, base: str, token: str, shots: Path, checks: Check
         f"{took:.1f}s after the click: '{now.strip()}', {cards} cards redrawn, "
         f"{bars} finished progress bars",
     )
+    # Cards show the prompt's Markdown rendered (headings, lists), never raw "##" or "**".
+    texts = tabs.locator(".alchemy-card").all_inner_texts()
+    rendered = tabs.locator(
+        ".alchemy-card .alchemy-markdown h1, .alchemy-card .alchemy-markdown h2,"
+        " .alchemy-card .alchemy-markdown li"
+    ).count()
+    raw = [t for t in texts if "## " in t or "**" in t]
+    checks.check(
+        "generate: cards render Markdown",
+        rendered > 0 and not raw,
+        f"{rendered} rendered headings and list items, {len(raw)} cards with raw ## or **",
+    )
     shoot(page, tabs, shots / "workbench-generate.png")
     # Dashboard: switch tabs, wait for charts drawn by Vega in the page (svg or canvas).
     tabs.locator(".lm-TabBar-tab", has_text="Dashboard").first.click()
@@ -229,6 +261,34 @@ def check_workbench(page: Any, base: str, token: str, shots: Path, checks: Check
         "dashboard: charts rendered in the page",
         charts >= 2 and marks > 0,
         f"{charts} Vega views, {marks} drawn marks, {time.monotonic() - t0:.1f}s after the switch",
+    )
+    # The grid fits the notebook panel (legends under the charts, none cut off at the right) and
+    # the tokens axis reads UTC on a 24-hour clock ("17:33:16", not "05:33" or ".500").
+    fit = page.evaluate(
+        """() => {
+          const panel = document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook');
+          const views = [...document.querySelectorAll('.widget-tab .vega-embed')];
+          const right = Math.max(...views.map(v => v.getBoundingClientRect().right));
+          return {panel: Math.round(panel.getBoundingClientRect().right), right: Math.round(right)};
+        }"""
+    )
+    checks.check(
+        "dashboard: charts fit the notebook panel",
+        fit["right"] <= fit["panel"],
+        f"charts end at x={fit['right']}, the panel at x={fit['panel']}",
+    )
+    ticks = page.evaluate(
+        """() => [...document.querySelectorAll('.widget-tab .vega-embed svg text')]
+              .map(t => t.textContent).filter(t => /^\\d\\d:\\d\\d/.test(t) || /^\\.\\d+$/.test(t)
+                 || /[AP]M$/.test(t))"""
+    )
+    clock = [t for t in ticks if len(t) == 8 and t[2] == t[5] == ":"]
+    now = datetime.now(UTC)  # the requests were made minutes ago, in this hour or the last
+    hours = {f"{now.hour:02d}", f"{(now - timedelta(hours=1)).hour:02d}"}
+    checks.check(
+        "dashboard: time axis in UTC, 24-hour",
+        bool(clock) and len(clock) == len(ticks) and all(t[:2] in hours for t in clock),
+        f"time labels {ticks[:4]} in a browser set to {BROWSER_TZ}; UTC hour now {now.hour:02d}",
     )
     shoot(page, tabs, shots / "workbench-dashboard.png")
     # Click a point of the embedding map: the dashboard shows that prompt's lineage.
@@ -275,7 +335,8 @@ def main() -> int:
             wait_for_lab(f"{base}/api/status?token={token}", proc, work / "lab.log")
             with sync_playwright() as pw:
                 browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-                page = browser.new_page(viewport=VIEWPORT)
+                # A browser far from UTC: a chart drawn in local time would be five hours off.
+                page = browser.new_page(viewport=VIEWPORT, timezone_id=BROWSER_TZ)
                 page.on("console", lambda m: console.append(m.text) if m.type == "error" else None)
                 page.on("pageerror", lambda e: console.append(str(e)))
                 page.on(

@@ -26,7 +26,7 @@ def test_browser_check(tmp_path: Path) -> None:
     stdout = run_browser_script(SCRIPT, PORT, tmp_path, timeout=900)
     summary = stdout.split("summary:")[-1].splitlines()
     passed = [line for line in summary if line.startswith("PASS")]
-    assert len(passed) == 8 and not any(line.startswith("FAIL") for line in summary), stdout
+    assert len(passed) == 11 and not any(line.startswith("FAIL") for line in summary), stdout
     for shot in ("quickstart.png", "workbench-generate.png", "workbench-dashboard.png"):
         assert (tmp_path / shot).stat().st_size > 20_000, shot
 

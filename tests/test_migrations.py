@@ -156,14 +156,6 @@ def test_not_a_database(tmp_path: Path) -> None:
     assert bogus.read_bytes() == b"this is plainly not sqlite" * 100
 
 
-def test_default_path_and_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.chdir(tmp_path)
-    assert open_store().path == tmp_path / "data" / "alchemy.db"
-    monkeypatch.setenv("ALCHEMY_DB", str(tmp_path / "env.db"))
-    assert open_store().path == tmp_path / "env.db"
-    assert open_store(tmp_path / "arg.db").path == tmp_path / "arg.db"
-
-
 def test_raw_connection_without_pragma_still_checks(db_path: Path) -> None:
     open_store(db_path).close()
     conn = sqlite3.connect(db_path)

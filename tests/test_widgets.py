@@ -131,9 +131,10 @@ def test_model_chooser_lists_every_provider_with_its_status(wb: Workbench) -> No
     assert options[0] == ("default: local/alchemy-local", DEFAULT)
     providers = {v[0] for _, v in options[1:]}
     assert providers == set(ak.PROVIDERS)
-    labels = dict((v, label) for label, v in options[1:])  # by (provider, model)
-    assert labels["local", "alchemy-local"].endswith("(usable)")
-    assert labels["openai", "gpt-4o-mini"].endswith("(not usable)")
+    # Keyed by (provider, model): `local` has two models since SmolLM2 (usable after make smollm).
+    labels = {v: label for label, v in options[1:]}
+    assert labels[("local", "alchemy-local")].endswith("(usable)")
+    assert labels[("openai", "gpt-4o-mini")].endswith("(not usable)")
     table = wb.generate.model_help.children[0].value
     assert "no key" in table and "alchemy-local" in table
 
@@ -184,10 +185,15 @@ def test_thumbs_ratings_and_undo(wb: Workbench) -> None:
     assert compare.undo.disabled
 
 
-def test_word_diff_against_the_best(wb: Workbench) -> None:
+def test_variants_against_the_best(wb: Workbench) -> None:
     cards = wb.compare.cards
     assert "<ins" not in cards[0].html.value and "best" in cards[0].html.value
-    assert "<ins" in cards[1].html.value and "words against the best" in cards[1].html.value
+    # Each other variant: a line diff, or whole when it shares little with the best.
+    for card in cards[1:]:
+        value = card.html.value
+        diffed = "lines against the best" in value and "<ins" in value
+        whole = "little in common with the best" in value and "<ins" not in value
+        assert diffed or whole, value[:300]
 
 
 def test_judge_offline_says_the_scorer_stood_in(wb: Workbench) -> None:
@@ -293,6 +299,24 @@ def test_rerun_a_request_with_the_same_seed(wb: Workbench) -> None:
     assert contents[0] == contents[1]  # the offline model is deterministic per seed
     assert history.requests.options[0][1] == again.id
     assert "re-ran as" in history.status.value
+
+
+def test_rerun_follows_the_newest_request_until_one_is_picked(wb: Workbench) -> None:
+    # The bug: Re-run acted on the request that was newest when the workbench opened.
+    history, store = wb.history, wb.store
+    wb.generate.idea.value = "Write release notes for a calendar app"
+    wb.generate.count.value = 1
+    wb.generate.button.click()
+    newest = store.list_requests()[0]
+    assert newest.input.startswith("Write release notes") and history.requests.value == newest.id
+    history.rerun.click()
+    again = store.list_requests()[0]
+    assert again.metadata["rerun_of"] == newest.id and history.requests.value == again.id
+    # Once the researcher picks a row, new requests no longer move the selection.
+    history.requests.value = newest.id
+    history.rerun.click()
+    assert store.list_requests()[0].metadata["rerun_of"] == newest.id
+    assert history.requests.value == newest.id
 
 
 def test_rerun_a_search_lands_in_the_search_tab(wb: Workbench) -> None:

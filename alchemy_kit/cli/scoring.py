@@ -138,7 +138,7 @@ def judge(
             return
         who = verdict.model or f"offline scorer ({verdict.fallback})"
         if verdict.error:
-            raise click.ClickException(f"the judge's reply could not be read: {verdict.error}")
+            raise click.ClickException(f"the judge gave no usable verdict: {verdict.error}")
         echo(f"winner: {verdict.winner} (judge: {who}; orders disagreed: {verdict.flipped})")
         return
     result = run_judge(store, prompt_id, provider=provider, model=model, samples=samples)
@@ -148,7 +148,7 @@ def judge(
     if result.fallback:
         echo(f"no LLM judge: {result.fallback}; offline score {result.score}")
     elif result.error and result.score is None:
-        raise click.ClickException(f"the judge's reply could not be read: {result.error}")
+        raise click.ClickException(f"the judge gave no usable score: {result.error}")
     else:
         echo(f"judge {result.model}: {result.score} over {result.samples} sample(s)")
         for name, value in result.criteria.items():
@@ -222,7 +222,7 @@ def pick(
 
 @click.command(context_settings=CONTEXT)
 @click.option("--by", "who", help="Only picks by this researcher")
-@click.option("-n", "--limit", type=int, default=50, show_default=True)
+@click.option("-n", "--limit", type=int, default=50, show_default=True, help="How many picks")
 @database_option
 @json_option
 def picks(who: str | None, limit: int, database: Path | None, json_: bool) -> None:
@@ -238,8 +238,20 @@ def picks(who: str | None, limit: int, database: Path | None, json_: bool) -> No
 
 @click.command(context_settings=CONTEXT)
 @click.option("--no-labelled", is_flag=True, help="Learn from picks only, not the shipped pairs")
-@click.option("--folds", type=click.IntRange(2, 20), default=5, show_default=True)
-@click.option("--min-pairs", type=click.IntRange(2), default=20, show_default=True)
+@click.option(
+    "--folds",
+    type=click.IntRange(2, 20),
+    default=5,
+    show_default=True,
+    help="Cross-validation folds for the held-out accuracy on your picks",
+)
+@click.option(
+    "--min-pairs",
+    type=click.IntRange(2),
+    default=20,
+    show_default=True,
+    help="Pick pairs needed before learning; with fewer, the current weights stay",
+)
 @click.option("--dry-run", is_flag=True, help="Report accuracy without storing the weights")
 @database_option
 @json_option
@@ -279,7 +291,13 @@ def learn(
 @click.command(context_settings=CONTEXT)
 @click.argument("prompt_id")
 @click.option("--target", type=float, default=0.85, show_default=True, help="Stop at this score")
-@click.option("--max-iterations", type=int, default=5, show_default=True)
+@click.option(
+    "--max-iterations",
+    type=int,
+    default=5,
+    show_default=True,
+    help="Rewrites to try at most (1-20); the loop stops earlier once --target is reached",
+)
 @click.option("--judge", "judge_model", help="Judge model id (default: the offline scorer)")
 @click.option("--judge-provider", help="Judge provider")
 @click.option("--provider", help="Provider of the rewriting model (default: the prompt's own)")

@@ -22,7 +22,7 @@ from ..runner import run_sync
 from ..scoring.critique import Critique, critique
 from ..scoring.judge import judge_choice, rubric
 from ..scoring.rank import current_weights, score_prompts
-from .pipeline import _metrics_for, _prices
+from .pipeline import _metrics_for, _prices, background_embedding
 
 if TYPE_CHECKING:
     from ..store import Store
@@ -131,6 +131,7 @@ async def aoptimize(
     history = [(start.content, best_score)]
     steps: list[Step] = []
     stopped = "target" if best_score >= target else "limit"
+    made: list[r.Prompt] = []
     for i in range(1, max_iterations + 1):
         if best_score >= target:
             stopped = "target"
@@ -175,10 +176,16 @@ async def aoptimize(
         )
         store.add_prompts([candidate], _metrics_for(candidate, done, prices))
         score_prompts(store, [candidate], idea)
+        made.append(candidate)
         steps.append(Step(i, candidate.id, score, accepted, best_crit.edits))
         history.append((text, score))
         if accepted:
             best, best_score, best_crit = candidate, score, crit
+    # Embedded like every generated prompt, so `search --like` and semantic search find them.
+    embedding = background_embedding(store, None)
+    if embedding and made:
+        embedding.add(made)
+        await embedding.wait()
     store.update_prompt(
         start.id,
         metadata=start.metadata

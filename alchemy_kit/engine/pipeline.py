@@ -14,15 +14,14 @@ from .. import records as r
 from ..errors import AlchemyError, ProviderError, ValidationError
 from ..models import catalog
 from ..models.catalog import ModelChoice
-from ..models.keys import check_key
 from ..models.options import check_options
 from ..models.providers import Completion, acomplete
-from ..models.registry import resolve
 from ..scoring.rank import current_weights, measure_prompts, record_scores
 from ..scoring.scorer import Weights
+from ..store.calling import store_argument
 from ..vocab import MAX_COUNT, PROVIDERS, TEMPERATURE_RANGE, estimate_tokens
 from . import lifecycle
-from .configured import DEFAULT_MAX_TOKENS, DEFAULT_TEMPERATURE, phase_options
+from .configured import DEFAULT_MAX_TOKENS, DEFAULT_TEMPERATURE, model_for_phase, phase_options
 from .inputs import check_idea, check_run_options
 
 if TYPE_CHECKING:
@@ -121,24 +120,12 @@ class GenerationResult:
         )
 
 
-def _default_choice(
-    store: Store, phase: str, provider: str | None, model: str | None
-) -> ModelChoice:
-    """Resolve the model for a phase: explicit args > per-phase config > global config > local."""
-    if provider is None and model is None:
-        per_phase = store.get_config(f"phases.{phase}", None) or {}
-        defaults = store.get_config("defaults", None) or {}
-        provider = per_phase.get("provider") or defaults.get("provider")
-        model = per_phase.get("model") or defaults.get("model")
-    return resolve(provider, model)
-
-
 def default_models(store: Store) -> dict[str, ModelChoice | str]:
     """The model each phase uses when none is given (from configurations), or why it cannot."""
     out: dict[str, ModelChoice | str] = {}
     for phase in ph.PHASES:
         try:
-            out[phase] = _default_choice(store, phase, None, None)
+            out[phase] = model_for_phase(store, phase, None, None)
         except AlchemyError as exc:
             out[phase] = str(exc)
     return out
@@ -178,7 +165,8 @@ def plan(
         r.check_enum(provider, PROVIDERS, "provider")
     plans = []
     for phase in names:
-        choice = _default_choice(store, phase, *(phase_models or {}).get(phase, (provider, model)))
+        setting = (phase_models or {}).get(phase, (provider, model))
+        choice = model_for_phase(store, phase, *setting, options=(temperature, max_tokens))
         temp, tokens = phase_options(store, phase, temperature, max_tokens, choice.model_id)
         check_options(choice, temp, tokens)
         limit = catalog.context_limit(choice)
@@ -188,7 +176,6 @@ def plan(
                 f"the idea is too long for {choice.model_id}: about {need} tokens with the phase "
                 f"template, the model accepts {limit}"
             )
-        check_key(choice)
         cfg = {
             "persona": persona,
             "temperature": temp,
@@ -294,6 +281,7 @@ def _sources(chain: str, previous: list[r.Prompt], idea: str, count: int) -> lis
     return [ordered[i % len(ordered)].content for i in range(count)]
 
 
+@store_argument
 async def agenerate(
     idea: str,
     *,
@@ -317,10 +305,11 @@ async def agenerate(
     phase_models: Mapping[str, tuple[str | None, str | None]] | None = None,
     on_progress: ProgressCallback | None = None,
 ) -> GenerationResult:
-    """Refine an idea through the phases; every row is written to the store as it happens.
+    """Refine an idea through the phases, awaitable; the parameters are `generate`'s.
 
-    `phase_models` gives a phase its own (provider, model); `on_progress(phase, done, total)`
-    reports each phase's variants as they land (the notebook's progress bars).
+    Every row is written to the store as it happens. `phase_models` gives a phase its own
+    (provider, model); `on_progress(phase, done, total)` reports each phase's variants as they
+    land (the notebook's progress bars).
     """
     from ..store import open_store
 
@@ -369,7 +358,9 @@ async def agenerate(
     store.set_request_status(request.id, "running")
     request.status = "running"
     sem = asyncio.Semaphore(concurrency or count)
-    embedding = _embedding(store, embed)  # off the critical path: see search/embed_worker.py
+    embedding = background_embedding(
+        store, embed
+    )  # off the critical path: see search/embed_worker.py
     weights = current_weights(store)
     scoring: list[asyncio.Task[None]] = []
     started = time.perf_counter()
@@ -552,8 +543,8 @@ def _finish(run: _Run, status: str, started: float, error: str | None = None) ->
     )
 
 
-def _embedding(store: Store, embed: bool | None) -> BackgroundEmbedding | None:
-    """Where this request's prompts get embedded, or None when embedding is off."""
+def background_embedding(store: Store, embed: bool | None) -> BackgroundEmbedding | None:
+    """Where new prompts get embedded (optimised ones too), or None when embedding is off."""
     if embed is False or (embed is None and not store.get_config("embeddings.auto", True)):
         return None
     from ..search.embed_worker import BackgroundEmbedding
@@ -561,6 +552,11 @@ def _embedding(store: Store, embed: bool | None) -> BackgroundEmbedding | None:
     return BackgroundEmbedding(store, store.get_config("embeddings.model", None))
 
 
-def generate(idea: str, **kwargs: Any) -> GenerationResult:
-    """Synchronous `agenerate` (a script or Jupyter); SIGTERM/SIGHUP stop it like Ctrl-C."""
-    return lifecycle.run(agenerate(idea, **kwargs))
+def __getattr__(name: str) -> Any:
+    # The synchronous `generate`, with its explicit signature, lives in engine/api.py; this keeps
+    # `from alchemy_kit.engine.pipeline import generate` working.
+    if name == "generate":
+        from .api import generate
+
+        return generate
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

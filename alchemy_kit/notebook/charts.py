@@ -46,8 +46,63 @@ def enable_offline() -> None:
 
 
 def use_png(scale: float = 1.0) -> None:
-    """Render charts as static PNG images (what the tested notebooks save; nbval skips images)."""
-    alt.renderers.enable("png", scale_factor=scale)
+    """Render charts as PNG images whose text form is the chart's sanitised Vega-Lite spec.
+
+    nbval skips PNG outputs, so a tested notebook compares the text: the spec with each inline
+    dataset reduced to its row count and columns (values hold timestamps, latencies and ids that
+    change per run) and Altair's counter-numbered names made stable. A changed mark, encoding,
+    title, scale or row count then fails the notebook test.
+    """
+    if PNG_RENDERER not in alt.renderers.names():
+        alt.renderers.register(PNG_RENDERER, _png_with_spec)
+    alt.renderers.enable(PNG_RENDERER, scale_factor=scale)
+
+
+PNG_RENDERER = "alchemy-png"
+
+
+def _png_with_spec(spec: dict[str, Any], **metadata: Any) -> Any:
+    from altair.vegalite.v6.display import png_renderer
+
+    bundle: Any = png_renderer(spec, **metadata)
+    data, meta = bundle if isinstance(bundle, tuple) else (bundle, None)
+    data = {**data, "text/plain": spec_text(spec)}
+    return (data, meta) if meta is not None else data
+
+
+def spec_text(spec: dict[str, Any]) -> str:
+    """A chart's Vega-Lite spec as stable text: data reduced to its shape, generated names fixed.
+
+    One line per top-level property (and per encoding channel), so a changed chart shows as a
+    short diff.
+    """
+    import json
+    import re
+
+    spec = {k: v for k, v in spec.items() if k != "$schema"}
+    datasets = spec.pop("datasets", None) or {}
+    lines = [
+        f"data {name}: {len(rows)} row(s) of {', '.join(sorted({k for r in rows for k in r}))}"
+        for name, rows in datasets.items()
+    ]
+    for key, value in sorted(spec.items()):
+        if key == "encoding" and isinstance(value, dict):
+            lines += [
+                f"encoding.{ch}: {json.dumps(v, sort_keys=True, ensure_ascii=False)}"
+                for ch, v in sorted(value.items())
+            ]
+        else:
+            lines.append(
+                f"{key}: {json.dumps(value, sort_keys=True, default=str, ensure_ascii=False)}"
+            )
+    text = "\n".join(["Vega-Lite chart", *lines])
+    # Dataset names hash their values; unnamed params and views get a random or counted suffix.
+    pattern = re.compile(r"\bdata-[0-9a-f]{32}\b|\b(?:param|view)_[0-9a-f]+\b")
+    names: dict[str, str] = {}
+    for found in dict.fromkeys(pattern.findall(text)):
+        kind = found.split("_")[0].split("-")[0]
+        names[found] = f"{kind}_{sum(v.startswith(kind) for v in names.values()) + 1}"
+    return pattern.sub(lambda m: names[m[0]], text)
 
 
 def save_chart(chart: alt.TopLevelMixin, path: str | Path, *, scale: float = 2.0) -> Path:
@@ -74,7 +129,8 @@ def _empty(title: str, message: str) -> alt.Chart:
     """A chart that says why it has nothing to show (rather than an empty frame)."""
     import textwrap
 
-    data = pd.DataFrame({"message": ["\n".join(textwrap.wrap(message, 60))]})
+    # Wrapped to fit the narrowest place a chart is drawn: a cell of the dashboard's grid.
+    data = pd.DataFrame({"message": ["\n".join(textwrap.wrap(message, 44))]})
     return (
         alt.Chart(data, title=title)
         .mark_text(align="left", baseline="middle", fontSize=13, color="#666", x=10, lineBreak="\n")
@@ -94,6 +150,9 @@ def grid(
             color="independent", size="independent", strokeDash="independent", xOffset="independent"
         )
         .resolve_legend(color="independent", size="independent", strokeDash="independent")
+        # Legends under their charts, not beside them: two columns then fit a notebook panel
+        # (about 760 px) instead of running off its right edge with the legends clipped.
+        .configure_legend(orient="bottom", direction="horizontal", columns=4)
     )
 
 
@@ -127,13 +186,21 @@ def cost_latency(store: Store, **filters: Any) -> alt.Chart:
     data = rows.to_dataframe()
     data["cost_per_prompt"] = data["cost_usd"].fillna(0) / data["prompts"]
     data["label"] = data["provider"] + "/" + data["model"]
+    free = "every prompt so far cost nothing (in-process or Ollama models)"
     return (
-        alt.Chart(data, title=title)
+        alt.Chart(
+            data, title=alt.Title(title, subtitle=free) if not data["cost_usd"].any() else title
+        )
         .mark_circle(opacity=0.8)
         .encode(
             x=alt.X("mean_ms:Q", title="mean latency per prompt (ms)"),
             y=alt.Y("cost_per_prompt:Q", title="mean cost per prompt (USD)"),
-            size=alt.Size("prompts:Q", title="prompts", scale=alt.Scale(range=[60, 600])),
+            size=alt.Size(
+                "prompts:Q",
+                title="prompts",
+                scale=alt.Scale(range=[60, 600]),
+                legend=alt.Legend(tickMinStep=1, format="d"),  # whole prompts, not 0.5
+            ),
             color=alt.Color("provider:N", title="provider"),
             tooltip=["label", "prompts", "mean_ms", "cost_usd", "cost_per_prompt", "mean_score"],
         )
@@ -157,18 +224,55 @@ def tokens_over_time(store: Store, *, per: str = "auto", **filters: Any) -> alt.
         value_name="tokens",
     )
     data["direction"] = data["direction"].str.replace("_tokens", "", regex=False)
+    times = pd.to_datetime(data["time"], utc=True)
+    points = times.nunique()
+    # A line needs two points: with one the chart shows dots, and says why there is no line.
+    subtitle = f"one {per} so far: the lines start with the next" if points == 1 else None
     return (
-        alt.Chart(data, title=title)
-        .mark_line(point=True)
+        alt.Chart(data, title=alt.Title(title, subtitle=subtitle) if subtitle else title)
+        .mark_line(point=alt.OverlayMarkDef(size=60))
         .encode(
-            x=alt.X("time:T", title="time (UTC)"),
+            # A utc time unit and a 24-hour format: Vega's defaults are the browser's time zone
+            # and a 12-hour clock without AM/PM, under an axis that says UTC. (A "utc" scale
+            # type would keep the zone but Vega then ignores the axis format.)
+            x=alt.X(
+                f"{_time_unit(per)}(time):T",
+                title="time (UTC)",
+                axis=alt.Axis(format=_time_format(per, times), labelAngle=0),
+            ),
             y=alt.Y("tokens:Q", title="tokens"),
             color=alt.Color("direction:N", title="tokens", sort=["input", "output"]),
             strokeDash=alt.StrokeDash("provider:N", title="provider"),
-            tooltip=["time:T", "provider", "direction", "tokens", "requests", "prompts"],
+            tooltip=[
+                alt.Tooltip(f"{_time_unit(per)}(time):T", title="time (UTC)", format=UTC_SECONDS),
+                "provider",
+                "direction",
+                "tokens",
+                "requests",
+                "prompts",
+            ],
         )
         .properties(width=WIDTH, height=HEIGHT)
     )
+
+
+UTC_SECONDS = "%Y-%m-%d %H:%M:%S"
+
+
+def _time_unit(per: str) -> str:
+    return "utcyearmonthdate" if per == "day" else "utcyearmonthdatehoursminutesseconds"
+
+
+def _time_format(per: str, times: pd.Series) -> str:
+    """A 24-hour axis format as fine as the data's span needs."""
+    if per == "day":
+        return "%Y-%m-%d"
+    if per != "request":  # minute or hour buckets
+        return "%m-%d %H:%M"
+    span = (times.max() - times.min()).total_seconds()
+    if span < 600:
+        return "%H:%M:%S"
+    return "%H:%M" if span < 86_400 else "%m-%d %H:%M"
 
 
 def judge_rubric(store: Store, *, judge_model: str | None = None, **filters: Any) -> alt.Chart:
@@ -239,10 +343,13 @@ def embedding_map(
     data["id"] = data["prompt_id"].str[:8]
     data["preview"] = data["content"].map(lambda text: markup.cut(text, 120))
     data = data.drop(columns=["content"])
-    shown = f"the newest {limit} of" if len(rows) == limit else "all"
+    total = len(rows)
+    if used and len(rows) == limit:  # maybe more than shown: count them all
+        total = store.count_embeddings(used, _filters(filters))
+    shown = f"the newest {len(rows)} of {total}" if total > len(rows) else f"all {total}"
     pick = alt.selection_point(name=PICK, fields=["prompt_id"], on="click")
     return (
-        alt.Chart(data, title=alt.Title(title, subtitle=f"{shown} {len(rows)} prompts, {used}"))
+        alt.Chart(data, title=alt.Title(title, subtitle=f"{shown} prompts, {used}"))
         .mark_circle(size=70)
         .encode(
             x=alt.X("x:Q", title=f"PC1 ({share[0]:.0%} of variance)"),

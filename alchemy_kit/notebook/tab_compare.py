@@ -21,6 +21,7 @@ from ..scoring.preferences import pick_best, rate, thumb, undo, whoami
 from ..scoring.rank import rescore
 from ..vocab import PHASES
 from . import markup, views
+from .prompt_view import diff_html, diff_title, prompt_html
 from .ui import Hub, Tab, facts, metrics_by_prompt, request_label, row
 
 if TYPE_CHECKING:
@@ -35,21 +36,15 @@ class VariantCard:
     def __init__(self, prompt: r.Prompt, best: r.Prompt, metrics: list[r.Metric]) -> None:
         self.prompt = prompt
         if prompt.id == best.id:
-            body, title = prompt.content, "best"
-            self.html = widgets.HTML(
-                markup.card(title, facts(prompt, metrics), body, ident=prompt.id)
+            title, body = "best", prompt_html(prompt.content)
+        else:  # by line, or whole when the two share little (see prompt_view)
+            title, body = (
+                diff_title(best.content, prompt.content),
+                diff_html(best.content, prompt.content),
             )
-        else:
-            added, removed = markup.diff_counts(best.content, prompt.content)
-            title = f"+{added} / -{removed} words against the best"
-            self.html = widgets.HTML(
-                markup.card(
-                    title,
-                    facts(prompt, metrics),
-                    body_html=markup.word_diff(best.content, prompt.content),
-                    ident=prompt.id,
-                )
-            )
+        self.html = widgets.HTML(
+            markup.card(title, facts(prompt, metrics), body_html=body, ident=prompt.id)
+        )
         self.best = widgets.Button(description="Best", icon="trophy", tooltip="best of this phase")
         self.up = widgets.Button(icon="thumbs-up", tooltip="thumb up", layout={"width": "44px"})
         self.down = widgets.Button(

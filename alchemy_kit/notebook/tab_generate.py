@@ -20,6 +20,7 @@ from ..models.catalog import ModelChoice
 from ..models.registry import model_status
 from ..vocab import MAX_COUNT, PERSONAS, PHASES, TEMPERATURE_RANGE
 from . import markup
+from .prompt_view import prompt_html
 from .ui import Hub, Tab, facts, metrics_by_prompt, row
 
 if TYPE_CHECKING:
@@ -234,7 +235,7 @@ class GenerateTab(Tab):
                     markup.card(
                         f"#{p.rank} {phase}",
                         facts(p, by_prompt.get(p.id, [])),
-                        markup.preview(p.content),
+                        body_html=prompt_html(p.content),  # Markdown rendered, line breaks kept
                         ident=p.id,
                     ),
                     layout={"width": "300px", "min_width": "300px", "margin": "0 6px 6px 0"},

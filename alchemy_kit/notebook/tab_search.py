@@ -9,6 +9,7 @@ import ipywidgets as widgets
 from ..search.query import MODES, Hit, SearchResult, search, similar_to
 from ..vocab import PERSONAS, PHASES, PROVIDERS
 from . import markup, views
+from .prompt_view import plain
 from .ui import Hub, Tab, row
 
 if TYPE_CHECKING:
@@ -28,7 +29,8 @@ def hit_label(hit: Hit) -> str:
         if hit.similarity is not None
         else f"score {markup.number(hit.score, 3)}"
     )
-    text = getattr(hit, "snippet", None) or hit.content
+    # A list label cannot show bold: the snippet's **match** markers would read literally.
+    text = plain(getattr(hit, "snippet", None) or hit.content)
     return f"#{hit.rank} {hit.phase} · {how} · {markup.cut(text, 80)}"
 
 

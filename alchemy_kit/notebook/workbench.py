@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import ipywidgets as widgets
 
+from ..store.calling import store_argument
 from .tab_compare import CompareTab
 from .tab_dashboard import DashboardTab
 from .tab_generate import GenerateTab
@@ -90,6 +91,7 @@ class Workbench:
         return f"<Workbench on {name}: {' | '.join(t.title for t in self.tabs)}>"
 
 
+@store_argument
 def workbench(store: Store | None = None) -> Workbench:
     """Show the whole workbench (Generate, Compare & pick, Search, History, Dashboard) as tabs."""
     from ..store import open_store

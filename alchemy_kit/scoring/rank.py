@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from .. import records as r
 from ..errors import ValidationError
+from ..store.calling import store_argument
 from .scorer import (
     MAX_SCORED_CHARS,
     SCORER_VERSION,
@@ -122,6 +123,7 @@ def score_prompts(store: Store, prompts: Sequence[r.Prompt], idea: str) -> dict[
     return results
 
 
+@store_argument
 def rescore(
     store: Store, prompt_ids: Sequence[str] | None = None, *, rescan: bool = False
 ) -> dict[str, float]:

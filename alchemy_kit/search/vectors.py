@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from .. import records as r
+from ..store.calling import store_argument
 
 if TYPE_CHECKING:
     from ..store import Store
@@ -81,6 +82,7 @@ def embed_prompts(
     return EmbedReport(model=used, embedded=done, dimensions=dims)
 
 
+@store_argument
 def embed_missing(
     store: Store, *, model_id: str | None = None, all_prompts: bool = False, progress: bool = True
 ) -> EmbedReport:

@@ -149,6 +149,12 @@ class AnalyticsQueries:
         )
         return Rows(self._rows(sql, params), title="judge rubric per criterion")
 
+    def count_embeddings(self, model: str, filters: dict[str, Any] | None = None) -> int:
+        """How many prompts passing the filters have an embedding from `model`."""
+        where, params = self._where(filters, "e.model = ?")
+        sql = f"SELECT count(*) FROM embeddings e JOIN prompts p ON p.id = e.prompt_id{where}"
+        return int(self.conn.execute(sql, [model, *params]).fetchone()[0])
+
     def embedding_sample(
         self, model: str, limit: int, filters: dict[str, Any] | None = None
     ) -> list[dict[str, Any]]:

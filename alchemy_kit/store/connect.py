@@ -71,22 +71,38 @@ def _connect_read_only(path: Path, timeout: float) -> sqlite3.Connection:
     return conn
 
 
-def prepare(path: Path, create: bool) -> bool:
+def prepare(
+    path: Path, create: bool, *, name: str | None = None, make_folder: bool = False
+) -> bool:
     """Check the path before opening; True when it holds a database, False when one is created.
 
-    A missing or zero-byte file (SQLite would silently turn either into a new database) and a
-    missing parent folder are errors unless `create` is set.
+    A missing or zero-byte file (SQLite would silently turn either into a new database) is an
+    error unless `create` is set; a missing folder is an error unless `make_folder` is set (only
+    for the per-user default: a folder on a path someone typed may be a typo). `name` is how
+    errors call the path (e.g. `$ALCHEMY_DB (x.db)`).
     """
+    name = name or str(path)
     if path.is_dir():
-        raise StoreError(f"{path} is a directory, not a database file")
+        raise StoreError(f"{name} is a directory, not a database file")
     if path.is_file() and path.stat().st_size > 0:
         return True
     if not create:
-        what = "an empty file" if path.is_file() else "no database"
-        if not path.parent.is_dir():
-            what = f"no folder {path.parent}"
-        raise StoreError(f"{path}: {what}; create the database with `alchemy db init -d {path}`")
-    path.parent.mkdir(parents=True, exist_ok=True)
+        what = ""
+        if path.is_file():
+            what = " (an empty file)"
+        elif not path.parent.is_dir():
+            what = f" (no folder {path.parent})"
+        raise StoreError(
+            f"no database at {name}{what}: `alchemy db init` creates it (`alchemy db path` says"
+            " which file commands use)"
+        )
+    if not path.parent.is_dir():
+        if not make_folder:
+            raise StoreError(
+                f"cannot create {name}: the folder {path.parent} does not exist"
+                " (alchemy_kit creates the database file, not folders: create it first)"
+            )
+        path.parent.mkdir(parents=True, exist_ok=True)
     return False
 
 
@@ -221,17 +237,20 @@ def disk_usage(path: Path | None) -> dict[str, int]:
 def open_store(
     path: str | os.PathLike[str] | None = None, *, migrate: bool = True, create: bool = True
 ) -> Store:
-    """Open and migrate the database at `path`, $ALCHEMY_DB or data/alchemy.db.
+    """Open and migrate the database at `path`, else $ALCHEMY_DB, ./data/alchemy.db or per-user.
 
-    With create=False a missing (or zero-byte) file is an error instead of a new database, and so
-    is a missing parent folder. A file that cannot be written opens read-only (`Store.read_only`):
-    reads and searches work, writes raise ReadOnlyStoreError. Opening also reclaims requests left
-    running by a crashed process (see store/recovery.py).
+    The rule is store/location.py's. With create=False a missing (or zero-byte) file is an error
+    instead of a new database; `Store.created` says whether this call created it. Folders are never
+    created on a path you chose, only the per-user data folder. A file that cannot be written opens
+    read-only (`Store.read_only`): reads and searches work, writes raise ReadOnlyStoreError.
+    Opening also reclaims requests left running by a crashed process (see store/recovery.py).
     """
-    from .store import Store, default_path
+    from .location import resolve
+    from .store import Store
 
     timeout = busy_timeout()
-    read_only = False
+    read_only = exists = False
+    where = None
     opener: Callable[[], sqlite3.Connection] | None = None
     if path == ":memory:":
         # A named in-memory database (SQLite's memdb VFS) that every thread's connection shares.
@@ -247,8 +266,9 @@ def open_store(
         conn = (opener := open_memory)()
         db_path = None
     else:
-        db_path = Path(path) if path is not None else default_path()
-        exists = prepare(db_path, create)
+        where = resolve(path)
+        db_path = where.path
+        exists = prepare(db_path, create, name=where.name, make_folder=where.source == "user")
         read_only = exists and not writable(db_path)
         conn = connect(db_path, read_only=read_only, timeout=timeout)
     try:
@@ -257,6 +277,7 @@ def open_store(
             enable_wal(conn, timeout)
         configure(conn, timeout, writes_wal=wal)
         store = Store(conn, db_path, read_only=read_only, busy_timeout_s=timeout, opener=opener)
+        store.created = db_path is not None and not exists
         _check_version(store)
         if read_only:
             _note_read_only(store, migrate)
@@ -269,7 +290,8 @@ def open_store(
         conn.close()
         error = translate(exc, db_path, timeout)
         if isinstance(error, NotADatabaseError):
-            raise NotADatabaseError(f"{path or default_path()} is not an SQLite database") from None
+            name = where.name if where else str(path)
+            raise NotADatabaseError(f"{name} is not an SQLite database") from None
         raise error from None
     except BaseException:
         conn.close()

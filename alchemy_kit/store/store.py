@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 import sqlite3
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -39,7 +38,6 @@ from .sqlite_errors import check_row_texts, encode_error, refused, text_problem,
 if TYPE_CHECKING:
     import sqlite_utils
 
-ENV_VAR = "ALCHEMY_DB"
 MIGRATION_SET = "alchemy_kit"
 # The names of every shipped migration, in order. Kept here (and checked against migrations.py by
 # a test and at apply time) so that opening an up-to-date store never imports sqlite-utils, whose
@@ -56,12 +54,6 @@ MIGRATION_NAMES: tuple[str, ...] = (
 
 
 log = logging.getLogger("alchemy_kit")
-
-
-def default_path() -> Path:
-    """Return the database path: $ALCHEMY_DB, else data/alchemy.db under the working directory."""
-    env = os.environ.get(ENV_VAR)
-    return Path(env) if env else Path.cwd() / "data" / "alchemy.db"
 
 
 class Store(Configs, SearchQueries, ScoringQueries, AnalyticsQueries, BulkImport, Reads, Checks):
@@ -88,6 +80,7 @@ class Store(Configs, SearchQueries, ScoringQueries, AnalyticsQueries, BulkImport
         self._insert_cache: dict[tuple[type[Any], bool], tuple[str, tuple[str, ...]]] = {}
         self._ro_conn: sqlite3.Connection | None = None
         self._ro_lock = threading.Lock()
+        self.created = False  # open_store sets it when this open created the file
         self._closers: list[Callable[[], object]] = []
         # `conn` serves the thread that opened the store; other threads get their own (see
         # ThreadConnections: the one threading rule), opened like it by `opener`.

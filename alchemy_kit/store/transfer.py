@@ -59,6 +59,7 @@ from .. import records as r
 from .. import settings
 from ..errors import AlchemyError, CorruptEmbeddingError, ImportConflictError, ImportExportError
 from . import outdir
+from .calling import store_argument
 from .codec import DEFAULT_DTYPE, decode_vector, encode_vector
 from .reads import PRIMARY_KEYS, TABLE_RECORDS, TABLES
 from .store import Store
@@ -186,6 +187,7 @@ def _version() -> str:
 
 
 # -- export --------------------------------------------------------------------------------------
+@store_argument
 def export(
     store: Store,
     dest_dir: str | Path,
