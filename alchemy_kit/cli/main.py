@@ -9,7 +9,7 @@ from __future__ import annotations
 import click
 
 from .. import __version__
-from . import browse, config, db, run, scoring, search, serve, transfer
+from . import browse, config, db, evals, run, scoring, search, serve, transfer
 from .common import CONTEXT, AlchemyGroup
 
 
@@ -35,6 +35,8 @@ COMMANDS: tuple[click.Command, ...] = (
     scoring.picks,
     scoring.learn,
     scoring.optimize,
+    evals.cases,
+    evals.eval_cmd,
     run.models,
     config.config,
     db.db,

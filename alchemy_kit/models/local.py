@@ -25,10 +25,12 @@ from dataclasses import dataclass
 
 from ..phases import SOURCE_CLOSE, STRATEGY_ORDER
 from ..vocab import PERSONAS, PHASES, TOKEN_RE, estimate_tokens
+from .local_eval import EVAL_TASKS
 from .local_improve import improve
 from .local_render import render
 
 MODEL_ID = "alchemy-local"
+TASKS = ("refine", "improve", *EVAL_TASKS)
 CONTEXT_LIMIT = 8192  # tokens (estimate_tokens units) of system + prompt
 DEFAULT_TEMPERATURE = 0.7
 
@@ -116,8 +118,8 @@ def generate(
     task: str | None = None,
 ) -> Generation:
     """Run the engine once: parse, check the context limit, transform, truncate, count."""
-    if task not in (None, "refine", "improve"):
-        raise LocalModelError(f"{MODEL_ID}: task must be 'refine' or 'improve', got {task!r}")
+    if task is not None and task not in TASKS:
+        raise LocalModelError(f"{MODEL_ID}: task must be one of {', '.join(TASKS)}, got {task!r}")
     if strategy is not None and strategy not in STRATEGY_ORDER:
         raise LocalModelError(
             f"{MODEL_ID}: strategy must be one of {', '.join(STRATEGY_ORDER)}, got {strategy!r}"
@@ -128,6 +130,11 @@ def generate(
             f"{MODEL_ID}: the input is about {input_tokens} tokens, over this model's context limit of "
             f"{CONTEXT_LIMIT}; shorten the idea or the source text"
         )
+    if task in EVAL_TASKS:  # answer an eval call, suggest cases, revise a prompt from failures
+        text = EVAL_TASKS[task](system, prompt or "", seed)
+        if max_tokens is not None and estimate_tokens(text) > max_tokens:
+            text = truncate_to_tokens(text, max_tokens)
+        return Generation(text, max(input_tokens, 1), max(estimate_tokens(text), 1), False)
     if task == "improve":  # the optimise loop: apply a critique's edits to a prompt
         text = improve(prompt or "")
         return Generation(text, max(input_tokens, 1), max(estimate_tokens(text), 1), False)

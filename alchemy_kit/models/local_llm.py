@@ -36,7 +36,9 @@ class _LocalOptions(llm.Options):
         default=None, description=f"Persona: {', '.join(PERSONAS)} (default generic)"
     )
     task: str | None = Field(
-        default=None, description="refine (default: the three phases) or improve (apply a critique)"
+        default=None,
+        description="refine (default: the three phases), improve (apply a critique), respond (an"
+        " eval call), cases (suggest test cases) or revise (a prompt from its failures)",
     )
     strategy: str | None = Field(
         default=None,

@@ -419,6 +419,14 @@ def m006_unfinished_index(db: sqlite_utils.Database) -> None:
     _run_script(db, M006_SQL)
 
 
+@migrations()
+def m007_evaluation(db: sqlite_utils.Database) -> None:
+    """Add cases, eval_runs, outputs (evaluation by outputs) and model_calls (record and replay)."""
+    from .migrations_m007 import M007_SQL  # its own module: it imports this one's helpers
+
+    _run_script(db, M007_SQL)
+
+
 def migration_names() -> tuple[str, ...]:
     """Return the names of the migrations defined here, in order."""
     # sqlite-utils has no public listing; pending() on an empty in-memory database gives them all.

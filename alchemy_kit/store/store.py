@@ -27,17 +27,11 @@ from .analytics import AnalyticsQueries
 from .checks import Checks
 from .configs import Configs
 from .connect import busy_timeout, connect, enable_wal, prepare, writable
+from .evals import EvalQueries
 from .guard import check_row_texts, encode_error, text_problem, translate
 from .picks import ScoringQueries, check_not_rank
 from .queries import SearchQueries
-from .reads import (
-    PRIMARY_KEYS,
-    RECORD_TABLES,
-    TABLE_RECORDS,
-    Reads,
-    check_table,
-    chunks,
-)
+from .reads import PRIMARY_KEYS, RECORD_TABLES, TABLE_RECORDS, Reads, check_table, chunks
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -54,6 +48,7 @@ MIGRATION_NAMES: tuple[str, ...] = (
     "m004_prompts_fts_detectable",
     "m005_canonical_timestamps",
     "m006_unfinished_index",
+    "m007_evaluation",
 )
 
 
@@ -78,7 +73,7 @@ def _insert_sql(table: str, cols: Sequence[str], upsert_on: str | None = None) -
     return sql
 
 
-class Store(Configs, SearchQueries, ScoringQueries, AnalyticsQueries, Reads, Checks):
+class Store(Configs, SearchQueries, ScoringQueries, EvalQueries, AnalyticsQueries, Reads, Checks):
     """An open alchemy_kit database: the only object that writes SQL."""
 
     def __init__(
