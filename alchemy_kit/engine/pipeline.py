@@ -13,7 +13,7 @@ from .. import display
 from .. import phases as ph
 from .. import records as r
 from ..errors import AlchemyError, ProviderError, ValidationError
-from ..models import catalog
+from ..models import catalog, recording
 from ..models.catalog import ModelChoice
 from ..models.keys import check_key
 from ..models.options import check_options
@@ -342,6 +342,7 @@ async def agenerate(
     from ..store import open_store
 
     store = store or open_store()
+    recording.attach(store, purpose="generate")  # every call recorded in (or replayed from) it
     idea, clean_tags = check_run_options(idea, tags, seed, timeout, retries)
     names, plans = plan(
         store,

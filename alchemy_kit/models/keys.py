@@ -12,6 +12,7 @@ import re
 
 from ..errors import MissingKeyError
 from .catalog import PROVIDER_INFO, ModelChoice
+from .recording import replay_requested
 
 
 def has_key(provider: str) -> bool:
@@ -24,7 +25,7 @@ def has_key(provider: str) -> bool:
 def check_key(choice: ModelChoice, key: str | None = None) -> None:
     """Raise MissingKeyError (before any network call) when the choice needs a key we lack."""
     info = PROVIDER_INFO[choice.provider]
-    if key or info.key_alias is None:
+    if key or info.key_alias is None or replay_requested():  # a replay needs no key
         return
     if not has_key(choice.provider):
         raise MissingKeyError(f"no API key for {choice.provider}: {key_help(choice.provider)}")

@@ -157,9 +157,21 @@ def active() -> Recorder | None:
 
 
 def attach(
-    sink: CallSink, *, mode: str | None = None, prices: dict[str, Any] | None = None
+    sink: CallSink,
+    *,
+    mode: str | None = None,
+    prices: dict[str, Any] | None = None,
+    purpose: str | None = None,
 ) -> None:
-    """Record this context's calls into `sink` unless a recorder for it is already attached."""
+    """Record this context's calls into `sink` unless a recorder for it is already attached.
+
+    It stays attached for the rest of the calling context (a task, or a `run_sync` call);
+    `purpose` tags the calls made there unless a block says otherwise.
+    """
+    if purpose is not None:
+        if purpose not in CALL_PURPOSES:
+            raise ValidationError(f"unknown call purpose {purpose!r}")
+        _PURPOSE.set(purpose)
     current = _ACTIVE.get()
     if current is not None and current.sink is sink and mode in (None, current.mode):
         return

@@ -128,10 +128,19 @@ def judge_choice(
 
 
 async def _ask(choice: ModelChoice, system: str, prompt: str) -> str:
+    from ..models import recording
     from ..models.providers import acomplete
 
-    done = await acomplete(choice, prompt, system=system, temperature=0.0, max_tokens=800)
+    with recording.purpose("judge"):
+        done = await acomplete(choice, prompt, system=system, temperature=0.0, max_tokens=800)
     return done.text
+
+
+def _record_into(store: Store) -> None:
+    """Record this judgement's calls in the store (replayed from it under ALCHEMY_REPLAY=1)."""
+    from ..models import recording
+
+    recording.attach(store)
 
 
 async def rubric(
@@ -196,6 +205,7 @@ async def ajudge(
     prompt = store.get_prompt(prompt_id)
     idea = store.get_request(prompt.request_id).input if prompt.request_id else ""
     choice, why = judge_choice(store, provider, model)
+    _record_into(store)
     if choice is None:
         b = explain(prompt.content, idea)
         # The scorer's own quality metric already holds this breakdown: nothing new to record.
@@ -229,6 +239,7 @@ async def ajudge_pair(
         raise ValidationError("compare two different prompts")
     idea = store.get_request(a.request_id).input if a.request_id else ""
     choice, why = judge_choice(store, provider, model)
+    _record_into(store)
     if choice is None:
         sa, sb = explain(a.content, idea).score, explain(b.content, idea).score
         winner = "a" if sa > sb else "b" if sb > sa else "tie"
