@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import signal
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import llm
 import pytest
 from eval_fakes import Scripted, echo_upper, registered
+from slow_cli import SlowAsync, SlowPlugin
 
 from alchemy_kit import records as r
 from alchemy_kit import records_eval as ev
@@ -250,3 +258,70 @@ def test_offline_template_model_answers_eval_calls(store: Store, request_with_ca
     res = evaluate(store, request=request_with_cases["request"].id)
     assert res.run.models == [{"provider": "local", "model": "alchemy-local"}]
     assert res.failed == 0 and store.counts()["model_calls"] == 0  # never recorded
+
+
+# -- kill -9 mid-run, then resume ---------------------------------------------------------------------
+SLOW_CLI = Path(__file__).with_name("slow_cli.py")
+
+
+def _raw(db: Path, sql: str) -> list[tuple]:
+    conn = sqlite3.connect(db)
+    try:
+        return conn.execute(sql).fetchall()
+    finally:
+        conn.close()
+
+
+def test_kill_9_mid_run_then_resume_leaves_every_output_exactly_once(tmp_path: Path) -> None:
+    db = tmp_path / "kill.db"
+    with open_store(db) as store:
+        req = r.Request(input="weather", phases=["coagulatio"])
+        prompts = [
+            r.Prompt(f"Variant {i}.", "coagulatio", "local", "m", request_id=req.id)
+            for i in range(2)
+        ]
+        store.add([req], prompts)
+        store.add_cases([ev.Case(req.id, f"case {i}", vars={"q": f"day {i}"}) for i in range(12)])
+    args = ["eval", "-r", req.id, "-m", "slow-fake", "-c", "2", "-d", str(db), "--json"]
+    proc = subprocess.Popen(
+        [sys.executable, str(SLOW_CLI), "0.2", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    err: list[bytes] = []
+    reader = threading.Thread(
+        target=lambda: err.extend(iter(proc.stderr.readline, b"")), daemon=True
+    )  # type: ignore[union-attr]
+    reader.start()
+    deadline = time.monotonic() + 90
+    # Wait until at least one batch is committed and more calls are in flight, then kill -9.
+    while (
+        not _raw(db, "SELECT count(*) FROM outputs")[0][0]
+        or sum(b"answered" in x for x in err) < 4
+    ):
+        assert proc.poll() is None, b"".join(err).decode()[-2000:]
+        assert time.monotonic() < deadline, "the run made no progress"
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    before = _raw(db, "SELECT count(*) FROM outputs")[0][0]
+    assert 0 < before < 24
+    SlowAsync.delay = 0.01
+    llm.pm.register(SlowPlugin(), name="slow-fake-plugin")
+    try:
+        with open_store(db) as store:
+            res = evaluate(store, request=req.id, models=["slow-fake"], concurrency=4)
+    finally:
+        llm.pm.unregister(name="slow-fake-plugin")
+    assert res.resumed and res.ran == 24 - before and res.failed == 0
+    per_unit = _raw(db, "SELECT prompt_id, case_id, model, count(*) FROM outputs GROUP BY 1, 2, 3")
+    assert len(per_unit) == 24 and {row[3] for row in per_unit} == {1}
+    assert _raw(
+        db,
+        "SELECT count(DISTINCT run_id), min(status) FROM outputs JOIN eval_runs r ON r.id = run_id",
+    ) == [(1, "completed")]
+    grades = _raw(
+        db,
+        "SELECT count(*) FROM metrics WHERE metric_type = 'time' AND json_extract(details, '$.source') = 'eval'",
+    )
+    assert grades == [(24,)]  # each output's metrics exactly once too
