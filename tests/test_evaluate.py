@@ -296,8 +296,7 @@ def test_kill_9_mid_run_then_resume_leaves_every_output_exactly_once(tmp_path: P
     deadline = time.monotonic() + 90
     # Wait until at least one batch is committed and more calls are in flight, then kill -9.
     while (
-        not _raw(db, "SELECT count(*) FROM outputs")[0][0]
-        or sum(b"answered" in x for x in err) < 4
+        not _raw(db, "SELECT count(*) FROM outputs")[0][0] or sum(b"answered" in x for x in err) < 4
     ):
         assert proc.poll() is None, b"".join(err).decode()[-2000:]
         assert time.monotonic() < deadline, "the run made no progress"

@@ -41,8 +41,12 @@ def score(
     database: Path | None,
     json_: bool,
 ) -> None:
-    """Score prompts with the offline scorer and show why; stored scores and ranks follow."""
-    from ..scoring.rank import current_weights, rescore
+    """Re-derive scores and ranks from the evidence and show which evidence set each one.
+
+    With eval results a prompt ranks by them (`alchemy eval`); else by the offline scorer, the
+    LLM judge and your picks. The blend is documented in alchemy_kit/scoring/rank.py.
+    """
+    from ..scoring.rank import current_weights, evidence, rescore
     from ..scoring.scorer import explain
 
     if text is not None:
@@ -67,13 +71,18 @@ def score(
         b = explain(p.content, idea_text, weights=weights)
         new = rescore(store, [p.id], rescan=rescan)
         fresh = store.get_prompt(p.id)
+        why = evidence(store, [p.id])[p.id]
         if json_:
-            echo_json(b.as_details() | {"scorer": b.score, "score": new[p.id], "rank": fresh.rank})
+            echo_json(
+                b.as_details()
+                | {"scorer": b.score, "score": new[p.id], "rank": fresh.rank, "evidence": why}
+            )
             return
         click.echo(
             f"{p.id}  scorer {b.score:.4f} ({which} weights) → score {new[p.id]:.4f}, "
             f"rank {fresh.rank}"
         )
+        click.echo(f"evidence: {why}")
         echo_table(_breakdown_rows(b.contributions, b.features), ["feature", "value", "effect"])
         for issue in b.issues:
             click.echo(f"  - {issue}")
@@ -89,8 +98,17 @@ def score(
     scores = rescore(store, ids, rescan=rescan)
     if json_:
         echo_json(scores)
-    else:
-        click.echo(f"re-scored {len(scores)} prompts")
+        return
+    click.echo(f"re-scored {len(scores)} prompts")
+    if request_id:
+        sets = evidence(store, list(scores))
+        rows = [
+            {"phase": p.phase, "rank": p.rank, "score": p.score, "id": p.id, "evidence": sets[p.id]}
+            for p in sorted(
+                (store.get_prompt(pid) for pid in scores), key=lambda p: (p.phase, p.rank or 0)
+            )
+        ]
+        echo_table(rows, ["phase", "rank", "score", "id", "evidence"], {"evidence": 60})
 
 
 @click.command(context_settings=CONTEXT)
