@@ -254,6 +254,21 @@ def test_replay_again_reruns_a_run_from_the_recording(
     assert "'hail'" in str(info.value) and fake.calls == 6
 
 
+def test_replay_needs_no_installed_model(store: Store, request_with_cases: dict) -> None:
+    # A notebook that replays a committed recording runs where the recorded model is not installed.
+    req = request_with_cases["request"]
+    model = Scripted("fake-gone", echo_upper)
+    with registered(model):
+        first = evaluate(store, request=req.id, models=["fake-gone"])
+    assert store.recorded_providers("fake-gone") == ["local"]
+    with pytest.raises(UnknownModelError, match="unknown model 'fake-gone'"):
+        evaluate(store, request=req.id, models=["fake-gone"], again=True)  # not a replay
+    replayed = evaluate(store, request=req.id, models=["fake-gone"], replay=True, again=True)
+    assert replayed.ran == 6 and replayed.run.models == first.run.models and model.calls == 6
+    with pytest.raises(UnknownModelError, match="unknown model 'never-recorded'"):
+        evaluate(store, request=req.id, models=["never-recorded"], replay=True)
+
+
 def test_offline_template_model_answers_eval_calls(store: Store, request_with_cases: dict) -> None:
     res = evaluate(store, request=request_with_cases["request"].id)
     assert res.run.models == [{"provider": "local", "model": "alchemy-local"}]

@@ -178,6 +178,12 @@ def _csv_assertion(text: str) -> dict[str, Any]:
     return out
 
 
+def expected_assertion(text: str) -> dict[str, Any]:
+    """One assertion from promptfoo's `type: value` text (a CSV `__expected` cell, a line of the
+    workbench's cases editor); text that names no known type is an `equals` assertion."""
+    return _csv_assertion(text)
+
+
 def _csv_rows(text: str) -> list[tuple[int, dict[str, Any] | None, str | None]]:
     rows: list[tuple[int, dict[str, Any] | None, str | None]] = []
     try:
@@ -318,6 +324,7 @@ def prompt_vars(store: Store, request_id: str) -> list[str]:
 __all__ = [
     "CaseReport",
     "add_case",
+    "expected_assertion",
     "import_cases",
     "make_case",
     "prompt_vars",

@@ -158,6 +158,20 @@ def _resolve(m: Any) -> ModelChoice:
         return resolve("local", m)
 
 
+def _recorded(store: Store, m: Any) -> Any:
+    """Under replay no call reaches the model, so it need not be installed: a model id the
+    registry does not know stands for the one provider its recorded calls name."""
+    if not isinstance(m, str):
+        return m
+    try:
+        return _resolve(m)
+    except UnknownModelError:
+        providers = store.recorded_providers(m)
+        if len(providers) != 1:
+            raise
+        return ModelChoice(providers[0], m)
+
+
 def _models(models: Sequence[Any] | None) -> list[ModelChoice]:
     chosen: list[ModelChoice] = []
     for m in list(models or []) or [None]:
@@ -439,6 +453,8 @@ async def aevaluate(
     graders = Graders(rubric=rubric, similar=similar, pairwise=bool(pairwise))
     if rubric or pairwise or judge or judge_provider:
         graders.judge, graders.judge_note = eval_judge(store, judge_provider, judge)
+    if mode == "replay" and models:
+        models = [_recorded(store, m) for m in models]
     the_plan = plan(
         store,
         request=request,

@@ -255,6 +255,13 @@ class EvalQueries(StoreMixin):
         call.tokens_estimated = bool(call.tokens_estimated)
         return call
 
+    def recorded_providers(self, model: str) -> list[str]:
+        """The providers under which calls to `model` were recorded (a replay needs no plugin)."""
+        rows = self.conn.execute(
+            "SELECT DISTINCT provider FROM model_calls WHERE model = ? ORDER BY provider", [model]
+        )
+        return [p for (p,) in rows]
+
     def put_calls(self, calls: Iterable[ev.ModelCall]) -> None:
         """Record calls; a call already recorded under the same key is replaced (the newest wins)."""
         calls = list(calls)
