@@ -168,9 +168,9 @@ def check_workbench(page: Any, base: str, token: str, shots: Path, checks: Check
     tabs.scroll_into_view_if_needed()
     titles = [t.text_content() or "" for t in tabs.locator(".lm-TabBar-tab").all()]
     checks.check(
-        "workbench: five tabs rendered",
+        "workbench: six tabs rendered",
         [t.strip() for t in titles]
-        == ["Generate", "Compare & pick", "Search", "History", "Dashboard"],
+        == ["Generate", "Compare & pick", "Evaluate", "Search", "History", "Dashboard"],
         ", ".join(t.strip() for t in titles),
     )
     # Generate: click the button in the widget, wait for the new request's status and cards.
