@@ -390,7 +390,11 @@ async def _with_cases(
         split=split,
     )
     if best.id == start.id:
-        result.message = "no improvement found: no candidate graded higher on the search half"
+        result.message = (
+            "no improvement found: the prompt already passes every check on the search half"
+            if not steps and stopped in ("target", "no failures")
+            else "no improvement found: no candidate graded higher on the search half"
+        )
         return _finish(loop, result)
     _, held = await _grade(loop, [start.id, best.id], back, model, "held-back", concurrency, mode)
     (o_grade, o_rate), (b_grade, b_rate) = held[start.id], held[best.id]

@@ -33,7 +33,7 @@ _WORD_LIMIT = re.compile(
 )
 _NUMBERS = {"one": 1, "a single": 1, "two": 2, "three": 3, "four": 4, "five": 5}
 _SENTENCE_LIMIT = re.compile(
-    r"\bin\s+(one|a single|two|three|four|five|\d)\s+sentences?\b|\b(one|a single|\d)[- ]sentence\b",
+    r"\bin\s+(one|a single|two|three|four|five|\d)\s+sentences?\b|\b(one|\d)-sentence\b",
     re.I,
 )
 _BULLETS = re.compile(r"\bbullet(?:s|ed)?\b|\bas a list\b", re.I)
