@@ -27,7 +27,7 @@ from .local_text import key_phrases
 _QUOTED = r"[\"“'`]([^\"”'`\n]{1,60})[\"”'`]"
 _WORD_LIMIT = re.compile(
     r"\b(?:at most|no more than|not more than|under|fewer than|less than|maximum of|max(?:imum)?|"
-    r"up to|within|limit(?:ed)? to|in)\s+(\d{1,4})\s+words\b|\b(\d{1,4})\s+words\s+(?:or fewer|or less|"
+    r"up to|within|limit(?:ed)? to|to|in)\s+(\d{1,4})\s+words\b|\b(\d{1,4})\s+words\s+(?:or fewer|or less|"
     r"max(?:imum)?|at most)\b",
     re.I,
 )
