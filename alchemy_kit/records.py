@@ -6,6 +6,7 @@ import json
 import re
 import uuid
 from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
@@ -24,6 +25,7 @@ from .vocab import (
     SIMILARITY_RANGE,
     STATUSES,
     TEMPERATURE_RANGE,
+    has_visible_text,
 )
 
 _UUID4_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
@@ -181,11 +183,21 @@ class Request(_Row):
     tags: list[str] = field(default_factory=list)
     provider_override: str | None = None
     id: str = field(default_factory=new_id)
-    created_at: str = field(default_factory=now)
+    # "" = now, stamped in __post_init__: a default_factory would run after the caller evaluated
+    # `completed_at=now()`, so a finished request built in one call could end before it began.
+    created_at: str = ""
     completed_at: str | None = None
     status: str = "pending"
     metadata: dict[str, Any] = field(default_factory=dict)
     json_fields: ClassVar[tuple[str, ...]] = ("phases", "tags", "metadata")
+
+    def __post_init__(self) -> None:
+        if not self.created_at:
+            self.created_at = now()
+            if self.completed_at is not None:
+                with suppress(ValidationError):  # a malformed value is reported by validate()
+                    done = check_timestamp(self.completed_at, "completed_at")
+                    self.created_at = min(self.created_at, done or self.created_at)
 
 
 @dataclass
@@ -337,6 +349,14 @@ def _validate_preference(rec: Preference) -> None:
         raise ValidationError(f"a {rec.kind} pick is about one prompt: no other_prompt_id")
 
 
+def _check_finished(status: str, begun: str | None, done: str | None, begun_name: str) -> None:
+    # The CHECKs of prompt_requests and request_phases, as a ValidationError that names the field.
+    if status in ("completed", "failed") and done is None:
+        raise ValidationError(f"a {status} row needs completed_at")
+    if begun is not None and done is not None and done < begun:  # both canonical by now
+        raise ValidationError(f"completed_at {done} is before {begun_name} {begun}")
+
+
 def validate(rec: Any) -> None:
     """Python-side checks mirroring the SQL constraints; timestamps become the canonical form."""
     for name in TIMESTAMP_FIELDS.get(type(rec), ()):
@@ -372,7 +392,7 @@ def validate(rec: Any) -> None:
         rec.tag = rec.tag.strip()
     elif isinstance(rec, Request):
         check_uuid(rec.id, "request id")
-        if not isinstance(rec.input, str) or not rec.input.strip():
+        if not isinstance(rec.input, str) or not has_visible_text(rec.input):
             raise ValidationError("the idea (input) must be a non-empty string")
         if not rec.phases:
             raise ValidationError("phases must name at least one phase")
@@ -384,6 +404,7 @@ def validate(rec: Any) -> None:
         check_range(rec.temperature, *TEMPERATURE_RANGE, "temperature")
         check_positive_int(rec.max_tokens, "max_tokens")
         check_enum(rec.status, STATUSES, "status")
+        _check_finished(rec.status, rec.created_at, rec.completed_at, "created_at")
         if rec.provider_override is not None:
             check_enum(rec.provider_override, PROVIDERS, "provider")
     elif isinstance(rec, PhaseRun):
@@ -391,6 +412,9 @@ def validate(rec: Any) -> None:
         check_enum(rec.phase, PHASES, "phase")
         check_enum(rec.provider, PROVIDERS, "provider")
         check_enum(rec.status, STATUSES, "status")
+        if rec.completed_at is not None and rec.started_at is None:
+            raise ValidationError("a phase run with completed_at needs started_at")
+        _check_finished(rec.status, rec.started_at, rec.completed_at, "started_at")
     elif isinstance(rec, Preference):
         _validate_preference(rec)
     elif isinstance(rec, SearchRecord):

@@ -82,6 +82,23 @@ def start_lab(workdir: Path, port: int, token: str) -> subprocess.Popen[str]:
     return subprocess.Popen(cmd, cwd=workdir / "nb", env=env, stdout=log, stderr=log, text=True)
 
 
+def log_tail(path: Path, lines: int = 40) -> str:
+    """The last lines of a log file (JupyterLab writes its own there, not to a pipe)."""
+    try:
+        text = path.read_text("utf-8", errors="replace")
+    except OSError as exc:
+        return f"(no log: {exc})"
+    return "\n".join(text.splitlines()[-lines:]) or "(the log is empty)"
+
+
+def wait_for_lab(url: str, proc: subprocess.Popen[str], log: Path, timeout: float = 90.0) -> None:
+    """Wait for JupyterLab to answer; if it exits or never answers, fail with its log's tail."""
+    try:
+        wait_until_up(url, proc, timeout, "JupyterLab")
+    except SystemExit as exc:
+        raise SystemExit(f"{exc}\n--- last lines of {log.name} ---\n{log_tail(log)}") from None
+
+
 def dismiss_popups(page: Any) -> None:
     """JupyterLab's first-run news question, if it shows."""
     for label in ("No", "Dismiss"):
@@ -255,7 +272,7 @@ def main() -> int:
         console: list[str] = []
         external: list[str] = []
         try:
-            wait_until_up(f"{base}/api/status?token={token}", proc, 90.0, "JupyterLab")
+            wait_for_lab(f"{base}/api/status?token={token}", proc, work / "lab.log")
             with sync_playwright() as pw:
                 browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
                 page = browser.new_page(viewport=VIEWPORT)

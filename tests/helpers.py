@@ -20,20 +20,41 @@ def loaded_by(code: str, modules: Iterable[str]) -> list[str]:
 CHROMIUM = Path("/usr/bin/chromium")
 
 
-def needs_browser(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """Skip a browser check, with the reason shown, where Chromium or playwright is missing."""
+# .ci/run sets this: in CI a browser check that cannot run is a failure, never a silent skip.
+REQUIRE_BROWSER_ENV = "ALCHEMY_REQUIRE_BROWSER"
+
+
+def browser_missing() -> str | None:
+    """Why the real-browser checks cannot run here, or None when they can."""
     import importlib.util
+
+    if not CHROMIUM.exists():
+        return f"{CHROMIUM} not found (apt-get install -y chromium)"
+    if importlib.util.find_spec("playwright") is None:
+        return "playwright is not installed (make installs it with the test extra)"
+    return None
+
+
+def needs_browser(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Skip a browser check, with the reason shown, where Chromium or playwright is missing.
+
+    With ALCHEMY_REQUIRE_BROWSER=1 (as .ci/run sets) the check fails instead of skipping.
+    """
+    import functools
+    import os
 
     import pytest
 
-    fn = pytest.mark.skipif(
-        not CHROMIUM.exists(),
-        reason="browser check skipped: /usr/bin/chromium not found (apt-get install -y chromium)",
-    )(fn)
-    return pytest.mark.skipif(
-        importlib.util.find_spec("playwright") is None,
-        reason="browser check skipped: playwright is not installed (pip install playwright)",
-    )(fn)
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        reason = browser_missing()
+        if reason and os.environ.get(REQUIRE_BROWSER_ENV) == "1":
+            pytest.fail(f"browser check cannot run and {REQUIRE_BROWSER_ENV}=1: {reason}")
+        if reason:
+            pytest.skip(f"browser check skipped: {reason}")
+        return fn(*args, **kwargs)
+
+    return wrapper
 
 
 def run_browser_script(script: Path, port: str, shots: Path, timeout: int) -> str:

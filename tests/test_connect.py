@@ -308,3 +308,124 @@ def test_processes_opening_a_new_file_at_once_all_succeed(tmp_path: Path) -> Non
     assert [p.returncode for p in procs] == [0, 0, 0], errors
     for db in sorted(tmp_path.glob("race-*.db")):
         assert sqlite3.connect(db).execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+# -- one Store, many threads (the rule: a connection per thread) ----------------------------------
+THREADS, WRITES = 4, 500
+
+
+class _Undo(Exception):
+    """Raised inside a transaction to roll it back on purpose."""
+
+
+def _hammer(store: Store, worker: int, kept: list[str], undone: list[str]) -> None:
+    """500 single-prompt writes: workers 2 and 3 group theirs in transactions, rolling back every
+    third group; worker 3 also nests a savepoint in each group and rolls back only that."""
+    for group in range(WRITES // 10):
+        prompts = [_tagged(worker, group, i) for i in range(10)]
+        if worker < 2:
+            for p in prompts:
+                store.add_prompts([p])
+                kept.append(p.id)
+            continue
+        try:
+            with store.transaction():
+                for i, p in enumerate(prompts):
+                    if worker == 3 and i == 9:
+                        with contextlib.suppress(_Undo), store.transaction():
+                            store.add_prompts([p])
+                            raise _Undo  # only this savepoint goes
+                        undone.append(p.id)
+                        continue
+                    store.add_prompts([p])
+                    time.sleep(0)  # let the other threads run while this one is open
+                if group % 3 == 0:
+                    raise _Undo
+        except _Undo:
+            undone.extend(p.id for p in prompts[: 9 if worker == 3 else 10])
+        else:
+            kept.extend(p.id for p in prompts[: 9 if worker == 3 else 10])
+
+
+def _tagged(worker: int, group: int, i: int) -> r.Prompt:
+    return r.Prompt(
+        content=f"w{worker} g{group} i{i}", phase="solutio", provider="local", model=f"w{worker}"
+    )
+
+
+@pytest.mark.parametrize("where", ["file", "memory"])
+def test_four_threads_write_through_one_store(db_path: Path, where: str) -> None:
+    """4 threads × 500 writes, rollbacks in two of them: nothing lost, nothing kept by accident."""
+    import threading
+
+    store = open_store(db_path if where == "file" else ":memory:")
+    kept: list[list[str]] = [[] for _ in range(THREADS)]
+    undone: list[list[str]] = [[] for _ in range(THREADS)]
+    errors: list[BaseException] = []
+
+    def run(worker: int) -> None:
+        try:
+            _hammer(store, worker, kept[worker], undone[worker])
+        except BaseException as exc:  # reported below: a thread's exception is otherwise lost
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(w,)) for w in range(THREADS)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    assert not errors, errors
+    stored = {row[0]: row[1] for row in store.conn.execute("SELECT id, model FROM prompts")}
+    for w in range(THREADS):
+        assert len(kept[w]) + len(undone[w]) == WRITES
+        assert all(stored.get(pid) == f"w{w}" for pid in kept[w]), f"worker {w} lost rows"
+        assert not set(undone[w]) & set(stored), f"worker {w} kept rolled-back rows"
+    assert len(stored) == sum(map(len, kept))
+    assert len(undone[2]) == 170 and len(undone[3]) == 50 + 17 * 9  # the rollbacks did happen
+    store.close()
+
+
+def test_a_thread_never_sees_another_threads_open_transaction(db_path: Path) -> None:
+    import threading
+
+    store = open_store(db_path)
+    opened, checked = threading.Event(), threading.Event()
+    seen: list[int] = []
+
+    def writer() -> None:
+        with contextlib.suppress(_Undo), store.transaction():
+            store.add_prompts([_tagged(9, 0, 0)])
+            opened.set()
+            checked.wait(10)
+            raise _Undo
+
+    t = threading.Thread(target=writer)
+    t.start()
+    opened.wait(10)
+    seen.append(store.counts()["prompts"])  # another thread's uncommitted row is invisible
+    checked.set()
+    t.join(10)
+    seen.append(store.counts()["prompts"])  # and its rollback took it away
+    assert seen == [0, 0]
+    store.close()
+
+
+def test_a_closed_store_refuses_every_thread(db_path: Path) -> None:
+    import threading
+
+    store = open_store(db_path)
+    store.close()
+    failures: list[BaseException] = []
+
+    def use() -> None:
+        try:
+            store.counts()
+        except sqlite3.ProgrammingError as exc:
+            failures.append(exc)
+
+    t = threading.Thread(target=use)
+    t.start()
+    t.join(10)
+    assert len(failures) == 1 and "closed" in str(failures[0])
+    with pytest.raises(sqlite3.ProgrammingError, match="closed"):
+        store.counts()

@@ -120,6 +120,7 @@ def test_publish_bundle_works_with_datasette_immutable(notes: Path, tmp_path: Pa
     assert result.exit_code == 0, result.output
     db = out / "notes.db"
     assert sorted(p.name for p in out.iterdir()) == [
+        ".alchemy-publish.json",
         "metadata.json",
         "notes.db",
         "plugins",
@@ -225,9 +226,61 @@ def test_publish_refuses_to_overwrite(notes: Path, tmp_path: Path) -> None:
     out.mkdir()
     (out / "keep.txt").write_text("mine")
     result = CliRunner().invoke(cli, ["publish", str(out), "-d", str(notes)])
-    assert result.exit_code == 1 and "pass --overwrite" in result.output
-    assert (out / "keep.txt").read_text() == "mine"
+    assert result.exit_code == 1 and "pass overwrite=True (--overwrite)" in result.output
+    # --overwrite replaces only a folder that publish made: this one holds no marker.
     again = CliRunner().invoke(cli, ["publish", str(out), "-d", str(notes), "--overwrite"])
-    assert again.exit_code == 0 and not (out / "keep.txt").exists()
+    assert again.exit_code == 1 and "holds no .alchemy-publish.json" in again.output
+    assert (out / "keep.txt").read_text() == "mine"
     missing = CliRunner().invoke(cli, ["publish", str(out), "-d", str(tmp_path / "nope.db")])
     assert missing.exit_code == 1 and "no database at" in missing.output
+
+
+def test_publish_overwrites_only_its_own_bundle(notes: Path, tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    first = CliRunner().invoke(cli, ["publish", str(out), "-d", str(notes)])
+    assert first.exit_code == 0, first.output
+    ak.open_store(out / "notes.db").close()  # served since: SQLite side files are still ours
+    again = CliRunner().invoke(cli, ["publish", str(out), "-d", str(notes), "--overwrite"])
+    assert again.exit_code == 0, again.output
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".site.")]  # no leftovers
+    (out / "notes-by-hand.md").write_text("mine")
+    added = CliRunner().invoke(cli, ["publish", str(out), "-d", str(notes), "--overwrite"])
+    assert added.exit_code == 1 and "did not write (notes-by-hand.md)" in added.output
+    assert (out / "notes-by-hand.md").read_text() == "mine"
+
+
+@pytest.mark.parametrize("where", ["inside", "beside", "cwd", "parent", "home", "project"])
+def test_publish_never_replaces_the_source_or_a_folder_above_it(
+    where: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The store inside OUT, OUT = the store's folder, `.`, `..`, home, a project root: refused."""
+    root = tmp_path / "proj"
+    work = root / "work"
+    work.mkdir(parents=True)
+    (root / "pyproject.toml").write_text("[project]\n")
+    monkeypatch.chdir(work)
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    (tmp_path / "home").mkdir()
+    site = tmp_path / "site"
+    db = work / "data" / "a.db" if where == "beside" else work / "a.db"
+    db.parent.mkdir(parents=True, exist_ok=True)
+    ak.open_store(db).close()
+    if where == "inside":  # the bundle's own copy became someone's working store
+        made = CliRunner().invoke(cli, ["publish", str(site), "-d", str(db)])
+        assert made.exit_code == 0, made.output
+        db = site / "a.db"
+        ak.generate("keep me", count=1, store=(s := ak.open_store(db)), progress=False)
+        s.close()
+    out = {
+        "inside": site,
+        "beside": db.parent,
+        "cwd": Path("."),
+        "parent": Path(".."),
+        "home": tmp_path / "home",
+        "project": root,
+    }[where]
+    before = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*"))
+    res = CliRunner().invoke(cli, ["publish", str(out), "-d", str(db), "--overwrite"])
+    assert res.exit_code == 1 and res.output.startswith("Error:"), res.output
+    assert res.output.count("\n") == 1 and "refusing" in res.output, res.output
+    assert sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*")) == before

@@ -46,7 +46,7 @@ def test_queued_requests_share_one_length_sorted_pass(store: Store, monkeypatch:
     monkeypatch.setattr(vectors, "embed_prompts", recording)
     first = stored(store, ["first request"])
     later = [stored(store, [f"request {i} " + "long " * i, f"r{i}"]) for i in range(1, 4)]
-    worker = W.worker_for(store.path, LEXICAL_MODEL)  # type: ignore[arg-type]
+    worker = W.worker_for(store, LEXICAL_MODEL)
     futures = [worker.submit([(p.id, p.content) for p in first])]
     while not calls:  # the worker has taken the first job
         threading.Event().wait(0.01)
@@ -62,7 +62,7 @@ def test_queued_requests_share_one_length_sorted_pass(store: Store, monkeypatch:
 def test_the_worker_writes_through_its_own_connection(store: Store) -> None:
     prompts = stored(store, ["alpha beta", "gamma delta"])
     before = store.conn.total_changes
-    future = W.worker_for(store.path, LEXICAL_MODEL).submit([(p.id, p.content) for p in prompts])  # type: ignore[arg-type]
+    future = W.worker_for(store, LEXICAL_MODEL).submit([(p.id, p.content) for p in prompts])
     assert future.result(10) == 2
     assert store.conn.total_changes == before  # none of those writes went through ours
     assert {row[1] for row in store.iter_embedding_blobs(LEXICAL_MODEL)} == {p.id for p in prompts}
@@ -83,19 +83,46 @@ def test_an_embedding_failure_is_a_warning_not_a_lost_request(store: Store) -> N
     assert store.counts()["embeddings"] == 0 and store.counts()["prompts"] == 3
 
 
-def test_an_in_memory_store_embeds_in_place() -> None:
+def test_an_in_memory_store_embeds_on_its_worker_too() -> None:
     mem = open_store(":memory:")
     prompts = stored(mem, ["only in memory"])
     job = W.BackgroundEmbedding(mem, LEXICAL_MODEL)
-    job.add(prompts)  # no second connection to a memory database: done right here
-    assert mem.search_embedding_count(LEXICAL_MODEL) == 1
+    job.add(prompts)  # the worker's own connection reaches the same in-memory database
     asyncio.run(job.wait())
-    assert not W._workers
+    assert mem.search_embedding_count(LEXICAL_MODEL) == 1
+    mem.close()
+    assert mem not in W._workers
+
+
+def test_closing_the_store_finishes_and_stops_its_workers(db_path: Path) -> None:
+    store = open_store(db_path)
+    prompts = stored(store, [f"text {i}" for i in range(5)])
+    worker = W.worker_for(store, LEXICAL_MODEL)
+    futures = [worker.submit([(p.id, p.content)]) for p in prompts]
+    store.close()
+    assert all(f.result(0) == 1 for f in futures)  # done before close() returned
+    assert not worker._thread.is_alive() and store not in W._workers
+    with open_store(db_path) as again:
+        assert again.search_embedding_count(LEXICAL_MODEL) == 5
+
+
+def test_any_failure_is_one_warning_after_the_request_is_stored(
+    store: Store, monkeypatch: Any
+) -> None:
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("onnxruntime fell over")  # not an AlchemyError
+
+    monkeypatch.setattr(vectors, "embed_prompts", broken)
+    store.set_config("embeddings.model", LEXICAL_MODEL)
+    with pytest.warns(UserWarning, match="not embedded: onnxruntime fell over"):
+        res = generate("Summarise a clinical trial", store=store, count=1, progress=False)
+    assert res.ok and store.get_request(res.request.id).status == "completed"
+    assert store.counts()["prompts"] == 3 and store.counts()["embeddings"] == 0
 
 
 def test_close_workers_finishes_the_queue(store: Store) -> None:
     prompts = stored(store, [f"text {i}" for i in range(20)])
-    worker = W.worker_for(store.path, LEXICAL_MODEL)  # type: ignore[arg-type]
+    worker = W.worker_for(store, LEXICAL_MODEL)
     futures = [worker.submit([(p.id, p.content)]) for p in prompts]
     W.close_workers()
     assert all(f.done() and f.result() == 1 for f in futures)

@@ -53,6 +53,25 @@ def test_a_large_idea_passes_through_a_file_and_gets_a_clear_limit(
     assert not db_path.exists() or open_store(db_path).counts()["prompt_requests"] == 0
 
 
+def test_unspaced_and_invisible_ideas_are_refused(db_path: Path, tmp_path: Path) -> None:
+    """A long idea without spaces is estimated by its characters; zero-widths are blank."""
+    unspaced = tmp_path / "unspaced.txt"
+    unspaced.write_bytes(b"a" * (MAX_IDEA_BYTES - 16))
+    _one_line_error(_gen(db_path, "--idea-file", str(unspaced)), "too long for alchemy-local")
+    _one_line_error(_gen(db_path, "x" * 100_000), "too long for alchemy-local")
+    _one_line_error(_gen(db_path, "\u200b\u200c\u200d\u2060\ufeff"), "the idea is empty")
+    _one_line_error(_gen(db_path, "-", input="\u200b \u200b\n".encode()), "the idea is empty")
+    assert not db_path.exists() or open_store(db_path).counts()["prompt_requests"] == 0
+
+
+def test_every_idea_has_the_same_size_cap() -> None:
+    """Not only files and stdin: a batch line or an API call is held to MAX_IDEA_BYTES too."""
+    with pytest.raises(ValidationError, match="4 MiB limit"):
+        check_item({"idea": "é" * (MAX_IDEA_BYTES // 2 + 1)})
+    with pytest.raises(ValidationError, match="the idea is empty"):
+        check_item({"idea": "\u200b\u2800"})
+
+
 def test_bad_text_is_refused_with_its_position(db_path: Path, tmp_path: Path) -> None:
     latin = tmp_path / "latin.txt"
     latin.write_bytes("café au lait".encode("latin-1"))

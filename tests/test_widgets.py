@@ -200,14 +200,23 @@ def test_judge_offline_says_the_scorer_stood_in(wb: Workbench) -> None:
 
 def test_optimise_runs_the_loop_from_a_variant(wb: Workbench) -> None:
     compare = wb.compare
-    compare.phase.value = "solutio"  # solutio variants score lowest: room to improve
+    compare.phase.value = "solutio"
     before = len(compare.cards)
     start = compare.cards[-1].prompt
+    compare.cards[-1].optimize.click()  # no cases, no judge: nothing independent to accept on
+    assert "needs an independent signal" in compare.error.message
+    for topic in ("rain", "snow", "fog", "wind"):
+        ak.add_case(
+            wb.store,
+            start.request_id,
+            {"input": topic},
+            assertions=[{"type": "max-words", "value": 25}],
+        )
     compare.cards[-1].optimize.click()
     assert compare.error.message == ""
-    assert "Optimised with offline scorer" in compare.report.value
+    assert "Optimised against held-back cases" in compare.report.value
     assert f"optimised {start.id[:8]}" in compare.status.value
-    assert len(compare.cards) >= before  # accepted rewrites join the phase
+    assert len(compare.cards) >= before  # candidates join the phase
 
 
 def test_learn_and_rerank_buttons(wb: Workbench) -> None:

@@ -16,6 +16,7 @@ from .common import (
     open_db,
     request_json,
 )
+from .terminal import echo
 
 
 @click.group(context_settings=CONTEXT)
@@ -51,13 +52,13 @@ def requests_show(request_id: str, database: Path | None, json_: bool) -> None:
     if json_:
         echo_json(request_json(req, runs, prompts))
         return
-    click.echo(f"{req.id}  {req.status}  created {req.created_at}  completed {req.completed_at}")
-    click.echo(f"idea: {req.input}")
+    echo(f"{req.id}  {req.status}  created {req.created_at}  completed {req.completed_at}")
+    echo(f"idea: {req.input}")
     echo_table(
         [pr.to_row() for pr in runs],
         ["phase", "status", "provider", "model", "started_at", "completed_at", "error_message"],
     )
-    click.echo("")
+    echo("")
     echo_table(
         [p.to_row() for p in prompts],
         ["id", "phase", "rank", "score", "actual_tokens", "content"],
@@ -124,9 +125,9 @@ def prompts_show(prompt_id: str, database: Path | None, json_: bool) -> None:
             }
         )
         return
-    click.echo(f"{p.id}  {p.phase}  {p.provider}/{p.model}  score {p.score}  rank {p.rank}")
-    click.echo(f"tags: {', '.join(tags) or '-'}")
+    echo(f"{p.id}  {p.phase}  {p.provider}/{p.model}  score {p.score}  rank {p.rank}")
+    echo(f"tags: {', '.join(tags) or '-'}")
     for m in metrics:
-        click.echo(f"  {m.metric_type:<7} {m.value:g} {m.unit or ''}")
-    click.echo("")
-    click.echo(p.content)
+        echo(f"  {m.metric_type:<7} {m.value:g} {m.unit or ''}")
+    echo("")
+    echo(p.content)

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import sqlite3
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 
 from ..errors import AlchemyError, Interrupted
+from .terminal import echo
+from .terminal import echo_json as echo_json  # re-exported: commands import it from here
+from .terminal import echo_table as echo_table
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 F = TypeVar("F", bound=Callable[..., Any])
@@ -56,7 +58,7 @@ class _EchoHandler(logging.Handler):
     """Print alchemy_kit's log lines (a recovered crash, a read-only note) to stderr as they are."""
 
     def emit(self, record: logging.LogRecord) -> None:
-        click.echo(record.getMessage(), err=True)
+        echo(record.getMessage(), err=True)
 
 
 def _log_to_stderr() -> None:
@@ -67,7 +69,7 @@ def _log_to_stderr() -> None:
 
 def _fail(ctx: click.Context, message: str, code: int = 1) -> None:
     lines = message.splitlines()
-    click.echo(f"Error: {lines[0] if lines else message}", err=True)
+    echo(f"Error: {lines[0] if lines else message}", err=True)
     ctx.exit(code)
 
 
@@ -92,31 +94,6 @@ def open_db(database: Path | None, *, create: bool = False) -> Any:
     from ..store import open_store
 
     return open_store(database, create=create)
-
-
-def echo_json(data: Any) -> None:
-    """Print data as indented JSON."""
-    click.echo(json.dumps(data, indent=2, default=str, ensure_ascii=False))
-
-
-def echo_table(
-    rows: Iterable[dict[str, Any]], columns: list[str], widths: dict[str, int] | None = None
-) -> None:
-    """Print rows as a plain aligned table, truncating long cells."""
-    widths = widths or {}
-    rows = list(rows)
-    cells = [[_cell(row.get(c), widths.get(c, 40)) for c in columns] for row in rows]
-    sizes = [max([len(c)] + [len(r[i]) for r in cells]) for i, c in enumerate(columns)]
-    click.echo("  ".join(c.ljust(sizes[i]) for i, c in enumerate(columns)).rstrip())
-    click.echo("  ".join("-" * s for s in sizes))
-    for r in cells:
-        click.echo("  ".join(v.ljust(sizes[i]) for i, v in enumerate(r)).rstrip())
-
-
-def _cell(value: Any, width: int) -> str:
-    text = "" if value is None else str(value)
-    text = " ".join(text.split())
-    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def request_json(req: Any, runs: list[Any], prompts: list[Any]) -> dict[str, Any]:

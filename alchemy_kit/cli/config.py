@@ -12,6 +12,7 @@ from .. import settings
 from ..errors import NotFoundError, ValidationError
 from ..store.configs import is_known
 from .common import CONTEXT, database_option, echo_json, echo_table, json_option, open_db
+from .terminal import echo
 
 
 @click.group(context_settings=CONTEXT)
@@ -89,16 +90,16 @@ def config_get(key: str, database: Path | None, json_: bool) -> None:
         if setting.default is None:
             raise NotFoundError(f"{key} is not set; default: {setting.default_text()}") from None
         value = setting.default
-        click.echo(f"{key} is not set; its default:", err=True)
+        echo(f"{key} is not set; its default:", err=True)
     if is_known(key):
         try:
             settings.validate(key, value)
         except ValidationError as exc:
-            click.echo(f"warning: the stored value is invalid: {exc}", err=True)
+            echo(f"warning: the stored value is invalid: {exc}", err=True)
     if json_ or not isinstance(value, str):
         echo_json(value)
     else:
-        click.echo(value)
+        echo(value)
 
 
 @config.command(name="set")
@@ -120,7 +121,7 @@ def config_set(
 
     parsed = parse_config_value(value, type_)
     rec = set_setting(open_db(database), key, parsed, type=type_, updated_by=updated_by)
-    click.echo(f"{rec.key} = {json.dumps(rec.value, ensure_ascii=False)} ({rec.type})")
+    echo(f"{rec.key} = {json.dumps(rec.value, ensure_ascii=False)} ({rec.type})")
 
 
 @config.command(name="delete")
@@ -129,7 +130,7 @@ def config_set(
 def config_delete(key: str, database: Path | None) -> None:
     """Delete a configuration key."""
     open_db(database).delete_config(key)
-    click.echo(f"Deleted {key}")
+    echo(f"Deleted {key}")
 
 
 def parse_config_value(value: str, type_: str | None) -> Any:

@@ -8,6 +8,7 @@ from typing import Any
 import click
 
 from .common import CONTEXT, database_option, echo_json, json_option, open_db
+from .terminal import echo
 
 
 @click.group(context_settings=CONTEXT)
@@ -21,7 +22,7 @@ def db_path(database: Path | None) -> None:
     """Print the path of the database that would be used."""
     from ..store import default_path
 
-    click.echo(str(database or default_path()))
+    echo(str(database or default_path()))
 
 
 @db.command(name="init")
@@ -29,7 +30,7 @@ def db_path(database: Path | None) -> None:
 def db_init(database: Path | None) -> None:
     """Create the database (if needed) and apply all migrations."""
     store = open_db(database, create=True)
-    click.echo(f"Initialised {store.path} ({len(store.applied_migrations())} migrations applied)")
+    echo(f"Initialised {store.path} ({len(store.applied_migrations())} migrations applied)")
 
 
 @db.command(name="migrate")
@@ -43,9 +44,9 @@ def db_migrate(database: Path | None) -> None:
     store.close()
     store = open_store(database, create=False)
     for name in pending:
-        click.echo(f"applied {name}")
+        echo(f"applied {name}")
     if not pending:
-        click.echo("Nothing to migrate: the database is up to date")
+        echo("Nothing to migrate: the database is up to date")
 
 
 @db.command(name="status")
@@ -73,13 +74,13 @@ def db_status(database: Path | None, json_: bool) -> None:
         echo_json(info)
         return
     mode = ", read-only" if store.read_only else ""
-    click.echo(
+    echo(
         f"Database: {info['path']} ({size / 1024:.1f} KiB: file {usage['main'] / 1024:.1f} KiB"
         f" + write-ahead log {usage['wal'] / 1024:.1f} KiB{mode})"
     )
-    click.echo(f"Migrations: {', '.join(info['migrations'])}")
+    echo(f"Migrations: {', '.join(info['migrations'])}")
     for table, n in info["counts"].items():
-        click.echo(f"  {table:<16} {n:>8,}")
+        echo(f"  {table:<16} {n:>8,}")
 
 
 @db.command(name="check")
@@ -110,19 +111,19 @@ def db_check(fix: bool, yes: bool, database: Path | None, json_: bool) -> None:
             if json_:
                 echo_json(report.as_dict() | {"deleted": deleted})
             else:
-                click.echo(f"Done: {' and '.join(what)}.")
+                echo(f"Done: {' and '.join(what)}.")
                 _print_check(report)
     if not report.ok:
         raise SystemExit(1)
 
 
 def _print_check(report: Any) -> None:
-    click.echo(f"integrity_check: {'ok' if not report.integrity else '; '.join(report.integrity)}")
-    click.echo(
+    echo(f"integrity_check: {'ok' if not report.integrity else '; '.join(report.integrity)}")
+    echo(
         f"foreign keys: {len(report.orphans)} orphaned row(s)"
         if report.orphans
         else "foreign keys: ok"
     )
     for orphan in report.orphans:
-        click.echo(f"  {orphan}")
-    click.echo(f"full-text index: {report.fts_error or 'ok'}")
+        echo(f"  {orphan}")
+    echo(f"full-text index: {report.fts_error or 'ok'}")

@@ -8,6 +8,7 @@ from typing import Any
 import click
 
 from .common import CONTEXT, database_option, echo_json, echo_table, json_option, open_db
+from .terminal import echo
 
 
 def replay_options(fn: Any) -> Any:
@@ -48,12 +49,12 @@ def cases_import(path: Path, request_id: str, database: Path | None, json_: bool
     if json_:
         echo_json(asdict(report))
     else:
-        click.echo(
+        echo(
             f"{report.total} tests: {report.added} added, {report.skipped} already present, "
             f"{report.failed} failed"
         )
         if report.failures:
-            click.echo("")
+            echo("")
             echo_table(report.failures, ["line", "error"], {"error": 300})
     if report.failed:
         raise SystemExit(1)
@@ -107,8 +108,8 @@ def cases_suggest(
         )
     else:
         for note in got.report.notes:
-            click.echo(f"note: {note}", err=True)
-        click.echo(
+            echo(f"note: {note}", err=True)
+        echo(
             f"{got.report.total} suggested by {got.model}: {got.report.added} added, "
             f"{got.report.skipped} already present, {got.report.failed} unusable"
         )
@@ -157,7 +158,7 @@ def cases_delete(case_id: str, database: Path | None) -> None:
     store = open_db(database)
     case = store.get_case(case_id)
     store.delete_case(case.id)
-    click.echo(f"deleted case {case.id} ({case.name})")
+    echo(f"deleted case {case.id} ({case.name})")
 
 
 @click.group(name="eval", context_settings=CONTEXT, invoke_without_command=True)
@@ -238,18 +239,16 @@ def eval_cmd(ctx: click.Context, **kw: Any) -> None:
         echo_json(_run_json(store, result.run_id) | {"this_time": _counts(result)})
     else:
         for warning in result.warnings:
-            click.echo(f"warning: {warning}", err=True)
+            echo(f"warning: {warning}", err=True)
         verb = "resumed" if result.resumed else "ran"
-        click.echo(
+        echo(
             f"{verb} run {result.run_id}: {result.ran} outputs now ({result.mode}), "
             f"{result.skipped} already done, {result.failed} failed calls, {result.seconds:.1f} s"
         )
         _print_summary(store, result.run_id)
-        click.echo(f"\nalchemy eval show {result.run_id[:8]}   # the matrix and every output")
+        echo(f"\nalchemy eval show {result.run_id[:8]}   # the matrix and every output")
     if result.failed:
-        click.echo(
-            f"{result.failed} calls failed: run the same command again to retry them", err=True
-        )
+        echo(f"{result.failed} calls failed: run the same command again to retry them", err=True)
         raise SystemExit(1)
 
 
@@ -342,12 +341,12 @@ def eval_show(run_id: str, output_id: str | None, database: Path | None, json_: 
         echo_json(_run_json(store, run.id))
         return
     models = ", ".join(m["model"] for m in run.models)
-    click.echo(f"run {run.id}  {run.status}  models: {models}  started {run.started_at}")
+    echo(f"run {run.id}  {run.status}  models: {models}  started {run.started_at}")
     if run.error:
-        click.echo(f"error: {run.error}")
+        echo(f"error: {run.error}")
     _print_summary(store, run.id)
     m = matrix(store, run.id)
-    click.echo("\nmatrix (✓ passed, ✗ failed, ! call failed, ? not graded, · missing):")
+    echo("\nmatrix (✓ passed, ✗ failed, ! call failed, ? not graded, · missing):")
     rows = []
     for pid, model in m.rows:
         row: dict[str, Any] = {"prompt": pid[:8], "model": model}
@@ -355,18 +354,18 @@ def eval_show(run_id: str, output_id: str | None, database: Path | None, json_: 
             row[str(i)] = _mark(m.get(pid, model, cid))
         rows.append(row)
     echo_table(rows, ["prompt", "model", *[str(i) for i in range(1, len(m.cases) + 1)]])
-    click.echo("")
+    echo("")
     legend = [{"case": i, "id": cid[:8], "name": name} for i, (cid, name) in enumerate(m.cases, 1)]
     echo_table(legend, ["case", "id", "name"], {"name": 60})
     pairs = judged_pairs(store, run.id)
     if pairs:
-        click.echo("\npairwise win rates (wins + ½ ties, both orders):")
+        echo("\npairwise win rates (wins + ½ ties, both orders):")
         rates = win_rates(pairs)
         ranked = sorted(rates.items(), key=lambda kv: -kv[1])
         echo_table(
             [{"prompt": k[:8], "win rate": f"{v:.3f}"} for k, v in ranked], ["prompt", "win rate"]
         )
-    click.echo(f"\nalchemy eval show {run.id[:8]} --output ID   # one output with its grades")
+    echo(f"\nalchemy eval show {run.id[:8]} --output ID   # one output with its grades")
 
 
 def _mark(got: Any) -> str:
@@ -381,18 +380,18 @@ def _print_cell(detail: Any) -> None:
     import json
 
     out = detail.output
-    click.echo(
+    echo(
         f"output {out.id}  prompt {detail.prompt_id}  case {detail.case.name!r}  {out.provider}/{out.model}"
     )
-    click.echo(f"vars: {json.dumps(detail.case.vars, ensure_ascii=False)}")
+    echo(f"vars: {json.dumps(detail.case.vars, ensure_ascii=False)}")
     for m in detail.messages:
-        click.echo(f"\n--- {m['role']} ---\n{m['content']}")
-    click.echo(f"\n--- output ---\n{out.text if out.error is None else 'error: ' + out.error}")
-    click.echo("\n--- grades ---")
+        echo(f"\n--- {m['role']} ---\n{m['content']}")
+    echo(f"\n--- output ---\n{out.text if out.error is None else 'error: ' + out.error}")
+    echo("\n--- grades ---")
     for g in detail.grades:
         mark = {True: "pass", False: "FAIL", None: "not graded"}[g.get("passed")]
         extra = f" ({g['error']})" if g.get("error") else ""
-        click.echo(f"  {g['grader']:<14} {mark:<10} {g.get('reason', '')}{extra}")
+        echo(f"  {g['grader']:<14} {mark:<10} {g.get('reason', '')}{extra}")
 
 
 @eval_cmd.command(name="compare")
@@ -412,11 +411,11 @@ def eval_compare(
     if json_:
         echo_json(verdict_dict(verdict))
         return
-    click.echo(
+    echo(
         f"A {verdict.a[:8]} vs B {verdict.b[:8]}: {verdict.n} shared outputs, A better on "
         f"{verdict.a_wins}, B better on {verdict.b_wins}, {verdict.ties} ties"
     )
-    click.echo(verdict.summary)
+    echo(verdict.summary)
 
 
 @eval_cmd.command(name="list")

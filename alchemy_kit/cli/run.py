@@ -17,6 +17,7 @@ from .common import (
     open_db,
     request_json,
 )
+from .terminal import echo
 
 
 def _phases(value: str | None) -> list[str] | None:
@@ -136,13 +137,11 @@ def generate(
             ["phase", "rank", "score", "model", "output_tokens", "id", "preview"],
             {"preview": 60},
         )
-        click.echo(f"\nrequest {res.request.id}: {res.request.status}")
+        echo(f"\nrequest {res.request.id}: {res.request.status}")
         if res.error:
-            click.echo(f"error: {res.error}", err=True)
+            echo(f"error: {res.error}", err=True)
         for p in res.prompts if show_all else ([res.best] if res.best else []):
-            click.echo(
-                f"\n=== {p.phase} #{p.rank} ({p.model}, score {p.score}) {p.id}\n{p.content}"
-            )
+            echo(f"\n=== {p.phase} #{p.rank} ({p.model}, score {p.score}) {p.id}\n{p.content}")
     if not res.ok:
         raise SystemExit(1)
 
@@ -186,16 +185,16 @@ def batch(path: Path, concurrency: int, database: Path | None, json_: bool, **kw
     if json_:
         echo_json(asdict(report))
     else:
-        click.echo(
+        echo(
             f"{report.total} ideas: {report.completed} completed, {report.skipped} already done, "
             f"{report.failed} failed"
             + (f", {report.embedded} earlier prompts embedded" if report.embedded else "")
         )
         if report.failures:
-            click.echo("")
+            echo("")
             echo_table(report.failures, ["line", "error"], {"error": 300})
         for warning in report.warnings:
-            click.echo(f"warning: {warning}", err=True)
+            echo(f"warning: {warning}", err=True)
     if report.failed:
         raise SystemExit(1)
 
@@ -248,23 +247,23 @@ def demo(ideas: Path | None, count: int, database: Path | None) -> None:
     if not path.is_file():
         raise click.ClickException(f"{path} not found: run from the project root or pass --ideas")
     items = read_items(path)
-    click.echo(f"Refining {len(items)} sample ideas offline with the local model into {store.path}")
+    echo(f"Refining {len(items)} sample ideas offline with the local model into {store.path}")
     report = run(arun_batch(store, items, concurrency=4, count=count, seed=7, provider="local"))
-    click.echo(
+    echo(
         f"{report.completed} completed, {report.skipped} already in the database, {report.failed} failed\n"
     )
     rows = store.leaderboard(limit=10)
-    click.echo("Leaderboard — best final prompt per idea (offline scorer):")
+    echo("Leaderboard — best final prompt per idea (offline scorer):")
     echo_table(
         [{"#": i, **row, "id": row["id"][:8]} for i, row in enumerate(rows, start=1)],
         ["#", "score", "idea", "id", "model"],
         {"idea": 60},
     )
     counts = store.counts()
-    click.echo(f"\nStored: {', '.join(f'{n} {t}' for t, n in counts.items() if n)}")
+    echo(f"\nStored: {', '.join(f'{n} {t}' for t, n in counts.items() if n)}")
     winner = rows[0]["id"][:8] if rows else "<id>"
     where = "" if database is None else f" -d {store.path}"
-    click.echo(
+    echo(
         "\nNext:\n"
         f"  .venv/bin/alchemy prompts show {winner}{where}    # read the winner\n"
         f"  .venv/bin/alchemy score {winner}{where}           # why it won\n"
@@ -274,5 +273,5 @@ def demo(ideas: Path | None, count: int, database: Path | None) -> None:
     )
     if report.failed:
         for err in report.errors:
-            click.echo(f"  {err}", err=True)
+            echo(f"  {err}", err=True)
         raise SystemExit(1)

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from .common import CONTEXT, database_option, echo_json, echo_table, json_option, open_db
+from .terminal import echo
 
 
 def _breakdown_rows(contributions: dict[str, float], features: dict[str, float]) -> list[dict]:
@@ -56,10 +57,10 @@ def score(
         if json_:
             echo_json(b.as_details() | {"score": b.score})
             return
-        click.echo(f"score {b.score:.4f} (default weights; MiniLM features: {b.semantic})")
+        echo(f"score {b.score:.4f} (default weights; MiniLM features: {b.semantic})")
         echo_table(_breakdown_rows(b.contributions, b.features), ["feature", "value", "effect"])
         for issue in b.issues:
-            click.echo(f"  - {issue}")
+            echo(f"  - {issue}")
         return
     if sum(bool(x) for x in (prompt_id, request_id, everything)) != 1:
         raise click.UsageError("give one of PROMPT_ID, --request ID, --all or --text")
@@ -78,14 +79,14 @@ def score(
                 | {"scorer": b.score, "score": new[p.id], "rank": fresh.rank, "evidence": why}
             )
             return
-        click.echo(
+        echo(
             f"{p.id}  scorer {b.score:.4f} ({which} weights) → score {new[p.id]:.4f}, "
             f"rank {fresh.rank}"
         )
-        click.echo(f"evidence: {why}")
+        echo(f"evidence: {why}")
         echo_table(_breakdown_rows(b.contributions, b.features), ["feature", "value", "effect"])
         for issue in b.issues:
-            click.echo(f"  - {issue}")
+            echo(f"  - {issue}")
         return
     ids = (
         None
@@ -99,7 +100,7 @@ def score(
     if json_:
         echo_json(scores)
         return
-    click.echo(f"re-scored {len(scores)} prompts")
+    echo(f"re-scored {len(scores)} prompts")
     if request_id:
         sets = evidence(store, list(scores))
         rows = [
@@ -143,22 +144,22 @@ def judge(
         who = verdict.model or f"offline scorer ({verdict.fallback})"
         if verdict.error:
             raise click.ClickException(f"the judge's reply could not be read: {verdict.error}")
-        click.echo(f"winner: {verdict.winner} (judge: {who}; orders disagreed: {verdict.flipped})")
+        echo(f"winner: {verdict.winner} (judge: {who}; orders disagreed: {verdict.flipped})")
         return
     result = run_judge(store, prompt_id, provider=provider, model=model, samples=samples)
     if json_:
         echo_json(asdict(result))
         return
     if result.fallback:
-        click.echo(f"no LLM judge: {result.fallback}; offline score {result.score}")
+        echo(f"no LLM judge: {result.fallback}; offline score {result.score}")
     elif result.error and result.score is None:
         raise click.ClickException(f"the judge's reply could not be read: {result.error}")
     else:
-        click.echo(f"judge {result.model}: {result.score} over {result.samples} sample(s)")
+        echo(f"judge {result.model}: {result.score} over {result.samples} sample(s)")
         for name, value in result.criteria.items():
-            click.echo(f"  {name:<14} {value:g}")
+            echo(f"  {name:<14} {value:g}")
     if result.critique:
-        click.echo(f"critique: {result.critique}")
+        echo(f"critique: {result.critique}")
 
 
 @click.command(context_settings=CONTEXT)
@@ -193,7 +194,7 @@ def pick(
     store = open_db(database)
     if undo_id:
         prefs.undo(store, undo_id)
-        click.echo(f"Took back pick {undo_id}")
+        echo(f"Took back pick {undo_id}")
         return
     if not prompt_id:
         raise click.UsageError("give PROMPT_ID (or --undo PICK_ID)")
@@ -220,8 +221,8 @@ def pick(
         )
         return
     for p in made:
-        click.echo(f"recorded {p.kind} pick {p.id}")
-    click.echo(f"{target.id}: score {target.score}, rank {target.rank}")
+        echo(f"recorded {p.kind} pick {p.id}")
+    echo(f"{target.id}: score {target.score}, rank {target.rank}")
 
 
 @click.command(context_settings=CONTEXT)
@@ -270,11 +271,11 @@ def learn(
     if json_:
         echo_json(asdict(report))
         return
-    click.echo(report.message)
+    echo(report.message)
     if report.cv_accuracy is not None:
-        click.echo(f"  {folds}-fold cross-validated pairwise accuracy: {report.cv_accuracy:.3f}")
+        echo(f"  {folds}-fold cross-validated pairwise accuracy: {report.cv_accuracy:.3f}")
     if report.picks_cv_accuracy is not None:
-        click.echo(
+        echo(
             f"  held-out accuracy on your picks: {report.picks_cv_accuracy:.3f}"
             f" (shipped defaults: {report.default_accuracy_on_picks:.3f})"
         )
@@ -282,26 +283,75 @@ def learn(
 
 @click.command(context_settings=CONTEXT)
 @click.argument("prompt_id")
-@click.option("--target", type=float, default=0.85, show_default=True, help="Stop at this score")
 @click.option("--max-iterations", type=int, default=5, show_default=True)
-@click.option("--judge", "judge_model", help="Judge model id (default: the offline scorer)")
-@click.option("--judge-provider", help="Judge provider")
+@click.option(
+    "--target",
+    type=float,
+    default=1.0,
+    show_default=True,
+    help="Stop the search at this search-half grade",
+)
 @click.option("--provider", help="Provider of the rewriting model (default: the prompt's own)")
 @click.option("-m", "--model", help="Rewriting model id (default: the prompt's own)")
+@click.option(
+    "--eval-model", help="Model the prompt is run on for the cases (default: alchemy-local)"
+)
+@click.option(
+    "--judge",
+    "judge_model",
+    help="Judge model: without cases, candidates must win its pairwise comparison in both orders",
+)
+@click.option("--judge-provider", help="Judge provider")
+@click.option(
+    "--holdout",
+    type=float,
+    default=0.5,
+    show_default=True,
+    help="Share of the cases held back from the loop",
+)
+@click.option(
+    "--holdout-case",
+    "holdout_cases",
+    multiple=True,
+    help="Hold back this case (id or name; repeatable) instead",
+)
+@click.option(
+    "--seed",
+    type=int,
+    default=0,
+    show_default=True,
+    help="Seed of the case split and of the rewriting calls",
+)
+@click.option(
+    "--replay", is_flag=True, default=None, help="Serve every model call from the recording"
+)
+@click.option(
+    "--record/--no-record", default=None, help="Record every call to a real model (default: record)"
+)
 @database_option
 @json_option
 def optimize(
     prompt_id: str,
-    target: float,
     max_iterations: int,
-    judge_model: str | None,
-    judge_provider: str | None,
+    target: float,
     provider: str | None,
     model: str | None,
+    eval_model: str | None,
+    judge_model: str | None,
+    judge_provider: str | None,
+    holdout: float,
+    holdout_cases: tuple[str, ...],
+    seed: int,
+    replay: bool | None,
+    record: bool | None,
     database: Path | None,
     json_: bool,
 ) -> None:
-    """Rewrite a prompt from its critique until it reaches the target score (never worse)."""
+    """Rewrite a prompt from its failed cases; accept only what held-back cases (or the judge) confirm.
+
+    The request's cases are split: the loop searches on one half and never sees the other, which
+    decides. Without cases, a judge must prefer the rewrite in both orders.
+    """
     from dataclasses import asdict
 
     from ..engine.optimize import optimize as run
@@ -309,23 +359,27 @@ def optimize(
     result = run(
         prompt_id,
         store=open_db(database),
-        target=target,
         max_iterations=max_iterations,
-        judge=judge_model,
-        judge_provider=judge_provider,
+        target=target,
         provider=provider,
         model=model,
+        eval_model=eval_model,
+        judge=judge_model,
+        judge_provider=judge_provider,
+        holdout=holdout,
+        holdout_cases=list(holdout_cases) or None,
+        seed=seed,
+        replay=replay,
+        record=record,
     )
     if json_:
         echo_json(asdict(result))
         return
-    click.echo(
-        f"{result.start_score:.4f} → {result.best_score:.4f} by {result.judge}; "
-        f"stopped: {result.stopped}; best {result.best.id}"
-    )
+    echo(f"signal: {result.signal}; stopped: {result.stopped}")
     for step in result.steps:
-        mark = "kept" if step.accepted else "rejected"
-        click.echo(f"  #{step.iteration} {step.prompt_id[:8]} {step.score:.4f} {mark}")
+        grade = "" if step.search_score is None else f" search grade {step.search_score:.3f}"
+        echo(f"  #{step.iteration} {step.prompt_id[:8]}{grade}: {step.reason}")
+    echo(result.message)
     if result.improved:
-        click.echo("")
-        click.echo(result.best.content)
+        echo("")
+        echo(result.best.content)

@@ -10,6 +10,7 @@ from click_default_group import DefaultGroup
 
 from ..vocab import PHASES, PROVIDERS
 from .common import CONTEXT, database_option, echo_json, echo_table, json_option, open_db
+from .terminal import echo
 
 
 @click.group(cls=DefaultGroup, default="query", default_if_no_args=False, context_settings=CONTEXT)
@@ -123,7 +124,7 @@ def search_query(
         echo_json(result.as_dict())
         return
     if result.note:
-        click.echo(result.note, err=True)
+        echo(result.note, err=True)
     rows = [h.as_dict(result.mode) for h in result]
     # In a terminal the matched words in context say more than the prompt's opening words.
     last = "match" if result.mode in SNIPPET_MODES else "content"
@@ -179,4 +180,4 @@ def embed(which: str, model: str | None, database: Path | None, json_: bool) -> 
     if json_:
         echo_json(asdict(report))
     else:
-        click.echo(f"Embedded {report.embedded} prompts with {report.model}")
+        echo(f"Embedded {report.embedded} prompts with {report.model}")

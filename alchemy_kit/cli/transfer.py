@@ -8,6 +8,7 @@ from typing import Any
 import click
 
 from .common import CONTEXT, database_option, echo_json, json_option, open_db
+from .terminal import echo
 
 
 @click.command(name="export", context_settings=CONTEXT)
@@ -83,6 +84,6 @@ def _print_report(report: Any, json_: bool, title: str) -> None:
     if json_:
         echo_json(data)
         return
-    click.echo(title)
+    echo(title)
     for table, n in data.get("counts", {}).items():
-        click.echo(f"  {table:<16} {n:>8,}")
+        echo(f"  {table:<16} {n:>8,}")

@@ -15,8 +15,8 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import NotFoundError, ValidationError
-from ..store import browse, open_store
+from ..errors import NotFoundError
+from ..store import browse, open_store, outdir
 from .metadata import for_database
 from .serve import ServeSettings, database_name
 
@@ -30,6 +30,8 @@ INSTALLS = (
     "numpy",
 )
 PLUGIN_FILE = "alchemy_kit_datasette.py"
+# Written last into every bundle; `publish --overwrite` replaces only a folder that holds it.
+MARKER = ".alchemy-publish.json"
 VENDOR_DIR = "alchemy_kit_vendor"
 
 # Loaded by `datasette --plugins-dir plugins`. Where alchemy_kit is installed its entry point has
@@ -102,19 +104,38 @@ def _script(command: list[str], comment: str) -> str:
 def publish(
     source: Path, out: Path, *, settings: ServeSettings | None = None, overwrite: bool = False
 ) -> Bundle:
-    """Write the bundle for the store at `source` into the folder `out`."""
+    """Write the bundle for the store at `source` into the folder `out`, atomically.
+
+    `out` must be a folder of its own: a new or empty one, or (with overwrite) a bundle that an
+    earlier publish wrote and nothing else was added to. The bundle is built in a hidden sibling
+    and renamed into place, so a failed run leaves the old bundle as it was.
+    """
     settings = settings or ServeSettings(public=True)
     if not source.is_file():
         raise NotFoundError(f"no database at {source}")
-    if out.exists() and (not out.is_dir() or any(out.iterdir())):
-        if not overwrite:
-            raise ValidationError(f"{out} exists and is not empty; pass --overwrite to replace it")
-        if not out.is_dir():
-            raise ValidationError(f"{out} is a file, not a folder")
-        shutil.rmtree(out)
-    out.mkdir(parents=True, exist_ok=True)
+    what = "a Datasette bundle"
+    outdir.check_target(out, what, [source])
+    outdir.check_replaceable(out, what, MARKER, _published_names, overwrite)
     with open_store(source) as store:  # migrates if needed, then folds the WAL into the file
         store.checkpoint()
+    tmp = outdir.start(out)
+    try:
+        serve_cmd, publish_cmd = _write(source, tmp, settings)
+        outdir.check_replaceable(out, what, MARKER, _published_names, overwrite)
+        outdir.install(tmp, out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return Bundle(
+        out=out,
+        database=out / source.name,
+        serve_command=serve_cmd,
+        publish_command=publish_cmd,
+    )
+
+
+def _write(source: Path, out: Path, settings: ServeSettings) -> tuple[list[str], list[str]]:
+    """Write every file of the bundle into `out`, the marker last."""
     db_path = out / source.name
     browse.snapshot_to(source, db_path)
     name = database_name(db_path)
@@ -136,7 +157,19 @@ def publish(
     (out / "requirements.txt").write_text(
         "datasette>=0.65.5,<1.0\n" + "\n".join(INSTALLS) + "\n", encoding="utf-8"
     )
-    return Bundle(out=out, database=db_path, serve_command=serve_cmd, publish_command=publish_cmd)
+    # The marker says this folder is ours and what is in it: --overwrite replaces only that.
+    names = sorted(p.name for p in out.iterdir())
+    marker = {"written_by": "alchemy publish", "source": str(source), "files": names}
+    (out / MARKER).write_text(json.dumps(marker, indent=2) + "\n", encoding="utf-8")
+    return serve_cmd, publish_cmd
 
 
-__all__ = ["INSTALLS", "Bundle", "commands", "publish"]
+def _published_names(out: Path) -> set[str] | None:
+    marker = outdir.read_marker(out / MARKER)
+    files = marker.get("files") if marker else None
+    if not isinstance(files, list) or not all(isinstance(f, str) for f in files):
+        return None
+    return outdir.top_level(files)
+
+
+__all__ = ["INSTALLS", "MARKER", "Bundle", "commands", "publish"]

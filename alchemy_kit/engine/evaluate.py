@@ -233,6 +233,10 @@ def plan(
                     f"case {c.name!r} has no value for {', '.join('{{' + g + '}}' for g in gone)}"
                     f" used by prompt {p.id[:8]}"
                 )
+    if cases is not None:
+        selection["cases"] = sorted(c.id for cs in by_request.values() for c in cs)
+    if tag is not None:
+        selection["tag"] = tag
     options = {"temperature": temperature, "max_tokens": max_tokens, "seed": seed}
     return _Plan(request_id, selection, chosen, by_request, choices, asserts, graders, options)
 

@@ -15,7 +15,15 @@ from typing import Any
 from ..errors import ValidationError
 from ..phases import CHAIN_MODES
 from ..store.guard import check_text
-from ..vocab import MAX_COUNT, MAX_TAG_LENGTH, PERSONAS, PHASES, PROVIDERS, TEMPERATURE_RANGE
+from ..vocab import (
+    MAX_COUNT,
+    MAX_TAG_LENGTH,
+    PERSONAS,
+    PHASES,
+    PROVIDERS,
+    TEMPERATURE_RANGE,
+    has_visible_text,
+)
 
 # An idea read from a file or stdin: large enough for a long brief or a pasted document, small
 # enough that a wrong file (a video, a database) is refused before it is read into memory.
@@ -31,12 +39,24 @@ def _show(value: Any) -> str:
 
 
 def check_idea(value: Any) -> str:
-    """A non-empty idea that can be stored as text."""
+    """A non-empty idea that can be stored as text, at most MAX_IDEA_BYTES, with visible text."""
     if not isinstance(value, str):
         raise ValidationError(f"idea must be text, got {type(value).__name__} {_show(value)}")
+    # The same cap whatever the idea came through (argv, a batch line, the API), not only files.
+    if (
+        len(value) > MAX_IDEA_BYTES // 4
+        and len(value.encode("utf-8", "surrogatepass")) > MAX_IDEA_BYTES
+    ):
+        raise ValidationError(
+            f"the idea is larger than the {MAX_IDEA_BYTES // (1024 * 1024)} MiB limit"
+        )
     check_text(value, "the idea")
-    if not value.strip():
-        raise ValidationError("the idea is empty: describe what the prompt should achieve")
+    if not has_visible_text(value):
+        # Zero-width and format characters count as blank as whitespace does: they show nothing.
+        raise ValidationError(
+            "the idea is empty (only whitespace, zero-width or control characters): describe what"
+            " the prompt should achieve"
+        )
     return value
 
 

@@ -24,7 +24,7 @@ from ..scoring.scorer import Weights
 from ..vocab import MAX_COUNT, PROVIDERS, TEMPERATURE_RANGE, estimate_tokens
 from . import lifecycle
 from .configured import DEFAULT_MAX_TOKENS, DEFAULT_TEMPERATURE, phase_options
-from .inputs import check_run_options
+from .inputs import check_idea, check_run_options
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -178,8 +178,7 @@ def plan(
 
     `phase_models` maps a phase to its own (provider, model), overriding `provider`/`model`.
     """
-    if not isinstance(idea, str) or not idea.strip():
-        raise ValidationError("the idea is empty: describe what the prompt should achieve")
+    idea = check_idea(idea)
     if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= MAX_COUNT:
         raise ValidationError(f"count must be an integer from 1 to {MAX_COUNT}, got {count!r}")
     # None: the phase's own setting (phases.<phase>) or the default.

@@ -27,13 +27,13 @@ from .local_text import key_phrases
 _QUOTED = r"[\"“'`]([^\"”'`\n]{1,60})[\"”'`]"
 _WORD_LIMIT = re.compile(
     r"\b(?:at most|no more than|not more than|under|fewer than|less than|maximum of|max(?:imum)?|"
-    r"up to|within|limit(?:ed)? to|in)\s+(\d{1,4})\s+words\b|\b(\d{1,4})\s+words\s+(?:or fewer|or less|"
+    r"up to|within|limit(?:ed)? to|to|in)\s+(\d{1,4})\s+words\b|\b(\d{1,4})\s+words\s+(?:or fewer|or less|"
     r"max(?:imum)?|at most)\b",
     re.I,
 )
 _NUMBERS = {"one": 1, "a single": 1, "two": 2, "three": 3, "four": 4, "five": 5}
 _SENTENCE_LIMIT = re.compile(
-    r"\bin\s+(one|a single|two|three|four|five|\d)\s+sentences?\b|\b(one|a single|\d)[- ]sentence\b",
+    r"\bin\s+(one|a single|two|three|four|five|\d)\s+sentences?\b|\b(one|\d)-sentence\b",
     re.I,
 )
 _BULLETS = re.compile(r"\bbullet(?:s|ed)?\b|\bas a list\b", re.I)

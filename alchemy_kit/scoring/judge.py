@@ -112,6 +112,7 @@ def judge_choice(
     store: Store, provider: str | None = None, model: str | None = None
 ) -> tuple[ModelChoice | None, str | None]:
     """The judge model to use, or None with the reason the offline scorer will stand in."""
+    from ..models.catalog import DEFAULT_MODELS
     from ..models.registry import resolve
 
     if provider is None and model is None:
@@ -122,7 +123,9 @@ def judge_choice(
             raise ValidationError(f"{JUDGE_KEY} must be an object like {{'provider': 'openai'}}")
         provider, model = configured.get("provider"), configured.get("model")
     choice = resolve(provider, model)
-    if choice.provider == "local":
+    if choice.provider == "local" and choice.model_id == DEFAULT_MODELS["local"]:
+        # The template engine writes prompts; it cannot read one. Other in-process models
+        # (SmolLM2, a GGUF) can judge, if weakly.
         return None, f"{choice.model_id} runs offline and cannot judge"
     return choice, None
 

@@ -33,9 +33,10 @@ FROM metrics WHERE metric_type IN ('time', 'tokens', 'cost') GROUP BY prompt_id
 class AnalyticsQueries:
     """Aggregations of the Store for the dashboard charts and metric summaries."""
 
-    conn: sqlite3.Connection
-
     if TYPE_CHECKING:
+
+        @property
+        def conn(self) -> sqlite3.Connection: ...
 
         @staticmethod
         def _search_where(

@@ -61,9 +61,10 @@ class CheckReport:
 class Checks:
     """Integrity, foreign-key and full-text checks of the Store, and their repairs."""
 
-    conn: sqlite3.Connection
-
     if TYPE_CHECKING:
+
+        @property
+        def conn(self) -> sqlite3.Connection: ...
 
         def transaction(self) -> AbstractContextManager[Any]: ...
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from ..errors import StoreError
@@ -109,6 +111,73 @@ def enable_wal(conn: sqlite3.Connection, timeout: float) -> None:
         pause = min(pause * 2, 0.1)
 
 
+def configure(conn: sqlite3.Connection, timeout: float, *, writes_wal: bool) -> None:
+    """Set the per-connection pragmas every connection of a store needs."""
+    conn.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
+    conn.execute("PRAGMA foreign_keys = ON")
+    conn.execute("PRAGMA recursive_triggers = OFF")
+    if writes_wal:
+        # NORMAL is durable across application crashes in WAL mode and much faster than FULL.
+        conn.execute("PRAGMA synchronous = NORMAL")
+
+
+class ThreadConnections:
+    """One connection per thread to the same database, opened on a thread's first use.
+
+    The Store's threading rule lives here: a thread never uses another thread's connection, so a
+    transaction belongs to the thread that began it. Its uncommitted rows are invisible to the
+    other threads, its rollback undoes only its own writes, and writers queue on SQLite's write
+    lock (BEGIN IMMEDIATE and the busy timeout), as separate processes do.
+    """
+
+    def __init__(self, first: sqlite3.Connection, opener: Callable[[], sqlite3.Connection]):
+        self._opener = opener
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._by_thread: dict[threading.Thread, sqlite3.Connection] = {}
+        self._closed = False
+        self._adopt(first)
+
+    def get(self) -> sqlite3.Connection:
+        """This thread's connection (opened now if the thread has none yet)."""
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = self._open()
+        return conn
+
+    @property
+    def state(self) -> threading.local:
+        """Per-thread state kept beside the connection (savepoint depth, sqlite-utils wrapper)."""
+        return self._local
+
+    def _open(self) -> sqlite3.Connection:
+        with self._lock:
+            if self._closed:
+                raise sqlite3.ProgrammingError("Cannot operate on a closed database.")
+            # Threads come and go (asyncio.to_thread, one-off runners): close what the dead left.
+            for thread in [t for t in self._by_thread if not t.is_alive()]:
+                self._by_thread.pop(thread).close()
+        conn = self._opener()
+        with self._lock:
+            if self._closed:
+                conn.close()
+                raise sqlite3.ProgrammingError("Cannot operate on a closed database.")
+            self._adopt(conn)
+        return conn
+
+    def _adopt(self, conn: sqlite3.Connection) -> None:
+        self._local.conn = conn
+        self._by_thread[threading.current_thread()] = conn
+
+    def close(self) -> None:
+        """Close every thread's connection; a thread that uses the store afterwards gets an error."""
+        with self._lock:
+            self._closed = True
+            conns, self._by_thread = list(self._by_thread.values()), {}
+        for conn in conns:
+            conn.close()
+
+
 def disk_usage(path: Path | None) -> dict[str, int]:
     """Bytes used by the database file and its -wal and -shm files (0 for a missing one)."""
     if path is None:
@@ -125,7 +194,9 @@ def disk_usage(path: Path | None) -> dict[str, int]:
 __all__ = [
     "BUSY_TIMEOUT_ENV",
     "BUSY_TIMEOUT_S",
+    "ThreadConnections",
     "busy_timeout",
+    "configure",
     "connect",
     "disk_usage",
     "enable_wal",

@@ -9,7 +9,6 @@ one (a resumed run retries failures).
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import fields
 from typing import Any
@@ -37,8 +36,6 @@ _RUN_CHANGES = {
 
 class EvalQueries(StoreMixin):
     """Cases, eval runs, outputs and recorded model calls of the Store."""
-
-    conn: sqlite3.Connection
 
     # -- cases -----------------------------------------------------------------------------------
     def add_cases(self, cases: Sequence[ev.Case]) -> None:

@@ -6,7 +6,6 @@ A mixin of `Store`. Ranks are not written by Python: the m003 triggers derive th
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -20,8 +19,6 @@ from .reads import chunks
 
 class ScoringQueries(StoreMixin):
     """Scores, picks and quality metrics of the Store."""
-
-    conn: sqlite3.Connection
 
     # -- scores ----------------------------------------------------------------------------------
     def set_scores(

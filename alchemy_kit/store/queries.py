@@ -21,7 +21,6 @@ from .reads import chunks
 class SearchQueries(StoreMixin):
     """Embedding and search-history rows, search reads and the TEMP change log of the Store."""
 
-    conn: sqlite3.Connection
     read_only: bool
 
     # -- embeddings and search history -------------------------------------------------------

@@ -114,11 +114,15 @@ def check_table(table: str) -> None:
 class Reads:
     """Generic reads of the Store (rows, user SQL, counts)."""
 
-    conn: sqlite3.Connection
     path: Path | None
     read_only: bool
     _ro_conn: sqlite3.Connection | None
     _ro_lock: threading.Lock
+
+    if TYPE_CHECKING:
+
+        @property
+        def conn(self) -> sqlite3.Connection: ...
 
     def select(
         self,

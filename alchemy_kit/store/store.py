@@ -6,7 +6,8 @@ import logging
 import os
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+import uuid
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import fields
 from pathlib import Path
@@ -26,7 +27,15 @@ from ..errors import (
 from .analytics import AnalyticsQueries
 from .checks import Checks
 from .configs import Configs
-from .connect import busy_timeout, connect, enable_wal, prepare, writable
+from .connect import (
+    ThreadConnections,
+    busy_timeout,
+    configure,
+    connect,
+    enable_wal,
+    prepare,
+    writable,
+)
 from .evals import EvalQueries
 from .guard import check_row_texts, encode_error, text_problem, translate
 from .picks import ScoringQueries, check_not_rank
@@ -74,7 +83,13 @@ def _insert_sql(table: str, cols: Sequence[str], upsert_on: str | None = None) -
 
 
 class Store(Configs, SearchQueries, ScoringQueries, EvalQueries, AnalyticsQueries, Reads, Checks):
-    """An open alchemy_kit database: the only object that writes SQL."""
+    """An open alchemy_kit database: the only object that writes SQL.
+
+    Threads may share one Store. Each thread works through its own connection (opened on its
+    first use, closed with the store), so a transaction belongs to the thread that began it:
+    other threads neither see its uncommitted rows nor join it, and its rollback undoes only its
+    own writes. Writers queue on SQLite's write lock, as separate processes do.
+    """
 
     def __init__(
         self,
@@ -83,33 +98,57 @@ class Store(Configs, SearchQueries, ScoringQueries, EvalQueries, AnalyticsQuerie
         *,
         read_only: bool = False,
         busy_timeout_s: float = 60.0,
+        opener: Callable[[], sqlite3.Connection] | None = None,
     ) -> None:
-        self.conn = conn
         self.path = path
         self.read_only = read_only
         self.busy_timeout_s = busy_timeout_s
         self._insert_cache: dict[tuple[type[Any], bool], tuple[str, tuple[str, ...]]] = {}
-        self._db: sqlite_utils.Database | None = None
         self._ro_conn: sqlite3.Connection | None = None
         self._ro_lock = threading.Lock()
-        self._savepoints = 0
+        self._closers: list[Callable[[], object]] = []
+        # `conn` serves the thread that opened the store; other threads get their own (see
+        # ThreadConnections: the one threading rule), opened like it by `opener`.
+        self._conns = ThreadConnections(conn, opener or self._open_file)
+
+    def _open_file(self) -> sqlite3.Connection:
+        if self.path is None:
+            raise StoreError("this in-memory store cannot open a connection for another thread")
+        conn = connect(self.path, read_only=self.read_only, timeout=self.busy_timeout_s)
+        configure(conn, self.busy_timeout_s, writes_wal=not self.read_only)
+        return conn
+
+    @property
+    def conn(self) -> sqlite3.Connection:
+        """This thread's connection: every thread that uses the store gets its own."""
+        return self._conns.get()
 
     @property
     def db(self) -> sqlite_utils.Database:
-        """A sqlite-utils Database on the same connection (imported on first use: it loads pandas)."""
-        if self._db is None:
+        """A sqlite-utils Database on this thread's connection (sqlite-utils loads pandas)."""
+        state = self._conns.state
+        conn = self.conn
+        db: sqlite_utils.Database | None = getattr(state, "db", None)
+        if db is None or db.conn is not conn:
             import sqlite_utils
 
             # sqlite-utils turns recursive triggers on by default; our updated_at triggers need off.
-            self._db = sqlite_utils.Database(self.conn, recursive_triggers=False)
-        return self._db
+            db = state.db = sqlite_utils.Database(conn, recursive_triggers=False)
+        return db
 
     # -- lifecycle ---------------------------------------------------------------------------
+    def on_close(self, callback: Callable[[], object]) -> None:
+        """Call `callback` when the store closes, before its connections do (for its workers)."""
+        self._closers.append(callback)
+
     def close(self) -> None:
-        """Close the connections (the writing one last, so it folds the WAL into the file)."""
+        """Stop the store's workers, then close every connection (the read-only one first)."""
+        closers, self._closers = self._closers, []
+        for callback in reversed(closers):
+            callback()
         if self._ro_conn is not None:
             self._ro_conn.close()
-        self.conn.close()
+        self._conns.close()
 
     def __enter__(self) -> Store:
         return self
@@ -123,7 +162,7 @@ class Store(Configs, SearchQueries, ScoringQueries, EvalQueries, AnalyticsQuerie
 
     @contextmanager
     def transaction(self) -> Iterator[Store]:
-        """Group writes atomically; takes the write lock up front so concurrent writers queue."""
+        """Group this thread's writes atomically (nested: a savepoint); other threads' writers queue."""
         conn = self.conn
         if conn.in_transaction:
             with self._savepoint():  # nested: a savepoint, released or rolled back on its own
@@ -153,19 +192,20 @@ class Store(Configs, SearchQueries, ScoringQueries, EvalQueries, AnalyticsQuerie
 
     @contextmanager
     def _savepoint(self) -> Iterator[None]:
-        self._savepoints += 1
-        name = f"alchemy_sp{self._savepoints}"
-        self.conn.execute(f"SAVEPOINT {name}")
+        state, conn = self._conns.state, self.conn
+        depth = state.savepoints = getattr(state, "savepoints", 0) + 1
+        name = f"alchemy_sp{depth}"
+        conn.execute(f"SAVEPOINT {name}")
         try:
             yield
         except BaseException:
-            self.conn.execute(f"ROLLBACK TO {name}")
-            self.conn.execute(f"RELEASE {name}")
+            conn.execute(f"ROLLBACK TO {name}")
+            conn.execute(f"RELEASE {name}")
             raise
         else:
-            self.conn.execute(f"RELEASE {name}")
+            conn.execute(f"RELEASE {name}")
         finally:
-            self._savepoints -= 1
+            state.savepoints = depth - 1
 
     @contextmanager
     def snapshot(self) -> Iterator[Store]:
@@ -514,8 +554,19 @@ def open_store(
     """
     timeout = busy_timeout()
     read_only = False
+    opener: Callable[[], sqlite3.Connection] | None = None
     if path == ":memory:":
-        conn = sqlite3.connect(":memory:", check_same_thread=False, isolation_level=None)
+        # A named in-memory database (SQLite's memdb VFS) that every thread's connection shares.
+        uri = f"file:/alchemy-{uuid.uuid4().hex}?vfs=memdb"
+
+        def open_memory() -> sqlite3.Connection:
+            conn = sqlite3.connect(
+                uri, uri=True, timeout=timeout, check_same_thread=False, isolation_level=None
+            )
+            configure(conn, timeout, writes_wal=False)
+            return conn
+
+        conn = (opener := open_memory)()
         db_path = None
     else:
         db_path = Path(path) if path is not None else default_path()
@@ -523,14 +574,11 @@ def open_store(
         read_only = exists and not writable(db_path)
         conn = connect(db_path, read_only=read_only, timeout=timeout)
     try:
-        conn.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
-        conn.execute("PRAGMA foreign_keys = ON")
-        conn.execute("PRAGMA recursive_triggers = OFF")
-        if db_path is not None and not read_only:
+        wal = db_path is not None and not read_only
+        if wal:
             enable_wal(conn, timeout)
-            # NORMAL is durable across application crashes in WAL mode and much faster than FULL.
-            conn.execute("PRAGMA synchronous = NORMAL")
-        store = Store(conn, db_path, read_only=read_only, busy_timeout_s=timeout)
+        configure(conn, timeout, writes_wal=wal)
+        store = Store(conn, db_path, read_only=read_only, busy_timeout_s=timeout, opener=opener)
         _check_version(store)
         if read_only:
             _note_read_only(store, migrate)

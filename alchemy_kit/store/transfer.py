@@ -36,11 +36,8 @@ from __future__ import annotations
 
 import functools
 import json
-import os
 import re
 import shutil
-import tempfile
-import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -49,9 +46,9 @@ from typing import TYPE_CHECKING, Any
 from .. import records as r
 from .. import settings
 from ..errors import AlchemyError, CorruptEmbeddingError, ImportConflictError, ImportExportError
+from . import outdir
 from .codec import DEFAULT_DTYPE, decode_vector, encode_vector
 from .reads import PRIMARY_KEYS, TABLE_RECORDS, TABLES
-from .recovery import process_alive
 from .store import Store
 from .transfer_files import (
     BATCH_ROWS,
@@ -184,15 +181,11 @@ def export(
         raise ImportExportError(f"unknown format {fmt!r}: expected one of {', '.join(FORMATS)}")
     wanted = _select_tables(tables)
     dest = Path(dest_dir)
-    _check_dest(dest, overwrite)
+    _check_dest(store, dest, overwrite)
     if fmt == "parquet":
         _require_pyarrow()
     try:
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        _remove_leftovers(dest)
-        # A sibling temp dir on the same filesystem, so publishing is one rename. The pid in its
-        # name lets the next run tell an abandoned one (its process is gone) from a running one.
-        tmp = Path(tempfile.mkdtemp(prefix=f".{dest.name}.partial-{os.getpid()}-", dir=dest.parent))
+        tmp = outdir.start(dest)
     except OSError as exc:
         raise ImportExportError(f"cannot write the export to {dest}: {reason(exc)}") from None
     try:
@@ -228,8 +221,8 @@ def export(
         }
         # The manifest is written last: a directory without one is not a finished export.
         (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
-        tmp.chmod(0o777 & ~_umask())  # mkdtemp makes it 0700; an export folder follows the umask
-        _publish(tmp, dest, overwrite)
+        _check_dest(store, dest, overwrite)  # again: the folder may have changed meanwhile
+        outdir.install(tmp, dest)
     except BaseException as exc:
         shutil.rmtree(tmp, ignore_errors=True)
         if isinstance(exc, OSError):  # a full disk, a vanished folder: one line, nothing published
@@ -241,34 +234,6 @@ def export(
     return ExportReport(dest, fmt, partition_by_date, counts, out)
 
 
-def _umask() -> int:
-    try:  # Linux reports it without changing it (os.umask would, briefly, for every thread)
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("Umask:"):
-                return int(line.split()[1], 8)
-    except (OSError, ValueError, IndexError):
-        pass
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
-
-
-_LEFTOVER = re.compile(r"\.(?P<name>.+)\.(?:partial|old)-(?:(?P<pid>\d+)-)?[^/]*")
-
-
-def _remove_leftovers(dest: Path) -> None:
-    """Delete hidden partial/old folders of `dest` left by an export that was killed."""
-    if not dest.parent.is_dir():
-        return
-    for path in dest.parent.glob(f".{dest.name}.*-*"):
-        m = _LEFTOVER.fullmatch(path.name)
-        if not m or m["name"] != dest.name or not path.is_dir():
-            continue
-        pid = int(m["pid"]) if m["pid"] else None
-        if pid is None or not process_alive(pid):
-            shutil.rmtree(path, ignore_errors=True)
-
-
 def _require_pyarrow() -> None:
     try:
         import pyarrow.parquet  # noqa: F401
@@ -276,34 +241,21 @@ def _require_pyarrow() -> None:
         raise ImportExportError("Parquet needs pyarrow: pip install pyarrow") from None
 
 
-def _check_dest(dest: Path, overwrite: bool) -> None:
-    if not dest.exists() or (dest.is_dir() and not any(dest.iterdir())):
-        return
-    if not dest.is_dir():
-        raise ImportExportError(f"{dest} exists and is not a directory")
-    if not overwrite:
-        raise ImportExportError(
-            f"{dest} is not empty; pass overwrite=True (--overwrite) to replace an export"
-        )
-    if not (dest / MANIFEST).is_file():
-        # Never delete a directory that is not one of our exports.
-        raise ImportExportError(
-            f"{dest} is not empty and holds no {MANIFEST}; refusing to replace it"
-        )
+def _check_dest(store: Store, dest: Path, overwrite: bool) -> None:
+    """Refuse a destination that is not a new folder or one of our exports (see store/outdir.py)."""
+    sources = [Path(store.path)] if store.path else []
+    outdir.check_target(dest, "an export", sources)
+    outdir.check_replaceable(dest, "an export", MANIFEST, _exported_names, overwrite)
 
 
-def _publish(tmp: Path, dest: Path, overwrite: bool) -> None:
-    _check_dest(dest, overwrite)
-    if not dest.exists():
-        tmp.rename(dest)
-    elif not any(dest.iterdir()):
-        dest.rmdir()
-        tmp.rename(dest)
-    else:
-        old = dest.with_name(f".{dest.name}.old-{uuid.uuid4().hex[:8]}")
-        dest.rename(old)
-        tmp.rename(dest)
-        shutil.rmtree(old, ignore_errors=True)
+def _exported_names(dest: Path) -> set[str] | None:
+    """The top-level names an export's manifest says it wrote (None when it is unreadable)."""
+    manifest = outdir.read_marker(dest / MANIFEST)
+    files = manifest.get("files") if manifest else None
+    if not isinstance(files, dict):
+        return None
+    rels = [rel for v in files.values() if isinstance(v, list) for rel in v if isinstance(rel, str)]
+    return outdir.top_level(rels)
 
 
 def _export_table(
