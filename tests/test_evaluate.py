@@ -19,8 +19,9 @@ from slow_cli import SlowAsync, SlowPlugin
 from alchemy_kit import records as r
 from alchemy_kit import records_eval as ev
 from alchemy_kit.engine import eval_results as er
-from alchemy_kit.engine.evaluate import evaluate
+from alchemy_kit.engine.evaluate import evaluate, replay_model
 from alchemy_kit.errors import ReplayMissError, UnknownModelError, ValidationError
+from alchemy_kit.models.catalog import ModelChoice
 from alchemy_kit.store import Store, open_store
 
 
@@ -261,6 +262,9 @@ def test_replay_needs_no_installed_model(store: Store, request_with_cases: dict)
     with registered(model):
         first = evaluate(store, request=req.id, models=["fake-gone"])
     assert store.recorded_providers("fake-gone") == ["local"]
+    assert replay_model(store, ("local", "fake-gone")) == ModelChoice("local", "fake-gone")
+    with pytest.raises(UnknownModelError):
+        replay_model(store, ("openai", "fake-gone"))  # recorded under another provider
     with pytest.raises(UnknownModelError, match="unknown model 'fake-gone'"):
         evaluate(store, request=req.id, models=["fake-gone"], again=True)  # not a replay
     replayed = evaluate(store, request=req.id, models=["fake-gone"], replay=True, again=True)

@@ -86,6 +86,19 @@ def test_the_loop_raises_the_held_back_pass_rate(store: Store, fakes: dict) -> N
     assert store.get_prompt(best.id).rank == 1  # ranks follow the eval results
 
 
+def test_a_replay_reruns_the_loop_with_neither_model_installed(store: Store) -> None:
+    p = _prompt(store, [(f"case {i}", [LIMIT]) for i in range(8)])
+    target = Scripted("fake-target", word_limit_target)
+    writer = Scripted("fake-writer", lambda s, p: revise(s, p, 0))
+    with registered(target, writer):
+        first = ak.optimize(p.id, store=store, **OPTS)
+    calls = (target.calls, writer.calls)
+    again = ak.optimize(p.id, store=store, replay=True, **OPTS)
+    assert (target.calls, writer.calls) == calls  # every call came from the recording
+    assert again.improved and again.best.content == first.best.content
+    assert again.holdout["candidate"]["pass_rate"] == first.holdout["candidate"]["pass_rate"]
+
+
 def test_a_search_gain_that_does_not_hold_is_not_accepted(store: Store, fakes: dict) -> None:
     sorry = {"type": "icontains", "value": "sorry"}
     p = _prompt(store, [("s1", [LIMIT]), ("s2", [LIMIT]), ("h1", [sorry]), ("h2", [sorry])])

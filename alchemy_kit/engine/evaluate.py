@@ -158,18 +158,19 @@ def _resolve(m: Any) -> ModelChoice:
         return resolve("local", m)
 
 
-def _recorded(store: Store, m: Any) -> Any:
-    """Under replay no call reaches the model, so it need not be installed: a model id the
-    registry does not know stands for the one provider its recorded calls name."""
-    if not isinstance(m, str):
-        return m
+def replay_model(store: Store, m: Any) -> ModelChoice:
+    """The model a replay asks for: as installed, or, when it is not installed, the one provider
+    its recorded calls name (a replay never calls it, so it need not be there)."""
     try:
         return _resolve(m)
     except UnknownModelError:
-        providers = store.recorded_providers(m)
-        if len(providers) != 1:
+        provider, model = m if isinstance(m, tuple) else (None, m)
+        if not isinstance(model, str):
             raise
-        return ModelChoice(providers[0], m)
+        found = [p for p in store.recorded_providers(model) if provider in (None, p)]
+        if len(found) != 1:
+            raise
+        return ModelChoice(found[0], model)
 
 
 def _models(models: Sequence[Any] | None) -> list[ModelChoice]:
@@ -458,7 +459,7 @@ async def aevaluate(
     if rubric or pairwise or judge or judge_provider:
         graders.judge, graders.judge_note = eval_judge(store, judge_provider, judge)
     if mode == "replay" and models:
-        models = [_recorded(store, m) for m in models]
+        models = [replay_model(store, m) for m in models]
     the_plan = plan(
         store,
         request=request,
@@ -597,4 +598,4 @@ def evaluate(store: Store, **kwargs: Any) -> EvalResult:
     return run_sync(aevaluate(store, **kwargs))
 
 
-__all__ = ["EvalResult", "ProgressCallback", "aevaluate", "evaluate", "plan"]
+__all__ = ["EvalResult", "ProgressCallback", "aevaluate", "evaluate", "plan", "replay_model"]

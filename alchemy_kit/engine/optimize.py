@@ -28,6 +28,7 @@ import random
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from .. import records as r
@@ -36,11 +37,10 @@ from ..errors import ValidationError
 from ..models import recording
 from ..models.catalog import ModelChoice
 from ..models.providers import acomplete
-from ..models.registry import resolve
 from ..runner import run_sync
 from ..scoring.critique import critique
 from ..scoring.judge import ajudge_pair, judge_choice
-from .evaluate import _resolve, aevaluate
+from .evaluate import _resolve, aevaluate, replay_model
 from .pipeline import _metrics_for, _prices
 
 if TYPE_CHECKING:
@@ -260,12 +260,12 @@ async def aoptimize(
     if start.request_id is None:
         raise ValidationError("optimise needs a prompt of a request (its idea and cases)")
     idea = store.get_request(start.request_id).input
-    writer = (
-        resolve(provider, model) if provider or model else _resolve((start.provider, start.model))
-    )
-    target_model = _resolve(eval_model)
-    cases = store.cases_for(start.request_id)
     mode = recording.resolve_mode(replay, record)
+    # A replay needs neither model installed: each stands for the provider its recording names.
+    find = partial(replay_model, store) if mode == "replay" else _resolve
+    writer = find((provider, model) if provider or model else (start.provider, start.model))
+    target_model = find(eval_model)
+    cases = store.cases_for(start.request_id)
     loop = _Loop(store, start, idea, writer, temperature)
     recording.attach(store, mode=mode, prices=loop.prices)
     if len(cases) >= MIN_CASES:
