@@ -200,6 +200,7 @@ def test_guards_and_split() -> None:
         ({"target": 1.5}, "target"),
         ({"holdout": 0.95}, "holdout"),
         ({"judge": "alchemy-local"}, "cannot judge"),
+        ({"timeout": 0}, "timeout"),
     ],
 )
 def test_bad_arguments(store: Store, kwargs: dict, match: str) -> None:

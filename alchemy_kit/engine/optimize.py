@@ -41,6 +41,7 @@ from ..runner import run_sync
 from ..scoring.critique import critique
 from ..scoring.judge import ajudge_pair, judge_choice
 from .evaluate import _resolve, aevaluate, replay_model
+from .inputs import check_number
 from .pipeline import _metrics_for, _prices
 
 if TYPE_CHECKING:
@@ -178,6 +179,7 @@ class _Loop:
         self.run_id = r.new_id()
         self.prices = _prices(store)
         self.texts = [start.content]
+        self.timeout = 120.0  # seconds per model call
 
     async def write(self, prompt: str, parent: r.Prompt, i: int) -> tuple[str, Any]:
         with recording.purpose("optimize", f"optimise step {i} of {self.start.id[:8]}"):
@@ -188,6 +190,7 @@ class _Loop:
                 temperature=self.temperature,
                 max_tokens=max(1024, (parent.actual_tokens or 0) * 2),
                 seed=i,
+                timeout=self.timeout,
                 model_options={"task": "revise"},
             )
         return done.text.strip(), done
@@ -241,11 +244,13 @@ async def aoptimize(
     concurrency: int = 8,
     replay: bool | None = None,
     record: bool | None = None,
+    timeout: float = 120.0,
 ) -> OptimizeResult:
     """Improve a stored prompt against its request's cases (or the judge); see the module docstring.
 
     `model`/`provider` rewrite (default: the prompt's own model); `eval_model` runs the prompt on
-    the cases (default: the offline model); `target` stops the search early at that search-half grade.
+    the cases (default: the offline model); `target` stops the search early at that search-half grade;
+    `timeout` bounds each model call, in seconds (a small local model on a busy machine needs more).
     """
     from ..store import open_store
 
@@ -256,6 +261,7 @@ async def aoptimize(
         raise ValidationError(f"max_iterations must be from 1 to 20, got {max_iterations}")
     r.check_range(target, 0, 1, "target", optional=False)
     r.check_range(holdout, 0.1, 0.9, "holdout", optional=False)
+    check_number(timeout, "timeout", 0, 3600, open_lo=True)
     start = store.get_prompt(prompt_id)
     if start.request_id is None:
         raise ValidationError("optimise needs a prompt of a request (its idea and cases)")
@@ -267,6 +273,7 @@ async def aoptimize(
     target_model = find(eval_model)
     cases = store.cases_for(start.request_id)
     loop = _Loop(store, start, idea, writer, temperature)
+    loop.timeout = float(timeout)
     recording.attach(store, mode=mode, prices=loop.prices)
     if len(cases) >= MIN_CASES:
         search, back = split_cases(cases, holdout, seed, holdout_cases)
@@ -305,6 +312,7 @@ async def _grade(
         models=[model],
         cases=[c.id for c in cases],
         concurrency=concurrency,
+        timeout=loop.timeout,
         again=True,
         replay=mode == "replay",
         record=mode != "off",
