@@ -137,8 +137,15 @@ def _failures(store: Store, run_id: str, prompt_id: str) -> list[str]:
     """The failed assertions of a prompt's outputs, one critique line each (with the check as JSON)."""
     import json
 
+    # Outputs are stored in the order they finished: follow the run's case order instead, so the
+    # rewriting prompt (and the key its recorded call is replayed by) does not depend on timing.
+    position = {cid: i for i, cid in enumerate(store.get_eval_run(run_id).case_ids)}
+    outputs = sorted(
+        store.outputs_of(run_id, prompt_ids=[prompt_id]),
+        key=lambda o: (position.get(o.case_id, len(position)), o.model),
+    )
     lines = []
-    for o in store.outputs_of(run_id, prompt_ids=[prompt_id]):
+    for o in outputs:
         case = store.get_case(o.case_id)
         if o.error:
             lines.append(f'- case "{case.name}": the call failed ({o.error})')
