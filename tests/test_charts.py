@@ -231,7 +231,8 @@ def test_pass_rate_bars_carry_wilson_intervals(store: Store) -> None:
     chart = charts.pass_rate(store)  # the newest run
     d = spec(chart)
     marks = [layer["mark"]["type"] for layer in d["layer"]]
-    assert marks == ["bar", "errorbar", "text"]
+    assert marks == ["bar", "errorbar", "text", "point"]
+    assert d["layer"][3]["encoding"]["y"]["field"] == "mean_grade"
     assert d["layer"][1]["encoding"]["y"]["field"] == "low"
     assert d["layer"][1]["encoding"]["y2"]["field"] == "high"
     data = rows(chart)
@@ -253,10 +254,18 @@ def test_eval_matrix_colours_every_outcome(store: Store) -> None:
     run_id = evaluate_offline(store)
     chart = charts.eval_matrix(store, run=run_id)
     d = spec(chart)
-    assert d["mark"]["type"] == "rect"
-    assert fields(chart) == {"x": "case_name", "y": "prompt", "color": "outcome"}
-    assert d["encoding"]["color"]["scale"]["domain"] == list(eval_view.OUTCOMES)
-    assert d["params"][0]["name"] == "cell" and d["params"][0]["select"]["fields"] == ["output_id"]
+    cells, grades = d["layer"]
+    assert [cells["mark"]["type"], grades["mark"]["type"]] == ["rect", "text"]
+    assert {k: v["field"] for k, v in cells["encoding"].items() if "field" in v} == {
+        "x": "case_name",
+        "y": "prompt",
+        "color": "outcome",
+    }
+    assert grades["encoding"]["text"]["field"] == "grade"
+    assert cells["encoding"]["color"]["scale"]["domain"] == list(eval_view.OUTCOMES)
+    (pick,) = d["params"]  # a layer's selection is hoisted, bound to the cells' view
+    assert pick["name"] == "cell" and pick["select"]["fields"] == ["output_id"]
+    assert pick["views"] == [cells["name"]]
     data = rows(chart)
     assert len(data) == 24
     outcomes = {(r["model"], r["case_name"]): r["outcome"] for r in data}
@@ -264,7 +273,9 @@ def test_eval_matrix_colours_every_outcome(store: Store) -> None:
     assert outcomes[("fake-flaky", "owl")] == outcomes[("alchemy-local", "owl")] == "not graded"
     assert outcomes[("fake-flaky", "rain")] == "passed"  # "a short answer" is under 30 words
     assert {r["outcome"] for r in data} == set(eval_view.OUTCOMES)
-    assert d["encoding"]["x"]["sort"] == ["library", "bridge", "rain", "owl"]
+    assert cells["encoding"]["x"]["sort"] == ["library", "bridge", "rain", "owl"]
+    # A failed output that passed some checks shows its grade; others show none.
+    assert {r["grade"] for r in data if r["outcome"] != "failed"} == {""}
     small = charts.eval_matrix(store, run=run_id, limit=8)
     assert len(rows(small)) == 8 and "first 8 of 24 outputs" in spec(small)["title"]["subtitle"]
 

@@ -1,4 +1,5 @@
-"""The workbench's Evaluate tab driven headless: cases editor, a run by click, the matrix, A vs B."""
+"""The workbench's Evaluate tab driven headless (tab_evaluate.py, its cases editor eval_cases.py and
+its HTML eval_view.py): cases, a run by click, the matrix, A vs B."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from eval_fakes import Scripted, registered
 from alchemy_kit import records as r
 from alchemy_kit.errors import ValidationError
 from alchemy_kit.notebook import eval_view, tab_evaluate
-from alchemy_kit.notebook.tab_evaluate import parse_assertions, parse_vars
+from alchemy_kit.notebook.eval_cases import parse_assertions, parse_vars
 from alchemy_kit.notebook.workbench import Workbench
 from alchemy_kit.store import Store, open_store
 
@@ -59,9 +60,9 @@ def wb(store: Store, request_id: str) -> Workbench:
 
 def add_cases(tab: tab_evaluate.EvaluateTab, texts: list[str]) -> None:
     for text in texts:
-        tab.case_vars.value = text
-        tab.case_assert.value = "max-words: 30"
-        tab.add.click()
+        tab.cases.vars.value = text
+        tab.cases.asserts.value = "max-words: 30"
+        tab.cases.add.click()
         assert not tab.error.message, tab.error.message
 
 
@@ -71,7 +72,7 @@ def test_the_workbench_has_an_evaluate_tab_showing_the_newest_request(wb: Workbe
     assert tab.requests.value == wb.store.list_requests()[0].id
     assert all(label.startswith("coagulatio · ") for label, _ in tab.prompts.options)
     assert set(tab.prompts.value) == {p.id for p in wb.store.list_prompts(limit=None)}
-    assert "no cases yet" in tab.cases_table.value
+    assert "no cases yet" in tab.cases.table.value
     assert "no eval run yet" in tab.summary.value
 
 
@@ -104,12 +105,12 @@ def test_parse_vars_and_assertions() -> None:
 def test_cases_editor_adds_imports_suggests_and_deletes(wb: Workbench, tmp_path: Path) -> None:
     tab, store = wb.evaluate, wb.store
     rid = tab.requests.value
-    tab.case_name.value = "library"
-    tab.case_vars.value = NEWS[0]
-    tab.case_assert.value = "icontains: library\nmax-words: 30"
-    tab.case_reference.value = "The library will close on Sundays."
-    tab.case_tags.value = "news, short"
-    tab.add.click()
+    tab.cases.name.value = "library"
+    tab.cases.vars.value = NEWS[0]
+    tab.cases.asserts.value = "icontains: library\nmax-words: 30"
+    tab.cases.reference.value = "The library will close on Sundays."
+    tab.cases.tags.value = "news, short"
+    tab.cases.add.click()
     (case,) = store.cases_for(rid)
     assert (case.name, case.vars, case.source, case.tags) == (
         "library",
@@ -121,8 +122,8 @@ def test_cases_editor_adds_imports_suggests_and_deletes(wb: Workbench, tmp_path:
         {"type": "icontains", "value": "library"},
         {"type": "max-words", "value": 30},
     ]
-    assert "library" in tab.cases_table.value and "icontains: library" in tab.cases_table.value
-    assert tab.case_vars.value == "" and tab.case_name.value == ""
+    assert "library" in tab.cases.table.value and "icontains: library" in tab.cases.table.value
+    assert tab.cases.vars.value == "" and tab.cases.name.value == ""
 
     # Bad input: one red line, nothing stored.
     for vars_, asserts, message in (
@@ -130,11 +131,11 @@ def test_cases_editor_adds_imports_suggests_and_deletes(wb: Workbench, tmp_path:
         ("text", "icontain: x", "unknown assertion 'icontain'"),
         ("text", "regex: (", "regex"),
     ):
-        tab.case_vars.value, tab.case_assert.value = vars_, asserts
-        tab.add.click()
+        tab.cases.vars.value, tab.cases.asserts.value = vars_, asserts
+        tab.cases.add.click()
         assert message in tab.error.message and "color:#b00" in tab.error.line.value
-    tab.case_name.value, tab.case_vars.value, tab.case_assert.value = "library", "again", ""
-    tab.add.click()
+    tab.cases.name.value, tab.cases.vars.value, tab.cases.asserts.value = "library", "again", ""
+    tab.cases.add.click()
     assert "already has a case named 'library'" in tab.error.message
     assert len(store.cases_for(rid)) == 1
 
@@ -147,25 +148,25 @@ def test_cases_editor_adds_imports_suggests_and_deletes(wb: Workbench, tmp_path:
         + "\n",
         "utf-8",
     )
-    tab.import_path.value = str(path)
-    tab.import_button.click()
+    tab.cases.path.value = str(path)
+    tab.cases.import_button.click()
     assert "imported 2 case(s), 0 already there, 1 bad line(s)" in tab.status.value
     assert tab.error.message.startswith("line 2: not valid JSON")
     assert len(store.cases_for(rid)) == 3
-    tab.import_path.value = str(tmp_path / "missing.jsonl")
-    tab.import_button.click()
+    tab.cases.path.value = str(tmp_path / "missing.jsonl")
+    tab.cases.import_button.click()
     assert "cases file not found" in tab.error.message
 
     # Suggest, offline: deterministic inputs from the idea, tagged `suggested`, and it says so.
-    tab.suggest_n.value = 3
-    tab.suggest.click()
+    tab.cases.suggest_n.value = 3
+    tab.cases.suggest.click()
     assert not tab.error.message, tab.error.message
     suggested = [c for c in store.cases_for(rid) if "suggested" in c.tags]
     assert len(suggested) == 3 and "offline" in tab.status.value
 
     # Delete the chosen case.
-    tab.case_pick.value = case.id
-    tab.delete.click()
+    tab.cases.pick.value = case.id
+    tab.cases.delete.click()
     assert case.id not in {c.id for c in store.cases_for(rid)}
     assert "deleted case &#x27;library&#x27;" in tab.status.value
 
@@ -247,10 +248,10 @@ def test_a_failed_call_and_an_ungraded_output_have_their_own_cells(
     with registered(Scripted("fake-flaky", flaky)):
         wb = Workbench(store)
         tab = wb.evaluate
-        tab.case_vars.value, tab.case_assert.value = NEWS[1], "max-words: 30"
-        tab.add.click()
-        tab.case_vars.value, tab.case_assert.value = NEWS[0], ""  # no assertion: not graded
-        tab.add.click()
+        tab.cases.vars.value, tab.cases.asserts.value = NEWS[1], "max-words: 30"
+        tab.cases.add.click()
+        tab.cases.vars.value, tab.cases.asserts.value = NEWS[0], ""  # no assertion: not graded
+        tab.cases.add.click()
         tab.models.value = ()
         tab.more_models.value = "fake-flaky"
         tab.run_button.click()

@@ -361,7 +361,9 @@ def pass_rate(store: Store, *, run: str | None = None) -> alt.TopLevelMixin:
     tooltip += ["cost_per_case", "ms_per_case", "preview"]
     bars = base.mark_bar(color="#4c9a5b", opacity=0.85, width=alt.RelativeBandSize(0.6)).encode(
         y=alt.Y(
-            "pass_rate:Q", title="pass rate (95% Wilson interval)", scale=alt.Scale(domain=[0, 1])
+            "pass_rate:Q",
+            title="pass rate, 95% Wilson interval; ◆ mean grade",
+            scale=alt.Scale(domain=[0, 1]),
         ),
         tooltip=tooltip,
     )
@@ -371,17 +373,24 @@ def pass_rate(store: Store, *, run: str | None = None) -> alt.TopLevelMixin:
     labels = base.mark_text(dy=-8, fontSize=11, color="#333").encode(
         y=alt.Y("high:Q"), text="passes:N"
     )
+    # The share of checks passed: it separates prompts that all fail some check of every case.
+    grades = base.mark_point(shape="diamond", filled=True, size=80, color="#1f4e8c").encode(
+        y=alt.Y("mean_grade:Q"), tooltip=tooltip
+    )
     when = found.completed_at or found.started_at or found.created_at
     subtitle = f"run {found.id[:8]} · {len(found.case_ids)} cases · {when[:16]}"
-    layered = alt.layer(bars, whiskers, labels, title=alt.Title(title, subtitle=subtitle))
+    layered = alt.layer(bars, whiskers, labels, grades, title=alt.Title(title, subtitle=subtitle))
     return layered.properties(width=WIDTH, height=HEIGHT)
 
 
 OUTCOME_SCALE = alt.Scale(domain=list(OUTCOMES), range=[colour for colour, _ in OUTCOMES.values()])
 
 
-def eval_matrix(store: Store, *, run: str | None = None, limit: int = MAX_ROWS) -> alt.Chart:
-    """The prompts × cases matrix of an eval run: one cell per output, coloured by its outcome.
+def eval_matrix(
+    store: Store, *, run: str | None = None, limit: int = MAX_ROWS
+) -> alt.TopLevelMixin:
+    """The prompts × cases matrix of an eval run: one cell per output, coloured by its outcome,
+    with the grade (the share of checks passed) written in a failed cell that passed some.
 
     `run` is a run id (or a prefix of one); by default the newest run. Above `limit` outputs the
     first `limit` (by prompt, then case) are drawn and the subtitle says so. The cell selection is
@@ -400,6 +409,7 @@ def eval_matrix(store: Store, *, run: str | None = None, limit: int = MAX_ROWS) 
                 "prompt": _prompt_label(row, models),
                 "outcome": outcome(row["passed"], "call" if row["failed"] else None),
                 "preview": display.cut(row["preview"], 120),
+                "grade": f"{row['score']:.2f}" if 0 < (row["score"] or 0) < 1 else "",
             }
             for row in rows
         ]
@@ -409,24 +419,26 @@ def eval_matrix(store: Store, *, run: str | None = None, limit: int = MAX_ROWS) 
     ranked = sorted(rows, key=lambda row: (row["rank"] is None, row["rank"] or 0))
     prompts = list(dict.fromkeys(_prompt_label(row, models) for row in ranked))
     cases = list(dict.fromkeys(data["case_name"]))
-    return (
-        alt.Chart(data, title=alt.Title(title, subtitle=f"run {found.id[:8]} · {shown}"))
-        .mark_rect(stroke="white", strokeWidth=1)
+    base = alt.Chart().encode(
+        x=alt.X(
+            "case_name:N", sort=cases, title="case", axis=alt.Axis(labelAngle=-40, labelLimit=140)
+        ),
+        y=alt.Y("prompt:N", sort=prompts, title=None, axis=alt.Axis(labelLimit=240)),
+    )
+    cells = (
+        base.mark_rect(stroke="white", strokeWidth=1)
         .encode(
-            x=alt.X(
-                "case_name:N",
-                sort=cases,
-                title="case",
-                axis=alt.Axis(labelAngle=-40, labelLimit=140),
-            ),
-            y=alt.Y("prompt:N", sort=prompts, title=None, axis=alt.Axis(labelLimit=240)),
             color=alt.Color("outcome:N", scale=OUTCOME_SCALE, title="outcome"),
             opacity=alt.condition(pick, alt.value(1.0), alt.value(0.55)),
             tooltip=["prompt", "case_name", "outcome", "score", "preview"],
         )
         .add_params(pick)
-        .properties(width=max(WIDTH, 22 * len(cases)), height=max(120, 22 * len(prompts)))
     )
+    grades = base.mark_text(fontSize=10, color="#333").encode(text="grade:N")
+    subtitle = f"run {found.id[:8]} · {shown}; a number is the grade of a failed output"
+    return alt.layer(
+        cells, grades, data=data, title=alt.Title(title, subtitle=subtitle)
+    ).properties(width=max(WIDTH, 34 * len(cases)), height=max(120, 24 * len(prompts)))
 
 
 CHARTS: dict[str, Callable[..., alt.Chart]] = {

@@ -1,7 +1,8 @@
 """The Evaluate tab: a request's test cases, an eval run over its prompts, the matrix, A vs B.
 
-Every button calls one library function (engine/cases.py, engine/suggest.py, engine/evaluate.py,
-engine/eval_results.py) and renders its result with notebook/eval_view.py. The matrix is a grid of
+Every button calls one library function (engine/evaluate.py, engine/eval_results.py; the cases
+editor, notebook/eval_cases.py, engine/cases.py and engine/suggest.py) and renders its result with
+notebook/eval_view.py. The matrix is a grid of
 small coloured buttons, one per output, so a click shows that output beside its case's vars and the
 prompt, with every grader's reason. Runs and suggestions are long work (a task in Jupyter,
 synchronous headless), like generation.
@@ -10,22 +11,18 @@ synchronous headless), like generation.
 from __future__ import annotations
 
 import html
-import json
-from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import ipywidgets as widgets
 
 from .. import display
 from ..engine import eval_results as er
-from ..engine.cases import add_case, expected_assertion, import_cases, prompt_vars
 from ..engine.evaluate import EvalResult, aevaluate
-from ..engine.suggest import Suggestion, asuggest_cases
 from ..errors import ValidationError
 from ..models.registry import model_status
-from ..scoring.assertions import SUPPORTED
 from ..vocab import PHASES
 from . import eval_view
+from .eval_cases import OFFLINE, WIDE, CasesEditor
 from .ui import Hub, Tab, request_label, row
 
 if TYPE_CHECKING:
@@ -33,58 +30,8 @@ if TYPE_CHECKING:
     from ..store import Store
 
 ALL = "all phases"
-OFFLINE = ("local", "alchemy-local")
 MAX_GRID_CELLS = 800  # beyond this the grid shows the first rows; charts.eval_matrix shows more
 CELL = {"width": "30px", "height": "26px", "padding": "0", "margin": "1px"}
-WIDE = {"description_width": "initial"}
-
-
-def parse_vars(text: str, names: Sequence[str]) -> dict[str, Any]:
-    """A case's vars from the editor: a JSON object, or plain text for a prompt's single input."""
-    text = text.strip()
-    if text.startswith("{"):
-        try:
-            value = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise ValidationError(f"vars are not valid JSON ({exc.msg})") from None
-        if not isinstance(value, dict):
-            raise ValidationError("vars must be a JSON object")
-        return value
-    if len(names) > 1:
-        wanted = ", ".join("{{" + n + "}}" for n in names)
-        raise ValidationError(f"the prompts use {wanted}: give the vars as a JSON object")
-    if not text:
-        raise ValidationError("give the case an input (plain text, or vars as a JSON object)")
-    return {names[0] if names else "input": text}
-
-
-def parse_assertions(text: str) -> list[dict[str, Any]]:
-    """Assertions from the editor: a JSON list, or one promptfoo `type: value` per line."""
-    text = text.strip()
-    if not text:
-        return []
-    if text.startswith("["):
-        try:
-            value = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise ValidationError(f"assertions are not valid JSON ({exc.msg})") from None
-        if not isinstance(value, list):
-            raise ValidationError("assertions must be a JSON list")
-        return value
-    out = []
-    for line in text.splitlines():
-        if not line.strip():
-            continue
-        found = expected_assertion(line)
-        named = line.split(":", 1)[0].strip()
-        # promptfoo's CSV reads an unknown type as `equals`; typed by hand, it is more likely a typo.
-        if found["type"] == "equals" and named != "equals":
-            raise ValidationError(
-                f"unknown assertion {named!r}: write `type: value` with a type of"
-                f" {', '.join(SUPPORTED)}"
-            )
-        out.append(found)
-    return out
 
 
 def model_choices(statuses: list[dict[str, Any]]) -> list[tuple[str, tuple[str, str]]]:
@@ -120,15 +67,16 @@ class EvaluateTab(Tab):
         self.requests.observe(self._request_changed, names="value")
         self.reload.on_click(self.safely(self.refresh))
         self._quiet = False
-        self._build_cases()
-        self._build_run()
+        statuses = model_status()
+        self.cases = CasesEditor(self, model_choices(statuses))
+        self._build_run(statuses)
         self._build_results()
         self.widget = widgets.VBox(
             [
                 row(self.requests, self.reload),
                 self.error.widget,
                 self.status,
-                self.cases_box,
+                self.cases.widget,
                 self.run_box,
                 self.results_box,
             ]
@@ -136,58 +84,8 @@ class EvaluateTab(Tab):
         self.widget.add_class("alchemy-evaluate")
 
     # -- layout --------------------------------------------------------------------------------------
-    def _build_cases(self) -> None:
-        self.cases_table = widgets.HTML()
-        self.case_name = widgets.Text(placeholder="optional", description="name")
-        self.case_vars = widgets.Textarea(
-            placeholder='the input as plain text, or vars as JSON: {"topic": "rain"}',
-            description="vars",
-            layout={"width": "48%", "height": "60px"},
-        )
-        self.case_assert = widgets.Textarea(
-            placeholder="one per line: icontains: rain · max-words: 50 · is-json",
-            description="assert",
-            layout={"width": "48%", "height": "60px"},
-        )
-        self.case_reference = widgets.Text(
-            placeholder="optional ideal output", description="reference"
-        )
-        self.case_tags = widgets.Text(placeholder="comma, separated", description="tags")
-        self.add = widgets.Button(description="Add case", icon="plus")
-        self.import_path = widgets.Text(
-            placeholder="cases.jsonl, .json or .csv (promptfoo's test format)",
-            description="file",
-            layout={"width": "50%"},
-        )
-        self.import_button = widgets.Button(description="Import", icon="upload")
-        self.suggest_n = widgets.BoundedIntText(
-            value=5, min=1, max=50, description="suggest", style=WIDE, layout={"width": "130px"}
-        )
-        self.suggest_model = widgets.Dropdown(layout={"width": "300px"})
-        self.suggest = widgets.Button(description="Suggest cases", icon="lightbulb-o")
-        self.case_pick = widgets.Dropdown(description="case", layout={"width": "50%"})
-        self.delete = widgets.Button(description="Delete case", icon="trash")
-        self.add.on_click(self.safely(self.click_add))
-        self.import_button.on_click(self.safely(self.click_import))
-        self.suggest.on_click(self.safely(self.click_suggest))
-        self.delete.on_click(self.safely(self.click_delete))
-        self.cases_box = widgets.VBox(
-            [
-                widgets.HTML("<h4 style='margin:6px 0 2px'>Cases</h4>"),
-                self.cases_table,
-                row(self.case_vars, self.case_assert),
-                row(self.case_name, self.case_reference, self.case_tags, self.add),
-                row(self.import_path, self.import_button),
-                row(self.suggest_n, self.suggest_model, self.suggest),
-                row(self.case_pick, self.delete),
-            ]
-        )
-
-    def _build_run(self) -> None:
-        statuses = model_status()
+    def _build_run(self, statuses: list[dict[str, Any]]) -> None:
         choices = model_choices(statuses)
-        self.suggest_model.options = choices
-        self.suggest_model.value = OFFLINE
         self.phase = widgets.Dropdown(options=(ALL, *PHASES), value=PHASES[-1], description="phase")
         self.prompts = widgets.SelectMultiple(
             description="prompts", rows=6, layout={"width": "95%"}, style=WIDE
@@ -211,7 +109,7 @@ class EvaluateTab(Tab):
         self.bar_note = widgets.Label("")
         self.phase.observe(lambda _: self.safely(self.show_prompts)(), names="value")
         self.run_button.on_click(self.safely(self.click_run))
-        self.busy = [self.run_button, self.suggest]
+        self.busy = [self.run_button, self.cases.suggest]
         self.run_box = widgets.VBox(
             [
                 widgets.HTML("<h4 style='margin:6px 0 2px'>Run</h4>"),
@@ -255,6 +153,7 @@ class EvaluateTab(Tab):
                 self.verdict,
             ]
         )
+        self.results_box.add_class("alchemy-eval-results")
 
     # -- choosing the request ------------------------------------------------------------------------
     def refresh(self) -> None:
@@ -267,35 +166,33 @@ class EvaluateTab(Tab):
         options = [(request_label(q), q.id) for q in found]
         if request_id and request_id not in {q.id for q in found}:
             options.append((request_label(self.store.get_request(request_id)), request_id))
+        self._choose(self.requests, options, request_id)
+        self.show_request()
+
+    def _choose(self, menu: widgets.Dropdown, options: list[tuple[str, str]], wanted: Any) -> None:
+        """Set a dropdown's options and select `wanted` (else the first) without a re-render."""
         ids = [v for _, v in options]
         self._quiet = True
         try:
-            self.requests.options = options
-            self.requests.value = request_id if request_id in ids else (ids[0] if ids else None)
+            menu.options = options
+            menu.value = wanted if wanted in ids else (ids[0] if ids else None)
         finally:
             self._quiet = False
-        self.show_request()
 
     def _request_changed(self, _: Any) -> None:
         if not self._quiet:
             self.safely(self.show_request)()
 
-    def _request_id(self) -> str:
+    def request_id(self) -> str:
         if not self.requests.value:
             raise ValidationError("choose a request first (or generate one)")
         return str(self.requests.value)
 
     def show_request(self) -> None:
         """Render the chosen request's cases, prompts and runs."""
-        self.show_cases()
+        self.cases.show()
         self.show_prompts()
         self.show_runs()
-
-    def show_cases(self) -> None:
-        """The request's cases as a table, and in the delete list."""
-        cases = self.store.cases_for(self.requests.value) if self.requests.value else []
-        self.cases_table.value = eval_view.cases_html(cases)
-        self.case_pick.options = [(c.name, c.id) for c in cases]
 
     def show_prompts(self) -> None:
         """The request's prompts of the chosen phase: all selected, unless the same prompts were
@@ -326,89 +223,17 @@ class EvaluateTab(Tab):
             )
             for run in runs
         ]
-        ids = [v for _, v in options]
-        self._quiet = True
-        try:
-            self.runs.options = options
-            self.runs.value = run_id if run_id in ids else (ids[0] if ids else None)
-        finally:
-            self._quiet = False
+        self._choose(self.runs, options, run_id)
         self.show_run()
 
     def _run_changed(self, _: Any) -> None:
         if not self._quiet:
             self.safely(self.show_run)()
 
-    # -- cases ---------------------------------------------------------------------------------------
-    def click_add(self) -> None:
-        """Add the case the editor describes."""
-        rid = self._request_id()
-        names = prompt_vars(self.store, rid)
-        case = add_case(
-            self.store,
-            rid,
-            parse_vars(self.case_vars.value, names),
-            name=self.case_name.value.strip() or None,
-            reference=self.case_reference.value.strip() or None,
-            assertions=parse_assertions(self.case_assert.value),
-            tags=[t.strip() for t in self.case_tags.value.split(",") if t.strip()],
-            source="workbench",
-        )
-        for box in (self.case_name, self.case_vars, self.case_reference):
-            box.value = ""
-        self.show_cases()
-        self.say(f"added case {case.name!r}")
-
-    def click_import(self) -> None:
-        """Import a promptfoo-style cases file; bad lines are reported, the rest stored."""
-        path = self.import_path.value.strip()
-        if not path:
-            raise ValidationError("give the path of a .jsonl, .json or .csv cases file")
-        report = import_cases(self.store, path, self._request_id())
-        self.show_cases()
-        self.say(
-            f"imported {report.added} case(s), {report.skipped} already there,"
-            f" {report.failed} bad line(s)"
-        )
-        if report.failures:
-            lines = "; ".join(f"line {f['line']}: {f['error']}" for f in report.failures[:5])
-            more = f" (and {len(report.failures) - 5} more)" if len(report.failures) > 5 else ""
-            self.error.show(ValidationError(f"{lines}{more}"))
-
-    def click_suggest(self) -> None:
-        """Ask the chosen model for cases (offline, the template model writes varied inputs)."""
-        rid, n = self._request_id(), self.suggest_n.value
-        provider, model = self.suggest_model.value
-        self.say(f"suggesting {n} case(s) with {model} …")
-        self.start(
-            lambda: asuggest_cases(self.store, rid, n, provider=provider, model=model),
-            self._suggested,
-        )
-
-    def _suggested(self, got: Suggestion) -> None:
-        self.show_cases()
-        report = got.report
-        note = f"; {report.notes[0]}" if report.notes else ""
-        self.say(
-            f"{got.model} suggested {report.total}: {report.added} added,"
-            f" {report.skipped} already there, {report.failed} refused{note}"
-        )
-
-    def click_delete(self) -> None:
-        """Delete the chosen case (its outputs go with it)."""
-        case_id = self.case_pick.value
-        if not case_id:
-            raise ValidationError("choose a case to delete")
-        name = self.store.get_case(case_id).name
-        self.store.delete_case(case_id)
-        self.show_cases()
-        self.show_runs(self.runs.value)
-        self.say(f"deleted case {name!r}")
-
     # -- running -------------------------------------------------------------------------------------
     def settings(self) -> dict[str, Any]:
         """The keyword arguments of `aevaluate` that the form describes."""
-        rid = self._request_id()
+        rid = self.request_id()
         chosen = list(self.prompts.value)
         if not chosen:
             raise ValidationError("choose at least one prompt")
@@ -486,7 +311,7 @@ class EvaluateTab(Tab):
         self.summary.value = eval_view.summary_html(rows, short)
         self._grid(er.matrix(self.store, run.id), short)
         pooled = rows if len(run.models) == 1 else er.summary(self.store, run.id)
-        best = sorted(pooled, key=lambda s: -(s.pass_rate if s.pass_rate is not None else -1))
+        best = sorted(pooled, key=lambda s: (-(s.pass_rate or 0), -(s.mean_grade or 0)))
         options = [(self.labels[s.prompt_id], s.prompt_id) for s in best]
         self.a.options, self.b.options = options, options
         if len(options) >= 2:
@@ -568,4 +393,4 @@ class EvaluateTab(Tab):
         self.verdict.value = eval_view.verdict_html(verdict, self.labels)
 
 
-__all__ = ["EvaluateTab", "model_choices", "parse_assertions", "parse_vars", "prompt_label"]
+__all__ = ["EvaluateTab", "model_choices", "prompt_label"]
