@@ -79,6 +79,7 @@ bench: install
 	$(BIN)/python benchmarks/cold_cli.py
 	$(BIN)/python benchmarks/scoring.py
 	$(BIN)/python benchmarks/variety.py
+	$(BIN)/python benchmarks/eval.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -60,7 +60,7 @@ if TYPE_CHECKING:
 
 ProgressCallback = Callable[[int, int], None]
 MAX_CONCURRENCY = 64
-FLUSH_EVERY = 32  # outputs per write transaction
+FLUSH_EVERY = 128  # outputs per write transaction
 FLUSH_SECONDS = 0.5  # or this long since the last write, whichever comes first
 EVAL_TASK = {"task": "respond"}  # what our offline model does with an eval call (see local.py)
 
@@ -316,6 +316,7 @@ async def _one(
         out.input_tokens, out.output_tokens = done.input_tokens, done.output_tokens
         out.cost_usd = _cost(done, prices)
         out.call_key = done.call_key
+        replayed = done.attempts == 0  # served from the recording: no time, tokens or money spent
         grades = await grade_output(
             done.text,
             c,
@@ -326,7 +327,8 @@ async def _one(
         )
     out.passed, out.score = summarise(grades)
     out.grades = [g.as_dict() for g in grades]
-    metrics = _call_metrics(out, done, prices, base)
+    # A replayed call spent nothing: its cost, time and tokens were counted when it was recorded.
+    metrics = [] if replayed else _call_metrics(out, done, prices, base)
     for g in grades:
         if g.passed is None and g.error is None:
             continue  # not graded at all (no judge ran): no evidence to record
@@ -346,27 +348,30 @@ def _check_settings(concurrency: int, timeout: float, retries: int) -> dict[str,
 
 def _precheck_replay(
     store: Store, plan_: _Plan, todo: Sequence[tuple[r.Prompt, ev.Case, ModelChoice]]
-) -> None:
-    """Under replay, every output call must be in the recording before the first one is made."""
+) -> dict[str, ev.ModelCall]:
+    """Under replay, every output call must be in the recording before the first one is made.
+
+    Returns the recorded calls, fetched in one pass, for the recorder to serve them from memory.
+    """
+    calls: list[tuple[r.Prompt, ev.Case, recording.Call]] = []
     for p, c, m in todo:
         if recording.exempt(m):
             continue
         applied = apply(p.content, c.vars)
+        o = plan_.options
         call = recording.Call.of(
-            m,
-            applied.user,
-            applied.system,
-            plan_.options["temperature"],
-            plan_.options["max_tokens"],
-            plan_.options["seed"],
-            EVAL_TASK,
+            m, applied.user, applied.system, o["temperature"], o["max_tokens"], o["seed"], EVAL_TASK
         )
-        if store.get_call(call.key) is None:
+        calls.append((p, c, call))
+    found = store.get_calls([call.key for _, _, call in calls])
+    for p, c, call in calls:
+        if call.key not in found:
             with recording.purpose("eval", f"prompt {p.id[:8]} on case {c.name!r}"):
                 raise ReplayMissError(
                     f"replay: no recording of the {call.describe()}; run it once without"
                     " --replay to record it"
                 )
+    return found
 
 
 def _open_run(
@@ -468,15 +473,17 @@ async def aevaluate(
     done_keys = {k for k, ok in store.output_keys(run.id).items() if ok}
     units = the_plan.units()
     todo = [(p, c, m) for p, c, m in units if (p.id, c.id, m.model_id) not in done_keys]
+    preloaded: dict[str, ev.ModelCall] = {}
     if mode == "replay":
         try:
-            _precheck_replay(store, the_plan, todo)
+            preloaded = _precheck_replay(store, the_plan, todo)
         except ReplayMissError as exc:
             store.update_eval_run(run.id, status="failed", completed_at=r.now(), error=str(exc))
             raise
     prices = _prices(store)
     result = EvalResult(run, len(units), 0, len(units) - len(todo), 0, resumed, mode, 0.0)
     with recording.use(store, mode=mode, prices=prices, buffered=True) as rec:
+        rec.cache.update(preloaded)
         try:
             await _run_all(
                 store, the_plan, run.id, todo, prices, settings, rec, result, progress, on_progress

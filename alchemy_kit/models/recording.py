@@ -44,6 +44,10 @@ class CallSink(Protocol):
         """The recorded call with this key, or None."""
         ...
 
+    def get_calls(self, keys: Sequence[str]) -> dict[str, ModelCall]:
+        """The recorded calls among `keys`, by key."""
+        ...
+
     def put_calls(self, calls: Sequence[ModelCall]) -> None:
         """Store calls, replacing any with the same key."""
         ...
@@ -57,6 +61,7 @@ class Recorder:
     mode: str = "record"
     prices: dict[str, Any] | None = None
     buffered: bool = False
+    cache: dict[str, ModelCall] = field(default_factory=dict)  # calls preloaded for a replay
     _pending: list[ModelCall] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -228,7 +233,7 @@ def replayed(call: Call) -> ModelCall | None:
         return None
     if rec.mode != "replay":
         return None
-    found = rec.sink.get_call(call.key)
+    found = rec.cache.get(call.key) or rec.sink.get_call(call.key)
     if found is None:
         raise ReplayMissError(
             f"replay: no recording of the {call.describe()}; run it once without --replay to"

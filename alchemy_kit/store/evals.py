@@ -252,6 +252,17 @@ class EvalQueries(StoreMixin):
         call.tokens_estimated = bool(call.tokens_estimated)
         return call
 
+    def get_calls(self, keys: Sequence[str]) -> dict[str, ev.ModelCall]:
+        """The recorded calls among `keys`, by key (one query per 500 keys)."""
+        out: dict[str, ev.ModelCall] = {}
+        for chunk in chunks(list(dict.fromkeys(keys)), 500):
+            marks = ",".join("?" * len(chunk))
+            for row in self.select("model_calls", f"key IN ({marks})", chunk):
+                call: ev.ModelCall = ev.ModelCall.from_row(row)
+                call.tokens_estimated = bool(call.tokens_estimated)
+                out[call.key] = call
+        return out
+
     def put_calls(self, calls: Iterable[ev.ModelCall]) -> None:
         """Record calls; a call already recorded under the same key is replaced (the newest wins)."""
         calls = list(calls)
