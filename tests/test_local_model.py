@@ -1,4 +1,4 @@
-"""The offline template model `alchemy-local` (and the optional SmolLM2 model)."""
+"""The offline template model `alchemy-local` (the optional SmolLM2 model: test_smollm.py)."""
 
 from __future__ import annotations
 
@@ -270,31 +270,6 @@ def test_options_validated(models: Any, opts: dict) -> None:
     model, _ = models
     with pytest.raises(ValidationError):
         model.prompt("idea", **opts)
-
-
-def test_smollm_is_available_is_cheap_and_boolean() -> None:
-    from alchemy_kit.models import smollm
-
-    assert isinstance(smollm.is_available(), bool)
-
-
-@pytest.mark.slow  # loads a 98 MB model (~2 s) and generates on CPU
-@pytest.mark.skipif(
-    not __import__("alchemy_kit.models.smollm", fromlist=["is_available"]).is_available(),
-    reason="SmolLM2 extra not installed (make smollm)",
-)
-def test_smollm_generates_text() -> None:
-    from alchemy_kit.models import smollm
-
-    model = smollm.SmolLM2Model()
-    system, prompt = build_messages("solutio", "generic", "Explain what a CSV file is.", None)
-    response = model.prompt(
-        prompt, system=system, phase="solutio", max_tokens=24, seed=1, temperature=0.2
-    )
-    text = response.text()
-    assert text.strip()
-    usage = response.usage()
-    assert usage.input and usage.input > 0 and usage.output and 0 < usage.output <= 24
 
 
 @pytest.mark.parametrize(

@@ -565,8 +565,10 @@ def test_resolve_missing_plugin_says_what_to_install(monkeypatch):
 def test_model_status(monkeypatch, ollama_up):
     monkeypatch.setattr(registry, "ollama_probe", lambda timeout=0.3: ollama_up)
     monkeypatch.setenv("ANTHROPIC_API_KEY", SECRET)
-    rows = {r["provider"]: r for r in registry.model_status()}
-    assert list(rows) == list(catalog.PROVIDERS)
+    listed = registry.model_status()
+    assert [r["provider"] for r in listed] == [*catalog.PROVIDERS, "local"]  # + SmolLM2's row
+    assert listed[-1]["model"] == "smollm2-135m"
+    rows = {r["provider"]: r for r in listed[:-1]}
     assert rows["anthropic"]["usable"] is True and rows["anthropic"]["key_configured"] is True
     assert rows["openai"]["usable"] is False
     assert "OPENAI_API_KEY" in rows["openai"]["reason"]

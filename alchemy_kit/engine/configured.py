@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from .. import records as r
 from .. import settings
+from ..models import catalog
 from ..models.registry import resolve
 
 if TYPE_CHECKING:
@@ -20,15 +21,21 @@ DEFAULT_MAX_TOKENS = 1024
 
 
 def phase_options(
-    store: Store, phase: str, temperature: float | None, max_tokens: int | None
+    store: Store,
+    phase: str,
+    temperature: float | None,
+    max_tokens: int | None,
+    model_id: str | None = None,
 ) -> tuple[float, int]:
-    """Temperature and max_tokens for a phase: the call's, else phases.<phase>, else defaults."""
+    """Temperature and max_tokens for a phase: the call's, else phases.<phase>, else the model's
+    own defaults (catalog.MODEL_DEFAULTS, e.g. SmolLM2's), else the general defaults."""
     per_phase = store.get_config(f"phases.{phase}", None) or {}
+    own = catalog.MODEL_DEFAULTS.get(model_id or "", {})
     if temperature is None:
-        temperature = per_phase.get("temperature", DEFAULT_TEMPERATURE)
+        temperature = per_phase.get("temperature", own.get("temperature", DEFAULT_TEMPERATURE))
     if max_tokens is None:
-        max_tokens = per_phase.get("max_tokens", DEFAULT_MAX_TOKENS)
-    return temperature, max_tokens
+        max_tokens = per_phase.get("max_tokens", own.get("max_tokens", DEFAULT_MAX_TOKENS))
+    return temperature, int(max_tokens)
 
 
 def check_models(key: str, value: Any) -> None:

@@ -195,7 +195,7 @@ def plan(
     plans = []
     for phase in names:
         choice = _default_choice(store, phase, *(phase_models or {}).get(phase, (provider, model)))
-        temp, tokens = phase_options(store, phase, temperature, max_tokens)
+        temp, tokens = phase_options(store, phase, temperature, max_tokens, choice.model_id)
         check_options(choice, temp, tokens)
         limit = catalog.context_limit(choice)
         need = estimate_tokens(idea) * 2 + TEMPLATE_OVERHEAD_TOKENS

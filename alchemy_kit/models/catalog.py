@@ -44,6 +44,13 @@ CONTEXT_LIMITS: dict[str, int] = {
 }
 _LOCAL_FALLBACK_CONTEXT = 8_192
 
+# Options a model is run with when neither the call nor the phase's settings give one. A 135M
+# model at the general defaults (temperature 0.7, 1024 tokens) rambles to the limit; SmolLM2's
+# model card recommends 0.2, and its useful answers end well inside 512 tokens.
+MODEL_DEFAULTS: dict[str, dict[str, float | int]] = {
+    "smollm2-135m": {"temperature": 0.2, "max_tokens": 512},
+}
+
 
 @dataclass(frozen=True)
 class _ProviderInfo:
@@ -141,6 +148,7 @@ __all__ = [
     "CONTEXT_LIMITS",
     "DEFAULT_MODELS",
     "DEFAULT_PRICES",
+    "MODEL_DEFAULTS",
     "PROVIDERS",
     "ModelChoice",
     "context_limit",

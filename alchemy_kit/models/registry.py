@@ -133,6 +133,12 @@ def resolve(provider: str | None = None, model: str | None = None) -> ModelChoic
         return ModelChoice(provider, default)
 
     found = _lookup(model)
+    if found is None and provider in (None, "local"):
+        from . import smollm_files  # our optional local model: say why it is not registered
+
+        if model == smollm_files.MODEL_ID:
+            why = smollm_files.unavailable_reason()
+            raise UnknownModelError(f"model {model!r} cannot run: {why}")
     if found is None:
         guessed = _provider_by_prefix(model)
         if provider is not None and guessed is not None and guessed != provider:
@@ -192,7 +198,10 @@ def async_model(choice: ModelChoice) -> tuple[Any, bool]:
 
 
 def model_status() -> list[dict[str, Any]]:
-    """Report, per provider, whether its default model can be used now (never shows keys)."""
+    """Report, per provider, whether its default model can be used now (never shows keys).
+
+    Our optional local model, SmolLM2, follows as a row of its own, usable or not, with why.
+    """
     rows: list[dict[str, Any]] = []
     for provider in PROVIDERS:
         info = PROVIDER_INFO[provider]
@@ -222,4 +231,7 @@ def model_status() -> list[dict[str, Any]]:
                 "reason": reason,
             }
         )
+    from . import smollm_files
+
+    rows.append(smollm_files.status())
     return rows
