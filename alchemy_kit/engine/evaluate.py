@@ -446,8 +446,6 @@ async def aevaluate(
     if rubric is not None and (not isinstance(rubric, str) or not rubric.strip()):
         raise ValidationError("a rubric must be a non-empty text")
     graders = Graders(rubric=rubric, similar=similar, pairwise=bool(pairwise))
-    if rubric or pairwise or judge or judge_provider:
-        graders.judge, graders.judge_note = eval_judge(store, judge_provider, judge)
     the_plan = plan(
         store,
         request=request,
@@ -461,6 +459,9 @@ async def aevaluate(
         max_tokens=max_tokens,
         seed=seed,
     )
+    rubrics = any(a.type == "llm-rubric" for v in the_plan.asserts.values() for a in v)
+    if rubrics or pairwise or judge or judge_provider:  # the given judge, else scoring.judge
+        graders.judge, graders.judge_note = eval_judge(store, judge_provider, judge)
     if mode != "replay":
         for m in the_plan.models + ([graders.judge] if graders.judge else []):
             check_key(m)
@@ -502,10 +503,8 @@ async def aevaluate(
     _rerank(store, [p.id for p in the_plan.prompts])
     result.run = store.get_eval_run(run.id)
     result.seconds = time.perf_counter() - started
-    if graders.judge is None and (
-        rubric or any(a.type == "llm-rubric" for v in the_plan.asserts.values() for a in v)
-    ):
-        result.warnings.append(f"no judge ran: {graders.judge_note or eval_judge(store)[1]}")
+    if graders.judge is None and (rubrics or pairwise):
+        result.warnings.append(f"no judge ran: {graders.judge_note}")
     return result
 
 

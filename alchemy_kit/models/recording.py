@@ -282,12 +282,6 @@ def record(
     return key
 
 
-def last_key(call: Call) -> str | None:
-    """The key a call is (or would be) recorded under, when a recorder is attached."""
-    rec = _ACTIVE.get()
-    return None if rec is None or exempt(call.choice) or rec.mode == "off" else call.key
-
-
 __all__ = [
     "ENV_VAR",
     "MODES",
