@@ -84,7 +84,8 @@ async def run_pairwise(
 
     async def one(case: ev.Case, model: str, a: ev.Output, b: ev.Output) -> list[r.Metric]:
         async with sem:
-            with recording.purpose("judge", f"pairwise on case {case.name!r}"):
+            unit = f"pairwise|{a.prompt_id}|{b.prompt_id}|{case.id}|{model}"
+            with recording.purpose("judge", f"pairwise on case {case.name!r}", unit=unit):
                 got = await compare_outputs(
                     judge, case_input(case), a.text or "", b.text or "", criteria
                 )

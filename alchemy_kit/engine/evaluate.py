@@ -288,7 +288,7 @@ async def _one(
     base = {"source": "eval", "run": run_id, "case": c.id, "output": out.id, "model": m.model_id}
     started = time.perf_counter()
     done: Completion | None = None
-    with recording.purpose("eval", label):
+    with recording.purpose("eval", label, unit=f"{p.id}|{c.id}"):
         try:
             done = await acomplete(
                 m,
@@ -359,9 +359,16 @@ def _precheck_replay(
             continue
         applied = apply(p.content, c.vars)
         o = plan_.options
-        call = recording.Call.of(
-            m, applied.user, applied.system, o["temperature"], o["max_tokens"], o["seed"], EVAL_TASK
-        )
+        with recording.purpose("eval", unit=f"{p.id}|{c.id}"):
+            call = recording.Call.of(
+                m,
+                applied.user,
+                applied.system,
+                o["temperature"],
+                o["max_tokens"],
+                o["seed"],
+                EVAL_TASK,
+            )
         calls.append((p, c, call))
     found = store.get_calls([call.key for _, _, call in calls])
     for p, c, call in calls:

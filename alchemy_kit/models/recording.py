@@ -88,6 +88,7 @@ class Call:
     messages: tuple[tuple[str, str], ...]
     options: tuple[tuple[str, Any], ...]
     seed: int | None
+    unit: str | None = None  # the eval unit (prompt and case) the call belongs to, if any
 
     @classmethod
     def of(
@@ -103,15 +104,20 @@ class Call:
         """The call a completion with these arguments makes."""
         messages = ((("system", system),) if system is not None else ()) + (("user", prompt),)
         opts = {"temperature": temperature, "max_tokens": max_tokens, **(model_options or {})}
-        return cls(
-            choice, messages, tuple(sorted((k, v) for k, v in opts.items() if v is not None)), seed
-        )
+        options = tuple(sorted((k, v) for k, v in opts.items() if v is not None))
+        return cls(choice, messages, options, seed, _UNIT.get())
 
     @property
     def key(self) -> str:
-        """sha256 of (provider, model, messages, options, seed) as canonical JSON."""
+        """sha256 of (provider, model, messages, options, seed[, unit]) as canonical JSON.
+
+        Calls made for an eval unit also key on it, so two cases with the same input replay as
+        themselves even when a sampling model answered them differently.
+        """
+        what: list[Any] = [self.choice.provider, self.choice.model_id, self.messages, self.options]
+        what += [self.seed] if self.unit is None else [self.seed, self.unit]
         body = json.dumps(
-            [self.choice.provider, self.choice.model_id, self.messages, self.options, self.seed],
+            what,
             ensure_ascii=False,
             separators=(",", ":"),
             default=str,
@@ -133,6 +139,7 @@ class Call:
 _ACTIVE: ContextVar[Recorder | None] = ContextVar("alchemy_recorder", default=None)
 _PURPOSE: ContextVar[str] = ContextVar("alchemy_call_purpose", default="other")
 _LABEL: ContextVar[str | None] = ContextVar("alchemy_call_label", default=None)
+_UNIT: ContextVar[str | None] = ContextVar("alchemy_call_unit", default=None)
 
 
 def replay_requested() -> bool:
@@ -201,15 +208,20 @@ def use(
 
 
 @contextmanager
-def purpose(name: str, label: str | None = None) -> Iterator[None]:
-    """Tag the calls made inside the block (model_calls.purpose; a replay miss names the label,
-    which stays the enclosing one when not given)."""
+def purpose(name: str, label: str | None = None, unit: str | None = None) -> Iterator[None]:
+    """Tag the calls made inside the block (model_calls.purpose; a replay miss names the label).
+
+    `label` and `unit` stay the enclosing block's when not given; `unit` joins the key.
+    """
     if name not in CALL_PURPOSES:
         raise ValidationError(f"unknown call purpose {name!r}")
-    t1, t2 = _PURPOSE.set(name), _LABEL.set(label if label is not None else _LABEL.get())
+    t1 = _PURPOSE.set(name)
+    t2 = _LABEL.set(label if label is not None else _LABEL.get())
+    t3 = _UNIT.set(unit if unit is not None else _UNIT.get())
     try:
         yield
     finally:
+        _UNIT.reset(t3)
         _LABEL.reset(t2)
         _PURPOSE.reset(t1)
 
