@@ -254,10 +254,13 @@ def eval_cmd(ctx: click.Context, **kw: Any) -> None:
 
 
 def _limit_plugins(kw: dict[str, Any]) -> None:
-    """An offline eval (our model, no judge) loads only our llm plugin, not every provider's SDK."""
+    """An eval on our own models (the offline model, SmolLM2) and no judge loads only our llm
+    plugin, not every provider's SDK (seconds of start-up)."""
     from ..models.plugins import load_only_our_plugin, needs_only_our_plugin
+    from ..models.smollm_files import MODEL_ID as SMOLLM
 
-    settings = [(None, m) for m in kw["models"]] or [(None, None)]
+    # SmolLM2 is registered by our plugin too: for the check it counts as our local model.
+    settings = [(None, None if m == SMOLLM else m) for m in kw["models"]] or [(None, None)]
     if not (kw["judge"] or kw["judge_provider"]) and needs_only_our_plugin(settings, None):
         load_only_our_plugin()
 
