@@ -10,11 +10,18 @@ surface needs (each call takes the Store first):
   optionally of one `phase`), `prompts` (ids), or `phase` alone (that phase's prompts of every
   request that has cases). Each prompt runs on its own request's cases (`cases` narrows them by id,
   `tag` by tag).
+  Graders for the whole run: `rubric=` (an llm-rubric on every case), `similar=` (a threshold for
+  every case with a reference), `pairwise=True`, with `judge=`/`judge_provider=` (else the
+  scoring.judge configuration); `again=True` for a new run, `replay=True` to serve every call from
+  the recording. `plan(store, ...)` (engine/eval_plan.py) checks a selection without running it.
 - results (engine/eval_results.py): `summary(store, run_id)` per prompt (pass rate with its Wilson
   interval, mean grade, cost and latency per case), `matrix(store, run_id)` (prompts × cases as
   data), `cell(store, output_id)` (the case's vars, the prompt, the messages sent, the output and
-  every grader's reason), `compare(store, run_id, a, b)` ("does A beat B?", a paired test),
-  `pairwise(store, run_id)` (the judge's both-orders comparisons).
+  every grader's reason), `compare(store, run_id, a, b)` ("does A beat B?", a paired test);
+  engine/eval_pairwise.py: `judged_pairs(store, run_id)` and `win_rates(pairs)` (the judge's
+  both-orders comparisons); `store.eval_runs()`, `store.outputs_of(run_id)`.
+- ranks: scoring/rank.py `evidence(store, prompt_ids)` names what sets each score.
+- notebooks: notebook/eval_report.py wraps all of this as `ak.evaluate(...)` → EvalReport.
 
 How a prompt meets a case: alchemy_kit/placeholders.py. Graders: scoring/graders.py. Recording:
 models/recording.py (every call of a run goes through a buffered recorder whose calls are written
@@ -32,8 +39,6 @@ leaves every output exactly once (the database's unique key on run, prompt, case
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import json
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -41,17 +46,15 @@ from typing import TYPE_CHECKING, Any
 
 from .. import records as r
 from .. import records_eval as ev
-from ..errors import AlchemyError, ReplayMissError, UnknownModelError, ValidationError
+from ..errors import AlchemyError, ReplayMissError, ValidationError
 from ..models import catalog, recording
 from ..models.catalog import ModelChoice
 from ..models.keys import check_key
-from ..models.options import check_options
 from ..models.providers import Completion, acomplete
-from ..models.registry import resolve
-from ..placeholders import apply, missing_vars
+from ..placeholders import apply
 from ..runner import run_sync
-from ..scoring.assertions import Assertion
-from ..scoring.graders import Graders, case_assertions, eval_judge, grade_output, summarise
+from ..scoring.graders import Graders, eval_judge, grade_output, summarise
+from .eval_plan import Plan, plan
 from .inputs import check_int, check_number
 from .pipeline import _prices
 
@@ -83,148 +86,6 @@ class EvalResult:
     def run_id(self) -> str:
         """The run's id."""
         return self.run.id
-
-
-@dataclass
-class _Plan:
-    request_id: str | None
-    selection: dict[str, Any]
-    prompts: list[r.Prompt]
-    cases: dict[str, list[ev.Case]]  # request id → its cases
-    models: list[ModelChoice]
-    asserts: dict[str, list[Assertion]]  # case id → assertions with the run's graders
-    graders: Graders
-    options: dict[str, Any]
-
-    def units(self) -> list[tuple[r.Prompt, ev.Case, ModelChoice]]:
-        return [
-            (p, c, m)
-            for p in self.prompts
-            for c in self.cases[p.request_id or ""]
-            for m in self.models
-        ]
-
-    def signature(self) -> str:
-        body = {
-            "selection": self.selection,
-            "models": sorted([m.provider, m.model_id] for m in self.models),
-            "options": {k: self.options.get(k) for k in ("temperature", "max_tokens", "seed")},
-        }
-        return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
-
-
-def _select_prompts(
-    store: Store, request: str | None, prompts: Sequence[str] | None, phase: str | None
-) -> tuple[str | None, dict[str, Any], list[r.Prompt]]:
-    if request is not None and prompts:
-        raise ValidationError("choose prompts by request (and phase) or by id, not both")
-    if prompts:
-        found = [store.get_prompt(pid) for pid in dict.fromkeys(prompts)]
-        requests = {p.request_id for p in found}
-        if None in requests:
-            raise ValidationError("a prompt without a request has no cases to run on")
-        only = next(iter(requests)) if len(requests) == 1 else None
-        return only, {"prompts": sorted(p.id for p in found)}, found
-    if request is not None:
-        req = store.get_request(request)
-        found = store.list_prompts(request_id=req.id, phase=phase, limit=None, order_by="rowid")
-        if not found:
-            what = f" in phase {phase}" if phase else ""
-            raise ValidationError(f"request {req.id} has no prompts{what} to evaluate")
-        return req.id, {"request": req.id, "phase": phase}, list(found)
-    if phase is None:
-        raise ValidationError("choose what to evaluate: a request, prompt ids, or a phase")
-    found = [
-        p
-        for p in store.list_prompts(phase=phase, limit=None, order_by="rowid")
-        if p.request_id is not None and store.cases_for(p.request_id)
-    ]
-    if not found:
-        raise ValidationError(f"no {phase} prompt belongs to a request with cases")
-    return None, {"phase": phase}, found
-
-
-def _resolve(m: Any) -> ModelChoice:
-    if isinstance(m, ModelChoice):
-        return m
-    if isinstance(m, tuple):
-        return resolve(*m)
-    try:
-        return resolve(None, m)
-    except UnknownModelError as exc:
-        # A model from a plugin that is not one of the five providers runs in-process: local.
-        if m is None or "not a known provider plugin" not in str(exc):
-            raise
-        return resolve("local", m)
-
-
-def _models(models: Sequence[Any] | None) -> list[ModelChoice]:
-    chosen: list[ModelChoice] = []
-    for m in list(models or []) or [None]:
-        choice = _resolve(m)
-        if choice not in chosen:
-            chosen.append(choice)
-    return chosen
-
-
-def plan(
-    store: Store,
-    *,
-    request: str | None = None,
-    prompts: Sequence[str] | None = None,
-    phase: str | None = None,
-    models: Sequence[Any] | None = None,
-    cases: Sequence[str] | None = None,
-    tag: str | None = None,
-    graders: Graders | None = None,
-    temperature: float | None = None,
-    max_tokens: int | None = None,
-    seed: int | None = None,
-) -> _Plan:
-    """Check everything a run needs before any call; every problem is one ValidationError line."""
-    if phase is not None:
-        r.check_enum(phase, r.PHASES, "phase")
-    request_id, selection, chosen = _select_prompts(store, request, prompts, phase)
-    choices = _models(models)
-    for m in choices:
-        check_options(m, temperature, max_tokens)
-    if seed is not None:
-        check_int(seed, "seed", 0, 2**31 - 1)
-    graders = graders or Graders()
-    by_request: dict[str, list[ev.Case]] = {}
-    for p in chosen:
-        rid = p.request_id or ""
-        if rid in by_request:
-            continue
-        found = store.cases_for(rid, tag=tag)
-        if cases is not None:
-            wanted = set(cases)
-            found = [c for c in found if c.id in wanted or c.name in wanted]
-        if not found:
-            what = f" tagged {tag!r}" if tag else ""
-            raise ValidationError(
-                f"request {rid} has no cases{what}: add some with `alchemy cases import` or"
-                " `alchemy cases suggest`"
-            )
-        by_request[rid] = found
-    asserts: dict[str, list[Assertion]] = {}
-    for found in by_request.values():
-        for c in found:
-            asserts[c.id] = case_assertions(c, graders)
-    for p in chosen:
-        for c in by_request[p.request_id or ""]:
-            gone = missing_vars(p.content, c.vars)
-            if gone:
-                raise ValidationError(
-                    f"case {c.name!r} has no value for {', '.join('{{' + g + '}}' for g in gone)}"
-                    f" used by prompt {p.id[:8]}"
-                )
-    if cases is not None:
-        selection["cases"] = sorted(c.id for cs in by_request.values() for c in cs)
-    if tag is not None:
-        selection["tag"] = tag
-    options = {"temperature": temperature, "max_tokens": max_tokens, "seed": seed}
-    return _Plan(request_id, selection, chosen, by_request, choices, asserts, graders, options)
 
 
 def _call_metrics(
@@ -274,7 +135,7 @@ def _cost(done: Completion, prices: dict[str, Any]) -> float:
 
 
 async def _one(
-    plan_: _Plan,
+    plan_: Plan,
     run_id: str,
     p: r.Prompt,
     c: ev.Case,
@@ -347,7 +208,7 @@ def _check_settings(concurrency: int, timeout: float, retries: int) -> dict[str,
 
 
 def _precheck_replay(
-    store: Store, plan_: _Plan, todo: Sequence[tuple[r.Prompt, ev.Case, ModelChoice]]
+    store: Store, plan_: Plan, todo: Sequence[tuple[r.Prompt, ev.Case, ModelChoice]]
 ) -> dict[str, ev.ModelCall]:
     """Under replay, every output call must be in the recording before the first one is made.
 
@@ -382,7 +243,7 @@ def _precheck_replay(
 
 
 def _open_run(
-    store: Store, plan_: _Plan, again: bool, options: dict[str, Any]
+    store: Store, plan_: Plan, again: bool, options: dict[str, Any]
 ) -> tuple[ev.EvalRun, bool]:
     signature = plan_.signature()
     prompt_ids = [p.id for p in plan_.prompts]
@@ -517,7 +378,7 @@ async def aevaluate(
 
 async def _run_all(
     store: Store,
-    plan_: _Plan,
+    plan_: Plan,
     run_id: str,
     todo: Sequence[tuple[r.Prompt, ev.Case, ModelChoice]],
     prices: dict[str, Any],

@@ -40,7 +40,8 @@ from ..models.registry import resolve
 from ..runner import run_sync
 from ..scoring.critique import critique
 from ..scoring.judge import ajudge_pair, judge_choice
-from .evaluate import _resolve, aevaluate
+from .eval_plan import resolve_model
+from .evaluate import aevaluate
 from .pipeline import _metrics_for, _prices
 
 if TYPE_CHECKING:
@@ -261,9 +262,11 @@ async def aoptimize(
         raise ValidationError("optimise needs a prompt of a request (its idea and cases)")
     idea = store.get_request(start.request_id).input
     writer = (
-        resolve(provider, model) if provider or model else _resolve((start.provider, start.model))
+        resolve(provider, model)
+        if provider or model
+        else resolve_model((start.provider, start.model))
     )
-    target_model = _resolve(eval_model)
+    target_model = resolve_model(eval_model)
     cases = store.cases_for(start.request_id)
     mode = recording.resolve_mode(replay, record)
     loop = _Loop(store, start, idea, writer, temperature)
