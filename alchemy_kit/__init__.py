@@ -50,7 +50,8 @@ _LAZY: dict[str, tuple[str, str]] = {
     "embed_missing": ("search.vectors", "embed_missing"),
     "export": ("store.transfer", "export"),
     "import_": ("engine.transfer", "import_"),
-    "heuristic_score": ("scoring.heuristic", "heuristic_score"),
+    "baseline_score": ("scoring.baseline", "baseline_score"),
+    "heuristic_score": ("scoring.baseline", "heuristic_score"),  # deprecated: warns
     "score_text": ("scoring.scorer", "score_text"),
     "explain_score": ("scoring.scorer", "explain"),
     "rescore": ("scoring.rank", "rescore"),
@@ -108,7 +109,7 @@ if TYPE_CHECKING:
         SearchRecord,
         Tag,
     )
-    from .scoring.heuristic import heuristic_score
+    from .scoring.baseline import baseline_score, heuristic_score
     from .scoring.judge import ajudge, judge, judge_pair
     from .scoring.learn import learn
     from .scoring.preferences import pick_best, prefer, rate, thumb
@@ -180,6 +181,7 @@ __all__ = [
     "ajudge",
     "aoptimize",
     "arun_batch",
+    "baseline_score",
     "embed_missing",
     "embed_texts",
     "eval_report",

@@ -43,6 +43,10 @@ class IntegrityError(StoreError, ValidationError):
     """A write was refused by a database constraint (CHECK, NOT NULL, FOREIGN KEY, UNIQUE)."""
 
 
+class ClaimedError(IntegrityError):
+    """A batch item is already held by another request (running or completed); it is skipped."""
+
+
 class ImportExportError(AlchemyError):
     """An export or import could not be completed."""
 

@@ -76,9 +76,14 @@ def check_positive_int(value: Any, what: str, *, optional: bool = True) -> int |
     """Return a positive integer (None allowed when optional) or raise ValidationError."""
     if value is None and optional:
         return None
-    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-        raise ValidationError(f"{what} must be a positive integer, got {value!r}")
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= INT64_MAX:
+        raise ValidationError(f"{what} must be a positive integer (64-bit), got {_short(value)}")
     return value
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:39] + "…"
 
 
 def check_timestamp(value: Any, what: str = "timestamp", *, optional: bool = False) -> str | None:
@@ -106,23 +111,67 @@ def _round_ms(t: datetime) -> datetime:
     return t + timedelta(microseconds=500) if t.microsecond % 1000 >= 500 else t
 
 
+# JSON from users (config values, batch lines, imported rows, metadata) is data, not a stack
+# test: our own values nest a few levels, and Python's parser (and json.dumps, and every
+# recursive check) fails with RecursionError near 1000. Anything deeper than this is refused.
+MAX_JSON_DEPTH = 100
+# SQLite's INTEGER is a signed 64-bit number; a larger Python int cannot be stored (OverflowError).
+INT64_MAX = 2**63 - 1
+
+
+def json_too_deep(value: Any, limit: int = MAX_JSON_DEPTH) -> bool:
+    """True when lists/dicts in `value` nest deeper than `limit` (checked without recursion)."""
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict | list | tuple):
+            if depth > limit:
+                return True
+            children = item.values() if isinstance(item, dict) else item
+            stack.extend((child, depth + 1) for child in children)
+    return False
+
+
+def parse_json(text: str | bytes, what: str = "value") -> Any:
+    """json.loads for text from outside: ValidationError (one line) for bad or too deep JSON."""
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ValidationError(f"{what} is not valid JSON ({exc.msg})") from None
+    except RecursionError:
+        raise ValidationError(
+            f"{what} is JSON nested more than {MAX_JSON_DEPTH} levels deep"
+        ) from None
+    if json_too_deep(value):
+        raise ValidationError(f"{what} is JSON nested more than {MAX_JSON_DEPTH} levels deep")
+    return value
+
+
 def to_json(value: Any, what: str = "value", *, str_is_json: bool = True) -> str:
     """Serialise a JSON column value; a str is taken as JSON text (and checked) unless told otherwise."""
     if isinstance(value, str) and str_is_json:
-        try:
-            json.loads(value)
-        except json.JSONDecodeError as exc:
-            raise ValidationError(f"{what} is not valid JSON: {exc.msg}") from None
+        parse_json(value, what)
         return value
+    if json_too_deep(value):
+        raise ValidationError(f"{what} is nested more than {MAX_JSON_DEPTH} levels deep")
     try:
-        return json.dumps(value, sort_keys=True, ensure_ascii=False)
+        # allow_nan=False: NaN and Infinity are not JSON (SQLite's json_valid refuses them).
+        return json.dumps(value, sort_keys=True, ensure_ascii=False, allow_nan=False)
     except (TypeError, ValueError) as exc:
-        raise ValidationError(f"{what} cannot be stored as JSON: {exc}") from None
+        why = "NaN and infinity are not JSON numbers" if "Out of range float" in str(exc) else exc
+        raise ValidationError(f"{what} cannot be stored as JSON: {why}") from None
 
 
 def from_json(value: Any) -> Any:
     """Parse a JSON column read back from SQLite (sqlite-utils returns them as text)."""
-    return json.loads(value) if isinstance(value, str) else value
+    if not isinstance(value, str):
+        return value
+    try:
+        return json.loads(value)
+    except RecursionError:  # written by hand past our checks: say so instead of a traceback
+        raise ValidationError(
+            f"a stored JSON value is nested more than {MAX_JSON_DEPTH} levels deep"
+        ) from None
 
 
 def _cell(value: Any) -> str:

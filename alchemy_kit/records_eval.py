@@ -196,8 +196,9 @@ TIMESTAMP_FIELDS.update(
         ModelCall: ("created_at",),
     }
 )
-VALIDATORS.update({Case: _check_case, EvalRun: _check_run, Output: _check_output})
-VALIDATORS[ModelCall] = _check_call
+VALIDATORS.update(
+    {Case: _check_case, EvalRun: _check_run, Output: _check_output, ModelCall: _check_call}
+)
 
 __all__ = [
     "CALL_PURPOSES",

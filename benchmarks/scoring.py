@@ -1,74 +1,253 @@
-"""Pairwise accuracy of the offline scorer against trivial baselines, on the hand-labelled pairs.
+"""Pairwise accuracy of the offline scorer against trivial baselines, per kind, on four sets.
 
-For tests/data/scoring_pairs.jsonl (176 pairs) the default scorer is scored by 5-fold
-cross-validation (weights learned on four folds, tested on the fifth, folds grouped by idea);
-for tests/data/scoring_pairs_holdout.jsonl (48 pairs, never used to fit or choose anything) it
-uses the shipped weights. Baselines need no fitting: the old five-component heuristic, "the longer
-prompt wins" and "the prompt with more markdown lines wins". Ties count as half.
+Sets (tests/data/):
+- training: scoring_pairs.jsonl (standard kinds) + adversarial_train.jsonl (adversarial kinds),
+  scored by 5-fold cross-validation grouped by idea (weights learned on four folds, tested on the
+  fifth) — the only numbers used to choose anything;
+- held out: scoring_pairs_holdout.jsonl and adversarial_holdout.jsonl, scored with the shipped
+  weights, never used to fit or choose anything.
+Baselines need no fitting: the old heuristic (`baseline_score`), "longer wins", "more markdown wins",
+"more digits wins", "more words shared with the idea wins"; and each feature group alone (a scorer
+fitted on that group's features only). Ties count as half.
+Then: translated pairs (a faithful translation should score within 0.10 of its original, with the
+idea translated too and with the English idea), contradiction false alarms on the better prompts,
+what an empty idea does to scores, and `score_text` latency beside MiniLM on the same texts.
 
-Usage: python benchmarks/scoring.py
+Usage: python benchmarks/scoring.py [--quick]   (--quick skips the latency table)
 """
 
 from __future__ import annotations
 
+import json
+import os
 import re
+import statistics
+import sys
+import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from alchemy_kit.scoring import features as fx
 from alchemy_kit.scoring import learn
-from alchemy_kit.scoring.heuristic import heuristic_score
-from alchemy_kit.scoring.scorer import default_weights
+from alchemy_kit.scoring.baseline import baseline_score
+from alchemy_kit.scoring.conflicts import find_conflicts
+from alchemy_kit.scoring.features_text import Text, content_stems
+from alchemy_kit.scoring.lang import is_english
+from alchemy_kit.scoring.scorer import default_weights, explain, score_text
 
-ROOT = Path(__file__).resolve().parent.parent
-KINDS = ("padded", "drift", "contradiction", "plain")
+DATA = Path(__file__).resolve().parent.parent / "tests" / "data"
+STANDARD = ("padded", "drift", "contradiction", "plain")
+ADVERSARIAL = ("terse", "vague", "hidden_conflict", "hollow")
 _MARKDOWN = re.compile(r"^\s*(?:#|[-*•]\s|\d+[.)]\s)")
+Rule = Callable[[str, str], float]
 
 
-def markdown_lines(text: str, idea: str) -> int:
+def markdown_lines(text: str, idea: str) -> float:
     """Lines that are headings, bullets or numbered items."""
     return sum(1 for line in text.splitlines() if _MARKDOWN.match(line))
 
 
-def words(text: str, idea: str) -> int:
+def words(text: str, idea: str) -> float:
     """Word count."""
     return len(text.split())
 
 
-def row(name: str, report: learn.Report) -> str:
-    """One table row: overall and per kind."""
-    cells = " | ".join(f"{report.per_kind.get(k, float('nan')):.2f}" for k in KINDS)
-    return f"| {name} | {report.accuracy:.3f} | {cells} |"
+def digits(text: str, idea: str) -> float:
+    """Digit count."""
+    return sum(c.isdigit() for c in text)
+
+
+def shared_words(text: str, idea: str) -> float:
+    """Content words shared with the idea."""
+    return len(content_stems(text) & content_stems(idea))
+
+
+BASELINES: dict[str, Rule] = {
+    "old heuristic (baseline_score)": baseline_score,
+    "longer wins": words,
+    "more markdown wins": markdown_lines,
+    "more digits wins": digits,
+    "more idea words wins": shared_words,
+}
+
+
+def load(name: str) -> tuple[list[learn.Pair], list[dict]]:
+    """Preference pairs of a file (translations apart) and the translation rows."""
+    rows = [json.loads(line) for line in (DATA / name).read_text("utf-8").splitlines() if line]
+    pairs = [
+        learn.Pair(r["idea"], r["better"], r["worse"], r["kind"], r["idea"])
+        for r in rows
+        if r["kind"] != "translation"
+    ]
+    return pairs, [r for r in rows if r["kind"] == "translation"]
+
+
+def per_kind(pairs: Sequence[learn.Pair], hits: Sequence[float]) -> learn.Report:
+    """A report from one hit (1, ½, 0) per pair."""
+    by: dict[str, list[float]] = {}
+    for p, h in zip(pairs, hits, strict=True):
+        by.setdefault(p.kind, []).append(h)
+    return learn.Report(
+        0,
+        len(hits),
+        sum(hits) / len(hits),
+        {k: sum(v) / len(v) for k, v in by.items()},
+        {k: len(v) for k, v in by.items()},
+    )
+
+
+def held_out(pairs: Sequence[learn.Pair], rows: Sequence, weights: learn.Weights) -> learn.Report:
+    """Accuracy of fixed weights."""
+    return per_kind(pairs, [learn.accuracy(weights, [r]) for r in rows])
+
+
+def restrict(rows: Sequence, names: Sequence[str]) -> list:
+    """Feature rows cut to some features."""
+    return [({k: b[k] for k in names}, {k: w[k] for k in names}) for b, w in rows]
+
+
+def table(title: str, kinds: Sequence[str], reports: dict[str, learn.Report]) -> None:
+    """Print one markdown table: overall and per kind."""
+    print(f"\n{title}")
+    print("| scorer | overall | " + " | ".join(kinds) + " |")
+    print("|---|---:|" + "---:|" * len(kinds))
+    for name, rep in reports.items():
+        cells = " | ".join(f"{rep.per_kind.get(k, float('nan')):.2f}" for k in kinds)
+        print(f"| {name} | {rep.accuracy:.3f} | {cells} |")
+
+
+def evaluate(
+    label: str,
+    pairs: list[learn.Pair],
+    kinds: Sequence[str],
+    train: tuple[list[learn.Pair], list] | None,
+) -> dict[str, learn.Report]:
+    """Scorer, group-alone scorers and baselines on one set (CV when `train` is None)."""
+    rows = learn.featurise(pairs, semantic=False)
+    reports: dict[str, learn.Report] = {}
+    if train is None:
+        reports["scorer (ours, 5-fold CV)"] = learn.cross_validate(pairs, rows, folds=5)
+    else:
+        reports["scorer (ours, shipped weights)"] = held_out(pairs, rows, default_weights())
+    for group, names in fx.GROUPS.items():
+        if train is None:
+            sub = restrict(rows, names)
+            rep = learn.cross_validate(pairs, sub, folds=5, names=names)
+        else:
+            fitted = learn.fit(restrict(train[1], names), names=names)
+            rep = held_out(pairs, restrict(rows, names), fitted)
+        reports[f"{group} features alone"] = rep
+    for name, rule in BASELINES.items():
+        reports[name] = learn.baseline_accuracy(pairs, rule)
+    table(label, kinds, reports)
+    ours = next(iter(reports.values())).accuracy
+    best = max((r.accuracy, n) for n, r in reports.items() if n in BASELINES)
+    print(f"best trivial rule: {best[1]} {best[0]:.3f} ({ours - best[0]:+.3f} behind ours)")
+    return reports
+
+
+def false_alarms(sets: dict[str, list[learn.Pair]]) -> None:
+    """How often the contradiction rules fire on the better prompt, per set."""
+    print("\ncontradiction rules on the better prompts (false alarms) and on the worse prompts")
+    print("| set | better flagged | worse flagged (contradiction kinds) |")
+    print("|---|---:|---:|")
+    for name, pairs in sets.items():
+        bad = sum(bool(find_conflicts(Text.of(p.better), p.idea)) for p in pairs)
+        conflict = [p for p in pairs if p.kind in ("contradiction", "hidden_conflict")]
+        caught = sum(bool(find_conflicts(Text.of(p.worse), p.idea)) for p in conflict)
+        print(
+            f"| {name} | {bad}/{len(pairs)} = {bad / len(pairs):.1%} | {caught}/{len(conflict)} |"
+        )
+
+
+def translations(rows: Sequence[dict], label: str) -> None:
+    """Score gaps between originals and their translations (target: within 0.10)."""
+    gaps_t, gaps_e = [], []
+    for r in rows:
+        original = score_text(r["better"], r["idea"])
+        gaps_t.append(abs(score_text(r["worse"], r["translated_idea"]) - original))
+        gaps_e.append(abs(score_text(r["worse"], r["idea"]) - original))
+    for name, gaps in (("translated idea", gaps_t), ("English idea", gaps_e)):
+        within = sum(g <= 0.10 for g in gaps)
+        print(
+            f"| {label} | {name} | {len(gaps)} | {within}/{len(gaps)} | "
+            f"{statistics.mean(gaps):.3f} | {max(gaps):.3f} |"
+        )
+
+
+def empty_idea(pairs: Sequence[learn.Pair]) -> None:
+    """What dropping the idea does to the score of every prompt (it must never raise it)."""
+    raised, deltas = 0, []
+    for p in pairs:
+        for text in (p.better, p.worse):
+            with_idea, without = score_text(text, p.idea), score_text(text, "")
+            deltas.append(without - with_idea)
+            raised += without > with_idea + 1e-9
+    print(
+        f"\nempty idea: raised {raised} of {len(deltas)} scores; mean change "
+        f"{statistics.mean(deltas):+.3f} (min {min(deltas):+.3f}, max {max(deltas):+.3f})"
+    )
+
+
+def latency(texts: Sequence[tuple[str, str]]) -> None:
+    """score_text per prompt against MiniLM embedding the same text alone (its floor before v2)."""
+    from alchemy_kit.search.embeddings import get_embedder
+
+    embedder = get_embedder()
+    embedder.embed(["load the model"])
+    score_text("warm up", "warm up")
+    ours, minilm = [], []
+    for content, idea in texts:
+        t0 = time.perf_counter()
+        score_text(content + " ", idea)  # a fresh text: no cache helps
+        ours.append(time.perf_counter() - t0)
+        embedder.forget_recent()
+        t0 = time.perf_counter()
+        embedder.embed([content])
+        minilm.append(time.perf_counter() - t0)
+    print(f"\nlatency per prompt over {len(texts)} prompts (load {os.getloadavg()[0]:.1f})")
+    print("| path | median ms | p95 ms |")
+    print("|---|---:|---:|")
+    for name, xs in (("score_text (ours)", ours), ("MiniLM embedding of the same text", minilm)):
+        q = statistics.quantiles(xs, n=20)
+        print(f"| {name} | {statistics.median(xs) * 1000:.2f} | {q[18] * 1000:.2f} |")
 
 
 def main() -> None:
-    """Print both tables."""
-    for label, path, learned in (
-        ("labelled set (176 pairs, 5-fold CV)", "scoring_pairs.jsonl", True),
-        ("held-out pairs (48, shipped weights)", "scoring_pairs_holdout.jsonl", False),
-    ):
-        pairs = learn.load_pairs(ROOT / "tests" / "data" / path)
-        rows = learn.featurise(pairs)
-        if learned:
-            ours = learn.cross_validate(pairs, rows, folds=5)
-        else:
-            w = default_weights()
-            by_kind: dict[str, list[float]] = {}
-            for p, r in zip(pairs, rows, strict=True):
-                by_kind.setdefault(p.kind, []).append(learn.accuracy(w, [r]))
-            flat = [x for xs in by_kind.values() for x in xs]
-            ours = learn.Report(
-                0,
-                len(flat),
-                sum(flat) / len(flat),
-                {k: sum(v) / len(v) for k, v in by_kind.items()},
-            )
-        print(f"\n{label}")
-        print("| scorer | overall | " + " | ".join(KINDS) + " |")
-        print("|---|---:|" + "---:|" * len(KINDS))
-        print(row("default scorer (ours)", ours))
-        print(row("old heuristic", learn.baseline_accuracy(pairs, heuristic_score)))
-        print(row("longer wins", learn.baseline_accuracy(pairs, words)))
-        print(row("more markdown wins", learn.baseline_accuracy(pairs, markdown_lines)))
-        print("targets: ours ≥ 0.85 overall and ≥ 0.70 per kind; no baseline above 0.60")
+    """Print every table."""
+    print(f"load average {os.getloadavg()[0]:.1f}; Python {sys.version.split()[0]}")
+    std_train, _ = load("scoring_pairs.jsonl")
+    adv_train, trans_train = load("adversarial_train.jsonl")
+    std_hold, _ = load("scoring_pairs_holdout.jsonl")
+    adv_hold, trans_hold = load("adversarial_holdout.jsonl")
+    train = [*std_train, *adv_train]
+    train_rows = learn.featurise(train, semantic=False)
+    evaluate(
+        "training pairs, 5-fold CV (standard + adversarial)", train, STANDARD + ADVERSARIAL, None
+    )
+    evaluate("held-out standard pairs (shipped weights)", std_hold, STANDARD, (train, train_rows))
+    evaluate(
+        "held-out adversarial pairs (shipped weights)", adv_hold, ADVERSARIAL, (train, train_rows)
+    )
+    false_alarms(
+        {"training": train, "held-out standard": std_hold, "held-out adversarial": adv_hold}
+    )
+    print("\ntranslations: |score(translation) - score(original)| (target ≤ 0.10)")
+    print("| set | idea given | pairs | within 0.10 | mean gap | max gap |")
+    print("|---|---|---:|---:|---:|---:|")
+    translations(trans_train, "training")
+    translations(trans_hold, "held out")
+    langs = [r for r in trans_hold if not is_english(r["worse"])]
+    print(f"translations read as non-English: {len(langs)}/{len(trans_hold)}")
+    empty_idea([*std_hold, *adv_hold])
+    example = explain(adv_hold[0].worse, adv_hold[0].idea)
+    print(
+        f"\nexample breakdown ({adv_hold[0].kind} worse): score {example.score}, {example.issues}"
+    )
+    if "--quick" not in sys.argv:
+        texts = [(p.better, p.idea) for p in [*std_hold, *adv_hold]]
+        texts += [(p.worse, p.idea) for p in [*std_hold, *adv_hold]]
+        latency(texts)
 
 
 if __name__ == "__main__":

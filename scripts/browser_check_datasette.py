@@ -1,10 +1,13 @@
 """Check `alchemy serve` in a real browser: headless Debian Chromium driven by playwright.
 
-Fills a store offline (`alchemy demo` into a file NOT named alchemy.db, plus two searches), starts
-`alchemy serve` on a loopback port, loads the prompts table, a prompt row, the lineage page and the
-leaderboard, and asserts from the rendered DOM that Markdown is rendered, the table page is less than
-3x the viewport height per 10 rows, facets show counts, ids are links and the lineage page shows all
-three phases. Prints what it measured and saves screenshots (--docs also refreshes the two in docs/).
+Fills a store offline (`alchemy demo` into a file NOT named alchemy.db, plus two searches, plus one
+hostile prompt carrying remote images and raw HTML), starts `alchemy serve` on a loopback port,
+loads the prompts table, a prompt row, the lineage page and the leaderboard, and asserts from the
+rendered DOM that Markdown is rendered, the table page is less than 3x the viewport height per 10
+rows, score and rank are visible without scrolling at 1,280 px (short ids, full id on hover), facets
+show counts, ids are links, the lineage page shows all three phases, and that no page creates an
+<img> from prompt text or requests anything but the server itself (Content-Security-Policy sent).
+Prints what it measured and saves screenshots (--docs also refreshes the two in docs/).
 
 Needs /usr/bin/chromium (`apt-get install -y chromium`) and pip's playwright; never run
 `playwright install` (it downloads a browser). Exit code 0 when every check passes.
@@ -48,11 +51,42 @@ def alchemy(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, check=True)
 
 
+# Markdown and HTML that would load a remote resource or run code if rendered as markup.
+HOSTILE = (
+    "# Tracking test\n\n"
+    "![pixel](http://tracker.invalid/pixel.png) and ![ref][p]\n\n"
+    '<img src="http://tracker.invalid/raw.png"> <img src=x onerror="document.title=\'pwned\'">\n\n'
+    "<script>document.title='pwned'</script> [click](javascript:alert(1))\n\n"
+    "[p]: http://tracker.invalid/ref.png\n"
+)
+
+
 def fill_store(path: Path) -> None:
-    """Refine the sample ideas offline and record two searches."""
+    """Refine the sample ideas offline, record two searches, add one hostile prompt."""
     alchemy("demo", "-d", str(path))
     alchemy("search", "deduplicate a csv file", "-d", str(path), "-k", "5")
     alchemy("search", "summarise a contract", "--text", "-d", str(path), "-k", "5")
+    add_hostile(path)
+
+
+def add_hostile(path: Path) -> str:
+    """A prompt with remote images and raw HTML in the newest request; returns its id."""
+    sys.path.insert(0, str(ROOT))
+    from alchemy_kit import open_store
+    from alchemy_kit import records as r
+
+    with open_store(path) as store:
+        (request,) = store.query("SELECT id FROM prompt_requests ORDER BY created_at DESC LIMIT 1")
+        prompt = r.Prompt(
+            content=HOSTILE,
+            phase="solutio",
+            provider="local",
+            model="alchemy-local",
+            request_id=request["id"],
+        )
+        store.add_prompts([prompt])
+        store.checkpoint()
+        return prompt.id
 
 
 def wait_until_up(
@@ -99,9 +133,15 @@ def check_pages(base: str, db: str, shots: Path, checks: Checks) -> None:
 
     prompt = get_json(f"{base}/{db}/prompts.json?_shape=array&_size=1&_sort_desc=score")[0]
     request_id = prompt["request_id"]
+    hostile = get_json(f"{base}/{db}/prompts.json?_shape=array&content__startswith=%23+Tracking")[0]
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         page = browser.new_page(viewport=VIEWPORT)
+        # Every request the pages make that does not go to the server itself.
+        elsewhere: list[str] = []
+        page.on(
+            "request", lambda req: None if req.url.startswith(base) else elsewhere.append(req.url)
+        )
 
         # 1. The prompts table.
         page.goto(f"{base}/{db}/prompts", wait_until="networkidle")
@@ -128,6 +168,30 @@ def check_pages(base: str, db: str, shots: Path, checks: Checks) -> None:
             "table: Markdown rendered",
             md.count() == rows and rendered > 0 and raw == 0,
             f"{md.count()} Markdown cells, {rendered} headings/bold/list items, {raw} raw",
+        )
+        place = page.evaluate(
+            "(() => { const at = n => document.querySelector(`th[data-column=${n}]`)"
+            ".getBoundingClientRect(); const pk = document.querySelector('td.type-pk a');"
+            " return {score: at('score').left, scoreRight: at('score').right,"
+            " rank: at('rank').left, rankRight: at('rank').right,"
+            " pkHeight: pk.getBoundingClientRect().height,"
+            " line: parseFloat(getComputedStyle(pk).lineHeight) || 20,"
+            " pkTitle: pk.title, pkText: pk.textContent,"
+            " scroll: document.documentElement.scrollWidth}; })()"
+        )
+        width = VIEWPORT["width"]
+        checks.check(
+            "table: score and rank visible at 1280 px",
+            place["scoreRight"] <= width and place["rankRight"] <= width,
+            f"score at x={place['score']:.0f}-{place['scoreRight']:.0f} px, rank at "
+            f"x={place['rank']:.0f}-{place['rankRight']:.0f} px (was ≈1,750); page "
+            f"{place['scroll']} px wide",
+        )
+        checks.check(
+            "table: short ids, full id on hover",
+            place["pkHeight"] <= 1.6 * place["line"] and len(place["pkTitle"]) == 36,
+            f"id cell {place['pkHeight']:.0f} px tall (line {place['line']:.0f} px), "
+            f"tooltip {place['pkTitle']!r}",
         )
         facets = page.evaluate(
             "[...document.querySelectorAll('.facet-info li')]"
@@ -208,7 +272,31 @@ def check_pages(base: str, db: str, shots: Path, checks: Checks) -> None:
         bars = page.locator(".vega-embed svg .mark-rect path, .vega-embed canvas").count()
         checks.check("chart view draws", bars > 0, f"{bars} chart marks on phase_summary")
 
-        # 6. Embeddings show what they are, not a download link.
+        # 6. A prompt with remote images and raw HTML: text and links on every page, no <img>.
+        for name, url in (
+            ("table", f"{base}/{db}/prompts"),
+            ("row", f"{base}/{db}/prompts/{hostile['id']}"),
+            ("lineage", f"{base}/{db}/-/lineage/{hostile['id']}"),
+            ("search", f"{base}/{db}/prompts?_search=tracking"),
+        ):
+            response = page.goto(url, wait_until="networkidle")
+            csp = response.headers.get("content-security-policy", "") if response else ""
+            images = page.locator(".alchemy-md img, td img").count()
+            links = page.locator(".alchemy-md a.alchemy-image-link").count()
+            shown = page.locator("text=onerror").count()
+            checks.check(
+                f"hostile prompt on the {name} page: no <img>, nothing remote",
+                images == 0
+                and links >= 1
+                and shown >= 1
+                and not elsewhere
+                and page.title() != "pwned"
+                and "default-src 'self'" in csp,
+                f"{images} img, {links} image links, raw HTML shown as text {shown}x, "
+                f"{len(elsewhere)} requests elsewhere, CSP {'sent' if csp else 'missing'}",
+            )
+
+        # 7. Embeddings show what they are, not a download link.
         page.goto(f"{base}/{db}/embeddings", wait_until="networkidle")
         vectors = page.locator("td.col-embedding .alchemy-vector").all_inner_texts()
         downloads = page.locator("td.col-embedding a.blob-download").count()

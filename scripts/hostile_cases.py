@@ -26,6 +26,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from hostile_datasette import datasette_cases
 from hostile_lab import (
     HERE,
     IDEA,
@@ -539,6 +540,7 @@ def cases(lab: Lab) -> list[tuple[str, Callable[[], bool | None]]]:
     c.append(("bad bytes in argv / .csv / stdin (NUL)", lambda: nul_stdin(lab)))
     for via in ("stdin", "file"):
         c.append(("a 1 MB idea from stdin / --idea-file", lambda v=via: big_idea(lab, v)))
+    c += datasette_cases(lab)  # issue 18, points 6, 7, 10 and 12: scripts/hostile_datasette.py
     return c
 
 

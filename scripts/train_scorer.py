@@ -1,10 +1,13 @@
-"""Learn the scorer's shipped default weights from the hand-labelled pairs in tests/data/.
+"""Learn the scorer's shipped default weights from the hand-labelled training pairs.
 
     python scripts/train_scorer.py            # writes alchemy_kit/scoring/default_weights.json
     python scripts/train_scorer.py --check    # exits 1 if the shipped file is not what it learns
 
-The weights are fitted on tests/data/scoring_pairs.jsonl only; scoring_pairs_holdout.jsonl is
-never used to fit or choose anything (benchmarks/scoring.py reports it separately).
+The weights are fitted on alchemy_kit/scoring/labelled_pairs.jsonl: the standard pairs of
+tests/data/scoring_pairs.jsonl plus the adversarial training pairs of
+tests/data/adversarial_train.jsonl (translations excluded: they are ties, not preferences).
+scoring_pairs_holdout.jsonl and adversarial_holdout.jsonl are never used to fit or choose anything
+(benchmarks/scoring.py reports them).
 """
 
 from __future__ import annotations
@@ -17,13 +20,24 @@ from pathlib import Path
 from alchemy_kit.scoring import learn
 
 ROOT = Path(__file__).resolve().parent.parent
-PAIRS = ROOT / "tests" / "data" / "scoring_pairs.jsonl"
+DATA = ROOT / "tests" / "data"
+SOURCES = (DATA / "scoring_pairs.jsonl", DATA / "adversarial_train.jsonl")
 OUT = ROOT / "alchemy_kit" / "scoring" / "default_weights.json"
 
 
+def labelled_text() -> str:
+    """The shipped labelled set: every training pair except translations (ties)."""
+    lines = []
+    for path in SOURCES:
+        for line in path.read_text("utf-8").splitlines():
+            if line.strip() and json.loads(line).get("kind") != "translation":
+                lines.append(line)
+    return "\n".join(lines) + "\n"
+
+
 def train() -> dict[str, object]:
-    """Fit on every labelled pair; attach 5-fold cross-validated accuracy."""
-    pairs = learn.load_pairs(PAIRS)
+    """Fit on every training pair; attach 5-fold cross-validated accuracy."""
+    pairs = learn.load_pairs(learn.LABELLED)
     rows = learn.featurise(pairs)
     report = learn.cross_validate(pairs, rows, folds=5)
     weights = learn.fit(rows)
@@ -31,20 +45,28 @@ def train() -> dict[str, object]:
     data |= {
         "trained_on": {"labelled": len(pairs)},
         "cv_accuracy": round(report.accuracy, 4),
-        "note": "learned by scripts/train_scorer.py from tests/data/scoring_pairs.jsonl "
+        "note": "learned by scripts/train_scorer.py from scoring/labelled_pairs.jsonl "
         f"(5-fold CV per kind: { ({k: round(v, 3) for k, v in report.per_kind.items()}) })",
     }
     data["coef"] = {k: round(v, 6) for k, v in weights.coef.items()}
     data["mean"] = {k: round(v, 6) for k, v in weights.mean.items()}
     data["scale"] = {k: round(v, 6) for k, v in weights.scale.items()}
+    data["bias"] = round(weights.bias, 6)
     return data
 
 
 def main() -> int:
-    """Write (or check) the shipped weights."""
+    """Write (or check) the shipped labelled set and weights."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="compare instead of writing")
     args = parser.parse_args()
+    labelled = labelled_text()
+    if args.check:
+        if learn.LABELLED.read_text("utf-8") != labelled:
+            print(f"{learn.LABELLED} is stale: re-run this script")
+            return 1
+    else:
+        learn.LABELLED.write_text(labelled, "utf-8")
     data = train()
     text = json.dumps(data, indent=2, sort_keys=True) + "\n"
     if args.check:

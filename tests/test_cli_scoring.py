@@ -10,6 +10,8 @@ import pytest
 from click.testing import CliRunner
 
 from alchemy_kit.cli.main import cli
+from alchemy_kit.scoring.scorer import WEIGHTS_KEY, default_weights
+from alchemy_kit.store import open_store
 
 
 @pytest.fixture
@@ -49,6 +51,31 @@ def test_score_text_and_stored_prompts(run, variants) -> None:
     assert "re-scored 3 prompts" in run("score", "--all").output
 
 
+def test_score_names_the_features_that_moved_it_and_quotes_conflicts(run) -> None:
+    text = (
+        "Write the launch note as one SMS, under 160 characters. Add a table of the new prices.\n"
+        "Audience: TBD"
+    )
+    shown = run("score", "--text", text, "--idea", "An SMS about our new prices").output
+    assert "hollow" in shown and "effect" in shown
+    assert "too much for the length allowed" in shown
+    assert "Write the launch note as one SMS, under 160 characters." in shown
+    assert "Add a table of the new prices." in shown
+    french = "Rédigez un SMS de moins de 160 caractères sur nos nouveaux prix, signé « L'équipe »."
+    shown = run("score", "--text", french, "--idea", "Un SMS sur nos nouveaux prix").output
+    assert "not computed (neutral, language fr)" in shown and "filler" in shown
+
+
+def test_weights_learned_for_an_older_scorer_fall_back_to_the_defaults(
+    run, variants, db_path: Path
+) -> None:
+    old = default_weights().as_dict() | {"version": 1}
+    open_store(db_path).set_config(WEIGHTS_KEY, old, updated_by="test")
+    with pytest.warns(UserWarning, match="scorer version 1"):
+        result = run("score", variants[0]["id"][:8])
+    assert "default weights" in result.output
+
+
 def test_pick_picks_and_undo(run, variants) -> None:
     last = variants[-1]["id"]
     out = json.loads(run("pick", last, "--best", "--by", "ana", "--json").output)
@@ -68,8 +95,23 @@ def test_bad_picks_are_one_line_errors(run, variants) -> None:
     run("pick", variants[0]["id"], "--rating", "9", code=2)
 
 
-def test_learn_judge_and_optimize_offline(run, variants) -> None:
+def test_learn_judge_and_optimize_offline(run, variants, tmp_path: Path) -> None:
     assert "more needed" in run("learn").output
     assert "no LLM judge" in run("judge", variants[0]["id"]).output
+    refused = run("optimize", variants[-1]["id"], code=1).output
+    assert "needs an independent signal" in refused and refused.count("Error:") == 1
+    tests = tmp_path / "bio.jsonl"
+    tests.write_text(
+        "".join(
+            json.dumps(
+                {"vars": {"input": f"pianist {i}"}, "assert": [{"type": "max-words", "value": 30}]}
+            )
+            + "\n"
+            for i in range(4)
+        )
+    )
+    request_id = run("prompts", "show", variants[-1]["id"], "--json").output
+    run("cases", "import", str(tests), "-r", json.loads(request_id)["request_id"])
     out = json.loads(run("optimize", variants[-1]["id"], "--max-iterations", "2", "--json").output)
-    assert out["best_score"] >= out["start_score"]
+    assert out["signal"] == "held-back cases" and out["message"]
+    assert len(out["split"]["search"]) == len(out["split"]["held_back"]) == 2

@@ -57,7 +57,7 @@ def test_public_refuses_arbitrary_sql(notes: Path) -> None:
     assert local.exit_code == 0, local.output
     assert json.loads(local.output) == [{"count(*)": 6}]
     public = _serve(notes, "--public", "--host", "127.0.0.1", "--get", sql)
-    assert public.exit_code == 1 and "count(*)" not in public.output
+    assert public.exit_code == 1 and "count(*)" not in public.stdout
     where = _serve(notes, "--public", "--host", "127.0.0.1", "--get", "/notes/prompts?_where=1")
     assert where.exit_code == 1
     # Table pages, search and canned queries keep working in public mode.
@@ -181,7 +181,7 @@ def test_publish_bundle_runs_without_alchemy_kit_installed(
         ):  # fmt: skip
             dockerfile = (Path(context) / "Dockerfile").read_text()
             assert "--plugins-dir plugins/" in dockerfile and "default_allow_sql off" in dockerfile
-            assert "datasette-render-markdown==2.2.1" in dockerfile
+            assert "datasette-vega==0.6.2" in dockerfile and "mistune" in dockerfile
             script = textwrap.dedent(
                 f"""
                 import asyncio, json, sys

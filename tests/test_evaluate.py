@@ -19,7 +19,8 @@ from slow_cli import SlowAsync, SlowPlugin
 from alchemy_kit import records as r
 from alchemy_kit import records_eval as ev
 from alchemy_kit.engine import eval_results as er
-from alchemy_kit.engine.evaluate import evaluate, replay_model
+from alchemy_kit.engine.eval_plan import replay_model
+from alchemy_kit.engine.evaluate import evaluate
 from alchemy_kit.errors import ReplayMissError, UnknownModelError, ValidationError
 from alchemy_kit.models.catalog import ModelChoice
 from alchemy_kit.store import Store, open_store

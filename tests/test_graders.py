@@ -186,3 +186,24 @@ def test_pairwise_without_a_judge_asks_nothing(store: Store) -> None:
         res = evaluate(store, request=req.id, models=["fake-echo"], pairwise=True)
     assert judged_pairs(store, res.run_id) == []
     assert res.run.graders["judge"] is None and "no judge" in res.run.graders["judge_note"]
+
+
+def test_a_case_rubric_uses_the_configured_judge_or_says_none_ran(
+    store: Store, judge: Scripted
+) -> None:
+    req = r.Request(input="weather", phases=["coagulatio"])
+    prompt = r.Prompt("Talk about rain.", "coagulatio", "local", "m", request_id=req.id)
+    store.add([req], [prompt])
+    rubric = [{"type": "llm-rubric", "value": "mentions the rain"}]
+    store.add_cases([ev.Case(req.id, "c", vars={"q": "today"}, assertions=rubric)])
+    target = Scripted("fake-echo", lambda s, p: f"{s} {p}")
+    with registered(target):
+        offline = evaluate(store, request=req.id, models=["fake-echo"])
+        assert offline.warnings and offline.warnings[0].startswith("no judge ran")
+        (out,) = store.outputs_of(offline.run_id)
+        assert out.passed is None and out.grades[0]["reason"].startswith("no judge ran")
+        store.set_config("scoring.judge", {"provider": "local", "model": "fake-judge"})
+        judged = evaluate(store, request=req.id, models=["fake-echo"], again=True)
+    (out,) = store.outputs_of(judged.run_id)
+    assert out.passed is True and out.grades[0]["judge"] == "fake-judge" and not judged.warnings
+    assert judged.run.graders["judge"] == {"provider": "local", "model": "fake-judge"}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Iterator
 from contextlib import closing
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,7 @@ QUERY_PARAMS = {
     "q": "checklist",
     "prompt_id": "",
     "min_similarity": "",
+    "page": "",
 }
 
 
@@ -48,8 +50,10 @@ def empty_db(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def populated(tmp_path: Path, record_failed_request: Any) -> dict[str, Any]:
+def populated(tmp_path: Path, record_failed_request: Any) -> Iterator[dict[str, Any]]:
     """A store with two completed requests (one tagged) and one failed phase run."""
+    from alchemy_kit.datasette import vectors
+
     path = tmp_path / "alchemy.db"
     store = ak.open_store(path)
     kw = {"count": 2, "seed": 7, "store": store, "embed": False, "progress": False}
@@ -58,7 +62,8 @@ def populated(tmp_path: Path, record_failed_request: Any) -> dict[str, Any]:
     failed, _ = record_failed_request(store)
     store.checkpoint()
     store.close()
-    return {"path": path, "legal": legal, "haiku": haiku, "failed": failed}
+    yield {"path": path, "legal": legal, "haiku": haiku, "failed": failed}
+    vectors.forget()  # the index functions' read-only connections to this file
 
 
 def _schema(path: Path) -> dict[str, list[str]]:
@@ -82,7 +87,7 @@ def _run(path: Path, sql: str, **params: str) -> list[dict[str, Any]]:
         conn.row_factory = sqlite3.Row
         # What Datasette's connections have: its escape_fts and our embedding functions.
         conn.create_function("escape_fts", 1, escape_fts)
-        functions.register(conn)
+        functions.register(conn, path.resolve())
         return [dict(row) for row in conn.execute(sql, {**QUERY_PARAMS, **params})]
 
 

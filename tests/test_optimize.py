@@ -93,8 +93,10 @@ def test_a_replay_reruns_the_loop_with_neither_model_installed(store: Store) -> 
     with registered(target, writer):
         first = ak.optimize(p.id, store=store, **OPTS)
     calls = (target.calls, writer.calls)
+    # Replayed, the loop asks the same questions (a rewrite is a new prompt row with a new id, but
+    # calls key on what was asked and the case's name): every answer comes from the recording.
     again = ak.optimize(p.id, store=store, replay=True, **OPTS)
-    assert (target.calls, writer.calls) == calls  # every call came from the recording
+    assert (target.calls, writer.calls) == calls
     assert again.improved and again.best.content == first.best.content
     assert again.holdout["candidate"]["pass_rate"] == first.holdout["candidate"]["pass_rate"]
 

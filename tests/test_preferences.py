@@ -110,3 +110,25 @@ def test_picks_go_with_their_prompts(store: Store, trio: list[r.Prompt]) -> None
     ak.rate(store, trio[1].id, 2, who="ana")
     store.delete_prompt(trio[1].id)
     assert store.preferences() == []  # ON DELETE CASCADE from either side
+
+
+def test_a_pick_and_the_scores_it_changes_land_together(
+    store: Store, trio: list[r.Prompt], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Interrupted while re-scoring, a pick is not left behind beside scores that ignore it."""
+    from alchemy_kit.scoring import preferences
+
+    def interrupted(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(preferences, "rescore", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        ak.thumb(store, trio[2].id, True, who="ana")
+    assert store.preferences() == []
+    monkeypatch.undo()
+    made = ak.thumb(store, trio[2].id, True, who="ana")
+    with monkeypatch.context() as m:
+        m.setattr(preferences, "rescore", interrupted)
+        with pytest.raises(KeyboardInterrupt):
+            ak.undo_pick(store, made.id)
+    assert [p.id for p in store.preferences()] == [made.id]

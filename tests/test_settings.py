@@ -153,6 +153,12 @@ def test_cli_config_set_refuses_in_one_line(db_path: Path) -> None:
         (("defaults", '{"provider": "openai", "model": "claude-3-haiku"}'), "belongs to"),
         (("nonsense.key", "1"), "known keys are"),
         (("embeddings.model", "no-such-embedder"), "unknown embedding model"),
+        (("user.deep", "[" * 20_000 + "]" * 20_000), "nested more than 100 levels"),
+        (("user.deep", '{"a":' * 101 + "1" + "}" * 101), "nested more than 100 levels"),
+        (("phases.solutio", "[" * 20_000 + "]" * 20_000), "nested more than 100 levels"),
+        (("phases.solutio", '{"max_tokens": 1180591620717411303424}'), "max_tokens"),
+        (("user.inf", '{"a": 1e999}'), "NaN and infinity are not JSON numbers"),
+        (("user.nan", "NaN"), "NaN and infinity are not JSON numbers"),
     ]:
         res = _cli(db_path, "config", "set", *args)
         assert res.exit_code == 1 and res.output.startswith("Error:") and word in res.output

@@ -888,26 +888,3 @@ def test_the_same_setting_from_another_store_is_no_conflict(tmp_path):
     report = verified_import(b, tmp_path / "a-export", on_conflict="skip")
     assert report.conflicts["configurations"] == 1
     assert b.list_configs()[0].updated_by == "bob"  # the equal setting was left alone
-
-
-def test_export_never_replaces_the_source_or_a_folder_above_it(tmp_path, monkeypatch):
-    """The rule of store/outdir.py holds for exports as for bundles: not `.`, not the store's folder."""
-    data = tmp_path / "work" / "data"
-    data.mkdir(parents=True)
-    store = open_store(data / "a.db")
-    monkeypatch.chdir(tmp_path / "work")
-    for dest, why in [
-        (Path("."), "current folder"),
-        (Path(".."), "current folder or one above"),
-        (data, "holds the source database"),
-    ]:
-        with pytest.raises(ImportExportError, match=why):
-            export(store, dest, overwrite=True)
-    # An export the user has since added files to is not replaced either.
-    export(store, tmp_path / "out", tables=["tags"])
-    (tmp_path / "out" / "notes.txt").write_text("mine")
-    with pytest.raises(ImportExportError, match=r"did not write \(notes.txt\)"):
-        export(store, tmp_path / "out", tables=["tags"], overwrite=True)
-    assert (tmp_path / "out" / "notes.txt").read_text() == "mine"
-    assert (data / "a.db").exists()
-    store.close()

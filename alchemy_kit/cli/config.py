@@ -10,6 +10,7 @@ import click
 
 from .. import settings
 from ..errors import NotFoundError, ValidationError
+from ..records import MAX_JSON_DEPTH, json_too_deep
 from ..store.configs import is_known
 from .common import CONTEXT, database_option, echo_json, echo_table, json_option, open_db
 from .terminal import echo
@@ -141,8 +142,21 @@ def parse_config_value(value: str, type_: str | None) -> Any:
         parsed = json.loads(value)
     except json.JSONDecodeError:
         if type_ in ("number", "object"):
-            raise ValidationError(f"{value!r} is not valid JSON for a {type_} value") from None
+            raise ValidationError(
+                f"{_short(value)} is not valid JSON for a {type_} value"
+            ) from None
         return value
+    except RecursionError:  # deeper than json.loads goes
+        parsed, too_deep = None, True
+    else:
+        too_deep = json_too_deep(parsed)
+    if too_deep:
+        raise ValidationError(f"the value is JSON nested more than {MAX_JSON_DEPTH} levels deep")
     if type_ is None and isinstance(parsed, str):
         return parsed
     return parsed
+
+
+def _short(value: str) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:59] + "…"

@@ -47,6 +47,15 @@ def db_migrate(database: Path | None) -> None:
         echo(f"applied {name}")
     if not pending:
         echo("Nothing to migrate: the database is up to date")
+    lost = [p for p in store.schema_problems() if p.derived]
+    if lost:
+        # A dropped index or trigger is not a pending migration: db check --fix rebuilds it.
+        names = ", ".join(p.obj.name for p in lost[:5]) + (", …" if len(lost) > 5 else "")
+        echo(
+            f"but {len(lost)} derived object(s) are missing or changed ({names}):"
+            " run `alchemy db check --fix` to rebuild them",
+            err=True,
+        )
 
 
 @db.command(name="status")
@@ -84,35 +93,41 @@ def db_status(database: Path | None, json_: bool) -> None:
 
 
 @db.command(name="check")
-@click.option("--fix", is_flag=True, help="Delete orphaned rows and rebuild the full-text index")
+@click.option(
+    "--fix",
+    is_flag=True,
+    help="Delete orphaned rows, rebuild missing derived objects (indexes, triggers, the"
+    " full-text index) and re-derive ranks",
+)
 @click.option("-y", "--yes", is_flag=True, help="With --fix: do not ask for confirmation")
 @database_option
 @json_option
 def db_check(fix: bool, yes: bool, database: Path | None, json_: bool) -> None:
-    """Check integrity, foreign keys (orphaned rows) and the full-text index; exit 1 on problems.
+    """Check integrity, orphaned rows, the full-text index, derived objects and ranks; exit 1 on problems.
 
     SQLite enforces foreign keys only on connections that turn them on: rows written by other
     tools (sqlite-utils insert, a plain sqlite3 connection) can point at parents that do not exist.
+    Indexes, triggers and the full-text index are compared with what the migrations create, and
+    ranks with the order of the scores. With --json, the report (and after --fix, the report of
+    the repaired file with "fixed") is the only output.
     """
     store = open_db(database)
     report = store.check()
-    if json_ and not fix:
-        echo_json(report.as_dict())
-    else:
-        _print_check(report)
-    if fix and (report.orphans or report.fts_error):
-        what = [f"delete {len(report.orphans)} orphaned row(s)"] if report.orphans else []
-        what += ["rebuild the full-text index"] if report.fts_error else []
-        if yes or click.confirm(" and ".join(what).capitalize() + "?", default=False):
-            deleted = store.delete_orphans(report.orphans)
-            if report.fts_error:
-                store.rebuild_fts()
+    fixed: list[str] = []
+    deleted = 0
+    if fix and report.fixable:
+        question = " and ".join(report.fixable).capitalize() + "?"
+        if yes or click.confirm(question, default=False, err=json_):
+            deleted = store.repair(report)
+            fixed = report.fixable
             report = store.check()
-            if json_:
-                echo_json(report.as_dict() | {"deleted": deleted})
-            else:
-                echo(f"Done: {' and '.join(what)}.")
-                _print_check(report)
+    if json_:
+        extra = {"fixed": fixed, "deleted": deleted} if fix else {}
+        echo_json(report.as_dict() | extra)
+    else:
+        if fixed:
+            echo(f"Done: {' and '.join(fixed)}.")
+        _print_check(report)
     if not report.ok:
         raise SystemExit(1)
 
@@ -127,3 +142,11 @@ def _print_check(report: Any) -> None:
     for orphan in report.orphans:
         echo(f"  {orphan}")
     echo(f"full-text index: {report.fts_error or 'ok'}")
+    echo(f"schema: {len(report.schema)} problem(s)" if report.schema else "schema: ok")
+    for problem in report.schema:
+        echo(f"  {problem}")
+    echo(
+        f"ranks: {len(report.ranks)} request phase(s) out of order" if report.ranks else "ranks: ok"
+    )
+    for line in report.ranks[:20]:
+        echo(f"  {line}")

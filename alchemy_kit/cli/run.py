@@ -168,10 +168,31 @@ def _limit_plugins(store: Any, kw: dict[str, Any]) -> None:
 @click.option(
     "-c", "--concurrency", type=int, default=8, show_default=True, help="Requests in flight"
 )
+@click.option(
+    "--again",
+    is_flag=True,
+    help="Run every line, even one already done, running elsewhere or repeated in the file",
+)
 @database_option
 @json_option
-def batch(path: Path, concurrency: int, database: Path | None, json_: bool, **kw: Any) -> None:
-    """Run every idea in a .jsonl or .csv file; re-running resumes where it stopped."""
+def batch(
+    path: Path, concurrency: int, again: bool, database: Path | None, json_: bool, **kw: Any
+) -> None:
+    """Run every idea in a .jsonl or .csv file; re-running resumes where it stopped.
+
+    \b
+    A .jsonl line is one JSON object: {"idea": "...", "persona": "code", "tags": ["a", "b"]}.
+    Besides "idea" (required) a line may set count, persona, phases, provider, model,
+    temperature, max_tokens, tags, chain and seed; the options below are the defaults for
+    fields a line leaves out. A .csv file has a header row with the same names (tags and
+    phases separated by commas or semicolons). Try: alchemy batch data/sample_ideas.jsonl
+
+    \b
+    An idea asked the same way twice is run once: a line is skipped when the same idea with
+    the same options (as resolved for each phase; the seed aside) is already completed, is
+    being run by another `alchemy batch` right now, or appeared earlier in the file. A line
+    that failed is run again. --again runs every line regardless.
+    """
     from dataclasses import asdict
 
     from ..engine.batch import read_items, run_batch
@@ -181,12 +202,15 @@ def batch(path: Path, concurrency: int, database: Path | None, json_: bool, **kw
         opts.pop("phases")
     read_items(path)  # a file that cannot be read at all must not create a database
     store = open_db(database, create=True)
-    report = run_batch(store, path, concurrency=concurrency, progress=not json_, **opts)
+    report = run_batch(
+        store, path, concurrency=concurrency, progress=not json_, again=again, **opts
+    )
     if json_:
         echo_json(asdict(report))
     else:
         echo(
-            f"{report.total} ideas: {report.completed} completed, {report.skipped} already done, "
+            f"{report.total} ideas: {report.completed} completed, {report.skipped} skipped"
+            " (done before, running elsewhere or repeated), "
             f"{report.failed} failed"
             + (f", {report.embedded} earlier prompts embedded" if report.embedded else "")
         )

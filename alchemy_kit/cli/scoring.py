@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from .common import CONTEXT, database_option, echo_json, echo_table, json_option, open_db
 from .terminal import echo
+
+if TYPE_CHECKING:
+    from ..scoring.scorer import Breakdown
 
 
 def _breakdown_rows(contributions: dict[str, float], features: dict[str, float]) -> list[dict]:
@@ -21,6 +25,17 @@ def _breakdown_rows(contributions: dict[str, float], features: dict[str, float])
         for k in ordered
         if abs(contributions[k]) >= 0.005
     ]
+
+
+def _show(b: Breakdown) -> None:
+    """The features that moved the score (value and effect), what was not computed, the issues."""
+    echo_table(_breakdown_rows(b.contributions, b.features), ["feature", "value", "effect"])
+    if b.not_computed:
+        echo(
+            f"  not computed (neutral, language {b.language}): {', '.join(sorted(b.not_computed))}"
+        )
+    for issue in b.issues:
+        echo(f"  - {issue}")
 
 
 @click.command(context_settings=CONTEXT)
@@ -57,10 +72,8 @@ def score(
         if json_:
             echo_json(b.as_details() | {"score": b.score})
             return
-        echo(f"score {b.score:.4f} (default weights; MiniLM features: {b.semantic})")
-        echo_table(_breakdown_rows(b.contributions, b.features), ["feature", "value", "effect"])
-        for issue in b.issues:
-            echo(f"  - {issue}")
+        echo(f"score {b.score:.4f} (default weights)")
+        _show(b)
         return
     if sum(bool(x) for x in (prompt_id, request_id, everything)) != 1:
         raise click.UsageError("give one of PROMPT_ID, --request ID, --all or --text")
@@ -84,9 +97,7 @@ def score(
             f"rank {fresh.rank}"
         )
         echo(f"evidence: {why}")
-        echo_table(_breakdown_rows(b.contributions, b.features), ["feature", "value", "effect"])
-        for issue in b.issues:
-            echo(f"  - {issue}")
+        _show(b)
         return
     ids = (
         None

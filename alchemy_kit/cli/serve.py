@@ -61,6 +61,8 @@ def serve(
     if get_path is not None:
         status, body = ds_serve.get(ds, get_path)
         click.echo(body)
+        if status != 200:
+            click.echo(f"GET {get_path}: HTTP {status}", err=True)
         raise SystemExit(0 if status == 200 else 1)
     name = ds_serve.database_name(path)
     mode = "public: arbitrary SQL off" if public else "arbitrary read-only SQL on"

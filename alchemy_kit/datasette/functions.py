@@ -3,33 +3,56 @@
 `alchemy_vector(blob)` → JSON array of floats, `alchemy_cosine(a, b)` → float, `alchemy_dims(blob)` →
 int. NULL in gives NULL out; a BLOB that is not ours makes the statement fail with an SQL error, so a
 canned query fails loudly instead of ranking garbage.
+
+Anyone who can run SQL can call these with any value, so each call's work is bounded before it
+starts: a BLOB longer than the codec's MAX_BLOB_BYTES (MAX_DIMS float32 values) or a header
+declaring more than MAX_DIMS dimensions is refused without decoding. (A 10-million-dimension BLOB
+once ran 5.8 s past the SQL time limit, which SQLite only checks between its own instructions, and
+its decoded copies in a cache kept the server ~1 GB larger.) The decode cache is bounded in bytes.
+
+On an alchemy store two more functions answer from the in-memory vector index (vectors.py), so a
+canned query never compares BLOBs pairwise in SQL: `alchemy_similar(prompt_id, k)` → JSON
+[[prompt_id, similarity], …] and `alchemy_near_duplicates(min_similarity)` → JSON
+[[prompt_id, other_prompt_id, similarity], …]. They wait at most the server's SQL time limit.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import sqlite3
+import sys
 from collections import OrderedDict
+from pathlib import Path
 from threading import Lock
 from typing import Any
 
 import numpy as np
 
-from ..errors import CorruptEmbeddingError
-from ..search.codec import blob_header, decode_vector
+from ..errors import AlchemyError, CorruptEmbeddingError, ValidationError
+from ..search.codec import MAX_BLOB_BYTES, blob_header, decode_vector
 
-# A self-join (near duplicates) calls alchemy_cosine n² times on n distinct BLOBs: decoding each
-# once and reusing it turns that into n decodes. Bounded so a huge table cannot hold all memory.
-_CACHE_SIZE = 20_000
+_log = logging.getLogger(__name__)
+# Decoded vectors kept for reuse (alchemy_cosine of one vector against many), bounded in bytes:
+# 8 MB holds ~5,000 384-d vectors with their BLOB keys.
+CACHE_BYTES = 8 << 20
+MAX_NEIGHBOURS = 100
+DEFAULT_MIN_SIMILARITY = 0.95
+LATE_SIMILAR = "The vector index was still loading: no similar prompts shown; reload in a moment."
 
 
 class _UnitCache:
-    """An LRU of BLOB → (decoded vector, its L2 norm), shared by the connection threads."""
+    """An LRU of BLOB → (decoded vector, its L2 norm), bounded in bytes, shared by threads."""
 
-    def __init__(self, size: int) -> None:
-        self.size = size
+    def __init__(self, max_bytes: int) -> None:
+        self.max_bytes = max_bytes
+        self.bytes = 0
         self._items: OrderedDict[bytes, tuple[np.ndarray, float]] = OrderedDict()
         self._lock = Lock()
+
+    @staticmethod
+    def _size(blob: bytes, vec: np.ndarray) -> int:
+        return len(blob) + vec.nbytes + 200  # + dict entry, tuple and array headers
 
     def get(self, blob: bytes) -> tuple[np.ndarray, float]:
         with self._lock:
@@ -39,21 +62,38 @@ class _UnitCache:
                 return hit
         vec = decode_vector(blob)
         item = (vec, float(np.linalg.norm(vec)))
+        size = self._size(blob, vec)
+        if size > self.max_bytes // 64:  # a rare wide vector is not worth evicting 64 others
+            return item
         with self._lock:
-            self._items[blob] = item
-            if len(self._items) > self.size:
-                self._items.popitem(last=False)
+            if blob not in self._items:
+                self._items[blob] = item
+                self.bytes += size
+            while self.bytes > self.max_bytes:
+                old_blob, (old_vec, _) = self._items.popitem(last=False)
+                self.bytes -= self._size(old_blob, old_vec)
         return item
 
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+            self.bytes = 0
 
-_cache = _UnitCache(_CACHE_SIZE)
+
+_cache = _UnitCache(CACHE_BYTES)
 
 
 def _blob(value: Any, name: str) -> bytes | None:
+    """The argument as bytes, refused before any decoding when it cannot be a valid embedding."""
     if value is None:
         return None
     if not isinstance(value, bytes | bytearray | memoryview):
         raise CorruptEmbeddingError(f"{name}() needs an embedding BLOB, got {type(value).__name__}")
+    if len(value) > MAX_BLOB_BYTES:
+        raise CorruptEmbeddingError(
+            f"{name}(): a BLOB of {len(value):,} bytes is longer than any embedding"
+            f" (at most {MAX_BLOB_BYTES:,})"
+        )
     return bytes(value)
 
 
@@ -63,7 +103,7 @@ def alchemy_vector(value: Any) -> str | None:
     if blob is None:
         return None
     vec, _ = _cache.get(blob)
-    return json.dumps([float(x) for x in vec.tolist()])
+    return json.dumps(vec.tolist())
 
 
 def alchemy_cosine(a: Any, b: Any) -> float | None:
@@ -89,11 +129,87 @@ def alchemy_dims(value: Any) -> int | None:
     return blob_header(blob)[2]
 
 
-def register(conn: sqlite3.Connection) -> None:
-    """Register the three functions on a connection (deterministic, so SQLite may cache them)."""
+def min_similarity(value: Any) -> float:
+    """A canned query's form value ('' for the default) as a similarity in -1..1."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return DEFAULT_MIN_SIMILARITY
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise ValidationError(f"min_similarity must be a number in -1..1, got {value!r}") from None
+    if not -1.0 <= number <= 1.0:  # NaN fails this too
+        raise ValidationError(f"min_similarity must be a number in -1..1, got {value!r}")
+    return number
+
+
+def _index_functions(path: Path, time_limit_ms: int) -> dict[str, Any]:
+    """alchemy_similar and alchemy_near_duplicates for the store at `path`."""
+    from . import vectors
+
+    timeout = max(time_limit_ms, 1) / 1000
+
+    def similar(prompt_id: Any, k: Any) -> str | None:
+        if not isinstance(prompt_id, str) or not prompt_id:
+            return None
+        count = int(k) if isinstance(k, int | float) and not isinstance(k, bool) else 0
+        if not 1 <= count <= MAX_NEIGHBOURS:
+            raise ValidationError(f"alchemy_similar(): k must be 1..{MAX_NEIGHBOURS}, got {k!r}")
+        try:
+            hits = vectors.similar(path, prompt_id, count, timeout)
+        except vectors.StillComputing:
+            vectors.note_late(path, "similar_prompts", LATE_SIMILAR)
+            return "[]"
+        return json.dumps([[pid, round(sim, 6)] for pid, sim in hits])
+
+    def near_duplicates(value: Any) -> str:
+        floor = min_similarity(value)
+        pairs = vectors.near_duplicate_pairs(path, timeout)
+        return json.dumps(
+            [
+                [p.prompt_id, p.other_prompt_id, round(p.similarity, 6)]
+                for p in pairs
+                if p.similarity >= floor
+            ]
+        )
+
+    return {"alchemy_similar": (2, similar), "alchemy_near_duplicates": (1, near_duplicates)}
+
+
+_previous_hook = sys.unraisablehook
+
+
+def _quiet(unraisable: Any) -> None:
+    """Datasette turns on sqlite3 callback tracebacks, so every refused call (an oversized BLOB
+    from a crafted GET) would print a traceback in the server log: our own typed refusals are
+    logged at debug level instead; the client gets its 400 either way."""
+    fn = unraisable.object
+    if isinstance(unraisable.exc_value, AlchemyError) and getattr(fn, "__module__", "") == __name__:
+        _log.debug("%s(): %s", getattr(fn, "__name__", "?"), unraisable.exc_value)
+        return
+    _previous_hook(unraisable)
+
+
+def register(
+    conn: sqlite3.Connection, store_path: Path | None = None, time_limit_ms: int = 1000
+) -> None:
+    """Register the BLOB functions on a connection; the index-backed ones too for a store file."""
+    if sys.unraisablehook is not _quiet:
+        global _previous_hook
+        _previous_hook, sys.unraisablehook = sys.unraisablehook, _quiet
     conn.create_function("alchemy_vector", 1, alchemy_vector, deterministic=True)
     conn.create_function("alchemy_cosine", 2, alchemy_cosine, deterministic=True)
     conn.create_function("alchemy_dims", 1, alchemy_dims, deterministic=True)
+    if store_path is not None:
+        for name, (nargs, fn) in _index_functions(store_path, time_limit_ms).items():
+            # Not deterministic: the answer follows the stored embeddings.
+            conn.create_function(name, nargs, fn)
 
 
-__all__ = ["alchemy_cosine", "alchemy_dims", "alchemy_vector", "register"]
+__all__ = [
+    "CACHE_BYTES",
+    "alchemy_cosine",
+    "alchemy_dims",
+    "alchemy_vector",
+    "min_similarity",
+    "register",
+]

@@ -1,11 +1,16 @@
-"""An ASGI wrapper around Datasette: read-only canned queries answer POST with 405, table searches
-go to the relevance-ranked canned query, and the request path is remembered for render_cell.
+"""An ASGI wrapper around Datasette: our stores' pages are read-only and load nothing remote,
+table searches go to the relevance-ranked canned query, and the request path is remembered for
+render_cell.
 
-Datasette 0.65.5 answers a POST to a read-only canned query with an HTTP 500 (an AttributeError in
-its QueryView); nothing we serve may write, so the wrapper answers first with a clean 405.
-`render_cell` is not told which page it renders for, but a row page must show prompt text in full
-and a table page a short snippet: the wrapper puts the path in a context variable, which the hook
-reads in the same task.
+- Nothing we serve may write, so any request other than GET/HEAD/OPTIONS under a store's path
+  gets a clean 405 (Datasette 0.65.5 answered a POST to a table page or a read-only canned query
+  with a 500 and a traceback), unless it names a canned query declared `write`.
+- Every response for a store (and the instance pages when only stores are served) carries a
+  Content-Security-Policy that allows only this server's own scripts, styles, images and data:
+  a prompt's remote image, or HTML that slipped through, cannot make the browser contact anyone.
+- `render_cell` is not told which page it renders for, but a row page shows prompt text in full
+  and a table page a short snippet: the wrapper puts the path in a context variable, which the
+  hook reads in the same task.
 """
 
 from __future__ import annotations
@@ -25,6 +30,29 @@ current_path: ContextVar[str] = ContextVar("alchemy_kit_current_path", default="
 # The canned query that ranks the prompts table's full-text search by bm25.
 SEARCH_QUERY = "search_prompts"
 SEARCH_TABLE = "prompts"
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# Only this server's own resources. 'unsafe-inline': Datasette's templates use inline scripts and
+# styles; 'unsafe-eval': datasette-vega's chart code compiles expressions with Function(). Neither
+# lets anything be fetched from elsewhere, and prompt text never reaches a page as markup.
+CSP = "; ".join(
+    (
+        "default-src 'self'",
+        "img-src 'self' data:",
+        "style-src 'self' 'unsafe-inline'",
+        "script-src 'self' 'unsafe-inline' 'unsafe-eval'",
+        "connect-src 'self'",
+        "font-src 'self' data:",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'self'",
+    )
+)
+SECURITY_HEADERS = (
+    (b"content-security-policy", CSP.encode()),
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"same-origin"),
+)
 
 
 def _relative(datasette: Any, path: str) -> str:
@@ -43,19 +71,47 @@ def _database_name(datasette: Any, route: str) -> str | None:
         return None
 
 
-async def _read_only_query(datasette: Any, path: str) -> tuple[str, str] | None:
-    """(database, query) when the path names a canned query that does not write."""
+def _first_database(datasette: Any, path: str) -> str | None:
+    """The served database the path is under (/db, /db.json, /db/…), if any."""
+    parts = _segments(path)
+    if not parts or parts[0] == "-":
+        return None
+    found = _database_name(datasette, parts[0])
+    if found is None and len(parts) == 1 and "." in parts[0]:
+        found = _database_name(datasette, parts[0].rsplit(".", 1)[0])
+    return found
+
+
+def _ours(datasette: Any, path: str) -> tuple[str | None, bool]:
+    """(the store the path is under, whether our security headers apply to the path)."""
+    from .metadata import served_stores
+
+    stores, only_stores = served_stores(datasette)
+    database = _first_database(datasette, path)
+    if database is not None:
+        return (database, True) if database in stores else (None, False)
+    return None, only_stores
+
+
+async def _writable_query(datasette: Any, database: str, path: str) -> bool:
+    """True when the path names a canned query declared `write` (the only thing that may POST)."""
     parts = _segments(path)
     if len(parts) != 2:
-        return None
-    database = _database_name(datasette, parts[0])
-    if database is None:
-        return None
+        return False
     name = parts[1].removesuffix(".json").removesuffix(".csv")
     query = await datasette.get_canned_query(database, name, None)
-    if query is None or query.get("write"):
-        return None
-    return database, name
+    return bool(query and query.get("write"))
+
+
+def _with_headers(send: Any) -> Any:
+    async def sending(message: dict[str, Any]) -> None:
+        if message.get("type") == "http.response.start":
+            names = {bytes(k).lower() for k, _ in message.get("headers", [])}
+            extra = [(k, v) for k, v in SECURITY_HEADERS if k not in names]
+            message = {**message, "headers": [*message.get("headers", []), *extra]}
+        await send(message)
+
+    return sending
 
 
 async def _send(send: Any, status: int, body: bytes, headers: list[tuple[bytes, bytes]]) -> None:
@@ -63,8 +119,13 @@ async def _send(send: Any, status: int, body: bytes, headers: list[tuple[bytes, 
     await send({"type": "http.response.body", "body": body})
 
 
-async def _refuse_post(send: Any, database: str, name: str) -> None:
-    message = f"{database}/{name} is a read-only canned query: use GET"
+async def _refuse(datasette: Any, send: Any, method: str, database: str, path: str) -> None:
+    parts = _segments(path)
+    name = parts[1].removesuffix(".json").removesuffix(".csv") if len(parts) == 2 else ""
+    if name and await datasette.get_canned_query(database, name, None):
+        message = f"{database}/{name} is a read-only canned query: use GET"
+    else:
+        message = f"{path} is read-only: {method} is not allowed, use GET"
     body = json.dumps({"ok": False, "status": 405, "error": message}).encode()
     headers = [(b"content-type", b"application/json; charset=utf-8"), (b"allow", b"GET, HEAD")]
     await _send(send, 405, body, headers)
@@ -98,11 +159,13 @@ def wrap(app: ASGIApp, datasette: Any) -> ASGIApp:
         path = _relative(datasette, scope.get("path", ""))
         token = current_path.set(path)
         try:
+            database, secure = _ours(datasette, path)
+            if secure:
+                send = _with_headers(send)
             method = scope.get("method", "GET")
-            if method == "POST":
-                found = await _read_only_query(datasette, path)
-                if found:
-                    await _refuse_post(send, *found)
+            if database is not None and method not in READ_METHODS:
+                if not await _writable_query(datasette, database, path):
+                    await _refuse(datasette, send, method, database, path)
                     return
             elif method == "GET" and scope.get("query_string"):
                 target = _search_redirect(datasette, path, scope["query_string"])
@@ -124,4 +187,4 @@ def on_row_page() -> bool:
     return len(parts) == 3 and parts[1] != "-" and not parts[2].endswith((".json", ".csv"))
 
 
-__all__ = ["SEARCH_QUERY", "current_path", "on_row_page", "wrap"]
+__all__ = ["CSP", "SEARCH_QUERY", "current_path", "on_row_page", "wrap"]

@@ -2,77 +2,67 @@
 
 From any request, phase run, prompt, metric or tag id: the request → its phase runs (status,
 model, timings) → every variant with score and rank → its metrics and tags → its nearest
-neighbours from other requests. `.json` on the same URL returns the data.
+neighbours from other requests (from the vector index, vectors.py). `.json` on the same URL
+returns the data. Long texts come as bounded cuts with the length of the whole and a link to it.
 """
 
 from __future__ import annotations
 
 import json
+from functools import partial
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-import numpy as np
 from markupsafe import Markup
 
-from ..errors import CorruptEmbeddingError, DimensionMismatchError
-from ..search.codec import decode_many
 from ..store import browse
 from ..vocab import PHASES
+from . import vectors
 from .metadata import is_store
-from .render import id_link, lineage_url, markdown_html
+from .render import JSON_CHARS, id_link, lineage_url, markdown_html, more_link, text_url
 
 ROUTE = r"^/(?P<database>[^/]+)/-/lineage/(?P<id>[^/.]+)(?P<as_json>\.json)?$"
 TEMPLATE = Path(__file__).with_name("assets") / "lineage.html"
 NEIGHBOURS = 3
 
 
-def _unit(mat: np.ndarray) -> np.ndarray:
-    norms = np.linalg.norm(mat, axis=1, keepdims=True)
-    return np.asarray(mat / np.where(norms > 0, norms, 1), dtype=np.float32)
-
-
 async def nearest_neighbours(
-    execute: browse.Execute, request_id: str, k: int = NEIGHBOURS
-) -> tuple[dict[str, list[dict[str, Any]]], bool]:
-    """For each embedded variant of a request: its k most similar prompts of other requests.
+    execute: browse.Execute,
+    heads: browse.Heads,
+    path: Path | None,
+    prompt_ids: list[str],
+    timeout: float,
+    k: int = NEIGHBOURS,
+) -> dict[str, list[dict[str, Any]]]:
+    """For each embedded variant: its k most similar prompts outside the request (same model).
 
-    Returns ({prompt_id: [{id, similarity, phase, score, idea, request_id}, ...]}, whether the scan
-    stopped at NEIGHBOUR_SCAN_LIMIT candidates).
+    Returns {prompt_id: [{id, similarity, phase, score, idea, request_id}, ...]}; {} when the
+    store has no file or the index did not answer within `timeout` seconds.
     """
-    own = await browse.request_embeddings(execute, request_id)
-    by_model: dict[str, list[dict[str, Any]]] = {}
-    for row in own:
-        by_model.setdefault(row["model"], []).append(row)
-    found: dict[str, list[tuple[str, float]]] = {}
-    capped = False
-    for model, rows in by_model.items():
-        cands = await browse.neighbour_candidates(execute, request_id, model)
-        capped = capped or len(cands) >= browse.NEIGHBOUR_SCAN_LIMIT
-        if not cands:
-            continue
-        try:
-            queries = _unit(decode_many([r["embedding"] for r in rows]))
-            matrix = _unit(decode_many([c["embedding"] for c in cands]))
-            sims = queries @ matrix.T
-        except (CorruptEmbeddingError, DimensionMismatchError, ValueError):
-            continue  # a damaged vector: the page still shows everything else
-        take = min(k, matrix.shape[0])
-        top = np.argsort(-sims, axis=1)[:, :take]
-        for i, row in enumerate(rows):
-            found[row["prompt_id"]] = [
-                (cands[j]["prompt_id"], float(sims[i, j])) for j in top[i].tolist()
-            ]
+    import asyncio
+
+    if path is None or not prompt_ids:
+        return {}
+    try:
+        found = await asyncio.to_thread(vectors.neighbours, path, prompt_ids, k, timeout)
+    except vectors.StillComputing:
+        return {}
     ids = sorted({pid for hits in found.values() for pid, _ in hits})
-    summaries = await browse.prompt_summaries(execute, ids)
-    result = {
+    summaries = await browse.prompt_summaries(execute, ids, heads)
+    return {
         pid: [{**summaries.get(other, {"id": other}), "similarity": sim} for other, sim in hits]
         for pid, hits in found.items()
     }
-    return result, capped
 
 
-async def lineage_data(execute: browse.Execute, any_id: str) -> dict[str, Any] | None:
+async def lineage_data(
+    execute: browse.Execute,
+    heads: browse.Heads,
+    any_id: str,
+    path: Path | None = None,
+    timeout: float = 1.0,
+) -> dict[str, Any] | None:
     """Everything the page shows, as plain data; None when no row has that id."""
     resolved = await browse.resolve_request(execute, any_id)
     if resolved is None:
@@ -80,13 +70,14 @@ async def lineage_data(execute: browse.Execute, any_id: str) -> dict[str, Any] |
     request_id, kind = resolved
     if request_id is None:  # a prompt stored without a request has no chain to show
         return None
-    data = await browse.request_lineage(execute, request_id)
+    data = await browse.request_lineage(execute, request_id, heads)
     if data is None:
         return None
-    neighbours, capped = await nearest_neighbours(execute, request_id)
+    ids = [v["id"] for v in data["variants"]]
+    neighbours = await nearest_neighbours(execute, heads, path, ids, timeout)
     for variant in data["variants"]:
         variant["neighbours"] = neighbours.get(variant["id"], [])
-    data.update({"from": {"id": any_id, "kind": kind}, "neighbour_scan_capped": capped})
+    data["from"] = {"id": any_id, "kind": kind}
     return data
 
 
@@ -103,6 +94,11 @@ def _phases(data: dict[str, Any]) -> list[dict[str, Any]]:
         if name in runs or variants:
             groups.append({"name": name, "run": runs.get(name), "variants": variants})
     return groups
+
+
+def _cut(text: str | None, size: int) -> bool:
+    """True when a head read by browse.text_head is shorter than the cell it came from."""
+    return len((text or "").encode("utf-8")) < size
 
 
 def _links(datasette: Any, database: str, data: dict[str, Any]) -> dict[str, Any]:
@@ -122,11 +118,19 @@ def _links(datasette: Any, database: str, data: dict[str, Any]) -> dict[str, Any
         v["metrics_url"] = f"{db_url}/metrics?" + urlencode({"prompt_id": v["id"]})
         v["similar_url"] = f"{db_url}/similar_prompts?" + urlencode({"prompt_id": v["id"]})
         v["snippet"] = markdown_html(v["content"] or "", snippet=True)
+        if _cut(v["content"], v["content_bytes"]):
+            full = text_url(datasette, database, "prompts", "content", v["id"])
+            v["snippet"] += more_link(full, v["content_bytes"], "bytes")
         v["tag_list"] = _json(v.get("tags"), [])
         for n in v["neighbours"]:
             n["link"] = link("prompts", n.get("id"))
             n["lineage"] = lineage_url(datasette, database, n["id"]) if n.get("request_id") else ""
+    idea_more: Markup | str = ""
+    if _cut(request["input"], request["input_bytes"]):
+        url = text_url(datasette, database, "prompt_requests", "input", request["id"])
+        idea_more = more_link(url, request["input_bytes"], "bytes")
     return {
+        "idea_more": idea_more,
         "request_link": link("prompt_requests", request["id"], short=False),
         "request_tags": _json(request.get("tags"), []),
         "request_meta": _json(request.get("metadata"), {}),
@@ -135,15 +139,19 @@ def _links(datasette: Any, database: str, data: dict[str, Any]) -> dict[str, Any
 
 
 def _json(text: str | None, empty: Any) -> Any:
+    if not text or len(text) > JSON_CHARS:  # nothing to show, or too big to parse for a page
+        return empty
     try:
-        return json.loads(text) if text else empty
-    except ValueError:
+        return json.loads(text)
+    except (ValueError, RecursionError):
         return empty
 
 
 async def lineage_view(datasette: Any, request: Any) -> Any:
     """The register_routes view for ROUTE."""
+    from datasette.database import QueryInterrupted
     from datasette.utils.asgi import Forbidden, NotFound, Response
+    from datasette.views.base import DatasetteError
 
     try:
         db = datasette.get_database(route=request.url_vars["database"])
@@ -157,7 +165,19 @@ async def lineage_view(datasette: Any, request: Any) -> Any:
     if not allowed:
         raise Forbidden("You do not have permission to view this database")
     any_id = request.url_vars["id"]
-    data = await lineage_data(db.execute, any_id)
+    path = Path(db.path).resolve() if getattr(db, "path", None) else None
+    timeout = int(datasette.setting("sql_time_limit_ms") or 1000) / 1000
+
+    async def heads(table: str, column: str, rowids: list[int], chars: int) -> Any:
+        read = partial(browse.text_head, table=table, column=column, rowids=rowids, chars=chars)
+        return await db.execute_fn(read)
+
+    try:
+        data = await lineage_data(db.execute, heads, any_id, path, timeout)
+    except QueryInterrupted:
+        raise DatasetteError(
+            "The lineage page took longer than the SQL time limit; try again", status=503
+        ) from None
     if data is None:
         raise NotFound(f"No request, phase run, prompt, metric or tag with id {any_id!r}")
     if request.url_vars.get("as_json"):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import json
+import weakref
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -57,8 +58,24 @@ def canned_query_names() -> list[str]:
 _is_store: dict[str, bool] = {}
 
 
-def _served_stores(datasette: Any) -> tuple[list[str], bool]:
+# Datasette instance -> (names of its databases, served_stores' answer for them): render_cell asks
+# for every cell, so the answer is kept until the set of databases changes.
+_served: weakref.WeakKeyDictionary[Any, tuple[tuple[str, ...], tuple[list[str], bool]]]
+_served = weakref.WeakKeyDictionary()
+
+
+def served_stores(datasette: Any) -> tuple[list[str], bool]:
     """Names of the served databases that are alchemy stores, and whether every file one is."""
+    key = tuple(datasette.databases)
+    cached = _served.get(datasette)
+    if cached is not None and cached[0] == key:
+        return cached[1]
+    answer = _served_stores(datasette)
+    _served[datasette] = (key, answer)
+    return answer
+
+
+def _served_stores(datasette: Any) -> tuple[list[str], bool]:
     names, all_stores = [], True
     for name, db in datasette.databases.items():
         path = getattr(db, "path", None)
@@ -75,18 +92,33 @@ def _served_stores(datasette: Any) -> tuple[list[str], bool]:
 
 def is_store(datasette: Any, database: str) -> bool:
     """True when the served database `database` is a file alchemy_kit migrated."""
-    return database in _served_stores(datasette)[0]
+    return database in served_stores(datasette)[0]
+
+
+# Datasette instance -> {(served store names, all files ours): what the hook returned for them}.
+_hook_results: weakref.WeakKeyDictionary[Any, dict[tuple[tuple[str, ...], bool], dict[str, Any]]]
+_hook_results = weakref.WeakKeyDictionary()
 
 
 def hook_metadata(datasette: Any) -> dict[str, Any]:
-    """Metadata for every served alchemy store; the instance title too when all files are ours."""
-    names, only_ours = _served_stores(datasette)
+    """Metadata for every served alchemy store; the instance title too when all files are ours.
+
+    Datasette calls the hook on every metadata lookup, and plugins look metadata up for every
+    cell (datasette-render-markdown's plugin_config), so the block is built once per instance and
+    set of stores, not deep-copied per call. Datasette merges its local metadata into the returned
+    dicts in place; the same local metadata merged again changes nothing.
+    """
+    names, only_ours = served_stores(datasette)
     if not names:
         return {}
-    # Fresh deep copies every time: Datasette merges hook results into its own dicts in place.
-    data: dict[str, Any] = {"databases": {name: database_block() for name in names}}
-    if only_ours:
-        data.update({key: _template()[key] for key in TOP_LEVEL if key in _template()})
+    cache = _hook_results.setdefault(datasette, {})
+    key = (tuple(names), only_ours)
+    data = cache.get(key)
+    if data is None:
+        data = {"databases": {name: database_block() for name in names}}
+        if only_ours:
+            data.update({k: copy.deepcopy(_template()[k]) for k in TOP_LEVEL if k in _template()})
+        cache[key] = data
     return data
 
 
@@ -99,4 +131,5 @@ __all__ = [
     "hook_metadata",
     "is_store",
     "load_metadata",
+    "served_stores",
 ]

@@ -21,12 +21,11 @@ from .metadata import for_database
 from .serve import ServeSettings, database_name
 
 PACKAGE_ROOT = Path(__file__).resolve().parents[1]
-# Third-party plugins the pages rely on, pinned to the versions verified on Datasette 0.65.5.
-# numpy is what our embedding codec decodes with.
+# Third-party packages the pages rely on: datasette-vega pinned to the version verified on
+# Datasette 0.65.5, mistune for our Markdown rendering, numpy for our embedding codec.
 INSTALLS = (
-    "datasette-render-markdown==2.2.1",
-    "datasette-pretty-json==0.3",
     "datasette-vega==0.6.2",
+    "mistune~=3.0",  # no < or >: datasette publish writes these unquoted into a shell line
     "numpy",
 )
 PLUGIN_FILE = "alchemy_kit_datasette.py"

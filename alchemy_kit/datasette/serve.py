@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ValidationError
-from .metadata import for_database
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8001
@@ -76,18 +75,27 @@ def build_datasette(
 
     settings = settings or ServeSettings()
     files, immutables = ([], [str(path)]) if immutable else ([str(path)], [])
+    # No local metadata: our plugin's get_metadata hook supplies it for the store under any name.
+    # Datasette merges local metadata into the hook's on every lookup, recursively, and lookups
+    # run per cell: passing the same block here cost more than rendering the page.
     return Datasette(
-        files=files,
-        immutables=immutables,
-        metadata=for_database(database_name(path)),
-        settings=settings.as_datasette(),
+        files=files, immutables=immutables, metadata={}, settings=settings.as_datasette()
     )
 
 
 async def fetch(ds: Any, path: str) -> tuple[int, str]:
-    """Start the instance and GET one path through it, as `datasette --get` does."""
+    """Start the instance and GET one path through it, as `datasette --get` does.
+
+    Redirects are followed (a plain `?_search=` on the prompts table redirects to the ranked
+    search), within this same instance: the client never leaves it.
+    """
+    import httpx
+
     await ds.invoke_startup()
-    response = await ds.client.get(path)
+    try:
+        response = await ds.client.get(path, follow_redirects=True)
+    except httpx.TooManyRedirects:
+        return 508, f"{path}: too many redirects"
     return response.status_code, response.text
 
 

@@ -13,7 +13,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..errors import AlchemyError, ValidationError
+from .. import records as r
+from ..errors import AlchemyError, ClaimedError, ValidationError
+from ..store.batches import held_batch_keys
 from .inputs import ITEM_CHECKS, check_item
 from .lifecycle import is_store_failure
 
@@ -50,6 +52,12 @@ class BatchReport:
     failures: list[dict[str, Any]] = field(default_factory=list)
     embedded: int = 0  # prompts of earlier completed items embedded on resume
     warnings: list[str] = field(default_factory=list)
+    skips: list[dict[str, Any]] = field(default_factory=list)
+
+    def skip(self, line: int, why: str) -> None:
+        """Record one item not run, and why (done before, claimed, a repeat)."""
+        self.skipped += 1
+        self.skips.append({"line": line, "why": why})
 
     def fail(self, line: int, error: str, request_id: str | None = None) -> None:
         """Record one failed item."""
@@ -66,12 +74,12 @@ def _jsonl_rows(p: Path) -> list[tuple[int, dict[str, Any] | None, str | None]]:
         if not raw.strip():
             continue
         try:
-            obj = json.loads(raw.decode("utf-8-sig" if n == 1 else "utf-8"))
+            obj = r.parse_json(raw.decode("utf-8-sig" if n == 1 else "utf-8"), "the line")
         except UnicodeDecodeError as exc:
             rows.append((n, None, f"not valid UTF-8 (byte 0x{raw[exc.start]:02x} at {exc.start})"))
             continue
-        except json.JSONDecodeError as exc:
-            rows.append((n, None, f"not valid JSON ({exc.msg})"))
+        except ValidationError as exc:  # not JSON, or nested too deeply
+            rows.append((n, None, str(exc)))
             continue
         if not isinstance(obj, dict):
             rows.append((n, None, "expected a JSON object"))
@@ -142,11 +150,71 @@ def _num(value: str, kind: type, col: str) -> Any:
     return result
 
 
-def item_key(item: BatchItem, defaults: dict[str, Any]) -> str:
-    """A stable key for an item: the same idea with the same options is the same work."""
+def item_key(store: Store, item: BatchItem, defaults: dict[str, Any]) -> str:
+    """A key for an item's work: its idea, tags and the options in effect for every phase.
+
+    Options are resolved the way the pipeline resolves them (the provider and model each phase
+    would use, `phases.<phase>` settings), so the same idea asked the same way has the same key
+    whichever file, line or command (`alchemy demo`, `alchemy batch`) it came from. The seed is
+    not part of it: it picks among equivalent variants (`--again` runs an item once more).
+    """
+    from .pipeline import DEFAULT_COUNT, plan
+
+    opts = {**defaults, **item.options}
+    _, plans = plan(
+        store,
+        opts["idea"],
+        count=opts.get("count", DEFAULT_COUNT),
+        persona=opts.get("persona", "generic"),
+        phases=opts.get("phases"),
+        provider=opts.get("provider"),
+        model=opts.get("model"),
+        temperature=opts.get("temperature"),
+        max_tokens=opts.get("max_tokens"),
+        chain=opts.get("chain", "per-variant"),
+    )
+    work = {
+        "idea": opts["idea"].strip(),
+        "tags": sorted(set(opts.get("tags") or [])),
+        "phases": [
+            {
+                "phase": p.phase,
+                "provider": p.choice.provider,
+                "model": p.choice.model_id,
+                **p.config,
+            }
+            for p in plans
+        ],
+    }
+    blob = json.dumps(work, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(blob.encode("utf-8", "surrogatepass")).hexdigest()[:24]
+
+
+def _legacy_key(item: BatchItem, defaults: dict[str, Any]) -> str:
+    """The key of alchemy_kit before 0.3 (file line and raw options): resumes an older run."""
     merged = {**defaults, **item.options}
     blob = json.dumps({k: merged.get(k) for k in sorted(ITEM_FIELDS)}, sort_keys=True, default=str)
     return hashlib.sha256(f"{item.line}:{blob}".encode()).hexdigest()[:24]
+
+
+def _legacy_done(
+    store: Store, items: Sequence[BatchItem], defaults: dict[str, Any]
+) -> dict[int, str]:
+    """Line → old-style key, for items an older alchemy_kit completed under that key."""
+    old = {item.line: _legacy_key(item, defaults) for item in items}
+    held = held_batch_keys(store, list(old.values()))
+    return {line: key for line, key in old.items() if held.get(key) == "completed"}
+
+
+def _keys(store: Store, items: Sequence[BatchItem], defaults: dict[str, Any]) -> None:
+    """Give every good item its key; an item whose options cannot be resolved gets its error."""
+    for item in items:
+        if item.error is not None:
+            continue
+        try:
+            item.key = item_key(store, item, defaults)
+        except AlchemyError as exc:
+            item.error = str(exc)
 
 
 async def arun_batch(
@@ -155,10 +223,14 @@ async def arun_batch(
     *,
     concurrency: int = 8,
     progress: bool = True,
+    again: bool = False,
     **defaults: Any,
 ) -> BatchReport:
-    """Run items with at most `concurrency` requests in flight; skip items already completed.
+    """Run items with at most `concurrency` requests in flight; skip work already done or claimed.
 
+    An item is claimed by the request that runs it (keyed by `item_key`): an item that a
+    completed request holds, or that another run is running now, is skipped, and so is a repeat
+    of an earlier line with the same idea and options. `again` runs every item regardless.
     A bad item (see `read_items`) or one that fails is reported with its line and the rest still
     run. A database problem (full disk, read-only file, held lock) stops new items from starting:
     they would all fail the same way, and a re-run resumes where this one stopped.
@@ -169,16 +241,28 @@ async def arun_batch(
 
     if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
         raise ValidationError(f"concurrency must be at least 1, got {concurrency!r}")
+    _keys(store, items, defaults)
     good = [i for i in items if i.error is None]
-    for item in good:
-        item.key = item_key(item, defaults)
-    done = store.completed_batch_keys([i.key for i in good])
-    todo = [i for i in good if i.key not in done]
-    report = BatchReport(total=len(items), skipped=len(good) - len(todo))
+    report = BatchReport(total=len(items))
     for item in items:
         if item.error is not None:
             report.fail(item.line, item.error)
-    report.embedded = _finish_embeddings(store, sorted(done), defaults.get("embed"), report)
+    held = {} if again else held_batch_keys(store, [i.key for i in good])
+    legacy = {} if again else _legacy_done(store, good, defaults)
+    done = sorted({i.key for i in good if held.get(i.key) == "completed"} | set(legacy.values()))
+    todo: list[BatchItem] = []
+    first: dict[str, int] = {}
+    for item in good:
+        if again:
+            todo.append(item)
+        elif item.key in held or item.line in legacy:
+            report.skip(item.line, f"already {held.get(item.key, 'completed')}")
+        elif item.key in first:
+            report.skip(item.line, f"the same idea and options as line {first[item.key]}")
+        else:
+            first[item.key] = item.line
+            todo.append(item)
+    report.embedded = _finish_embeddings(store, done, defaults.get("embed"), report)
     sem = asyncio.Semaphore(concurrency)
     halted: list[str] = []
     bar = tqdm(
@@ -201,9 +285,12 @@ async def arun_batch(
                     opts.pop("idea"),
                     store=store,
                     progress=False,
-                    metadata={"batch_key": item.key, "batch_line": item.line},
+                    metadata={"batch_key": item.key, "batch_line": item.line}
+                    | ({"batch_again": True} if again else {}),
                     **opts,
                 )
+            except ClaimedError:  # another run took it between our look and our claim
+                report.skip(item.line, "claimed by another run")
             except Exception as exc:  # one item's failure, whatever it is, never ends the batch
                 if is_store_failure(exc):
                     halted.append(str(exc))
@@ -222,6 +309,7 @@ async def arun_batch(
     finally:
         bar.close()
     report.failures.sort(key=lambda f: f["line"])
+    report.skips.sort(key=lambda f: f["line"])
     return report
 
 

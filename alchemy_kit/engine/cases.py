@@ -33,6 +33,7 @@ from ..errors import ValidationError
 from ..placeholders import as_text, placeholders
 from ..scoring.assertions import SUPPORTED, parse_assertions
 from ..store.guard import check_text
+from .batch import _jsonl_rows
 from .inputs import check_tags
 
 if TYPE_CHECKING:
@@ -215,37 +216,19 @@ def _csv_rows(text: str) -> list[tuple[int, dict[str, Any] | None, str | None]]:
     return rows
 
 
-def _json_rows(data: bytes, suffix: str) -> list[tuple[int, dict[str, Any] | None, str | None]]:
-    if suffix == ".json":
-        try:
-            whole = json.loads(data.decode("utf-8-sig"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise ValidationError(f"not a readable JSON file ({exc})") from None
-        items = whole.get("tests") if isinstance(whole, dict) else whole
-        if not isinstance(items, list):
-            raise ValidationError(
-                "a .json file holds an array of tests (or an object with `tests`)"
-            )
-        return [
-            (i, item, None) if isinstance(item, dict) else (i, None, "expected a JSON object")
-            for i, item in enumerate(items, start=1)
-        ]
-    rows: list[tuple[int, dict[str, Any] | None, str | None]] = []
-    for n, raw in enumerate(data.split(b"\n"), start=1):
-        if not raw.strip():
-            continue
-        try:
-            obj = json.loads(raw.decode("utf-8-sig" if n == 1 else "utf-8"))
-        except UnicodeDecodeError as exc:
-            rows.append((n, None, f"not valid UTF-8 (byte 0x{raw[exc.start]:02x} at {exc.start})"))
-            continue
-        except json.JSONDecodeError as exc:
-            rows.append((n, None, f"not valid JSON ({exc.msg})"))
-            continue
-        rows.append(
-            (n, obj, None) if isinstance(obj, dict) else (n, None, "expected a JSON object")
-        )
-    return rows
+def _json_rows(path: Path) -> list[tuple[int, dict[str, Any] | None, str | None]]:
+    """A .json file: an array of tests, or an object whose `tests` is one."""
+    try:
+        whole = json.loads(path.read_bytes().decode("utf-8-sig"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ValidationError(f"not a readable JSON file ({exc})") from None
+    items = whole.get("tests") if isinstance(whole, dict) else whole
+    if not isinstance(items, list):
+        raise ValidationError("a .json file holds an array of tests (or an object with `tests`)")
+    return [
+        (i, item, None) if isinstance(item, dict) else (i, None, "expected a JSON object")
+        for i, item in enumerate(items, start=1)
+    ]
 
 
 def read_case_file(path: str | Path) -> list[tuple[int, dict[str, Any] | None, str | None]]:
@@ -256,11 +239,12 @@ def read_case_file(path: str | Path) -> list[tuple[int, dict[str, Any] | None, s
     if p.stat().st_size > MAX_FILE_BYTES:
         raise ValidationError(f"{p} is larger than {MAX_FILE_BYTES // 2**20} MiB")
     suffix = p.suffix.lower()
-    data = p.read_bytes()
-    if suffix in (".jsonl", ".ndjson", ".json"):
-        return _json_rows(data, suffix)
+    if suffix in (".jsonl", ".ndjson"):
+        return _jsonl_rows(p)  # batch's reader: the same per-line report
+    if suffix == ".json":
+        return _json_rows(p)
     if suffix == ".csv":
-        return _csv_rows(data.decode("utf-8-sig", errors="surrogateescape"))
+        return _csv_rows(p.read_bytes().decode("utf-8-sig", errors="surrogateescape"))
     raise ValidationError(f"{p.name}: cases files are .jsonl, .json or .csv")
 
 

@@ -10,11 +10,18 @@ surface needs (each call takes the Store first):
   optionally of one `phase`), `prompts` (ids), or `phase` alone (that phase's prompts of every
   request that has cases). Each prompt runs on its own request's cases (`cases` narrows them by id,
   `tag` by tag).
+  Graders for the whole run: `rubric=` (an llm-rubric on every case), `similar=` (a threshold for
+  every case with a reference), `pairwise=True`, with `judge=`/`judge_provider=` (else the
+  scoring.judge configuration); `again=True` for a new run, `replay=True` to serve every call from
+  the recording. `plan(store, ...)` (engine/eval_plan.py) checks a selection without running it.
 - results (engine/eval_results.py): `summary(store, run_id)` per prompt (pass rate with its Wilson
   interval, mean grade, cost and latency per case), `matrix(store, run_id)` (prompts × cases as
   data), `cell(store, output_id)` (the case's vars, the prompt, the messages sent, the output and
-  every grader's reason), `compare(store, run_id, a, b)` ("does A beat B?", a paired test),
-  `pairwise(store, run_id)` (the judge's both-orders comparisons).
+  every grader's reason), `compare(store, run_id, a, b)` ("does A beat B?", a paired test);
+  engine/eval_pairwise.py: `judged_pairs(store, run_id)` and `win_rates(pairs)` (the judge's
+  both-orders comparisons); `store.eval_runs()`, `store.outputs_of(run_id)`.
+- ranks: scoring/rank.py `evidence(store, prompt_ids)` names what sets each score.
+- notebooks: notebook/eval_report.py wraps all of this as `ak.evaluate(...)` → EvalReport.
 
 How a prompt meets a case: alchemy_kit/placeholders.py. Graders: scoring/graders.py. Recording:
 models/recording.py (every call of a run goes through a buffered recorder whose calls are written
@@ -32,8 +39,6 @@ leaves every output exactly once (the database's unique key on run, prompt, case
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import json
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -41,17 +46,15 @@ from typing import TYPE_CHECKING, Any
 
 from .. import records as r
 from .. import records_eval as ev
-from ..errors import AlchemyError, ReplayMissError, UnknownModelError, ValidationError
+from ..errors import AlchemyError, ReplayMissError, ValidationError
 from ..models import catalog, recording
 from ..models.catalog import ModelChoice
 from ..models.keys import check_key
-from ..models.options import check_options
 from ..models.providers import Completion, acomplete
-from ..models.registry import resolve
-from ..placeholders import apply, missing_vars
+from ..placeholders import apply
 from ..runner import run_sync
-from ..scoring.assertions import Assertion
-from ..scoring.graders import Graders, case_assertions, eval_judge, grade_output, summarise
+from ..scoring.graders import Graders, eval_judge, grade_output, summarise
+from .eval_plan import Plan, call_unit, plan, replay_model
 from .inputs import check_int, check_number
 from .pipeline import _prices
 
@@ -60,7 +63,7 @@ if TYPE_CHECKING:
 
 ProgressCallback = Callable[[int, int], None]
 MAX_CONCURRENCY = 64
-FLUSH_EVERY = 32  # outputs per write transaction
+FLUSH_EVERY = 128  # outputs per write transaction
 FLUSH_SECONDS = 0.5  # or this long since the last write, whichever comes first
 EVAL_TASK = {"task": "respond"}  # what our offline model does with an eval call (see local.py)
 
@@ -83,163 +86,6 @@ class EvalResult:
     def run_id(self) -> str:
         """The run's id."""
         return self.run.id
-
-
-@dataclass
-class _Plan:
-    request_id: str | None
-    selection: dict[str, Any]
-    prompts: list[r.Prompt]
-    cases: dict[str, list[ev.Case]]  # request id → its cases
-    models: list[ModelChoice]
-    asserts: dict[str, list[Assertion]]  # case id → assertions with the run's graders
-    graders: Graders
-    options: dict[str, Any]
-
-    def units(self) -> list[tuple[r.Prompt, ev.Case, ModelChoice]]:
-        return [
-            (p, c, m)
-            for p in self.prompts
-            for c in self.cases[p.request_id or ""]
-            for m in self.models
-        ]
-
-    def signature(self) -> str:
-        body = {
-            "selection": self.selection,
-            "models": sorted([m.provider, m.model_id] for m in self.models),
-            "options": {k: self.options.get(k) for k in ("temperature", "max_tokens", "seed")},
-        }
-        return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
-
-
-def _select_prompts(
-    store: Store, request: str | None, prompts: Sequence[str] | None, phase: str | None
-) -> tuple[str | None, dict[str, Any], list[r.Prompt]]:
-    if request is not None and prompts:
-        raise ValidationError("choose prompts by request (and phase) or by id, not both")
-    if prompts:
-        found = [store.get_prompt(pid) for pid in dict.fromkeys(prompts)]
-        requests = {p.request_id for p in found}
-        if None in requests:
-            raise ValidationError("a prompt without a request has no cases to run on")
-        only = next(iter(requests)) if len(requests) == 1 else None
-        return only, {"prompts": sorted(p.id for p in found)}, found
-    if request is not None:
-        req = store.get_request(request)
-        found = store.list_prompts(request_id=req.id, phase=phase, limit=None, order_by="rowid")
-        if not found:
-            what = f" in phase {phase}" if phase else ""
-            raise ValidationError(f"request {req.id} has no prompts{what} to evaluate")
-        return req.id, {"request": req.id, "phase": phase}, list(found)
-    if phase is None:
-        raise ValidationError("choose what to evaluate: a request, prompt ids, or a phase")
-    found = [
-        p
-        for p in store.list_prompts(phase=phase, limit=None, order_by="rowid")
-        if p.request_id is not None and store.cases_for(p.request_id)
-    ]
-    if not found:
-        raise ValidationError(f"no {phase} prompt belongs to a request with cases")
-    return None, {"phase": phase}, found
-
-
-def _resolve(m: Any) -> ModelChoice:
-    if isinstance(m, ModelChoice):
-        return m
-    if isinstance(m, tuple):
-        return resolve(*m)
-    try:
-        return resolve(None, m)
-    except UnknownModelError as exc:
-        # A model from a plugin that is not one of the five providers runs in-process: local.
-        if m is None or "not a known provider plugin" not in str(exc):
-            raise
-        return resolve("local", m)
-
-
-def replay_model(store: Store, m: Any) -> ModelChoice:
-    """The model a replay asks for: as installed, or, when it is not installed, the one provider
-    its recorded calls name (a replay never calls it, so it need not be there)."""
-    try:
-        return _resolve(m)
-    except UnknownModelError:
-        provider, model = m if isinstance(m, tuple) else (None, m)
-        if not isinstance(model, str):
-            raise
-        found = [p for p in store.recorded_providers(model) if provider in (None, p)]
-        if len(found) != 1:
-            raise
-        return ModelChoice(found[0], model)
-
-
-def _models(models: Sequence[Any] | None) -> list[ModelChoice]:
-    chosen: list[ModelChoice] = []
-    for m in list(models or []) or [None]:
-        choice = _resolve(m)
-        if choice not in chosen:
-            chosen.append(choice)
-    return chosen
-
-
-def plan(
-    store: Store,
-    *,
-    request: str | None = None,
-    prompts: Sequence[str] | None = None,
-    phase: str | None = None,
-    models: Sequence[Any] | None = None,
-    cases: Sequence[str] | None = None,
-    tag: str | None = None,
-    graders: Graders | None = None,
-    temperature: float | None = None,
-    max_tokens: int | None = None,
-    seed: int | None = None,
-) -> _Plan:
-    """Check everything a run needs before any call; every problem is one ValidationError line."""
-    if phase is not None:
-        r.check_enum(phase, r.PHASES, "phase")
-    request_id, selection, chosen = _select_prompts(store, request, prompts, phase)
-    choices = _models(models)
-    for m in choices:
-        check_options(m, temperature, max_tokens)
-    if seed is not None:
-        check_int(seed, "seed", 0, 2**31 - 1)
-    graders = graders or Graders()
-    by_request: dict[str, list[ev.Case]] = {}
-    for p in chosen:
-        rid = p.request_id or ""
-        if rid in by_request:
-            continue
-        found = store.cases_for(rid, tag=tag)
-        if cases is not None:
-            wanted = set(cases)
-            found = [c for c in found if c.id in wanted or c.name in wanted]
-        if not found:
-            what = f" tagged {tag!r}" if tag else ""
-            raise ValidationError(
-                f"request {rid} has no cases{what}: add some with `alchemy cases import` or"
-                " `alchemy cases suggest`"
-            )
-        by_request[rid] = found
-    asserts: dict[str, list[Assertion]] = {}
-    for found in by_request.values():
-        for c in found:
-            asserts[c.id] = case_assertions(c, graders)
-    for p in chosen:
-        for c in by_request[p.request_id or ""]:
-            gone = missing_vars(p.content, c.vars)
-            if gone:
-                raise ValidationError(
-                    f"case {c.name!r} has no value for {', '.join('{{' + g + '}}' for g in gone)}"
-                    f" used by prompt {p.id[:8]}"
-                )
-    if cases is not None:
-        selection["cases"] = sorted(c.id for cs in by_request.values() for c in cs)
-    if tag is not None:
-        selection["tag"] = tag
-    options = {"temperature": temperature, "max_tokens": max_tokens, "seed": seed}
-    return _Plan(request_id, selection, chosen, by_request, choices, asserts, graders, options)
 
 
 def _call_metrics(
@@ -289,7 +135,7 @@ def _cost(done: Completion, prices: dict[str, Any]) -> float:
 
 
 async def _one(
-    plan_: _Plan,
+    plan_: Plan,
     run_id: str,
     p: r.Prompt,
     c: ev.Case,
@@ -303,7 +149,7 @@ async def _one(
     base = {"source": "eval", "run": run_id, "case": c.id, "output": out.id, "model": m.model_id}
     started = time.perf_counter()
     done: Completion | None = None
-    with recording.purpose("eval", label):
+    with recording.purpose("eval", label, unit=call_unit(c)):
         try:
             done = await acomplete(
                 m,
@@ -331,6 +177,7 @@ async def _one(
         out.input_tokens, out.output_tokens = done.input_tokens, done.output_tokens
         out.cost_usd = _cost(done, prices)
         out.call_key = done.call_key
+        replayed = done.attempts == 0  # served from the recording: no time, tokens or money spent
         grades = await grade_output(
             done.text,
             c,
@@ -341,7 +188,8 @@ async def _one(
         )
     out.passed, out.score = summarise(grades)
     out.grades = [g.as_dict() for g in grades]
-    metrics = _call_metrics(out, done, prices, base)
+    # A replayed call spent nothing: its cost, time and tokens were counted when it was recorded.
+    metrics = [] if replayed else _call_metrics(out, done, prices, base)
     for g in grades:
         if g.passed is None and g.error is None:
             continue  # not graded at all (no judge ran): no evidence to record
@@ -360,32 +208,42 @@ def _check_settings(concurrency: int, timeout: float, retries: int) -> dict[str,
 
 
 def _precheck_replay(
-    store: Store, plan_: _Plan, todo: Sequence[tuple[r.Prompt, ev.Case, ModelChoice]]
-) -> None:
-    """Under replay, every output call must be in the recording before the first one is made."""
+    store: Store, plan_: Plan, todo: Sequence[tuple[r.Prompt, ev.Case, ModelChoice]]
+) -> dict[str, ev.ModelCall]:
+    """Under replay, every output call must be in the recording before the first one is made.
+
+    Returns the recorded calls, fetched in one pass, for the recorder to serve them from memory.
+    """
+    calls: list[tuple[r.Prompt, ev.Case, recording.Call]] = []
     for p, c, m in todo:
         if recording.exempt(m):
             continue
         applied = apply(p.content, c.vars)
-        call = recording.Call.of(
-            m,
-            applied.user,
-            applied.system,
-            plan_.options["temperature"],
-            plan_.options["max_tokens"],
-            plan_.options["seed"],
-            EVAL_TASK,
-        )
-        if store.get_call(call.key) is None:
+        o = plan_.options
+        with recording.purpose("eval", unit=call_unit(c)):
+            call = recording.Call.of(
+                m,
+                applied.user,
+                applied.system,
+                o["temperature"],
+                o["max_tokens"],
+                o["seed"],
+                EVAL_TASK,
+            )
+        calls.append((p, c, call))
+    found = store.get_calls([call.key for _, _, call in calls])
+    for p, c, call in calls:
+        if call.key not in found:
             with recording.purpose("eval", f"prompt {p.id[:8]} on case {c.name!r}"):
                 raise ReplayMissError(
                     f"replay: no recording of the {call.describe()}; run it once without"
                     " --replay to record it"
                 )
+    return found
 
 
 def _open_run(
-    store: Store, plan_: _Plan, again: bool, options: dict[str, Any]
+    store: Store, plan_: Plan, again: bool, options: dict[str, Any]
 ) -> tuple[ev.EvalRun, bool]:
     signature = plan_.signature()
     prompt_ids = [p.id for p in plan_.prompts]
@@ -456,8 +314,6 @@ async def aevaluate(
     if rubric is not None and (not isinstance(rubric, str) or not rubric.strip()):
         raise ValidationError("a rubric must be a non-empty text")
     graders = Graders(rubric=rubric, similar=similar, pairwise=bool(pairwise))
-    if rubric or pairwise or judge or judge_provider:
-        graders.judge, graders.judge_note = eval_judge(store, judge_provider, judge)
     if mode == "replay" and models:
         models = [replay_model(store, m) for m in models]
     the_plan = plan(
@@ -473,6 +329,9 @@ async def aevaluate(
         max_tokens=max_tokens,
         seed=seed,
     )
+    rubrics = any(a.type == "llm-rubric" for v in the_plan.asserts.values() for a in v)
+    if rubrics or pairwise or judge or judge_provider:  # the given judge, else scoring.judge
+        graders.judge, graders.judge_note = eval_judge(store, judge_provider, judge)
     if mode != "replay":
         for m in the_plan.models + ([graders.judge] if graders.judge else []):
             check_key(m)
@@ -485,15 +344,17 @@ async def aevaluate(
     done_keys = {k for k, ok in store.output_keys(run.id).items() if ok}
     units = the_plan.units()
     todo = [(p, c, m) for p, c, m in units if (p.id, c.id, m.model_id) not in done_keys]
+    preloaded: dict[str, ev.ModelCall] = {}
     if mode == "replay":
         try:
-            _precheck_replay(store, the_plan, todo)
+            preloaded = _precheck_replay(store, the_plan, todo)
         except ReplayMissError as exc:
             store.update_eval_run(run.id, status="failed", completed_at=r.now(), error=str(exc))
             raise
     prices = _prices(store)
     result = EvalResult(run, len(units), 0, len(units) - len(todo), 0, resumed, mode, 0.0)
     with recording.use(store, mode=mode, prices=prices, buffered=True) as rec:
+        rec.cache.update(preloaded)
         try:
             await _run_all(
                 store, the_plan, run.id, todo, prices, settings, rec, result, progress, on_progress
@@ -512,16 +373,14 @@ async def aevaluate(
     _rerank(store, [p.id for p in the_plan.prompts])
     result.run = store.get_eval_run(run.id)
     result.seconds = time.perf_counter() - started
-    if graders.judge is None and (
-        rubric or any(a.type == "llm-rubric" for v in the_plan.asserts.values() for a in v)
-    ):
-        result.warnings.append(f"no judge ran: {graders.judge_note or eval_judge(store)[1]}")
+    if graders.judge is None and (rubrics or pairwise):
+        result.warnings.append(f"no judge ran: {graders.judge_note}")
     return result
 
 
 async def _run_all(
     store: Store,
-    plan_: _Plan,
+    plan_: Plan,
     run_id: str,
     todo: Sequence[tuple[r.Prompt, ev.Case, ModelChoice]],
     prices: dict[str, Any],
@@ -598,4 +457,4 @@ def evaluate(store: Store, **kwargs: Any) -> EvalResult:
     return run_sync(aevaluate(store, **kwargs))
 
 
-__all__ = ["EvalResult", "ProgressCallback", "aevaluate", "evaluate", "plan", "replay_model"]
+__all__ = ["EvalResult", "ProgressCallback", "aevaluate", "evaluate", "plan"]

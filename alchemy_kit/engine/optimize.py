@@ -40,7 +40,8 @@ from ..models.providers import acomplete
 from ..runner import run_sync
 from ..scoring.critique import critique
 from ..scoring.judge import ajudge_pair, judge_choice
-from .evaluate import _resolve, aevaluate, replay_model
+from .eval_plan import replay_model, resolve_model
+from .evaluate import aevaluate
 from .inputs import check_number
 from .pipeline import _metrics_for, _prices
 
@@ -275,7 +276,7 @@ async def aoptimize(
     idea = store.get_request(start.request_id).input
     mode = recording.resolve_mode(replay, record)
     # A replay needs neither model installed: each stands for the provider its recording names.
-    find = partial(replay_model, store) if mode == "replay" else _resolve
+    find = partial(replay_model, store) if mode == "replay" else resolve_model
     writer = find((provider, model) if provider or model else (start.provider, start.model))
     target_model = find(eval_model)
     cases = store.cases_for(start.request_id)

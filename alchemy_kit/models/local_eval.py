@@ -33,7 +33,7 @@ def _section(text: str, name: str) -> str | None:
 
 
 _EDGE = (
-    ("very short input", ["edge", "short"], lambda p: p.split()[0] if p.split() else "?"),
+    ("very short input", ["edge", "short"], lambda p: (p.split()[0] if p.split() else "") + "?"),
     ("very long input", ["edge", "long"], lambda p: " ".join([p] * 12)),
     ("input in Spanish", ["edge", "language"], lambda p: f"Por favor, ayúdame con esto: {p}."),
     (

@@ -44,6 +44,10 @@ class CallSink(Protocol):
         """The recorded call with this key, or None."""
         ...
 
+    def get_calls(self, keys: Sequence[str]) -> dict[str, ModelCall]:
+        """The recorded calls among `keys`, by key."""
+        ...
+
     def put_calls(self, calls: Sequence[ModelCall]) -> None:
         """Store calls, replacing any with the same key."""
         ...
@@ -57,6 +61,7 @@ class Recorder:
     mode: str = "record"
     prices: dict[str, Any] | None = None
     buffered: bool = False
+    cache: dict[str, ModelCall] = field(default_factory=dict)  # calls preloaded for a replay
     _pending: list[ModelCall] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -83,6 +88,7 @@ class Call:
     messages: tuple[tuple[str, str], ...]
     options: tuple[tuple[str, Any], ...]
     seed: int | None
+    unit: str | None = None  # the eval unit (prompt and case) the call belongs to, if any
 
     @classmethod
     def of(
@@ -98,15 +104,20 @@ class Call:
         """The call a completion with these arguments makes."""
         messages = ((("system", system),) if system is not None else ()) + (("user", prompt),)
         opts = {"temperature": temperature, "max_tokens": max_tokens, **(model_options or {})}
-        return cls(
-            choice, messages, tuple(sorted((k, v) for k, v in opts.items() if v is not None)), seed
-        )
+        options = tuple(sorted((k, v) for k, v in opts.items() if v is not None))
+        return cls(choice, messages, options, seed, _UNIT.get())
 
     @property
     def key(self) -> str:
-        """sha256 of (provider, model, messages, options, seed) as canonical JSON."""
+        """sha256 of (provider, model, messages, options, seed[, unit]) as canonical JSON.
+
+        Calls made for an eval unit also key on it, so two cases with the same input replay as
+        themselves even when a sampling model answered them differently.
+        """
+        what: list[Any] = [self.choice.provider, self.choice.model_id, self.messages, self.options]
+        what += [self.seed] if self.unit is None else [self.seed, self.unit]
         body = json.dumps(
-            [self.choice.provider, self.choice.model_id, self.messages, self.options, self.seed],
+            what,
             ensure_ascii=False,
             separators=(",", ":"),
             default=str,
@@ -128,6 +139,7 @@ class Call:
 _ACTIVE: ContextVar[Recorder | None] = ContextVar("alchemy_recorder", default=None)
 _PURPOSE: ContextVar[str] = ContextVar("alchemy_call_purpose", default="other")
 _LABEL: ContextVar[str | None] = ContextVar("alchemy_call_label", default=None)
+_UNIT: ContextVar[str | None] = ContextVar("alchemy_call_unit", default=None)
 
 
 def replay_requested() -> bool:
@@ -196,15 +208,20 @@ def use(
 
 
 @contextmanager
-def purpose(name: str, label: str | None = None) -> Iterator[None]:
-    """Tag the calls made inside the block (model_calls.purpose; a replay miss names the label,
-    which stays the enclosing one when not given)."""
+def purpose(name: str, label: str | None = None, unit: str | None = None) -> Iterator[None]:
+    """Tag the calls made inside the block (model_calls.purpose; a replay miss names the label).
+
+    `label` and `unit` stay the enclosing block's when not given; `unit` joins the key.
+    """
     if name not in CALL_PURPOSES:
         raise ValidationError(f"unknown call purpose {name!r}")
-    t1, t2 = _PURPOSE.set(name), _LABEL.set(label if label is not None else _LABEL.get())
+    t1 = _PURPOSE.set(name)
+    t2 = _LABEL.set(label if label is not None else _LABEL.get())
+    t3 = _UNIT.set(unit if unit is not None else _UNIT.get())
     try:
         yield
     finally:
+        _UNIT.reset(t3)
         _LABEL.reset(t2)
         _PURPOSE.reset(t1)
 
@@ -228,7 +245,7 @@ def replayed(call: Call) -> ModelCall | None:
         return None
     if rec.mode != "replay":
         return None
-    found = rec.sink.get_call(call.key)
+    found = rec.cache.get(call.key) or rec.sink.get_call(call.key)
     if found is None:
         raise ReplayMissError(
             f"replay: no recording of the {call.describe()}; run it once without --replay to"
@@ -275,12 +292,6 @@ def record(
         )
     )
     return key
-
-
-def last_key(call: Call) -> str | None:
-    """The key a call is (or would be) recorded under, when a recorder is attached."""
-    rec = _ACTIVE.get()
-    return None if rec is None or exempt(call.choice) or rec.mode == "off" else call.key
 
 
 __all__ = [

@@ -1,1 +1,1 @@
-"""Scoring and ranking variants: the offline heuristic (later the judge, picks and learned weights)."""
+"""Scoring and ranking variants: the offline scorer, the LLM judge, picks and learned weights."""

@@ -1,19 +1,28 @@
 """Finding instructions that contradict each other, without a model call.
 
-Rules (`rule_conflicts`), general rather than domain lists:
-limits that no answer can meet together (two caps on one unit, a small
-  length cap with many items to cover in full), something forbidden and asked for (by stem or by
-  a synonym group), two different "X only" demands, an output-only format with a discursive ask,
-  two target languages, opposed styles;
+Rules (`find_conflicts`), general rather than domain lists, each returning the two clauses that
+conflict so that an explanation can quote them:
+- limits no answer can meet together (two caps on one output unit; a small length cap with many
+  items to cover in full);
+- something forbidden and asked for, by the same action on the same thing (or a synonym);
+- an output-only format with a discursive ask;
+- two target languages;
+- opposed styles (formal and slangy, neutral and persuasive, anonymous and named, …).
+Each rule was narrowed until it stayed quiet on good prompts (their false alarms are measured in
+benchmarks/scoring.py): a description ("files with no EXIF date") is not a prohibition, a scoped
+prohibition ("do not cancel the others when one fails") does not forbid the thing itself, and a
+restriction that names what it excludes ("a peanut allergy") does not ask for it.
+Conflicts of meaning that no word list names are found by conflicts_meaning.py.
 """
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from . import lexicon as lx
+from . import lexicon_aspects as la
 from .features_text import WORD, Quantity, Text, quantities, stem
 
 # Words that name the same thing for the forbid-then-ask check (heads are stems).
@@ -24,7 +33,6 @@ SYNONYMS: list[set[str]] = [
     {"recommend", "recommendation", "suggest", "suggestion", "advice", "advise"},
     {"prose", "paragraph", "narrative", "essay", "text", "explanation", "commentary"},
     {"quote", "quotation", "cite", "citation", "verbatim"},
-    {"number", "figure", "digit", "score", "count", "statistic", "percentage"},
     {"emoji", "emoticon"},
     {"bullet", "list", "point"},
     {"table", "tabular", "grid"},
@@ -43,11 +51,6 @@ _SYNONYM_OF = {w: i for i, group in enumerate(SYNONYMS) for w in group}
 _RICH = re.compile(
     r"\b(?:each|every|all)\b[^.\n]{0,80}\b(?:with|in|and)\b[^.\n]{0,30}\b(?:paragraph|example|"
     r"anecdote|sentence|story|explanation|commentary|description|detail)",
-    re.I,
-)
-_ONLY = re.compile(
-    r"\b(?:only|exclusively|solely)\s+(?:the\s+|in\s+|on\s+|as\s+|use\s+)?([a-z][\w-]+(?:\s+[a-z][\w-]+)?)"
-    r"|\b([a-z][\w-]+)\s+only\b",
     re.I,
 )
 _CAP_WORDS = {"word": 1.0, "character": 1 / 6, "sentence": 15.0, "line": 10.0, "paragraph": 60.0}
@@ -72,6 +75,15 @@ _ITEMS = frozenset(
         "suggestion",
         "reason",
         "entry",
+        "keyword",
+        "anecdote",
+        "story",
+        "fact",
+        "benefit",
+        "feature",
+        "quote",
+        "chart",
+        "table",
     ]
 )
 
@@ -132,14 +144,18 @@ _IMPERATIVE_NEG = re.compile(
     r"(?:^|[;:,.!(]\s*|\b(?:and|but|then|also|so)\s+|\b(?:must|should|may|can|will)\s+)"
     r"(?:please\s+)?(?:do\s+not|don't|never|must\s+not|mustn't|should\s+not|cannot|can't|"
     r"avoid|refrain\s+from|no\s+longer)\s+((?:\w[\w'-]*\s+){0,5}\w[\w'-]*)"
-    r"|(?:^|[;:,.!(]\s*|\b(?:and|with|but)\s+)(?:no|without(?:\s+any)?)\s+((?:\w[\w'-]*\s+){0,2}"
-    r"\w[\w'-]*)",
+    r"|(?:^|[;:.!(]\s*)(?:no|without(?:\s+any)?)\s+((?:\w[\w'-]*\s+){0,2}\w[\w'-]*)",
     re.I,
 )
 _IMPERATIVE_POS = re.compile(
-    r"(?:^|[;:,.!(]\s*|\b(?:and|then|also|always|must|should|please)\s+)(\w+)\s+"
+    r"(?:^|[;:.!(]\s*|\b(?:and\s+then|then|also|always|must|should|please)\s+)(\w+)\s+"
     r"((?:\w[\w'-]*\s+){0,5}\w[\w'-]*)",
     re.I,
+)
+
+
+_COMMA_IMPERATIVE = re.compile(
+    r",\s+(" + "|".join(_VERB_GROUPS) + r")\s+((?:\w[\w'-]*\s+){0,5}\w[\w'-]*)", re.I
 )
 
 
@@ -153,11 +169,59 @@ def _action(verb: str) -> str | None:
     return None
 
 
+_OBJECT_END = frozenset(
+    [
+        "to",
+        "for",
+        "with",
+        "by",
+        "from",
+        "in",
+        "on",
+        "at",
+        "as",
+        "when",
+        "if",
+        "unless",
+        "while",
+        "so",
+        "that",
+        "of",
+        "about",
+        "under",
+        "over",
+        "into",
+        "than",
+        "per",
+        "the",
+        "a",
+        "an",
+        "this",
+        "these",
+        "those",
+        "your",
+        "their",
+        "its",
+        "our",
+        "my",
+    ]
+)
+# A prohibition narrowed to some cases ("when one fails", "questions about age", "a branch that
+# others use", "by more than 10%") does not forbid the thing itself.
+_SCOPED = re.compile(
+    r"\b(?:when|if|unless|except|until|beyond|other\s+than|more\s+than|less\s+than|about|"
+    r"regarding|concerning|that|which|who|whose|where|outside|unrelated)\b",
+    re.I,
+)
+
+
 def _objects(words: str) -> set[str]:
-    """Heads of the first content words of an object phrase (determiners and 'any' skipped)."""
-    out = []
+    """Heads of the first content words of an object phrase, up to its first preposition."""
+    out: list[str] = []
     for w in WORD.findall(words):
         low = w.lower()
+        if out and low in _OBJECT_END:
+            break
         if low in lx.STOPWORDS or low in ("any", "every", "each", "single", "ever") or len(w) < 3:
             continue
         out.append(_head(w))
@@ -175,18 +239,35 @@ def directives(sentence: str) -> tuple[set[tuple[str, str]], set[tuple[str, str]
             words = [w.strip(".,;:()`'\"") for w in m.group(1).split()]
             if words and words[0].lower().endswith("ed") and not _action(words[0]):
                 continue  # "never installed": a description, not an instruction
-            verb = _action(words[0]) if words else None
-            rest = " ".join(words[1:]) if verb else m.group(1)
-            forbidden |= {(verb or "include", o) for o in _objects(rest)}
+            if not words:
+                continue
+            # An unknown verb is its own action: "do not capitalise words" forbids capitalising.
+            verb = _action(words[0]) or _head(words[0])
+            rest = " ".join(words[1:])
+            tail = sentence[m.end() : m.end() + 60]
+            if _SCOPED.search(rest) or _SCOPED.match(tail.strip()):
+                continue  # "do not cancel the others when one fails" forbids only a case
+            objects = _objects(rest)
+            bare = not objects or re.match(r"\s*(?:or|and|,|;|\.|$)", rest)
+            if bare and verb not in ("include", "mention"):
+                objects.add("*")  # "never apologise or say sorry": the act itself is forbidden
+            forbidden |= {(verb, o) for o in objects}
         else:  # "no jargon", "without a redirect"
+            tail = sentence[m.end() : m.end() + 60]
+            if _SCOPED.search(m.group(2)) or _SCOPED.search(tail):
+                continue
             forbidden |= {("include", o) for o in _objects(m.group(2))}
     if forbidden:
         return forbidden, asked
     for m in _IMPERATIVE_POS.finditer(sentence):
-        verb = _action(m.group(1))
-        if verb:
-            asked |= {(verb, o) for o in _objects(m.group(2))}
-    if not asked and not sentence.rstrip().endswith("?"):
+        # An unknown verb is its own action here too: it can only meet the same verb forbidden.
+        action = _action(m.group(1)) or _head(m.group(1))
+        asked |= {(action, o) for o in _objects(m.group(2)) | {"*"}}
+    for m in _COMMA_IMPERATIVE.finditer(sentence):  # "Before fitting, remove every row …"
+        action = _VERB_GROUPS[m.group(1).lower()]
+        asked |= {(action, o) for o in _objects(m.group(2)) | {"*"}}
+    first = (WORD.findall(sentence) or [""])[0].lower()
+    if not asked and (first.isdigit() or first in lx.NUMBER_WORDS):
         # A bullet that names a deliverable ("Five sections, each with its own header") asks
         # for it as surely as an imperative does.
         asked |= {("include", o) for o in _objects(sentence)}
@@ -220,138 +301,242 @@ def forbidden_and_asked(t: Text) -> list[tuple[str, str]]:
                     continue
                 for averb, aobj in asked:
                     same = aobj == obj or (group is not None and _group(aobj) == group)
-                    # An inclusion verb on either side is enough ("no emojis" vs "add emojis").
-                    if same and (verb == averb or "include" in (verb, averb)):
+                    if obj == "*" or aobj == "*":
+                        # A forbidden act meets the very same act asked for, nothing broader.
+                        if obj == aobj == "*" and verb == averb:
+                            found.append((forbidding, asking))
+                        continue
+                    # The same action on the same thing: "no emojis" meets "add emojis" and
+                    # "never mention X" meets "list X" (both put X in the answer), but "do not
+                    # modify the input" does not meet "return the input".
+                    putting = {"include", "mention"}
+                    if same and (verb == averb or {verb, averb} <= putting):
                         found.append((forbidding, asking))
     return list(dict.fromkeys(found))
 
 
-def _forbids_what_it_asks(t: Text) -> bool:
-    return bool(forbidden_and_asked(t))
+@dataclass(frozen=True)
+class Conflict:
+    """Two instructions of one prompt that no answer can follow together."""
+
+    kind: str
+    first: str
+    second: str
+
+
+# A clause that restricts or excludes what it names: "a peanut allergy", "nut-free", "no meat".
+_RESTRICTS = re.compile(
+    r"\b(?:allerg\w*|intoleran\w*|free|avoid\w*|without|no|not|never|exclud\w*|except|"
+    r"instead\s+of|substitut\w*|alternative)\b",
+    re.I,
+)
 
 
 def opposed_sentences(t: Text) -> list[tuple[str, str]]:
-    """(first, second) sentence pairs that ask for opposed styles (formal and slangy, …)."""
-    found = []
-    for a, b in lx.OPPOSED:
-        first = [s for s in t.sentences if a.search(s)]
-        second = [s for s in t.sentences if b.search(s) and s not in first]
-        if first and second:
-            found.append((first[0], second[0]))
+    """(first, second) sentence pairs that ask for opposed styles or break a restriction."""
+    found = [pair for a, b in lx.OPPOSED if (pair := _first_pair(t, a, b, restricted_b=False))]
+    found += [pair for a, b in lx.RESTRICTIONS if (pair := _first_pair(t, a, b, restricted_b=True))]
     return found
 
 
-def _caps_and_demands(qs: Sequence[Quantity], t: Text) -> bool:
-    """A length cap too small for the number of things it must hold."""
-    cap_words = min(
-        (
-            q.high * _CAP_WORDS[q.unit]
-            for q in qs
-            if q.kind in ("max", "exact") and q.unit in _CAP_WORDS
-        ),
-        default=math.inf,
-    )
-    cap_items = min(
-        (
-            q.high
-            for q in qs
-            if q.kind in ("max", "exact") and q.unit in ("bullet", "point", "item", "line")
-        ),
-        default=math.inf,
-    )
-    demanded = [
-        q for q in qs if q.unit in _ITEMS and q.kind in ("plain", "exact", "min") and q.low <= 100
+# Units of the answer itself: limits on these bind the output (durations and data sizes do not).
+_OUTPUT_UNITS = frozenset(
+    [
+        "word",
+        "sentence",
+        "paragraph",
+        "bullet",
+        "point",
+        "line",
+        "character",
+        "page",
+        "item",
+        "slide",
+        "section",
+        "question",
+        "example",
+        "tip",
+        "step",
+        "idea",
+        "suggestion",
+        "option",
+        "answer",
+        "entry",
     ]
-    per_item = 40 if _RICH.search(t.raw) else 12
-    for q in demanded:
-        if q.low >= 2 and q.low * per_item > cap_words * 1.1:
-            return True
-        if q.unit not in ("bullet", "point", "item", "line") and q.low > cap_items:
-            return True
-    return bool(
-        cap_words <= 150
-        and re.search(
-            r"\b(?:every|all|each)\b[^.\n]{0,60}\b(?:in\s+(?:full|detail)|with\s+"
-            r"(?:a|an|its\s+own)\s+(?:paragraph|example|worked))",
-            t.raw,
-            re.I,
-        )
-    )
+)
 
 
-def _limits_disagree(qs: Sequence[Quantity]) -> bool:
-    by_unit: dict[str, list[Quantity]] = {}
-    for q in qs:
-        if q.kind != "plain":
-            by_unit.setdefault(q.unit, []).append(q)
+def _sentence_quantities(t: Text) -> list[tuple[Quantity, str]]:
+    return [(q, s) for s in t.sentences for q in quantities(s)]
+
+
+_PART = re.compile(
+    r"\b(?:title|headline|subheadline|subject\s+line|name|heading|meta\s+description|label|"
+    r"button|tagline|field|column|caption|alt\s+text|slug|description|each|every|per)\b",
+    re.I,
+)
+_WHOLE = re.compile(
+    r"\b(?:tweet|sms|text\s+message|message|reply|answer|response|post|email|note|summary|"
+    r"keep\s+it|in\s+total|overall|altogether)\b|^\s*(?:under|at\s+most|max(?:imum)?|within|"
+    r"no\s+more\s+than)\b",
+    re.I,
+)
+
+
+def _whole_answer(sentence: str) -> bool:
+    """Whether a length cap binds the whole answer, not a title or each item."""
+    return bool(_WHOLE.search(sentence)) and not _PART.search(sentence)
+
+
+def _limits_disagree(qs: Sequence[tuple[Quantity, str]]) -> tuple[str, str] | None:
+    """Two limits on one output unit that no answer meets together (at least 60 and at most 50)."""
+    by_unit: dict[str, list[tuple[Quantity, str]]] = {}
+    for q, s in qs:
+        if q.kind != "plain" and q.unit in _OUTPUT_UNITS:
+            by_unit.setdefault(q.unit, []).append((q, s))
     for group in by_unit.values():
-        most = min((q.high for q in group if q.kind in ("max", "exact")), default=math.inf)
-        least = max((q.low for q in group if q.kind in ("min", "exact")), default=-math.inf)
-        exact = {(q.low, q.high) for q in group if q.kind == "exact"}
-        if least > most * 1.05 or len(exact) > 1:
-            return True
-    plain: dict[str, set[float]] = {}
-    for q in qs:
-        if q.kind in ("plain", "exact") and q.low == q.high:
-            plain.setdefault(q.unit, set()).add(q.low)
-    # "20 flashcards … exactly 12 flashcards": one count stated twice with different numbers.
-    return any(
-        len(v) > 1 and q.kind == "exact" for q in qs for u, v in plain.items() if u == q.unit
-    )
+        caps = [(q, s) for q, s in group if q.kind in ("max", "exact")]
+        floors = [(q, s) for q, s in group if q.kind in ("min", "exact")]
+        for fq, fs in floors:
+            for cq, cs in caps:
+                if fs != cs and fq.low > cq.high * 1.05:
+                    return cs, fs
+        exact = [(q, s) for q, s in group if q.kind == "exact"]
+        for i, (q1, s1) in enumerate(exact):
+            for q2, s2 in exact[i + 1 :]:
+                if s1 != s2 and (q1.low, q1.high) != (q2.low, q2.high):
+                    return s1, s2
+    return None
 
 
-def _onlys(text: str) -> set[str]:
-    found = set()
-    for m in _ONLY.finditer(text):
-        phrase = (m.group(1) or m.group(2) or "").lower()
-        words = [w for w in phrase.split() if w not in lx.STOPWORDS]
-        if words and words[0] not in ("one", "once", "if", "when", "what", "those", "then"):
-            found.add(_head(words[0]))
-    return found
+def _too_much(qs: Sequence[tuple[Quantity, str]], t: Text) -> tuple[str, str] | None:
+    """A length cap too small for the number of things it must hold."""
+    caps = [
+        (q.high * _CAP_WORDS[q.unit], s)
+        for q, s in qs
+        if q.kind in ("max", "exact") and q.unit in _CAP_WORDS
+    ]
+    if not caps:
+        return None
+    cap_words, cap_sentence = min(caps)
+    per_item = 40 if _RICH.search(t.raw) else 12
+    for q, s in qs:
+        demanded = q.unit in _ITEMS and q.kind in ("plain", "exact", "min") and 2 <= q.low <= 100
+        if demanded and q.low * per_item > cap_words * 1.1 and s != cap_sentence:
+            return cap_sentence, s
+    if cap_words <= 150:
+        for s in t.sentences:
+            if s != cap_sentence and re.search(
+                r"\b(?:every|all|each)\b[^.\n]{0,60}\b(?:in\s+(?:full|detail)|with\s+"
+                r"(?:a|an|its\s+own)\s+(?:paragraph|example|worked))",
+                s,
+                re.I,
+            ):
+                return cap_sentence, s
+    if cap_words <= 60 and _whole_answer(cap_sentence):
+        # A tweet, an SMS, a line: no room for a paragraph, a table or a list.
+        for s in t.sentences:
+            if s != cap_sentence and la.BLOCKS.search(s) and not lx.NEGATION.search(s):
+                return cap_sentence, s
+    brief = [s for s in t.sentences if lx.BREVITY.search(s)]
+    exhaustive = [s for s in t.sentences if len(lx.EXHAUSTIVE.findall(s)) >= 1 and s not in brief]
+    if brief and len(exhaustive) >= 2:
+        return brief[0], exhaustive[0]
+    return None
+
+
+_LANGUAGE_TARGET = re.compile(
+    r"\b(?:in|using|use|into|written\s+in|port(?:ed)?\s+(?:it\s+)?to|translat\w*\s+(?:it\s+)?"
+    r"(?:in)?to|rewrit\w*\s+(?:it\s+)?in)\s+(?:(?:simple|plain|formal|informal|strict|modern|"
+    r"vanilla|idiomatic|pure|fluent|everyday|british|american|european|brazilian)\s+)?(\S+)"
+    r"|\b(\S+)\s+only\b",
+    re.I,
+)
 
 
 def languages(text: str) -> set[str]:
     """Target languages a text names (programming languages and human ones)."""
     found = set()
-    for m in re.finditer(
-        r"\b(?:in|using|with|use|into|to|only)\s+(\S+)|\b(\S+)\s+only\b", text, re.I
-    ):
+    for m in _LANGUAGE_TARGET.finditer(text):
         raw = (m.group(1) or m.group(2) or "").strip(".,;:()`'\"")
         word = raw.lower()
         if word in lx.PROGRAMMING_LANGUAGES and (word != "r" or raw == "R"):
             found.add(lx.PROGRAMMING_LANGUAGES[word])
         if word in lx.HUMAN_LANGUAGES:
             found.add(word)
-    if re.search(r"\bGo\s+(?:\d|code|service|program|module|microservice|function)", text):
+    if re.search(r"\bin\s+Go\b|\bGo\s+(?:\d|code|service|program|module|function)", text):
         found.add("go")
+    return found
+
+
+def _two_languages(t: Text, idea: str) -> tuple[str, str] | None:
+    named = [(s, languages(s)) for s in t.sentences]
+    wanted = languages(idea)
+    for i, (s1, l1) in enumerate(named):
+        for s2, l2 in named[i + 1 :]:
+            if l1 and l2 and not (l1 & l2) and (l1 | l2) - wanted:
+                return s1, s2
+    return None
+
+
+def find_conflicts(t: Text, idea: str = "") -> list[Conflict]:
+    """Every rule-found conflict, with the two clauses it is between."""
+    found: list[Conflict] = []
+    qs = _sentence_quantities(t)
+    pair = _limits_disagree(qs)
+    if pair:
+        found.append(Conflict("conflicting limits", *pair))
+    pair = _too_much(qs, t)
+    if pair:
+        found.append(Conflict("too much for the length allowed", *pair))
+    found += [Conflict("forbids what it asks for", a, b) for a, b in forbidden_and_asked(t)[:2]]
+    exclusive = [s for s in t.sentences if lx.EXCLUSIVE.search(s)]
+    discursive = [
+        s
+        for s in t.sentences
+        if lx.DISCURSIVE.search(s) and not lx.NEGATION.search(s) and s not in exclusive
+    ]
+    if exclusive and discursive:
+        found.append(Conflict("output-only yet discursive", exclusive[0], discursive[0]))
+    pair = _two_languages(t, idea)
+    if pair:
+        found.append(Conflict("two target languages", *pair))
+    found += [Conflict("opposed styles", a, b) for a, b in opposed_sentences(t)]
+    found += _aspect_conflicts(t)
+    return found
+
+
+def _first_pair(
+    t: Text, a: re.Pattern[str], b: re.Pattern[str], *, restricted_b: bool = False
+) -> tuple[str, str] | None:
+    """The first sentence matching `a` and a different one matching `b` (not a restriction)."""
+    first = [s for s in t.sentences if a.search(s)]
+    second = [
+        s
+        for s in t.sentences
+        if b.search(s) and s not in first and not (restricted_b and _RESTRICTS.search(s))
+    ]
+    return (first[0], second[0]) if first and second else None
+
+
+def _aspect_conflicts(t: Text) -> list[Conflict]:
+    """Two ends of one aspect (order, register, stance, pace, reader, mutation, dependencies)."""
+    found = []
+    for aspect, a, b in la.ASPECT_PAIRS:
+        pair = _first_pair(t, a, b)
+        if pair:
+            found.append(Conflict(f"opposed {aspect}", *pair))
+    for kind, a, b, restricted in (
+        ("changes what it must keep", la.MUTATES, la.PRESERVES, False),
+        ("standard library only, yet a third-party package", la.STDLIB_ONLY, la.THIRD_PARTY, True),
+        ("a chart type that cannot show what is asked", la.PIE, la.AXES, True),
+    ):
+        pair = _first_pair(t, a, b, restricted_b=restricted)
+        if pair:
+            found.append(Conflict(kind, *pair))
     return found
 
 
 def rule_conflicts(t: Text, idea: str = "") -> list[str]:
     """Names of the kinds of conflicting instructions found by rules."""
-    found = []
-    qs = quantities(t.raw)
-    if _limits_disagree(qs):
-        found.append("conflicting limits")
-    if _caps_and_demands(qs, t) or (
-        lx.BREVITY.search(t.raw) and len(lx.EXHAUSTIVE.findall(t.raw)) >= 2
-    ):
-        found.append("too much for the length allowed")
-    if _forbids_what_it_asks(t):
-        found.append("forbids what it asks for")
-    if len(_onlys(t.raw)) >= 2 and len(re.findall(r"\bonly\b", t.lower)) >= 2:
-        found.append("two different 'only' demands")
-    if lx.EXCLUSIVE.search(t.raw) and any(
-        lx.DISCURSIVE.search(s) and not lx.NEGATION.search(s) for s in t.sentences
-    ):
-        found.append("output-only yet discursive")
-    langs = languages(t.raw)
-    if len(langs) >= 2 and langs - languages(idea):
-        found.append("two target languages")
-    if any(a.search(t.raw) and b.search(t.raw) for a, b in lx.OPPOSED):
-        found.append("opposed styles")
-    return found
-
-
-def _polarity(sentence: str) -> bool:
-    return bool(lx.NEGATION.search(sentence))
+    return list(dict.fromkeys(c.kind for c in find_conflicts(t, idea)))

@@ -8,8 +8,10 @@ from functools import lru_cache
 
 from . import lexicon as lx
 
-WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'+#./-]*[A-Za-z0-9+#]|[A-Za-z0-9]")
-_SENT_SPLIT = re.compile(r"(?<=[.!?;:])\s+(?=[\"“(\[A-Z0-9*`-])|\n+")
+# Words in any script: a letter or digit, then word characters and the joiners of code terms
+# (snake_case, C++, node.js, --dry-run), ending on a word character, + or #.
+WORD = re.compile(r"[^\W_](?:[\w'’+#./-]*[\w+#])?")
+_SENT_END = re.compile(r"(?<=[.!?;:。！？])\s+|\n+")
 _BULLET = re.compile(r"^\s*(?:[-*•]|\d+[.)]|#+)\s*")
 _NUMBER = re.compile(r"(?<![\w.])(\d+(?:[.,]\d+)?)(?:\s*[-–]\s*(\d+(?:[.,]\d+)?))?(?![\w.])")
 
@@ -27,7 +29,7 @@ class Text:
     def of(cls, text: str) -> Text:
         """Tokenise `text` into words and sentences (bullets count as sentences)."""
         sentences = []
-        for part in _SENT_SPLIT.split(text):
+        for part in _sentences(text):
             part = _BULLET.sub("", part).strip(" \t*_#>|")
             if len(WORD.findall(part)) >= 3:
                 sentences.append(part)
@@ -37,6 +39,20 @@ class Text:
     def n(self) -> int:
         """Word count (at least 1, so densities are defined)."""
         return max(1, len(self.words))
+
+
+def _sentences(text: str) -> list[str]:
+    """Split at line breaks, and at end punctuation unless a lower-case word follows ("e.g. this")."""
+    parts: list[str] = []
+    start = 0
+    for m in _SENT_END.finditer(text):
+        nxt = text[m.end() : m.end() + 1]
+        if "\n" not in m.group(0) and nxt.islower():
+            continue
+        parts.append(text[start : m.start()])
+        start = m.end()
+    parts.append(text[start:])
+    return parts
 
 
 def stem(word: str) -> str:
@@ -58,7 +74,11 @@ def stem(word: str) -> str:
 
 def content_stems(text: str) -> set[str]:
     """Stems of the content words of a text (stop words and one-letter words dropped)."""
-    return {stem(w) for w in WORD.findall(text) if w.lower() not in lx.STOPWORDS and len(w) > 2}
+    return {
+        stem(w)
+        for w in WORD.findall(text)
+        if len(w) > 2 and w.lower() not in lx.STOPWORDS and w.lower() not in lx.OTHER_STOPWORDS
+    }
 
 
 @dataclass(frozen=True)

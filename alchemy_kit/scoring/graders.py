@@ -18,7 +18,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ..errors import EmbeddingError, ValidationError
+from ..errors import EmbeddingError
 from ..placeholders import fill
 from .assertions import DEFAULT_SIMILARITY, MODEL_TYPES, Assertion, Grade, parse_assertions
 from .assertions import run_assertion as run_deterministic
@@ -30,7 +30,6 @@ if TYPE_CHECKING:
     from ..store import Store
 
 DEFAULT_RUBRIC_THRESHOLD = 0.5
-JUDGE_KEY = "scoring.judge"
 
 
 @dataclass
@@ -66,28 +65,11 @@ def eval_judge(
 ) -> tuple[ModelChoice | None, str | None]:
     """The judge of outputs (given, else the scoring.judge configuration), or None and why not.
 
-    Any model can judge except the offline template model, which cannot read an output.
+    The same choice as the prompt judge's: any model but the offline template engine.
     """
-    from ..models.registry import resolve
+    from .judge import judge_choice
 
-    if provider is None and model is None:
-        configured = store.get_config(JUDGE_KEY, None)
-        if not configured:
-            return None, f"no judge model configured (set {JUDGE_KEY} or pass --judge)"
-        if not isinstance(configured, Mapping):
-            raise ValidationError(f"{JUDGE_KEY} must be an object like {{'provider': 'openai'}}")
-        provider, model = configured.get("provider"), configured.get("model")
-    choice = resolve(provider, model)
-    if recording_exempt(choice):
-        return None, f"{choice.model_id} is the offline template model and cannot judge outputs"
-    return choice, None
-
-
-def recording_exempt(choice: ModelChoice) -> bool:
-    """True for the offline template model (it writes prompts; it cannot grade)."""
-    from ..models.recording import exempt
-
-    return exempt(choice)
+    return judge_choice(store, provider, model)
 
 
 def case_assertions(case: Case, graders: Graders | None = None) -> list[Assertion]:

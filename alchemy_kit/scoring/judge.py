@@ -223,8 +223,9 @@ async def ajudge(
         return result
     if result.error:
         details["errors"] = result.error
-    store.add_metrics([quality_metric(prompt.id, result.score, details | {"source": "judge"})])
-    rescore(store, [prompt.id])
+    with store.transaction():  # the judge's verdict and the score it changes, together
+        store.add_metrics([quality_metric(prompt.id, result.score, details | {"source": "judge"})])
+        rescore(store, [prompt.id])
     return result
 
 

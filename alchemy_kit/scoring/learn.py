@@ -91,7 +91,9 @@ def fit(
     if len(rows) < 2:
         raise ValidationError("at least two pairs are needed to learn weights")
     everything = [side for pair in rows for side in pair]
-    mean = {k: float(np.mean([v[k] for v in everything])) for k in names}
+    # Centred on each feature's neutral value, not its mean, so that a feature that was not
+    # computed (no idea, another language, no MiniLM) contributes exactly nothing.
+    mean = {k: fx.NEUTRAL[k] for k in names}
     scale = {
         k: float(np.std([v[k] for v in everything])) or 1.0 for k in names
     }  # a constant feature gets scale 1 and, with L2, weight 0
@@ -117,7 +119,10 @@ def fit(
         # Drop the feature pushing hardest the wrong way, then refit the others.
         worst = max(wrong, key=lambda i: abs(fitted[names[i]]))
         active.remove(worst)
-    return Weights(coef=coef, mean=mean, scale=scale)
+    w = Weights(coef=coef, mean=mean, scale=scale)
+    # The bias puts the average training prompt at 0.5 (pairs cannot fix a level).
+    bias = -float(np.mean([w.z(v) for v in everything]))
+    return Weights(coef=coef, mean=mean, scale=scale, bias=bias)
 
 
 def accuracy(w: Weights, rows: Iterable[tuple[Mapping[str, float], Mapping[str, float]]]) -> float:
@@ -136,6 +141,7 @@ def cross_validate(
     folds: int = 5,
     seed: int = 0,
     c: float = DEFAULT_C,
+    names: Sequence[str] = fx.NAMES,
 ) -> Report:
     """k-fold pairwise accuracy, grouped by idea, overall and per kind."""
     groups = sorted({p.group or p.idea for p in pairs})
@@ -149,7 +155,7 @@ def cross_validate(
         ]
         if not test or len(train) < 2:
             continue
-        w = fit(train, c=c)
+        w = fit(train, c=c, names=names)
         for p, row in test:
             right.setdefault(p.kind, []).append(accuracy(w, [row]))
     flat = [x for xs in right.values() for x in xs]
@@ -194,7 +200,7 @@ __all__ = [
 # -- learning from the researcher's picks --------------------------------------------------------
 MIN_PICK_PAIRS = 20  # below this, the shipped defaults stay (picks are too few to move weights)
 PICK_WEIGHT = 2.0  # a researcher's own pick counts twice a labelled pair: it is their taste
-# The hand-labelled pairs, shipped with the package (a link to tests/data/scoring_pairs.jsonl).
+# The hand-labelled training pairs, shipped with the package (scripts/train_scorer.py writes them).
 LABELLED = Path(__file__).resolve().parent / "labelled_pairs.jsonl"
 
 
@@ -295,8 +301,11 @@ def learn(
         "note": f"held-out accuracy on picks {picks_cv:.3f}" if picks_cv is not None else "",
     }
     if not dry_run:
-        store.set_config(WEIGHTS_KEY, data, updated_by="alchemy learn")
-        rescore(store)
+        # One transaction: killed half way, the old weights and the old scores stay together;
+        # never new weights beside scores derived from the old ones.
+        with store.transaction():
+            store.set_config(WEIGHTS_KEY, data, updated_by="alchemy learn")
+            rescore(store)
     return LearnReport(
         len(picks),
         len(labelled),

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 
-def _words(text: str) -> list[str]:
+def word_list(text: str) -> list[str]:
     """The whitespace-separated words of a text block (keeps long word lists compact)."""
     return text.split()
 
@@ -83,7 +83,7 @@ HEDGES = re.compile(
 
 # The task: an instruction addressed to the model.
 TASK_VERBS = set(
-    _words(
+    word_list(
         """
         write create draft compose produce generate build implement design develop make code
         program summarise summarize explain describe analyse analyze compare evaluate assess
@@ -123,11 +123,12 @@ AUDIENCE = re.compile(
 )
 
 # Units a limit or count can apply to, singular stems.
-UNITS = _words(
+UNITS = word_list(
     """
     word sentence paragraph bullet point line character page item question example idea tip
     step slide section row record entry option name title headline answer minute second hour
-    day week month year user customer product test case variant suggestion reason"""
+    day week month year user customer product test case variant suggestion reason keyword
+    anecdote story fact benefit feature quote chart table"""
 )
 NUMBER_WORDS = {
     w: i
@@ -191,7 +192,7 @@ NEGATION = re.compile(
 )
 # Verbs that put something into the output: an affirmative instruction to use a thing.
 USE_VERBS = set(
-    _words(
+    word_list(
         """
         use uses using include includes including add adds adding give gives giving show shows
         showing write writes writing list lists listing provide provides providing report
@@ -244,7 +245,7 @@ PROGRAMMING_LANGUAGES = {
     "lua": "lua",
 }
 HUMAN_LANGUAGES = set(
-    _words(
+    word_list(
         """
         english french spanish german italian portuguese dutch polish russian ukrainian chinese
         mandarin cantonese japanese korean arabic hindi bengali turkish greek swedish norwegian
@@ -252,7 +253,8 @@ HUMAN_LANGUAGES = set(
     )
 )
 # Opposed styles: a prompt asking for both halves of a pair contradicts itself.
-OPPOSED = [
+# (Both halves may be phrased negatively: "take no position" is the neutral end.)
+OPPOSED: list[tuple[re.Pattern[str], re.Pattern[str]]] = [
     (
         re.compile(
             r"\b(?:formal(?:ly)?|professional\s+tone|business\s+tone|academic\s+tone)\b", re.I
@@ -291,12 +293,14 @@ OPPOSED = [
     ),
     (  # take a side, or stay neutral
         re.compile(
-            r"\b(?:persuasive|persuade|firm\s+recommendation|take\s+a\s+(?:clear\s+|firm\s+)?"
+            r"\b(?:persuasive|persuade|(?:firm|clear|strong|single|final)\s+(?:\S+\s+)?"
+            r"recommendation|take\s+a\s+(?:clear\s+|firm\s+)?"
             r"(?:side|position|stand)|argue\s+(?:for|that))\b",
             re.I,
         ),
         re.compile(
-            r"\b(?:neutral(?:ity)?|impartial|balanced|no\s+(?:position|recommendation|opinion)|"
+            r"\b(?:neutral(?:ity)?|impartial|balanced|(?:perfect|equal)\s+balance|"
+            r"no\s+(?:position|recommendation|opinion)|"
             r"take\s+no\s+(?:position|side)|do\s+not\s+recommend)\b",
             re.I,
         ),
@@ -327,25 +331,9 @@ OPPOSED = [
             re.I,
         ),
     ),
-    (  # a dietary restriction, then what it excludes
-        re.compile(r"\b(?:vegan|plant-based|dairy-free|no\s+dairy)\b", re.I),
-        re.compile(
-            r"\b(?:butter|cheese|parmesan|cream|milk|yogh?urt|eggs?|honey|meat|chicken|beef|"
-            r"pork|fish|salmon|prawns?|bacon|gelatine?)\b(?!\s*(?:-free|substitute|alternative))",
-            re.I,
-        ),
-    ),
-    (
-        re.compile(r"\b(?:nut-free|no\s+nuts|nut\s+allerg\w*|allergic\s+to\s+nuts)\b", re.I),
-        re.compile(
-            r"\b(?:peanuts?|almonds?|walnuts?|pecans?|cashews?|hazelnuts?|pistachios?|"
-            r"pine\s+nuts?|macadamias?)\b",
-            re.I,
-        ),
-    ),
 ]
 STOPWORDS = frozenset(
-    _words(
+    word_list(
         """
         a an the and or but if then else of to in on for with by from at as is are was were be
         been being it its this that these those i you he she we they me my our your their them
@@ -355,3 +343,116 @@ STOPWORDS = frozenset(
         there here am let lets"""
     )
 )
+
+# English words that other European languages do not share (so "in", "a", "die" are left out):
+# their share tells English prose from code and from other languages.
+ENGLISH_FUNCTION_WORDS = frozenset(
+    word_list(
+        """
+        the and of to is are was were be been that this these those for with it its you your
+        not by from at or have has had which each should must do does if than into about them
+        they we our what when where how who will would can could there their then only any all
+        one more some such other also but because while after before over under between without
+        through upon just every most same few both its it's don't doesn't isn't"""
+    )
+)
+# Stop words of the other languages the scorer meets most, so their content words can be compared
+# (only to pick content words; nothing here judges quality).
+OTHER_STOPWORDS = frozenset(
+    word_list(
+        """
+        le la les un une des du de et en au aux ce cet cette ces que qui est sont pour par sur
+        dans avec pas plus ne se sa son ses leur leurs il elle ils elles nous vous votre vos mon
+        ma mes tout tous toute toutes comme mais ou donc être avoir fait chaque
+        der die das den dem des ein eine einen einem einer und oder nicht ist sind mit für auf
+        von zu im am aus bei nach wie auch als dass sich sie er es wir ihr ihre ihren unser
+        unsere jede jeden jeder zum zur über unter kein keine noch nur so
+        el los las del y o es son para por con sin una unos unas su sus lo al que se como más
+        pero cada este esta estos estas ese esa muy ya también hasta entre sobre
+        il lo gli le uno una di da dei delle degli della del nel nella con per su tra fra che
+        non più ogni questo questa sono anche come
+        os as um uma uns umas do da dos das no na nos nas em ao aos com por para sem seu sua
+        seus suas mais cada este esta isso não também"""
+    )
+)
+# Phrases that hand a decision back to the model ("choose a sensible length", "as you see fit"):
+# a prompt that says them where the idea implies a value leaves the value to chance.
+DELEGATION = re.compile(
+    r"\b(?:as\s+you\s+see\s+fit|at\s+your\s+(?:own\s+)?discretion|(?:use\s+)?your\s+(?:own\s+|best\s+)?"
+    r"judg(?:e)?ment|up\s+to\s+you|your\s+(?:own\s+)?choice|of\s+your\s+choos\w+|of\s+choice|"
+    r"(?:you|we)\s+(?:think|feel|judge|consider|find|believe|deem|see\s+as)\b|"
+    r"(?:feels?|seems?|looks?)\s+(?:most\s+)?(?:right|natural|sensible|reasonable|appropriate|"
+    r"useful|best|likely|typical|wise|worthwhile|helpful|fit(?:ting)?|promising|important)|"
+    r"makes?\s+(?:the\s+most\s+)?sense|works?\s+(?:best|well)|"
+    r"(?:if|where|when|as)\s+(?:it\s+)?(?:seems?\s+)?(?:appropriate|needed|necessary|relevant|"
+    r"applicable|useful|helpful|warranted|required|possible)|if\s+(?:you\s+think|it\s+helps)|"
+    r"wherever\s+(?:it\s+)?(?:helps|makes\s+sense|useful|helpful)|"
+    r"(?:whatever|whichever|however)\s+(?:\w+\s+){0,4}?(?:you|seems?|feels?|works?|suits?|is\s+"
+    r"(?:best|easiest|clearest|most))|"
+    r"(?:choose|pick|decide|select|determine|settle\s+on|work\s+out|figure\s+out|find)\s+"
+    r"(?:on\s+)?(?:a|an|the|which|whichever|what|how|whether|whatever)\b(?:\s+\w+){0,3}?\s+"
+    r"(?:that|you|to\s+use|works?|fits?|suits?|makes|seems?|feels?|is|are|best|right|"
+    r"appropriate|sensible|reasonable|suitable)|"
+    r"(?:sensible|reasonable|suitable|appropriate|proper|adequate|right|typical|standard|usual)"
+    r"\s+(?:length|number|amount|level|threshold|values?|limit|size|window|format|tone|"
+    r"structure|defaults?|settings?|policy|budget|pace|detail|proportion|depth|time|timing))\b",
+    re.I,
+)
+# Bodies that stand in for content: "TBD", "N/A", "[insert …]", "to be decided", "see above".
+PLACEHOLDER = re.compile(
+    r"^\W*(?:tb[dca]|n/?a|none|nil|null|todo|tk|xxx+|\?+|…|\.\.\.+|-+|—|–|etc\.?|"
+    r"lorem\s+ipsum.*|placeholder|pending|coming\s+soon|to\s+(?:follow|come)|"
+    r"(?:details?|info(?:rmation)?|more)?\s*(?:to\s+be\s+|tbd|tbc|pending)\s*\w*|"
+    r"(?:\w+\s+){0,3}(?:to\s+be\s+|tbc|tbd)\s*\w*.*|(?:\w+\s+){0,3}(?:here|pending|tbd|tbc)|"
+    r"see\s+(?:above|below|attached\??|\w+(?:\s+\w+)?)|as\s+(?:discussed|above|below|agreed|usual|"
+    r"needed|appropriate|applicable|required|specified)|if\s+(?:any|applicable|needed|relevant)|"
+    r"details\s+to\s+follow|same\s+as\s+above|ditto|optional|yes|no|maybe|some(?:\s+\w+)?)\W*$",
+    re.I,
+)
+# Words that fit any prompt on any subject: a section or sentence made only of these (and of its
+# heading's or the idea's words) says nothing.
+GENERIC = frozenset(
+    word_list(
+        """
+        appropriate appropriately relevant suitable sensible reasonable standard usual typical
+        common normal general generic good great nice clear clearly concise helpful useful
+        accurate correct proper properly quality high professional friendly polite formal
+        simple short long brief detailed thorough complete comprehensive best practice practices
+        needed necessary required requirement requirements applicable possible relevant details
+        detail information info content output outputs result results response answer format
+        formatted structure structured style tone voice length size level approach method
+        methods way ways manner something things stuff various several some any etc usual
+        overall key main important essential ensure make sure sure provide give include write
+        create produce deliver deliverable deliverables task goal goals objective objectives
+        purpose context background notes note additional extra other others misc miscellaneous
+        consider considerations account keep mind well work works working focus aspect aspects
+        user users reader readers audience target specified specific given desired expected
+        according based follow following followed above below described mentioned listed
+        explain explanation summary overview section sections part parts point points item
+        items example examples instructions instruction guidance guidelines guideline rules
+        rule constraints constraint criteria success quality check checks review final
+        """
+    )
+)
+# A restriction, then something it excludes ("vegan" and "parmesan"). The second half counts only
+# in an instruction that does not itself restrict ("a peanut allergy" names peanuts to avoid them).
+RESTRICTIONS: list[tuple[re.Pattern[str], re.Pattern[str]]] = [
+    (  # a dietary restriction, then what it excludes
+        re.compile(r"\b(?:vegan|plant-based|dairy-free|no\s+dairy)\b", re.I),
+        re.compile(
+            r"\b(?:butter|cheese|parmesan|cream|milk|yogh?urt|eggs?|honey|meat|chicken|beef|"
+            r"pork|fish|salmon|prawns?|bacon|gelatine?)\b(?!\s*(?:-free|substitute|alternative))",
+            re.I,
+        ),
+    ),
+    (
+        re.compile(
+            r"\b(?:nut-free|no\s+nuts|(?:pea)?nut\s+allerg\w*|allergic\s+to\s+(?:pea)?nuts)\b", re.I
+        ),
+        re.compile(
+            r"\b(?:peanuts?|almonds?|walnuts?|pecans?|cashews?|hazelnuts?|pistachios?|"
+            r"pine\s+nuts?|macadamias?|satay|praline|marzipan|nutella)\b",
+            re.I,
+        ),
+    ),
+]

@@ -29,9 +29,10 @@ def whoami() -> str:
 
 
 def _record(store: Store, picks: Sequence[r.Preference]) -> list[r.Preference]:
-    store.add_preferences(picks)
     touched = {p.prompt_id for p in picks} | {p.other_prompt_id for p in picks if p.other_prompt_id}
-    rescore(store, sorted(touched))
+    with store.transaction():  # a pick and the scores it changes land together, or neither
+        store.add_preferences(picks)
+        rescore(store, sorted(touched))
     return list(picks)
 
 
@@ -106,8 +107,9 @@ def rate(
 def undo(store: Store, preference_id: str) -> None:
     """Take a pick back and re-score the prompts it touched."""
     pick = store.get_preference(preference_id)
-    store.delete_preference(preference_id)
-    rescore(store, [i for i in (pick.prompt_id, pick.other_prompt_id) if i])
+    with store.transaction():
+        store.delete_preference(preference_id)
+        rescore(store, [i for i in (pick.prompt_id, pick.other_prompt_id) if i])
 
 
 __all__ = ["pick_best", "prefer", "rate", "thumb", "undo", "whoami"]

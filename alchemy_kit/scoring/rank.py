@@ -21,12 +21,21 @@ The database re-ranks siblings whenever a score changes.
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from .. import records as r
 from ..errors import ValidationError
-from .scorer import WEIGHTS_KEY, Breakdown, Weights, default_weights, explain, prefetch
+from .scorer import (
+    SCORER_VERSION,
+    WEIGHTS_KEY,
+    Breakdown,
+    Weights,
+    default_weights,
+    explain,
+    prefetch,
+)
 
 if TYPE_CHECKING:
     from ..store import Store
@@ -41,6 +50,14 @@ def current_weights(store: Store) -> tuple[Weights, str]:
     """The weights in force: learned ones from `scoring.weights`, else the shipped defaults."""
     data = store.get_config(WEIGHTS_KEY, None)
     if data is None:
+        return default_weights(), "default"
+    if isinstance(data, dict) and data.get("version", 1) != SCORER_VERSION:
+        # Learned for another version's features: they cannot weigh these. Say so, keep scoring.
+        warnings.warn(
+            f"configuration {WEIGHTS_KEY!r} holds weights for scorer version "
+            f"{data.get('version', 1)}; using the shipped defaults until `alchemy learn` runs again",
+            stacklevel=2,
+        )
         return default_weights(), "default"
     try:
         return Weights.from_dict(data), "learned"

@@ -1,10 +1,16 @@
-"""The default offline scorer: explained features, weighed by weights learned from pairwise picks.
+"""The offline scorer: explained features, weighed by weights learned from pairwise picks.
 
-score = sigmoid(Σ wᵢ · (xᵢ − μᵢ) / σᵢ) over the features of features.py. The weights come from a
-pairwise (Bradley–Terry) logistic regression on feature differences: shipped defaults learned from
-our hand-labelled pairs (default_weights.json), replaced by `alchemy learn` once researchers' picks
-exist (stored in the `scoring.weights` configuration). A prompt's breakdown names each feature's
-contribution, so a score can always be explained.
+score = sigmoid(b + Σ wᵢ · (xᵢ − cᵢ) / σᵢ) over the features of features.py, where cᵢ is each
+feature's neutral value (no defect found, or not computed), so a feature that cannot be computed
+contributes exactly nothing. Every weight keeps its feature's direction, which makes the score
+monotone in each feature: more padding never helps, a kept anchor never hurts. The weights come
+from a pairwise (Bradley–Terry) logistic regression on feature differences: shipped defaults
+learned from our hand-labelled pairs (default_weights.json), replaced by `alchemy learn` once
+researchers' picks exist (the `scoring.weights` configuration). A breakdown names each feature's
+value and contribution and quotes the clauses of any contradiction, so a score can be explained.
+
+This is the one public scorer (`ak.score_text`, `ak.explain_score`); `baseline.py` keeps the old
+five-component heuristic as a named baseline for the benchmarks.
 """
 
 from __future__ import annotations
@@ -17,13 +23,13 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from ..errors import EmbeddingError, ValidationError
+from ..errors import ValidationError
 from . import features as fx
-from .conflicts import rule_conflicts
+from .conflicts import find_conflicts
 from .features_text import Text
 
 WEIGHTS_KEY = "scoring.weights"
-SCORER_VERSION = 1
+SCORER_VERSION = 2
 CLIP = 3.0  # standard deviations
 
 
@@ -38,10 +44,11 @@ class Weights:
     cv_accuracy: float | None = None
     note: str = ""
     version: int = SCORER_VERSION
+    bias: float = 0.0  # centres typical prompts near 0.5; pairwise learning cannot see it
 
     def z(self, values: Mapping[str, float]) -> float:
         """The linear score (log-odds scale) of a feature vector."""
-        return sum(self.contributions(values).values())
+        return self.bias + sum(self.contributions(values).values())
 
     def standardise(self, name: str, value: float) -> float:
         """A feature in standard units, clipped so one extreme value cannot decide a score."""
@@ -68,6 +75,12 @@ class Weights:
             scale = {str(k): float(v) for k, v in data["scale"].items()}
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise ValidationError(f"scorer weights are malformed: {exc}") from None
+        version = int(data.get("version", 1))
+        if version != SCORER_VERSION:
+            raise ValidationError(
+                f"scorer weights were learned for scorer version {version}, this is version "
+                f"{SCORER_VERSION}: run `alchemy learn` again"
+            )
         unknown = set(coef) - set(fx.NAMES)
         if unknown or set(coef) - set(mean) or set(coef) - set(scale):
             raise ValidationError(
@@ -83,7 +96,8 @@ class Weights:
             trained_on={str(k): int(v) for k, v in dict(data.get("trained_on", {})).items()},
             cv_accuracy=data.get("cv_accuracy"),
             note=str(data.get("note", "")),
-            version=int(data.get("version", SCORER_VERSION)),
+            version=version,
+            bias=float(data.get("bias", 0.0)),
         )
 
 
@@ -94,35 +108,24 @@ def default_weights() -> Weights:
     return Weights.from_dict(json.loads(text))
 
 
-# -- embeddings for the semantic features ------------------------------------------------------------
-def _embed(texts: Sequence[str]) -> list[tuple[float, ...]]:
-    """Unit MiniLM vectors for texts (the embedder keeps recent ones: prompts are re-scored)."""
-    from ..search.embeddings import DEFAULT_EMBEDDING_MODEL, get_embedder
-
-    matrix = get_embedder(DEFAULT_EMBEDDING_MODEL).embed(list(texts))
-    return [tuple(row) for row in matrix.tolist()]
-
-
+# -- measuring ----------------------------------------------------------------------------------
 def prefetch(pairs: Sequence[tuple[str, str]]) -> bool:
-    """Embed every (content, idea) text the features will ask for in one batched pass."""
-    texts: list[str] = []
-    for content, idea in pairs:
-        texts += [content, idea or content, *Text.of(content or "").sentences[: fx.MAX_SENTENCES]]
-    try:
-        _embed([t for t in texts if t])
-    except EmbeddingError:
-        return False
+    """Prepare to score these (content, idea) pairs; True when the features are ready.
+
+    Since scorer version 2 the features read the text alone (MiniLM added nothing measurable on
+    our pairs and cost more than the model calls of a batch), so there is nothing to embed ahead.
+    """
+    del pairs
     return True
 
 
 def measure(content: str, idea: str, *, semantic: bool = True) -> tuple[dict[str, float], bool]:
-    """Feature values of a prompt; the flag says whether the MiniLM features were computed."""
-    if semantic:
-        try:
-            return fx.extract(content, idea, _embed), True
-        except EmbeddingError:
-            pass  # no MiniLM here: score on the other features and say so in the breakdown
-    return fx.extract(content, idea, None), False
+    """Feature values of a prompt; the flag says whether model-based features were computed.
+
+    `semantic` is kept for callers of version 1; no feature needs a model now, so the flag is False.
+    """
+    del semantic
+    return fx.extract(content, idea), False
 
 
 @dataclass
@@ -136,6 +139,9 @@ class Breakdown:
     weights: str  # "default" or "learned"
     source: str = "scorer"
     issues: list[str] = field(default_factory=list)
+    conflicts: list[dict[str, str]] = field(default_factory=list)  # kind, first, second
+    language: str = "en"
+    not_computed: list[str] = field(default_factory=list)
 
     def as_details(self) -> dict[str, Any]:
         """The JSON stored in the quality metric's details."""
@@ -144,56 +150,81 @@ class Breakdown:
             "scorer_version": SCORER_VERSION,
             "weights": self.weights,
             "semantic": self.semantic,
+            "language": self.language,
             "features": {k: round(v, 5) for k, v in self.features.items()},
             "contributions": {k: round(v, 5) for k, v in self.contributions.items()},
+            "not_computed": self.not_computed,
             "issues": self.issues,
+            "conflicts": self.conflicts,
         }
 
 
-def issues(values: Mapping[str, float], contradiction_kinds: Sequence[str] = ()) -> list[str]:
+def issues(values: Mapping[str, float], conflicts: Sequence[Mapping[str, str]] = ()) -> list[str]:
     """Plain-language problems behind a low score (what a critique should fix)."""
-    out = [f"contradiction: {kind}" for kind in contradiction_kinds]
+    out = [
+        f"contradiction ({c['kind']}): \u201c{c['first']}\u201d vs \u201c{c['second']}\u201d"
+        for c in conflicts
+    ]
     if values.get("filler", 0) + values.get("buzzwords", 0) + values.get("intensifiers", 0) > 4:
         out.append("padding: filler, intensifiers or buzzwords")
-    if values.get("repetition", 0) > 0.15 or values.get("repeated_phrases", 0) > 0.1:
-        out.append("padding: instructions repeated")
-    if values.get("vague", 0) + values.get("hedges", 0) > 2:
-        out.append("vague or hedged wording")
-    if values.get("anchors", 1) < 0.75 or values.get("changed_numbers", 0) > 0:
+    if values.get("redundancy", 0) > 0.2 or values.get("repeated_phrases", 0) > 0.1:
+        out.append("padding: instructions restated")
+    if values.get("generic", 0) > 0.3:
+        out.append("padding: sentences that would fit any prompt")
+    if values.get("hollow", 0) > 0:
+        out.append("hollow: sections or items that are empty, placeholders or restate the heading")
+    if values.get("delegation", 0) > 0 or values.get("vague", 0) + values.get("hedges", 0) > 2:
+        out.append("vague: decisions left to the model where a value could be stated")
+    if 0 < values.get("anchors", 1) < 0.75 or 0 < values.get("numbers_kept", 1) < 1:
         out.append("drift: the idea's specifics (numbers, names, terms) are missing or changed")
-    if values.get("coverage", 1) < 0.6:
+    if 0 < values.get("coverage", 1) < 0.6:
         out.append("drift: the idea's key terms are missing")
     for name, text in (
-        ("task", "no clear task"),
-        ("format", "no output format"),
-        ("audience", "no audience"),
+        ("no_task", "no clear task"),
+        ("no_format", "no output format"),
+        ("no_audience", "no audience"),
     ):
-        if values.get(name, 1) < 0.5:
+        if values.get(name, 0) >= 0.5:
             out.append(f"missing: {text}")
-    if values.get("length", 1) < 0.5:
-        out.append("underspecified: too short to pin the task down")
     return out
+
+
+def _conflicts(content: str, idea: str) -> list[dict[str, str]]:
+    """The contradictions to quote (English prompts: the rules read English)."""
+    from .lang import is_english
+
+    if not is_english(content or ""):
+        return []
+    t = Text.of(content or "")
+    return [{"kind": c.kind, "first": c.first, "second": c.second} for c in find_conflicts(t, idea)]
 
 
 def explain(
     content: str, idea: str, *, weights: Weights | None = None, semantic: bool = True
 ) -> Breakdown:
-    """Score a prompt against its idea and say why: features, contributions, issues."""
+    """Score a prompt against its idea and say why: features, contributions, issues, quotes."""
+    from .lang import detect
+
     w = weights or default_weights()
     values, used_semantic = measure(content, idea, semantic=semantic)
-    if not used_semantic:
-        values["similarity"] = w.mean.get("similarity", 0.0)  # neutral: contributes nothing
     contrib = w.contributions(values)
-    z = sum(contrib.values())
+    z = w.bias + sum(contrib.values())
     score = 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
-    kinds = rule_conflicts(Text.of(content or ""), idea)
+    language = detect(content or "")
+    skipped = [n for n in fx.IDEA_FEATURES if not (idea or "").strip()]
+    if language != "en":
+        skipped += sorted(fx.ENGLISH_ONLY)
+    conflicts = _conflicts(content, idea)
     return Breakdown(
         score=round(score, 4),
         features=values,
         contributions=contrib,
         semantic=used_semantic,
         weights="default" if weights is None else "learned",
-        issues=issues(values, kinds),
+        issues=issues(values, conflicts),
+        conflicts=conflicts,
+        language=language,
+        not_computed=sorted(set(skipped)),
     )
 
 

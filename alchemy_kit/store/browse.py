@@ -8,16 +8,28 @@ and `snapshot_to` work on paths, for the Datasette plugin and `alchemy publish`.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
 from contextlib import closing
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .store import Store
 
 Execute = Callable[[str, dict[str, Any]], Awaitable[Iterable[Any]]]
+# (table, column, rowids, chars) -> {rowid: (first chars of the text cell, its size in bytes)}:
+# `text_head` run on the caller's connection.
+Heads = Callable[[str, str, list[int], int], Awaitable[dict[int, tuple[str, int]]]]
 
-# Prompts scanned for nearest neighbours on a lineage page, newest first: the page stays fast on a
-# large store and says when it looked at only part of it.
-NEIGHBOUR_SCAN_LIMIT = 50_000
+# Characters of a long text a lineage read returns (the page shows a cut and links the whole): a
+# 200 MB prompt must not travel into the page's data, nor be read whole to cut it (substr() and
+# length() load the entire value), so wide columns are read as heads (text_head).
+CONTENT_CHARS = 20_000
+IDEA_CHARS = 300
+WIDE = {
+    "prompt_requests": ("input", "metadata"),
+    "request_phases": ("error_message", "config"),
+}
 
 _RESOLVE_SQL = """
 SELECT id AS request_id, 'request' AS kind FROM prompt_requests WHERE id = :id
@@ -33,10 +45,12 @@ _PHASE_ORDER = (
     "CASE {col} WHEN 'prima-materia' THEN 1 WHEN 'solutio' THEN 2 WHEN 'coagulatio' THEN 3 END"
 )
 
-_REQUEST_SQL = "SELECT * FROM prompt_requests WHERE id = :id"
+_COLUMNS_SQL = "SELECT name FROM pragma_table_info(:table)"
+
+_REQUEST_SQL = "SELECT rowid AS _rowid, {columns} FROM prompt_requests WHERE id = :id"
 
 _PHASE_RUNS_SQL = f"""
-SELECT *,
+SELECT rowid AS _rowid, {{columns}},
   CAST(round((julianday(completed_at) - julianday(started_at)) * 86400000) AS INTEGER)
     AS duration_ms,
   (SELECT count(*) FROM prompts p
@@ -49,8 +63,8 @@ ORDER BY {_PHASE_ORDER.format(col="phase")}
 # Metrics pivoted to one row per variant; tags as a JSON array.
 _VARIANTS_SQL = f"""
 SELECT
-  p.id, p.phase, p.rank, p.score, p.provider, p.model, p.persona, p.actual_tokens, p.content,
-  p.created_at, json_extract(p.metadata, '$.phase_run_id') AS phase_run_id,
+  p.rowid AS _rowid, p.id, p.phase, p.rank, p.score, p.provider, p.model, p.persona,
+  p.actual_tokens, p.created_at, json_extract(p.metadata, '$.phase_run_id') AS phase_run_id,
   max(CASE WHEN m.metric_type = 'time' THEN m.value END) AS time_ms,
   max(CASE WHEN m.metric_type = 'tokens' THEN m.input_tokens END) AS input_tokens,
   max(CASE WHEN m.metric_type = 'tokens' THEN m.output_tokens END) AS output_tokens,
@@ -67,23 +81,8 @@ GROUP BY p.id
 ORDER BY {_PHASE_ORDER.format(col="p.phase")}, p.rank IS NULL, p.rank, p.score DESC, p.created_at
 """
 
-_REQUEST_EMBEDDINGS_SQL = """
-SELECT e.prompt_id, e.model, e.embedding
-FROM embeddings e JOIN prompts p ON p.id = e.prompt_id
-WHERE p.request_id = :id
-"""
-
-# Candidates from other requests only: a variant's siblings are similar by construction.
-_CANDIDATES_SQL = """
-SELECT e.prompt_id, e.embedding
-FROM embeddings e JOIN prompts p ON p.id = e.prompt_id
-WHERE e.model = :model AND (p.request_id IS NULL OR p.request_id != :id)
-ORDER BY e.created_at DESC
-LIMIT :limit
-"""
-
 _PROMPT_SUMMARIES_SQL = """
-SELECT p.id, p.phase, p.score, p.rank, p.request_id, r.input AS idea
+SELECT p.id, p.phase, p.score, p.rank, p.request_id, r.rowid AS _request_rowid
 FROM prompts p LEFT JOIN prompt_requests r ON r.id = p.request_id
 WHERE p.id IN ({marks})
 """
@@ -101,41 +100,139 @@ async def resolve_request(execute: Execute, any_id: str) -> tuple[str | None, st
     return rows[0]["request_id"], rows[0]["kind"]
 
 
-async def request_lineage(execute: Execute, request_id: str) -> dict[str, Any] | None:
-    """The request, its phase runs (with durations) and every variant with metrics and tags."""
-    found = _dicts(await execute(_REQUEST_SQL, {"id": request_id}))
+async def _narrow(execute: Execute, table: str) -> str:
+    """The table's columns except its wide ones, for a SELECT list."""
+    names = [row["name"] for row in await execute(_COLUMNS_SQL, {"table": table})]
+    return ", ".join(f"[{n}]" for n in names if n not in WIDE.get(table, ()))
+
+
+async def _with_heads(
+    heads: Heads, table: str, rows: list[dict[str, Any]], columns: Sequence[str], chars: int
+) -> list[dict[str, Any]]:
+    """Fill each row's wide `columns` with their heads, and `<column>_bytes` with their sizes."""
+    rowids = [row.pop("_rowid") for row in rows]
+    for column in columns:
+        found = await heads(table, column, rowids, chars)
+        for rowid, row in zip(rowids, rows, strict=True):
+            text, size = found.get(rowid, (None, 0))
+            row[column], row[f"{column}_bytes"] = text, size
+    return rows
+
+
+async def request_lineage(execute: Execute, request_id: str, heads: Heads) -> dict[str, Any] | None:
+    """The request, its phase runs (with durations) and every variant with metrics and tags.
+
+    Long texts (the idea, errors, each variant's content) come as their first CONTENT_CHARS
+    characters, with their whole size in bytes beside them (`content_bytes`, …).
+    """
+    params = {"id": request_id}
+    sql = _REQUEST_SQL.format(columns=await _narrow(execute, "prompt_requests"))
+    found = _dicts(await execute(sql, params))
     if not found:
         return None
-    params = {"id": request_id}
+    wide = WIDE["prompt_requests"]
+    request = (await _with_heads(heads, "prompt_requests", found, wide, CONTENT_CHARS))[0]
+    sql = _PHASE_RUNS_SQL.format(columns=await _narrow(execute, "request_phases"))
+    runs = _dicts(await execute(sql, params))
+    wide = WIDE["request_phases"]
+    variants = _dicts(await execute(_VARIANTS_SQL, params))
     return {
-        "request": found[0],
-        "phase_runs": _dicts(await execute(_PHASE_RUNS_SQL, params)),
-        "variants": _dicts(await execute(_VARIANTS_SQL, params)),
+        "request": request,
+        "phase_runs": await _with_heads(heads, "request_phases", runs, wide, CONTENT_CHARS),
+        "variants": await _with_heads(heads, "prompts", variants, ["content"], CONTENT_CHARS),
     }
 
 
-async def request_embeddings(execute: Execute, request_id: str) -> list[dict[str, Any]]:
-    """The stored vectors (prompt_id, model, embedding BLOB) of a request's prompts."""
-    return _dicts(await execute(_REQUEST_EMBEDDINGS_SQL, {"id": request_id}))
-
-
-async def neighbour_candidates(
-    execute: Execute, request_id: str, model: str, limit: int = NEIGHBOUR_SCAN_LIMIT
-) -> list[dict[str, Any]]:
-    """Vectors of one model from other requests, newest first, at most `limit`."""
-    params = {"id": request_id, "model": model, "limit": limit}
-    return _dicts(await execute(_CANDIDATES_SQL, params))
-
-
 async def prompt_summaries(
-    execute: Execute, prompt_ids: Sequence[str]
+    execute: Execute, prompt_ids: Sequence[str], heads: Heads
 ) -> dict[str, dict[str, Any]]:
-    """Phase, score, rank, request and idea of each prompt id, keyed by id."""
+    """Phase, score, rank, request and idea (its first IDEA_CHARS) of each prompt, by id."""
     if not prompt_ids:
         return {}
     params = {f"p{i}": pid for i, pid in enumerate(prompt_ids)}
     sql = _PROMPT_SUMMARIES_SQL.format(marks=", ".join(f":{k}" for k in params))
-    return {row["id"]: row for row in _dicts(await execute(sql, params))}
+    rows = _dicts(await execute(sql, params))
+    ideas = await heads(
+        "prompt_requests",
+        "input",
+        [r["_request_rowid"] for r in rows if r["_request_rowid"]],
+        IDEA_CHARS,
+    )
+    for row in rows:
+        row["idea"] = ideas.get(row.pop("_request_rowid"), (None, 0))[0]
+    return {row["id"]: row for row in rows}
+
+
+def open_read_only(path: Path) -> Store:
+    """A Store on an existing file that can never write, as it is (no migration, no recovery):
+    what a server needs to read embeddings for its vector index."""
+    from .connect import busy_timeout, configure, connect
+    from .store import Store
+
+    if not path.is_file():
+        raise FileNotFoundError(path)
+    timeout = busy_timeout()
+    conn = connect(path, read_only=True, timeout=timeout)
+    configure(conn, timeout, writes_wal=False)
+    return Store(conn, path, read_only=True, busy_timeout_s=timeout)
+
+
+def text_cell_sql(table: str, column: str, key: str) -> str:
+    """SQL for the rowid and type of one cell (`table`, `column`, `key` already validated):
+    typeof() reads the cell's header only, never the value."""
+    return f"SELECT rowid, typeof([{column}]) AS kind FROM [{table}] WHERE [{key}] = :pk"
+
+
+def text_size(conn: sqlite3.Connection, table: str, column: str, rowid: int) -> tuple[int, str]:
+    """Bytes in a text cell and the database's text encoding, without reading the value."""
+    with conn.blobopen(table, column, rowid, readonly=True) as blob:
+        return len(blob), str(conn.execute("PRAGMA encoding").fetchone()[0])
+
+
+def text_head(
+    conn: sqlite3.Connection, table: str, column: str, rowids: Sequence[int], chars: int
+) -> dict[int, tuple[str, int]]:
+    """rowid -> (the first `chars` characters of a UTF-8 text cell, its size in bytes).
+
+    Read through SQLite's incremental BLOB I/O (which reads TEXT too): only the head's pages are
+    read, so the cost does not grow with the cell. Cells that are not text are left out.
+    """
+    out: dict[int, tuple[str, int]] = {}
+    for rowid in rowids:
+        try:
+            with conn.blobopen(table, column, rowid, readonly=True) as blob:
+                size = len(blob)
+                head = blob.read(min(size, chars * 4))  # at most 4 bytes per character
+        except sqlite3.Error:  # NULL, a number, or the row is gone
+            continue
+        out[rowid] = (head.decode("utf-8", errors="ignore")[:chars], size)
+    return out
+
+
+def iter_text(path: Path, table: str, column: str, rowid: int, chunk: int) -> Iterator[bytes]:
+    """A text cell's bytes in `chunk`-sized pieces, through one BLOB handle on a read-only
+    connection of its own (reopening a handle per piece walks the overflow pages from the start
+    each time: 31 s instead of about one for 200 MB)."""
+    from .connect import busy_timeout, connect
+
+    conn = connect(path, read_only=True, timeout=busy_timeout())
+    try:
+        with conn.blobopen(table, column, rowid, readonly=True) as blob:
+            while piece := blob.read(chunk):
+                yield piece
+    finally:
+        conn.close()
+
+
+def embedding_models(store: Store, prompt_ids: Sequence[str]) -> dict[str, str]:
+    """prompt id -> the model of its stored embedding, for those that have one."""
+    out: dict[str, str] = {}
+    for start in range(0, len(prompt_ids), 500):
+        chunk = list(prompt_ids[start : start + 500])
+        marks = ",".join("?" * len(chunk))
+        sql = f"SELECT prompt_id, model FROM embeddings WHERE prompt_id IN ({marks})"
+        out.update(dict(store.conn.execute(sql, chunk).fetchall()))
+    return out
 
 
 def is_alchemy_store(path: str | Path) -> bool:
@@ -167,12 +264,16 @@ def snapshot_to(source: Path, dest: Path) -> None:
 
 
 __all__ = [
-    "NEIGHBOUR_SCAN_LIMIT",
+    "CONTENT_CHARS",
+    "embedding_models",
     "is_alchemy_store",
-    "neighbour_candidates",
+    "iter_text",
+    "open_read_only",
     "prompt_summaries",
-    "request_embeddings",
     "request_lineage",
     "resolve_request",
     "snapshot_to",
+    "text_cell_sql",
+    "text_head",
+    "text_size",
 ]

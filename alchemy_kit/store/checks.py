@@ -1,4 +1,5 @@
-"""Health checks of the store file: SQLite integrity, orphaned rows, and the full-text index.
+"""Health checks of the store file: SQLite integrity, orphaned rows, the full-text index, the
+derived schema objects (indexes, triggers, the FTS table; see derived.py) and the ranks.
 
 SQLite enforces foreign keys per connection, and only when that connection has run
 `PRAGMA foreign_keys = ON`. Our connections always do; `sqlite3.connect()`, `sqlite-utils insert`
@@ -16,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ..errors import ValidationError
+from .derived import SHOWN, SchemaProblem, rank_problems, rebuild, rederive_ranks, schema_problems
 from .reads import TABLES
 
 FTS_TABLE = "prompts_fts"
@@ -42,11 +44,31 @@ class CheckReport:
     integrity: list[str] = field(default_factory=list)  # empty when PRAGMA integrity_check is ok
     orphans: list[Orphan] = field(default_factory=list)
     fts_error: str | None = None  # None when the index matches prompts.content
+    schema: list[SchemaProblem] = field(default_factory=list)  # missing or changed objects
+    ranks: list[str] = field(default_factory=list)  # groups whose ranks are not derived ones
 
     @property
     def ok(self) -> bool:
         """True when nothing is wrong."""
-        return not self.integrity and not self.orphans and self.fts_error is None
+        return not (self.integrity or self.orphans or self.fts_error or self.schema or self.ranks)
+
+    @property
+    def fixable(self) -> list[str]:
+        """What `repair` would do, in words (empty when there is nothing it can fix)."""
+        what = [f"delete {len(self.orphans)} orphaned row(s)"] if self.orphans else []
+        derived = [str(p.obj.name) for p in self.schema if p.derived]
+        lost = [str(p.obj.name) for p in self.schema if not p.derived]
+        if lost:
+            what.append(f"recreate {', '.join(lost)} empty (the rows are lost)")
+        if derived:
+            what.append(
+                f"rebuild {', '.join(derived[:SHOWN])}{', …' if len(derived) > SHOWN else ''}"
+            )
+        if self.fts_error and not any(n.startswith(FTS_TABLE) for n in derived):
+            what.append("rebuild the full-text index")
+        if self.ranks:
+            what.append(f"re-derive the ranks of {len(self.ranks)} request phase(s)")
+        return what
 
     def as_dict(self) -> dict[str, Any]:
         """The --json shape of the report."""
@@ -55,6 +77,8 @@ class CheckReport:
             "integrity": self.integrity or ["ok"],
             "orphans": [o.__dict__ for o in self.orphans],
             "fts": self.fts_error or "ok",
+            "schema": [str(p) for p in self.schema] or ["ok"],
+            "ranks": self.ranks or ["ok"],
         }
 
 
@@ -67,15 +91,38 @@ class Checks:
         def conn(self) -> sqlite3.Connection: ...
 
         def transaction(self) -> AbstractContextManager[Any]: ...
+        def applied_migrations(self) -> list[str]: ...
 
     def check(self) -> CheckReport:
-        """Run PRAGMA integrity_check, PRAGMA foreign_key_check and the FTS5 integrity check."""
+        """Run SQLite's integrity, foreign-key and FTS5 checks; compare schema and ranks."""
         report = CheckReport()
         problems = [row[0] for row in self.conn.execute("PRAGMA integrity_check")]
         report.integrity = [] if problems == ["ok"] else problems
         report.orphans = self._orphans()
         report.fts_error = self._fts_error()
+        report.schema = self.schema_problems()
+        report.ranks = rank_problems(self.conn)
         return report
+
+    def schema_problems(self) -> list[SchemaProblem]:
+        """Objects the applied migrations create that the file lacks or holds with other DDL."""
+        return schema_problems(self.conn, self.applied_migrations(), TABLES)
+
+    def repair(self, report: CheckReport) -> int:
+        """Fix what `report` found, in one transaction; return how many orphans were deleted.
+
+        Orphans are deleted, missing or changed derived objects rebuilt from their migrations,
+        the full-text index refilled from prompts.content, and ranks re-derived from scores.
+        """
+        with self.transaction():
+            deleted = self.delete_orphans(report.orphans)
+            rebuilt = rebuild(self.conn, report.schema)
+            # A sync trigger that was missing may have let the index fall behind its content.
+            touched = report.fts_error or any(n.startswith(FTS_TABLE) for n in rebuilt)
+            if touched and FTS_TABLE not in rebuilt:  # a recreated table was refilled already
+                self.rebuild_fts()
+            rederive_ranks(self.conn)
+        return deleted
 
     def _orphans(self) -> list[Orphan]:
         out = []

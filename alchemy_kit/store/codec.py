@@ -9,6 +9,10 @@ bytes, with a per-vector scale). Measured by benchmarks/codec.py (10k x 384 rand
 queries, 3 seeds): int12 is 0.38x the size of float32 with recall@10 0.999; float16 is 0.51x with 0.999;
 int8 is 0.26x but recall@10 0.987, below our 0.99 bar. The default is int12. Decoding validates the
 whole blob and raises CorruptEmbeddingError naming what is wrong.
+
+Vectors have at most MAX_DIMS dimensions (the largest embedding models in use have 3,072-4,096), so
+no valid BLOB is longer than MAX_BLOB_BYTES: code that receives BLOBs from outside (the SQL
+functions a Datasette server exposes) refuses anything larger before decoding it.
 """
 
 from __future__ import annotations
@@ -39,6 +43,7 @@ _NP_DTYPES: dict[str, np.dtype[Any]] = {
 # Quantised dtypes carry a per-vector float32 scale after the header.
 _SCALED = ("int8", "int12")
 _INT12_MAX = 2047  # codes -2047..2047 stored offset by 2048
+MAX_DIMS = 16_384
 
 
 def _payload_offset(dtype: str) -> int:
@@ -110,6 +115,10 @@ def _parse_header(blob: bytes | bytearray | memoryview) -> tuple[int, str, int, 
         raise CorruptEmbeddingError(f"unknown embedding dtype code {code}")
     if dims == 0:
         raise CorruptEmbeddingError("embedding header declares 0 dimensions")
+    if dims > MAX_DIMS:
+        raise CorruptEmbeddingError(
+            f"embedding header declares {dims:,} dimensions; at most {MAX_DIMS:,} are supported"
+        )
     offset = _payload_offset(dtype)
     expected = offset + _payload_bytes(dtype, dims)
     if size != expected:
@@ -121,6 +130,10 @@ def _parse_header(blob: bytes | bytearray | memoryview) -> tuple[int, str, int, 
     return version, dtype, dims, offset
 
 
+# The longest valid BLOB: MAX_DIMS float32 values after the header (the widest dtype, no scale).
+MAX_BLOB_BYTES = _HEADER.size + _payload_bytes("float32", MAX_DIMS)
+
+
 def _check_dtype(dtype: str) -> None:
     if dtype not in _DTYPE_CODES:
         raise ValidationError(f"unknown embedding dtype {dtype!r}; choose one of {DTYPES}")
@@ -130,6 +143,10 @@ def _as_matrix(vectors: Any) -> np.ndarray:
     arr = np.asarray(vectors, dtype=np.float32)
     if arr.ndim != 2 or arr.shape[1] == 0:
         raise ValidationError(f"expected a non-empty (n, d) matrix, got shape {arr.shape}")
+    if arr.shape[1] > MAX_DIMS:
+        raise ValidationError(
+            f"vectors have {arr.shape[1]:,} dimensions; at most {MAX_DIMS:,} are supported"
+        )
     if not np.isfinite(arr).all():
         raise ValidationError("embedding contains NaN or infinite values")
     return arr
@@ -269,6 +286,8 @@ def _decode_slow(blobs: Sequence[bytes | bytearray | memoryview], dims: int | No
 __all__ = [
     "DEFAULT_DTYPE",
     "DTYPES",
+    "MAX_BLOB_BYTES",
+    "MAX_DIMS",
     "blob_header",
     "decode_many",
     "decode_vector",

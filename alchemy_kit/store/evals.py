@@ -252,6 +252,17 @@ class EvalQueries(StoreMixin):
         call.tokens_estimated = bool(call.tokens_estimated)
         return call
 
+    def get_calls(self, keys: Sequence[str]) -> dict[str, ev.ModelCall]:
+        """The recorded calls among `keys`, by key (one query per 500 keys)."""
+        out: dict[str, ev.ModelCall] = {}
+        for chunk in chunks(list(dict.fromkeys(keys)), 500):
+            marks = ",".join("?" * len(chunk))
+            for row in self.select("model_calls", f"key IN ({marks})", chunk):
+                call: ev.ModelCall = ev.ModelCall.from_row(row)
+                call.tokens_estimated = bool(call.tokens_estimated)
+                out[call.key] = call
+        return out
+
     def recorded_providers(self, model: str) -> list[str]:
         """The providers under which calls to `model` were recorded (a replay needs no plugin)."""
         rows = self.conn.execute(

@@ -13,7 +13,9 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ..errors import (
+    ClaimedError,
     DiskFullError,
+    IntegrityError,
     NotADatabaseError,
     ReadOnlyStoreError,
     StoreError,
@@ -61,7 +63,23 @@ def translate(exc: sqlite3.Error, path: Path | None, busy_timeout_s: float) -> S
             f"{where}: disk I/O error ({text}); the write was rolled back: check the disk and"
             " that the file was not moved or deleted"
         )
+    if "no such table" in text or "no such index" in text:
+        return StoreError(
+            f"{where}: {text}: part of the schema is missing; run `alchemy db check --fix` to"
+            " rebuild it"
+        )
     return StoreError(f"{where}: {text}")
+
+
+# The message of m008's batch-claim trigger (RAISE(ABORT, ...)).
+CLAIM_TAKEN = "batch item already claimed"
+
+
+def refused(exc: sqlite3.IntegrityError) -> IntegrityError:
+    """A constraint's refusal as a typed error (ClaimedError for a batch item another run holds)."""
+    if CLAIM_TAKEN in str(exc):
+        return ClaimedError("another run has claimed this batch item (it is running or done)")
+    return IntegrityError(f"the database refused the write: {exc}")
 
 
 def text_problem(value: str) -> str | None:

@@ -427,6 +427,75 @@ def m007_evaluation(db: sqlite_utils.Database) -> None:
     _run_script(db, M007_SQL)
 
 
+# m008: ranks derived on every write, and batch items claimed before they run.
+# m003 re-ranked on a score change or a delete only: a row inserted with a rank (an import,
+# sqlite-utils, Datasette) or a rank written by hand was kept as given, so three siblings could all
+# be rank 1. These triggers re-derive the ranks of the group a row lands in (and leaves) too.
+_M008_RERANK = """
+    UPDATE prompts SET rank = ranked.r
+    FROM (
+        SELECT rowid AS rid,
+               row_number() OVER (ORDER BY coalesce(score, -1) DESC, rowid) AS r
+        FROM prompts WHERE request_id = {row}.request_id AND phase = {row}.phase
+    ) AS ranked
+    WHERE prompts.rowid = ranked.rid AND prompts.rank IS NOT ranked.r;"""
+M008_SQL = f"""
+-- A re-rank is not an edit of the prompt: an UPDATE that changes rank leaves updated_at alone
+-- (m001's trigger stamped every sibling whenever one score changed, and an import that inserts a
+-- group row by row re-ranks it several times on the way, which must not look like edits).
+DROP TRIGGER prompts_updated_at;
+CREATE TRIGGER prompts_updated_at AFTER UPDATE ON prompts
+WHEN NEW.updated_at IS OLD.updated_at AND NEW.rank IS OLD.rank
+BEGIN
+    UPDATE prompts SET updated_at = {NOW_SQL} WHERE id = NEW.id;
+END;
+
+CREATE TRIGGER prompts_rank_on_insert AFTER INSERT ON prompts
+WHEN NEW.request_id IS NOT NULL
+BEGIN{_M008_RERANK.format(row="NEW")}
+END;
+
+CREATE TRIGGER prompts_rank_on_move AFTER UPDATE OF rank, request_id, phase ON prompts
+BEGIN{_M008_RERANK.format(row="NEW")}{_M008_RERANK.format(row="OLD")}
+END;
+
+-- A batch item is a request whose metadata carries its batch_key (a hash of the idea and its
+-- effective options). A new pending request for a key that a pending, running or completed
+-- request already holds is refused, inside the inserting transaction: of two `alchemy batch`
+-- runs over one file, only one runs each idea. A failed request frees its key (a re-run retries
+-- it); `batch --again` marks its requests batch_again, which the claim lets through.
+CREATE INDEX idx_prompt_requests_batch_key
+    ON prompt_requests(json_extract(metadata, '$.batch_key'))
+    WHERE json_extract(metadata, '$.batch_key') IS NOT NULL;
+
+CREATE TRIGGER prompt_requests_batch_claim BEFORE INSERT ON prompt_requests
+WHEN NEW.status = 'pending' AND json_valid(NEW.metadata)
+    AND json_extract(NEW.metadata, '$.batch_key') IS NOT NULL
+    AND json_extract(NEW.metadata, '$.batch_again') IS NOT 1
+BEGIN
+    SELECT RAISE(ABORT, 'batch item already claimed')
+    WHERE EXISTS (
+        SELECT 1 FROM prompt_requests
+        WHERE json_extract(metadata, '$.batch_key') = json_extract(NEW.metadata, '$.batch_key')
+          AND status IN ('pending', 'running', 'completed') AND id <> NEW.id
+    );
+END;
+"""
+
+
+@migrations()
+def m008_derived_ranks_and_batch_claims(db: sqlite_utils.Database) -> None:
+    """Re-derive ranks on insert and on a moved or hand-written rank; claim batch items."""
+    _run_script(db, M008_SQL)
+    # Bring stored ranks (imported ones included) in line with the rule.
+    db.conn.execute(
+        "UPDATE prompts SET rank = ranked.r FROM (SELECT rowid AS rid, row_number() OVER ("
+        "PARTITION BY request_id, phase ORDER BY coalesce(score, -1) DESC, rowid) AS r"
+        " FROM prompts WHERE request_id IS NOT NULL) AS ranked"
+        " WHERE prompts.rowid = ranked.rid AND prompts.rank IS NOT ranked.r"
+    )
+
+
 def migration_names() -> tuple[str, ...]:
     """Return the names of the migrations defined here, in order."""
     # sqlite-utils has no public listing; pending() on an empty in-memory database gives them all.

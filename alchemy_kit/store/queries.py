@@ -164,6 +164,16 @@ class SearchQueries(StoreMixin):
             ).fetchone()[0]
         )
 
+    def search_embedding_phases(self, model: str) -> list[tuple[int, str]]:
+        """Return (embedding rowid, phase of its prompt) for every embedding of `model`."""
+        return list(
+            self.conn.execute(
+                "SELECT e.rowid, p.phase FROM embeddings e JOIN prompts p ON p.id = e.prompt_id"
+                " WHERE e.model = ? ORDER BY e.rowid",
+                [model],
+            )
+        )
+
     def search_embedding_models(self) -> list[tuple[str, int, int]]:
         """Return (model, dimensions, count) of stored embeddings, most rows first."""
         return list(

@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, Any
 from .. import records as r
 from ..display import RecordList
 from ..errors import (
-    IntegrityError,
     NotADatabaseError,
     NotFoundError,
     ReadOnlyStoreError,
@@ -37,7 +36,7 @@ from .connect import (
     writable,
 )
 from .evals import EvalQueries
-from .guard import check_row_texts, encode_error, text_problem, translate
+from .guard import check_row_texts, encode_error, refused, text_problem, translate
 from .picks import ScoringQueries, check_not_rank
 from .queries import SearchQueries
 from .reads import PRIMARY_KEYS, RECORD_TABLES, TABLE_RECORDS, Reads, check_table, chunks
@@ -58,6 +57,7 @@ MIGRATION_NAMES: tuple[str, ...] = (
     "m005_canonical_timestamps",
     "m006_unfinished_index",
     "m007_evaluation",
+    "m008_derived_ranks_and_batch_claims",
 )
 
 
@@ -261,7 +261,7 @@ class Store(Configs, SearchQueries, ScoringQueries, EvalQueries, AnalyticsQuerie
         try:
             self.conn.executemany(sql, rows)
         except sqlite3.IntegrityError as exc:
-            raise IntegrityError(f"the database refused the write: {exc}") from None
+            raise refused(exc) from None
         except UnicodeEncodeError as exc:
             raise encode_error(exc, "a text value") from None
 
@@ -269,7 +269,7 @@ class Store(Configs, SearchQueries, ScoringQueries, EvalQueries, AnalyticsQuerie
         try:
             return self.conn.execute(sql, params)
         except sqlite3.IntegrityError as exc:
-            raise IntegrityError(f"the database refused the write: {exc}") from None
+            raise refused(exc) from None
         except UnicodeEncodeError as exc:
             raise encode_error(exc, "a text value") from None
 
@@ -480,22 +480,6 @@ class Store(Configs, SearchQueries, ScoringQueries, EvalQueries, AnalyticsQuerie
         )
         cols = [d[0] for d in cur.description]
         return [dict(zip(cols, row, strict=True)) for row in cur.fetchall()]
-
-    # -- batches -------------------------------------------------------------------------------
-    def completed_batch_keys(self, keys: Sequence[str]) -> set[str]:
-        """Return which batch item keys already have a completed request (for resuming)."""
-        found: set[str] = set()
-        for chunk in chunks(list(keys), 500):
-            marks = ",".join("?" * len(chunk))
-            found.update(
-                row[0]
-                for row in self.conn.execute(
-                    "SELECT json_extract(metadata, '$.batch_key') FROM prompt_requests"
-                    f" WHERE status = 'completed' AND json_extract(metadata, '$.batch_key') IN ({marks})",
-                    chunk,
-                ).fetchall()
-            )
-        return found
 
     # -- bulk import ----------------------------------------------------------------------------
     def import_rows(self, table: str, rows: Iterable[dict[str, Any]]) -> int:

@@ -79,6 +79,9 @@ DATE_COLUMNS = {t: "created_at" for t in TABLES} | {
     "configurations": "updated_at",
     "search_history": "timestamp",
 }
+# Columns the database derives on every write (ranks: from the scores of a request's phase, by
+# m003/m008 triggers), so an imported value never conflicts with, nor replaces, the derived one.
+DERIVED_COLUMNS = frozenset({"rank"})
 # Only reachable if a date column holds no date at all; a plain string every reader accepts.
 UNKNOWN_DATE = "unknown"
 
@@ -303,8 +306,8 @@ def _read_manifest(src: Path) -> dict[str, Any] | None:
     if not path.exists():
         return None
     try:
-        manifest = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        manifest = r.parse_json(path.read_text(encoding="utf-8"), "it")
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
         raise ImportExportError(f"{path} is unreadable: {reason(exc)}") from None
     if not isinstance(manifest, dict):
         raise ImportExportError(f"{path} is not a manifest (expected a JSON object)")
@@ -329,11 +332,31 @@ def _discover(src: Path, fmt: str) -> dict[str, list[Path]]:
         flat = src / f"{table}.{fmt}"
         parts = sorted((src / table).glob(f"*.{fmt}"))  # an empty partitioned table
         parts += sorted((src / table).glob(f"{PARTITION_COLUMN}=*/*.{fmt}"))
-        if flat.is_file():
+        if flat.exists() or flat.is_symlink():
             found[table] = [flat, *parts]
         elif parts:
             found[table] = parts
     return found
+
+
+def _contained(src: Path, rel: str, where: str) -> Path:
+    """`src / rel`, refused unless it is a file inside `src` once every symlink is followed.
+
+    One rule with or without a manifest: nothing outside the export folder is ever read,
+    whether a path says ../ or is absolute, or a file or folder on the way is a symbolic link
+    pointing out (to another user's file, /dev/zero, a FIFO).
+    """
+    path = src / rel
+    if Path(rel).is_absolute() or not path.resolve().is_relative_to(src.resolve()):
+        raise ImportExportError(
+            f"{where} {rel!r} is outside the export folder (a symbolic link or a path pointing"
+            " out); refusing to read it"
+        )
+    if path.exists() and not path.is_file():
+        raise ImportExportError(
+            f"{where} {rel!r}, which is not a regular file; refusing to read it"
+        )
+    return path
 
 
 def _detect_format(src: Path) -> str:
@@ -346,25 +369,20 @@ def _detect_format(src: Path) -> str:
 
 def _plan(src: Path, fmt: str, manifest: dict[str, Any] | None) -> dict[str, list[Path]]:
     if manifest is None:
-        return _discover(src, fmt)
+        return {
+            table: [_contained(src, p.relative_to(src).as_posix(), f"{src} holds") for p in paths]
+            for table, paths in _discover(src, fmt).items()
+        }
     plan: dict[str, list[Path]] = {}
     files = manifest.get("files") or {}
     if not isinstance(files, dict):
         raise ImportExportError(f"{src / MANIFEST}: 'files' must map table names to file lists")
-    root = src.resolve()
     for table, rels in files.items():
         if table not in TABLES:
             raise ImportExportError(f"{src / MANIFEST} names an unknown table {table!r}")
         if not isinstance(rels, list) or not all(isinstance(x, str) and x for x in rels):
             raise ImportExportError(f"{src / MANIFEST}: files of {table} must be a list of paths")
-        for rel in rels:
-            # Only files inside the export folder: never ../ or an absolute path (or a symlink
-            # pointing out), whatever the manifest says.
-            if Path(rel).is_absolute() or not (src / rel).resolve().is_relative_to(root):
-                raise ImportExportError(
-                    f"{src / MANIFEST} lists {rel!r}, outside the export folder; refusing to read it"
-                )
-        paths = [src / rel for rel in rels]
+        paths = [_contained(src, rel, f"{src / MANIFEST} lists") for rel in rels]
         missing = [str(p) for p in paths if not p.is_file()]
         if missing:
             raise ImportExportError(f"export files listed in the manifest are missing: {missing}")
@@ -470,7 +488,7 @@ def _check_row(table: str, loc: str, row: dict[str, Any], checks: _Checks) -> No
                     f"the BLOB holds {dims} dimensions, the row says {row['dimensions']}"
                 )
         elif table == "configurations" and isinstance(row.get("value"), str):
-            settings.validate(row["key"], json.loads(row["value"]))
+            settings.validate(row["key"], r.parse_json(row["value"], "the value"))
     except (AlchemyError, ValueError, TypeError) as exc:
         raise ImportExportError(f"{loc}: {table}: {reason(exc)}") from None
 
@@ -479,9 +497,16 @@ def _same_setting(stored: dict[str, Any] | None, row: dict[str, Any]) -> bool:
     if stored is None or stored["type"] != row["type"]:
         return False
     try:
-        return bool(json.loads(stored["value"]) == json.loads(row["value"]))
+        return bool(r.from_json(stored["value"]) == r.from_json(row["value"]))
     except (TypeError, ValueError):
         return False
+
+
+def _same_row(stored: dict[str, Any] | None, row: dict[str, Any]) -> bool:
+    """Equal but for derived columns: a prompt's rank is re-derived from scores (see m008)."""
+    if stored is None:
+        return False
+    return all(stored.get(k) == v for k, v in row.items() if k not in DERIVED_COLUMNS)
 
 
 def _duplicates(table: str, pk: str, batch: list[Located], checks: _Checks) -> None:
@@ -510,7 +535,7 @@ def _import_batch(store: Store, table: str, batch: list[Located], checks: _Check
     }
     # Skipping rows that are already equal makes re-import a true no-op: an upsert of an equal row
     # would still fire the updated_at triggers and stamp a new time.
-    todo = [(loc, row) for loc, row in batch if existing.get(row[pk]) != row]
+    todo = [(loc, row) for loc, row in batch if not _same_row(existing.get(row[pk]), row)]
     # A setting with the same value is no conflict: every store seeds `prices` on its first run,
     # so two stores differ in when and by whom, not in what.
     todo = [
@@ -526,12 +551,12 @@ def _import_batch(store: Store, table: str, batch: list[Located], checks: _Check
     payload = [row for _, row in todo]
     try:
         store.import_rows(table, payload)
-    except (AlchemyError, TypeError, ValueError) as exc:
+    except (AlchemyError, TypeError, ValueError, OverflowError) as exc:
         # Find the offending row; the enclosing transaction rolls back whatever this applies.
         for (loc, _), item in zip(todo, payload, strict=True):
             try:
                 store.import_rows(table, [item])
-            except (AlchemyError, TypeError, ValueError) as row_exc:
+            except (AlchemyError, TypeError, ValueError, OverflowError) as row_exc:
                 raise ImportExportError(f"{loc}: {table}: {reason(row_exc)}") from row_exc
         raise ImportExportError(f"{todo[0][0]}..{todo[-1][0]}: {table}: {reason(exc)}") from exc
     return len(todo)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import csv
 import json
+import math
 import re
 from collections import OrderedDict
 from collections.abc import Iterator, Sequence
@@ -81,12 +82,27 @@ def _from_csv(col: Col, text: str) -> Any:
     if col.kind == "text":
         return text[1:] if _ESCAPED_NULL.fullmatch(text) else text
     if col.kind == "vector":
-        return _coerce(col, json.loads(text))
+        return _coerce(col, r.parse_json(text, f"column {col.name!r}"))
     if col.kind == "int":
-        return int(text)
+        return _int64(col, int(text))
     if col.kind == "real":
-        return float(text)
+        return _finite(col, float(text))
     return base64.b64decode(text, validate=True)
+
+
+def _int64(col: Col, value: int) -> int:
+    # SQLite INTEGER is 64-bit: a larger number would fail the insert with OverflowError.
+    if not -r.INT64_MAX - 1 <= value <= r.INT64_MAX:
+        raise ValueError(f"column {col.name!r}: {value} does not fit a 64-bit integer")
+    return value
+
+
+def _finite(col: Col, value: float) -> float:
+    # NaN would be stored as NULL (and re-importing then reads as a conflict), infinity is no
+    # score, time or cost: non-finite numbers are refused, never changed.
+    if not math.isfinite(value):
+        raise ValueError(f"column {col.name!r}: {value} is not a finite number")
+    return value
 
 
 def _coerce(col: Col, value: Any) -> Any:
@@ -100,9 +116,17 @@ def _coerce(col: Col, value: Any) -> Any:
         bad = not isinstance(value, bytes)
     elif kind == "real":
         bad = isinstance(value, bool) or not isinstance(value, int | float)
-        value = value if bad else float(value)
+        if not bad:
+            try:
+                value = _finite(col, float(value))
+            except OverflowError:  # an integer beyond any double
+                digits = len(str(abs(value)))
+                raise ValueError(
+                    f"column {col.name!r}: a {digits}-digit number is too large"
+                ) from None
     elif kind == "int":
         bad = isinstance(value, bool) or not isinstance(value, int)
+        value = value if bad else _int64(col, value)
     elif kind == "timestamp" and isinstance(value, str | datetime):
         # Text in any accepted form or a typed Parquet timestamp: stored in the canonical form.
         return r.check_timestamp(value, col.name)
@@ -110,7 +134,11 @@ def _coerce(col: Col, value: Any) -> Any:
         bad = not isinstance(value, list) or not all(
             isinstance(v, int | float) and not isinstance(v, bool) for v in value
         )
-        value = value if bad else np.asarray(value, dtype=np.float32)
+        if not bad:
+            with np.errstate(over="ignore"):
+                value = np.asarray(value, dtype=np.float32)
+            if not np.isfinite(value).all():
+                raise ValueError(f"column {col.name!r} holds a value that is not a finite float32")
     else:
         bad = not isinstance(value, str)
     if bad:
@@ -312,7 +340,7 @@ def _read_jsonl(path: Path, rel: str, cols: list[Col]) -> Iterator[Located]:
                 continue
             loc = f"{rel}:{lineno}"
             try:
-                obj = json.loads(raw.decode("utf-8"))
+                obj = r.parse_json(raw.decode("utf-8"), "the line")
                 if not isinstance(obj, dict):
                     raise ValueError("a row must be a JSON object")
                 _check_names(list(obj), cols)
@@ -324,6 +352,7 @@ def _read_jsonl(path: Path, rel: str, cols: list[Col]) -> Iterator[Located]:
 def _read_csv(path: Path, rel: str, cols: list[Col]) -> Iterator[Located]:
     # Long prompts and base64 BLOBs exceed the csv module's default 128 KiB field limit.
     csv.field_size_limit(max(csv.field_size_limit(), 2**31 - 1))
+    crlf = _crlf(path)
     with open(path, encoding="utf-8", newline="") as f:
         reader = csv.reader(f)
         try:
@@ -345,11 +374,29 @@ def _read_csv(path: Path, rel: str, cols: list[Col]) -> Iterator[Located]:
                 n += 1
                 if len(values) != len(header):
                     raise ValueError(f"{len(values)} fields, the header has {len(header)}")
+                if crlf and any("\r" in v for v in values):
+                    raise ValueError(_CRLF_REFUSED)
                 row = dict.fromkeys(by_name)
                 row.update((c.name, _from_csv(c, values[i])) for i, c in keep)
                 yield loc, row
             except (ValueError, csv.Error) as exc:
                 raise ImportExportError(f"{loc}: {reason(exc)}") from exc
+
+
+# We write CSV with \n line ends. A file whose line ends are \r\n was converted after export (an
+# editor, git's autocrlf, unix2dos), and the conversion turned each line break inside a value into
+# \r\n too: whether a \r was there before cannot be told, so such a value is refused, never changed.
+# A \r in a file with \n line ends is the stored text's own and is kept.
+_CRLF_REFUSED = (
+    "a value holds a \\r and the file's line ends are \\r\\n: it was converted after export"
+    " (an editor, git autocrlf); convert it back (dos2unix) or export again"
+)
+
+
+def _crlf(path: Path) -> bool:
+    """True when the file's first line (the header) ends with \\r\\n."""
+    with open(path, "rb") as f:
+        return f.readline().endswith(b"\r\n")
 
 
 def _read_parquet(path: Path, rel: str, cols: list[Col]) -> Iterator[Located]:

@@ -1,14 +1,18 @@
-"""Heuristic quality scoring of prompt variants and ranking within a phase.
+"""The old five-component heuristic, kept as a named baseline: not the scorer.
 
-The heuristic is the cheap, offline first opinion: it is what `best-of-previous` chaining and the
-demo leaderboard use. An LLM judge, human picks and learned weights build on the same components.
+`baseline_score` (coverage of the idea's words, markdown structure, constraint words, a length
+sweet spot, sentence length) was the first offline score; the scorer in scorer.py replaced it and
+disagrees with it (0.0065 against 0.275 on one text), because this one rewards length and
+headings. benchmarks/scoring.py reports it beside the scorer so the gain stays measured.
+`heuristic_score` is its old public name, deprecated: it warns and will be removed in 0.4.
 """
 
 from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping, Sequence
+import warnings
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9'+#-]*")
@@ -75,18 +79,21 @@ def components(content: str, idea: str) -> Components:
     return Components(coverage, structure, specificity, length, clarity)
 
 
-def heuristic_score(content: str, idea: str, weights: Mapping[str, float] | None = None) -> float:
-    """Return a 0..1 quality score: the weighted mean of the heuristic components."""
+def baseline_score(content: str, idea: str, weights: Mapping[str, float] | None = None) -> float:
+    """The old heuristic's 0..1 score (a benchmark baseline; use `score_text` to judge prompts)."""
     w = weights or DEFAULT_WEIGHTS
     comp = components(content, idea).as_dict()
     total = sum(w.values()) or 1.0
     return round(max(0.0, min(1.0, sum(comp[k] * w.get(k, 0) for k in comp) / total)), 4)
 
 
-def rank(scores: Sequence[float]) -> list[int]:
-    """Return 1-based ranks for scores (highest first; ties keep input order)."""
-    order = sorted(range(len(scores)), key=lambda i: (-scores[i], i))
-    ranks = [0] * len(scores)
-    for position, i in enumerate(order, start=1):
-        ranks[i] = position
-    return ranks
+def heuristic_score(content: str, idea: str, weights: Mapping[str, float] | None = None) -> float:
+    """Deprecated name of `baseline_score` (it is not the scorer: use `score_text`)."""
+    warnings.warn(
+        "alchemy_kit.heuristic_score is the old baseline, not the scorer, and will be removed in "
+        "0.4: use alchemy_kit.score_text to score prompts, or alchemy_kit.baseline_score for the "
+        "baseline itself",
+        DeprecationWarning,
+        stacklevel=2,
+    )
+    return baseline_score(content, idea, weights)
