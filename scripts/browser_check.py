@@ -112,11 +112,13 @@ def dismiss_popups(page: Any) -> None:
 
 
 def run_all(
-    page: Any, base: str, name: str, token: str, timeout_s: float = 420.0
+    page: Any, base: str, name: str, token: str, shots: Path, timeout_s: float = 420.0
 ) -> dict[str, int]:
-    """Open a notebook, run all cells, wait until every cell ran; return cell counts."""
+    """Open a notebook, run all cells, wait until every cell ran; return cell counts (and keep a
+    screenshot of a notebook whose cells did not all run, to see why)."""
     page.goto(f"{base}/lab/tree/{name}?token={token}", wait_until="domcontentloaded")
-    page.wait_for_selector(".jp-NotebookPanel .jp-Cell", timeout=60_000)
+    # The notebooks opened before stay in the DOM, hidden: wait for a cell of the visible one.
+    page.wait_for_selector(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Cell", timeout=60_000)
     # The notebook opened first keeps its (hidden) indicator earlier in the DOM: wait for this one's.
     page.wait_for_selector(
         ".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook-ExecutionIndicator[data-status='idle']",
@@ -147,6 +149,8 @@ def run_all(
         " .jp-NotebookPanel:not(.lm-mod-hidden) .jp-RenderedText[data-mime-type*='error']"
     ).count()
     outputs = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-OutputArea-output").count()
+    if state["pending"]:
+        page.screenshot(path=str(shots / f"stuck-{Path(name).stem}.png"))
     return {
         "cells": state["cells"],
         "pending": state["pending"],
@@ -163,26 +167,30 @@ def shoot(page: Any, element: Any, path: Path) -> None:
 
 
 def check_quickstart(page: Any, base: str, token: str, shots: Path, checks: Checks) -> None:
-    state = run_all(page, base, NOTEBOOKS[0], token)
+    state = run_all(page, base, NOTEBOOKS[0], token, shots)
     tables = page.locator(
         ".jp-NotebookPanel:not(.lm-mod-hidden) .jp-OutputArea-output table"
     ).count()
     checks.check(
         "quickstart: all cells ran, no error output",
         state["cells"] > 5 and state["pending"] == 0 and state["errors"] == 0,
-        f"{state['cells']} code cells, {state['outputs']} outputs, {tables} tables, "
+        f"{state['cells']} code cells ({state['pending']} not run), {state['outputs']} outputs, "
+        f"{tables} tables, "
         f"{state['errors']} error outputs",
     )
     page.screenshot(path=str(shots / "quickstart.png"))
 
 
-def run_checked(page: Any, base: str, name: str, token: str, checks: Checks, label: str) -> None:
+def run_checked(
+    page: Any, base: str, name: str, token: str, shots: Path, checks: Checks, label: str
+) -> None:
     """Run all cells of a notebook and check that each ran with no error output."""
-    state = run_all(page, base, name, token)
+    state = run_all(page, base, name, token, shots)
     checks.check(
         f"{label}: all cells ran, no error output",
         state["cells"] > 5 and state["pending"] == 0 and state["errors"] == 0,
-        f"{state['cells']} code cells, {state['outputs']} outputs, {state['errors']} error outputs",
+        f"{state['cells']} code cells ({state['pending']} not run), {state['outputs']} outputs,"
+        f" {state['errors']} error outputs",
     )
 
 
@@ -201,7 +209,7 @@ def shows_text(page: Any, selector: str, text: str, timeout_ms: int = 30_000) ->
 
 
 def check_workbench(page: Any, base: str, token: str, shots: Path, checks: Checks) -> None:
-    run_checked(page, base, WORKBENCH, token, checks, "workbench notebook")
+    run_checked(page, base, WORKBENCH, token, shots, checks, "workbench notebook")
     panel = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden)")
     tabs = panel.locator(".jupyter-widgets.widget-tab, .widget-tab").first
     tabs.wait_for(timeout=30_000)
@@ -263,11 +271,16 @@ def check_workbench(page: Any, base: str, token: str, shots: Path, checks: Check
 
 
 def check_evaluate(page: Any, base: str, token: str, shots: Path, checks: Checks) -> None:
-    run_checked(page, base, EVALUATE, token, checks, "evaluate notebook (replaying SmolLM2)")
+    run_checked(page, base, EVALUATE, token, shots, checks, "evaluate notebook (replaying SmolLM2)")
     panel = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden)")
     tab = panel.locator(".widget-tab .alchemy-evaluate").first
     cells = tab.locator(".alchemy-eval-cell")
-    cells.first.wait_for(timeout=30_000)
+    try:
+        cells.first.wait_for(timeout=90_000)  # the widget renders once the kernel sends its state
+    except Exception as exc:
+        checks.check("evaluate: the Evaluate tab's matrix rendered", False, type(exc).__name__)
+        shoot(page, panel, shots / "workbench-evaluate.png")
+        return
     detail = tab.locator(".alchemy-eval-detail")
     shown = detail.first.inner_text() if detail.count() else ""
     # Click a cell whose case is not the one on show: its case name must then appear in the detail.
@@ -357,6 +370,12 @@ def main() -> int:
         )
         print("summary:")
         ok = checks.report()
+        if not ok:  # what JupyterLab and its kernels said, to see why
+            print(
+                "lab.log (last 40 lines):",
+                *(work / "lab.log").read_text().splitlines()[-40:],
+                sep="\n  ",
+            )
         if console:
             print("console errors (first 5):", *console[:5], sep="\n  ")
         if args.docs:

@@ -102,6 +102,14 @@ def test_parse_vars_and_assertions() -> None:
     assert parse_assertions("") == []
 
 
+def test_a_cell_shows_its_outcome_or_the_grade_of_a_partly_passed_output() -> None:
+    assert eval_view.cell_mark(True, None, 1.0) == "✓"
+    assert eval_view.cell_mark(False, None, 0.0) == "✗"
+    assert eval_view.cell_mark(False, None, 0.5) == ".50"  # one of two checks passed
+    assert eval_view.cell_mark(None, None, None) == "?"
+    assert eval_view.cell_mark(None, "timed out", None) == "!"
+
+
 def test_cases_editor_adds_imports_suggests_and_deletes(wb: Workbench, tmp_path: Path) -> None:
     tab, store = wb.evaluate, wb.store
     rid = tab.requests.value

@@ -28,7 +28,10 @@ OUTCOMES: dict[str, tuple[str, str]] = {
 }
 MISSING = ("#ffffff", "·")  # a unit of the run with no output (yet)
 BOX = "flex:1 1 0;min-width:240px;margin:0 8px 0 0;padding:6px;border:1px solid #ddd;border-radius:4px"
-PRE = "white-space:pre-wrap;font-size:12px;margin:4px 0;max-height:360px;overflow:auto"
+PRE = (
+    "white-space:pre-wrap;word-break:normal;overflow-wrap:break-word;font-size:12px;margin:4px 0;"
+    "max-height:360px;overflow:auto"
+)
 
 
 def outcome(passed: bool | None, error: str | None) -> str:
@@ -38,6 +41,15 @@ def outcome(passed: bool | None, error: str | None) -> str:
     if passed is None:
         return "not graded"
     return "passed" if passed else "failed"
+
+
+def cell_mark(passed: bool | None, error: str | None, score: float | None) -> str:
+    """What a matrix cell shows: its outcome's mark, or the grade of a failed output that passed
+    some of its checks (".50"), so partial progress is visible."""
+    verdict = outcome(passed, error)
+    if verdict == "failed" and score is not None and 0 < score < 1:
+        return f"{score:.2f}".lstrip("0")
+    return OUTCOMES[verdict][1]
 
 
 def legend() -> str:
@@ -135,8 +147,9 @@ def detail_html(d: CellDetail, label: str | None = None) -> str:
     head = (
         f"<p style='margin:4px 0'><span style='background:{colour};padding:1px 6px;"
         f"border-radius:3px'>{html.escape(verdict)}</span> "
-        f"<strong>{html.escape(d.case.name)}</strong> × prompt "
-        f"{display.short_id(d.prompt_id)} {html.escape(label or '')}</p>"
+        f"<strong>{html.escape(d.case.name)}</strong> × "
+        + (html.escape(label) if label else f"prompt {display.short_id(d.prompt_id)}")
+        + "</p>"
     )
     boxes = (
         "<div style='display:flex;flex-flow:row nowrap;align-items:stretch;width:100%'>"
@@ -199,6 +212,7 @@ __all__ = [
     "MISSING",
     "OUTCOMES",
     "cases_html",
+    "cell_mark",
     "detail_html",
     "grades_html",
     "legend",

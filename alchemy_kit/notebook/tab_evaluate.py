@@ -307,9 +307,13 @@ class EvaluateTab(Tab):
         prompts = {pid: self.store.get_prompt(pid) for pid in run.prompt_ids}
         self.labels = {pid: prompt_label(p) for pid, p in prompts.items()}
         rows = er.summary(self.store, run.id, by_model=len(run.models) > 1)
+        rows.sort(key=lambda row: prompts[row.prompt_id].rank or 10**9)
         short = {pid: display.cut(label, 40) for pid, label in self.labels.items()}
         self.summary.value = eval_view.summary_html(rows, short)
-        self._grid(er.matrix(self.store, run.id), short)
+        matrix = er.matrix(self.store, run.id)
+        # Best-ranked prompt first, as in Compare & pick (the run keeps the order it was given).
+        matrix.rows.sort(key=lambda row: (prompts[row[0]].rank or 10**9, row[0]))
+        self._grid(matrix, short)
         pooled = rows if len(run.models) == 1 else er.summary(self.store, run.id)
         best = sorted(pooled, key=lambda s: (-(s.pass_rate or 0), -(s.mean_grade or 0)))
         options = [(self.labels[s.prompt_id], s.prompt_id) for s in best]
@@ -366,7 +370,8 @@ class EvaluateTab(Tab):
             button.style.button_color = colour
             button.disabled = True
             return button
-        colour, mark = eval_view.OUTCOMES[eval_view.outcome(got.passed, got.error)]
+        colour, _ = eval_view.OUTCOMES[eval_view.outcome(got.passed, got.error)]
+        mark = eval_view.cell_mark(got.passed, got.error, got.score)
         button = widgets.Button(
             description=mark, tooltip=f"{case_name}: {got.preview}", layout=CELL
         )
