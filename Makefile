@@ -92,6 +92,7 @@ bench: smollm
 	$(BIN)/python benchmarks/local_llm.py
 	$(BIN)/python benchmarks/datasette.py
 	$(BIN)/python benchmarks/fast_failures.py
+	$(BIN)/python benchmarks/eval.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -67,6 +67,13 @@ _LAZY: dict[str, tuple[str, str]] = {
     "picks": ("scoring.preferences", "picks"),
     "learn": ("scoring.learn", "learn"),
     "optimize": ("engine.optimize", "optimize"),
+    "evaluate": ("notebook.eval_report", "evaluate"),
+    "aevaluate": ("notebook.eval_report", "aevaluate_report"),
+    "eval_report": ("notebook.eval_report", "eval_report"),
+    "EvalReport": ("notebook.eval_report", "EvalReport"),
+    "add_case": ("engine.cases", "add_case"),
+    "import_cases": ("engine.cases", "import_cases"),
+    "suggest_cases": ("engine.suggest", "suggest_cases"),
     "aoptimize": ("engine.optimize", "aoptimize"),
     "Preference": ("records", "Preference"),
     "Request": ("records", "Request"),
@@ -86,9 +93,13 @@ _LAZY: dict[str, tuple[str, str]] = {
 if TYPE_CHECKING:
     from .engine.api import generate
     from .engine.batch import arun_batch, run_batch
+    from .engine.cases import add_case, import_cases
     from .engine.optimize import aoptimize, optimize
     from .engine.pipeline import GenerationResult, agenerate
+    from .engine.suggest import suggest_cases
     from .engine.transfer import import_
+    from .notebook.eval_report import EvalReport, eval_report, evaluate
+    from .notebook.eval_report import aevaluate_report as aevaluate
     from .notebook.workbench import workbench
     from .records import (
         Configuration,
@@ -151,6 +162,7 @@ __all__ = [
     "DimensionMismatchError",
     "EmbeddingError",
     "EmbeddingRecord",
+    "EvalReport",
     "GenerationResult",
     "ImportExportError",
     "IntegrityError",
@@ -175,6 +187,8 @@ __all__ = [
     "UnknownModelError",
     "ValidationError",
     "__version__",
+    "add_case",
+    "aevaluate",
     "agenerate",
     "ajudge",
     "aoptimize",
@@ -182,11 +196,14 @@ __all__ = [
     "baseline_score",
     "embed_missing",
     "embed_texts",
+    "eval_report",
+    "evaluate",
     "explain_score",
     "export",
     "generate",
     "heuristic_score",
     "import_",
+    "import_cases",
     "judge",
     "judge_pair",
     "learn",
@@ -201,6 +218,7 @@ __all__ = [
     "score_text",
     "search_prompts",
     "similar_to",
+    "suggest_cases",
     "thumb",
     "undo_pick",
     "workbench",

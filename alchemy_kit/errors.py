@@ -83,6 +83,10 @@ class TransientProviderError(ProviderError):
     """A failure worth retrying: a timeout, HTTP 429 or a 5xx."""
 
 
+class ReplayMissError(ProviderError):
+    """Replaying from a recording, a model call was asked that was never recorded."""
+
+
 class EmbeddingError(AlchemyError):
     """Embedding failed or an embedding is unusable."""
 
@@ -130,6 +134,7 @@ __all__ = [
     "ProviderError",
     "ProviderLimitError",
     "ReadOnlyStoreError",
+    "ReplayMissError",
     "SchemaVersionError",
     "SearchError",
     "StoreError",

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import re
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from contextlib import suppress
 from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime, timedelta
@@ -493,6 +493,8 @@ def validate(rec: Any) -> None:
     elif isinstance(rec, SearchRecord):
         check_enum(rec.search_type, SEARCH_TYPES, "search_type")
         check_range(rec.min_similarity, *SIMILARITY_RANGE, "min_similarity")
+    elif type(rec) in VALIDATORS:
+        VALIDATORS[type(rec)](rec)
 
 
 # The timestamp columns of each record, written only in the canonical form (see check_timestamp).
@@ -507,6 +509,10 @@ TIMESTAMP_FIELDS: dict[type, tuple[str, ...]] = {
     Preference: ("created_at",),
     SearchRecord: ("timestamp",),
 }
+
+
+# Checks of records defined in other modules (records_eval.py registers its own here).
+VALIDATORS: dict[type, Callable[[Any], None]] = {}
 
 
 def config_type_of(value: Any) -> str:

@@ -244,6 +244,19 @@ def has_visible_text(text: str) -> bool:
     )
 
 
+def cut(text: str | None, width: int = 120) -> str:
+    """Collapse whitespace and cut at the last word boundary before `width`, adding an ellipsis."""
+    flat = " ".join((text or "").split())
+    if len(flat) <= width:
+        return flat
+    head = flat[: width - 1]
+    space = head.rfind(" ")
+    # A single very long token has no boundary worth keeping: cut it mid-word rather than drop it.
+    if space >= width // 2:
+        head = head[:space]
+    return head.rstrip(" ,;:.") + "…"
+
+
 __all__ = [
     "CONFIG_TYPES",
     "MAX_COUNT",
@@ -260,6 +273,7 @@ __all__ = [
     "STATUSES",
     "TEMPERATURE_RANGE",
     "TOKEN_RE",
+    "cut",
     "estimate_tokens",
     "has_visible_text",
 ]

@@ -1,14 +1,16 @@
 """Check the notebooks and the workbench in a real browser: JupyterLab in headless Debian Chromium.
 
-Starts JupyterLab on a loopback port with a token, over temporary copies of `00_quickstart.ipynb` and
-`01_generate_and_compare.ipynb` (so nothing in notebooks/ is rewritten), with temporary HOME,
-IPYTHONDIR, LLM_USER_PATH, Jupyter runtime/config/workspace folders. In Chromium (driven by
-playwright) it opens each notebook and runs all cells; in the workbench it clicks Generate and
-waits for the new request's cards, switches to the Dashboard tab and waits for rendered charts
-(svg/canvas), clicks a point of the embedding map and waits for that prompt's lineage. It asserts
+Starts JupyterLab on a loopback port with a token, over temporary copies of `00_quickstart.ipynb`,
+`01_generate_and_compare.ipynb` and `06_evaluate.ipynb` with its data (so nothing in notebooks/ is
+rewritten), with temporary HOME, IPYTHONDIR, LLM_USER_PATH, Jupyter runtime/config/workspace
+folders. In Chromium (driven by playwright) it opens each notebook and runs all cells; in the
+workbench it clicks Generate and waits for the new request's cards, switches to the Dashboard tab
+and waits for rendered charts (svg/canvas), clicks a point of the embedding map and waits for that
+prompt's lineage; in notebook 06 (a replayed SmolLM2 eval) it clicks a cell of the Evaluate tab's
+matrix and waits for that output to open beside its case and prompt. It asserts
 that no browser-console error mentions a failed script load and that no request left the machine
 (the charts' Vega comes from vl-convert, not a CDN). Prints what it measured; saves screenshots
-(--docs also refreshes the two in docs/).
+(--docs also refreshes the three in docs/).
 
 Needs /usr/bin/chromium (`apt-get install -y chromium`) and pip's playwright; never run
 `playwright install` (it downloads a browser). Exit code 0 when every check passes.
@@ -34,11 +36,13 @@ from browser_check_datasette import CHROMIUM, CHROMIUM_ARGS, Checks, wait_until_
 
 ROOT = Path(__file__).resolve().parents[1]
 VIEWPORT = {"width": 1400, "height": 1100}
-NOTEBOOKS = ("00_quickstart.ipynb", "01_generate_and_compare.ipynb")
+NOTEBOOKS = ("00_quickstart.ipynb", "01_generate_and_compare.ipynb", "06_evaluate.ipynb")
 WORKBENCH = "01_generate_and_compare.ipynb"
+EVALUATE = "06_evaluate.ipynb"
 DOC_SHOTS = {
     "workbench-generate": "notebook-workbench.png",
     "workbench-dashboard": "notebook-dashboard.png",
+    "workbench-evaluate": "notebook-evaluate.png",
 }
 BROWSER_TZ = "America/New_York"
 LOOPBACK = {"127.0.0.1", "localhost", "::1", "[::1]"}
@@ -110,11 +114,13 @@ def dismiss_popups(page: Any) -> None:
 
 
 def run_all(
-    page: Any, base: str, name: str, token: str, timeout_s: float = 420.0
+    page: Any, base: str, name: str, token: str, shots: Path, timeout_s: float = 420.0
 ) -> dict[str, int]:
-    """Open a notebook, run all cells, wait until every cell ran; return cell counts."""
+    """Open a notebook, run all cells, wait until every cell ran; return cell counts (and keep a
+    screenshot of a notebook whose cells did not all run, to see why)."""
     page.goto(f"{base}/lab/tree/{name}?token={token}", wait_until="domcontentloaded")
-    page.wait_for_selector(".jp-NotebookPanel .jp-Cell", timeout=60_000)
+    # The notebooks opened before stay in the DOM, hidden: wait for a cell of the visible one.
+    page.wait_for_selector(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Cell", timeout=60_000)
     # The notebook opened first keeps its (hidden) indicator earlier in the DOM: wait for this one's.
     page.wait_for_selector(
         ".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook-ExecutionIndicator[data-status='idle']",
@@ -149,6 +155,8 @@ def run_all(
         " .jp-NotebookPanel:not(.lm-mod-hidden) .jp-RenderedText[data-mime-type*='error']"
     ).count()
     outputs = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-OutputArea-output").count()
+    if state["pending"]:
+        page.screenshot(path=str(shots / f"stuck-{Path(name).stem}.png"))
     return {
         "cells": state["cells"],
         "pending": state["pending"],
@@ -179,35 +187,58 @@ def shoot(page: Any, element: Any, path: Path) -> None:
 
 
 def check_quickstart(page: Any, base: str, token: str, shots: Path, checks: Checks) -> None:
-    state = run_all(page, base, NOTEBOOKS[0], token)
+    state = run_all(page, base, NOTEBOOKS[0], token, shots)
     tables = page.locator(
         ".jp-NotebookPanel:not(.lm-mod-hidden) .jp-OutputArea-output table"
     ).count()
     checks.check(
         "quickstart: all cells ran, no error output",
         state["cells"] > 5 and state["pending"] == 0 and state["errors"] == 0,
-        f"{state['cells']} code cells, {state['outputs']} outputs, {tables} tables, "
+        f"{state['cells']} code cells ({state['pending']} not run), {state['outputs']} outputs, "
+        f"{tables} tables, "
         f"{state['errors']} error outputs",
     )
     page.screenshot(path=str(shots / "quickstart.png"))
 
 
-def check_workbench(page: Any, base: str, token: str, shots: Path, checks: Checks) -> None:
-    state = run_all(page, base, WORKBENCH, token)
+def run_checked(
+    page: Any, base: str, name: str, token: str, shots: Path, checks: Checks, label: str
+) -> None:
+    """Run all cells of a notebook and check that each ran with no error output."""
+    state = run_all(page, base, name, token, shots)
     checks.check(
-        "workbench notebook: all cells ran, no error output",
+        f"{label}: all cells ran, no error output",
         state["cells"] > 5 and state["pending"] == 0 and state["errors"] == 0,
-        f"{state['cells']} code cells, {state['outputs']} outputs, {state['errors']} error outputs",
+        f"{state['cells']} code cells ({state['pending']} not run), {state['outputs']} outputs,"
+        f" {state['errors']} error outputs",
     )
+
+
+def shows_text(page: Any, selector: str, text: str, timeout_ms: int = 30_000) -> bool:
+    """Wait until an element matching `selector` shows `text`; False when it never does."""
+    try:
+        page.wait_for_function(
+            """([selector, text]) => [...document.querySelectorAll(selector)]
+                  .some(e => e.innerText.includes(text))""",
+            arg=[selector, text],
+            timeout=timeout_ms,
+        )
+    except Exception:
+        return False
+    return True
+
+
+def check_workbench(page: Any, base: str, token: str, shots: Path, checks: Checks) -> None:
+    run_checked(page, base, WORKBENCH, token, shots, checks, "workbench notebook")
     panel = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden)")
     tabs = panel.locator(".jupyter-widgets.widget-tab, .widget-tab").first
     tabs.wait_for(timeout=30_000)
     tabs.scroll_into_view_if_needed()
     titles = [t.text_content() or "" for t in tabs.locator(".lm-TabBar-tab").all()]
     checks.check(
-        "workbench: five tabs rendered",
+        "workbench: six tabs rendered",
         [t.strip() for t in titles]
-        == ["Generate", "Compare & pick", "Search", "History", "Dashboard"],
+        == ["Generate", "Compare & pick", "Evaluate", "Search", "History", "Dashboard"],
         ", ".join(t.strip() for t in titles),
     )
     # Generate: click the button in the widget, wait for the new request's status and cards.
@@ -294,17 +325,45 @@ def check_workbench(page: Any, base: str, token: str, shots: Path, checks: Check
     # Click a point of the embedding map: the dashboard shows that prompt's lineage.
     point = tabs.locator(".vega-embed").first.locator(".mark-symbol path").first
     point.click(force=True)
-    try:
-        page.wait_for_function(
-            """() => [...document.querySelectorAll('.widget-tab .widget-html')]
-                  .some(h => h.innerText.includes('Lineage of prompt'))""",
-            timeout=30_000,
-        )
-        opened = True
-    except Exception:
-        opened = False
+    opened = shows_text(page, ".widget-tab .widget-html", "Lineage of prompt")
     checks.check("dashboard: clicking a map point opens its lineage", opened)
     shoot(page, tabs, shots / "workbench-picked.png")
+
+
+def check_evaluate(page: Any, base: str, token: str, shots: Path, checks: Checks) -> None:
+    run_checked(page, base, EVALUATE, token, shots, checks, "evaluate notebook (replaying SmolLM2)")
+    panel = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden)")
+    tab = panel.locator(".widget-tab .alchemy-evaluate").first
+    cells = tab.locator(".alchemy-eval-cell")
+    try:
+        cells.first.wait_for(timeout=90_000)  # the widget renders once the kernel sends its state
+    except Exception as exc:
+        checks.check("evaluate: the Evaluate tab's matrix rendered", False, type(exc).__name__)
+        shoot(page, panel, shots / "workbench-evaluate.png")
+        return
+    detail = tab.locator(".alchemy-eval-detail")
+    shown = detail.first.inner_text() if detail.count() else ""
+    # Click a cell whose case is not the one on show: its case name must then appear in the detail.
+    target, case = None, ""
+    for cell in cells.all():
+        case = (cell.get_attribute("title") or "").split(":", 1)[0]
+        if case and case not in shown:
+            target = cell
+            break
+    opened, took = False, 0.0
+    if target is not None:
+        target.scroll_into_view_if_needed()
+        t0 = time.monotonic()
+        target.click()
+        opened = shows_text(page, ".alchemy-evaluate .alchemy-eval-detail", case)
+        took = time.monotonic() - t0
+    parts = ("Case:", "as sent", "Output", "Graders")
+    checks.check(
+        "evaluate: clicking a matrix cell opens its output beside the case and prompt",
+        opened and all(word in detail.first.inner_text() for word in parts),
+        f"{cells.count()} cells, opened {case!r} {took:.1f}s after the click",
+    )
+    shoot(page, tab.locator(".alchemy-eval-results").first, shots / "workbench-evaluate.png")
 
 
 def main() -> int:
@@ -323,6 +382,7 @@ def main() -> int:
         (work / "nb").mkdir()
         for name in NOTEBOOKS:
             shutil.copy(ROOT / "notebooks" / name, work / "nb" / name)
+        shutil.copytree(ROOT / "notebooks" / "data", work / "nb" / "data")  # notebook 06's data
         shots = args.screenshots or work / "shots"
         shots.mkdir(parents=True, exist_ok=True)
         token = secrets.token_hex(16)
@@ -349,6 +409,7 @@ def main() -> int:
                 )
                 check_quickstart(page, base, token, shots, checks)
                 check_workbench(page, base, token, shots, checks)
+                check_evaluate(page, base, token, shots, checks)
                 browser.close()
         finally:
             proc.terminate()
@@ -370,6 +431,12 @@ def main() -> int:
         )
         print("summary:")
         ok = checks.report()
+        if not ok:  # what JupyterLab and its kernels said, to see why
+            print(
+                "lab.log (last 40 lines):",
+                *(work / "lab.log").read_text().splitlines()[-40:],
+                sep="\n  ",
+            )
         if console:
             print("console errors (first 5):", *console[:5], sep="\n  ")
         if args.docs:

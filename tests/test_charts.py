@@ -9,11 +9,13 @@ import altair as alt
 import numpy as np
 import pandas as pd
 import pytest
+from notebook_fixtures import evaluate_offline
 
 import alchemy_kit as ak
-from alchemy_kit.errors import ValidationError
-from alchemy_kit.notebook import charts
+from alchemy_kit.errors import NotFoundError, ValidationError
+from alchemy_kit.notebook import charts, eval_view
 from alchemy_kit.scoring.rank import quality_metric
+from alchemy_kit.scoring.stats import wilson
 from alchemy_kit.store import Store
 from alchemy_kit.store.codec import decode_vector
 
@@ -298,3 +300,66 @@ def test_png_charts_carry_their_sanitised_spec_as_text(store: Store) -> None:
 def test_chart_filters_are_validated(store: Store) -> None:
     with pytest.raises(ValidationError, match="unknown phase"):
         charts.score_by_phase(store, phase="distillation")
+
+
+def test_pass_rate_bars_carry_wilson_intervals(store: Store) -> None:
+    run_id = evaluate_offline(store)
+    chart = charts.pass_rate(store)  # the newest run
+    d = spec(chart)
+    marks = [layer["mark"]["type"] for layer in d["layer"]]
+    assert marks == ["bar", "errorbar", "text", "point"]
+    assert d["layer"][3]["encoding"]["y"]["field"] == "mean_grade"
+    assert d["layer"][1]["encoding"]["y"]["field"] == "low"
+    assert d["layer"][1]["encoding"]["y2"]["field"] == "high"
+    data = rows(chart)
+    assert len(data) == 6 and all(" · " in row["prompt"] for row in data)
+    for row in data:
+        low, high = wilson(row["passed"], row["graded"])
+        assert (row["low"], row["high"]) == (pytest.approx(low), pytest.approx(high))
+        assert row["pass_rate"] == pytest.approx(row["passed"] / row["graded"])
+        assert row["passes"] == f"{row['passed']}/{row['graded']}"
+    # Bars are sorted by pass rate; a run prefix picks the run.
+    order = d["layer"][0]["encoding"]["x"]["sort"]
+    rates = {row["prompt"]: row["pass_rate"] for row in data}
+    assert [rates[p] for p in order] == sorted(rates.values(), reverse=True)
+    assert run_id[:8] in d["title"]["subtitle"]
+    assert rows(charts.pass_rate(store, run=run_id[:8])) == data
+
+
+def test_eval_matrix_colours_every_outcome(store: Store) -> None:
+    run_id = evaluate_offline(store)
+    chart = charts.eval_matrix(store, run=run_id)
+    d = spec(chart)
+    cells, grades = d["layer"]
+    assert [cells["mark"]["type"], grades["mark"]["type"]] == ["rect", "text"]
+    assert {k: v["field"] for k, v in cells["encoding"].items() if "field" in v} == {
+        "x": "case_name",
+        "y": "prompt",
+        "color": "outcome",
+    }
+    assert grades["encoding"]["text"]["field"] == "grade"
+    assert cells["encoding"]["color"]["scale"]["domain"] == list(eval_view.OUTCOMES)
+    (pick,) = d["params"]  # a layer's selection is hoisted, bound to the cells' view
+    assert pick["name"] == "cell" and pick["select"]["fields"] == ["output_id"]
+    assert pick["views"] == [cells["name"]]
+    data = rows(chart)
+    assert len(data) == 24
+    outcomes = {(r["model"], r["case_name"]): r["outcome"] for r in data}
+    assert outcomes[("fake-flaky", "bridge")] == "call failed"
+    assert outcomes[("fake-flaky", "owl")] == outcomes[("alchemy-local", "owl")] == "not graded"
+    assert outcomes[("fake-flaky", "rain")] == "passed"  # "a short answer" is under 30 words
+    assert {r["outcome"] for r in data} == set(eval_view.OUTCOMES)
+    assert cells["encoding"]["x"]["sort"] == ["library", "bridge", "rain", "owl"]
+    # A failed output that passed some checks shows its grade; others show none.
+    assert {r["grade"] for r in data if r["outcome"] != "failed"} == {""}
+    small = charts.eval_matrix(store, run=run_id, limit=8)
+    assert len(rows(small)) == 8 and "first 8 of 24 outputs" in spec(small)["title"]["subtitle"]
+
+
+def test_eval_charts_without_a_run_explain_themselves(store: Store) -> None:
+    for make in (charts.pass_rate, charts.eval_matrix):
+        chart = make(store)
+        assert spec(chart)["mark"]["type"] == "text"
+        assert "no eval outputs yet" in rows(chart)[0]["message"]
+    with pytest.raises(NotFoundError):
+        charts.pass_rate(store, run="ffffffff")

@@ -95,8 +95,23 @@ def test_bad_picks_are_one_line_errors(run, variants) -> None:
     run("pick", variants[0]["id"], "--rating", "9", code=2)
 
 
-def test_learn_judge_and_optimize_offline(run, variants) -> None:
+def test_learn_judge_and_optimize_offline(run, variants, tmp_path: Path) -> None:
     assert "more needed" in run("learn").output
     assert "no LLM judge" in run("judge", variants[0]["id"]).output
-    out = json.loads(run("optimize", variants[-1]["id"], "--max-iterations", "2", "--json").stdout)
-    assert out["best_score"] >= out["start_score"]
+    refused = run("optimize", variants[-1]["id"], code=1).output
+    assert "needs an independent signal" in refused and refused.count("Error:") == 1
+    tests = tmp_path / "bio.jsonl"
+    tests.write_text(
+        "".join(
+            json.dumps(
+                {"vars": {"input": f"pianist {i}"}, "assert": [{"type": "max-words", "value": 30}]}
+            )
+            + "\n"
+            for i in range(4)
+        )
+    )
+    request_id = run("prompts", "show", variants[-1]["id"], "--json").output
+    run("cases", "import", str(tests), "-r", json.loads(request_id)["request_id"])
+    out = json.loads(run("optimize", variants[-1]["id"], "--max-iterations", "2", "--json").output)
+    assert out["signal"] == "held-back cases" and out["message"]
+    assert len(out["split"]["search"]) == len(out["split"]["held_back"]) == 2

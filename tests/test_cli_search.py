@@ -69,7 +69,18 @@ def test_searches_lists_the_history(run) -> None:
 def test_optimised_prompts_are_embedded_like_every_other(run, db_path: Path) -> None:
     made = json.loads(run("generate", "Write a haiku about rain", "-n", "1", "--json").stdout)
     start = made["prompts"][-1]["id"]
-    run("optimize", start, "--max-iterations", "2", "--target", "1")
+    cases = db_path.parent / "cases.jsonl"  # optimise needs cases (or a judge) to decide
+    cases.write_text(
+        "".join(
+            json.dumps(
+                {"vars": {"input": f"rain {i}"}, "assert": [{"type": "max-words", "value": 5}]}
+            )
+            + "\n"
+            for i in range(4)
+        )
+    )
+    run("cases", "import", str(cases), "-r", made["request"]["id"])
+    run("optimize", start, "--max-iterations", "2")
     store = ak.open_store(db_path)
     optimised = [p for p in store.list_prompts(limit=None) if "optimize" in p.metadata]
     assert optimised

@@ -209,7 +209,9 @@ def test_a_full_filesystem_gives_one_line_per_command(tmp_path: Path) -> None:
     _filled(src)
     exported = tmp_path / "exp"
     assert _cli("export", str(exported), "-d", str(src)).exit_code == 0
-    with _tmpfs(tmp_path / "full", "300k") as mnt:
+    with _tmpfs(
+        tmp_path / "full", "640k"
+    ) as mnt:  # room for db init: the schema (m007 too), its WAL
         db = mnt / "alchemy.db"
         assert _cli("db", "init", "-d", str(db)).exit_code == 0
         filler = mnt / "filler"

@@ -13,6 +13,7 @@ import sqlite_utils
 from alchemy_kit.errors import NotADatabaseError, SchemaVersionError
 from alchemy_kit.store import TABLES, open_store
 from alchemy_kit.store import migrations as mig
+from alchemy_kit.store.migrations_m007 import M007_SQL
 from alchemy_kit.store.store import MIGRATION_NAMES
 
 SCHEMA_MD = Path(__file__).resolve().parents[1] / "docs" / "schema.md"
@@ -49,8 +50,10 @@ def test_seed_parsed() -> None:
 
 def test_every_seed_table_and_column_exists(db_path: Path) -> None:
     store = open_store(db_path)
-    # the seed's eight tables, plus preferences (m003), documented in docs/schema.md
-    assert set(TABLES) == set(seed_tables()) | {"preferences"}
+    # the seed's eight tables, plus preferences (m003) and the evaluation tables (m007),
+    # documented in docs/schema.md
+    evaluation = {"cases", "eval_runs", "outputs", "model_calls"}
+    assert set(TABLES) == set(seed_tables()) | {"preferences"} | evaluation
     for table, cols in seed_tables().items():
         actual = [c.name for c in store.db[table].columns]
         assert actual == cols, table
@@ -121,6 +124,7 @@ def test_landed_migrations_are_frozen() -> None:
         "m005": hashlib.sha256("\n".join(mig._m005_statements()).encode()).hexdigest()[:16],
         "m006": hashlib.sha256(mig.M006_SQL.encode()).hexdigest()[:16],
         "m008": hashlib.sha256(mig.M008_SQL.encode()).hexdigest()[:16],
+        "m007": hashlib.sha256(M007_SQL.encode()).hexdigest()[:16],
     }
     assert digest == FROZEN
 
@@ -133,6 +137,7 @@ FROZEN = {
     "m005": "3f7cca43fe498332",
     "m006": "794bb91696ea06e9",
     "m008": "c763ef260178d906",
+    "m007": "de039bf03eb195ba",
 }
 
 

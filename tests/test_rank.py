@@ -121,3 +121,51 @@ def test_quality_metric_carries_the_breakdown(store: Store) -> None:
     assert quality.value == res.prompts[0].score
     assert quality.details["source"] == "scorer"
     assert set(quality.details["contributions"]) and "features" in quality.details
+
+
+def test_eval_results_decide_ranks_and_text_only_breaks_ties(store: Store) -> None:
+    from alchemy_kit import records_eval as ev
+    from alchemy_kit.engine.evaluate import evaluate
+    from alchemy_kit.scoring.rank import EVAL_TIEBREAK, evidence
+
+    idea = "Answer customer support tickets in at most 30 words, apologising for the trouble"
+    req = r.Request(input=idea, phases=["coagulatio"])
+    # The text scorer prefers the fuller prompt; only the terse one makes the model apologise.
+    fuller = r.Prompt(
+        "You answer customer support tickets for a software company. Read the ticket, name the "
+        "product area, and give the fix in at most 30 words, in plain language.",
+        "coagulatio",
+        "local",
+        "m",
+        request_id=req.id,
+    )
+    terse = r.Prompt(
+        'Reply. Always mention "sorry".', "coagulatio", "local", "m", request_id=req.id
+    )
+    store.add([req], [fuller, terse])
+    ak.rescore(store, [fuller.id, terse.id])
+    assert store.get_prompt(fuller.id).rank == 1  # before any eval: the text decides
+    tickets = ["My export fails with error 42", "Login loops forever", "Billing page is blank"]
+    store.add_cases(
+        [
+            ev.Case(
+                req.id,
+                f"t{i}",
+                vars={"ticket": t},
+                assertions=[{"type": "icontains", "value": "sorry"}],
+            )
+            for i, t in enumerate(tickets)
+        ]
+    )
+    evaluate(store, request=req.id)
+    assert store.get_prompt(terse.id).rank == 1 and store.get_prompt(fuller.id).rank == 2
+    sets = evidence(store, [fuller.id, terse.id])
+    assert sets[terse.id] == "eval (3 graded outputs) + scorer (tie-break only)"
+    ak.prefer(store, fuller.id, terse.id, who="ana")  # the researcher's pick still counts half
+    assert "picks" in evidence(store, [fuller.id])[fuller.id]
+    assert blend(0.2, None, None, 0.5) == pytest.approx(
+        0.5 * (1 - EVAL_TIEBREAK) + 0.2 * EVAL_TIEBREAK
+    )
+    # two equal eval scores: the text evidence orders them; different ones: it never does
+    assert blend(0.9, None, None, 0.5) > blend(0.1, None, None, 0.5)
+    assert blend(1.0, 1.0, None, 0.499) < blend(0.0, 0.0, None, 0.5)

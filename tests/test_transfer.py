@@ -13,6 +13,7 @@ import pytest
 from helpers import loaded_by
 
 from alchemy_kit import records as r
+from alchemy_kit import records_eval as ev
 from alchemy_kit.errors import ImportExportError, ValidationError
 from alchemy_kit.store import PRIMARY_KEYS, TABLES, Store, open_store, transfer, transfer_files
 from alchemy_kit.store.codec import decode_vector, encode_vector
@@ -189,7 +190,19 @@ def build_store(path: Path) -> Store:
             r.Preference("thumb", prompts[2].id, -1, "ana", created_at=_ts(DATES[2], 9)),
         ]
     )
+    _add_eval_rows(store, req1.id, prompts[0].id)
     return store
+
+
+def _add_eval_rows(store: Store, request_id: str, prompt_id: str) -> None:
+    """A case, a run, one good and one failed output, and a recorded call (tables of m007)."""
+    case = ev.Case(request_id, 'edge, "quoted"', vars={"q": "ünï"}, assertions=[{"type": "x"}])
+    run = ev.EvalRun("a" * 64, [prompt_id], [case.id], [{"provider": "local", "model": "m"}])
+    call = ev.ModelCall("b" * 64, "openai", "gpt", [{"role": "user", "content": "hi"}], "ok")
+    good = ev.Output(run.id, prompt_id, case.id, "openai", "gpt", text="", passed=True, score=1.0)
+    bad = ev.Output(run.id, prompt_id, case.id, "local", "m", error="boom", call_key="b" * 64)
+    store.add([case], [run])
+    store.write_outputs([good, bad], calls=[call])
 
 
 def table_rows(store: Store, table: str, *, by_key: bool = True) -> list[dict]:

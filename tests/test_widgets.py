@@ -30,17 +30,18 @@ def test_importing_the_notebook_package_loads_no_widgets() -> None:
     assert loaded_by("import alchemy_kit.notebook", ["ipywidgets", "altair", "anywidget"]) == []
 
 
-def test_workbench_has_five_tabs_and_a_stable_text_repr(wb: Workbench) -> None:
+def test_workbench_has_six_tabs_and_a_stable_text_repr(wb: Workbench) -> None:
     assert list(wb.widget.titles) == [
         "Generate",
         "Compare & pick",
+        "Evaluate",
         "Search",
         "History",
         "Dashboard",
     ]
     bundle = wb._repr_mimebundle_()
     assert bundle["text/plain"] == (
-        "<Workbench on alchemy.db: Generate | Compare & pick | Search | History | Dashboard>"
+        "<Workbench on alchemy.db: Generate | Compare & pick | Evaluate | Search | History | Dashboard>"
     )
     assert "application/vnd.jupyter.widget-view+json" in bundle
     # Opening the workbench shows the newest request in Compare & pick and both in History.
@@ -206,14 +207,23 @@ def test_judge_offline_says_the_scorer_stood_in(wb: Workbench) -> None:
 
 def test_optimise_runs_the_loop_from_a_variant(wb: Workbench) -> None:
     compare = wb.compare
-    compare.phase.value = "solutio"  # solutio variants score lowest: room to improve
+    compare.phase.value = "solutio"
     before = len(compare.cards)
     start = compare.cards[-1].prompt
+    compare.cards[-1].optimize.click()  # no cases, no judge: nothing independent to accept on
+    assert "needs an independent signal" in compare.error.message
+    for topic in ("rain", "snow", "fog", "wind"):
+        ak.add_case(
+            wb.store,
+            start.request_id,
+            {"input": topic},
+            assertions=[{"type": "max-words", "value": 25}],
+        )
     compare.cards[-1].optimize.click()
     assert compare.error.message == ""
-    assert "Optimised with offline scorer" in compare.report.value
+    assert "Optimised against held-back cases" in compare.report.value
     assert f"optimised {start.id[:8]}" in compare.status.value
-    assert len(compare.cards) >= before  # accepted rewrites join the phase
+    assert len(compare.cards) >= before  # candidates join the phase
 
 
 def test_learn_and_rerank_buttons(wb: Workbench) -> None:
@@ -229,7 +239,7 @@ def test_open_prompt_shows_its_request_and_phase(wb: Workbench) -> None:
     older = store.list_requests()[-1]
     prompt = store.list_prompts(request_id=older.id, phase="prima-materia", limit=1)[0]
     wb.hub.emit("open", prompt.id)
-    assert wb.widget.selected_index == 1
+    assert wb.widget.selected_index == wb.tabs.index(wb.compare)
     assert wb.compare.requests.value == older.id and wb.compare.phase.value == "prima-materia"
     assert prompt.id in [c.prompt.id for c in wb.compare.cards]
 
@@ -326,7 +336,7 @@ def test_rerun_a_search_lands_in_the_search_tab(wb: Workbench) -> None:
     record = store.search_history(1)[0]
     history.searches.value = record.id
     history.rerun_search.click()
-    assert wb.widget.selected_index == 2
+    assert wb.widget.selected_index == wb.tabs.index(wb.search)
     result = wb.search.result
     assert result is not None and result.query == "deduplicate rows" and result.mode == "hybrid"
     assert len(result) == 4 and {h.phase for h in result} == {"solutio"}
@@ -362,7 +372,7 @@ def test_unexpected_errors_show_a_details_toggle(wb: Workbench, monkeypatch: Any
 def test_dashboard_draws_when_first_shown_and_a_map_click_opens_a_prompt(wb: Workbench) -> None:
     dash, store = wb.dashboard, wb.store
     assert dash.stale and not dash.charts
-    wb.widget.selected_index = 4
+    wb.widget.selected_index = wb.tabs.index(dash)
     assert not dash.stale, dash.error.message
     assert set(dash.charts) == set(charts.CHARTS)
     assert dash.map_view is not None and dash.grid_view is not None
@@ -373,7 +383,9 @@ def test_dashboard_draws_when_first_shown_and_a_map_click_opens_a_prompt(wb: Wor
     }
     assert dash.picked_id == picked.id and "Lineage of prompt" in dash.picked.value
     dash.open_button.click()
-    assert wb.widget.selected_index == 1 and picked.id in [c.prompt.id for c in wb.compare.cards]
+    assert wb.widget.selected_index == wb.tabs.index(wb.compare) and picked.id in [
+        c.prompt.id for c in wb.compare.cards
+    ]
 
 
 def test_dashboard_filters_and_refresh_after_generate(wb: Workbench) -> None:

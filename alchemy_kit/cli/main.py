@@ -9,7 +9,7 @@ from __future__ import annotations
 import click
 
 from .. import __version__
-from . import browse, config, db, run, scoring, search, serve, transfer
+from . import browse, config, db, evals, run, scoring, search, serve, transfer
 from .common import CONTEXT, AlchemyGroup
 
 
@@ -36,6 +36,8 @@ COMMANDS: tuple[click.Command, ...] = (
     scoring.picks,
     scoring.learn,
     scoring.optimize,
+    evals.cases,
+    evals.eval_cmd,
     run.models,
     config.config,
     db.db,

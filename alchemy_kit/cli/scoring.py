@@ -57,8 +57,12 @@ def score(
     database: Path | None,
     json_: bool,
 ) -> None:
-    """Score prompts with the offline scorer and show why; stored scores and ranks follow."""
-    from ..scoring.rank import current_weights, rescore
+    """Re-derive scores and ranks from the evidence and show which evidence set each one.
+
+    With eval results a prompt ranks by them (`alchemy eval`); else by the offline scorer, the
+    LLM judge and your picks. The blend is documented in alchemy_kit/scoring/rank.py.
+    """
+    from ..scoring.rank import current_weights, evidence, rescore
     from ..scoring.scorer import explain
 
     if text is not None:
@@ -83,13 +87,18 @@ def score(
         del p  # a huge prompt's text is not held while its score is rewritten
         new = rescore(store, [pid], rescan=rescan)
         fresh = store.get_prompt(pid)
+        why = evidence(store, [pid])[pid]
         if json_:
-            echo_json(b.as_details() | {"scorer": b.score, "score": new[pid], "rank": fresh.rank})
+            echo_json(
+                b.as_details()
+                | {"scorer": b.score, "score": new[pid], "rank": fresh.rank, "evidence": why}
+            )
             return
         echo(
             f"{pid}  scorer {b.score:.4f} ({which} weights) → score {new[pid]:.4f}, "
             f"rank {fresh.rank}"
         )
+        echo(f"evidence: {why}")
         _show(b)
         return
     ids = (
@@ -103,8 +112,17 @@ def score(
     scores = rescore(store, ids, rescan=rescan)
     if json_:
         echo_json(scores)
-    else:
-        echo(f"re-scored {len(scores)} prompts")
+        return
+    echo(f"re-scored {len(scores)} prompts")
+    if request_id:
+        sets = evidence(store, list(scores))
+        rows = [
+            {"phase": p.phase, "rank": p.rank, "score": p.score, "id": p.id, "evidence": sets[p.id]}
+            for p in sorted(
+                (store.get_prompt(pid) for pid in scores), key=lambda p: (p.phase, p.rank or 0)
+            )
+        ]
+        echo_table(rows, ["phase", "rank", "score", "id", "evidence"], {"evidence": 60})
 
 
 @click.command(context_settings=CONTEXT)
@@ -290,32 +308,81 @@ def learn(
 
 @click.command(context_settings=CONTEXT)
 @click.argument("prompt_id")
-@click.option("--target", type=float, default=0.85, show_default=True, help="Stop at this score")
 @click.option(
     "--max-iterations",
     type=int,
     default=5,
     show_default=True,
-    help="Rewrites to try at most (1-20); the loop stops earlier once --target is reached",
+    help="Rewrites to try at most; the search stops earlier once --target is reached",
 )
-@click.option("--judge", "judge_model", help="Judge model id (default: the offline scorer)")
-@click.option("--judge-provider", help="Judge provider")
+@click.option(
+    "--target",
+    type=float,
+    default=1.0,
+    show_default=True,
+    help="Stop the search at this search-half grade",
+)
 @click.option("--provider", help="Provider of the rewriting model (default: the prompt's own)")
 @click.option("-m", "--model", help="Rewriting model id (default: the prompt's own)")
+@click.option(
+    "--eval-model", help="Model the prompt is run on for the cases (default: alchemy-local)"
+)
+@click.option(
+    "--judge",
+    "judge_model",
+    help="Judge model: without cases, candidates must win its pairwise comparison in both orders",
+)
+@click.option("--judge-provider", help="Judge provider")
+@click.option(
+    "--holdout",
+    type=float,
+    default=0.5,
+    show_default=True,
+    help="Share of the cases held back from the loop",
+)
+@click.option(
+    "--holdout-case",
+    "holdout_cases",
+    multiple=True,
+    help="Hold back this case (id or name; repeatable) instead",
+)
+@click.option(
+    "--seed",
+    type=int,
+    default=0,
+    show_default=True,
+    help="Seed of the case split and of the rewriting calls",
+)
+@click.option(
+    "--replay", is_flag=True, default=None, help="Serve every model call from the recording"
+)
+@click.option(
+    "--record/--no-record", default=None, help="Record every call to a real model (default: record)"
+)
 @database_option
 @json_option
 def optimize(
     prompt_id: str,
-    target: float,
     max_iterations: int,
-    judge_model: str | None,
-    judge_provider: str | None,
+    target: float,
     provider: str | None,
     model: str | None,
+    eval_model: str | None,
+    judge_model: str | None,
+    judge_provider: str | None,
+    holdout: float,
+    holdout_cases: tuple[str, ...],
+    seed: int,
+    replay: bool | None,
+    record: bool | None,
     database: Path | None,
     json_: bool,
 ) -> None:
-    """Rewrite a prompt from its critique until it reaches the target score (never worse)."""
+    """Rewrite a prompt from its failed cases; accept only what held-back cases (or the judge) confirm.
+
+    The request's cases are split: the loop searches on one half and never sees the other, which
+    decides. Without cases, a judge must prefer the rewrite in both orders.
+    """
     from dataclasses import asdict
 
     from ..engine.optimize import optimize as run
@@ -323,23 +390,27 @@ def optimize(
     result = run(
         prompt_id,
         store=open_db(database),
-        target=target,
         max_iterations=max_iterations,
-        judge=judge_model,
-        judge_provider=judge_provider,
+        target=target,
         provider=provider,
         model=model,
+        eval_model=eval_model,
+        judge=judge_model,
+        judge_provider=judge_provider,
+        holdout=holdout,
+        holdout_cases=list(holdout_cases) or None,
+        seed=seed,
+        replay=replay,
+        record=record,
     )
     if json_:
         echo_json(asdict(result))
         return
-    echo(
-        f"{result.start_score:.4f} → {result.best_score:.4f} by {result.judge}; "
-        f"stopped: {result.stopped}; best {result.best.id}"
-    )
+    echo(f"signal: {result.signal}; stopped: {result.stopped}")
     for step in result.steps:
-        mark = "kept" if step.accepted else "rejected"
-        echo(f"  #{step.iteration} {step.prompt_id[:8]} {step.score:.4f} {mark}")
+        grade = "" if step.search_score is None else f" search grade {step.search_score:.3f}"
+        echo(f"  #{step.iteration} {step.prompt_id[:8]}{grade}: {step.reason}")
+    echo(result.message)
     if result.improved:
         echo("")
         echo(result.best.content)

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from .. import phases as ph
 from .. import records as r
 from ..errors import AlchemyError, ProviderError, ValidationError
-from ..models import catalog
+from ..models import catalog, recording
 from ..models.catalog import ModelChoice
 from ..models.options import check_options
 from ..models.providers import Completion, acomplete
@@ -314,6 +314,7 @@ async def agenerate(
     from ..store import open_store
 
     store = store or open_store()
+    recording.attach(store, purpose="generate")  # every call recorded in (or replayed from) it
     idea, clean_tags = check_run_options(idea, tags, seed, timeout, retries)
     names, plans = plan(
         store,

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from ..errors import MissingKeyError
 from .catalog import PROVIDER_INFO, ModelChoice
+from .recording import replay_requested
 
 
 def has_key(provider: str) -> bool:
@@ -56,7 +57,7 @@ def _stored_keys() -> dict[str, object] | None:
 def check_key(choice: ModelChoice, key: str | None = None) -> None:
     """Raise MissingKeyError (before any network call) when the choice needs a key we lack."""
     info = PROVIDER_INFO[choice.provider]
-    if key or info.key_alias is None:
+    if key or info.key_alias is None or replay_requested():  # a replay needs no key
         return
     if not has_key(choice.provider):
         raise MissingKeyError(f"no API key for {choice.provider}: {key_help(choice.provider)}")

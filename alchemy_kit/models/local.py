@@ -23,8 +23,10 @@ from dataclasses import dataclass
 
 from ..phases import PERSONA_PROFILES, STRATEGY_ORDER
 from ..vocab import DEFAULT_TEMPERATURE, PERSONAS, PHASES, TOKEN_RE, estimate_tokens
+from .local_eval import EVAL_TASKS
 
 MODEL_ID = "alchemy-local"
+TASKS = ("refine", "improve", *EVAL_TASKS)
 CONTEXT_LIMIT = 8192  # tokens (estimate_tokens units) of system + prompt
 
 
@@ -119,7 +121,7 @@ def generate(
     from .local_spec import build_spec
     from .local_text import Style, analyse
 
-    _check(task, ("refine", "improve"), "task")
+    _check(task, TASKS, "task")
     _check(strategy, STRATEGY_ORDER, "strategy")
     _check(phase, PHASES, "phase")
     _check(persona, PERSONAS, "persona")
@@ -129,6 +131,11 @@ def generate(
             f"{MODEL_ID}: the input is about {input_tokens} tokens, over this model's context limit of "
             f"{CONTEXT_LIMIT}; shorten the idea or the source text"
         )
+    if task in EVAL_TASKS:  # answer an eval call, suggest cases, revise a prompt from failures
+        text = EVAL_TASKS[task](system, prompt or "", seed)
+        if max_tokens is not None and estimate_tokens(text) > max_tokens:
+            text = truncate_to_tokens(text, max_tokens)
+        return Generation(text, max(input_tokens, 1), max(estimate_tokens(text), 1), False)
     if task == "improve":  # the optimise loop: apply a critique's edits to a prompt
         text = improve(prompt or "")
     else:

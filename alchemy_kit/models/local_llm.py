@@ -29,10 +29,14 @@ class _LocalOptions(llm.Options):
     persona: str | None = Field(
         default=None, description=f"{', '.join(PERSONAS)} (default generic)"
     )
+    task: str | None = Field(
+        default=None,
+        description="refine (default: the three phases), improve (apply a critique), respond (an"
+        " eval call), cases (suggest test cases) or revise (a prompt from its failures)",
+    )
     strategy: str | None = Field(
         default=None, description=f"{', '.join(STRATEGY_ORDER)} (default: the seed picks)"
     )
-    task: str | None = Field(default=None, description="refine (default) or improve (a critique)")
     idea: str | None = Field(default=None, description="The original idea (default: the prompt)")
     source: str | None = Field(default=None, description="The text to refine (default: the prompt)")
 

@@ -20,7 +20,7 @@ from typing import Any
 from ..errors import MissingKeyError, ProviderError, ProviderLimitError, TransientProviderError
 from ..runner import synchronous
 from ..vocab import estimate_tokens
-from . import local
+from . import local, recording
 from .catalog import ModelChoice
 from .failures import classify, describe, permanent_error, retry_after
 from .keys import key_help, known_secrets
@@ -42,6 +42,7 @@ class Completion:
     duration_ms: int  # wall time of the whole call, retries and backoff included
     attempts: int
     options: dict[str, Any] = field(default_factory=dict)  # as sent, in the plugin's own names
+    call_key: str | None = None  # its key in model_calls when recorded or replayed
 
 
 async def _attempt(
@@ -84,8 +85,68 @@ async def acomplete(
 
     `model_options` (e.g. phase and persona) reach only models whose Options declare them: our
     in-process models read them, while a remote model never sees them, in options or in text.
+    With a recorder attached (models/recording.py) the call is recorded, or served from the
+    recording when replaying: then no model, network or key is touched.
     """
     check_options(choice, temperature, max_tokens)
+    call = recording.Call.of(choice, prompt, system, temperature, max_tokens, seed, model_options)
+    found = recording.replayed(call)
+    if found is not None:
+        return _from_recording(found, choice)
+    done = await _call(
+        choice,
+        prompt,
+        system=system,
+        temperature=temperature,
+        max_tokens=max_tokens,
+        seed=seed,
+        timeout=timeout,
+        retries=retries,
+        backoff=backoff,
+        key=key,
+        model_options=model_options,
+    )
+    done.call_key = recording.record(
+        call,
+        text=done.text,
+        resolved_model=done.model,
+        input_tokens=done.input_tokens,
+        output_tokens=done.output_tokens,
+        tokens_estimated=done.tokens_estimated,
+        duration_ms=done.duration_ms,
+    )
+    return done
+
+
+def _from_recording(found: Any, choice: ModelChoice) -> Completion:
+    return Completion(
+        text=found.response,
+        provider=choice.provider,
+        model=found.resolved_model or choice.model_id,
+        input_tokens=found.input_tokens or 1,
+        output_tokens=found.output_tokens or 1,
+        tokens_estimated=bool(found.tokens_estimated),
+        duration_ms=0,
+        attempts=0,
+        options=dict(found.options),
+        call_key=found.key,
+    )
+
+
+async def _call(
+    choice: ModelChoice,
+    prompt: str,
+    *,
+    system: str | None = None,
+    temperature: float | None = None,
+    max_tokens: int | None = None,
+    seed: int | None = None,
+    timeout: float = 60.0,
+    retries: int = 3,
+    backoff: float = 0.5,
+    key: str | None = None,
+    model_options: dict[str, Any] | None = None,
+) -> Completion:
     if choice.provider == "local" and choice.model_id == local.MODEL_ID:
         return await _in_process(
             prompt, system, temperature, max_tokens, seed, timeout, model_options or {}

@@ -144,6 +144,13 @@ def provider_named(provider: str | None, model: str | None) -> str | None:
     return _provider_by_prefix(model)
 
 
+def _replaying() -> bool:
+    from .recording import active, replay_requested
+
+    recorder = active()
+    return replay_requested() or (recorder is not None and recorder.mode == "replay")
+
+
 def check_usable(provider: str, chosen_by: str | None = None) -> None:
     """Fail at once, before any plugin or client loads, when `provider` cannot answer now.
 
@@ -151,6 +158,8 @@ def check_usable(provider: str, chosen_by: str | None = None) -> None:
     `chosen_by` (e.g. "the setting phases.solutio") says in the message where the provider came
     from. Anything else (a wrong key, a missing model) still surfaces at call time.
     """
+    if _replaying():  # every call is served from the recording: no key, no server needed
+        return
     why = f" (chosen by {chosen_by})" if chosen_by else ""
     if PROVIDER_INFO[provider].key_alias and not has_key(provider):
         raise MissingKeyError(f"no API key for {provider}{why}: {key_help(provider)}")

@@ -3,7 +3,8 @@
 No chart function has side effects: it reads aggregated rows from the store (SQL does the grouping,
 see store/analytics.py), shapes them with pandas and returns an Altair chart, to display, combine or
 `save_chart` as PNG/SVG offline (vl-convert). Filters are those of a search (phase, provider,
-prompt_model, persona, tags, created_from, created_to, min_score, request_id).
+prompt_model, persona, tags, created_from, created_to, min_score, request_id). The eval charts
+(`pass_rate`, `eval_matrix`) take a run instead: an id, a prefix, or by default the newest run.
 
 Renderers: `enable_offline()` draws interactive charts in JupyterLab with no network access
 (Altair's `jupyter` renderer, an anywidget whose Vega bundle comes from vl-convert, not a CDN);
@@ -23,12 +24,15 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ValidationError
+from ..scoring.stats import wilson
 from ..search.query import build_filters
 from ..store.codec import decode_many
 from ..vocab import PHASES
 from . import markup
+from .eval_view import OUTCOMES, outcome
 
 if TYPE_CHECKING:
+    from .. import records_eval as ev
     from ..store import Store
 
 # Above this many rows a chart shows aggregates (tokens per day) or a sample (the newest points).
@@ -416,6 +420,135 @@ def sibling_variety(
     )
 
 
+def _run(store: Store, run: str | None) -> ev.EvalRun | None:
+    """The run asked for (an id or a prefix), else the newest one; None when there is none."""
+    if run is not None:
+        return store.get_eval_run(run)
+    found = store.eval_runs(limit=1)
+    return found[0] if found else None
+
+
+def _prompt_label(row: dict[str, Any], models: int) -> str:
+    rank = f"#{row['rank']} " if row.get("rank") else ""
+    label = f"{rank}{row['phase']} · {row['prompt_id'][:8]}"
+    return f"{label} · {row['model']}" if models > 1 else label
+
+
+def pass_rate(store: Store, *, run: str | None = None) -> alt.TopLevelMixin:
+    """Pass rate per prompt (and model) of an eval run, with 95 % Wilson intervals as error bars.
+
+    `run` is a run id (or a prefix of one); by default the newest run. SQL counts the passes per
+    prompt and model (store.eval_pass_counts); the interval comes from scoring.stats.wilson.
+    """
+    title = "Pass rate per prompt"
+    found = _run(store, run)
+    rows = store.eval_pass_counts(found.id) if found else []
+    if found is None or not rows:
+        return _empty(title, "no eval outputs yet: add cases and run ak.evaluate first")
+    models = len({row["model"] for row in rows})
+    shaped = []
+    for row in rows:
+        n, passed = row["graded"], row["passed"]
+        low, high = wilson(passed, n) if n else (None, None)
+        shaped.append(
+            {k: v for k, v in row.items() if k != "content"}
+            | {
+                "prompt": _prompt_label(row, models),
+                "preview": markup.cut(row["content"], 120),
+                "pass_rate": passed / n if n else None,
+                "low": low,
+                "high": high,
+                "passes": f"{passed}/{n}",
+            }
+        )
+    data = pd.DataFrame(shaped)
+    order = data.sort_values("pass_rate", ascending=False, kind="stable")["prompt"].tolist()
+    x = alt.X("prompt:N", sort=order, title=None, axis=alt.Axis(labelAngle=-30, labelLimit=220))
+    base = alt.Chart(data).encode(x=x)
+    tooltip = ["prompt", "passes", "pass_rate", "low", "high", "mean_grade", "failed_calls"]
+    tooltip += ["cost_per_case", "ms_per_case", "preview"]
+    bars = base.mark_bar(color="#4c9a5b", opacity=0.85, width=alt.RelativeBandSize(0.6)).encode(
+        y=alt.Y(
+            "pass_rate:Q",
+            title="pass rate, 95% Wilson interval; ◆ mean grade",
+            scale=alt.Scale(domain=[0, 1]),
+        ),
+        tooltip=tooltip,
+    )
+    whiskers = base.mark_errorbar(ticks={"size": 14}, color="#333").encode(
+        y=alt.Y("low:Q", title=""), y2="high:Q"
+    )
+    labels = base.mark_text(dy=-8, fontSize=11, color="#333").encode(
+        y=alt.Y("high:Q"), text="passes:N"
+    )
+    # The share of checks passed: it separates prompts that all fail some check of every case.
+    grades = base.mark_point(shape="diamond", filled=True, size=80, color="#1f4e8c").encode(
+        y=alt.Y("mean_grade:Q"), tooltip=tooltip
+    )
+    when = found.completed_at or found.started_at or found.created_at
+    subtitle = f"run {found.id[:8]} · {len(found.case_ids)} cases · {when[:16]}"
+    layered = alt.layer(bars, whiskers, labels, grades, title=alt.Title(title, subtitle=subtitle))
+    return layered.properties(width=WIDTH, height=HEIGHT)
+
+
+OUTCOME_SCALE = alt.Scale(domain=list(OUTCOMES), range=[colour for colour, _ in OUTCOMES.values()])
+
+
+def eval_matrix(
+    store: Store, *, run: str | None = None, limit: int = MAX_ROWS
+) -> alt.TopLevelMixin:
+    """The prompts × cases matrix of an eval run: one cell per output, coloured by its outcome,
+    with the grade (the share of checks passed) written in a failed cell that passed some.
+
+    `run` is a run id (or a prefix of one); by default the newest run. Above `limit` outputs the
+    first `limit` (by prompt, then case) are drawn and the subtitle says so. The cell selection is
+    named `cell` (field output_id), so `alt.JupyterChart` reports clicks back to Python.
+    """
+    title = "Prompts × cases"
+    found = _run(store, run)
+    rows, total = store.eval_cells(found.id, limit) if found else ([], 0)
+    if found is None or not rows:
+        return _empty(title, "no eval outputs yet: add cases and run ak.evaluate first")
+    models = len({row["model"] for row in rows})
+    data = pd.DataFrame(
+        [
+            {k: v for k, v in row.items() if k not in ("failed", "passed")}
+            | {
+                "prompt": _prompt_label(row, models),
+                "outcome": outcome(row["passed"], "call" if row["failed"] else None),
+                "preview": markup.cut(row["preview"], 120),
+                "grade": f"{row['score']:.2f}" if 0 < (row["score"] or 0) < 1 else "",
+            }
+            for row in rows
+        ]
+    )
+    shown = f"first {len(rows)} of {total} outputs" if total > len(rows) else f"{total} outputs"
+    pick = alt.selection_point(name="cell", fields=["output_id"], on="click")
+    ranked = sorted(rows, key=lambda row: (row["rank"] is None, row["rank"] or 0))
+    prompts = list(dict.fromkeys(_prompt_label(row, models) for row in ranked))
+    cases = list(dict.fromkeys(data["case_name"]))
+    base = alt.Chart().encode(
+        x=alt.X(
+            "case_name:N", sort=cases, title="case", axis=alt.Axis(labelAngle=-40, labelLimit=140)
+        ),
+        y=alt.Y("prompt:N", sort=prompts, title=None, axis=alt.Axis(labelLimit=240)),
+    )
+    cells = (
+        base.mark_rect(stroke="white", strokeWidth=1)
+        .encode(
+            color=alt.Color("outcome:N", scale=OUTCOME_SCALE, title="outcome"),
+            opacity=alt.condition(pick, alt.value(1.0), alt.value(0.55)),
+            tooltip=["prompt", "case_name", "outcome", "score", "preview"],
+        )
+        .add_params(pick)
+    )
+    grades = base.mark_text(fontSize=10, color="#333").encode(text="grade:N")
+    subtitle = f"run {found.id[:8]} · {shown}; a number is the grade of a failed output"
+    return alt.layer(
+        cells, grades, data=data, title=alt.Title(title, subtitle=subtitle)
+    ).properties(width=max(WIDTH, 34 * len(cases)), height=max(120, 24 * len(prompts)))
+
+
 CHARTS: dict[str, Callable[..., alt.Chart]] = {
     "score": score_by_phase,
     "cost": cost_latency,
@@ -432,8 +565,10 @@ __all__ = [
     "cost_latency",
     "embedding_map",
     "enable_offline",
+    "eval_matrix",
     "grid",
     "judge_rubric",
+    "pass_rate",
     "pca_2d",
     "save_chart",
     "score_by_phase",

@@ -12,22 +12,11 @@ import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
+from ..vocab import cut
+
 TABLE_STYLE = "border-collapse:collapse;font-size:13px"
 CELL_STYLE = "text-align:left;vertical-align:top;padding:2px 8px"
 _SNIPPET_MARK = re.compile(r"\*\*(.+?)\*\*")
-
-
-def cut(text: str | None, width: int = 120) -> str:
-    """Collapse whitespace and cut at the last word boundary before `width`, adding an ellipsis."""
-    flat = " ".join((text or "").split())
-    if len(flat) <= width:
-        return flat
-    head = flat[: width - 1]
-    space = head.rfind(" ")
-    # A single very long token has no boundary worth keeping: cut it mid-word rather than drop it.
-    if space >= width // 2:
-        head = head[:space]
-    return head.rstrip(" ,;:.") + "…"
 
 
 def short_id(ident: str | None, length: int = 8) -> str:

@@ -245,7 +245,7 @@ class CompareTab(Tab):
     def _optimized(self, result: OptimizeResult) -> None:
         self.report.value = optimize_html(result)
         self.show()
-        self.say(f"optimised {result.start_id[:8]}: best is now {result.best.id[:8]}")
+        self.say(f"optimised {result.start_id[:8]}: {result.message}")
 
 
 def learn_html(report: LearnReport) -> str:
@@ -283,24 +283,24 @@ def judge_html(result: JudgeResult) -> str:
 
 
 def optimize_html(result: OptimizeResult) -> str:
-    """The optimise loop's path: start and best score, steps taken and why it stopped."""
+    """The optimise loop's path: its signal, the steps tried and whether the signal confirmed one."""
     head = markup.heading(
-        f"Optimised with {result.judge}: {result.start_score:.3f} → {result.best_score:.3f}",
-        f"{len(result.steps)} step(s), stopped: {result.stopped}",
+        f"Optimised against {result.signal}: {'improved' if result.improved else 'no change'}",
+        f"{result.message} · {len(result.steps)} step(s), stopped: {result.stopped}",
     )
     rows = [
         {
             "step": s.iteration,
-            "score": s.score,
-            "accepted": "yes" if s.accepted else "no",
+            "search grade": s.search_score,
+            "kept": "yes" if s.accepted else "no",
+            "why": s.reason,
             "id": s.prompt_id,
         }
         for s in result.steps
     ]
     cells = {"id": lambda row: markup.short_id(row["id"])}
-    return head + (
-        markup.table(rows, ["step", "score", "accepted", "id"], cells=cells) if rows else ""
-    )
+    cols = ["step", "search grade", "kept", "why", "id"]
+    return head + (markup.table(rows, cols, cells=cells) if rows else "")
 
 
 __all__ = ["CompareTab", "VariantCard", "judge_html", "learn_html", "optimize_html"]

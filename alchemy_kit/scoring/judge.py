@@ -117,6 +117,7 @@ def judge_choice(
     A judge named (here or by the setting) whose provider has no key or server raises
     MissingKeyError / ProviderError at once, saying which: not "the reply could not be read".
     """
+    from ..models.catalog import DEFAULT_MODELS
     from ..models.registry import check_usable, resolve
 
     chosen_by = None
@@ -129,17 +130,28 @@ def judge_choice(
         provider, model = configured.get("provider"), configured.get("model")
         chosen_by = f"the setting {JUDGE_KEY}"
     choice = resolve(provider, model)
-    if choice.provider == "local":
+    if choice.provider == "local" and choice.model_id == DEFAULT_MODELS["local"]:
+        # The template engine writes prompts; it cannot read one. Other in-process models
+        # (SmolLM2, a GGUF) can judge, if weakly.
         return None, f"{choice.model_id} runs offline and cannot judge"
     check_usable(choice.provider, chosen_by)
     return choice, None
 
 
 async def _ask(choice: ModelChoice, system: str, prompt: str) -> str:
+    from ..models import recording
     from ..models.providers import acomplete
 
-    done = await acomplete(choice, prompt, system=system, temperature=0.0, max_tokens=800)
+    with recording.purpose("judge"):
+        done = await acomplete(choice, prompt, system=system, temperature=0.0, max_tokens=800)
     return done.text
+
+
+def _record_into(store: Store) -> None:
+    """Record this judgement's calls in the store (replayed from it under ALCHEMY_REPLAY=1)."""
+    from ..models import recording
+
+    recording.attach(store)
 
 
 async def rubric(
@@ -205,6 +217,7 @@ async def ajudge(
     prompt = store.get_prompt(prompt_id)
     idea = store.get_request(prompt.request_id).input if prompt.request_id else ""
     choice, why = judge_choice(store, provider, model)
+    _record_into(store)
     if choice is None:
         b = explain(prompt.content, idea)
         # The scorer's own quality metric already holds this breakdown: nothing new to record.
@@ -240,6 +253,7 @@ async def ajudge_pair(
         raise ValidationError("compare two different prompts")
     idea = store.get_request(a.request_id).input if a.request_id else ""
     choice, why = judge_choice(store, provider, model)
+    _record_into(store)
     if choice is None:
         sa, sb = explain(a.content, idea).score, explain(b.content, idea).score
         winner = "a" if sa > sb else "b" if sb > sa else "tie"

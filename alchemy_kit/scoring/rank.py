@@ -1,11 +1,18 @@
-"""From evidence to `prompts.score` (and so to ranks): the scorer, the judge and the researcher's picks.
+"""From evidence to `prompts.score` (and so to ranks): eval results, the judge, picks and the scorer.
 
-A prompt's score is the evidence about it, blended:
-- model score: the offline scorer (always), averaged with the LLM judge's absolute score when the
-  judge has scored it;
+A prompt's score is the evidence about it, blended in one place (`blend`):
+- eval score: when the prompt has graded eval outputs, the mean grade of its latest graded output
+  per (case, model), over all runs (`Store.eval_evidence`). What the prompt makes a model write
+  outranks anything read from its text: with an eval score, the text evidence below only breaks
+  ties (weight EVAL_TIEBREAK, too small to reorder two different eval scores).
+- text evidence: the offline scorer (always), averaged with the LLM judge's rubric score of the
+  prompt when the judge has scored it;
 - human score: the researcher's picks on it — ratings (1..5 → 0..1), thumbs (up 1, down 0), and
   pairwise comparisons (won 1, tied ½, lost 0) — averaged;
-- score = model score, or ½·model + ½·human once any pick exists.
+- machine = (1 − EVAL_TIEBREAK)·eval + EVAL_TIEBREAK·text with an eval score, else the text evidence;
+- score = machine, or ½·machine + ½·human once any pick exists (the researcher's own judgement
+  counts as much as all the measurements).
+`evidence()` names the set behind each score, which `alchemy score` shows beside every rank.
 Each scorer and judge run is recorded as a `quality` metric whose details carry its breakdown, so a
 score can be re-derived (new learned weights re-weigh stored features without re-reading text).
 The database re-ranks siblings whenever a score changes.
@@ -36,6 +43,9 @@ if TYPE_CHECKING:
     from ..store import Store
 
 HUMAN_WEIGHT = 0.5
+# Below 10,000 graded outputs per prompt a mean grade moves in steps above 0.0001: the text
+# evidence (at most 0.0001 apart) breaks ties between equal eval scores and never reorders others.
+EVAL_TIEBREAK = 0.0001
 
 
 def current_weights(store: Store) -> tuple[Weights, str]:
@@ -83,10 +93,34 @@ def human_scores(picks: Iterable[r.Preference]) -> dict[str, float]:
     return {pid: sum(v) / len(v) for pid, v in votes.items()}
 
 
-def blend(model: float, judge: float | None, human: float | None) -> float:
-    """Combine the model score, the judge's score and the human score into one 0..1 score."""
+def blend(
+    model: float, judge: float | None, human: float | None, eval_score: float | None = None
+) -> float:
+    """Combine the scorer, the judge, the picks and the eval score into one 0..1 score."""
     machine = model if judge is None else (model + judge) / 2
+    if eval_score is not None:
+        machine = (1 - EVAL_TIEBREAK) * eval_score + EVAL_TIEBREAK * machine
     return machine if human is None else (1 - HUMAN_WEIGHT) * machine + HUMAN_WEIGHT * human
+
+
+def evidence(store: Store, prompt_ids: Sequence[str]) -> dict[str, str]:
+    """Which evidence sets each prompt's score: eval, judge, picks, scorer (in that order of weight)."""
+    ids = list(prompt_ids)
+    evals = store.eval_evidence(ids)
+    judged = store.latest_quality(ids, "judge")
+    human = human_scores(store.preferences(prompt_ids=ids))
+    out = {}
+    for pid in ids:
+        parts = []
+        if pid in evals:
+            e = evals[pid]
+            parts.append(f"eval ({e['outputs']} graded outputs)")
+        if pid in human:
+            parts.append("picks")
+        text = "judge + scorer" if pid in judged else "scorer"
+        parts.append(f"{text} (tie-break only)" if pid in evals else text)
+        out[pid] = " + ".join(parts)
+    return out
 
 
 def measure_prompts(
@@ -130,7 +164,7 @@ def rescore(
     """Re-derive scores from stored evidence with the weights in force; return id → new score.
 
     Scorer features come from each prompt's latest scorer metric (`rescan` re-reads the text);
-    prompts never scored are scored now. Judge scores and picks are blended in.
+    prompts never scored are scored now. Eval results, judge scores and picks are blended in.
     """
     rows = store.prompts_for_scoring(prompt_ids=prompt_ids, max_chars=MAX_SCORED_CHARS)
     ids = [pid for pid, _, _ in rows]
@@ -138,6 +172,7 @@ def rescore(
     stored = {} if rescan else store.latest_quality(ids, "scorer")
     judged = store.latest_quality(ids, "judge")
     human = human_scores(store.preferences(prompt_ids=ids))
+    evals = store.eval_evidence(ids)
     new_metrics = []
     scores: dict[str, float] = {}
     for pid, content, idea in rows:
@@ -152,7 +187,8 @@ def rescore(
             new_metrics.append(quality_metric(pid, b.score, b.as_details()))
             model = b.score
         judge = judged[pid].value if pid in judged else None
-        scores[pid] = round(blend(model, judge, human.get(pid)), 4)
+        found_eval = evals[pid]["score"] if pid in evals else None
+        scores[pid] = round(blend(model, judge, human.get(pid), found_eval), 6)
     store.set_scores(scores.items(), new_metrics)
     return scores
 
@@ -160,6 +196,7 @@ def rescore(
 __all__ = [
     "blend",
     "current_weights",
+    "evidence",
     "human_scores",
     "measure_prompts",
     "quality_metric",

@@ -183,5 +183,33 @@ class AnalyticsQueries:
         )
         return self._rows(sql, [requests, model, *params])
 
+    # -- eval runs (charts.pass_rate, charts.eval_matrix) ----------------------------------------
+    def eval_pass_counts(self, run_id: str) -> Rows:
+        """Per prompt and model of an eval run: outputs, graded, passed, failed calls, mean grade,
+        cost and latency per case, in the order the prompts first appear in the run."""
+        sql = (
+            "SELECT o.prompt_id, o.model, p.phase, p.rank, substr(p.content, 1, 200) AS content,"
+            " count(*) AS outputs, count(o.passed) AS graded, coalesce(sum(o.passed), 0) AS passed,"
+            " sum(o.error IS NOT NULL) AS failed_calls, round(avg(o.score), 4) AS mean_grade,"
+            " round(avg(CASE WHEN o.error IS NULL THEN coalesce(o.cost_usd, 0) END), 8)"
+            " AS cost_per_case, round(avg(o.latency_ms), 1) AS ms_per_case"
+            " FROM outputs o JOIN prompts p ON p.id = o.prompt_id WHERE o.run_id = ?"
+            " GROUP BY o.prompt_id, o.model ORDER BY min(o.rowid)"
+        )
+        return Rows(self._rows(sql, [run_id]), title="pass counts per prompt and model")
+
+    def eval_cells(self, run_id: str, limit: int) -> tuple[Rows, int]:
+        """The first `limit` outputs of an eval run as matrix cells (prompt, model, case, outcome,
+        a preview), ordered by prompt and case; and how many outputs the run has in all."""
+        sql = (
+            "SELECT o.id AS output_id, o.prompt_id, o.model, p.phase, p.rank, o.case_id,"
+            " c.name AS case_name, o.passed, o.score, o.error IS NOT NULL AS failed,"
+            " substr(coalesce(o.error, o.text), 1, 160) AS preview"
+            " FROM outputs o JOIN prompts p ON p.id = o.prompt_id JOIN cases c ON c.id = o.case_id"
+            " WHERE o.run_id = ? ORDER BY p.rowid, o.model, c.rowid LIMIT ?"
+        )
+        total = self.conn.execute("SELECT count(*) FROM outputs WHERE run_id = ?", [run_id])
+        return Rows(self._rows(sql, [run_id, limit]), title="eval cells"), int(total.fetchone()[0])
+
 
 __all__ = ["BUCKETS", "SUMMARY_KEYS", "AnalyticsQueries"]

@@ -419,6 +419,14 @@ def m006_unfinished_index(db: sqlite_utils.Database) -> None:
     _run_script(db, M006_SQL)
 
 
+@migrations()
+def m007_evaluation(db: sqlite_utils.Database) -> None:
+    """Add cases, eval_runs, outputs (evaluation by outputs) and model_calls (record and replay)."""
+    from .migrations_m007 import M007_SQL  # its own module: it imports this one's helpers
+
+    _run_script(db, M007_SQL)
+
+
 # m008: ranks derived on every write, and batch items claimed before they run.
 # m003 re-ranked on a score change or a delete only: a row inserted with a rank (an import,
 # sqlite-utils, Datasette) or a rank written by hand was kept as given, so three siblings could all

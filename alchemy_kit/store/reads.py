@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .. import records as r
+from .. import records_eval as ev
 from ..errors import NotFoundError, StoreError, ValidationError
 
 if TYPE_CHECKING:
@@ -30,9 +31,18 @@ TABLES = (
     "preferences",
     "configurations",
     "search_history",
+    "cases",
+    "eval_runs",
+    "outputs",
+    "model_calls",
 )
-# The seed's eight tables plus `preferences` (m003). Primary key per table; the order of TABLES is also a safe FK order for inserts.
-PRIMARY_KEYS = {t: "id" for t in TABLES} | {"embeddings": "prompt_id", "configurations": "key"}
+# The seed's eight tables plus `preferences` (m003) and the evaluation tables (m007). Primary key
+# per table; the order of TABLES is also a safe FK order for inserts.
+PRIMARY_KEYS = {t: "id" for t in TABLES} | {
+    "embeddings": "prompt_id",
+    "configurations": "key",
+    "model_calls": "key",
+}
 
 RECORD_TABLES: dict[type[Any], str] = {
     r.Request: "prompt_requests",
@@ -44,6 +54,10 @@ RECORD_TABLES: dict[type[Any], str] = {
     r.EmbeddingRecord: "embeddings",
     r.SearchRecord: "search_history",
     r.Preference: "preferences",
+    ev.Case: "cases",
+    ev.EvalRun: "eval_runs",
+    ev.Output: "outputs",
+    ev.ModelCall: "model_calls",
 }
 TABLE_RECORDS = {v: k for k, v in RECORD_TABLES.items()}
 

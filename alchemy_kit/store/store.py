@@ -23,16 +23,12 @@ from .configs import Configs
 from .connect import ThreadConnections, configure, connect
 from .connect import open_store as open_store  # its home before connect.py
 from .connect import pending_migrations as pending_migrations
+from .evals import EvalQueries
 from .imports import BulkImport
 from .mixin import insert_sql, record_columns
 from .picks import ScoringQueries, check_not_rank
 from .queries import SearchQueries
-from .reads import (
-    PRIMARY_KEYS,
-    RECORD_TABLES,
-    Reads,
-    chunks,
-)
+from .reads import PRIMARY_KEYS, RECORD_TABLES, Reads, chunks
 from .sqlite_errors import check_row_texts, encode_error, refused, text_problem, translate
 
 if TYPE_CHECKING:
@@ -49,6 +45,7 @@ MIGRATION_NAMES: tuple[str, ...] = (
     "m004_prompts_fts_detectable",
     "m005_canonical_timestamps",
     "m006_unfinished_index",
+    "m007_evaluation",
     "m008_derived_ranks_and_batch_claims",
 )
 
@@ -56,7 +53,9 @@ MIGRATION_NAMES: tuple[str, ...] = (
 log = logging.getLogger("alchemy_kit")
 
 
-class Store(Configs, SearchQueries, ScoringQueries, AnalyticsQueries, BulkImport, Reads, Checks):
+class Store(
+    Configs, SearchQueries, ScoringQueries, EvalQueries, AnalyticsQueries, BulkImport, Reads, Checks
+):
     """An open alchemy_kit database: the only object that writes SQL.
 
     Threads may share one Store. Each thread works through its own connection (opened on its

@@ -85,14 +85,10 @@ SHOWN_IDS = 5  # ids listed in a conflict or duplicate error
 FORMAT_VERSION = 2
 MANIFEST = "manifest.json"
 # The column whose date partitions each table.
-DATE_COLUMNS = {
-    "prompt_requests": "created_at",
+# The date of a row is its created_at, except in these tables (new tables follow the rule).
+DATE_COLUMNS = {t: "created_at" for t in TABLES} | {
     "request_phases": "started_at",
-    "prompts": "created_at",
     "metrics": "timestamp",
-    "tags": "created_at",
-    "embeddings": "created_at",
-    "preferences": "created_at",
     "configurations": "updated_at",
     "search_history": "timestamp",
 }

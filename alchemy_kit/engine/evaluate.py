@@ -1,0 +1,460 @@
+"""Eval runs: every chosen prompt × case × model, run concurrently, graded, recorded, resumable.
+
+This is the engine behind `alchemy eval`, `ak.evaluate` and the workbench's Evaluate tab. The API a
+surface needs (each call takes the Store first):
+
+- cases (engine/cases.py): `add_case(store, request_id, vars, ...)`, `import_cases(store, path,
+  request_id)` (per-line report), `suggest_cases(store, request_id, n=5)`, `store.cases_for(request_id)`.
+- a run: `evaluate(store, request=..., models=[...], on_progress=cb)` (or `aevaluate` in a running
+  loop) → EvalResult; `cb(done, total)` is called as outputs land. Selection: `request` (its prompts,
+  optionally of one `phase`), `prompts` (ids), or `phase` alone (that phase's prompts of every
+  request that has cases). Each prompt runs on its own request's cases (`cases` narrows them by id,
+  `tag` by tag).
+  Graders for the whole run: `rubric=` (an llm-rubric on every case), `similar=` (a threshold for
+  every case with a reference), `pairwise=True`, with `judge=`/`judge_provider=` (else the
+  scoring.judge configuration); `again=True` for a new run, `replay=True` to serve every call from
+  the recording. `plan(store, ...)` (engine/eval_plan.py) checks a selection without running it.
+- results (engine/eval_results.py): `summary(store, run_id)` per prompt (pass rate with its Wilson
+  interval, mean grade, cost and latency per case), `matrix(store, run_id)` (prompts × cases as
+  data), `cell(store, output_id)` (the case's vars, the prompt, the messages sent, the output and
+  every grader's reason), `compare(store, run_id, a, b)` ("does A beat B?", a paired test);
+  engine/eval_pairwise.py: `judged_pairs(store, run_id)` and `win_rates(pairs)` (the judge's
+  both-orders comparisons); `store.eval_runs()`, `store.outputs_of(run_id)`.
+- ranks: scoring/rank.py `evidence(store, prompt_ids)` names what sets each score.
+- notebooks: notebook/eval_report.py wraps all of this as `ak.evaluate(...)` → EvalReport.
+
+How a prompt meets a case: alchemy_kit/placeholders.py. Graders: scoring/graders.py. Recording:
+models/recording.py (every call of a run goes through a buffered recorder whose calls are written
+in the same transaction as the outputs they produced).
+
+Resume: a run's signature is a hash of its selection, models and generation options; running the
+same selection again resumes the newest run with that signature and runs only the (prompt, case,
+model) units without a successful output (failed ones are retried), taking in prompts and cases
+added since. `again=True` starts a new run instead (`replay=True, again=True` re-runs a whole run
+from the recording). One writer: tasks return outputs with their metrics; this module writes them in
+batches, each batch one transaction, so a kill -9 loses at most the unwritten batch and a resume
+leaves every output exactly once (the database's unique key on run, prompt, case and model).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from .. import records as r
+from .. import records_eval as ev
+from ..errors import AlchemyError, ReplayMissError, ValidationError
+from ..models import catalog, recording
+from ..models.catalog import ModelChoice
+from ..models.keys import check_key
+from ..models.providers import Completion, acomplete
+from ..placeholders import apply
+from ..runner import run_sync
+from ..scoring.graders import Graders, eval_judge, grade_output, summarise
+from .eval_plan import Plan, call_unit, plan, replay_model
+from .inputs import check_int, check_number
+from .pipeline import _prices
+
+if TYPE_CHECKING:
+    from ..store import Store
+
+ProgressCallback = Callable[[int, int], None]
+MAX_CONCURRENCY = 64
+FLUSH_EVERY = 128  # outputs per write transaction
+FLUSH_SECONDS = 0.5  # or this long since the last write, whichever comes first
+EVAL_TASK = {"task": "respond"}  # what our offline model does with an eval call (see local.py)
+
+
+@dataclass
+class EvalResult:
+    """What a run did this time (the outputs themselves are in the store)."""
+
+    run: ev.EvalRun
+    total: int  # prompt × case × model units in the run
+    ran: int  # calls made (or replayed) now
+    skipped: int  # units that already had a successful output
+    failed: int  # calls that failed now (stored as failed outputs)
+    resumed: bool
+    mode: str  # record, replay or off
+    seconds: float
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def run_id(self) -> str:
+        """The run's id."""
+        return self.run.id
+
+
+def _call_metrics(
+    out: ev.Output, done: Completion | None, prices: dict[str, Any], base: dict[str, Any]
+) -> list[r.Metric]:
+    ms = out.latency_ms
+    metrics = [
+        r.Metric(out.prompt_id, "time", float(ms), unit="ms", processing_time_ms=ms, details=base)
+    ]
+    if done is None:
+        return metrics
+    total = done.input_tokens + done.output_tokens
+    est = base | {"estimated": done.tokens_estimated}
+    metrics.append(
+        r.Metric(
+            out.prompt_id,
+            "tokens",
+            float(total),
+            unit="tokens",
+            processing_time_ms=ms,
+            total_tokens=total,
+            input_tokens=done.input_tokens,
+            output_tokens=done.output_tokens,
+            details=est,
+        )
+    )
+    price = catalog.price_for(done.model, prices)
+    metrics.append(
+        r.Metric(
+            out.prompt_id,
+            "cost",
+            out.cost_usd or 0.0,
+            unit="USD",
+            processing_time_ms=ms,
+            cost_usd=out.cost_usd or 0.0,
+            details=est | {"price_per_1m_tokens": list(price) if price else None},
+        )
+    )
+    return metrics
+
+
+def _cost(done: Completion, prices: dict[str, Any]) -> float:
+    if done.provider == "local":
+        return 0.0
+    price = catalog.price_for(done.model, prices)
+    return (done.input_tokens * price[0] + done.output_tokens * price[1]) / 1e6 if price else 0.0
+
+
+async def _one(
+    plan_: Plan,
+    run_id: str,
+    p: r.Prompt,
+    c: ev.Case,
+    m: ModelChoice,
+    prices: dict[str, Any],
+    settings: dict[str, Any],
+) -> tuple[ev.Output, list[r.Metric]]:
+    applied = apply(p.content, c.vars)
+    label = f"prompt {p.id[:8]} on case {c.name!r}"
+    out = ev.Output(run_id, p.id, c.id, m.provider, m.model_id, text="")
+    base = {"source": "eval", "run": run_id, "case": c.id, "output": out.id, "model": m.model_id}
+    started = time.perf_counter()
+    done: Completion | None = None
+    with recording.purpose("eval", label, unit=call_unit(c)):
+        try:
+            done = await acomplete(
+                m,
+                applied.user,
+                system=applied.system,
+                temperature=plan_.options["temperature"],
+                max_tokens=plan_.options["max_tokens"],
+                seed=plan_.options["seed"],
+                timeout=settings["timeout"],
+                retries=settings["retries"],
+                model_options=EVAL_TASK,
+            )
+        except ReplayMissError:
+            raise
+        except AlchemyError as exc:
+            out.text, out.error = None, str(exc) or type(exc).__name__
+        except Exception as exc:  # a plugin's own exception type: still one failed output
+            out.text, out.error = None, f"{type(exc).__name__}: {exc}"
+        out.latency_ms = (
+            int((time.perf_counter() - started) * 1000) if done is None else done.duration_ms
+        )
+        if done is None:
+            return out, _call_metrics(out, None, prices, base)
+        out.text = done.text
+        out.input_tokens, out.output_tokens = done.input_tokens, done.output_tokens
+        out.cost_usd = _cost(done, prices)
+        out.call_key = done.call_key
+        replayed = done.attempts == 0  # served from the recording: no time, tokens or money spent
+        grades = await grade_output(
+            done.text,
+            c,
+            plan_.asserts[c.id],
+            plan_.graders,
+            input_text=applied.user,
+            accounting={"cost_usd": out.cost_usd, "latency_ms": out.latency_ms},
+        )
+    out.passed, out.score = summarise(grades)
+    out.grades = [g.as_dict() for g in grades]
+    # A replayed call spent nothing: its cost, time and tokens were counted when it was recorded.
+    metrics = [] if replayed else _call_metrics(out, done, prices, base)
+    for g in grades:
+        if g.passed is None and g.error is None:
+            continue  # not graded at all (no judge ran): no evidence to record
+        detail = base | {"grader": g.grader, "passed": g.passed, "reason": g.reason} | g.details
+        if g.error:
+            detail["error"] = g.error
+        metrics.append(r.Metric(p.id, "quality", g.score or 0.0, unit="grade", details=detail))
+    return out, metrics
+
+
+def _check_settings(concurrency: int, timeout: float, retries: int) -> dict[str, Any]:
+    check_int(concurrency, "concurrency", 1, MAX_CONCURRENCY)
+    check_number(timeout, "timeout", 0, 3600, open_lo=True)
+    check_int(retries, "retries", 0, 10)
+    return {"concurrency": concurrency, "timeout": timeout, "retries": retries}
+
+
+def _precheck_replay(
+    store: Store, plan_: Plan, todo: Sequence[tuple[r.Prompt, ev.Case, ModelChoice]]
+) -> dict[str, ev.ModelCall]:
+    """Under replay, every output call must be in the recording before the first one is made.
+
+    Returns the recorded calls, fetched in one pass, for the recorder to serve them from memory.
+    """
+    calls: list[tuple[r.Prompt, ev.Case, recording.Call]] = []
+    for p, c, m in todo:
+        if recording.exempt(m):
+            continue
+        applied = apply(p.content, c.vars)
+        o = plan_.options
+        with recording.purpose("eval", unit=call_unit(c)):
+            call = recording.Call.of(
+                m,
+                applied.user,
+                applied.system,
+                o["temperature"],
+                o["max_tokens"],
+                o["seed"],
+                EVAL_TASK,
+            )
+        calls.append((p, c, call))
+    found = store.get_calls([call.key for _, _, call in calls])
+    for p, c, call in calls:
+        if call.key not in found:
+            with recording.purpose("eval", f"prompt {p.id[:8]} on case {c.name!r}"):
+                raise ReplayMissError(
+                    f"replay: no recording of the {call.describe()}; run it once without"
+                    " --replay to record it"
+                )
+    return found
+
+
+def _open_run(
+    store: Store, plan_: Plan, again: bool, options: dict[str, Any]
+) -> tuple[ev.EvalRun, bool]:
+    signature = plan_.signature()
+    prompt_ids = [p.id for p in plan_.prompts]
+    case_ids = [c.id for cs in plan_.cases.values() for c in cs]
+    found = None if again else store.latest_eval_run(signature)
+    now = r.now()
+    if found is None:
+        run = ev.EvalRun(
+            signature=signature,
+            prompt_ids=prompt_ids,
+            case_ids=case_ids,
+            models=[{"provider": m.provider, "model": m.model_id} for m in plan_.models],
+            request_id=plan_.request_id,
+            graders=plan_.graders.as_dict(),
+            options=options,
+            status="running",
+            started_at=now,
+        )
+        store.add_eval_run(run)
+        return run, False
+    merged_prompts = list(dict.fromkeys([*found.prompt_ids, *prompt_ids]))
+    merged_cases = list(dict.fromkeys([*found.case_ids, *case_ids]))
+    store.update_eval_run(
+        found.id,
+        status="running",
+        started_at=now,
+        completed_at=None,
+        error=None,
+        prompt_ids=merged_prompts,
+        case_ids=merged_cases,
+    )
+    return store.get_eval_run(found.id), True
+
+
+async def aevaluate(
+    store: Store,
+    *,
+    request: str | None = None,
+    prompts: Sequence[str] | None = None,
+    phase: str | None = None,
+    models: Sequence[Any] | None = None,
+    cases: Sequence[str] | None = None,
+    tag: str | None = None,
+    judge: str | None = None,
+    judge_provider: str | None = None,
+    rubric: str | None = None,
+    similar: float | None = None,
+    pairwise: bool = False,
+    temperature: float | None = None,
+    max_tokens: int | None = None,
+    seed: int | None = None,
+    concurrency: int = 8,
+    timeout: float = 120.0,
+    retries: int = 2,
+    again: bool = False,
+    replay: bool | None = None,
+    record: bool | None = None,
+    progress: bool = False,
+    on_progress: ProgressCallback | None = None,
+    extra_options: dict[str, Any] | None = None,
+) -> EvalResult:
+    """Run prompts × cases × models and grade every output; see the module docstring."""
+    started = time.perf_counter()
+    settings = _check_settings(concurrency, timeout, retries)
+    mode = recording.resolve_mode(replay, record)
+    if similar is not None:
+        check_number(similar, "similarity threshold", -1, 1)
+    if rubric is not None and (not isinstance(rubric, str) or not rubric.strip()):
+        raise ValidationError("a rubric must be a non-empty text")
+    graders = Graders(rubric=rubric, similar=similar, pairwise=bool(pairwise))
+    if mode == "replay" and models:
+        models = [replay_model(store, m) for m in models]
+    the_plan = plan(
+        store,
+        request=request,
+        prompts=prompts,
+        phase=phase,
+        models=models,
+        cases=cases,
+        tag=tag,
+        graders=graders,
+        temperature=temperature,
+        max_tokens=max_tokens,
+        seed=seed,
+    )
+    rubrics = any(a.type == "llm-rubric" for v in the_plan.asserts.values() for a in v)
+    if rubrics or pairwise or judge or judge_provider:  # the given judge, else scoring.judge
+        graders.judge, graders.judge_note = eval_judge(store, judge_provider, judge)
+    if mode != "replay":
+        for m in the_plan.models + ([graders.judge] if graders.judge else []):
+            check_key(m)
+    options = the_plan.options | {
+        "concurrency": concurrency,
+        "mode": mode,
+        **(extra_options or {}),
+    }
+    run, resumed = _open_run(store, the_plan, again, options)
+    done_keys = {k for k, ok in store.output_keys(run.id).items() if ok}
+    units = the_plan.units()
+    todo = [(p, c, m) for p, c, m in units if (p.id, c.id, m.model_id) not in done_keys]
+    preloaded: dict[str, ev.ModelCall] = {}
+    if mode == "replay":
+        try:
+            preloaded = _precheck_replay(store, the_plan, todo)
+        except ReplayMissError as exc:
+            store.update_eval_run(run.id, status="failed", completed_at=r.now(), error=str(exc))
+            raise
+    prices = _prices(store)
+    result = EvalResult(run, len(units), 0, len(units) - len(todo), 0, resumed, mode, 0.0)
+    with recording.use(store, mode=mode, prices=prices, buffered=True) as rec:
+        rec.cache.update(preloaded)
+        try:
+            await _run_all(
+                store, the_plan, run.id, todo, prices, settings, rec, result, progress, on_progress
+            )
+            if graders.pairwise:
+                from .eval_pairwise import run_pairwise
+
+                await run_pairwise(store, run.id, the_plan, rec, settings)
+        except BaseException as exc:
+            why = str(exc) or type(exc).__name__
+            if isinstance(exc, asyncio.CancelledError | KeyboardInterrupt):
+                why = "interrupted; run the same command again to resume"
+            store.update_eval_run(run.id, status="failed", completed_at=r.now(), error=why)
+            raise
+    store.update_eval_run(run.id, status="completed", completed_at=r.now())
+    _rerank(store, [p.id for p in the_plan.prompts])
+    result.run = store.get_eval_run(run.id)
+    result.seconds = time.perf_counter() - started
+    if graders.judge is None and (rubrics or pairwise):
+        result.warnings.append(f"no judge ran: {graders.judge_note}")
+    return result
+
+
+async def _run_all(
+    store: Store,
+    plan_: Plan,
+    run_id: str,
+    todo: Sequence[tuple[r.Prompt, ev.Case, ModelChoice]],
+    prices: dict[str, Any],
+    settings: dict[str, Any],
+    rec: recording.Recorder,
+    result: EvalResult,
+    progress: bool,
+    on_progress: ProgressCallback | None,
+) -> None:
+    """Run the pending units with bounded concurrency; write results in batches (one writer)."""
+    from tqdm.auto import tqdm
+
+    sem = asyncio.Semaphore(settings["concurrency"])
+
+    async def bounded(p: r.Prompt, c: ev.Case, m: ModelChoice) -> tuple[ev.Output, list[r.Metric]]:
+        async with sem:
+            return await _one(plan_, run_id, p, c, m, prices, settings)
+
+    total = result.total
+    done_count = result.skipped
+    bar = tqdm(
+        total=total,
+        initial=done_count,
+        desc="eval",
+        unit="output",
+        disable=not progress,
+        leave=False,
+    )
+    if on_progress:
+        on_progress(done_count, total)
+    outputs: list[ev.Output] = []
+    metrics: list[r.Metric] = []
+    last = time.perf_counter()
+
+    def flush() -> None:
+        nonlocal outputs, metrics, last
+        store.write_outputs(outputs, metrics, rec.drain())
+        outputs, metrics, last = [], [], time.perf_counter()
+
+    tasks = [asyncio.ensure_future(bounded(p, c, m)) for p, c, m in todo]
+    try:
+        for next_done in asyncio.as_completed(tasks):
+            out, ms = await next_done
+            outputs.append(out)
+            metrics.extend(ms)
+            result.ran += 1
+            result.failed += out.error is not None
+            done_count += 1
+            bar.update(1)
+            if on_progress:
+                on_progress(done_count, total)
+            if len(outputs) >= FLUSH_EVERY or time.perf_counter() - last >= FLUSH_SECONDS:
+                flush()
+        flush()
+    except BaseException:
+        for t in tasks:
+            t.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        if outputs:  # keep what finished: a resume then runs only the rest
+            store.write_outputs(outputs, metrics, rec.drain())
+        raise
+    finally:
+        bar.close()
+
+
+def _rerank(store: Store, prompt_ids: Sequence[str]) -> None:
+    from ..scoring.rank import rescore
+
+    rescore(store, list(prompt_ids))
+
+
+def evaluate(store: Store, **kwargs: Any) -> EvalResult:
+    """Synchronous `aevaluate`: works in a script and inside Jupyter's running loop."""
+    return run_sync(aevaluate(store, **kwargs))
+
+
+__all__ = ["EvalResult", "ProgressCallback", "aevaluate", "evaluate", "plan"]
