@@ -40,7 +40,7 @@ def train() -> dict[str, object]:
     pairs = learn.load_pairs(learn.LABELLED)
     rows = learn.featurise(pairs)
     report = learn.cross_validate(pairs, rows, folds=5)
-    weights = learn.fit(rows)
+    weights = learn.fit(rows, kinds=[p.kind for p in pairs])
     data = weights.as_dict()
     data |= {
         "trained_on": {"labelled": len(pairs)},

@@ -59,8 +59,8 @@ def test_default_scorer_meets_the_targets_and_baselines_do_not(labelled) -> None
 
 
 def test_shipped_weights_are_what_the_labelled_set_teaches(labelled) -> None:
-    _, rows = labelled
-    fitted = learn.fit(rows)
+    pairs, rows = labelled
+    fitted = learn.fit(rows, kinds=[p.kind for p in pairs])
     shipped = default_weights()
     for name, coef in fitted.coef.items():
         assert shipped.coef[name] == pytest.approx(coef, abs=1e-4), name

@@ -94,6 +94,18 @@ def test_too_much_for_the_length_allowed() -> None:
     assert "too much for the length allowed" in rule_conflicts(Text.of(text), IDEA)
     sms = "Write the reminder as one SMS, under 160 characters. Add a table of opening hours."
     assert "too much for the length allowed" in rule_conflicts(Text.of(sms), "")
+    # A size stated as the answer's shape caps it too; a size of each item does not.
+    one = "Summarise the report in one sentence. Include three worked examples."
+    assert "too much for the length allowed" in rule_conflicts(Text.of(one), "")
+    each = "Explain each step in one sentence. Include three worked examples."
+    assert rule_conflicts(Text.of(each), "") == []
+
+
+def test_a_range_bounds_from_both_sides() -> None:
+    text = "Passwords must be 8 to 10 characters long. Require at least 12 characters."
+    assert "conflicting limits" in rule_conflicts(Text.of(text), "")
+    fine = "Passwords must be 12 to 16 characters long. Require at least 12 characters."
+    assert rule_conflicts(Text.of(fine), "") == []
 
 
 def test_drift_changed_numbers_and_missing_anchors() -> None:
@@ -189,9 +201,38 @@ def test_english_word_lists_are_neutral_in_other_languages() -> None:
     )
     b = explain(french, IDEA)
     assert b.language == "fr"
-    assert set(fx.ENGLISH_ONLY) <= set(b.not_computed)
-    assert all(b.features[k] == 0 for k in fx.ENGLISH_ONLY)
+    listed = {k for k, langs in fx.LISTED_LANGUAGES.items() if "fr" in langs}
+    assert set(fx.ENGLISH_ONLY) - listed <= set(b.not_computed)
+    assert all(b.features[k] == 0 for k in fx.ENGLISH_ONLY)  # no defect: it states its format
     assert explain(GOOD, IDEA).language == "en" and not explain(GOOD, IDEA).not_computed
+    # In a language no list covers, even the format check is neutral and said to be.
+    finnish = "Kirjoita lyhyt sähköposti beetakäyttäjille offline-tilasta ja sen käyttöönotosta."
+    assert "no_format" in explain(finnish, IDEA).not_computed
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("Rédigez un e-mail de bienvenue chaleureux pour nos nouveaux clients de Lyon.", "fr"),
+        ("Schreibe eine freundliche Willkommensmail für unsere neuen Kunden in Köln.", "de"),
+        ("Escribe un correo de bienvenida cordial para nuestros nuevos clientes de Sevilla.", "es"),
+    ],
+)
+def test_a_missing_format_is_a_defect_in_every_listed_language(text: str, lang: str) -> None:
+    # A translation keeps the defect of its original instead of losing it with the language.
+    english = "Write a warm welcome email for our new customers in the city of Lyon."
+    assert f(english)["no_format"] == 1.0
+    assert f(text)["no_format"] == 1.0 and lang in fx.LISTED_LANGUAGES["no_format"]
+    with_format = text + " 3 Absätze / 3 párrafos / 3 paragraphes, JSON."
+    assert f(with_format)["no_format"] == 0.0
+
+
+def test_translated_quotes_and_compound_terms_are_kept() -> None:
+    assert fx.concrete_values("Le titre «Bonjour» et „Hallo“") >= {"«bonjour»", "„hallo“"}
+    idea = "Schreibe ein Dockerfile für unsere Django-App."
+    assert "django-app" in fx.anchors(idea)
+    kept = f("Ein mehrstufiges Dockerfile für die Django-5-App mit gunicorn.", idea)
+    assert kept["anchors"] == 1.0
 
 
 def test_quantities_read_limits_and_counts() -> None:

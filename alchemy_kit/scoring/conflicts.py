@@ -384,6 +384,7 @@ _PART = re.compile(
     r"button|tagline|field|column|caption|alt\s+text|slug|description|each|every|per)\b",
     re.I,
 )
+_PER_ITEM = re.compile(r"\b(?:each|every|per)\b", re.I)
 _WHOLE = re.compile(
     r"\b(?:tweet|sms|text\s+message|message|reply|answer|response|post|email|note|summary|"
     r"keep\s+it|in\s+total|overall|altogether)\b|^\s*(?:under|at\s+most|max(?:imum)?|within|"
@@ -401,6 +402,9 @@ def _limits_disagree(qs: Sequence[tuple[Quantity, str]]) -> tuple[str, str] | No
     """Two limits on one output unit that no answer meets together (at least 60 and at most 50)."""
     by_unit: dict[str, list[tuple[Quantity, str]]] = {}
     for q, s in qs:
+        if q.kind == "plain" and q.low < q.high and not (_PER_ITEM.search(s) or _PART.search(s)):
+            # A range ("8 to 10 characters") bounds the whole thing from both sides.
+            q = Quantity(q.unit, q.low, q.high, "exact")
         if q.kind != "plain" and q.unit in _OUTPUT_UNITS:
             by_unit.setdefault(q.unit, []).append((q, s))
     for group in by_unit.values():
@@ -418,13 +422,43 @@ def _limits_disagree(qs: Sequence[tuple[Quantity, str]]) -> tuple[str, str] | No
     return None
 
 
+# A size stated as the answer's shape, with no limit word: "in one sentence", "in 3 lines".
+# Grammatically this fixes the length of what is written, so it caps it like "at most"; a cap on
+# each item is not one. ("a two-sentence intro" was tried too: it names a part far more often
+# than the whole answer, and fired on 4 of 176 good prompts.)
+_SIZE_CAP = re.compile(
+    r"\bin\s+(?:just\s+|only\s+)?(?:a\s+single|an?|one|two|three|four|five|six|\d+)\s+"
+    r"(?:short\s+|single\s+)?(word|sentence|paragraph|line|character)s?\b",
+    re.I,
+)
+
+
+def _size_caps(t: Text) -> list[tuple[float, str]]:
+    """Length caps written as the answer's size ("in one sentence", "a 260-word speech")."""
+    caps = []
+    for s in t.sentences:
+        if _PER_ITEM.search(s) or not _SIZE_CAP.search(s):
+            continue
+        for m in _SIZE_CAP.finditer(s):
+            spoken = m.group(0).split()[-2].lower()
+            unit = m.group(1).lower()
+            n = (
+                1.0
+                if spoken in ("a", "an", "single")
+                else float(lx.NUMBER_WORDS.get(spoken, 0) or (spoken.isdigit() and int(spoken)))
+            )
+            if n > 0:
+                caps.append((n * _CAP_WORDS[unit], s))
+    return caps
+
+
 def _too_much(qs: Sequence[tuple[Quantity, str]], t: Text) -> tuple[str, str] | None:
     """A length cap too small for the number of things it must hold."""
     caps = [
         (q.high * _CAP_WORDS[q.unit], s)
         for q, s in qs
         if q.kind in ("max", "exact") and q.unit in _CAP_WORDS
-    ]
+    ] + _size_caps(t)
     if not caps:
         return None
     cap_words, cap_sentence = min(caps)

@@ -24,6 +24,7 @@ from . import lexicon as lx
 from .conflicts import find_conflicts
 from .features_text import WORD, Text, content_stems, quantities
 from .lang import detect
+from .lexicon_langs import FORMAT_BY_LANGUAGE, states_format
 from .sections import filled_text, hollow_items, sections
 
 FEATURES: dict[str, str] = {
@@ -92,6 +93,8 @@ ENGLISH_ONLY = frozenset(
         "contradictions",
     ]
 )
+# English-only features that lexicon_langs.py also reads in the languages it covers.
+LISTED_LANGUAGES: dict[str, frozenset[str]] = {"no_format": frozenset(FORMAT_BY_LANGUAGE)}
 ADDED_SATURATION = 8
 
 
@@ -165,6 +168,7 @@ _ANCHOR = re.compile(
 )
 _CODE = re.compile(
     r"`[^`\n]+`|\"[^\"\n]{1,60}\"|“[^”\n]{1,60}”|'[^'\n]{2,40}'|"
+    r"«[^»\n]{1,60}»|„[^“”\n]{1,60}[“”]|‚[^‘’\n]{1,40}[‘’]|‹[^›\n]{1,40}›|「[^」\n]{1,60}」|"
     r"\b[\w.+-]+@[\w-]+\.[\w.]+\b|\bhttps?://\S+|(?<!\w)(?:/|~/|\./|--?)[\w./-]+|"
     r"\b\w+_\w+\b|\b[a-z]+[A-Z]\w*\b|\b\w+\.\w{1,5}\b|\b\w+\(\)?"
 )
@@ -181,6 +185,18 @@ def anchors(idea: str) -> set[str]:
             continue
         found.add(token)
     return found
+
+
+_PART_OF_TERM = re.compile(r"[^\W_]+")
+
+
+def _kept(anchor: str, lower: str, words: frozenset[str], numbers: set[str]) -> bool:
+    """Whether a prompt keeps an anchor: verbatim, as the same digits, or every part of it
+    ('Django-App' kept by 'Django-5-App', as translations and re-wordings write compounds)."""
+    if anchor in lower or (_digits(anchor) and _digits(anchor) in numbers):
+        return True
+    parts = _PART_OF_TERM.findall(anchor)
+    return len(parts) > 1 and all(p in words for p in parts)
 
 
 def concrete_values(text: str) -> set[str]:
@@ -252,10 +268,9 @@ def _idea_features(
     pins, wanted, idea_keys, idea_values = _idea_profile(idea, english)
     lower = content.lower()
     numbers = _numbers(content)
+    words = frozenset(_PART_OF_TERM.findall(lower))
     out["anchors"] = (
-        sum(1 for a in pins if a in lower or (_digits(a) and _digits(a) in numbers)) / len(pins)
-        if pins
-        else 1.0
+        sum(1 for a in pins if _kept(a, lower, words, numbers)) / len(pins) if pins else 1.0
     )
     qs = quantities(idea)
     out["numbers_kept"] = 1.0 - _changed_numbers(idea, content) / len(qs) if qs else 1.0
@@ -309,4 +324,18 @@ def extract(content: str, idea: str) -> dict[str, float]:
             "no_audience": 0.0 if lx.AUDIENCE.search(filled) else 1.0,
             "contradictions": float(min(3, len({c.kind for c in find_conflicts(t, idea)}))),
         }
+    else:
+        stated = states_format(filled, lang)
+        if stated is not None:
+            values["no_format"] = 0.0 if stated else 1.0
     return values
+
+
+def not_computed(content: str, idea: str) -> list[str]:
+    """Features left at their neutral value: idea features without an idea, and English word
+    lists in a language they do not cover."""
+    skipped = set() if (idea or "").strip() else set(IDEA_FEATURES)
+    lang = detect(content or "")
+    if lang != "en":
+        skipped |= {n for n in ENGLISH_ONLY if lang not in LISTED_LANGUAGES.get(n, ())}
+    return sorted(skipped)

@@ -110,7 +110,8 @@ FORMAT = re.compile(
     r"markdown|table|tabular|bullet(?:ed|s)?|numbered|list\s+of|headings?|sections?|paragraphs?|"
     r"sentences?|words?|characters?|pages?|template|schema|fields?|columns?|code\s+block|"
     r"fenced|diagram|chart|subject\s+line|one-liner|tl;?dr|h[1-3]|lines?|stanzas?|verses?|"
-    r"rhym\w*|checklist|rows?|slides?|steps?|srt|docstring|doctests?|snippet)\b",
+    r"rhym\w*|checklist|rows?|slides?|steps?|srt|docstring|doctests?|snippet|"
+    r"(?:a|an|the|one)\s+(?:[\w-]+\s+){0,2}list)\b",
     re.I,
 )
 AUDIENCE = re.compile(

@@ -233,9 +233,6 @@ def explain(
     z = w.bias + sum(contrib.values())
     score = 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
     language = detect(content or "")
-    skipped = [n for n in fx.IDEA_FEATURES if not (idea or "").strip()]
-    if language != "en":
-        skipped += sorted(fx.ENGLISH_ONLY)
     conflicts = _conflicts(content, idea)
     return Breakdown(
         score=round(score, 4),
@@ -246,7 +243,7 @@ def explain(
         issues=issues(values, conflicts),
         conflicts=conflicts,
         language=language,
-        not_computed=sorted(set(skipped)),
+        not_computed=fx.not_computed(content, idea),
     )
 
 
