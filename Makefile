@@ -81,6 +81,7 @@ bench: smollm
 	$(BIN)/python benchmarks/scoring.py
 	$(BIN)/python benchmarks/variety.py
 	$(BIN)/python benchmarks/local_llm.py
+	$(BIN)/python benchmarks/datasette.py
 	$(BIN)/python benchmarks/eval.py
 
 clean:

@@ -13,7 +13,12 @@ table shows medians. Where plain Datasette cannot run a page (our SQL functions,
 route), its reference is the plain page that returns the same rows: the same prompts selected by
 id for similar_prompts and near_duplicates, request_lineage for the lineage page.
 
-    python benchmarks/datasette.py [--prompts 10000] [--rounds 5] [--keep DIR]
+Ours is timed twice per round: a first view (rendered-snippet cache emptied) and again. Ratios
+use CPU time of this process (every thread), which other processes' load hardly moves; wall
+times are shown beside them, and the 1 s target is judged on wall time. The near-duplicate pairs
+are computed once per change of the embeddings: that first computation is timed on its own.
+
+    python benchmarks/datasette.py [--prompts 10000] [--rounds 7] [--keep DIR]
 """
 
 from __future__ import annotations
@@ -143,11 +148,17 @@ def grow(path: Path, prompts: int, seed: int = 1) -> None:
 
 @dataclass
 class Page:
-    """One page to time: our path, and the plain Datasette path returning the same rows."""
+    """One page to time: our path, and the plain Datasette paths returning the same rows."""
 
     name: str
     ours: str
-    plain: str
+    plain: list[str]
+
+
+def _by_id(plain: str, ids: list[str]) -> str:
+    """A plain Datasette query selecting these prompts."""
+    sql = "SELECT * FROM prompts WHERE id IN ({})".format(", ".join(f"'{i}'" for i in ids) or "''")
+    return f"/{plain}?" + urlencode({"sql": sql})
 
 
 def _one(conn: sqlite3.Connection, sql: str) -> Any:
@@ -155,41 +166,47 @@ def _one(conn: sqlite3.Connection, sql: str) -> Any:
 
 
 def pages(path: Path, ours: str, plain: str, same_rows: Callable[[str], list[str]]) -> list[Page]:
-    """Every table page, two row pages, the lineage page, search and every canned query."""
+    """Every table page, two row pages, the lineage page, search and every canned query.
+
+    `same_rows(our path)` names the prompts a page shows beyond what a plain page can select
+    (similar prompts, near-duplicate pairs, the lineage page's neighbours).
+    """
     from alchemy_kit.datasette.metadata import canned_query_names
 
     with closing(sqlite3.connect(path)) as conn:
         prompt = _one(conn, "SELECT id FROM prompts ORDER BY score DESC LIMIT 1")
         request = _one(conn, f"SELECT request_id FROM prompts WHERE id = '{prompt}'")
         tag = _one(conn, "SELECT tag FROM tags GROUP BY tag ORDER BY count(*) DESC LIMIT 1")
-    out = [Page(t, f"/{ours}/{t}", f"/{plain}/{t}") for t in TABLES]
+    out = [Page(t, f"/{ours}/{t}", [f"/{plain}/{t}"]) for t in TABLES]
+    lineage = f"/{ours}/-/lineage/{request}"
     out += [
-        Page("prompts row", f"/{ours}/prompts/{prompt}", f"/{plain}/prompts/{prompt}"),
+        Page("prompts row", f"/{ours}/prompts/{prompt}", [f"/{plain}/prompts/{prompt}"]),
         Page(
             "request row",
             f"/{ours}/prompt_requests/{request}",
-            f"/{plain}/prompt_requests/{request}",
+            [f"/{plain}/prompt_requests/{request}"],
         ),
+        # The request's variants with their phase runs, and the neighbours the page lists.
         Page(
             "lineage page",
-            f"/{ours}/-/lineage/{request}",
-            f"/{plain}/request_lineage?request_id={request}",
+            lineage,
+            [
+                f"/{plain}/request_lineage?request_id={request}",
+                _by_id(plain, same_rows(lineage + ".json")),
+            ],
         ),
-        Page("prompts ?_search=", f"/{ours}/prompts?_search=csv", f"/{plain}/prompts?_search=csv"),
-        Page("prompts.json", f"/{ours}/prompts.json", f"/{plain}/prompts.json"),
+        Page(
+            "prompts ?_search=", f"/{ours}/prompts?_search=csv", [f"/{plain}/prompts?_search=csv"]
+        ),
+        Page("prompts.json", f"/{ours}/prompts.json", [f"/{plain}/prompts.json"]),
     ]
     args = {"prompts_tagged": f"?tag={tag}", "search_prompts": "?q=csv+file"}
     for name in canned_query_names():
-        page = Page(name, f"/{ours}/{name}{args.get(name, '')}", "")
+        url = f"/{ours}/{name}{args.get(name, '')}"
         if name in ("similar_prompts", "near_duplicates"):
-            ids = same_rows(page.ours)
-            sql = "SELECT * FROM prompts WHERE id IN ({})".format(
-                ", ".join(f"'{i}'" for i in ids) or "''"
-            )
-            page.plain = f"/{plain}?" + urlencode({"sql": sql})
+            out.append(Page(name, url, [_by_id(plain, same_rows(f"/{ours}/{name}"))]))
         else:
-            page.plain = f"/{plain}/{name}{args.get(name, '')}"
-        out.append(page)
+            out.append(Page(name, url, [f"/{plain}/{name}{args.get(name, '')}"]))
     return out
 
 
@@ -208,11 +225,16 @@ def plugins_off() -> Iterator[None]:
             pm.register(plugin, name)
 
 
-async def timed(ds: Any, path: str) -> tuple[float, int, int]:
-    """(seconds, status, bytes) of one GET, following our redirect."""
-    t0 = time.perf_counter()
-    resp = await ds.client.get(path, follow_redirects=True)
-    return time.perf_counter() - t0, resp.status_code, len(resp.content)
+async def timed(ds: Any, *paths: str) -> tuple[float, float, int, int]:
+    """(wall seconds, CPU seconds of this process, worst status, bytes) of GETs, following our
+    redirect. CPU time counts every thread of the process (Datasette's SQL threads, our vector
+    worker) and hardly moves with other processes' load, so the ratios use it."""
+    t0, c0 = time.perf_counter(), time.process_time()
+    status, size = 200, 0
+    for path in paths:
+        resp = await ds.client.get(path, follow_redirects=True)
+        status, size = max(status, resp.status_code), size + len(resp.content)
+    return time.perf_counter() - t0, time.process_time() - c0, status, size
 
 
 async def compare(path: Path, rounds: int) -> list[dict[str, Any]]:
@@ -233,9 +255,11 @@ async def compare(path: Path, rounds: int) -> list[dict[str, Any]]:
     await ours.invoke_startup()
 
     async def same_rows_async(url: str) -> list[str]:
-        data = await ours.client.get(_json_url(url))
-        rows = data.json() if data.status_code == 200 else []
-        return sorted({row[k] for row in rows for k in row if k.endswith("prompt_id") and row[k]})
+        data = await ours.client.get(url if url.endswith(".json") else _json_url(url))
+        body = data.json() if data.status_code == 200 else []
+        if isinstance(body, dict):  # the lineage page's data: the neighbours it lists
+            return sorted({n["id"] for v in body["variants"] for n in v["neighbours"]})
+        return sorted({row[k] for row in body for k in row if k.endswith("prompt_id") and row[k]})
 
     # The first near-duplicates request after a change compares every pair (then it is cached):
     # time that once, and wait for it, so the pages below see the answer.
@@ -245,12 +269,18 @@ async def compare(path: Path, rounds: int) -> list[dict[str, Any]]:
             raise SystemExit("near_duplicates gave no pairs within 120 s")
         await asyncio.sleep(0.2)
     first_pairs = time.perf_counter() - t0
+    with closing(sqlite3.connect(path)) as conn:
+        top = _one(conn, "SELECT id FROM prompts ORDER BY score DESC LIMIT 1")
+        request = _one(conn, f"SELECT request_id FROM prompts WHERE id = '{top}'")
     ids_for: dict[str, list[str]] = {}
-    for name in ("similar_prompts", "near_duplicates"):
-        url = f"/{path.stem}/{name}"
+    for url in (
+        f"/{path.stem}/similar_prompts",
+        f"/{path.stem}/near_duplicates",
+        f"/{path.stem}/-/lineage/{request}.json",
+    ):
         ids_for[url] = await same_rows_async(url)
-    todo = pages(path, path.stem, plain_path.stem, lambda url: ids_for.get(url, []))
-    samples: dict[str, dict[str, list[tuple[float, int, int]]]] = {
+    todo = pages(path, path.stem, plain_path.stem, lambda url: ids_for[url])
+    samples: dict[str, dict[str, list[tuple[float, float, int, int]]]] = {
         p.name: {"cold": [], "ours": [], "plain": []} for p in todo
     }
     for round_no in range(rounds + 1):  # round 0 warms caches and is not counted
@@ -259,7 +289,7 @@ async def compare(path: Path, rounds: int) -> list[dict[str, Any]]:
             got_cold = await timed(ours, page.ours)
             got_ours = await timed(ours, page.ours)
             with plugins_off():
-                got_plain = await timed(plain, page.plain)
+                got_plain = await timed(plain, *page.plain)
             if round_no:
                 samples[page.name]["cold"].append(got_cold)
                 samples[page.name]["ours"].append(got_ours)
@@ -269,9 +299,10 @@ async def compare(path: Path, rounds: int) -> list[dict[str, Any]]:
         row: dict[str, Any] = {"page": page.name}
         for side in ("cold", "ours", "plain"):
             runs = samples[page.name][side]
-            row[side] = statistics.median(t for t, _, _ in runs)
-            row[f"{side}_status"] = runs[-1][1]
-            row[f"{side}_kb"] = runs[-1][2] / 1024
+            row[side] = statistics.median(wall for wall, _, _, _ in runs)
+            row[f"{side}_cpu"] = statistics.median(cpu for _, cpu, _, _ in runs)
+            row[f"{side}_status"] = runs[-1][2]
+            row[f"{side}_kb"] = runs[-1][3] / 1024
         table.append(row)
     plain_path.unlink()
     return table
@@ -283,38 +314,42 @@ def _json_url(url: str) -> str:
 
 
 def over_target(row: dict[str, Any]) -> bool:
-    """More than 1 s, more than 2x plain Datasette (first view), or not a 200."""
-    worst = max(row["cold"], row["ours"])
-    return worst > 1.0 or worst > 2 * row["plain"] or row["ours_status"] != 200
+    """Over 1 s (wall), over 2x plain Datasette in CPU time (first view or again), or not a 200."""
+    worst = max(row["cold_cpu"], row["ours_cpu"])
+    slow = max(row["cold"], row["ours"]) > 1.0
+    return slow or worst > 2 * max(row["plain_cpu"], 1e-3) or row["ours_status"] != 200
 
 
 def print_table(title: str, rows: list[dict[str, Any]]) -> None:
-    """One table: page, first view and repeat view of ours, plain, ratios, status and size."""
+    """One table: page; CPU ms of ours (first view, again) and plain, the ratios; wall ms; sizes."""
     print(f"\n{title}")
     head = (
-        f"{'page':<24} {'first ms':>8} {'again ms':>8} {'plain ms':>9} {'ratio':>6} {'again':>6}"
-        f"  {'ours':>10}  {'plain':>10}"
+        f"{'page':<24} {'cpu first':>9} {'again':>6} {'plain':>6} {'ratio':>6} {'again':>6}"
+        f" | {'wall first':>10} {'again':>6} {'plain':>6} | {'ours':>10} {'plain':>10}"
     )
     print(head)
     print("-" * len(head))
     for row in rows:
         if "first" in row:
-            print(f"{row['page']:<24} {row['first'] * 1000:>8.0f}  (once per change of embeddings)")
+            print(
+                f"{row['page']:<24} {row['first'] * 1000:>9.0f} ms wall, once per change of embeddings"
+            )
             continue
-        ratio = row["cold"] / row["plain"] if row["plain"] else float("nan")
-        again = row["ours"] / row["plain"] if row["plain"] else float("nan")
+        plain = max(row["plain_cpu"], 1e-3)
         print(
-            f"{row['page']:<24} {row['cold'] * 1000:>8.0f} {row['ours'] * 1000:>8.0f}"
-            f" {row['plain'] * 1000:>9.0f} {ratio:>6.2f} {again:>6.2f}"
-            f"  {row['ours_status']:>3} {row['ours_kb']:>5.0f}KB  "
-            f"{row['plain_status']:>3} {row['plain_kb']:>5.0f}KB{'  <--' if over_target(row) else ''}"
+            f"{row['page']:<24} {row['cold_cpu'] * 1000:>9.0f} {row['ours_cpu'] * 1000:>6.0f}"
+            f" {row['plain_cpu'] * 1000:>6.0f} {row['cold_cpu'] / plain:>6.2f}"
+            f" {row['ours_cpu'] / plain:>6.2f}"
+            f" | {row['cold'] * 1000:>10.0f} {row['ours'] * 1000:>6.0f} {row['plain'] * 1000:>6.0f}"
+            f" | {row['ours_status']:>3} {row['ours_kb']:>5.0f}KB {row['plain_status']:>3}"
+            f" {row['plain_kb']:>5.0f}KB{'  <--' if over_target(row) else ''}"
         )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--prompts", type=int, default=10_000, help="prompts in the large store")
-    parser.add_argument("--rounds", type=int, default=5, help="timed rounds (medians shown)")
+    parser.add_argument("--rounds", type=int, default=7, help="timed rounds (medians shown)")
     parser.add_argument("--keep", type=Path, help="build the stores in this folder and keep them")
     args = parser.parse_args()
     load = os.getloadavg()
@@ -338,11 +373,7 @@ def main() -> None:
                 n = _one(conn, "SELECT count(*) FROM prompts")
             rows = asyncio.run(compare(db, args.rounds))
             print_table(f"{db.name}: {n:,} prompts, median of {args.rounds} rounds", rows)
-            bad = [
-                row["page"]
-                for row in rows
-                if row["ours"] > 1.0 or row["ours_status"] != 200 or row["ours"] > 2 * row["plain"]
-            ]
+            bad = [row["page"] for row in rows if "first" not in row and over_target(row)]
             print(f"over target (> 1 s, > 2x plain or not 200): {', '.join(bad) or 'none'}")
         load = os.getloadavg()
         print(f"\nload average at end: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")

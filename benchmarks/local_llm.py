@@ -341,7 +341,9 @@ def cli_generate(path: Path, idea: str) -> float:
         done = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
         took = time.perf_counter() - started
     if done.returncode != 0:
-        raise SystemExit(f"alchemy generate failed: {done.stderr.strip()[-500:]}")
+        detail = (done.stderr.strip() or done.stdout.strip())[-800:]
+        print(f"  alchemy generate failed after {took:.0f} s: {detail}")
+        return took
     if done.stderr.strip():
         print(f"  note: stderr was not empty: {done.stderr.strip()[:200]!r}")
     return took
@@ -418,7 +420,7 @@ def main() -> None:
         table(rows, list(rows[0].keys()))
 
     if "speed" in sections:
-        print("Threads (one 128-token generation each, no prompt cache)")
+        print("Threads (one 48-token generation each, no prompt cache)")
         table(threads_ratio(path), ["threads", "gen tok/s", "prompt tok/s", "load"])
         if not args.skip_cli:
             took = cli_generate(path, ideas[0]["idea"])

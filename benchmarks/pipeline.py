@@ -3,12 +3,14 @@
 1. One request: 3 phases × 5 variants. Ideal wall time = 3 × 0.2 s (phases in order, variants in
    parallel).
 2. A batch of 50 ideas at concurrency 8 (8 requests in flight, each 3 phases × 5 variants).
-   Model critical path = ceil(50 / 8) × 3 × 0.2 s. Every variant is also scored offline (MiniLM
-   and the scorer's features, on the CPU): the reference is the larger of the critical path and
-   the pure scoring time — one batched MiniLM pass over every prompt of the batch, then the
-   features, with nothing else running — measured in the same run on the same texts. Embedding on reuses the vectors
-   scoring computed; the pure embedding time (MiniLM alone, one length-sorted pass, cold cache) is
-   printed beside it.
+   Model critical path = ceil(50 / 8) × 3 × 0.2 s. Every variant is also scored offline (the
+   scorer reads text only since version 2: no MiniLM). "Scoring must not dominate a batch": the
+   reference is the model-only path — the same batch with scoring switched off, measured in the
+   same run — and the target is ≤ 1.5× it with ranks final when the command returns (they are:
+   the batch awaits every phase's scoring). Both modes are reported: embedding off, and embedding
+   on (search vectors for every prompt, which no longer serve scoring); the pure scoring time
+   (every prompt of the batch, nothing else running) and the pure embedding time (MiniLM alone,
+   one length-sorted pass, cold cache) are printed beside them.
 3. `alchemy embed` backfill (embed_missing) of the batch's prompts against that one pass.
 4. Per-prompt storing overhead: the time `add_prompts` takes per prompt (prompt + 3 metrics + tags,
    one transaction each), measured inside the pipeline.
@@ -21,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import math
+import os
 import statistics
 import sys
 import tempfile
@@ -36,7 +39,7 @@ from alchemy_kit import records as r
 from alchemy_kit.engine.batch import BatchItem, arun_batch
 from alchemy_kit.engine.pipeline import agenerate
 from alchemy_kit.scoring.rank import current_weights, measure_prompts
-from alchemy_kit.scoring.scorer import prefetch
+from alchemy_kit.scoring.scorer import forget_cached, prefetch
 from alchemy_kit.search.embeddings import get_embedder
 from alchemy_kit.search.vectors import embed_missing
 from alchemy_kit.store import open_store
@@ -105,9 +108,28 @@ async def one_request(db: Path, embed: bool) -> tuple[float, float]:
     return wall, float(res.request.metadata["store_ms_per_prompt"])
 
 
-async def batch(db: Path, n: int, conc: int, embed: bool) -> tuple[float, list[float]]:
+async def _no_scoring(*args: Any, **kwargs: Any) -> None:
+    """Stands in for the pipeline's scoring step to time the model-only path."""
+
+
+async def batch(
+    db: Path, n: int, conc: int, embed: bool, score: bool = True
+) -> tuple[float, list[float]]:
     """Wall time of a batch of n ideas and the storing ms per prompt of each request."""
+    from alchemy_kit.engine import pipeline
+
+    real = pipeline._score
+    if not score:
+        pipeline._score = _no_scoring  # type: ignore[assignment]
+    try:
+        return await _batch(db, n, conc, embed)
+    finally:
+        pipeline._score = real  # type: ignore[assignment]
+
+
+async def _batch(db: Path, n: int, conc: int, embed: bool) -> tuple[float, list[float]]:
     store = open_store(db)
+    forget_cached()  # every batch scores its texts from cold
     items = [
         BatchItem(i + 1, {"idea": f"Idea {i}: draft a memo about topic {i}"}) for i in range(n)
     ]
@@ -128,9 +150,8 @@ def pure_embedding(texts: list[str]) -> float:
     return time.perf_counter() - t0
 
 
-def pure_scoring(db: Path) -> float:
-    """Seconds to score every prompt of `db` with nothing else running: one batched MiniLM pass
-    over all their texts, then the features (cold cache) — the floor of the batch's CPU work."""
+def pure_scoring(db: Path) -> tuple[float, float]:
+    """Wall and CPU seconds to score every prompt of `db` with nothing else running."""
     store = open_store(db)
     weights = current_weights(store)
     phases: dict[tuple[str, str], list[r.Prompt]] = {}
@@ -138,11 +159,12 @@ def pure_scoring(db: Path) -> float:
         phases.setdefault((p.request_id or "", p.phase), []).append(p)
     ideas = {q.id: q.input for q in store.list_requests(limit=None)}
     get_embedder().forget_recent()
-    t0 = time.perf_counter()
+    forget_cached()
+    t0, c0 = time.perf_counter(), time.process_time()
     prefetch([(p.content, ideas[rid]) for (rid, _), ps in phases.items() for p in ps])
     for (request_id, _), prompts in phases.items():
         measure_prompts(prompts, ideas[request_id], *weights)
-    return time.perf_counter() - t0
+    return time.perf_counter() - t0, time.process_time() - c0
 
 
 def backfill(db: Path) -> float:
@@ -162,14 +184,15 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as d:
         root = Path(d)
         one = {e: asyncio.run(one_request(root / f"one-{e}.db", e)) for e in (False, True)}
+        model_only = asyncio.run(batch(root / "batch-model-only.db", n, conc, False, score=False))
         many = {e: asyncio.run(batch(root / f"batch-{e}.db", n, conc, e)) for e in (False, True)}
         texts = [p["content"] for p in open_store(root / "batch-False.db").rows("prompts")]
         pure = pure_embedding(texts)
-        scoring = pure_scoring(root / "batch-False.db")
+        scoring, scoring_cpu = pure_scoring(root / "batch-False.db")
         backfilled = backfill(root / "batch-False.db")
     ideal1 = 3 * DELAY
     ideal2 = math.ceil(n / conc) * 3 * DELAY
-    ref2 = max(ideal2, scoring)
+    ref2 = model_only[0]
     print(
         f"fake model: {DELAY * 1000:.0f} ms per call (asyncio.sleep); {len(texts)} prompts in"
         f" the batch; Python {sys.version.split()[0]}"
@@ -183,16 +206,22 @@ def main() -> None:
         ("1 request, 3 phases × 5 variants", "ideal", ideal1, one[False][0], one[True][0]),
         (
             f"batch {n} ideas, -c {conc}",
-            f"max(critical path {ideal2:.2f} s, pure scoring {scoring:.2f} s)",
+            f"model-only path (scoring off; critical path {ideal2:.2f} s)",
             ref2,
             many[False][0],
             many[True][0],
         ),
     ]
-    for name, ref_name, ref, off, on in rows:
+    for (name, ref_name, ref, off, on), target in zip(rows, ("≤ 1.3×", "≤ 1.5×"), strict=True):
         off_cells = f"{off:.3f} | {off / ref:.2f}×" if off is not None else "– | –"
         on_cells = f"{on:.3f} | {on / ref:.2f}×" if on is not None else "– | –"
-        print(f"| {name} | {ref_name} | {ref:.2f} | {off_cells} | {on_cells} | ≤ 1.3× |")
+        print(f"| {name} | {ref_name} | {ref:.2f} | {off_cells} | {on_cells} | {target} |")
+    print(
+        f"\npure scoring of the batch's {len(texts)} prompts, nothing else running: {scoring:.2f} s"
+        f" wall, {scoring_cpu:.2f} s CPU ({scoring_cpu / len(texts) * 1000:.1f} ms CPU a prompt);"
+        f" load {os.getloadavg()[0]:.1f} (CPU-bound scoring slows with load, sleeping model calls"
+        " do not, so the ratios above grow with the load)"
+    )
     print(
         f"\nembedding off vs on, batch: {many[True][0] / many[False][0]:.2f}× slower with embedding"
         f" (pure embedding alone, cold cache: {pure:.2f} s)"

@@ -264,6 +264,14 @@ def check_pages(base: str, db: str, shots: Path, checks: Checks) -> None:
             f"page {board_height} px ({board_height / board_rows * 10:.0f} px per 10 rows)",
         )
         page.screenshot(path=str(shots / "leaderboard.png"))
+        page.goto(f"{base}/{db}/leaderboard?page=2", wait_until="networkidle")
+        back = page.locator("a.alchemy-page-link", has_text="previous")
+        page_rows = page.locator("table.rows-and-columns tbody tr").count()
+        checks.check(
+            "leaderboard: paged, 100 rows a page",
+            board_rows <= 100 and back.count() == 1 and page_rows == max(board_rows - 100, 0),
+            f"page 1: {board_rows} rows; page 2: {page_rows} rows, previous link {back.count()}",
+        )
 
         # 5. A metric query's chart view (datasette-vega, drawn offline from the page's own JSON).
         page.goto(f"{base}/{db}/phase_summary", wait_until="networkidle")

@@ -148,14 +148,15 @@ def _add_prompt(db: Path, content: str, **columns: str) -> str:
 
 # -- 18.6: our SQL functions through Datasette ------------------------------------------------------
 CRAFTED = {
-    "a 10M-dimension BLOB": f"SELECT alchemy_vector(X'{HUGE_HEADER}' || zeroblob(40000000))",
+    "a 10M-dimension BLOB": f"SELECT alchemy_vector(CAST(X'{HUGE_HEADER}' || zeroblob(40000000) AS BLOB))",
     "a 100 MB random BLOB": "SELECT alchemy_cosine(randomblob(100000000), randomblob(16))",
-    "a header claiming 4e9 dimensions": "SELECT alchemy_dims(X'414B560101FFFFFFFF' || zeroblob(64))",
+    "a header claiming 4e9 dimensions": "SELECT alchemy_dims(CAST(X'414B560101FFFFFFFF' || zeroblob(64) AS BLOB))",
     # 300 distinct 16,384-dimension int8 vectors (scale 1.0): valid, each decoded and cacheable.
     "distinct maximum-size vectors": (
         "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n LIMIT 300)"
-        " SELECT sum(alchemy_cosine(X'414B56010300400000' || X'0000803F' || randomblob(16384),"
-        " X'414B56010300400000' || X'0000803F' || randomblob(16384))) FROM n"
+        " SELECT sum(alchemy_cosine("
+        "CAST(X'414B56010300400000' || X'0000803F' || randomblob(16384) AS BLOB),"
+        " CAST(X'414B56010300400000' || X'0000803F' || randomblob(16384) AS BLOB))) FROM n"
     ),
 }
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
+from collections.abc import Iterator
 from contextlib import closing
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,7 @@ import pytest
 
 import alchemy_kit as ak
 from alchemy_kit import records as r
-from alchemy_kit.datasette import functions
+from alchemy_kit.datasette import functions, vectors
 from alchemy_kit.datasette.metadata import canned_query_names, for_database
 from alchemy_kit.search.codec import decode_vector, encode_vector
 from alchemy_kit.store import TABLES
@@ -27,7 +28,9 @@ DB = "lab"
 
 
 @pytest.fixture(scope="module")
-def lab(tmp_path_factory: pytest.TempPathFactory, record_failed_request: Any) -> dict[str, Any]:
+def lab(
+    tmp_path_factory: pytest.TempPathFactory, record_failed_request: Any
+) -> Iterator[dict[str, Any]]:
     """Two refined ideas (one tagged), one failed phase run and two searches, in lab.db."""
     path = tmp_path_factory.mktemp("datasette") / f"{DB}.db"
     store = ak.open_store(path)
@@ -53,7 +56,8 @@ def lab(tmp_path_factory: pytest.TempPathFactory, record_failed_request: Any) ->
     store.add_metrics([judged])
     _add_eval(store, haiku.request.id)
     store.close()
-    return {"path": path, "legal": legal, "haiku": haiku, "failed": failed, "run": run}
+    yield {"path": path, "legal": legal, "haiku": haiku, "failed": failed, "run": run}
+    vectors.forget()  # the plugin's read-only connections to this file
 
 
 def _add_eval(store: Any, request_id: str) -> None:

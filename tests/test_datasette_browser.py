@@ -19,7 +19,7 @@ PORT = "8812"  # loopback; the range 8801-8820 is reserved for these checks
 def test_browser_check(tmp_path: Path) -> None:
     stdout = run_browser_script(SCRIPT, PORT, tmp_path, timeout=540)
     lines = stdout.splitlines()
-    assert sum(line.startswith("PASS") for line in lines) >= 8, stdout
+    assert sum(line.startswith("PASS") for line in lines) >= 16, stdout
     assert not any(line.startswith("FAIL") for line in lines), stdout
     for shot in ("prompts-table.png", "prompt-row.png", "lineage.png", "leaderboard.png"):
         assert (tmp_path / shot).stat().st_size > 10_000, shot

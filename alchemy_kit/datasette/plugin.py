@@ -97,9 +97,10 @@ def extra_css_urls(datasette: Any) -> list[str]:
     return [datasette.urls.path(CSS_PATH)]
 
 
-def _note(datasette: Any, database: str | None, view_name: str, request: Any) -> str:
+def _note(datasette: Any, database: str | None, template: str, request: Any) -> str:
     """What a vector query's page should say when it shows no rows, or old ones."""
-    if view_name != "query" or not database or request is None:
+    # Datasette 0.65 passes canned query pages the view name "table": the template tells.
+    if template != "query.html" or not database or request is None:
         return ""
     query = request.path.rstrip("/").rsplit("/", 1)[-1]
     if query not in VECTOR_QUERIES or not metadata.is_store(datasette, database):
@@ -117,9 +118,9 @@ def _note(datasette: Any, database: str | None, view_name: str, request: Any) ->
 
 
 @hookimpl
-def extra_body_script(datasette: Any, database: str | None, view_name: str, request: Any) -> str:
+def extra_body_script(datasette: Any, database: str | None, template: str, request: Any) -> str:
     """Column tooltips, short ids, score and rank up front, paging links; a page's note."""
-    note = _note(datasette, database, view_name, request)
+    note = _note(datasette, database, template, request)
     # Inside <script>: no "<", ">" or "&" may reach the page raw (the note can quote user input).
     safe = json.dumps(note).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
     prefix = f"window.alchemyNote = {safe};\n" if note else ""

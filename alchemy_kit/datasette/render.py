@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import json
 import re
+import weakref
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urlencode
 
@@ -72,6 +74,7 @@ QUERY_SOURCES: dict[str, tuple[str, str, str]] = {
 }
 
 
+@lru_cache(maxsize=1024)
 def target_table(column: str, table: str | None) -> str | None:
     """The table a column's UUID points into, if it is an id column."""
     if column == "id":
@@ -82,22 +85,34 @@ def target_table(column: str, table: str | None) -> str | None:
     return None
 
 
+# Datasette instance -> {database name: its URL path}; render_cell builds several URLs per row.
+_db_urls: weakref.WeakKeyDictionary[Any, dict[str, str]] = weakref.WeakKeyDictionary()
+
+
+def _db_url(datasette: Any, database: str) -> str:
+    urls = _db_urls.setdefault(datasette, {})
+    url = urls.get(database)
+    if url is None:
+        url = urls[database] = str(datasette.urls.database(database))
+    return url
+
+
 def lineage_url(datasette: Any, database: str, any_id: str) -> str:
     """The lineage page of the request behind a request, phase run or prompt id."""
-    return f"{datasette.urls.database(database)}/-/lineage/{any_id}"
+    return f"{_db_url(datasette, database)}/-/lineage/{any_id}"
 
 
 def text_url(datasette: Any, database: str, table: str, column: str, pk: Any) -> str:
     """Where one cell's whole text is served (fulltext.py)."""
     query = urlencode({"pk": str(pk)})
-    return f"{datasette.urls.database(database)}/-/text/{table}/{column}?{query}"
+    return f"{_db_url(datasette, database)}/-/text/{table}/{column}?{query}"
 
 
 def _row_url(datasette: Any, database: str, table: str, value: str) -> str:
     # Tables named by our schema and canonical UUIDs need no tilde-encoding: build the URL
     # directly (this runs for several cells of every row).
     if UUID_RE.match(value) and table.isidentifier():
-        return f"{datasette.urls.database(database)}/{table}/{value}"
+        return f"{_db_url(datasette, database)}/{table}/{value}"
     return str(datasette.urls.row(database, table, value))
 
 
@@ -169,7 +184,7 @@ def markdown_html(text: str, snippet: bool, full_url: str | None = None) -> Mark
     if source != text and (not snippet or len(text) > CELL_CHARS):
         # Past CELL_CHARS even the row page shows a cut: link the whole text.
         html += Markup('<p class="alchemy-cut">{}</p>').format(more_link(full_url, len(text)))
-    return Markup('<div class="{}">{}</div>').format(css, html)
+    return Markup(f'<div class="{css}">{html}</div>')
 
 
 def text_html(text: str, limit: int, full_url: str | None) -> Markup:
@@ -303,7 +318,7 @@ def render(
         if found is not None:
             return found
     if column == "tag" and table is None and len(value) <= 200:
-        url = f"{datasette.urls.database(database)}/{TAGGED_QUERY}?" + urlencode({"tag": value})
+        url = f"{_db_url(datasette, database)}/{TAGGED_QUERY}?" + urlencode({"tag": value})
         return Markup('<a href="{}">{}</a>').format(url, value)
     limit = CELL_CHARS if row_page else _table_chars(datasette)
     if looks_like_json(value) and (row_page or len(value) <= limit * 4):

@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from . import lexicon as lx
 from . import lexicon_aspects as la
@@ -94,6 +95,12 @@ def _head(word: str) -> str:
     return s[:6] if len(s) > 6 else s
 
 
+# The first group (in SYNONYMS order) of each head, as _group used to find it by scanning.
+_GROUP_OF_HEAD: dict[str, int] = {}
+for _word, _i in _SYNONYM_OF.items():
+    _GROUP_OF_HEAD.setdefault(_head(_word), _i)
+
+
 # Verbs that mean the same action, so "do not drop rows" meets "remove every row".
 _VERB_GROUPS = {
     **dict.fromkeys(
@@ -154,6 +161,9 @@ _IMPERATIVE_POS = re.compile(
 )
 
 
+_ANY_PROHIBITION = re.compile(
+    r"\b(?:not|don't|never|mustn't|cannot|can't|avoid|refrain|no|without)\b", re.I
+)
 _COMMA_IMPERATIVE = re.compile(
     r",\s+(" + "|".join(_VERB_GROUPS) + r")\s+((?:\w[\w'-]*\s+){0,5}\w[\w'-]*)", re.I
 )
@@ -275,10 +285,7 @@ def directives(sentence: str) -> tuple[set[tuple[str, str]], set[tuple[str, str]
 
 
 def _group(head: str) -> int | None:
-    for word, i in _SYNONYM_OF.items():
-        if head == _head(word):
-            return i
-    return None
+    return _GROUP_OF_HEAD.get(head)
 
 
 _CLAUSE = re.compile(r";\s+|,?\s+but\s+|,?\s+though,?\s+|\s+—\s+", re.I)
@@ -286,6 +293,8 @@ _CLAUSE = re.compile(r";\s+|,?\s+but\s+|,?\s+though,?\s+|\s+—\s+", re.I)
 
 def forbidden_and_asked(t: Text) -> list[tuple[str, str]]:
     """(forbidding sentence, asking sentence) pairs: something forbidden and also asked for."""
+    if not _ANY_PROHIBITION.search(t.raw):
+        return []  # nothing is forbidden: skip reading every clause
     said: list[tuple[int, str, set[tuple[str, str]], set[tuple[str, str]]]] = []
     for sentence in t.sentences:
         for clause in _CLAUSE.split(sentence):
@@ -481,6 +490,16 @@ def _two_languages(t: Text, idea: str) -> tuple[str, str] | None:
 
 def find_conflicts(t: Text, idea: str = "") -> list[Conflict]:
     """Every rule-found conflict, with the two clauses it is between."""
+    return list(_conflicts_of(t.raw, idea))
+
+
+@lru_cache(maxsize=1024)
+def _conflicts_of(raw: str, idea: str) -> tuple[Conflict, ...]:
+    """Computed once per (prompt, idea): the features and the explanation both ask."""
+    return tuple(_find(Text.of(raw), idea))
+
+
+def _find(t: Text, idea: str) -> list[Conflict]:
     found: list[Conflict] = []
     qs = _sentence_quantities(t)
     pair = _limits_disagree(qs)
@@ -510,6 +529,8 @@ def _first_pair(
     t: Text, a: re.Pattern[str], b: re.Pattern[str], *, restricted_b: bool = False
 ) -> tuple[str, str] | None:
     """The first sentence matching `a` and a different one matching `b` (not a restriction)."""
+    if not (a.search(t.raw) and b.search(t.raw)):
+        return None  # one whole-text search each saves a search per sentence
     first = [s for s in t.sentences if a.search(s)]
     second = [
         s

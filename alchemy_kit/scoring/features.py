@@ -195,6 +195,15 @@ def concrete_values(text: str) -> set[str]:
     return found
 
 
+def _digits(token: str) -> str:
+    """A number as bare digits: '40th', '2,000' and '2 000' read alike in any language."""
+    return re.sub(r"\D", "", token) if any(c.isdigit() for c in token) else ""
+
+
+def _numbers(text: str) -> set[str]:
+    return {_digits(m.group(0)) for m in re.finditer(r"\d[\d.,\u202f\u00a0 ]*\d|\d", text)}
+
+
 def _changed_numbers(idea: str, prompt: str) -> int:
     """Idea quantities that the prompt restates for the same unit with a different number."""
     theirs = quantities(prompt)
@@ -242,7 +251,12 @@ def _idea_features(
     english = lang == "en"
     pins, wanted, idea_keys, idea_values = _idea_profile(idea, english)
     lower = content.lower()
-    out["anchors"] = sum(1 for a in pins if a in lower) / len(pins) if pins else 1.0
+    numbers = _numbers(content)
+    out["anchors"] = (
+        sum(1 for a in pins if a in lower or (_digits(a) and _digits(a) in numbers)) / len(pins)
+        if pins
+        else 1.0
+    )
     qs = quantities(idea)
     out["numbers_kept"] = 1.0 - _changed_numbers(idea, content) / len(qs) if qs else 1.0
     if same_language:

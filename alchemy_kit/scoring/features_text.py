@@ -28,6 +28,10 @@ class Text:
     @classmethod
     def of(cls, text: str) -> Text:
         """Tokenise `text` into words and sentences (bullets count as sentences)."""
+        return _text_of(text)
+
+    @classmethod
+    def _split(cls, text: str) -> Text:
         sentences = []
         for part in _sentences(text):
             part = _BULLET.sub("", part).strip(" \t*_#>|")
@@ -39,6 +43,12 @@ class Text:
     def n(self) -> int:
         """Word count (at least 1, so densities are defined)."""
         return max(1, len(self.words))
+
+
+@lru_cache(maxsize=1024)
+def _text_of(text: str) -> Text:
+    # Features, conflicts and explanations read the same prompt: split it once.
+    return Text._split(text)
 
 
 def _sentences(text: str) -> list[str]:
@@ -55,6 +65,7 @@ def _sentences(text: str) -> list[str]:
     return parts
 
 
+@lru_cache(maxsize=16384)
 def stem(word: str) -> str:
     """A light stemmer: enough to match count/counts, bullet/bulleted, summary/summaries."""
     w = word.lower().strip("'.-")

@@ -107,7 +107,8 @@ FORMAT = re.compile(
     r"\b(?:format(?:ted)?|output|return|respond\s+(?:with|in)|structure[ds]?|json|yaml|csv|xml|"
     r"markdown|table|tabular|bullet(?:ed|s)?|numbered|list\s+of|headings?|sections?|paragraphs?|"
     r"sentences?|words?|characters?|pages?|template|schema|fields?|columns?|code\s+block|"
-    r"fenced|diagram|chart|subject\s+line|one-liner|tl;?dr|h[1-3])\b",
+    r"fenced|diagram|chart|subject\s+line|one-liner|tl;?dr|h[1-3]|lines?|stanzas?|verses?|"
+    r"rhym\w*|checklist|rows?|slides?|steps?|srt|docstring|doctests?|snippet)\b",
     re.I,
 )
 AUDIENCE = re.compile(

@@ -30,7 +30,7 @@ from .features_text import Text
 
 WEIGHTS_KEY = "scoring.weights"
 SCORER_VERSION = 2
-CLIP = 3.0  # standard deviations
+CLIP = 5.0  # standard deviations from the neutral value: no single feature decides alone
 
 
 @dataclass(frozen=True)
@@ -117,6 +117,17 @@ def prefetch(pairs: Sequence[tuple[str, str]]) -> bool:
     """
     del pairs
     return True
+
+
+def forget_cached() -> None:
+    """Drop the cached analyses of recent texts (benchmarks time scoring from cold)."""
+    from .conflicts import _conflicts_of
+    from .features import _idea_profile
+    from .features_text import _text_of, quantities, stem
+    from .lang import detect
+
+    for cached in (_conflicts_of, _idea_profile, _text_of, quantities, stem, detect):
+        cached.cache_clear()
 
 
 def measure(content: str, idea: str, *, semantic: bool = True) -> tuple[dict[str, float], bool]:
@@ -241,6 +252,7 @@ __all__ = [
     "Weights",
     "default_weights",
     "explain",
+    "forget_cached",
     "issues",
     "measure",
     "prefetch",

@@ -65,8 +65,9 @@
         if (i) nav.appendChild(document.createTextNode(" \u00b7 "));
         nav.appendChild(a);
       });
+      // Under the results, or under the form when a page past the end has none.
       var table = document.querySelector("table.rows-and-columns");
-      var anchor = table ? table.closest(".table-wrapper") || table : null;
+      var anchor = table ? table.closest(".table-wrapper") || table : pageField.form;
       if (anchor) anchor.parentNode.insertBefore(nav, anchor.nextSibling);
     }
   }
