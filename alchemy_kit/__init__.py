@@ -7,6 +7,7 @@ This module holds no logic: `__all__` is the stable public API, each name mapped
 
 from __future__ import annotations
 
+import sys
 from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
@@ -36,9 +37,9 @@ __version__ = "0.2.0"
 
 # public name -> (module that defines it, its name there)
 _LAZY: dict[str, tuple[str, str]] = {
-    "open_store": ("store.store", "open_store"),
+    "open_store": ("store.connect", "open_store"),
     "Store": ("store.store", "Store"),
-    "generate": ("engine.pipeline", "generate"),
+    "generate": ("engine.api", "generate"),
     "agenerate": ("engine.pipeline", "agenerate"),
     "GenerationResult": ("engine.pipeline", "GenerationResult"),
     "run_batch": ("engine.batch", "run_batch"),
@@ -63,6 +64,7 @@ _LAZY: dict[str, tuple[str, str]] = {
     "thumb": ("scoring.preferences", "thumb"),
     "rate": ("scoring.preferences", "rate"),
     "undo_pick": ("scoring.preferences", "undo"),
+    "picks": ("scoring.preferences", "picks"),
     "learn": ("scoring.learn", "learn"),
     "optimize": ("engine.optimize", "optimize"),
     "evaluate": ("notebook.eval_report", "evaluate"),
@@ -89,10 +91,11 @@ _LAZY: dict[str, tuple[str, str]] = {
 }
 
 if TYPE_CHECKING:
+    from .engine.api import generate
     from .engine.batch import arun_batch, run_batch
     from .engine.cases import add_case, import_cases
     from .engine.optimize import aoptimize, optimize
-    from .engine.pipeline import GenerationResult, agenerate, generate
+    from .engine.pipeline import GenerationResult, agenerate
     from .engine.suggest import suggest_cases
     from .engine.transfer import import_
     from .notebook.eval_report import EvalReport, eval_report, evaluate
@@ -112,7 +115,7 @@ if TYPE_CHECKING:
     from .scoring.baseline import baseline_score, heuristic_score
     from .scoring.judge import ajudge, judge, judge_pair
     from .scoring.learn import learn
-    from .scoring.preferences import pick_best, prefer, rate, thumb
+    from .scoring.preferences import pick_best, picks, prefer, rate, thumb
     from .scoring.preferences import undo as undo_pick
     from .scoring.rank import rescore
     from .scoring.scorer import explain as explain_score
@@ -121,9 +124,18 @@ if TYPE_CHECKING:
     from .search.query import search as search_prompts
     from .search.query import similar_to
     from .search.vectors import embed_missing
-    from .store.store import Store, open_store
+    from .store.connect import open_store
+    from .store.store import Store
     from .store.transfer import export
     from .vocab import PERSONAS, PHASES, PROVIDERS
+
+
+# Inside IPython (Jupyter), records, summaries and results render as tables: the notebook surface
+# hooks its views into IPython's display formatters (light: no widgets, no engine imported).
+if "IPython" in sys.modules:
+    from .notebook.views import register as _register_views
+
+    _register_views()
 
 
 def __getattr__(name: str) -> Any:
@@ -198,6 +210,7 @@ __all__ = [
     "open_store",
     "optimize",
     "pick_best",
+    "picks",
     "prefer",
     "rate",
     "rescore",

@@ -51,6 +51,14 @@ class ImportExportError(AlchemyError):
     """An export or import could not be completed."""
 
 
+class NotEmptyError(ImportExportError):
+    """An output folder already holds files and replacing them was not asked for."""
+
+    def __init__(self, dest: object, what: str) -> None:
+        self.dest, self.what = dest, what
+        super().__init__(f"{dest} is not empty; pass overwrite=True to replace {what}")
+
+
 class ImportConflictError(ImportExportError):
     """Imported rows reuse ids already stored with different content."""
 
@@ -121,6 +129,7 @@ __all__ = [
     "JudgeParseError",
     "MissingKeyError",
     "NotADatabaseError",
+    "NotEmptyError",
     "NotFoundError",
     "ProviderError",
     "ProviderLimitError",

@@ -1,15 +1,16 @@
-"""Plain dataclasses for the rows of each table, plus the value checks they share with the store."""
+"""Plain dataclasses for the rows of each table, summary rows, and the value checks they share with
+the store. No presentation: notebook/views.py renders them."""
 
 from __future__ import annotations
 
 import json
 import re
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from contextlib import suppress
 from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime, timedelta
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from .errors import ValidationError
 from .vocab import (
@@ -28,6 +29,9 @@ from .vocab import (
     has_visible_text,
 )
 
+if TYPE_CHECKING:
+    import pandas as pd
+
 _UUID4_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
 _TS_RE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|\+00:00)$")
 
@@ -40,6 +44,16 @@ def new_id() -> str:
 def now() -> str:
     """Return the current UTC time in the canonical form (milliseconds, `Z` suffix)."""
     return _format(datetime.now(UTC))
+
+
+def whoami() -> str:
+    """The login name, or 'researcher' where the environment has none (some containers)."""
+    import getpass
+
+    try:
+        return getpass.getuser() or "researcher"
+    except Exception:  # getpass raises several types when no name is set
+        return "researcher"
 
 
 def _format(t: datetime) -> str:
@@ -174,12 +188,8 @@ def from_json(value: Any) -> Any:
         ) from None
 
 
-def _cell(value: Any) -> str:
-    return str(value).replace("|", "\\|").replace("\n", " ")[:200]
-
-
-class _Row:
-    """Shared conversion between a dataclass and a database row."""
+class Row:
+    """The base of every record: conversion between a dataclass and a database row."""
 
     json_fields: ClassVar[tuple[str, ...]] = ()
     # JSON columns whose Python value may itself be a string (a configuration's value), so a str is
@@ -209,18 +219,32 @@ class _Row:
                 data[name] = to_json(data[name], name, str_is_json=name not in self.json_values)
         return data
 
-    def _repr_html_(self) -> str:
-        from . import display  # lazily: records stay importable without the HTML helpers
 
-        return display.field_table(self.as_dict(), type(self).__name__)
+class Rows(list[dict[str, Any]]):
+    """The rows of a summary (dicts with the same keys) and what they summarise (`title`)."""
 
-    def _repr_markdown_(self) -> str:
-        rows = "\n".join(f"| {k} | {_cell(v)} |" for k, v in self.as_dict().items())
-        return f"**{type(self).__name__}**\n\n| field | value |\n|---|---|\n{rows}"
+    def __init__(self, rows: Iterable[Mapping[str, Any]] = (), *, title: str | None = None) -> None:
+        super().__init__(dict(row) for row in rows)
+        self.title = title
+
+    @property
+    def columns(self) -> list[str]:
+        """The column names (from the first row)."""
+        return list(self[0]) if self else []
+
+    def only(self, *columns: str) -> Rows:
+        """The same rows with just these columns, in this order."""
+        return Rows(({c: row.get(c) for c in columns} for row in self), title=self.title)
+
+    def to_dataframe(self) -> pd.DataFrame:
+        """Return the rows as a pandas DataFrame."""
+        import pandas as pd
+
+        return pd.DataFrame(list(self))
 
 
 @dataclass
-class Request(_Row):
+class Request(Row):
     """A row of `prompt_requests`: one idea submitted for refinement."""
 
     input: str
@@ -250,7 +274,7 @@ class Request(_Row):
 
 
 @dataclass
-class PhaseRun(_Row):
+class PhaseRun(Row):
     """A row of `request_phases`: one phase of one request, with its own lifecycle."""
 
     request_id: str
@@ -267,7 +291,7 @@ class PhaseRun(_Row):
 
 
 @dataclass
-class Prompt(_Row):
+class Prompt(Row):
     """A row of `prompts`: one generated variant."""
 
     content: str
@@ -289,7 +313,7 @@ class Prompt(_Row):
 
 
 @dataclass
-class Metric(_Row):
+class Metric(Row):
     """A row of `metrics`: one measurement (cost, time, tokens, quality) of a prompt."""
 
     prompt_id: str
@@ -308,7 +332,7 @@ class Metric(_Row):
 
 
 @dataclass
-class Tag(_Row):
+class Tag(Row):
     """A row of `tags`: one tag on one prompt."""
 
     prompt_id: str
@@ -318,7 +342,7 @@ class Tag(_Row):
 
 
 @dataclass
-class Configuration(_Row):
+class Configuration(Row):
     """A row of `configurations`: a typed setting (string, number or object)."""
 
     key: str
@@ -331,7 +355,7 @@ class Configuration(_Row):
 
 
 @dataclass
-class EmbeddingRecord(_Row):
+class EmbeddingRecord(Row):
     """A row of `embeddings`: a prompt's vector as a compressed BLOB."""
 
     prompt_id: str
@@ -343,7 +367,7 @@ class EmbeddingRecord(_Row):
 
 
 @dataclass
-class SearchRecord(_Row):
+class SearchRecord(Row):
     """A row of `search_history`: one search and the ids it returned."""
 
     query: str
@@ -358,7 +382,7 @@ class SearchRecord(_Row):
 
 
 @dataclass
-class Preference(_Row):
+class Preference(Row):
     """A row of `preferences`: a researcher's pick on a prompt (pairwise, thumb or 1-5 rating).
 
     pairwise: `prompt_id` is preferred over `other_prompt_id` (value 1), or they tie (value 0);
@@ -500,6 +524,18 @@ def config_type_of(value: Any) -> str:
     return "object"
 
 
+@dataclass
+class Lineage:
+    """Everything recorded about one prompt and the request it came from (`Store.lineage`)."""
+
+    prompt: Prompt
+    request: Request | None
+    runs: list[PhaseRun] = field(default_factory=list)
+    prompts: list[Prompt] = field(default_factory=list)
+    metrics: list[Metric] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
+
+
 __all__ = [
     "CONFIG_TYPES",
     "METRIC_TYPES",
@@ -509,11 +545,15 @@ __all__ = [
     "STATUSES",
     "Configuration",
     "EmbeddingRecord",
+    "Lineage",
     "Metric",
     "PhaseRun",
     "Preference",
     "Prompt",
     "Request",
+    "Row",
+    "Rows",
     "SearchRecord",
     "Tag",
+    "whoami",
 ]

@@ -15,7 +15,7 @@ from .errors import ValidationError
 from .records import (
     TIMESTAMP_FIELDS,
     VALIDATORS,
-    _Row,
+    Row,
     check_enum,
     check_positive_int,
     check_range,
@@ -35,7 +35,7 @@ _KEY_RE = re.compile(r"^[0-9a-f]{64}$")
 
 
 @dataclass
-class Case(_Row):
+class Case(Row):
     """A row of `cases`: one input a request's prompts are run on, with what its output must satisfy.
 
     `vars` are the values the prompt is applied to, `assertions` a promptfoo-style list of
@@ -56,7 +56,7 @@ class Case(_Row):
 
 
 @dataclass
-class EvalRun(_Row):
+class EvalRun(Row):
     """A row of `eval_runs`: prompts × cases × models run together, resumable by its signature."""
 
     signature: str
@@ -82,7 +82,7 @@ class EvalRun(_Row):
 
 
 @dataclass
-class Output(_Row):
+class Output(Row):
     """A row of `outputs`: what one model wrote for one prompt applied to one case, and its grades.
 
     Exactly one of `text` and `error` is set: a failed call is stored with its reason. `passed`
@@ -111,7 +111,7 @@ class Output(_Row):
 
 
 @dataclass
-class ModelCall(_Row):
+class ModelCall(Row):
     """A row of `model_calls`: one recorded model call, keyed by what was asked, for replay."""
 
     key: str

@@ -1,4 +1,9 @@
-"""Running coroutines from synchronous code: in scripts and inside Jupyter's running event loop."""
+"""Running coroutines from synchronous code: in scripts and inside Jupyter's running event loop.
+
+Why not asgiref's `async_to_sync` (installed with Datasette): called from a thread whose event loop
+is running, which is exactly Jupyter's kernel thread, it refuses ("You cannot use AsyncToSync in
+the same thread as an async event loop"), checked with asgiref 3.13.
+"""
 
 from __future__ import annotations
 

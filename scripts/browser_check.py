@@ -1,14 +1,16 @@
 """Check the notebooks and the workbench in a real browser: JupyterLab in headless Debian Chromium.
 
-Starts JupyterLab on a loopback port with a token, over temporary copies of `00_quickstart.ipynb` and
-`01_generate_and_compare.ipynb` (so nothing in notebooks/ is rewritten), with temporary HOME,
-IPYTHONDIR, LLM_USER_PATH, Jupyter runtime/config/workspace folders. In Chromium (driven by
-playwright) it opens each notebook and runs all cells; in the workbench it clicks Generate and
-waits for the new request's cards, switches to the Dashboard tab and waits for rendered charts
-(svg/canvas), clicks a point of the embedding map and waits for that prompt's lineage. It asserts
+Starts JupyterLab on a loopback port with a token, over temporary copies of `00_quickstart.ipynb`,
+`01_generate_and_compare.ipynb` and `06_evaluate.ipynb` with its data (so nothing in notebooks/ is
+rewritten), with temporary HOME, IPYTHONDIR, LLM_USER_PATH, Jupyter runtime/config/workspace
+folders. In Chromium (driven by playwright) it opens each notebook and runs all cells; in the
+workbench it clicks Generate and waits for the new request's cards, switches to the Dashboard tab
+and waits for rendered charts (svg/canvas), clicks a point of the embedding map and waits for that
+prompt's lineage; in notebook 06 (a replayed SmolLM2 eval) it clicks a cell of the Evaluate tab's
+matrix and waits for that output to open beside its case and prompt. It asserts
 that no browser-console error mentions a failed script load and that no request left the machine
 (the charts' Vega comes from vl-convert, not a CDN). Prints what it measured; saves screenshots
-(--docs also refreshes the two in docs/).
+(--docs also refreshes the three in docs/).
 
 Needs /usr/bin/chromium (`apt-get install -y chromium`) and pip's playwright; never run
 `playwright install` (it downloads a browser). Exit code 0 when every check passes.
@@ -24,6 +26,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -33,12 +36,15 @@ from browser_check_datasette import CHROMIUM, CHROMIUM_ARGS, Checks, wait_until_
 
 ROOT = Path(__file__).resolve().parents[1]
 VIEWPORT = {"width": 1400, "height": 1100}
-NOTEBOOKS = ("00_quickstart.ipynb", "01_generate_and_compare.ipynb")
+NOTEBOOKS = ("00_quickstart.ipynb", "01_generate_and_compare.ipynb", "06_evaluate.ipynb")
 WORKBENCH = "01_generate_and_compare.ipynb"
+EVALUATE = "06_evaluate.ipynb"
 DOC_SHOTS = {
     "workbench-generate": "notebook-workbench.png",
     "workbench-dashboard": "notebook-dashboard.png",
+    "workbench-evaluate": "notebook-evaluate.png",
 }
+BROWSER_TZ = "America/New_York"
 LOOPBACK = {"127.0.0.1", "localhost", "::1", "[::1]"}
 SCRIPT_LOAD_ERRORS = ("error loading script", "failed to load", "err_name_not_resolved", "cdn.")
 
@@ -108,11 +114,13 @@ def dismiss_popups(page: Any) -> None:
 
 
 def run_all(
-    page: Any, base: str, name: str, token: str, timeout_s: float = 420.0
+    page: Any, base: str, name: str, token: str, shots: Path, timeout_s: float = 420.0
 ) -> dict[str, int]:
-    """Open a notebook, run all cells, wait until every cell ran; return cell counts."""
+    """Open a notebook, run all cells, wait until every cell ran; return cell counts (and keep a
+    screenshot of a notebook whose cells did not all run, to see why)."""
     page.goto(f"{base}/lab/tree/{name}?token={token}", wait_until="domcontentloaded")
-    page.wait_for_selector(".jp-NotebookPanel .jp-Cell", timeout=60_000)
+    # The notebooks opened before stay in the DOM, hidden: wait for a cell of the visible one.
+    page.wait_for_selector(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Cell", timeout=60_000)
     # The notebook opened first keeps its (hidden) indicator earlier in the DOM: wait for this one's.
     page.wait_for_selector(
         ".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook-ExecutionIndicator[data-status='idle']",
@@ -122,9 +130,13 @@ def run_all(
     dismiss_popups(page)
     if page.locator("#jp-left-stack:not(.lm-mod-hidden)").count():
         page.keyboard.press("Control+b")  # fold the file browser away: more room for the notebook
-    page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
-    page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
-    page.wait_for_timeout(2000)
+    for _ in range(3):
+        page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
+        page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
+        # On a busy machine the click can land before the notebook is ready and run nothing:
+        # wait for a first cell to be queued or run, and ask again if none is.
+        if _started(page, 30_000):
+            break
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         state = page.evaluate(
@@ -143,12 +155,28 @@ def run_all(
         " .jp-NotebookPanel:not(.lm-mod-hidden) .jp-RenderedText[data-mime-type*='error']"
     ).count()
     outputs = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-OutputArea-output").count()
+    if state["pending"]:
+        page.screenshot(path=str(shots / f"stuck-{Path(name).stem}.png"))
     return {
         "cells": state["cells"],
         "pending": state["pending"],
         "errors": errors,
         "outputs": outputs,
     }
+
+
+def _started(page: Any, timeout_ms: int) -> bool:
+    """True once a code cell of the visible notebook is queued ([*]) or has run ([1])."""
+    try:
+        page.wait_for_function(
+            """() => [...document.querySelectorAll(
+                '.jp-NotebookPanel:not(.lm-mod-hidden) .jp-CodeCell .jp-InputPrompt')]
+                .some(p => /\\[(\\*|\\d+)\\]/.test(p.innerText))""",
+            timeout=timeout_ms,
+        )
+    except Exception:  # playwright's TimeoutError: nothing started
+        return False
+    return True
 
 
 def shoot(page: Any, element: Any, path: Path) -> None:
@@ -159,35 +187,58 @@ def shoot(page: Any, element: Any, path: Path) -> None:
 
 
 def check_quickstart(page: Any, base: str, token: str, shots: Path, checks: Checks) -> None:
-    state = run_all(page, base, NOTEBOOKS[0], token)
+    state = run_all(page, base, NOTEBOOKS[0], token, shots)
     tables = page.locator(
         ".jp-NotebookPanel:not(.lm-mod-hidden) .jp-OutputArea-output table"
     ).count()
     checks.check(
         "quickstart: all cells ran, no error output",
         state["cells"] > 5 and state["pending"] == 0 and state["errors"] == 0,
-        f"{state['cells']} code cells, {state['outputs']} outputs, {tables} tables, "
+        f"{state['cells']} code cells ({state['pending']} not run), {state['outputs']} outputs, "
+        f"{tables} tables, "
         f"{state['errors']} error outputs",
     )
     page.screenshot(path=str(shots / "quickstart.png"))
 
 
-def check_workbench(page: Any, base: str, token: str, shots: Path, checks: Checks) -> None:
-    state = run_all(page, base, WORKBENCH, token)
+def run_checked(
+    page: Any, base: str, name: str, token: str, shots: Path, checks: Checks, label: str
+) -> None:
+    """Run all cells of a notebook and check that each ran with no error output."""
+    state = run_all(page, base, name, token, shots)
     checks.check(
-        "workbench notebook: all cells ran, no error output",
+        f"{label}: all cells ran, no error output",
         state["cells"] > 5 and state["pending"] == 0 and state["errors"] == 0,
-        f"{state['cells']} code cells, {state['outputs']} outputs, {state['errors']} error outputs",
+        f"{state['cells']} code cells ({state['pending']} not run), {state['outputs']} outputs,"
+        f" {state['errors']} error outputs",
     )
+
+
+def shows_text(page: Any, selector: str, text: str, timeout_ms: int = 30_000) -> bool:
+    """Wait until an element matching `selector` shows `text`; False when it never does."""
+    try:
+        page.wait_for_function(
+            """([selector, text]) => [...document.querySelectorAll(selector)]
+                  .some(e => e.innerText.includes(text))""",
+            arg=[selector, text],
+            timeout=timeout_ms,
+        )
+    except Exception:
+        return False
+    return True
+
+
+def check_workbench(page: Any, base: str, token: str, shots: Path, checks: Checks) -> None:
+    run_checked(page, base, WORKBENCH, token, shots, checks, "workbench notebook")
     panel = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden)")
     tabs = panel.locator(".jupyter-widgets.widget-tab, .widget-tab").first
     tabs.wait_for(timeout=30_000)
     tabs.scroll_into_view_if_needed()
     titles = [t.text_content() or "" for t in tabs.locator(".lm-TabBar-tab").all()]
     checks.check(
-        "workbench: five tabs rendered",
+        "workbench: six tabs rendered",
         [t.strip() for t in titles]
-        == ["Generate", "Compare & pick", "Search", "History", "Dashboard"],
+        == ["Generate", "Compare & pick", "Evaluate", "Search", "History", "Dashboard"],
         ", ".join(t.strip() for t in titles),
     )
     # Generate: click the button in the widget, wait for the new request's status and cards.
@@ -213,6 +264,18 @@ def check_workbench(page: Any, base: str, token: str, shots: Path, checks: Check
         f"{took:.1f}s after the click: '{now.strip()}', {cards} cards redrawn, "
         f"{bars} finished progress bars",
     )
+    # Cards show the prompt's Markdown rendered (headings, lists), never raw "##" or "**".
+    texts = tabs.locator(".alchemy-card").all_inner_texts()
+    rendered = tabs.locator(
+        ".alchemy-card .alchemy-markdown h1, .alchemy-card .alchemy-markdown h2,"
+        " .alchemy-card .alchemy-markdown li"
+    ).count()
+    raw = [t for t in texts if "## " in t or "**" in t]
+    checks.check(
+        "generate: cards render Markdown",
+        rendered > 0 and not raw,
+        f"{rendered} rendered headings and list items, {len(raw)} cards with raw ## or **",
+    )
     shoot(page, tabs, shots / "workbench-generate.png")
     # Dashboard: switch tabs, wait for charts drawn by Vega in the page (svg or canvas).
     tabs.locator(".lm-TabBar-tab", has_text="Dashboard").first.click()
@@ -230,21 +293,77 @@ def check_workbench(page: Any, base: str, token: str, shots: Path, checks: Check
         charts >= 2 and marks > 0,
         f"{charts} Vega views, {marks} drawn marks, {time.monotonic() - t0:.1f}s after the switch",
     )
+    # The grid fits the notebook panel (legends under the charts, none cut off at the right) and
+    # the tokens axis reads UTC on a 24-hour clock ("17:33:16", not "05:33" or ".500").
+    fit = page.evaluate(
+        """() => {
+          const panel = document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook');
+          const views = [...document.querySelectorAll('.widget-tab .vega-embed')];
+          const right = Math.max(...views.map(v => v.getBoundingClientRect().right));
+          return {panel: Math.round(panel.getBoundingClientRect().right), right: Math.round(right)};
+        }"""
+    )
+    checks.check(
+        "dashboard: charts fit the notebook panel",
+        fit["right"] <= fit["panel"],
+        f"charts end at x={fit['right']}, the panel at x={fit['panel']}",
+    )
+    ticks = page.evaluate(
+        """() => [...document.querySelectorAll('.widget-tab .vega-embed svg text')]
+              .map(t => t.textContent).filter(t => /^\\d\\d:\\d\\d/.test(t) || /^\\.\\d+$/.test(t)
+                 || /[AP]M$/.test(t))"""
+    )
+    clock = [t for t in ticks if len(t) == 8 and t[2] == t[5] == ":"]
+    now = datetime.now(UTC)  # the requests were made minutes ago, in this hour or the last
+    hours = {f"{now.hour:02d}", f"{(now - timedelta(hours=1)).hour:02d}"}
+    checks.check(
+        "dashboard: time axis in UTC, 24-hour",
+        bool(clock) and len(clock) == len(ticks) and all(t[:2] in hours for t in clock),
+        f"time labels {ticks[:4]} in a browser set to {BROWSER_TZ}; UTC hour now {now.hour:02d}",
+    )
     shoot(page, tabs, shots / "workbench-dashboard.png")
     # Click a point of the embedding map: the dashboard shows that prompt's lineage.
     point = tabs.locator(".vega-embed").first.locator(".mark-symbol path").first
     point.click(force=True)
-    try:
-        page.wait_for_function(
-            """() => [...document.querySelectorAll('.widget-tab .widget-html')]
-                  .some(h => h.innerText.includes('Lineage of prompt'))""",
-            timeout=30_000,
-        )
-        opened = True
-    except Exception:
-        opened = False
+    opened = shows_text(page, ".widget-tab .widget-html", "Lineage of prompt")
     checks.check("dashboard: clicking a map point opens its lineage", opened)
     shoot(page, tabs, shots / "workbench-picked.png")
+
+
+def check_evaluate(page: Any, base: str, token: str, shots: Path, checks: Checks) -> None:
+    run_checked(page, base, EVALUATE, token, shots, checks, "evaluate notebook (replaying SmolLM2)")
+    panel = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden)")
+    tab = panel.locator(".widget-tab .alchemy-evaluate").first
+    cells = tab.locator(".alchemy-eval-cell")
+    try:
+        cells.first.wait_for(timeout=90_000)  # the widget renders once the kernel sends its state
+    except Exception as exc:
+        checks.check("evaluate: the Evaluate tab's matrix rendered", False, type(exc).__name__)
+        shoot(page, panel, shots / "workbench-evaluate.png")
+        return
+    detail = tab.locator(".alchemy-eval-detail")
+    shown = detail.first.inner_text() if detail.count() else ""
+    # Click a cell whose case is not the one on show: its case name must then appear in the detail.
+    target, case = None, ""
+    for cell in cells.all():
+        case = (cell.get_attribute("title") or "").split(":", 1)[0]
+        if case and case not in shown:
+            target = cell
+            break
+    opened, took = False, 0.0
+    if target is not None:
+        target.scroll_into_view_if_needed()
+        t0 = time.monotonic()
+        target.click()
+        opened = shows_text(page, ".alchemy-evaluate .alchemy-eval-detail", case)
+        took = time.monotonic() - t0
+    parts = ("Case:", "as sent", "Output", "Graders")
+    checks.check(
+        "evaluate: clicking a matrix cell opens its output beside the case and prompt",
+        opened and all(word in detail.first.inner_text() for word in parts),
+        f"{cells.count()} cells, opened {case!r} {took:.1f}s after the click",
+    )
+    shoot(page, tab.locator(".alchemy-eval-results").first, shots / "workbench-evaluate.png")
 
 
 def main() -> int:
@@ -263,6 +382,7 @@ def main() -> int:
         (work / "nb").mkdir()
         for name in NOTEBOOKS:
             shutil.copy(ROOT / "notebooks" / name, work / "nb" / name)
+        shutil.copytree(ROOT / "notebooks" / "data", work / "nb" / "data")  # notebook 06's data
         shots = args.screenshots or work / "shots"
         shots.mkdir(parents=True, exist_ok=True)
         token = secrets.token_hex(16)
@@ -275,7 +395,8 @@ def main() -> int:
             wait_for_lab(f"{base}/api/status?token={token}", proc, work / "lab.log")
             with sync_playwright() as pw:
                 browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-                page = browser.new_page(viewport=VIEWPORT)
+                # A browser far from UTC: a chart drawn in local time would be five hours off.
+                page = browser.new_page(viewport=VIEWPORT, timezone_id=BROWSER_TZ)
                 page.on("console", lambda m: console.append(m.text) if m.type == "error" else None)
                 page.on("pageerror", lambda e: console.append(str(e)))
                 page.on(
@@ -288,6 +409,7 @@ def main() -> int:
                 )
                 check_quickstart(page, base, token, shots, checks)
                 check_workbench(page, base, token, shots, checks)
+                check_evaluate(page, base, token, shots, checks)
                 browser.close()
         finally:
             proc.terminate()
@@ -309,6 +431,12 @@ def main() -> int:
         )
         print("summary:")
         ok = checks.report()
+        if not ok:  # what JupyterLab and its kernels said, to see why
+            print(
+                "lab.log (last 40 lines):",
+                *(work / "lab.log").read_text().splitlines()[-40:],
+                sep="\n  ",
+            )
         if console:
             print("console errors (first 5):", *console[:5], sep="\n  ")
         if args.docs:

@@ -5,7 +5,8 @@ hostile prompt carrying remote images and raw HTML), starts `alchemy serve` on a
 loads the prompts table, a prompt row, the lineage page and the leaderboard, and asserts from the
 rendered DOM that Markdown is rendered, the table page is less than 3x the viewport height per 10
 rows, score and rank are visible without scrolling at 1,280 px (short ids, full id on hover), facets
-show counts, ids are links, the lineage page shows all three phases, and that no page creates an
+show counts, ids are links, the lineage page shows all three phases (and an evaluated request's
+outputs, beside the eval canned queries), and that no page creates an
 <img> from prompt text or requests anything but the server itself (Content-Security-Policy sent).
 Prints what it measured and saves screenshots (--docs also refreshes the two in docs/).
 
@@ -18,11 +19,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 import tempfile
 import time
 import urllib.request
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -62,11 +65,18 @@ HOSTILE = (
 
 
 def fill_store(path: Path) -> None:
-    """Refine the sample ideas offline, record two searches, add one hostile prompt."""
+    """Refine the sample ideas offline, record two searches, add one hostile prompt, and run an
+    offline eval of one request's final variants on three suggested cases."""
     alchemy("demo", "-d", str(path))
     alchemy("search", "deduplicate a csv file", "-d", str(path), "-k", "5")
     alchemy("search", "summarise a contract", "--text", "-d", str(path), "-k", "5")
     add_hostile(path)
+    with closing(sqlite3.connect(path)) as conn:
+        (request_id,) = conn.execute(
+            "SELECT request_id FROM prompts WHERE request_id IS NOT NULL LIMIT 1"
+        ).fetchone()
+    alchemy("cases", "suggest", "--request", request_id, "-n", "3", "--seed", "1", "-d", str(path))
+    alchemy("eval", "--request", request_id, "--phase", "coagulatio", "-d", str(path))
 
 
 def add_hostile(path: Path) -> str:
@@ -250,6 +260,30 @@ def check_pages(base: str, db: str, shots: Path, checks: Checks) -> None:
             f"phases {shown}, {runs} phase runs, {variants} variants, {neighbours} neighbour links",
         )
         page.screenshot(path=str(shots / "lineage.png"), full_page=True, clip=SHOT_CLIP)
+
+        # 3b. The eval canned queries, and the lineage page's eval outputs of the evaluated request.
+        runs = get_json(f"{base}/{db}/eval_cost_per_run.json?_shape=array")
+        evaluated = runs[0]["request_id"] if runs else None
+        page.goto(f"{base}/{db}/eval_pass_rates", wait_until="networkidle")
+        rate_rows = page.locator("table.rows-and-columns tbody tr").count()
+        intervals = page.locator("td.col-ci_low, td.col-ci_high").count()
+        page.goto(f"{base}/{db}/-/lineage/{evaluated}", wait_until="networkidle")
+        per_prompt = page.locator("table.alchemy-eval-prompts tbody tr").count()
+        outputs = page.locator("table.alchemy-eval-outputs tbody tr").count()
+        output_links = page.locator("table.alchemy-eval-outputs a.alchemy-id").count()
+        checks.check(
+            "eval: pass rates with intervals; lineage lists each variant's outputs",
+            bool(runs)
+            and rate_rows > 0
+            and intervals == 2 * rate_rows
+            and per_prompt > 0
+            and outputs > 0
+            and output_links >= 4 * outputs,
+            f"{len(runs)} run(s), {rate_rows} pass-rate rows, {per_prompt} evaluated variants,"
+            f" {outputs} outputs listed with {output_links} links",
+        )
+        page.locator("#eval").scroll_into_view_if_needed()
+        page.screenshot(path=str(shots / "lineage-eval.png"))
 
         # 4. The leaderboard canned query.
         page.goto(f"{base}/{db}/leaderboard", wait_until="networkidle")

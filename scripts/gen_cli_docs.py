@@ -29,7 +29,11 @@ def walk(cmd: click.Command, ctx: click.Context) -> Iterator[tuple[click.Command
         for name in cmd.list_commands(ctx):
             sub = cmd.get_command(ctx, name)
             if sub is not None and not sub.hidden:
-                yield from walk(sub, click.Context(sub, info_name=name, parent=ctx))
+                # With the command's own settings, as make_context does: click caches each
+                # command's help option from the first context it sees, and one built without
+                # help_option_names would leave `-h` unknown for the rest of the process.
+                sub_ctx = click.Context(sub, info_name=name, parent=ctx, **sub.context_settings)
+                yield from walk(sub, sub_ctx)
 
 
 def render() -> str:
@@ -44,7 +48,7 @@ def render() -> str:
         "",
         "Every command takes `-h`/`--help`. Options read from the environment say so under Default.",
     ]
-    for cmd, ctx in walk(cli, click.Context(cli, info_name="alchemy")):
+    for cmd, ctx in walk(cli, click.Context(cli, info_name="alchemy", **cli.context_settings)):
         lines += ["", *_section(cmd, ctx)]
     return "\n".join(lines) + "\n"
 

@@ -1,4 +1,4 @@
-"""The hostile cases of issue 11, tried against a checkout: how many does it handle well?
+"""The hostile cases of issues 11 and 18, tried against a checkout: how many does it handle well?
 
     python scripts/hostile_cases.py                      # this checkout
     python scripts/hostile_cases.py --repo /tmp/main     # another one (e.g. main, for "before")
@@ -26,22 +26,29 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from hostile_cli import cli_cases
 from hostile_datasette import datasette_cases
 from hostile_lab import (
+    BATCH,
     HERE,
     IDEA,
     Lab,
     Run,
+    bad_batch_line,
     completed_once,
+    edit_manifest,
     fill,
     held_open,
     ideas_file,
+    jsonl_edit,
     raw,
+    source_export,
+    tampered_import,
     tmpfs,
     unfinished,
+    why,
 )
 
-BATCH = ("-n", "1", "--no-embed", "-c", "2")
 SLOW_BATCH = (
     "-n",
     "1",
@@ -81,12 +88,6 @@ def killed_batch(lab: Lab, sig: signal.Signals, after: int) -> bool:
     return True
 
 
-def why(reason: str) -> bool:
-    """Say why a case was not handled well (on stderr), and return False."""
-    print(f"      why: {reason}", file=sys.stderr)
-    return False
-
-
 def full_disk_leaves_nothing_running(lab: Lab) -> bool | None:
     with tmpfs(lab.path("full"), "400k") as mnt:
         if mnt is None:
@@ -122,33 +123,6 @@ BAD_LINES: dict[str, bytes] = {
     "invalid UTF-8": '{"idea": "caf\xe9"}'.encode("latin-1"),
     "NUL byte": b'{"idea": "nul \\u0000 here"}',
 }
-
-
-def bad_batch_line(lab: Lab, bad: bytes) -> bool:
-    good = [
-        json.dumps({"idea": f"Summarise report number {i} for the board"}).encode()
-        for i in range(3)
-    ]
-    path = lab.path("mixed.jsonl")
-    path.write_bytes(b"\n".join([good[0], good[1], bad, good[2]]) + b"\n")
-    db = lab.path("mixed.db")
-    run = lab.cli("batch", str(path), *BATCH, "-d", str(db))
-    if not db.exists():
-        return False
-    lines = raw(
-        db,
-        "SELECT json_extract(metadata, '$.batch_line') FROM prompt_requests WHERE status = 'completed' ORDER BY 1",
-    )
-    bad_rows = raw(
-        db, "SELECT count(*) FROM prompt_requests WHERE json_extract(metadata, '$.batch_line') = 3"
-    )[0][0]
-    return (
-        run.code != 0
-        and "Traceback" not in run.err
-        and lines == [(1,), (2,), (4,)]
-        and bad_rows == 0  # refused before any write
-        and "3" in (run.out + run.err)
-    )
 
 
 def refused_up_front(lab: Lab, *args: str) -> bool:
@@ -216,54 +190,12 @@ def invalid_stored_config(lab: Lab) -> bool:
     return run.one_line_error and "prices" in run.err
 
 
-def source_export(lab: Lab, fmt: str = "jsonl") -> tuple[Path, Path]:
-    db = lab.path("src.db")
-    lab.cli("db", "init", "-d", str(db))
-    lab.cli("config", "set", "embeddings.model", "alchemy-lexical", "-d", str(db))
-    lab.cli("generate", IDEA, "-n", "1", "-d", str(db))
-    dest = lab.path("export")
-    lab.cli("export", str(dest), "-f", fmt, "-d", str(db))
-    return db, dest
-
-
-def _jsonl_edit(path: Path, n: int, **changes: object) -> None:
-    lines = path.read_text().splitlines()
-    row = json.loads(lines[n])
-    row.update(changes)
-    lines[n] = json.dumps(row)
-    path.write_text("\n".join(lines) + "\n")
-
-
-def _manifest(dest: Path, **changes: object) -> None:
-    m = json.loads((dest / "manifest.json").read_text())
-    (dest / "manifest.json").write_text(json.dumps(m | changes))
-
-
-def tampered_import(
-    lab: Lab,
-    tamper: Callable[[Path, Path], None],
-    fmt: str = "jsonl",
-    target_is_source: bool = False,
-) -> bool:
-    src, dest = source_export(lab, fmt)
-    tamper(src, dest)
-    target = src if target_is_source else lab.path("target.db")
-    if not target_is_source:
-        lab.cli("db", "init", "-d", str(target))
-    before = target.read_bytes()
-    run = lab.cli("import", str(dest), "-d", str(target))
-    unchanged = target.read_bytes() == before and (
-        not Path(f"{target}-wal").exists() or Path(f"{target}-wal").stat().st_size == 0
-    )
-    return run.one_line_error and unchanged
-
-
 def three_byte_blob(src: Path, dest: Path) -> None:
-    _jsonl_edit(dest / "embeddings.jsonl", 0, embedding="AAAA")
+    jsonl_edit(dest / "embeddings.jsonl", 0, embedding="AAAA")
 
 
 def changed_content(src: Path, dest: Path) -> None:
-    _jsonl_edit(dest / "prompts.jsonl", 0, content="silently replaced")
+    jsonl_edit(dest / "prompts.jsonl", 0, content="silently replaced")
 
 
 def duplicate_ids(src: Path, dest: Path) -> None:
@@ -273,7 +205,7 @@ def duplicate_ids(src: Path, dest: Path) -> None:
         "\n".join([*lines, lines[0].replace('"content": "', '"content": "dup ')]) + "\n"
     )
     counts = json.loads((dest / "manifest.json").read_text())["counts"]
-    _manifest(dest, counts=counts | {"prompts": counts["prompts"] + 1})
+    edit_manifest(dest, counts=counts | {"prompts": counts["prompts"] + 1})
 
 
 def dotdot_path(src: Path, dest: Path) -> None:
@@ -281,12 +213,12 @@ def dotdot_path(src: Path, dest: Path) -> None:
     other.mkdir(exist_ok=True)
     shutil.copy(dest / "prompts.jsonl", other / "prompts.jsonl")
     files = json.loads((dest / "manifest.json").read_text())["files"]
-    _manifest(dest, files=files | {"prompts": ["../other/prompts.jsonl"]})
+    edit_manifest(dest, files=files | {"prompts": ["../other/prompts.jsonl"]})
 
 
 def absolute_path(src: Path, dest: Path) -> None:
     files = json.loads((dest / "manifest.json").read_text())["files"]
-    _manifest(dest, files=files | {"prompts": [str(dest.resolve() / "prompts.jsonl")]})
+    edit_manifest(dest, files=files | {"prompts": [str(dest.resolve() / "prompts.jsonl")]})
 
 
 def truncated_parquet(src: Path, dest: Path) -> None:
@@ -295,7 +227,7 @@ def truncated_parquet(src: Path, dest: Path) -> None:
 
 
 def missing_parent(src: Path, dest: Path) -> None:
-    _jsonl_edit(dest / "metrics.jsonl", 0, prompt_id="00000000-0000-4000-8000-000000000000")
+    jsonl_edit(dest / "metrics.jsonl", 0, prompt_id="00000000-0000-4000-8000-000000000000")
 
 
 def leftover_partial(lab: Lab) -> bool:
@@ -540,6 +472,7 @@ def cases(lab: Lab) -> list[tuple[str, Callable[[], bool | None]]]:
     c.append(("bad bytes in argv / .csv / stdin (NUL)", lambda: nul_stdin(lab)))
     for via in ("stdin", "file"):
         c.append(("a 1 MB idea from stdin / --idea-file", lambda v=via: big_idea(lab, v)))
+    c += cli_cases(lab)  # issue 18, points 1-5, 7-9, 11 and 12: scripts/hostile_cli.py
     c += datasette_cases(lab)  # issue 18, points 6, 7, 10 and 12: scripts/hostile_datasette.py
     return c
 
@@ -549,6 +482,7 @@ def main() -> None:
     parser.add_argument("--repo", type=Path, default=HERE, help="checkout whose alchemy_kit to try")
     parser.add_argument("--json", action="store_true", help="print per-case results as JSON")
     parser.add_argument("--only", help="only the groups whose name contains this text")
+    parser.add_argument("--skip", action="append", default=[], help="skip groups containing this")
     args = parser.parse_args()
     # Children must get SIGHUP's default action even if we run under nohup (which ignores it and
     # is inherited): the SIGHUP cases would otherwise measure nohup, not alchemy_kit.
@@ -560,7 +494,7 @@ def main() -> None:
         package = lab.package()
         print(f"trying {package}", file=sys.stderr)
         for group, case in cases(lab):
-            if args.only and args.only not in group:
+            if (args.only and args.only not in group) or any(x in group for x in args.skip):
                 continue
             started = time.perf_counter()
             try:

@@ -15,7 +15,7 @@ import sqlite3
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -64,21 +64,64 @@ class Lab:
         return self.root / f"{self.n:03d}-{name}"
 
     def cli(
-        self, *args: str | bytes, input: bytes | None = None, timeout: float = 150, slow: float = 0
+        self,
+        *args: str | bytes,
+        input: bytes | None = None,
+        timeout: float = 150,
+        slow: float = 0,
+        cwd: Path | None = None,
+        env: dict[str, str] | None = None,
     ) -> Run:
         head = (
             [sys.executable, str(SLOW_CLI), str(slow)]
             if slow
             else [sys.executable, "-m", "alchemy_kit"]
         )
+        return self.cli_argv([*head, *args], timeout, input=input, cwd=cwd, env=env)
+
+    def py(self, code: str, *args: str, timeout: float = 300) -> Run:
+        """Run a Python snippet against the checkout (setup a CLI cannot do, or a precise kill)."""
+        return self.cli_argv([sys.executable, "-c", code, *args], timeout)
+
+    def cli_peak(self, *args: str, timeout: float = 900) -> tuple[Run, float]:
+        """Run the CLI and return its result and its peak resident memory in MB (Linux).
+
+        Through a small middle process: Linux carries a parent's peak RSS into each child it
+        forks (ru_maxrss survives exec), so a harness that once held a big value would report
+        its own peak for every command. The middle process starts small and reports its child's.
+        """
+        peak_file = self.path("peak.txt")
+        middle = (
+            "import os, subprocess, sys\n"
+            "p = subprocess.Popen(sys.argv[2:])\n"
+            "_, status, usage = os.wait4(p.pid, 0)\n"
+            "open(sys.argv[1], 'w').write(str(usage.ru_maxrss / 1024))\n"
+            "sys.exit(os.waitstatus_to_exitcode(status))\n"
+        )
+        cmd = [sys.executable, "-c", middle, str(peak_file), sys.executable, "-m", "alchemy_kit"]
+        run = self.cli_argv([*cmd, *args], timeout)
+        peak = float(peak_file.read_text()) if peak_file.exists() else 0.0
+        return run, peak
+
+    def cli_argv(
+        self,
+        argv: list[str | bytes],
+        timeout: float,
+        *,
+        input: bytes | None = None,
+        cwd: Path | None = None,
+        env: dict[str, str] | None = None,
+    ) -> Run:
+        """Run a command line in the scratch folder with the lab's environment (plus `env`)."""
         try:
             done = subprocess.run(
-                [*head, *args],
+                argv,
                 input=input,
                 capture_output=True,
-                env=self.env,
+                env=self.env | (env or {}),
                 timeout=timeout,
-                cwd=self.root,  # never the checkout: `-m` would import the package found there
+                # Never the checkout: `-m` would import the package found there.
+                cwd=cwd or self.root,
             )
         except subprocess.TimeoutExpired:
             return Run(-1, "", "timed out")
@@ -180,4 +223,80 @@ def fill(folder: Path) -> Path:
     return filler
 
 
-# -- cases: each returns True when handled well, None when it could not be tried here ----------------
+# -- shared by the case modules ----------------------------------------------------------------------
+BATCH = ("-n", "1", "--no-embed", "-c", "2")
+
+
+def why(reason: str) -> bool:
+    """Say why a case was not handled well (on stderr), and return False."""
+    print(f"      why: {reason}", file=sys.stderr)
+    return False
+
+
+def bad_batch_line(lab: Lab, bad: bytes) -> bool:
+    good = [
+        json.dumps({"idea": f"Summarise report number {i} for the board"}).encode()
+        for i in range(3)
+    ]
+    path = lab.path("mixed.jsonl")
+    path.write_bytes(b"\n".join([good[0], good[1], bad, good[2]]) + b"\n")
+    db = lab.path("mixed.db")
+    run = lab.cli("batch", str(path), *BATCH, "-d", str(db))
+    if not db.exists():
+        return False
+    lines = raw(
+        db,
+        "SELECT json_extract(metadata, '$.batch_line') FROM prompt_requests WHERE status = 'completed' ORDER BY 1",
+    )
+    bad_rows = raw(
+        db, "SELECT count(*) FROM prompt_requests WHERE json_extract(metadata, '$.batch_line') = 3"
+    )[0][0]
+    return (
+        run.code != 0
+        and "Traceback" not in run.err
+        and lines == [(1,), (2,), (4,)]
+        and bad_rows == 0  # refused before any write
+        and "3" in (run.out + run.err)
+    )
+
+
+def source_export(lab: Lab, fmt: str = "jsonl") -> tuple[Path, Path]:
+    db = lab.path("src.db")
+    lab.cli("db", "init", "-d", str(db))
+    lab.cli("config", "set", "embeddings.model", "alchemy-lexical", "-d", str(db))
+    lab.cli("generate", IDEA, "-n", "1", "-d", str(db))
+    dest = lab.path("export")
+    lab.cli("export", str(dest), "-f", fmt, "-d", str(db))
+    return db, dest
+
+
+def jsonl_edit(path: Path, n: int, **changes: object) -> None:
+    lines = path.read_text().splitlines()
+    row = json.loads(lines[n])
+    row.update(changes)
+    lines[n] = json.dumps(row)
+    path.write_text("\n".join(lines) + "\n")
+
+
+def edit_manifest(dest: Path, **changes: object) -> None:
+    m = json.loads((dest / "manifest.json").read_text())
+    (dest / "manifest.json").write_text(json.dumps(m | changes))
+
+
+def tampered_import(
+    lab: Lab,
+    tamper: Callable[[Path, Path], None],
+    fmt: str = "jsonl",
+    target_is_source: bool = False,
+) -> bool:
+    src, dest = source_export(lab, fmt)
+    tamper(src, dest)
+    target = src if target_is_source else lab.path("target.db")
+    if not target_is_source:
+        lab.cli("db", "init", "-d", str(target))
+    before = target.read_bytes()
+    run = lab.cli("import", str(dest), "-d", str(target))
+    unchanged = target.read_bytes() == before and (
+        not Path(f"{target}-wal").exists() or Path(f"{target}-wal").stat().st_size == 0
+    )
+    return run.one_line_error and unchanged

@@ -51,6 +51,8 @@ def isolated_llm(tmp_path, monkeypatch):
     user_path = tmp_path / "llm-user"
     user_path.mkdir()
     monkeypatch.setenv("LLM_USER_PATH", str(user_path))
+    # The per-user default database (store/location.py) lands in the test's own folder.
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data-home"))
     for var in _KEY_VARS:
         monkeypatch.delenv(var, raising=False)
     try:
@@ -137,3 +139,72 @@ def minilm_prompts():
         return prompts
 
     return add
+
+
+# -- `make check`: the fast inner loop -----------------------------------------------------------
+# `make check` runs `pytest -m "not slow"`; `make test` runs everything. These modules and tests are
+# marked slow here, in one place, from a `--durations=0` run (each took over a second on a busy
+# 2-core machine): whole modules that re-run notebooks, drive a browser, featurise the labelled
+# pairs, send signals to child processes or fill a store per module, and the slowest single tests.
+SLOW_MODULES = {
+    "test_analytics",
+    "test_batch",
+    "test_browser_check",
+    "test_charts",
+    "test_datasette_browser",
+    "test_datasette_serve",
+    "test_fusion",
+    "test_learn",
+    "test_lifecycle",
+    "test_metadata",
+    "test_notebooks",
+    "test_plugins",
+    "test_rank",
+    "test_readme",
+    "test_widgets",
+}
+SLOW_TESTS = {
+    "test_cli": {
+        "test_a_cold_semantic_search_does_not_import_scikit_learn",
+        "test_batch_and_models",
+        "test_errors_are_one_line_and_nothing_is_written",
+        "test_generate_inspect_export_import",
+    },
+    "test_connect": {
+        "test_a_full_database_rolls_back_and_says_so",
+        "test_processes_opening_a_new_file_at_once_all_succeed",
+    },
+    "test_datasette": {
+        "test_every_table_page_and_facet",
+        "test_no_key_from_the_environment_on_any_page",
+    },
+    "test_digests": {"test_minilm_load_uses_the_cached_digest"},
+    "test_embeddings": {"test_paraphrase_top1_accuracy"},
+    "test_local_model": {"test_llm_cli_path"},
+    "test_local_render": {"test_pipeline_variants_follow_their_strategies", "test_siblings_differ"},
+    "test_pipeline": {
+        "test_best_of_previous_chain",
+        "test_on_progress_reports_each_phase_s_variants",
+        "test_real_openai_plugin_phase_failure_keeps_earlier_prompts",
+        "test_same_seed_reproducible_and_variants_distinct",
+    },
+    "test_providers": {"test_timeout_is_retried_then_transient"},
+    "test_reads": {"test_pandas_values_still_insert_through_sqlite_utils_after_import"},
+    "test_store": {"test_two_processes_write_concurrently"},
+    "test_terminal": {"test_no_command_prints_a_raw_control_character"},
+    "test_transfer": {
+        "test_duckdb_reads_every_exported_table",
+        "test_pandas_and_duckdb_read_the_output_directly",
+        "test_tampered_import_changes_not_one_byte",
+    },
+    "test_vector_index": {"test_changed_private_api_falls_back_and_logs_once"},
+}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark the slow modules and tests above (`-m "not slow"` leaves them out)."""
+    for item in items:
+        module = item.path.stem
+        name = getattr(item, "originalname", item.name)
+        if module in SLOW_MODULES or name in SLOW_TESTS.get(module, ()):
+            item.add_marker(pytest.mark.slow)

@@ -54,3 +54,32 @@ def filled(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def store(filled: Path, tmp_path: Path) -> Store:
     """A private copy of the filled store for one test."""
     return copy_of(filled, tmp_path / "alchemy.db")
+
+
+def evaluate_offline(store: Store) -> str:
+    """Run the newest request's coagulatio prompts on four cases with the offline model and a
+    model that fails on one case; return the run id. One case has no assertion (not graded)."""
+    from eval_fakes import Scripted, registered
+
+    from alchemy_kit.engine.cases import add_case
+    from alchemy_kit.engine.evaluate import evaluate
+
+    def flaky(system: str | None, prompt: str) -> str:
+        if "bridge" in prompt:
+            raise RuntimeError("the fake model is down")
+        return "a short answer"
+
+    rid = store.list_requests(limit=1)[0].id
+    for name, text, asserts in (
+        ("library", "The council voted to close the library on Sundays.", "max-words"),
+        ("bridge", "A new bridge opened downtown after five years of work.", "max-words"),
+        ("rain", "Rain is expected all week, with flooding possible.", "max-words"),
+        ("owl", "A rare owl was seen in the city park.", None),
+    ):
+        checks = [{"type": "max-words", "value": 30}] if asserts else []
+        add_case(store, rid, {"input": text}, name=name, assertions=checks)
+    with registered(Scripted("fake-flaky", flaky)):
+        done = evaluate(
+            store, request=rid, phase="coagulatio", models=["alchemy-local", "fake-flaky"]
+        )
+    return done.run_id

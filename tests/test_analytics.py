@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from notebook_fixtures import evaluate_offline
 
 import alchemy_kit as ak
 from alchemy_kit.errors import ValidationError
+from alchemy_kit.notebook import views
 from alchemy_kit.search.query import build_filters
 from alchemy_kit.store import Store
 
@@ -48,7 +50,7 @@ def test_metric_summary_filters_and_bad_groups(store: Store) -> None:
 
 def test_metric_summary_renders_as_a_table(store: Store) -> None:
     summary = store.metric_summary()
-    html = summary._repr_html_()
+    html = views.rows_html(summary)
     assert html.startswith("<p><strong>metrics by phase, provider, model</strong>")
     assert "text-align:left" in html and html.count("<tr>") == 4
     assert list(summary.to_dataframe().columns)[:4] == ["phase", "provider", "model", "prompts"]
@@ -89,3 +91,27 @@ def test_sibling_embeddings_of_the_newest_requests(store: Store) -> None:
 
 def test_judge_criteria_empty_without_judge_runs(store: Store) -> None:
     assert store.judge_criteria() == []
+
+
+def test_eval_pass_counts_and_cells_match_the_outputs(store: Store) -> None:
+    run_id = evaluate_offline(store)
+    outputs = store.dataframe("outputs")
+    counts = store.eval_pass_counts(run_id)
+    assert len(counts) == 3 * 2  # three prompts × two models
+    for row in counts:
+        mine = outputs[(outputs.prompt_id == row["prompt_id"]) & (outputs.model == row["model"])]
+        assert row["outputs"] == len(mine) == 4
+        assert row["graded"] == mine.passed.notna().sum()
+        assert row["passed"] == (mine.passed == 1).sum()
+        assert row["failed_calls"] == mine.error.notna().sum()
+        assert row["mean_grade"] == pytest.approx(mine.score.mean(), abs=1e-4)
+        assert row["phase"] == "coagulatio" and row["content"]
+    flaky = [row for row in counts if row["model"] == "fake-flaky"]
+    assert {(row["failed_calls"], row["graded"]) for row in flaky} == {(1, 2)}
+    cells, total = store.eval_cells(run_id, 5)
+    assert total == 24 and len(cells) == 5
+    assert {c["case_name"] for c in cells[:4]} <= {"library", "bridge", "rain", "owl"}
+    every, _ = store.eval_cells(run_id, 1000)
+    assert len(every) == 24 and sum(c["failed"] for c in every) == 3
+    failed = next(c for c in every if c["failed"])
+    assert failed["preview"].endswith("the fake model is down")

@@ -1,4 +1,5 @@
-"""The real-browser check of the notebooks and the workbench (scripts/browser_check.py) runs in `make test`.
+"""The real-browser check of the notebooks and the workbench (scripts/browser_check.py) runs in `make test`:
+the Generate, Dashboard and Evaluate tabs, each clicked in JupyterLab.
 
 It needs Debian's Chromium at /usr/bin/chromium and pip's playwright; without them the test is
 skipped with the reason shown in pytest's summary (addopts has -rs), except under .ci/run, which
@@ -26,8 +27,9 @@ def test_browser_check(tmp_path: Path) -> None:
     stdout = run_browser_script(SCRIPT, PORT, tmp_path, timeout=900)
     summary = stdout.split("summary:")[-1].splitlines()
     passed = [line for line in summary if line.startswith("PASS")]
-    assert len(passed) == 8 and not any(line.startswith("FAIL") for line in summary), stdout
-    for shot in ("quickstart.png", "workbench-generate.png", "workbench-dashboard.png"):
+    assert len(passed) == 13 and not any(line.startswith("FAIL") for line in summary), stdout
+    shots = ("quickstart.png", "workbench-generate.png", "workbench-dashboard.png")
+    for shot in (*shots, "workbench-evaluate.png"):
         assert (tmp_path / shot).stat().st_size > 20_000, shot
 
 

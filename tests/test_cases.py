@@ -10,7 +10,7 @@ import pytest
 from eval_fakes import Scripted, registered
 
 from alchemy_kit import records as r
-from alchemy_kit.engine.cases import add_case, import_cases
+from alchemy_kit.engine.cases import add_case, expected_assertion, import_cases
 from alchemy_kit.engine.suggest import suggest_cases
 from alchemy_kit.errors import ValidationError
 from alchemy_kit.store import Store, open_store
@@ -191,3 +191,16 @@ def test_a_model_suggests_and_bad_items_are_reported(store: Store, request_id: s
         and "{{" not in model.seen[0][1].split("<vars>")[1][:10]
     )
     assert store.counts()["model_calls"] == 1  # recorded like every call
+
+
+def test_expected_assertion_reads_promptfoo_type_value_text() -> None:
+    assert expected_assertion("icontains: rain") == {"type": "icontains", "value": "rain"}
+    assert expected_assertion("max-words: 50") == {"type": "max-words", "value": 50}
+    assert expected_assertion("contains-any: a, b") == {"type": "contains-any", "value": ["a", "b"]}
+    assert expected_assertion("similar(0.8): calm sea") == {
+        "type": "similar",
+        "value": "calm sea",
+        "threshold": 0.8,
+    }
+    assert expected_assertion("grade: is polite") == {"type": "llm-rubric", "value": "is polite"}
+    assert expected_assertion("just this text") == {"type": "equals", "value": "just this text"}

@@ -7,14 +7,17 @@ from typing import Any
 
 import altair as alt
 import numpy as np
+import pandas as pd
 import pytest
+from notebook_fixtures import evaluate_offline
 
 import alchemy_kit as ak
-from alchemy_kit.errors import ValidationError
-from alchemy_kit.notebook import charts
+from alchemy_kit.errors import NotFoundError, ValidationError
+from alchemy_kit.notebook import charts, eval_view
 from alchemy_kit.scoring.rank import quality_metric
-from alchemy_kit.search.codec import decode_vector
+from alchemy_kit.scoring.stats import wilson
 from alchemy_kit.store import Store
+from alchemy_kit.store.codec import decode_vector
 
 pytest_plugins = ["notebook_fixtures"]  # the `filled` and `store` fixtures
 
@@ -92,7 +95,10 @@ def test_tokens_over_time_per_request_then_per_day(store: Store, monkeypatch: An
     # Above MAX_ROWS requests the chart shows aggregates by day, computed in SQL.
     monkeypatch.setattr(charts, "MAX_ROWS", 1)
     daily = charts.tokens_over_time(store)
-    assert spec(daily)["title"] == "Tokens per day"
+    assert spec(daily)["title"] == {
+        "text": "Tokens per day",
+        "subtitle": "one day so far: the lines start with the next",  # both requests: today
+    }
     assert {r["time"][10:] for r in rows(daily)} == {"T00:00:00Z"}
     assert sum(r["tokens"] for r in rows(daily)) == tokens.total_tokens.sum()
 
@@ -140,7 +146,10 @@ def test_embedding_map(store: Store) -> None:
     assert "PC1" in d["encoding"]["x"]["title"]
     assert rows(charts.embedding_map(store)) == data  # deterministic, signs included
     newest = rows(charts.embedding_map(store, limit=5))
-    assert len(newest) == 5 and "the newest 5 of" in str(spec(charts.embedding_map(store, limit=5)))
+    subtitle = spec(charts.embedding_map(store, limit=5))["title"]["subtitle"]
+    assert len(newest) == 5 and subtitle.startswith("the newest 5 of 18 prompts")  # not "5 of 5"
+    narrowed = spec(charts.embedding_map(store, limit=5, phase="solutio"))["title"]["subtitle"]
+    assert narrowed.startswith("the newest 5 of 6 prompts")
 
 
 def test_pca_2d_finds_the_main_direction() -> None:
@@ -196,6 +205,51 @@ def test_grid_keeps_each_chart_s_colours(store: Store) -> None:
     assert d["resolve"]["scale"]["xOffset"] == "independent"
 
 
+def _svg_texts(chart: alt.TopLevelMixin) -> tuple[float, list[str]]:
+    """The rendered width and the text labels of a chart, drawn by vl-convert (Vega itself)."""
+    import re
+
+    import vl_convert as vlc
+
+    version = alt.SCHEMA_VERSION.lstrip("v").rsplit(".", 1)[0].replace(".", "_")
+    svg = vlc.vegalite_to_svg(chart.to_dict(), vl_version=version)
+    width = float(re.search(r'<svg[^>]* width="([\d.]+)"', svg)[1])  # type: ignore[index]
+    return width, re.findall(r"<text[^>]*>([^<]*)</text>", svg)
+
+
+def test_the_time_axis_is_utc_on_a_24_hour_clock(store: Store) -> None:
+    chart = charts.tokens_over_time(store)
+    x = spec(chart)["encoding"]["x"]
+    assert x["timeUnit"].startswith("utc") and "%I" not in x["axis"]["format"]
+    assert "%p" not in x["axis"]["format"] and x["title"] == "time (UTC)"
+    tooltip = spec(chart)["encoding"]["tooltip"][0]
+    assert tooltip["timeUnit"].startswith("utc") and tooltip["format"] == "%Y-%m-%d %H:%M:%S"
+    times = sorted({r["time"] for r in rows(chart)})
+    _, labels = _svg_texts(chart)
+    ticks = [t for t in labels if len(t) == 8 and t[2] == t[5] == ":"]
+    # The first tick is the first request's UTC second (labels like ".500" or "05:33" were the bug).
+    assert ticks and ticks[0] in (
+        times[0][11:19],
+        times[0][11:17] + f"{int(times[0][17:19]) + 1:02d}",
+    )
+
+
+def test_sparse_charts_say_why_they_look_empty(store: Store) -> None:
+    one = store.list_requests(limit=1)[0].id
+    single = spec(charts.tokens_over_time(store, request_id=one))
+    assert single["title"]["subtitle"] == "one request so far: the lines start with the next"
+    assert single["mark"]["point"]  # one point per series is drawn even without a line
+    assert "cost nothing" in spec(charts.cost_latency(store))["title"]["subtitle"]
+
+
+def test_the_dashboard_grid_fits_a_notebook_panel(store: Store) -> None:
+    names = ("score", "cost", "tokens", "variety", "judge")  # the Dashboard tab's grid
+    grid = charts.grid([charts.CHARTS[name](store) for name in names])
+    assert spec(grid)["config"]["legend"]["orient"] == "bottom"
+    width, _ = _svg_texts(grid)
+    assert width <= 780, width  # was about 960 with the legends beside the charts
+
+
 def test_save_chart_png_and_svg(store: Store, tmp_path: Path) -> None:
     chart = charts.score_by_phase(store)
     png = charts.save_chart(chart, tmp_path / "score.png")
@@ -213,12 +267,99 @@ def test_renderers() -> None:
         charts.enable_offline()
         assert alt.renderers.active == "jupyter" and alt.JupyterChart._is_offline
         charts.use_png()
-        assert alt.renderers.active == "png"
+        assert alt.renderers.active == charts.PNG_RENDERER
     finally:
         alt.renderers.enable(before)
         alt.JupyterChart.enable_offline(False)
 
 
+def test_png_charts_carry_their_sanitised_spec_as_text(store: Store) -> None:
+    # nbval ignores PNG outputs: the text form is what makes a changed chart fail a notebook test.
+    before = alt.renderers.active
+    try:
+        charts.use_png()
+        bundle = charts.score_by_phase(store)._repr_mimebundle_()
+    finally:
+        alt.renderers.enable(before)
+    data = bundle[0] if isinstance(bundle, tuple) else bundle
+    assert data["image/png"] and data["text/plain"].startswith("Vega-Lite chart\n")
+    text = data["text/plain"]
+    assert 'mark: {"type": "bar"}' in text and '"field": "mean_score"' in text
+    assert "data data_1: 3 row(s) of " in text and "data-" not in text  # values left out
+    changed = charts.score_by_phase(store).encode(y="max_score:Q")
+    assert charts.spec_text(changed.to_dict()) != text
+    # Generated names are numbered per spec, not per process: the same chart gives the same text.
+    a, b = (
+        alt.Chart(pd.DataFrame({"x": [1]})).mark_point().add_params(alt.selection_point())
+        for _ in "ab"
+    )
+    assert charts.spec_text(a.to_dict()) == charts.spec_text(b.to_dict())
+    assert "param_1" in charts.spec_text(a.to_dict())
+
+
 def test_chart_filters_are_validated(store: Store) -> None:
     with pytest.raises(ValidationError, match="unknown phase"):
         charts.score_by_phase(store, phase="distillation")
+
+
+def test_pass_rate_bars_carry_wilson_intervals(store: Store) -> None:
+    run_id = evaluate_offline(store)
+    chart = charts.pass_rate(store)  # the newest run
+    d = spec(chart)
+    marks = [layer["mark"]["type"] for layer in d["layer"]]
+    assert marks == ["bar", "errorbar", "text", "point"]
+    assert d["layer"][3]["encoding"]["y"]["field"] == "mean_grade"
+    assert d["layer"][1]["encoding"]["y"]["field"] == "low"
+    assert d["layer"][1]["encoding"]["y2"]["field"] == "high"
+    data = rows(chart)
+    assert len(data) == 6 and all(" · " in row["prompt"] for row in data)
+    for row in data:
+        low, high = wilson(row["passed"], row["graded"])
+        assert (row["low"], row["high"]) == (pytest.approx(low), pytest.approx(high))
+        assert row["pass_rate"] == pytest.approx(row["passed"] / row["graded"])
+        assert row["passes"] == f"{row['passed']}/{row['graded']}"
+    # Bars are sorted by pass rate; a run prefix picks the run.
+    order = d["layer"][0]["encoding"]["x"]["sort"]
+    rates = {row["prompt"]: row["pass_rate"] for row in data}
+    assert [rates[p] for p in order] == sorted(rates.values(), reverse=True)
+    assert run_id[:8] in d["title"]["subtitle"]
+    assert rows(charts.pass_rate(store, run=run_id[:8])) == data
+
+
+def test_eval_matrix_colours_every_outcome(store: Store) -> None:
+    run_id = evaluate_offline(store)
+    chart = charts.eval_matrix(store, run=run_id)
+    d = spec(chart)
+    cells, grades = d["layer"]
+    assert [cells["mark"]["type"], grades["mark"]["type"]] == ["rect", "text"]
+    assert {k: v["field"] for k, v in cells["encoding"].items() if "field" in v} == {
+        "x": "case_name",
+        "y": "prompt",
+        "color": "outcome",
+    }
+    assert grades["encoding"]["text"]["field"] == "grade"
+    assert cells["encoding"]["color"]["scale"]["domain"] == list(eval_view.OUTCOMES)
+    (pick,) = d["params"]  # a layer's selection is hoisted, bound to the cells' view
+    assert pick["name"] == "cell" and pick["select"]["fields"] == ["output_id"]
+    assert pick["views"] == [cells["name"]]
+    data = rows(chart)
+    assert len(data) == 24
+    outcomes = {(r["model"], r["case_name"]): r["outcome"] for r in data}
+    assert outcomes[("fake-flaky", "bridge")] == "call failed"
+    assert outcomes[("fake-flaky", "owl")] == outcomes[("alchemy-local", "owl")] == "not graded"
+    assert outcomes[("fake-flaky", "rain")] == "passed"  # "a short answer" is under 30 words
+    assert {r["outcome"] for r in data} == set(eval_view.OUTCOMES)
+    assert cells["encoding"]["x"]["sort"] == ["library", "bridge", "rain", "owl"]
+    # A failed output that passed some checks shows its grade; others show none.
+    assert {r["grade"] for r in data if r["outcome"] != "failed"} == {""}
+    small = charts.eval_matrix(store, run=run_id, limit=8)
+    assert len(rows(small)) == 8 and "first 8 of 24 outputs" in spec(small)["title"]["subtitle"]
+
+
+def test_eval_charts_without_a_run_explain_themselves(store: Store) -> None:
+    for make in (charts.pass_rate, charts.eval_matrix):
+        chart = make(store)
+        assert spec(chart)["mark"]["type"] == "text"
+        assert "no eval outputs yet" in rows(chart)[0]["message"]
+    with pytest.raises(NotFoundError):
+        charts.pass_rate(store, run="ffffffff")

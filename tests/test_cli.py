@@ -42,9 +42,7 @@ def _commands(group: click.Group, prefix: tuple[str, ...] = ()) -> list[tuple[st
 
 def test_every_command_has_help(run) -> None:
     commands = _commands(cli)
-    assert {("db", "init"), ("generate",), ("search", "history"), ("export",), ("embed",)} <= set(
-        commands
-    )
+    assert {("db", "init"), ("generate",), ("searches",), ("export",), ("embed",)} <= set(commands)
     for path in commands:
         result = run(*path, "-h")
         assert "Usage:" in result.output
@@ -59,9 +57,9 @@ def test_version(run) -> None:
 
 
 def test_db_commands(run, db_path: Path) -> None:
-    assert run("db", "path").output.strip() == str(db_path)
+    assert run("db", "path").stdout.strip() == str(db_path)
     assert "Initialised" in run("db", "init").output
-    status = json.loads(run("db", "status", "--json").output)
+    status = json.loads(run("db", "status", "--json").stdout)
     assert status["counts"]["prompts"] == 0 and status["pending"] == []
     assert "up to date" in run("db", "migrate").output
 
@@ -71,7 +69,7 @@ def test_config_roundtrip(run) -> None:
     run("config", "set", "user.price.bonus", "2.5")
     run("config", "set", "phases.solutio", '{"provider": "local"}', "--by", "ada")
     run("config", "set", "user.greeting", "hello world")
-    rows = {r["key"]: r for r in json.loads(run("config", "list", "--json").output)}
+    rows = {r["key"]: r for r in json.loads(run("config", "list", "--json").stdout)}
     assert rows["user.price.bonus"]["type"] == "number" and rows["user.price.bonus"]["value"] == 2.5
     assert rows["phases.solutio"]["updated_by"] == "ada"
     assert run("config", "get", "user.greeting").output.strip() == "hello world"
@@ -127,25 +125,25 @@ def test_generate_inspect_export_import(run, tmp_path: Path, db_path: Path) -> N
             "4",
             "--no-embed",
             "--json",
-        ).output
+        ).stdout
     )
     assert out["request"]["status"] == "completed" and len(out["prompts"]) == 6
     rid = out["request"]["id"]
-    listed = json.loads(run("requests", "list", "--json").output)
+    listed = json.loads(run("requests", "list", "--json").stdout)
     assert listed[0]["id"] == rid
-    shown = json.loads(run("requests", "show", rid[:8], "--json").output)
+    shown = json.loads(run("requests", "show", rid[:8], "--json").stdout)
     assert [p["phase"] for p in shown["phase_runs"]] == ["prima-materia", "solutio", "coagulatio"]
     prompts = json.loads(
-        run("prompts", "list", "--tag", "memo", "--phase", "coagulatio", "--json").output
+        run("prompts", "list", "--tag", "memo", "--phase", "coagulatio", "--json").stdout
     )
     assert len(prompts) == 2
-    detail = json.loads(run("prompts", "show", prompts[0]["id"], "--json").output)
+    detail = json.loads(run("prompts", "show", prompts[0]["id"], "--json").stdout)
     assert {m["metric_type"] for m in detail["metrics"]} == {"time", "tokens", "cost", "quality"}
     assert "memo" in run("prompts", "show", prompts[0]["id"][:6]).output
 
     dest = tmp_path / "exp"
     exported = json.loads(
-        run("export", str(dest), "-f", "parquet", "--partition-by-date", "--json").output
+        run("export", str(dest), "-f", "parquet", "--partition-by-date", "--json").stdout
     )
     assert exported["counts"]["prompts"] == 6
     other = tmp_path / "other.db"
@@ -156,13 +154,13 @@ def test_generate_inspect_export_import(run, tmp_path: Path, db_path: Path) -> N
 
 def test_text_search_and_history(run) -> None:
     run("generate", "Summarise a clinical trial for patients", "-n", "1", "--no-embed", "--json")
-    hits = json.loads(run("search", "clinical trial", "--text", "--json").output)
+    hits = json.loads(run("search", "clinical trial", "--text", "--json").stdout)
     assert hits["hits"] and hits["mode"] == "text"
     hostile = json.loads(
-        run("search", 'NEAR( "x * ); DROP TABLE prompts; --', "--text", "--json").output
+        run("search", 'NEAR( "x * ); DROP TABLE prompts; --', "--text", "--json").stdout
     )
     assert hostile["hits"] == []
-    history = json.loads(run("search", "history", "--json").output)
+    history = json.loads(run("searches", "--json").stdout)
     assert [h["query"] for h in history][:2] == [
         'NEAR( "x * ); DROP TABLE prompts; --',
         "clinical trial",
@@ -171,7 +169,7 @@ def test_text_search_and_history(run) -> None:
 
 def test_text_search_json_keeps_content_and_snippet_apart(run, db_path: Path) -> None:
     run("generate", "Summarise a clinical trial for patients", "-n", "1", "--no-embed")
-    out = json.loads(run("search", "How is the clinical trial going?", "--text", "--json").output)
+    out = json.loads(run("search", "How is the clinical trial going?", "--text", "--json").stdout)
     assert out["words"] == ["clinical", "trial", "going"]
     hit = out["hits"][0]
     full = open_store(db_path).get_prompt(hit["id"]).content
@@ -181,7 +179,7 @@ def test_text_search_json_keeps_content_and_snippet_apart(run, db_path: Path) ->
     none = run("search", "zeppelin airships", "--text")
     assert "no prompt contains any of the searched words: zeppelin, airships" in none.output
     strict = json.loads(
-        run("search", "clinical zeppelin", "--text", "--all-words", "--json").output
+        run("search", "clinical zeppelin", "--text", "--all-words", "--json").stdout
     )
     assert strict["hits"] == [] and "all of the searched words" in strict["note"]
 
@@ -201,7 +199,7 @@ def test_db_check_finds_and_fixes_an_orphan_left_by_a_raw_connection(run, db_pat
     found = run("db", "check", ok=False)
     assert found.exit_code == 1
     assert "tags row 1: prompt_id = '6f1c1f0e-5d5b-4c1a-9d7e-0c6f7a1b2c3d'" in found.output
-    report = json.loads(run("db", "check", "--json", ok=False).output)
+    report = json.loads(run("db", "check", "--json", ok=False).stdout)
     assert report["ok"] is False and report["orphans"][0]["parent"] == "prompts"
     refused = CliRunner().invoke(cli, ["db", "check", "--fix", "-d", str(db_path)], input="n\n")
     assert refused.exit_code == 1 and open_store(db_path).counts()["tags"] == 1
@@ -227,11 +225,11 @@ def test_batch_and_models(run, tmp_path: Path) -> None:
     ideas.write_text(
         "idea,persona\nPlan a team offsite,generic\nExplain vector databases,writing\n"
     )
-    report = json.loads(run("batch", str(ideas), "-n", "1", "--no-embed", "--json").output)
+    report = json.loads(run("batch", str(ideas), "-n", "1", "--no-embed", "--json").stdout)
     assert report["completed"] == 2
-    again = json.loads(run("batch", str(ideas), "-n", "1", "--no-embed", "--json").output)
+    again = json.loads(run("batch", str(ideas), "-n", "1", "--no-embed", "--json").stdout)
     assert again["skipped"] == 2 and again["completed"] == 0
-    models = {m["model"]: m for m in json.loads(run("models", "--json").output)}
+    models = {m["model"]: m for m in json.loads(run("models", "--json").stdout)}
     assert models["alchemy-local"]["usable"] is True
     assert models["gpt-4o-mini"]["usable"] is False
     assert "OPENAI_API_KEY" in models["gpt-4o-mini"]["reason"]
@@ -276,9 +274,51 @@ def test_search_status_filter_says_what_it_hid(run, db_path: Path) -> None:
             )
         ]
     )
-    out = json.loads(run("search", "clinical trial", "--text", "--json").output)
+    out = json.loads(run("search", "clinical trial", "--text", "--json").stdout)
     hidden = json.loads(
-        run("search", "clinical trial", "--text", "--status", "completed", "--json").output
+        run("search", "clinical trial", "--text", "--status", "completed", "--json").stdout
     )
     assert len(hidden["hits"]) == len(out["hits"]) - 1
     assert hidden["note"] == "1 prompt(s) of requests that are not completed were hidden"
+
+
+# -- error texts (17.12) ---------------------------------------------------------------------------
+
+
+def test_a_taken_port_is_one_line_before_any_serving_line(run, db_path: Path) -> None:
+    import socket
+
+    run("db", "init")
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = str(taken.getsockname()[1])
+        result = run("serve", "-p", port, ok=False)
+    assert result.exit_code == 1 and "Serving" not in result.output
+    assert result.output.startswith(f"Error: cannot serve on 127.0.0.1:{port}")
+    assert result.output.count("\n") == 1 and "-p" in result.output
+
+
+def test_export_into_a_full_folder_gives_cli_advice_in_the_cli(run, tmp_path: Path) -> None:
+    import alchemy_kit as ak
+    from alchemy_kit.errors import NotEmptyError
+
+    run("db", "init")
+    full = tmp_path / "full"
+    full.mkdir()
+    (full / "notes.txt").write_text("mine")
+    result = run("export", str(full), ok=False)
+    assert result.output.startswith(f"Error: {full} is not empty; add --overwrite to replace")
+    assert "overwrite=True" not in result.output
+    with pytest.raises(NotEmptyError, match="pass overwrite=True"):  # Python advice in Python
+        ak.export(ak.open_store(tmp_path / "alchemy.db"), full)
+
+
+def test_judge_without_a_key_says_so(run) -> None:
+    made = json.loads(run("generate", "a haiku about rain", "-n", "1", "--json").stdout)
+    run("config", "set", "scoring.judge", '{"provider": "openai"}')
+    result = run("judge", made["prompts"][-1]["id"], ok=False)
+    assert result.output.startswith(
+        "Error: no API key for openai (chosen by the setting scoring.judge)"
+    )
+    assert "could not be read" not in result.output

@@ -38,13 +38,13 @@ def variants(run) -> list[dict]:
             "coagulatio",
             "--no-embed",
             "--json",
-        ).output
+        ).stdout
     )
     return sorted(out["prompts"], key=lambda p: p["rank"])
 
 
 def test_score_text_and_stored_prompts(run, variants) -> None:
-    out = json.loads(run("score", "--text", "Write a bio.", "--idea", "a bio", "--json").output)
+    out = json.loads(run("score", "--text", "Write a bio.", "--idea", "a bio", "--json").stdout)
     assert 0 <= out["score"] <= 1 and "contributions" in out
     shown = run("score", variants[0]["id"][:8]).output
     assert "scorer" in shown and "feature" in shown
@@ -78,13 +78,13 @@ def test_weights_learned_for_an_older_scorer_fall_back_to_the_defaults(
 
 def test_pick_picks_and_undo(run, variants) -> None:
     last = variants[-1]["id"]
-    out = json.loads(run("pick", last, "--best", "--by", "ana", "--json").output)
+    out = json.loads(run("pick", last, "--best", "--by", "ana", "--json").stdout)
     assert out["rank"] == 1 and len(out["picks"]) == 2
-    listed = json.loads(run("picks", "--json").output)
+    listed = json.loads(run("picks", "--json").stdout)
     assert {p["who"] for p in listed} == {"ana"}
     run("pick", variants[0]["id"], "--rating", "4")
     assert "Took back" in run("pick", "--undo", listed[0]["id"]).output
-    assert len(json.loads(run("picks", "--json").output)) == 2
+    assert len(json.loads(run("picks", "--json").stdout)) == 2
 
 
 def test_bad_picks_are_one_line_errors(run, variants) -> None:

@@ -1,4 +1,4 @@
-"""Tests for alchemy_kit.search.codec: the self-describing compressed embedding BLOBs."""
+"""Tests for alchemy_kit.store.codec: the self-describing compressed embedding BLOBs."""
 
 from __future__ import annotations
 

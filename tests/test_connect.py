@@ -32,7 +32,7 @@ READ_ONLY_COMMANDS = [
     ("requests", "list"),
     ("prompts", "list"),
     ("search", "anything", "--text"),
-    ("search", "history"),
+    ("searches",),
     ("config", "list"),
     ("config", "get", "prices"),
     ("config", "set", "user.x", "1"),
@@ -57,7 +57,7 @@ def test_reading_never_creates_a_database(tmp_path: Path, args: tuple[str, ...])
     _one_line(_cli(*args, "-d", str(missing)), "no folder")
     assert not missing.parent.exists()
     absent = tmp_path / "absent.db"
-    _one_line(_cli(*args, "-d", str(absent)), "no database; create the database with")
+    _one_line(_cli(*args, "-d", str(absent)), "no database at")
     empty = tmp_path / "empty.db"
     empty.touch()
     _one_line(_cli(*args, "-d", str(empty)), "an empty file")
@@ -70,12 +70,17 @@ def test_reading_never_creates_a_database(tmp_path: Path, args: tuple[str, ...])
     [("db", "init"), ("generate", "Summarise a paper", "-n", "1", "--no-embed")],
     ids=["db init", "generate"],
 )
-def test_creating_commands_create_the_folder_and_the_database(
+def test_creating_commands_create_the_database_not_folders(
     tmp_path: Path, args: tuple[str, ...]
 ) -> None:
-    db = tmp_path / "new" / "folder" / "alchemy.db"
+    # A folder in -d may be a typo: alchemy_kit creates the file, never a folder tree.
+    nested = tmp_path / "new" / "folder" / "alchemy.db"
+    _one_line(_cli(*args, "-d", str(nested)), "does not exist")
+    assert not (tmp_path / "new").exists()
+    db = tmp_path / "alchemy.db"
     res = _cli(*args, "-d", str(db))
     assert res.exit_code == 0, res.output
+    assert res.stderr.startswith(f"Created a new database: {db}")
     assert open_store(db, create=False).applied_migrations()
 
 
@@ -91,7 +96,7 @@ def test_db_status_counts_the_write_ahead_log(db_path: Path) -> None:
     store = open_store(db_path)  # held open, so the WAL is not folded back on close
     store.add_prompts([_prompt(i) for i in range(200)])
     res = _cli("db", "status", "--json", "-d", str(db_path))
-    info = json.loads(res.output)
+    info = json.loads(res.stdout)
     assert info["wal_bytes"] > 100_000
     assert info["size_bytes"] == info["file_bytes"] + info["wal_bytes"]
     assert "write-ahead log" in _cli("db", "status", "-d", str(db_path)).output
@@ -134,7 +139,7 @@ def test_a_read_only_file_opens_read_only(db_path: Path, monkeypatch: pytest.Mon
         db_path.chmod(0o444)
     else:  # root writes anything: report the file unwritable, as os.access would for a user
         monkeypatch.setattr(connect, "writable", lambda path: False)
-        monkeypatch.setattr("alchemy_kit.store.store.writable", lambda path: False)
+        monkeypatch.setattr("alchemy_kit.store.connect.writable", lambda path: False)
     _check_read_only(db_path)
 
 

@@ -21,8 +21,8 @@ import alchemy_kit as ak
 from alchemy_kit import records as r
 from alchemy_kit.datasette import functions, vectors
 from alchemy_kit.datasette.metadata import canned_query_names, for_database
-from alchemy_kit.search.codec import decode_vector, encode_vector
 from alchemy_kit.store import TABLES
+from alchemy_kit.store.codec import decode_vector, encode_vector
 
 DB = "lab"
 
@@ -398,3 +398,77 @@ async def test_no_key_from_the_environment_on_any_page(
         resp = await ds.client.get(path)
         assert resp.status_code == 200, path
         assert secret not in resp.text and not re.search(r"sk-[A-Za-z0-9-]{20,}", resp.text), path
+
+
+async def test_eval_canned_queries(ds: Any, lab: dict[str, Any]) -> None:
+    from alchemy_kit.scoring.stats import wilson
+
+    path, haiku = lab["path"], lab["haiku"]
+    outputs = _sql(path, "SELECT * FROM outputs")
+    assert outputs, "the lab store holds an eval run"
+    rates = await _rows(ds, f"/{DB}/eval_pass_rates.json")
+    assert len(rates) == len({(o["run_id"], o["prompt_id"], o["model"]) for o in outputs})
+    for row in rates:
+        mine = [o for o in outputs if o["prompt_id"] == row["prompt_id"]]
+        graded = [o for o in mine if o["passed"] is not None]
+        passed = sum(o["passed"] for o in graded)
+        assert (row["outputs"], row["graded"], row["passed"]) == (len(mine), len(graded), passed)
+        low, high = wilson(passed, len(graded))
+        assert (row["ci_low"], row["ci_high"]) == (round(low, 3), round(high, 3))
+        assert row["request_id"] == haiku.request.id and row["model"] == "alchemy-local"
+    assert await _rows(ds, f"/{DB}/eval_pass_rates.json?request_id={lab['legal'].request.id}") == []
+
+    failing = await _rows(ds, f"/{DB}/eval_failing_cases.json")
+    bad = [o for o in outputs if o["passed"] == 0 or o["error"] is not None]
+    assert {r["output_id"] for r in failing} == {o["id"] for o in bad}
+    for row in failing:
+        assert row["outcome"] == "failed" and row["why"].startswith("max-words: ")
+        assert row["case_name"] and row["output"]
+    one = bad[0]["prompt_id"] if bad else "none"
+    only = await _rows(ds, f"/{DB}/eval_failing_cases.json?prompt_id={one}")
+    assert {r["prompt_id"] for r in only} <= {one}
+
+    (run,) = await _rows(ds, f"/{DB}/eval_cost_per_run.json")
+    assert (run["outputs"], run["failed_calls"], run["cost_usd"]) == (len(outputs), 0, 0)
+    assert (run["models"], run["mode"], run["status"]) == (
+        "local/alchemy-local",
+        "record",
+        "completed",
+    )
+    assert run["cases"] == 1 and run["prompts"] == len({o["prompt_id"] for o in outputs})
+
+
+def test_wilson_sql_function() -> None:
+    from alchemy_kit.errors import ValidationError
+    from alchemy_kit.scoring.stats import wilson
+
+    assert functions.alchemy_wilson(3, 10, "low") == wilson(3, 10)[0]
+    assert functions.alchemy_wilson(3, 10, "high") == wilson(3, 10)[1]
+    assert functions.alchemy_wilson(0, 0, "low") is None  # nothing graded: no interval
+    assert functions.alchemy_wilson(5, 3, "high") is None
+    with pytest.raises(ValidationError, match="bound must be"):
+        functions.alchemy_wilson(1, 2, "middle")
+
+
+async def test_lineage_page_shows_each_variant_s_eval_outputs(ds: Any, lab: dict[str, Any]) -> None:
+    haiku, path = lab["haiku"], lab["path"]
+    outputs = _sql(path, "SELECT * FROM outputs")
+    data = (await ds.client.get(f"/{DB}/-/lineage/{haiku.request.id}.json")).json()
+    prompts = {p["prompt_id"]: p for p in data["eval"]["prompts"]}
+    assert set(prompts) == {o["prompt_id"] for o in outputs}
+    for pid, row in prompts.items():
+        mine = [o for o in outputs if o["prompt_id"] == pid]
+        assert (row["outputs"], row["runs"]) == (len(mine), 1)
+        assert row["passed"] == sum(o["passed"] or 0 for o in mine)
+    shown = data["eval"]["outputs"]
+    assert {o["id"] for o in shown} == {o["id"] for o in outputs}
+    assert all(o["case_name"] and o["text"] and o["text_bytes"] > 0 for o in shown)
+    html = (await ds.client.get(f"/{DB}/-/lineage/{haiku.request.id}")).text
+    assert 'id="eval"' in html and "Newest outputs" in html
+    for pid in prompts:
+        assert f"/{DB}/outputs?prompt_id={pid}" in html
+        assert f"/{DB}/eval_failing_cases?prompt_id={pid}" in html
+    assert f'href="/{DB}/outputs/{shown[0]["id"]}"' in html
+    # A request without eval outputs has no eval section.
+    legal = (await ds.client.get(f"/{DB}/-/lineage/{lab['legal'].request.id}")).text
+    assert 'id="eval"' not in legal

@@ -12,7 +12,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from alchemy_kit.datasette import markdown
+from alchemy_kit import markdown  # the one renderer; alchemy_kit.datasette.markdown re-exports it
 
 ALLOWED_TAGS = {
     *(f"h{i}" for i in range(1, 7)),

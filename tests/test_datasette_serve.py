@@ -59,7 +59,7 @@ def test_public_refuses_arbitrary_sql(notes: Path) -> None:
     sql = "/notes.json?sql=select+count(*)+from+prompts&_shape=array"
     local = _serve(notes, "--get", sql)
     assert local.exit_code == 0, local.output
-    assert json.loads(local.output) == [{"count(*)": 6}]
+    assert json.loads(local.stdout) == [{"count(*)": 6}]
     public = _serve(notes, "--public", "--host", "127.0.0.1", "--get", sql)
     assert public.exit_code == 1 and "count(*)" not in public.stdout
     where = _serve(notes, "--public", "--host", "127.0.0.1", "--get", "/notes/prompts?_where=1")
@@ -67,7 +67,7 @@ def test_public_refuses_arbitrary_sql(notes: Path) -> None:
     # Table pages, search and canned queries keep working in public mode.
     for path in ("/notes/prompts.json?_shape=array", "/notes/tag_counts.json?_shape=array"):
         ok = _serve(notes, "--public", "--host", "127.0.0.1", "--get", path)
-        assert ok.exit_code == 0 and json.loads(ok.output), path
+        assert ok.exit_code == 0 and json.loads(ok.stdout), path
 
 
 def test_public_needs_an_explicit_host(notes: Path) -> None:
@@ -82,13 +82,13 @@ def test_any_file_name_has_canned_queries_and_fts(notes: Path) -> None:
     _fill(notes, "summarise a legal contract for a busy founder")
     tags = _serve(notes, "--get", "/notes/tag_counts.json?_shape=array")
     assert tags.exit_code == 0, tags.output
-    assert json.loads(tags.output)[0]["tag"] == "poetry"
+    assert json.loads(tags.stdout)[0]["tag"] == "poetry"
     found = _serve(notes, "--get", "/notes/prompts.json?_search=haiku&_shape=array")
-    rows = json.loads(found.output)
+    rows = json.loads(found.stdout)
     assert rows and len(rows) < _count(notes, "prompts")
     assert all("haiku" in r["content"].lower() for r in rows)
     ranked = _serve(notes, "--get", "/notes/search_prompts.json?q=roof&_shape=array")
-    scores = [r["relevance"] for r in json.loads(ranked.output)]
+    scores = [r["relevance"] for r in json.loads(ranked.stdout)]
     assert scores and scores == sorted(scores, reverse=True)
 
 
@@ -230,7 +230,7 @@ def test_publish_refuses_to_overwrite(notes: Path, tmp_path: Path) -> None:
     out.mkdir()
     (out / "keep.txt").write_text("mine")
     result = CliRunner().invoke(cli, ["publish", str(out), "-d", str(notes)])
-    assert result.exit_code == 1 and "pass overwrite=True (--overwrite)" in result.output
+    assert result.exit_code == 1 and "add --overwrite to replace" in result.output
     # --overwrite replaces only a folder that publish made: this one holds no marker.
     again = CliRunner().invoke(cli, ["publish", str(out), "-d", str(notes), "--overwrite"])
     assert again.exit_code == 1 and "holds no .alchemy-publish.json" in again.output

@@ -24,7 +24,7 @@ import pytest
 import alchemy_kit as ak
 from alchemy_kit.datasette import functions, vectors
 from alchemy_kit.search import duplicates
-from alchemy_kit.search.codec import MAX_BLOB_BYTES, MAX_DIMS, decode_vector, encode_vector
+from alchemy_kit.store.codec import MAX_BLOB_BYTES, MAX_DIMS, decode_vector, encode_vector
 
 DB = "vec"
 ROOT = Path(__file__).resolve().parents[1]

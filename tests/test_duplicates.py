@@ -11,9 +11,9 @@ import pytest
 from alchemy_kit import records as r
 from alchemy_kit.errors import SearchError
 from alchemy_kit.search import duplicates
-from alchemy_kit.search.codec import encode_many
 from alchemy_kit.search.duplicates import DuplicatesTimeout, near_duplicates
 from alchemy_kit.store import Store, open_store
+from alchemy_kit.store.codec import encode_many
 
 PHASES = ("prima-materia", "solutio", "coagulatio")
 
@@ -48,7 +48,7 @@ def _brute(store: Store, model: str) -> list[tuple[float, str, str]]:
         " JOIN prompts p ON p.id = e.prompt_id WHERE e.model = ?",
         [model],
     )
-    from alchemy_kit.search.codec import decode_vector
+    from alchemy_kit.store.codec import decode_vector
 
     vecs = {row["prompt_id"]: decode_vector(row["embedding"]) for row in rows}
     phase = {row["prompt_id"]: row["phase"] for row in rows}

@@ -225,7 +225,7 @@ class _Plugin:
 
 @pytest.fixture
 def llm_plugin():
-    """Register our embedding models with llm the way alchemy_kit.llm_plugin does."""
+    """Register our embedding models with llm the way alchemy_kit.search.embedders_plugin does."""
     name = "alchemy-test-embeddings"
     llm.pm.register(_Plugin(), name=name)
     yield
@@ -329,3 +329,41 @@ def test_embed_prompts_is_one_length_sorted_pass(tmp_path, monkeypatch):
     report = vectors.embed_prompts(store, prompts, model_id=E.LEXICAL_MODEL, batch_size=2)
     assert report.embedded == 5 and seen == sorted(texts, key=len)
     assert store.search_embedding_count(E.LEXICAL_MODEL) == 5
+
+
+def test_embedding_reads_a_bounded_prefix_and_the_prompt_says_so(tmp_path, minilm, monkeypatch):
+    """A huge prompt is embedded from its first MAX_EMBED_CHARS characters, never tokenised whole."""
+    from alchemy_kit import records as r
+    from alchemy_kit.search import vectors
+    from alchemy_kit.store import open_store
+
+    long = "blood pressure in adults " * 50_000  # 1.25 MB
+    assert E.embed_prefix(long) == long[: E.MAX_EMBED_CHARS]
+    # Leading blank pages do not eat the window: whitespace runs collapse before the cut.
+    padded = "\n" * 100_000 + long
+    assert E.embed_prefix(padded).startswith("blood pressure")
+    np.testing.assert_allclose(minilm.embed([long]), minilm.embed([long[:20_000]]), atol=1e-6)
+    seen: list[int] = []
+    real = minilm._embed_batch
+    monkeypatch.setattr(
+        minilm, "_embed_batch", lambda texts: seen.extend(map(len, texts)) or real(texts)
+    )
+    minilm.forget_recent()
+    minilm.embed([long + "x"])
+    assert seen == [E.MAX_EMBED_CHARS]
+    store = open_store(tmp_path / "v.db")
+    short, huge = (
+        r.Prompt(content=c, phase="solutio", provider="local", model="m") for c in ("short", long)
+    )
+    store.add_prompts([short, huge])
+    vectors.embed_prompts(store, [short, huge], model_id=E.LEXICAL_MODEL)
+    note = store.get_prompt(huge.id).metadata["embedding_truncated"]
+    assert note == {
+        "model": E.LEXICAL_MODEL,
+        "embedded_chars": E.MAX_EMBED_CHARS,
+        "total_chars": len(long),
+    }
+    assert "embedding_truncated" not in store.get_prompt(short.id).metadata
+    stamp = store.get_prompt(huge.id).updated_at
+    vectors.embed_prompts(store, [huge], model_id=E.LEXICAL_MODEL)  # the same note again
+    assert store.get_prompt(huge.id).updated_at == stamp

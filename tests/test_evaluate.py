@@ -19,8 +19,10 @@ from slow_cli import SlowAsync, SlowPlugin
 from alchemy_kit import records as r
 from alchemy_kit import records_eval as ev
 from alchemy_kit.engine import eval_results as er
+from alchemy_kit.engine.eval_plan import replay_model
 from alchemy_kit.engine.evaluate import evaluate
 from alchemy_kit.errors import ReplayMissError, UnknownModelError, ValidationError
+from alchemy_kit.models.catalog import ModelChoice
 from alchemy_kit.store import Store, open_store
 
 
@@ -252,6 +254,24 @@ def test_replay_again_reruns_a_run_from_the_recording(
     ) as info:
         evaluate(store, request=req.id, models=["fake-echo"], replay=True, again=True)
     assert "'hail'" in str(info.value) and fake.calls == 6
+
+
+def test_replay_needs_no_installed_model(store: Store, request_with_cases: dict) -> None:
+    # A notebook that replays a committed recording runs where the recorded model is not installed.
+    req = request_with_cases["request"]
+    model = Scripted("fake-gone", echo_upper)
+    with registered(model):
+        first = evaluate(store, request=req.id, models=["fake-gone"])
+    assert store.recorded_providers("fake-gone") == ["local"]
+    assert replay_model(store, ("local", "fake-gone")) == ModelChoice("local", "fake-gone")
+    with pytest.raises(UnknownModelError):
+        replay_model(store, ("openai", "fake-gone"))  # recorded under another provider
+    with pytest.raises(UnknownModelError, match="unknown model 'fake-gone'"):
+        evaluate(store, request=req.id, models=["fake-gone"], again=True)  # not a replay
+    replayed = evaluate(store, request=req.id, models=["fake-gone"], replay=True, again=True)
+    assert replayed.ran == 6 and replayed.run.models == first.run.models and model.calls == 6
+    with pytest.raises(UnknownModelError, match="unknown model 'never-recorded'"):
+        evaluate(store, request=req.id, models=["never-recorded"], replay=True)
 
 
 def test_offline_template_model_answers_eval_calls(store: Store, request_with_cases: dict) -> None:

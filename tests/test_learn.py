@@ -19,10 +19,12 @@ KINDS = ("padded", "drift", "contradiction", "plain")
 ADVERSARIAL = ("terse", "vague", "hidden_conflict", "hollow")
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def labelled() -> tuple[list[learn.Pair], list]:
+    # Cached on disk for the session (conftest's ALCHEMY_CACHE_DIR): `ak.learn` in these tests and
+    # in notebook 02's kernel then reuses these rows instead of embedding the texts again.
     pairs = learn.load_pairs(learn.LABELLED)
-    return pairs, learn.featurise(pairs)
+    return pairs, learn.featurise(pairs, cache=True)
 
 
 def test_labelled_set_is_balanced(labelled) -> None:

@@ -13,8 +13,7 @@ import pytest
 
 from alchemy_kit.models import local as lm
 from alchemy_kit.models import local_llm
-from alchemy_kit.models.local_spec import build_spec, read_decisions
-from alchemy_kit.models.local_task import deliverable, task_sentence
+from alchemy_kit.models.local_spec import build_spec, deliverable, read_decisions, task_sentence
 from alchemy_kit.models.local_text import Style, analyse
 from alchemy_kit.phases import PERSONA_PROFILES, PERSONAS, PHASES, STRATEGY_ORDER, build_messages
 
@@ -43,7 +42,16 @@ def run(
     idea = idea or IDEAS[persona]
     system, prompt = build_messages(phase, persona, idea, source, strategy)
     opts.setdefault("seed", 7000)
-    return lm.generate(system, prompt, phase=phase, persona=persona, strategy=strategy, **opts).text
+    return lm.generate(
+        system,
+        prompt,
+        phase=phase,
+        persona=persona,
+        strategy=strategy,
+        idea=idea,
+        source=source or idea,
+        **opts,
+    ).text
 
 
 def chain(persona: str, strategy: str | None, idea: str | None = None, **opts: Any) -> list[str]:
@@ -270,9 +278,11 @@ def test_strategy_option_is_validated() -> None:
     assert text.startswith("# Output contract")
 
 
-def test_no_strategy_keeps_the_classic_layout() -> None:
-    out = local_llm.LocalTemplateModel().prompt(IDEAS["code"]).text()
-    assert out.startswith("# Role\n") and "# Quality checklist" in out
+def test_without_a_strategy_the_seed_picks_one() -> None:
+    model = local_llm.LocalTemplateModel()
+    for seed, strategy in enumerate(STRATEGY_ORDER):
+        out = model.prompt(IDEAS["code"], seed=seed).text()
+        assert re.match(OPENINGS[strategy], out), (seed, strategy)
 
 
 @pytest.mark.parametrize(
@@ -298,7 +308,7 @@ def test_no_strategy_keeps_the_classic_layout() -> None:
         (
             "Interview questions for a night-shift supervisor.",
             "generic",
-            "Write interview questions",
+            "Create interview questions",
             "interview questions",
         ),
     ],

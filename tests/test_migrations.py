@@ -123,6 +123,7 @@ def test_landed_migrations_are_frozen() -> None:
         "m004": hashlib.sha256(mig.M004_SQL.encode()).hexdigest()[:16],
         "m005": hashlib.sha256("\n".join(mig._m005_statements()).encode()).hexdigest()[:16],
         "m006": hashlib.sha256(mig.M006_SQL.encode()).hexdigest()[:16],
+        "m008": hashlib.sha256(mig.M008_SQL.encode()).hexdigest()[:16],
         "m007": hashlib.sha256(M007_SQL.encode()).hexdigest()[:16],
     }
     assert digest == FROZEN
@@ -135,6 +136,7 @@ FROZEN = {
     "m004": "15387207d9818bc8",
     "m005": "3f7cca43fe498332",
     "m006": "794bb91696ea06e9",
+    "m008": "c763ef260178d906",
     "m007": "de039bf03eb195ba",
 }
 
@@ -157,14 +159,6 @@ def test_not_a_database(tmp_path: Path) -> None:
     with pytest.raises(NotADatabaseError, match="not an SQLite database"):
         open_store(bogus)
     assert bogus.read_bytes() == b"this is plainly not sqlite" * 100
-
-
-def test_default_path_and_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.chdir(tmp_path)
-    assert open_store().path == tmp_path / "data" / "alchemy.db"
-    monkeypatch.setenv("ALCHEMY_DB", str(tmp_path / "env.db"))
-    assert open_store().path == tmp_path / "env.db"
-    assert open_store(tmp_path / "arg.db").path == tmp_path / "arg.db"
 
 
 def test_raw_connection_without_pragma_still_checks(db_path: Path) -> None:

@@ -17,7 +17,7 @@ from eval_fakes import Scripted, registered, word_limit_target
 import alchemy_kit as ak
 from alchemy_kit import records as r
 from alchemy_kit import records_eval as ev
-from alchemy_kit.engine.optimize import copied_critique, only_deletes, split_cases
+from alchemy_kit.engine.optimize import _failures, copied_critique, only_deletes, split_cases
 from alchemy_kit.models.local_eval import revise
 from alchemy_kit.store import Store, open_store
 
@@ -84,6 +84,39 @@ def test_the_loop_raises_the_held_back_pass_rate(store: Store, fakes: dict) -> N
     assert best.metadata["optimize"]["origin"] == p.id and best.metadata["parent_id"] == p.id
     assert store.get_prompt(p.id).metadata["optimized"]["improved"] is True
     assert store.get_prompt(best.id).rank == 1  # ranks follow the eval results
+
+
+def test_a_replay_reruns_the_loop_with_neither_model_installed(store: Store) -> None:
+    p = _prompt(store, [(f"case {i}", [LIMIT]) for i in range(8)])
+    target = Scripted("fake-target", word_limit_target)
+    writer = Scripted("fake-writer", lambda s, p: revise(s, p, 0))
+    with registered(target, writer):
+        first = ak.optimize(p.id, store=store, **OPTS)
+    calls = (target.calls, writer.calls)
+    # Replayed, the loop asks the same questions (a rewrite is a new prompt row with a new id, but
+    # calls key on what was asked and the case's name): every answer comes from the recording.
+    again = ak.optimize(p.id, store=store, replay=True, **OPTS)
+    assert (target.calls, writer.calls) == calls
+    assert again.improved and again.best.content == first.best.content
+    assert again.holdout["candidate"]["pass_rate"] == first.holdout["candidate"]["pass_rate"]
+
+
+def test_failures_follow_the_case_order_not_the_finishing_order(store: Store) -> None:
+    # A replay finds the rewriting call by its exact prompt: timing must not reorder it.
+    p = _prompt(store, [(f"case {i}", [LIMIT]) for i in range(4)])
+    cases = store.cases_for(p.request_id)
+    run = ev.EvalRun("0" * 64, [p.id], [c.id for c in cases], [{"provider": "local", "model": "m"}])
+    store.add_eval_run(run)
+    grade = {"grader": "max-words", "passed": False, "score": 0.0, "reason": "too long"}
+    outputs = [
+        ev.Output(
+            run.id, p.id, c.id, "local", "m", text="x", passed=False, score=0.0, grades=[grade]
+        )
+        for c in reversed(cases)  # finished last case first
+    ]
+    store.write_outputs(outputs)
+    lines = _failures(store, run.id, p.id)
+    assert [line.split('"')[1] for line in lines] == [c.name for c in cases]
 
 
 def test_a_search_gain_that_does_not_hold_is_not_accepted(store: Store, fakes: dict) -> None:
@@ -187,6 +220,7 @@ def test_guards_and_split() -> None:
         ({"target": 1.5}, "target"),
         ({"holdout": 0.95}, "holdout"),
         ({"judge": "alchemy-local"}, "cannot judge"),
+        ({"timeout": 0}, "timeout"),
     ],
 )
 def test_bad_arguments(store: Store, kwargs: dict, match: str) -> None:

@@ -16,6 +16,7 @@ from alchemy_kit import records as r
 from alchemy_kit.engine.batch import read_items, run_batch
 from alchemy_kit.engine.pipeline import agenerate, generate
 from alchemy_kit.errors import ProviderError, ValidationError
+from alchemy_kit.notebook import views
 from alchemy_kit.store import Store, open_store
 
 IDEA = "Write a Python function that deduplicates customer records from a CSV export"
@@ -251,7 +252,7 @@ def test_best_of_previous_chain(store: Store) -> None:
     assert res.ok and res.request.metadata["chain"] == "best-of-previous"
     assert all(p.rank is not None for p in res.prompts)
     assert res.best is not None and res.best.rank == 1 and res.best.phase == "coagulatio"
-    html = res._repr_html_()
+    html = views.generation_html(res)
     assert "<table" in html and "coagulatio" in html
 
 

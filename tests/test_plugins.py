@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from helpers import loaded_by
 
 from alchemy_kit.models import plugins
 from alchemy_kit.store import open_store
@@ -56,3 +57,17 @@ def test_an_offline_generate_loads_no_provider_sdk(tmp_path: Path) -> None:
     # A remote provider configured for any phase: the CLI leaves llm's plugins alone.
     open_store(db).set_config("phases.solutio", {"provider": "anthropic"})
     assert _after_generate(db, "--phases", "prima-materia")["limit"] is None
+
+
+def test_our_llm_entry_points_load_no_provider_sdk() -> None:
+    # `llm --version` (any llm command) imports every plugin's entry point module. Ours must cost
+    # nothing beyond llm itself: measured, llm --version spends the same CPU with only our plugin
+    # as with none (1.27 s vs 1.30 s); llm-anthropic's own module is what imports its SDK.
+    code = (
+        "import os; os.environ['LLM_LOAD_PLUGINS'] = 'alchemy-kit'\n"
+        "import llm, llm.plugins; llm.plugins.load_plugins()\n"
+        "names = {getattr(p, '__name__', '') for p in llm.plugins.pm.get_plugins()}\n"
+        "assert {'alchemy_kit.models.llm_plugin', 'alchemy_kit.search.llm_plugin'} <= names, names"
+    )
+    heavy = ["anthropic", "google.genai", "llm_anthropic", "llm_gemini", "onnxruntime", "sklearn"]
+    assert loaded_by(code, heavy) == []

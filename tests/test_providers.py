@@ -210,6 +210,8 @@ def wire(request, monkeypatch, isolated_llm):
     mock = request.getfixturevalue(fixture)
     if env:
         monkeypatch.setenv(env, SECRET)
+    if provider == "ollama":  # the recorded HTTP stands in for a running server
+        monkeypatch.setattr(registry, "ollama_probe", lambda timeout=0.3: True)
     # A seeded cache lets llm-openrouter register its models without a GET.
     (isolated_llm / "openrouter_models.json").write_text('{"data":[{"id":"openai/gpt-4o-mini"}]}')
     return resolve(provider, model_id), mock
@@ -610,7 +612,8 @@ def test_import_does_not_load_provider_sdks():
     ("exc", "kind"),
     [
         (TimeoutError(), "transient"),
-        (ConnectionError("Failed to connect to Ollama"), "transient"),
+        (ConnectionError("Failed to connect to Ollama"), "refused"),  # not retried
+        (ConnectionError("Connection reset by peer"), "transient"),
         (llm.ModelError("The model is overloaded. Please try again later."), "transient"),
         (llm.ModelError("API key not valid. Please pass a valid API key."), "auth"),
         (llm.ModelError("Invalid JSON payload received."), "permanent"),

@@ -207,3 +207,30 @@ def test_two_cases_with_the_same_input_replay_as_themselves(store: Store) -> Non
         replayed = evaluate(store, request=req.id, models=["fake-sampler"], replay=True, again=True)
     by_case = lambda run: {o.case_id: (o.text, o.passed) for o in store.outputs_of(run)}  # noqa: E731
     assert by_case(live.run_id) == by_case(replayed.run_id) and store.counts()["model_calls"] == 2
+
+
+def test_a_recording_replays_in_another_store(store: Store, tmp_path: Path) -> None:
+    # A committed recording (notebook 06's) is replayed into a fresh store whose case and prompt
+    # ids are new: calls key on what was asked and the case's name, never on row ids.
+    answers = iter(["first answer", "second answer"])
+    sampler = Scripted("fake-sampler", lambda s, p: next(answers))
+
+    def fill(target: Store) -> str:
+        req = r.Request(input="weather", phases=["coagulatio"])
+        target.add([req], [r.Prompt("Reply.", "coagulatio", "local", "m", request_id=req.id)])
+        target.add_cases([ev.Case(req.id, name, vars={"q": "same"}) for name in ("a", "b")])
+        return req.id
+
+    with registered(sampler):
+        live = evaluate(store, request=fill(store), models=["fake-sampler"], concurrency=1)
+    other = open_store(tmp_path / "other.db")
+    try:
+        other.put_calls([store.get_call(o.call_key) for o in store.outputs_of(live.run_id)])
+        replayed = evaluate(other, request=fill(other), models=["fake-sampler"], replay=True)
+        names = lambda s, run: {  # noqa: E731
+            s.get_case(o.case_id).name: o.text for o in s.outputs_of(run)
+        }
+        assert names(other, replayed.run_id) == names(store, live.run_id)
+        assert set(names(other, replayed.run_id).values()) == {"first answer", "second answer"}
+    finally:
+        other.close()

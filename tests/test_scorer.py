@@ -253,3 +253,15 @@ def test_faithful_translations_score_within_a_tenth_of_their_originals() -> None
         original = ak.score_text(r["better"], r["idea"])
         for idea in (r["translated_idea"], r["idea"]):
             assert abs(ak.score_text(r["worse"], idea) - original) <= 0.10, (r["id"], idea)
+
+
+def test_scoring_reads_a_bounded_prefix() -> None:
+    """A huge prompt costs what its first MAX_SCORED_CHARS characters cost (18.7)."""
+    from alchemy_kit.scoring.baseline import components
+    from alchemy_kit.scoring.scorer import MAX_SCORED_CHARS, explain
+
+    huge = "Summarise the trial results for patients in plain words. " * 200_000  # 11 MB
+    cut = huge[:MAX_SCORED_CHARS]
+    idea = "Summarise a clinical trial for patients"
+    assert explain(huge, idea).features == explain(cut, idea).features
+    assert components(huge, idea) == components(cut, idea)

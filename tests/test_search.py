@@ -10,6 +10,7 @@ import pytest
 
 from alchemy_kit import records as r
 from alchemy_kit.errors import DimensionMismatchError, EmbeddingError, ValidationError
+from alchemy_kit.notebook import views
 from alchemy_kit.search import query as S
 from alchemy_kit.search.fusion import TEXT_WEIGHT
 from alchemy_kit.search.vector_index import VectorIndex, get_index
@@ -334,6 +335,32 @@ def test_changes_from_another_connection_are_seen(store: Store, tmp_path: Any) -
     assert (index.builds, len(index)) == (1, 11)
 
 
+def test_one_index_serves_every_thread_of_a_store(store: Store) -> None:
+    """Each thread has its own connection: changes made on either side are seen on the other."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    rng = np.random.default_rng(14)
+    vecs = unit(rng, 10)
+    prompts = add(store, vecs)
+    index = get_index(store, MODEL)
+    moved = -vecs[3]
+    with ThreadPoolExecutor(1) as pool:
+        # Another thread re-embeds one prompt, deletes one and searches: it sees its own changes.
+        def elsewhere() -> list[str]:
+            embed(store, [prompts[3]], moved[None, :])
+            store.delete_prompt(prompts[4].id)
+            return S.search(store, moved, model=MODEL, k=20).ids
+
+        there = pool.submit(elsewhere).result()
+        assert there[0] == prompts[3].id and prompts[4].id not in there
+        # This thread sees them too, and its own delete is seen over there.
+        here = S.search(store, moved, model=MODEL, k=20).ids
+        assert here == there
+        store.delete_prompt(prompts[5].id)
+        assert prompts[5].id not in pool.submit(lambda: get_index(store, MODEL).prompt_ids).result()
+    assert (index.builds, len(index)) == (1, 8)
+
+
 def test_index_cache_is_per_store(store: Store, tmp_path: Any) -> None:
     add(store, unit(np.random.default_rng(13), 3))
     assert get_index(store, MODEL) is get_index(store, MODEL)
@@ -417,11 +444,11 @@ def test_hits_keep_full_content_and_a_separate_snippet(store: Store) -> None:
     assert data["words"] == ["budget"]
     sem = S.search(store, np.ones(DIMS), mode="semantic").as_dict()
     assert all("snippet" not in h and h["content"] for h in sem["hits"])
-    html_page = res._repr_html_()
+    html_page = views.search_html(res)
     assert (
         "<mark>budget</mark>" in html_page and ">match<" in html_page and ">content<" in html_page
     )
-    md = hit._repr_markdown_()
+    md = views.hit_markdown(hit)
     assert "Plan a product launch" in md and "match: " in md and "**budget**" in md
 
 
@@ -470,9 +497,9 @@ def test_mode_and_query_type_are_validated(store: Store) -> None:
 def test_result_rendering_escapes_html(store: Store) -> None:
     add(store, unit(np.random.default_rng(22), 1), ["<script>alert(1)</script> apple"])
     res = S.search(store, "apple", mode="text")
-    page = res._repr_html_()
+    page = views.search_html(res)
     assert "<script>" not in page and "&lt;script&gt;" in page and "<mark>apple</mark>" in page
-    assert "apple" in res._repr_markdown_() and "<script>" not in res[0]._repr_html_()
+    assert "apple" in views.search_markdown(res) and "<script>" not in views.hit_html(res[0])
     df = res.to_dataframe()
     assert list(df["prompt_id"]) == res.ids and "snippet" in df.columns
 
@@ -490,37 +517,33 @@ def test_real_minilm_query_finds_paraphrase(store: Store) -> None:
     assert res.ids == [prompts[1].id]
 
 
-def test_query_strategies_and_fallback_agree(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
-    import alchemy_kit.search.knn as vi
+def test_single_batch_and_fallback_queries_agree(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from alchemy_kit.search import knn
 
     rng = np.random.default_rng(24)
     vecs = unit(rng, 301)
     prompts = add(store, vecs)
     index = get_index(store, MODEL)
-    q = unit(rng, 1)
-    order = np.argsort(-(vecs @ q[0]))
-    want = [prompts[i].id for i in order[:10]]
-    engine = vi._get_engine()
-    m, yn = index.matrix, index._sqnorms[: len(index)]
-    for dist, idx in (
-        engine.argkmin_part(q, m, yn, 10, "parallel_on_X", one=True),
-        engine.argkmin_part(q, m, yn, 10, "parallel_on_Y", one=False),
-        engine._sliced(q, m, yn, 10),
-    ):
-        assert [index.prompt_ids[i] for i in idx[0]] == want
-        assert np.allclose(1 - dist[0] ** 2 / 2, (vecs @ q[0])[order[:10]], atol=1e-5)
-    monkeypatch.setattr(vi, "TUNE_MIN_ROWS", 100)  # the tuned path on this small matrix
-    for _ in range(4):
-        assert [p for p, _ in index.query(q, 10)[0]] == want
-    monkeypatch.setattr(engine, "argkmin", None)  # public NearestNeighbors fallback
+    queries = unit(rng, 12)  # more than SINGLE_THREAD_MAX_QUERIES: a batch on every thread
+    want = [[prompts[i].id for i in np.argsort(-(vecs @ q))[:10]] for q in queries]
+    assert [[p for p, _ in hits] for hits in index.query(queries, 10)] == want
+    assert [p for p, _ in index.query(queries[:1], 10)[0]] == want[0]  # one query, one thread
+    engine = knn._sklearn()
+    monkeypatch.setattr(engine, "argkmin", None)  # the public NearestNeighbors answers
     monkeypatch.setattr(engine, "radius", None)
-    assert [p for p, _ in index.query(q, 10)[0]] == want
+    assert [[p for p, _ in hits] for hits in index.query(queries, 10)] == want
+    q = queries[0]
     within = index.query(q, 1000, min_similarity=0.1)[0]
-    assert [p for p, _ in within] == [prompts[i].id for i in order if vecs[i] @ q[0] >= 0.1]
+    order = np.argsort(-(vecs @ q))
+    assert [p for p, _ in within] == [prompts[i].id for i in order if vecs[i] @ q >= 0.1]
 
 
 def test_numpy_single_queries_give_the_same_exact_answer(store: Store) -> None:
-    from alchemy_kit.search import exact
+    from concurrent.futures import ThreadPoolExecutor
+
+    from alchemy_kit.search import knn
 
     rng = np.random.default_rng(25)
     vecs = unit(rng, 500)
@@ -529,37 +552,20 @@ def test_numpy_single_queries_give_the_same_exact_answer(store: Store) -> None:
     index = get_index(store, MODEL)
     by_sklearn = index.query(q, 10)[0]
     filtered_sklearn = S.search(store, q[0], k=5, model=MODEL, phase="coagulatio").ids
-    with exact.numpy_for_single_queries():
+    with knn.numpy_for_single_queries():
         by_numpy = index.query(q, 10)[0]
         assert index.query(q, 600)[0] == index.query(q, 500)[0]  # k above the row count
         assert S.search(store, q[0], k=5, model=MODEL, phase="coagulatio").ids == filtered_sklearn
         assert [p for p, _ in index.query(q, 3, exclude=[by_sklearn[0][0]])[0]] == [
             p for p, _ in by_sklearn[1:4]
         ]
+        with ThreadPoolExecutor(1) as pool:  # a ContextVar: another thread keeps the default
+            assert pool.submit(knn._numpy_single.get).result() is False
     assert [p for p, _ in by_numpy] == [p for p, _ in by_sklearn]
     assert np.allclose([s for _, s in by_numpy], [s for _, s in by_sklearn], atol=1e-6)
     want = [prompts[i].id for i in np.argsort(-(vecs @ q[0]))[:10]]
     assert [p for p, _ in by_numpy] == want
-    assert not exact.numpy_preferred(1)  # the block restored the default
-
-
-def test_tuner_tries_each_strategy_then_prefers_the_cheapest() -> None:
-    from alchemy_kit.search.tuner import EXPLORE_EVERY, StrategyTuner
-
-    tuner = StrategyTuner(("a", "b", "c"))
-    costs = {"a": 3.0, "b": 1.0, "c": 2.0}
-    tried = []
-    for _ in range(6):
-        assert tuner.best is None
-        tried.append(tuner.pick())
-        # The first run of each is a warm-up whose (huge) time is ignored.
-        tuner.record(tried[-1], 100.0 if tried.count(tried[-1]) == 1 else costs[tried[-1]])
-    assert tried == ["a", "a", "b", "b", "c", "c"] and tuner.best == "b"
-    picks = [tuner.pick() for _ in range(2 * EXPLORE_EVERY)]
-    assert picks.count("b") == 2 * EXPLORE_EVERY - 2 and {"a", "c"} & set(picks)
-    for _ in range(10):
-        tuner.record("b", 9.0)  # b got slow (load changed): the average moves away from it
-    assert tuner.best == "c"
+    assert knn._numpy_single.get() is False  # the block restored the default
 
 
 def test_searches_commit_and_leave_no_transaction_open(store: Store, tmp_path: Any) -> None:

@@ -173,7 +173,7 @@ def test_cli_config_set_refuses_in_one_line(db_path: Path) -> None:
 def test_config_list_shows_descriptions_and_defaults(db_path: Path) -> None:
     _cli(db_path, "db", "init")
     _cli(db_path, "config", "set", "user.team", "alchemists")
-    rows = {row["key"]: row for row in json.loads(_cli(db_path, "config", "list", "--json").output)}
+    rows = {row["key"]: row for row in json.loads(_cli(db_path, "config", "list", "--json").stdout)}
     assert rows["embeddings.auto"]["default"] == "true" and rows["embeddings.auto"]["set"] is False
     assert "Embed new prompts" in rows["embeddings.auto"]["description"]
     assert {f"phases.{p}" for p in PHASES} <= set(rows)

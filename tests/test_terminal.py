@@ -55,7 +55,7 @@ def hostile_db(db_path: Path) -> Path:
         ("prompts", "list"),
         ("prompts", "show", "{prompt}"),
         ("search", "trip", "--text"),
-        ("search", "history"),
+        ("searches",),
         ("config", "list"),
         ("picks",),
         ("score", "{prompt}"),

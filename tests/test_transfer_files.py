@@ -177,3 +177,25 @@ def test_a_symlink_out_of_the_folder_is_refused_with_or_without_a_manifest(
     if not manifest:
         (dest / "manifest.json").unlink()
     _refused(open_store(tmp / "target.db"), dest, "outside the export folder")
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+def test_csv_and_parquet_refuse_a_value_over_their_bound_jsonl_carries_it(
+    exported: tuple[Store, Path], fmt: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Their readers hold a value several times over: beyond MAX_CELL_CHARS, one line (18.7)."""
+    from alchemy_kit.store import transfer_files
+
+    store, tmp = exported
+    longest = max(len(p.content) for p in store.list_prompts(limit=None))
+    with pytest.raises(ImportExportError, match=f"over the .* a {fmt.upper()} value may hold"):
+        monkeypatch.setattr(transfer_files, "MAX_CELL_CHARS", longest - 1)
+        export(store, tmp / "refused", fmt=fmt)
+    assert not (tmp / "refused").exists()
+    monkeypatch.undo()
+    export(store, tmp / "out", fmt=fmt)
+    monkeypatch.setattr(transfer_files, "MAX_CELL_CHARS", longest - 1)  # a file from elsewhere
+    word = "CSV value may hold" if fmt == "csv" else "PARQUET value may hold"
+    _refused(open_store(tmp / "target.db"), tmp / "out", word)
+    export(store, tmp / "jsonl")  # JSONL has no such bound
+    import_(open_store(tmp / "jsonl.db"), tmp / "jsonl")

@@ -20,8 +20,8 @@ import alchemy_kit.search.knn as knn
 import alchemy_kit.search.vector_index as vi
 from alchemy_kit import records as r
 from alchemy_kit.search import query as S
-from alchemy_kit.search.codec import encode_many
 from alchemy_kit.store import Store, open_store
+from alchemy_kit.store.codec import encode_many
 
 MODEL = "synthetic-test"
 PRIVATE = "sklearn.metrics._pairwise_distances_reduction"
@@ -36,9 +36,11 @@ def store(tmp_path: Any) -> Iterator[Store]:
 
 
 @pytest.fixture
-def fresh_engine(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Build the engine anew in this test (and restore the shared one afterwards)."""
-    monkeypatch.setattr(knn, "_engine", None)
+def fresh_engine() -> Iterator[None]:
+    """Build the engine anew in this test (and a fresh one for the tests after it)."""
+    knn._sklearn.cache_clear()
+    yield
+    knn._sklearn.cache_clear()
 
 
 def _fill(store: Store, n: int = 300, d: int = 16) -> tuple[np.ndarray, list[str]]:
@@ -90,7 +92,7 @@ def test_private_module_missing_falls_back(
     vecs, ids = _fill(store)
     with caplog.at_level(logging.WARNING, logger=knn.__name__):
         _check_exact(store, vecs, ids)
-    engine = knn._get_engine()
+    engine = knn._sklearn()
     assert engine.argkmin is None and engine.radius is None
     assert sum("private reductions are unavailable" in m for m in caplog.messages) == 1
 
@@ -123,7 +125,7 @@ def test_changed_private_api_falls_back_and_logs_once(
     broken: type,
 ) -> None:
     vecs, ids = _fill(store)
-    engine = knn._get_engine()
+    engine = knn._sklearn()
     monkeypatch.setattr(engine, "argkmin", broken)
     monkeypatch.setattr(engine, "radius", broken)
     with caplog.at_level(logging.WARNING, logger=knn.__name__):
@@ -139,7 +141,7 @@ def test_search_api_never_fails_when_the_private_path_breaks(
     store: Store, fresh_engine: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     vecs, ids = _fill(store)
-    engine = knn._get_engine()
+    engine = knn._sklearn()
     monkeypatch.setattr(engine, "argkmin", _ChangedSignature)
     q = vecs[11]
     got = S.search(store, q, mode="semantic", model=MODEL, k=5)

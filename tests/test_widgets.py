@@ -30,17 +30,18 @@ def test_importing_the_notebook_package_loads_no_widgets() -> None:
     assert loaded_by("import alchemy_kit.notebook", ["ipywidgets", "altair", "anywidget"]) == []
 
 
-def test_workbench_has_five_tabs_and_a_stable_text_repr(wb: Workbench) -> None:
+def test_workbench_has_six_tabs_and_a_stable_text_repr(wb: Workbench) -> None:
     assert list(wb.widget.titles) == [
         "Generate",
         "Compare & pick",
+        "Evaluate",
         "Search",
         "History",
         "Dashboard",
     ]
     bundle = wb._repr_mimebundle_()
     assert bundle["text/plain"] == (
-        "<Workbench on alchemy.db: Generate | Compare & pick | Search | History | Dashboard>"
+        "<Workbench on alchemy.db: Generate | Compare & pick | Evaluate | Search | History | Dashboard>"
     )
     assert "application/vnd.jupyter.widget-view+json" in bundle
     # Opening the workbench shows the newest request in Compare & pick and both in History.
@@ -131,8 +132,10 @@ def test_model_chooser_lists_every_provider_with_its_status(wb: Workbench) -> No
     assert options[0] == ("default: local/alchemy-local", DEFAULT)
     providers = {v[0] for _, v in options[1:]}
     assert providers == set(ak.PROVIDERS)
-    labels = dict((v[0], label) for label, v in options[1:])
-    assert labels["local"].endswith("(usable)") and labels["openai"].endswith("(not usable)")
+    # Keyed by (provider, model): `local` has two models since SmolLM2 (usable after make smollm).
+    labels = {v: label for label, v in options[1:]}
+    assert labels[("local", "alchemy-local")].endswith("(usable)")
+    assert labels[("openai", "gpt-4o-mini")].endswith("(not usable)")
     table = wb.generate.model_help.children[0].value
     assert "no key" in table and "alchemy-local" in table
 
@@ -183,10 +186,15 @@ def test_thumbs_ratings_and_undo(wb: Workbench) -> None:
     assert compare.undo.disabled
 
 
-def test_word_diff_against_the_best(wb: Workbench) -> None:
+def test_variants_against_the_best(wb: Workbench) -> None:
     cards = wb.compare.cards
     assert "<ins" not in cards[0].html.value and "best" in cards[0].html.value
-    assert "<ins" in cards[1].html.value and "words against the best" in cards[1].html.value
+    # Each other variant: a line diff, or whole when it shares little with the best.
+    for card in cards[1:]:
+        value = card.html.value
+        diffed = "lines against the best" in value and "<ins" in value
+        whole = "little in common with the best" in value and "<ins" not in value
+        assert diffed or whole, value[:300]
 
 
 def test_judge_offline_says_the_scorer_stood_in(wb: Workbench) -> None:
@@ -231,7 +239,7 @@ def test_open_prompt_shows_its_request_and_phase(wb: Workbench) -> None:
     older = store.list_requests()[-1]
     prompt = store.list_prompts(request_id=older.id, phase="prima-materia", limit=1)[0]
     wb.hub.emit("open", prompt.id)
-    assert wb.widget.selected_index == 1
+    assert wb.widget.selected_index == wb.tabs.index(wb.compare)
     assert wb.compare.requests.value == older.id and wb.compare.phase.value == "prima-materia"
     assert prompt.id in [c.prompt.id for c in wb.compare.cards]
 
@@ -303,6 +311,24 @@ def test_rerun_a_request_with_the_same_seed(wb: Workbench) -> None:
     assert "re-ran as" in history.status.value
 
 
+def test_rerun_follows_the_newest_request_until_one_is_picked(wb: Workbench) -> None:
+    # The bug: Re-run acted on the request that was newest when the workbench opened.
+    history, store = wb.history, wb.store
+    wb.generate.idea.value = "Write release notes for a calendar app"
+    wb.generate.count.value = 1
+    wb.generate.button.click()
+    newest = store.list_requests()[0]
+    assert newest.input.startswith("Write release notes") and history.requests.value == newest.id
+    history.rerun.click()
+    again = store.list_requests()[0]
+    assert again.metadata["rerun_of"] == newest.id and history.requests.value == again.id
+    # Once the researcher picks a row, new requests no longer move the selection.
+    history.requests.value = newest.id
+    history.rerun.click()
+    assert store.list_requests()[0].metadata["rerun_of"] == newest.id
+    assert history.requests.value == newest.id
+
+
 def test_rerun_a_search_lands_in_the_search_tab(wb: Workbench) -> None:
     history, store = wb.history, wb.store
     ak.search_prompts(store, "deduplicate rows", mode="hybrid", k=4, phase="solutio")
@@ -310,7 +336,7 @@ def test_rerun_a_search_lands_in_the_search_tab(wb: Workbench) -> None:
     record = store.search_history(1)[0]
     history.searches.value = record.id
     history.rerun_search.click()
-    assert wb.widget.selected_index == 2
+    assert wb.widget.selected_index == wb.tabs.index(wb.search)
     result = wb.search.result
     assert result is not None and result.query == "deduplicate rows" and result.mode == "hybrid"
     assert len(result) == 4 and {h.phase for h in result} == {"solutio"}
@@ -346,7 +372,7 @@ def test_unexpected_errors_show_a_details_toggle(wb: Workbench, monkeypatch: Any
 def test_dashboard_draws_when_first_shown_and_a_map_click_opens_a_prompt(wb: Workbench) -> None:
     dash, store = wb.dashboard, wb.store
     assert dash.stale and not dash.charts
-    wb.widget.selected_index = 4
+    wb.widget.selected_index = wb.tabs.index(dash)
     assert not dash.stale, dash.error.message
     assert set(dash.charts) == set(charts.CHARTS)
     assert dash.map_view is not None and dash.grid_view is not None
@@ -357,7 +383,9 @@ def test_dashboard_draws_when_first_shown_and_a_map_click_opens_a_prompt(wb: Wor
     }
     assert dash.picked_id == picked.id and "Lineage of prompt" in dash.picked.value
     dash.open_button.click()
-    assert wb.widget.selected_index == 1 and picked.id in [c.prompt.id for c in wb.compare.cards]
+    assert wb.widget.selected_index == wb.tabs.index(wb.compare) and picked.id in [
+        c.prompt.id for c in wb.compare.cards
+    ]
 
 
 def test_dashboard_filters_and_refresh_after_generate(wb: Workbench) -> None:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -42,11 +43,11 @@ class AlchemyGroup(click.Group):
             )
         except sqlite3.Error as exc:
             from ..store.connect import busy_timeout
-            from ..store.guard import translate
+            from ..store.sqlite_errors import translate
 
             _fail(ctx, str(translate(exc, None, busy_timeout())))
         except UnicodeEncodeError as exc:
-            from ..store.guard import encode_error
+            from ..store.sqlite_errors import encode_error
 
             _fail(ctx, str(encode_error(exc, "an argument or input")))
         except OSError as exc:
@@ -78,10 +79,23 @@ def database_option(fn: F) -> F:
     return click.option(
         "-d",
         "--database",
-        type=click.Path(dir_okay=False, path_type=Path),
+        # No dir/exists checks here: open_store names the culprit, `-d x` or `$ALCHEMY_DB (x)`.
+        type=click.Path(path_type=Path),
         envvar="ALCHEMY_DB",
-        help="Database file (default: $ALCHEMY_DB or data/alchemy.db)",
+        callback=_from_option_only,
+        help="Database file (default: $ALCHEMY_DB, else ./data/alchemy.db when it exists, else the"
+        " per-user one; `alchemy db path` shows which)",
     )(fn)
+
+
+def _from_option_only(ctx: click.Context, param: click.Parameter, value: Path | None) -> Any:
+    # A value click read from $ALCHEMY_DB is left to open_store, which reads it again and can then
+    # say in errors that the environment, not -d, named the file.
+    from click.core import ParameterSource
+
+    if param.name and ctx.get_parameter_source(param.name) == ParameterSource.ENVIRONMENT:
+        return None
+    return value
 
 
 def json_option(fn: F) -> F:
@@ -90,10 +104,17 @@ def json_option(fn: F) -> F:
 
 
 def open_db(database: Path | None, *, create: bool = False) -> Any:
-    """Open the store for a command; only commands that create on purpose pass create=True."""
-    from ..store import open_store
+    """Open the store for a command; only commands that create on purpose pass create=True.
 
-    return open_store(database, create=create)
+    A database created by this call is announced in one line on stderr.
+    """
+    from ..store import open_store, resolve
+
+    store = open_store(database, create=create)
+    if store.created:
+        where = resolve(database)
+        echo(f"Created a new database: {store.path} ({where.why})", err=True)
+    return store
 
 
 def request_json(req: Any, runs: list[Any], prompts: list[Any]) -> dict[str, Any]:
@@ -103,3 +124,16 @@ def request_json(req: Any, runs: list[Any], prompts: list[Any]) -> dict[str, Any
         "phase_runs": [pr.as_dict() for pr in runs],
         "prompts": [p.as_dict() for p in prompts],
     }
+
+
+@contextmanager
+def overwrite_option() -> Iterator[None]:
+    """Word an output folder that is not empty in the CLI's terms (--overwrite, not overwrite=)."""
+    from ..errors import ImportExportError, NotEmptyError
+
+    try:
+        yield
+    except NotEmptyError as exc:
+        raise ImportExportError(
+            f"{exc.dest} is not empty; add --overwrite to replace {exc.what}"
+        ) from None

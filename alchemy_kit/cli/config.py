@@ -118,11 +118,13 @@ def config_set(
     key: str, value: str, type_: str | None, updated_by: str | None, database: Path | None
 ) -> None:
     """Set a configuration value; it must fit the key's schema (see `alchemy config list`)."""
-    from ..engine.configured import set_setting
+    from ..engine.configured import provider_warning, set_setting
 
     parsed = parse_config_value(value, type_)
     rec = set_setting(open_db(database), key, parsed, type=type_, updated_by=updated_by)
     echo(f"{rec.key} = {json.dumps(rec.value, ensure_ascii=False)} ({rec.type})")
+    if is_known(key) and (warning := provider_warning(key, rec.value)):
+        echo(f"warning: {warning}", err=True)
 
 
 @config.command(name="delete")

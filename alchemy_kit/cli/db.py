@@ -19,10 +19,17 @@ def db() -> None:
 @db.command(name="path")
 @database_option
 def db_path(database: Path | None) -> None:
-    """Print the path of the database that would be used."""
-    from ..store import default_path
+    """Print the database file commands use here, and (on stderr) the rule that chose it.
 
-    echo(str(database or default_path()))
+    The rule: -d, else $ALCHEMY_DB, else ./data/alchemy.db when it exists, else alchemy.db in the
+    per-user data folder.
+    """
+    from ..store import resolve
+
+    where = resolve(database)
+    echo(str(where.path))
+    state = "exists" if where.path.is_file() else "not created yet"
+    echo(f"({where.why}; {state})", err=True)
 
 
 @db.command(name="init")

@@ -433,7 +433,7 @@ def eval_compare(
 
 @eval_cmd.command(name="list")
 @click.option("-r", "--request", "request_id", help="Only runs of this request")
-@click.option("-n", "--limit", type=int, default=20, show_default=True)
+@click.option("-n", "--limit", type=int, default=20, show_default=True, help="Show this many runs")
 @database_option
 @json_option
 def eval_list(request_id: str | None, limit: int, database: Path | None, json_: bool) -> None:

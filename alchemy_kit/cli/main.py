@@ -28,6 +28,7 @@ COMMANDS: tuple[click.Command, ...] = (
     browse.requests,
     browse.prompts,
     search.search,
+    search.search_history,
     search.embed,
     scoring.score,
     scoring.judge,

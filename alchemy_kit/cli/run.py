@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from ..vocab import PERSONAS, PHASES, PROVIDERS
+from ..vocab import DEFAULT_TEMPERATURE, PERSONAS, PHASES, PROVIDERS
 from .common import (
     CONTEXT,
     database_option,
@@ -24,6 +24,15 @@ def _phases(value: str | None) -> list[str] | None:
     return [p.strip() for p in value.split(",") if p.strip()] if value else None
 
 
+def _persona_help() -> str:
+    from ..phases import PERSONA_PROFILES
+
+    def who(role: str) -> str:  # "a senior software engineer who writes ..." -> the noun phrase
+        return role.split(" who ")[0].removeprefix("an ").removeprefix("a ")
+
+    return "; ".join(f"{name} ({who(p.role)})" for name, p in PERSONA_PROFILES.items())
+
+
 def generation_options(fn: Any) -> Any:
     """Options shared by `generate` and `batch` (the per-request settings)."""
     for opt in reversed(
@@ -32,7 +41,11 @@ def generation_options(fn: Any) -> Any:
                 "-n", "--count", type=int, default=3, show_default=True, help="Variants per phase"
             ),
             click.option(
-                "--persona", type=click.Choice(PERSONAS), default="generic", show_default=True
+                "--persona",
+                type=click.Choice(PERSONAS),
+                default="generic",
+                show_default=True,
+                help=f"Who the prompt is for, shaping every phase: {_persona_help()}",
             ),
             click.option(
                 "--phases", help=f"Comma-separated subset, in order, of: {','.join(PHASES)}"
@@ -47,7 +60,8 @@ def generation_options(fn: Any) -> Any:
                 "-t",
                 "--temperature",
                 type=float,
-                help="0..2 (default: phases.<phase>.temperature from `alchemy config`, else 0.7)",
+                help="0..2 (default: phases.<phase>.temperature from `alchemy config`, else"
+                f" {DEFAULT_TEMPERATURE})",
             ),
             click.option(
                 "--max-tokens",
@@ -116,8 +130,8 @@ def generate(
     **kw: Any,
 ) -> None:
     """Refine IDEA through prima-materia → solutio → coagulatio and store everything."""
+    from ..engine.api import generate as run
     from ..engine.inputs import check_idea, read_idea
-    from ..engine.pipeline import generate as run
 
     if (idea is None) == (idea_file is None):
         raise click.UsageError("give the idea as IDEA, `-` (stdin) or --idea-file PATH")
@@ -230,11 +244,11 @@ def models(database: Path | None, json_: bool) -> None:
     """Show which providers are usable now and why not, and the model each phase will use."""
     from ..engine.pipeline import default_models
     from ..models.registry import model_status
-    from ..store import default_path
+    from ..store import resolve
 
     rows = model_status()
     # The per-phase defaults live in the database; without one, every phase uses `local`.
-    path = database or default_path()
+    path = resolve(database).path
     has_db = path.is_file() and path.stat().st_size > 0
     chosen = default_models(open_db(path)) if has_db else {}
     for row in rows:
@@ -265,6 +279,7 @@ def demo(ideas: Path | None, count: int, database: Path | None) -> None:
     """Run the shipped sample ideas through the full pipeline offline and print a leaderboard."""
     from ..engine.batch import arun_batch, read_items
     from ..engine.lifecycle import run
+    from ..store import resolve
 
     store = open_db(database, create=True)
     path = ideas or Path("data/sample_ideas.jsonl")
@@ -286,7 +301,8 @@ def demo(ideas: Path | None, count: int, database: Path | None) -> None:
     counts = store.counts()
     echo(f"\nStored: {', '.join(f'{n} {t}' for t, n in counts.items() if n)}")
     winner = rows[0]["id"][:8] if rows else "<id>"
-    where = "" if database is None else f" -d {store.path}"
+    # The hints name the database only when a plain command run here would not find it.
+    where = "" if resolve(None).path.resolve() == store.path.resolve() else f" -d {store.path}"
     echo(
         "\nNext:\n"
         f"  .venv/bin/alchemy prompts show {winner}{where}    # read the winner\n"

@@ -83,17 +83,19 @@ def score(
         idea_text = store.get_request(p.request_id).input if p.request_id else ""
         weights, which = current_weights(store)
         b = explain(p.content, idea_text, weights=weights)
-        new = rescore(store, [p.id], rescan=rescan)
-        fresh = store.get_prompt(p.id)
-        why = evidence(store, [p.id])[p.id]
+        pid = p.id
+        del p  # a huge prompt's text is not held while its score is rewritten
+        new = rescore(store, [pid], rescan=rescan)
+        fresh = store.get_prompt(pid)
+        why = evidence(store, [pid])[pid]
         if json_:
             echo_json(
                 b.as_details()
-                | {"scorer": b.score, "score": new[p.id], "rank": fresh.rank, "evidence": why}
+                | {"scorer": b.score, "score": new[pid], "rank": fresh.rank, "evidence": why}
             )
             return
         echo(
-            f"{p.id}  scorer {b.score:.4f} ({which} weights) → score {new[p.id]:.4f}, "
+            f"{pid}  scorer {b.score:.4f} ({which} weights) → score {new[pid]:.4f}, "
             f"rank {fresh.rank}"
         )
         echo(f"evidence: {why}")
@@ -154,7 +156,7 @@ def judge(
             return
         who = verdict.model or f"offline scorer ({verdict.fallback})"
         if verdict.error:
-            raise click.ClickException(f"the judge's reply could not be read: {verdict.error}")
+            raise click.ClickException(f"the judge gave no usable verdict: {verdict.error}")
         echo(f"winner: {verdict.winner} (judge: {who}; orders disagreed: {verdict.flipped})")
         return
     result = run_judge(store, prompt_id, provider=provider, model=model, samples=samples)
@@ -164,7 +166,7 @@ def judge(
     if result.fallback:
         echo(f"no LLM judge: {result.fallback}; offline score {result.score}")
     elif result.error and result.score is None:
-        raise click.ClickException(f"the judge's reply could not be read: {result.error}")
+        raise click.ClickException(f"the judge gave no usable score: {result.error}")
     else:
         echo(f"judge {result.model}: {result.score} over {result.samples} sample(s)")
         for name, value in result.criteria.items():
@@ -238,7 +240,7 @@ def pick(
 
 @click.command(context_settings=CONTEXT)
 @click.option("--by", "who", help="Only picks by this researcher")
-@click.option("-n", "--limit", type=int, default=50, show_default=True)
+@click.option("-n", "--limit", type=int, default=50, show_default=True, help="How many picks")
 @database_option
 @json_option
 def picks(who: str | None, limit: int, database: Path | None, json_: bool) -> None:
@@ -254,8 +256,20 @@ def picks(who: str | None, limit: int, database: Path | None, json_: bool) -> No
 
 @click.command(context_settings=CONTEXT)
 @click.option("--no-labelled", is_flag=True, help="Learn from picks only, not the shipped pairs")
-@click.option("--folds", type=click.IntRange(2, 20), default=5, show_default=True)
-@click.option("--min-pairs", type=click.IntRange(2), default=20, show_default=True)
+@click.option(
+    "--folds",
+    type=click.IntRange(2, 20),
+    default=5,
+    show_default=True,
+    help="Cross-validation folds for the held-out accuracy on your picks",
+)
+@click.option(
+    "--min-pairs",
+    type=click.IntRange(2),
+    default=20,
+    show_default=True,
+    help="Pick pairs needed before learning; with fewer, the current weights stay",
+)
 @click.option("--dry-run", is_flag=True, help="Report accuracy without storing the weights")
 @database_option
 @json_option
@@ -294,7 +308,13 @@ def learn(
 
 @click.command(context_settings=CONTEXT)
 @click.argument("prompt_id")
-@click.option("--max-iterations", type=int, default=5, show_default=True)
+@click.option(
+    "--max-iterations",
+    type=int,
+    default=5,
+    show_default=True,
+    help="Rewrites to try at most; the search stops earlier once --target is reached",
+)
 @click.option(
     "--target",
     type=float,

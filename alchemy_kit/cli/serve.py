@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from .common import CONTEXT, database_option, open_db
+from .common import CONTEXT, database_option, open_db, overwrite_option
 
 
 @click.command(name="serve", context_settings=CONTEXT)
@@ -64,6 +64,7 @@ def serve(
         if status != 200:
             click.echo(f"GET {get_path}: HTTP {status}", err=True)
         raise SystemExit(0 if status == 200 else 1)
+    _check_port(bind, port)  # before "Serving … at …": a taken port is the only line then
     name = ds_serve.database_name(path)
     mode = "public: arbitrary SQL off" if public else "arbitrary read-only SQL on"
     click.echo(f"Serving {path} at http://{bind}:{port}/{name} ({mode}); Ctrl-C to stop")
@@ -90,9 +91,27 @@ def publish(out: Path, database: Path | None, overwrite: bool, allow_sql: bool) 
     from ..store import default_path
 
     source = database or default_path()
-    bundle = write_bundle(
-        source, out, settings=ServeSettings(public=not allow_sql), overwrite=overwrite
-    )
+    with overwrite_option():
+        bundle = write_bundle(
+            source, out, settings=ServeSettings(public=not allow_sql), overwrite=overwrite
+        )
     click.echo(f"Wrote {bundle.out}/ ({bundle.database.name}, metadata.json, plugins/)")
     click.echo(f"Serve it:   {bundle.out}/serve.sh   # datasette serve -i …")
     click.echo(f"Deploy it:  {bundle.out}/publish.sh cloudrun --service NAME")
+
+
+def _check_port(host: str, port: int) -> None:
+    """Fail in one line when something already listens on host:port."""
+    import socket
+
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+        with socket.socket(family, kind, proto) as probe:
+            # As uvicorn binds: SO_REUSEADDR passes a port in TIME_WAIT, not one being listened on.
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind(address)
+    except OSError as exc:
+        raise click.ClickException(
+            f"cannot serve on {host}:{port}: {exc.strerror or exc} (another server is there?"
+            " pick another port with -p)"
+        ) from None

@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from .common import CONTEXT, database_option, echo_json, json_option, open_db
+from .common import CONTEXT, database_option, echo_json, json_option, open_db, overwrite_option
 from .terminal import echo
 
 
@@ -21,6 +21,7 @@ from .terminal import echo
     type=click.Choice(["jsonl", "csv", "parquet"]),
     default="jsonl",
     show_default=True,
+    help="File format: jsonl (one JSON object a line), csv, or parquet",
 )
 @click.option(
     "--partition-by-date", is_flag=True, help="Hive-style created_date=YYYY-MM-DD/ directories"
@@ -40,14 +41,15 @@ def export_cmd(
     """Export tables to JSONL, CSV or Parquet files under DEST."""
     from ..store.transfer import export
 
-    report = export(
-        open_db(database),
-        dest,
-        tables=list(tables) or None,
-        fmt=fmt,
-        partition_by_date=partition_by_date,
-        overwrite=overwrite,
-    )
+    with overwrite_option():
+        report = export(
+            open_db(database),
+            dest,
+            tables=list(tables) or None,
+            fmt=fmt,
+            partition_by_date=partition_by_date,
+            overwrite=overwrite,
+        )
     _print_report(report, json_, f"Exported to {dest}")
 
 
@@ -85,5 +87,13 @@ def _print_report(report: Any, json_: bool, title: str) -> None:
         echo_json(data)
         return
     echo(title)
-    for table, n in data.get("counts", {}).items():
-        echo(f"  {table:<16} {n:>8,}")
+    if "written" not in data:  # an export: rows per table
+        for table, n in data.get("counts", {}).items():
+            echo(f"  {table:<16} {n:>8,}")
+        return
+    # An import: what was read, and of it what was written and what was already there.
+    echo(f"  {'table':<16} {'read':>8} {'written':>8} {'unchanged':>9}")
+    for table, n in data["counts"].items():
+        written, same = data["written"].get(table, 0), data["unchanged"].get(table, 0)
+        echo(f"  {table:<16} {n:>8,} {written:>8,} {same:>9,}")
+    echo(f"{sum(data['written'].values()):,} rows written")

@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import AlchemyError, CorruptEmbeddingError, ValidationError
-from ..search.codec import MAX_BLOB_BYTES, blob_header, decode_vector
+from ..store.codec import MAX_BLOB_BYTES, blob_header, decode_vector
 
 _log = logging.getLogger(__name__)
 # Decoded vectors kept for reuse (alchemy_cosine of one vector against many), bounded in bytes:
@@ -129,6 +129,19 @@ def alchemy_dims(value: Any) -> int | None:
     return blob_header(blob)[2]
 
 
+def alchemy_wilson(passed: Any, n: Any, bound: Any) -> float | None:
+    """A bound ('low' or 'high') of the 95 % Wilson interval of `passed` out of `n`: the eval
+    canned queries give each pass rate its interval (scoring/stats.py, as the workbench does)."""
+    from ..scoring.stats import wilson
+
+    if not isinstance(passed, int) or not isinstance(n, int) or n <= 0 or not 0 <= passed <= n:
+        return None
+    if bound not in ("low", "high"):
+        raise ValidationError(f"alchemy_wilson(): bound must be 'low' or 'high', got {bound!r}")
+    low, high = wilson(passed, n)
+    return low if bound == "low" else high
+
+
 def min_similarity(value: Any) -> float:
     """A canned query's form value ('' for the default) as a similarity in -1..1."""
     if value is None or (isinstance(value, str) and not value.strip()):
@@ -201,6 +214,7 @@ def register(
     conn.create_function("alchemy_vector", 1, alchemy_vector, deterministic=True)
     conn.create_function("alchemy_cosine", 2, alchemy_cosine, deterministic=True)
     conn.create_function("alchemy_dims", 1, alchemy_dims, deterministic=True)
+    conn.create_function("alchemy_wilson", 3, alchemy_wilson, deterministic=True)
     if store_path is not None:
         for name, (nargs, fn) in _index_functions(store_path, time_limit_ms).items():
             # Not deterministic: the answer follows the stored embeddings.
@@ -212,6 +226,7 @@ __all__ = [
     "alchemy_cosine",
     "alchemy_dims",
     "alchemy_vector",
+    "alchemy_wilson",
     "min_similarity",
     "register",
 ]

@@ -2,7 +2,8 @@
 
 From any request, phase run, prompt, metric or tag id: the request → its phase runs (status,
 model, timings) → every variant with score and rank → its metrics and tags → its nearest
-neighbours from other requests (from the vector index, vectors.py). `.json` on the same URL
+neighbours from other requests (from the vector index, vectors.py) → its eval outputs
+(lineage_eval.py). `.json` on the same URL
 returns the data. Long texts come as bounded cuts with the length of the whole and a link to it.
 """
 
@@ -21,6 +22,7 @@ from ..errors import AlchemyError
 from ..store import browse
 from ..vocab import PHASES
 from . import vectors
+from .lineage_eval import eval_links
 from .metadata import is_store
 from .render import JSON_CHARS, id_link, lineage_url, markdown_html, more_link, text_url
 
@@ -79,6 +81,7 @@ async def lineage_data(
     neighbours = await nearest_neighbours(execute, heads, path, ids, timeout)
     for variant in data["variants"]:
         variant["neighbours"] = neighbours.get(variant["id"], [])
+    data["eval"] = await browse.request_evals(execute, request_id, heads)
     data["from"] = {"id": any_id, "kind": kind}
     return data
 
@@ -197,7 +200,7 @@ async def lineage_view(datasette: Any, request: Any) -> Any:
         raise NotFound(f"No request, phase run, prompt, metric or tag with id {any_id!r}")
     if request.url_vars.get("as_json"):
         return Response.json(data, default=str)
-    extra = _links(datasette, db.name, data)
+    extra = _links(datasette, db.name, data) | eval_links(datasette, db.name, data["eval"])
     template = _template(datasette)
     context = {
         "database": db.name,

@@ -21,8 +21,8 @@ from urllib.parse import urlencode
 from markupsafe import Markup, escape
 
 from ..errors import CorruptEmbeddingError
-from ..search.codec import MAGIC, blob_header, decode_vector
 from ..store import PRIMARY_KEYS
+from ..store.codec import MAGIC, blob_header, decode_vector
 from . import markdown
 from .guard import on_row_page
 

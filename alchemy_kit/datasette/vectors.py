@@ -178,7 +178,7 @@ def similar(path: Path, prompt_id: str, k: int, timeout: float) -> list[tuple[st
 
 
 def _similar(worker: _Worker, path: Path, prompt_id: str, k: int) -> list[tuple[str, float]]:
-    from ..search.exact import numpy_for_single_queries
+    from ..search.knn import numpy_for_single_queries
     from ..search.vector_index import get_index
     from ..store.browse import embedding_models
 

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from .. import records as r
 from ..errors import AlchemyError, ClaimedError, ValidationError
 from ..store.batches import held_batch_keys
+from ..store.calling import store_argument
 from .inputs import ITEM_CHECKS, check_item
 from .lifecycle import is_store_failure
 
@@ -213,10 +214,13 @@ def _keys(store: Store, items: Sequence[BatchItem], defaults: dict[str, Any]) ->
             continue
         try:
             item.key = item_key(store, item, defaults)
-        except AlchemyError as exc:
-            item.error = str(exc)
+        except Exception as exc:  # as in arun_batch: one item's problem never ends the batch
+            item.error = (
+                str(exc) if isinstance(exc, AlchemyError) else f"{type(exc).__name__}: {exc}"
+            )
 
 
+@store_argument
 async def arun_batch(
     store: Store,
     items: Sequence[BatchItem],
@@ -338,8 +342,60 @@ def _finish_embeddings(
         return 0
 
 
-def run_batch(store: Store, path: str | Path, **kwargs: Any) -> BatchReport:
-    """Read a batch file and run it synchronously; SIGTERM/SIGHUP stop it like Ctrl-C."""
+@store_argument
+def run_batch(
+    store: Store,
+    path: str | Path,
+    *,
+    concurrency: int = 8,
+    progress: bool = True,
+    again: bool = False,
+    count: int | None = None,
+    persona: str | None = None,
+    phases: Sequence[str] | None = None,
+    provider: str | None = None,
+    model: str | None = None,
+    temperature: float | None = None,
+    max_tokens: int | None = None,
+    tags: Sequence[str] | None = None,
+    chain: str | None = None,
+    seed: int | None = None,
+    timeout: float | None = None,
+    retries: int | None = None,
+    embed: bool | None = None,
+) -> BatchReport:
+    """Run every idea of a .jsonl or .csv file into `store`; re-running resumes where it stopped.
+
+    A line is a JSON object (or CSV row) with `idea` and, optionally, its own count, persona,
+    phases, provider, model, temperature, max_tokens, tags, chain and seed. The keyword options
+    here are the defaults for lines that do not set them (None: `generate`'s own default);
+    timeout and retries apply to each model call.
+    Items already completed, claimed by another run, or repeating an earlier line are skipped
+    unless `again`; at most `concurrency` requests run at once. Synchronous (scripts and
+    Jupyter); SIGTERM/SIGHUP stop it like Ctrl-C. Returns a BatchReport (completed, skipped,
+    failed, failures with their line numbers).
+    """
     from .lifecycle import run
 
-    return run(arun_batch(store, read_items(path), **kwargs))
+    given = {
+        "count": count,
+        "persona": persona,
+        "phases": phases,
+        "provider": provider,
+        "model": model,
+        "temperature": temperature,
+        "max_tokens": max_tokens,
+        "tags": tags,
+        "chain": chain,
+        "seed": seed,
+        "timeout": timeout,
+        "retries": retries,
+        "embed": embed,
+    }
+    defaults = {k: v for k, v in given.items() if v is not None}
+    items = read_items(path)
+    return run(
+        arun_batch(
+            store, items, concurrency=concurrency, progress=progress, again=again, **defaults
+        )
+    )

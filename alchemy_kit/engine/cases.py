@@ -28,11 +28,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .. import records_eval as ev
-from ..display import cut
 from ..errors import ValidationError
 from ..placeholders import as_text, placeholders
 from ..scoring.assertions import SUPPORTED, parse_assertions
-from ..store.guard import check_text
+from ..store.calling import store_argument
+from ..store.sqlite_errors import check_text
+from ..vocab import cut
 from .batch import _jsonl_rows
 from .inputs import check_tags
 
@@ -119,6 +120,7 @@ def make_case(
     )
 
 
+@store_argument
 def add_case(
     store: Store,
     request_id: str,
@@ -177,6 +179,12 @@ def _csv_assertion(text: str) -> dict[str, Any]:
     if m.group("threshold"):
         out["threshold"] = float(m.group("threshold"))
     return out
+
+
+def expected_assertion(text: str) -> dict[str, Any]:
+    """One assertion from promptfoo's `type: value` text (a CSV `__expected` cell, a line of the
+    workbench's cases editor); text that names no known type is an `equals` assertion."""
+    return _csv_assertion(text)
 
 
 def _csv_rows(text: str) -> list[tuple[int, dict[str, Any] | None, str | None]]:
@@ -269,6 +277,7 @@ def store_cases(
     report.case_ids += [c.id for c in fresh]
 
 
+@store_argument
 def import_cases(store: Store, path: str | Path, request_id: str) -> CaseReport:
     """Import promptfoo-style tests into a request's cases; a per-line report (see module docstring)."""
     req = store.get_request(request_id)
@@ -302,6 +311,7 @@ def prompt_vars(store: Store, request_id: str) -> list[str]:
 __all__ = [
     "CaseReport",
     "add_case",
+    "expected_assertion",
     "import_cases",
     "make_case",
     "prompt_vars",

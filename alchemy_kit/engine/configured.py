@@ -10,13 +10,16 @@ from typing import TYPE_CHECKING, Any
 
 from .. import records as r
 from .. import settings
+from ..errors import ProviderError
 from ..models import catalog
-from ..models.registry import resolve
+from ..models.catalog import ModelChoice
+from ..models.options import check_options
+from ..models.registry import check_usable, provider_named, resolve
+from ..vocab import DEFAULT_TEMPERATURE
 
 if TYPE_CHECKING:
     from ..store import Store
 
-DEFAULT_TEMPERATURE = 0.7
 DEFAULT_MAX_TOKENS = 1024
 
 
@@ -38,6 +41,47 @@ def phase_options(
     return temperature, int(max_tokens)
 
 
+def phase_setting(
+    store: Store, phase: str, provider: str | None, model: str | None
+) -> tuple[str | None, str | None, str | None]:
+    """(provider, model, which setting chose them): explicit args > phases.<phase> > defaults."""
+    if provider is not None or model is not None:
+        return provider, model, None
+    per_phase = store.get_config(f"phases.{phase}", None) or {}
+    defaults = store.get_config("defaults", None) or {}
+    provider = per_phase.get("provider") or defaults.get("provider")
+    model = per_phase.get("model") or defaults.get("model")
+    if per_phase.get("provider") or per_phase.get("model"):
+        return provider, model, f"the setting phases.{phase}"
+    return provider, model, "the setting defaults" if provider or model else None
+
+
+def model_for_phase(
+    store: Store,
+    phase: str,
+    provider: str | None,
+    model: str | None,
+    *,
+    options: tuple[float | None, int | None] | None = None,
+) -> ModelChoice:
+    """Resolve the model for a phase: explicit args > per-phase config > global config > local.
+
+    With `options` (the call's temperature and max_tokens) a provider that would refuse them, or
+    has no key or server, fails first, naming the setting that chose it: before resolving when
+    the setting names the provider, so before any llm plugin (and its SDK) loads.
+    """
+    provider, model, chosen_by = phase_setting(store, phase, provider, model)
+    named = provider_named(provider, model) if options is not None else None
+    if options is not None and named is not None:
+        guess = ModelChoice(named, model or catalog.DEFAULT_MODELS[named])
+        check_options(guess, *phase_options(store, phase, *options, guess.model_id))
+        check_usable(named, chosen_by)
+    choice = resolve(provider, model)
+    if options is not None and named is None:
+        check_usable(choice.provider, chosen_by)
+    return choice
+
+
 def check_models(key: str, value: Any) -> None:
     """Raise UnknownModelError when a setting names a model that cannot be resolved or loaded."""
     setting = settings.lookup(key)
@@ -47,6 +91,24 @@ def check_models(key: str, value: Any) -> None:
         from ..search.embeddings import embed_texts
 
         embed_texts([], model_id=value)  # resolves (and loads) it without embedding anything
+
+
+def provider_warning(key: str, value: Any) -> str | None:
+    """Why a setting that names a provider will fail now (no key, no server), or None.
+
+    The setting stays valid (a key can be added later); `alchemy config set` prints this at once
+    rather than leaving the first `generate` to find out.
+    """
+    if not settings.lookup(key).models or not isinstance(value, dict):
+        return None
+    named = provider_named(value.get("provider"), value.get("model"))
+    if named is None:
+        return None
+    try:
+        check_usable(named, f"the setting {key}")
+    except ProviderError as exc:
+        return f"{exc}; until then every run that uses {key} fails (`alchemy models` says more)"
+    return None
 
 
 def set_setting(
@@ -62,6 +124,9 @@ __all__ = [
     "DEFAULT_MAX_TOKENS",
     "DEFAULT_TEMPERATURE",
     "check_models",
+    "model_for_phase",
     "phase_options",
+    "phase_setting",
+    "provider_warning",
     "set_setting",
 ]

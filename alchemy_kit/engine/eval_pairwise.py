@@ -18,6 +18,7 @@ from .. import records as r
 from ..models import recording
 from ..placeholders import as_text
 from ..scoring.output_judge import compare_outputs
+from .eval_plan import call_unit
 
 if TYPE_CHECKING:
     from .. import records_eval as ev
@@ -84,7 +85,8 @@ async def run_pairwise(
 
     async def one(case: ev.Case, model: str, a: ev.Output, b: ev.Output) -> list[r.Metric]:
         async with sem:
-            unit = f"pairwise|{a.prompt_id}|{b.prompt_id}|{case.id}|{model}"
+            # Both outputs are in the messages; the case name keeps identical inputs apart.
+            unit = f"pairwise|{call_unit(case)}"
             with recording.purpose("judge", f"pairwise on case {case.name!r}", unit=unit):
                 got = await compare_outputs(
                     judge, case_input(case), a.text or "", b.text or "", criteria

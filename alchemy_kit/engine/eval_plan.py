@@ -104,6 +104,28 @@ def resolve_model(m: Any) -> ModelChoice:
         return resolve("local", m)
 
 
+def call_unit(case: ev.Case) -> str:
+    """What an eval call keys on besides what it asked: its case, by name (unique per request), so
+    two cases with the same input replay as themselves, and a recording replays in any store that
+    holds the same cases (ids differ between stores; names and messages do not)."""
+    return f"case:{case.name}"
+
+
+def replay_model(store: Store, m: Any) -> ModelChoice:
+    """The model a replay asks for: as installed, or, when it is not installed, the one provider
+    its recorded calls name (a replay never calls it, so it need not be there)."""
+    try:
+        return resolve_model(m)
+    except UnknownModelError:
+        provider, model = m if isinstance(m, tuple) else (None, m)
+        if not isinstance(model, str):
+            raise
+        found = [p for p in store.recorded_providers(model) if provider in (None, p)]
+        if len(found) != 1:
+            raise
+        return ModelChoice(found[0], model)
+
+
 def _models(models: Sequence[Any] | None) -> list[ModelChoice]:
     chosen: list[ModelChoice] = []
     for m in list(models or []) or [None]:
@@ -173,4 +195,4 @@ def plan(
     return Plan(request_id, selection, chosen, by_request, choices, asserts, graders, options)
 
 
-__all__ = ["Plan", "plan", "resolve_model"]
+__all__ = ["Plan", "call_unit", "plan", "replay_model", "resolve_model"]

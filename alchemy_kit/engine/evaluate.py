@@ -54,7 +54,7 @@ from ..models.providers import Completion, acomplete
 from ..placeholders import apply
 from ..runner import run_sync
 from ..scoring.graders import Graders, eval_judge, grade_output, summarise
-from .eval_plan import Plan, plan
+from .eval_plan import Plan, call_unit, plan, replay_model
 from .inputs import check_int, check_number
 from .pipeline import _prices
 
@@ -149,7 +149,7 @@ async def _one(
     base = {"source": "eval", "run": run_id, "case": c.id, "output": out.id, "model": m.model_id}
     started = time.perf_counter()
     done: Completion | None = None
-    with recording.purpose("eval", label, unit=f"{p.id}|{c.id}"):
+    with recording.purpose("eval", label, unit=call_unit(c)):
         try:
             done = await acomplete(
                 m,
@@ -220,7 +220,7 @@ def _precheck_replay(
             continue
         applied = apply(p.content, c.vars)
         o = plan_.options
-        with recording.purpose("eval", unit=f"{p.id}|{c.id}"):
+        with recording.purpose("eval", unit=call_unit(c)):
             call = recording.Call.of(
                 m,
                 applied.user,
@@ -314,6 +314,8 @@ async def aevaluate(
     if rubric is not None and (not isinstance(rubric, str) or not rubric.strip()):
         raise ValidationError("a rubric must be a non-empty text")
     graders = Graders(rubric=rubric, similar=similar, pairwise=bool(pairwise))
+    if mode == "replay" and models:
+        models = [replay_model(store, m) for m in models]
     the_plan = plan(
         store,
         request=request,

@@ -14,7 +14,7 @@ from typing import Any
 
 from ..errors import ValidationError
 from ..phases import CHAIN_MODES
-from ..store.guard import check_text
+from ..store.sqlite_errors import check_text
 from ..vocab import (
     MAX_COUNT,
     MAX_TAG_LENGTH,

@@ -28,6 +28,7 @@ import random
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from .. import records as r
@@ -36,13 +37,14 @@ from ..errors import ValidationError
 from ..models import recording
 from ..models.catalog import ModelChoice
 from ..models.providers import acomplete
-from ..models.registry import resolve
 from ..runner import run_sync
 from ..scoring.critique import critique
 from ..scoring.judge import ajudge_pair, judge_choice
-from .eval_plan import resolve_model
+from ..store.calling import store_argument
+from .eval_plan import replay_model, resolve_model
 from .evaluate import aevaluate
-from .pipeline import _metrics_for, _prices
+from .inputs import check_number
+from .pipeline import _metrics_for, _prices, background_embedding
 
 if TYPE_CHECKING:
     from ..store import Store
@@ -137,8 +139,15 @@ def _failures(store: Store, run_id: str, prompt_id: str) -> list[str]:
     """The failed assertions of a prompt's outputs, one critique line each (with the check as JSON)."""
     import json
 
+    # Outputs are stored in the order they finished: follow the run's case order instead, so the
+    # rewriting prompt (and the key its recorded call is replayed by) does not depend on timing.
+    position = {cid: i for i, cid in enumerate(store.get_eval_run(run_id).case_ids)}
+    outputs = sorted(
+        store.outputs_of(run_id, prompt_ids=[prompt_id]),
+        key=lambda o: (position.get(o.case_id, len(position)), o.model),
+    )
     lines = []
-    for o in store.outputs_of(run_id, prompt_ids=[prompt_id]):
+    for o in outputs:
         case = store.get_case(o.case_id)
         if o.error:
             lines.append(f'- case "{case.name}": the call failed ({o.error})')
@@ -179,6 +188,8 @@ class _Loop:
         self.run_id = r.new_id()
         self.prices = _prices(store)
         self.texts = [start.content]
+        self.timeout = 120.0  # seconds per model call
+        self.made: list[r.Prompt] = []
 
     async def write(self, prompt: str, parent: r.Prompt, i: int) -> tuple[str, Any]:
         with recording.purpose("optimize", f"optimise step {i} of {self.start.id[:8]}"):
@@ -189,6 +200,7 @@ class _Loop:
                 temperature=self.temperature,
                 max_tokens=max(1024, (parent.actual_tokens or 0) * 2),
                 seed=i,
+                timeout=self.timeout,
                 model_options={"task": "revise"},
             )
         return done.text.strip(), done
@@ -212,7 +224,15 @@ class _Loop:
             },
         )
         self.store.add_prompts([cand], _metrics_for(cand, done, self.prices))
+        self.made.append(cand)
         return cand
+
+    async def embed_made(self) -> None:
+        """Embed the candidates like every generated prompt, so `search --like` finds them."""
+        embedding = background_embedding(self.store, None)
+        if embedding and self.made:
+            embedding.add(self.made)
+            await embedding.wait()
 
     def guard(self, parent: str, text: str, lines: Sequence[str]) -> str | None:
         """Why a candidate is refused before it is judged, or None."""
@@ -224,6 +244,7 @@ class _Loop:
         return None
 
 
+@store_argument
 async def aoptimize(
     prompt_id: str,
     *,
@@ -242,11 +263,13 @@ async def aoptimize(
     concurrency: int = 8,
     replay: bool | None = None,
     record: bool | None = None,
+    timeout: float = 120.0,
 ) -> OptimizeResult:
     """Improve a stored prompt against its request's cases (or the judge); see the module docstring.
 
     `model`/`provider` rewrite (default: the prompt's own model); `eval_model` runs the prompt on
-    the cases (default: the offline model); `target` stops the search early at that search-half grade.
+    the cases (default: the offline model); `target` stops the search early at that search-half grade;
+    `timeout` bounds each model call, in seconds (a small local model on a busy machine needs more).
     """
     from ..store import open_store
 
@@ -257,25 +280,27 @@ async def aoptimize(
         raise ValidationError(f"max_iterations must be from 1 to 20, got {max_iterations}")
     r.check_range(target, 0, 1, "target", optional=False)
     r.check_range(holdout, 0.1, 0.9, "holdout", optional=False)
+    check_number(timeout, "timeout", 0, 3600, open_lo=True)
     start = store.get_prompt(prompt_id)
     if start.request_id is None:
         raise ValidationError("optimise needs a prompt of a request (its idea and cases)")
     idea = store.get_request(start.request_id).input
-    writer = (
-        resolve(provider, model)
-        if provider or model
-        else resolve_model((start.provider, start.model))
-    )
-    target_model = resolve_model(eval_model)
-    cases = store.cases_for(start.request_id)
     mode = recording.resolve_mode(replay, record)
+    # A replay needs neither model installed: each stands for the provider its recording names.
+    find = partial(replay_model, store) if mode == "replay" else resolve_model
+    writer = find((provider, model) if provider or model else (start.provider, start.model))
+    target_model = find(eval_model)
+    cases = store.cases_for(start.request_id)
     loop = _Loop(store, start, idea, writer, temperature)
+    loop.timeout = float(timeout)
     recording.attach(store, mode=mode, prices=loop.prices)
     if len(cases) >= MIN_CASES:
         search, back = split_cases(cases, holdout, seed, holdout_cases)
-        return await _with_cases(
+        result = await _with_cases(
             loop, search, back, target_model, max_iterations, target, concurrency, mode
         )
+        await loop.embed_made()
+        return result
     judge_model = None
     if judge or judge_provider:
         judge_model, why = judge_choice(store, judge_provider, judge)
@@ -287,7 +312,9 @@ async def aoptimize(
             f"optimise needs an independent signal: request {start.request_id[:8]} {have} (at least"
             f" {MIN_CASES}: `alchemy cases suggest` or `alchemy cases import`), or give a judge (--judge)"
         )
-    return await _with_judge(loop, judge_model, max_iterations)
+    result = await _with_judge(loop, judge_model, max_iterations)
+    await loop.embed_made()
+    return result
 
 
 async def _grade(
@@ -308,6 +335,7 @@ async def _grade(
         models=[model],
         cases=[c.id for c in cases],
         concurrency=concurrency,
+        timeout=loop.timeout,
         again=True,
         replay=mode == "replay",
         record=mode != "off",
@@ -504,6 +532,7 @@ def _finish(loop: _Loop, result: OptimizeResult) -> OptimizeResult:
     return result
 
 
+@store_argument
 def optimize(prompt_id: str, **kwargs: Any) -> OptimizeResult:
     """Synchronous `aoptimize`: works in a script and inside Jupyter's running loop."""
     return run_sync(aoptimize(prompt_id, **kwargs))

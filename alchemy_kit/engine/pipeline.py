@@ -9,21 +9,19 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from .. import display
 from .. import phases as ph
 from .. import records as r
 from ..errors import AlchemyError, ProviderError, ValidationError
 from ..models import catalog, recording
 from ..models.catalog import ModelChoice
-from ..models.keys import check_key
 from ..models.options import check_options
 from ..models.providers import Completion, acomplete
-from ..models.registry import resolve
 from ..scoring.rank import current_weights, measure_prompts, record_scores
 from ..scoring.scorer import Weights
+from ..store.calling import store_argument
 from ..vocab import MAX_COUNT, PROVIDERS, TEMPERATURE_RANGE, estimate_tokens
 from . import lifecycle
-from .configured import DEFAULT_MAX_TOKENS, DEFAULT_TEMPERATURE, phase_options
+from .configured import DEFAULT_MAX_TOKENS, DEFAULT_TEMPERATURE, model_for_phase, phase_options
 from .inputs import check_idea, check_run_options
 
 if TYPE_CHECKING:
@@ -51,7 +49,7 @@ class PhasePlan:
 
 @dataclass
 class GenerationResult:
-    """The outcome of one request: its rows, readable in a notebook."""
+    """The outcome of one request: its rows (notebook/views.py shows it as a table)."""
 
     request: r.Request
     phase_runs: list[r.PhaseRun]
@@ -93,7 +91,10 @@ class GenerationResult:
         return pd.DataFrame([p.as_dict() for p in self.ranked()])
 
     def summary_rows(self) -> list[dict[str, Any]]:
-        """Return one small dict per prompt for tables, ranked within each phase."""
+        """Return one small dict per prompt for tables, ranked within each phase.
+
+        `preview` is the whole text: each surface cuts it to the width of its table.
+        """
         tok = {m.prompt_id: m for m in self.metrics if m.metric_type == "tokens"}
         cost = {m.prompt_id: m.value for m in self.metrics if m.metric_type == "cost"}
         return [
@@ -107,28 +108,10 @@ class GenerationResult:
                 "output_tokens": tok[p.id].output_tokens if p.id in tok else p.actual_tokens,
                 "cost_usd": cost.get(p.id),
                 "id": p.id,
-                "preview": display.cut(p.content, 90),
+                "preview": p.content,
             }
             for p in self.ranked()
         ]
-
-    def _repr_html_(self) -> str:
-        req = self.request
-        head = display.heading(
-            f"{display.cut(req.input, 120)} — {req.status}, {len(self.prompts)} prompts",
-            error=self.error,
-        )
-        head += f"<p>request {display.short_id(req.id, 36)}</p>"
-        rows = self.summary_rows()
-        if not rows:
-            return head
-        cols = [c for c in rows[0] if c != "strategy" or any(r["strategy"] for r in rows)]
-        return head + display.table(
-            rows,
-            cols,
-            cells={"id": lambda row: display.short_id(row["id"])},
-            titles={"input_tokens": "tokens in", "output_tokens": "tokens out"},
-        )
 
     def __repr__(self) -> str:
         return (
@@ -137,24 +120,12 @@ class GenerationResult:
         )
 
 
-def _default_choice(
-    store: Store, phase: str, provider: str | None, model: str | None
-) -> ModelChoice:
-    """Resolve the model for a phase: explicit args > per-phase config > global config > local."""
-    if provider is None and model is None:
-        per_phase = store.get_config(f"phases.{phase}", None) or {}
-        defaults = store.get_config("defaults", None) or {}
-        provider = per_phase.get("provider") or defaults.get("provider")
-        model = per_phase.get("model") or defaults.get("model")
-    return resolve(provider, model)
-
-
 def default_models(store: Store) -> dict[str, ModelChoice | str]:
     """The model each phase uses when none is given (from configurations), or why it cannot."""
     out: dict[str, ModelChoice | str] = {}
     for phase in ph.PHASES:
         try:
-            out[phase] = _default_choice(store, phase, None, None)
+            out[phase] = model_for_phase(store, phase, None, None)
         except AlchemyError as exc:
             out[phase] = str(exc)
     return out
@@ -194,7 +165,8 @@ def plan(
         r.check_enum(provider, PROVIDERS, "provider")
     plans = []
     for phase in names:
-        choice = _default_choice(store, phase, *(phase_models or {}).get(phase, (provider, model)))
+        setting = (phase_models or {}).get(phase, (provider, model))
+        choice = model_for_phase(store, phase, *setting, options=(temperature, max_tokens))
         temp, tokens = phase_options(store, phase, temperature, max_tokens, choice.model_id)
         check_options(choice, temp, tokens)
         limit = catalog.context_limit(choice)
@@ -204,7 +176,6 @@ def plan(
                 f"the idea is too long for {choice.model_id}: about {need} tokens with the phase "
                 f"template, the model accepts {limit}"
             )
-        check_key(choice)
         cfg = {
             "persona": persona,
             "temperature": temp,
@@ -310,6 +281,7 @@ def _sources(chain: str, previous: list[r.Prompt], idea: str, count: int) -> lis
     return [ordered[i % len(ordered)].content for i in range(count)]
 
 
+@store_argument
 async def agenerate(
     idea: str,
     *,
@@ -333,10 +305,11 @@ async def agenerate(
     phase_models: Mapping[str, tuple[str | None, str | None]] | None = None,
     on_progress: ProgressCallback | None = None,
 ) -> GenerationResult:
-    """Refine an idea through the phases; every row is written to the store as it happens.
+    """Refine an idea through the phases, awaitable; the parameters are `generate`'s.
 
-    `phase_models` gives a phase its own (provider, model); `on_progress(phase, done, total)`
-    reports each phase's variants as they land (the notebook's progress bars).
+    Every row is written to the store as it happens. `phase_models` gives a phase its own
+    (provider, model); `on_progress(phase, done, total)` reports each phase's variants as they
+    land (the notebook's progress bars).
     """
     from ..store import open_store
 
@@ -386,7 +359,9 @@ async def agenerate(
     store.set_request_status(request.id, "running")
     request.status = "running"
     sem = asyncio.Semaphore(concurrency or count)
-    embedding = _embedding(store, embed)  # off the critical path: see search/embed_worker.py
+    embedding = background_embedding(
+        store, embed
+    )  # off the critical path: see search/embed_worker.py
     weights = current_weights(store)
     scoring: list[asyncio.Task[None]] = []
     started = time.perf_counter()
@@ -479,10 +454,13 @@ async def _run_phase(
                 seed=seed * 1000 + i,
                 timeout=timeout,
                 retries=retries,
+                # What our offline engine works on; a real model sees only the messages.
                 model_options={
                     "phase": pl.phase,
                     "persona": cfg["persona"],
                     "strategy": strategy,
+                    "idea": idea,
+                    "source": source,
                 },
             )
         prompt = r.Prompt(
@@ -566,8 +544,8 @@ def _finish(run: _Run, status: str, started: float, error: str | None = None) ->
     )
 
 
-def _embedding(store: Store, embed: bool | None) -> BackgroundEmbedding | None:
-    """Where this request's prompts get embedded, or None when embedding is off."""
+def background_embedding(store: Store, embed: bool | None) -> BackgroundEmbedding | None:
+    """Where new prompts get embedded (optimised ones too), or None when embedding is off."""
     if embed is False or (embed is None and not store.get_config("embeddings.auto", True)):
         return None
     from ..search.embed_worker import BackgroundEmbedding
@@ -575,6 +553,11 @@ def _embedding(store: Store, embed: bool | None) -> BackgroundEmbedding | None:
     return BackgroundEmbedding(store, store.get_config("embeddings.model", None))
 
 
-def generate(idea: str, **kwargs: Any) -> GenerationResult:
-    """Synchronous `agenerate` (a script or Jupyter); SIGTERM/SIGHUP stop it like Ctrl-C."""
-    return lifecycle.run(agenerate(idea, **kwargs))
+def __getattr__(name: str) -> Any:
+    # The synchronous `generate`, with its explicit signature, lives in engine/api.py; this keeps
+    # `from alchemy_kit.engine.pipeline import generate` working.
+    if name == "generate":
+        from .api import generate
+
+        return generate
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

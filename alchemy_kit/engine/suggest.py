@@ -21,6 +21,7 @@ from ..models.providers import acomplete
 from ..models.registry import resolve
 from ..runner import run_sync
 from ..scoring.judge_parse import _json_objects
+from ..store.calling import store_argument
 from .cases import CaseReport, make_case, prompt_vars, store_cases
 from .inputs import check_int
 
@@ -143,6 +144,7 @@ async def asuggest_cases(
     return Suggestion(report, done.model, choice.provider, offline, cases)
 
 
+@store_argument
 def suggest_cases(store: Store, request_id: str, n: int = 5, **kwargs: Any) -> Suggestion:
     """Synchronous `asuggest_cases` (scripts, notebooks, the workbench)."""
     return run_sync(asuggest_cases(store, request_id, n, **kwargs))

@@ -7,8 +7,11 @@ in our database, logs or messages.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import re
+import sys
+from pathlib import Path
 
 from ..errors import MissingKeyError
 from .catalog import PROVIDER_INFO, ModelChoice
@@ -16,10 +19,39 @@ from .recording import replay_requested
 
 
 def has_key(provider: str) -> bool:
+    """True when llm would find a key for the provider (keys.json first, then its env var)."""
     info = PROVIDER_INFO[provider]
-    import llm  # lazily: an offline run never needs it
+    llm = sys.modules.get("llm")
+    if llm is not None:
+        return bool(llm.get_key(alias=info.key_alias, env=info.key_env))
+    # llm not imported yet: read keys.json as llm.get_key does, rather than spend ~0.7 s of CPU
+    # importing llm (more with its plugins) to report a missing key.
+    stored = _stored_keys()
+    if stored is None:  # unreadable: let llm itself decide (and say what is wrong)
+        import llm as llm_module
 
-    return bool(llm.get_key(alias=info.key_alias, env=info.key_env))
+        return bool(llm_module.get_key(alias=info.key_alias, env=info.key_env))
+    if info.key_alias and stored.get(info.key_alias):
+        return True
+    return bool(info.key_env and os.environ.get(info.key_env))
+
+
+def _stored_keys() -> dict[str, object] | None:
+    """llm's keys.json ({} when absent), or None when it cannot be read as llm would."""
+    base = os.environ.get("LLM_USER_PATH")
+    if base:
+        folder = Path(base)
+    else:
+        import click
+
+        folder = Path(click.get_app_dir("io.datasette.llm"))
+    try:
+        data = json.loads((folder / "keys.json").read_text("utf-8"))
+    except FileNotFoundError:
+        return {}
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
 
 
 def check_key(choice: ModelChoice, key: str | None = None) -> None:

@@ -1,20 +1,18 @@
 """The offline generator: a deterministic rule/template engine registered as the llm model `alchemy-local`.
 
-It is not an echo. It takes the phase and persona from its `phase` and `persona` options (unset means
-coagulatio + generic, so `llm -m alchemy-local "idea"` yields a full production prompt; `-o phase solutio`
-picks another), analyses the idea
-with simple heuristics (key phrases RAKE-style, entities, the main verb, audience, language, explicit limits)
-and the source text (Markdown sections written by the previous phase, or any prose), then writes the
-phase's structure: a structured draft, a prose brief, or a production prompt, shaped by the persona.
+It is not an echo. It analyses the idea with simple heuristics (key phrases RAKE-style, entities, the
+main verb, audience, language, explicit limits; local_text.py), reads what the previous phase decided
+from its text (local_spec.py), and lays the result out the way the phase and the variant's strategy
+ask (local_layouts.py): a structured draft, a prose brief or a production prompt, shaped by the persona.
 
-With a `strategy` option (the pipeline gives variant i `phases.strategy_for(i)`) the same content is laid
-out the strategy's way in every phase: role-first, constraints-first, example-driven, step-by-step or
-output-contract (see local_draft, local_brief, local_prompt); without one, the classic layout.
+What it works on arrives as options, never wrapped in the text: `phase` and `persona` (unset:
+coagulatio and generic), `strategy` (unset: the seed picks one), `idea` and `source` (the previous
+phase's text). The prompt is the idea and the source when those are unset, so `llm -m alchemy-local
+"idea"` yields a full production prompt. `task="improve"` applies a critique's edits instead.
 
 Variation is reproducible: `random.Random(seed)` picks phrasings, orderings, optional sections and detail,
 and `temperature` scales how often it departs from the canonical choice (0 → canonical output whatever the
-seed). A missing seed behaves as seed 0, so identical calls give identical text; the variants of a phase
-differ by strategy first and by seed second.
+seed). A missing seed behaves as seed 0, so identical calls give identical text.
 """
 
 from __future__ import annotations
@@ -23,33 +21,17 @@ import random
 import re
 from dataclasses import dataclass
 
-from ..phases import SOURCE_CLOSE, STRATEGY_ORDER
-from ..vocab import PERSONAS, PHASES, TOKEN_RE, estimate_tokens
+from ..phases import PERSONA_PROFILES, STRATEGY_ORDER
+from ..vocab import DEFAULT_TEMPERATURE, PERSONAS, PHASES, TOKEN_RE, estimate_tokens
 from .local_eval import EVAL_TASKS
-from .local_improve import improve
-from .local_render import render
 
 MODEL_ID = "alchemy-local"
 TASKS = ("refine", "improve", *EVAL_TASKS)
 CONTEXT_LIMIT = 8192  # tokens (estimate_tokens units) of system + prompt
-DEFAULT_TEMPERATURE = 0.7
-
-_IDEA_RE = re.compile(r"<idea>\n?(?P<idea>.*?)\n?</idea>", re.S)
-_SOURCE_RE = re.compile(r"<source[^>\n]*>\n?(?P<source>.*)\n?" + re.escape(SOURCE_CLOSE), re.S)
 
 
 class LocalModelError(ValueError):
     """The offline engine was asked something it cannot do (the llm wrapper reports a ModelError)."""
-
-
-@dataclass(frozen=True)
-class ParsedRequest:
-    """What the engine was asked: phase, persona, the original idea and the text to transform."""
-
-    phase: str
-    persona: str
-    idea: str
-    source: str
 
 
 @dataclass(frozen=True)
@@ -60,26 +42,6 @@ class Generation:
     input_tokens: int
     output_tokens: int
     truncated: bool
-
-
-def parse_request(
-    prompt: str, *, phase: str | None = None, persona: str | None = None
-) -> ParsedRequest:
-    """Read the <idea>/<source> sections (plain text is the idea); unset phase/persona → coagulatio/generic."""
-    phase, persona = phase or "coagulatio", persona or "generic"
-    if phase not in PHASES or persona not in PERSONAS:
-        raise LocalModelError(
-            f"{MODEL_ID}: phase must be one of {', '.join(PHASES)} and persona one of "
-            f"{', '.join(PERSONAS)}, got phase={phase!r} persona={persona!r}"
-        )
-    text = (prompt or "").strip()
-    idea_m = _IDEA_RE.search(text)
-    source_m = _SOURCE_RE.search(text)
-    idea = idea_m["idea"].strip() if idea_m else text
-    source = source_m["source"].strip() if source_m else idea
-    if not idea:
-        raise LocalModelError(f"{MODEL_ID}: the prompt is empty; give it an idea to refine")
-    return ParsedRequest(phase, persona, idea, source or idea)
 
 
 def truncate_to_tokens(text: str, max_tokens: int) -> str:
@@ -105,6 +67,41 @@ def truncate_to_tokens(text: str, max_tokens: int) -> str:
     return cut
 
 
+# -- improve: the optimise loop sends <prompt>…</prompt> and <critique>…</critique> ------------
+_PROMPT = re.compile(r"<prompt>\n?(.*?)\n?</prompt>", re.S)
+_CRITIQUE = re.compile(r"<critique>\n?(.*?)\n?</critique>", re.S)
+_EDIT = re.compile(r"^\s*-\s*(remove|add):\s*(.+?)\s*$", re.M)
+_EMPTY_BULLET = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s*[.;,]?\s*$")
+
+
+def improve(text: str) -> str:
+    """Apply a critique's edits literally: `- remove: <sentence>` deletes it (and a bullet left
+    empty), `- add: <line>` appends the line. The offline model never invents content; real
+    models get the same critique and rewrite freely."""
+    found, critique = _PROMPT.search(text), _CRITIQUE.search(text)
+    out = found.group(1).strip() if found else text.strip()
+    edits = (
+        [(m.group(1), m.group(2)) for m in _EDIT.finditer(critique.group(1))] if critique else []
+    )
+    for action, value in edits:
+        if action == "remove" and value in out:
+            out = out.replace(value, "", 1)
+    lines = [ln.rstrip() for ln in out.splitlines() if not _EMPTY_BULLET.match(ln)]
+    out = re.sub(r"\n{3,}", "\n\n", re.sub(r"[ \t]{2,}", " ", "\n".join(lines))).strip()
+    additions = [value for action, value in edits if action == "add" and value not in out]
+    if additions:
+        bullet = "- " if re.search(r"^\s*[-*]\s", out, re.M) else ""
+        out += "\n\n" + "\n".join(f"{bullet}{a}" for a in additions)
+    return out + "\n"
+
+
+def _check(choice: str | None, allowed: tuple[str, ...], what: str) -> None:
+    if choice is not None and choice not in allowed:
+        raise LocalModelError(
+            f"{MODEL_ID}: {what} must be one of {', '.join(allowed)}, got {choice!r}"
+        )
+
+
 def generate(
     system: str | None,
     prompt: str,
@@ -116,14 +113,18 @@ def generate(
     persona: str | None = None,
     strategy: str | None = None,
     task: str | None = None,
+    idea: str | None = None,
+    source: str | None = None,
 ) -> Generation:
-    """Run the engine once: parse, check the context limit, transform, truncate, count."""
-    if task is not None and task not in TASKS:
-        raise LocalModelError(f"{MODEL_ID}: task must be one of {', '.join(TASKS)}, got {task!r}")
-    if strategy is not None and strategy not in STRATEGY_ORDER:
-        raise LocalModelError(
-            f"{MODEL_ID}: strategy must be one of {', '.join(STRATEGY_ORDER)}, got {strategy!r}"
-        )
+    """Run the engine once: check, transform (or improve), truncate, count."""
+    from .local_layouts import LAYOUTS
+    from .local_spec import build_spec
+    from .local_text import Style, analyse
+
+    _check(task, TASKS, "task")
+    _check(strategy, STRATEGY_ORDER, "strategy")
+    _check(phase, PHASES, "phase")
+    _check(persona, PERSONAS, "persona")
     input_tokens = estimate_tokens((system or "") + "\n" + (prompt or ""))
     if input_tokens > CONTEXT_LIMIT:
         raise LocalModelError(
@@ -137,11 +138,16 @@ def generate(
         return Generation(text, max(input_tokens, 1), max(estimate_tokens(text), 1), False)
     if task == "improve":  # the optimise loop: apply a critique's edits to a prompt
         text = improve(prompt or "")
-        return Generation(text, max(input_tokens, 1), max(estimate_tokens(text), 1), False)
-    request = parse_request(prompt, phase=phase, persona=persona)
-    temp = DEFAULT_TEMPERATURE if temperature is None else float(temperature)
-    rng = random.Random(0 if seed is None else seed)
-    text = render(request.phase, request.persona, request.idea, request.source, rng, temp, strategy)
+    else:
+        idea = (idea or prompt or "").strip()
+        if not idea:
+            raise LocalModelError(f"{MODEL_ID}: the prompt is empty; give it an idea to refine")
+        rng = random.Random(0 if seed is None else seed)
+        style = Style(rng, DEFAULT_TEMPERATURE if temperature is None else float(temperature))
+        strategy = strategy or STRATEGY_ORDER[(seed or 0) % len(STRATEGY_ORDER)]
+        profile = PERSONA_PROFILES[persona or "generic"]
+        spec = build_spec(analyse(idea), profile, (source or prompt or idea).strip(), style)
+        text = LAYOUTS[phase or "coagulatio"][strategy](spec, style)
     truncated = False
     if max_tokens is not None and estimate_tokens(text) > max_tokens:
         text, truncated = truncate_to_tokens(text, max_tokens), True
@@ -153,9 +159,8 @@ __all__ = [
     "MODEL_ID",
     "Generation",
     "LocalModelError",
-    "ParsedRequest",
     "estimate_tokens",
     "generate",
-    "parse_request",
+    "improve",
     "truncate_to_tokens",
 ]

@@ -1,8 +1,7 @@
 """The offline engine (local.py) as llm models: `alchemy-local`, sync and async, with its options.
 
-The engine itself imports nothing of llm, so the provider layer can run it in-process without
-loading llm and every plugin's SDK; these classes are what `llm -m alchemy-local` and llm's Python
-API use.
+The engine itself imports nothing of llm, so the provider layer runs it in-process without loading
+llm and every plugin's SDK; these classes are what `llm -m alchemy-local` and llm's Python API use.
 """
 
 from __future__ import annotations
@@ -20,20 +19,15 @@ from .local import MODEL_ID, LocalModelError, generate
 
 class _LocalOptions(llm.Options):
     temperature: float | None = Field(
-        default=None,
-        ge=0,
-        le=2,
-        description="Variation: 0 gives the canonical output, 2 the most varied",
+        default=None, ge=0, le=2, description="Variation: 0 canonical, 2 the most varied"
     )
     max_tokens: int | None = Field(
         default=None, gt=0, description="Maximum output tokens (regex word/punctuation estimate)"
     )
     seed: int | None = Field(default=None, description="Seed for reproducible variation (None → 0)")
-    phase: str | None = Field(
-        default=None, description=f"Phase to apply: {', '.join(PHASES)} (default coagulatio)"
-    )
+    phase: str | None = Field(default=None, description=f"{', '.join(PHASES)} (default coagulatio)")
     persona: str | None = Field(
-        default=None, description=f"Persona: {', '.join(PERSONAS)} (default generic)"
+        default=None, description=f"{', '.join(PERSONAS)} (default generic)"
     )
     task: str | None = Field(
         default=None,
@@ -41,26 +35,17 @@ class _LocalOptions(llm.Options):
         " eval call), cases (suggest test cases) or revise (a prompt from its failures)",
     )
     strategy: str | None = Field(
-        default=None,
-        description=f"Prompting strategy: {', '.join(STRATEGY_ORDER)} (default: the classic layout)",
+        default=None, description=f"{', '.join(STRATEGY_ORDER)} (default: the seed picks)"
     )
+    idea: str | None = Field(default=None, description="The original idea (default: the prompt)")
+    source: str | None = Field(default=None, description="The text to refine (default: the prompt)")
 
 
 def _run(prompt: llm.Prompt, response: Any) -> Iterator[str]:
     """Shared by the sync and async models: generate, record usage, yield the text line by line."""
-    opts = prompt.options
+    opts = {name: getattr(prompt.options, name, None) for name in _LocalOptions.model_fields}
     try:
-        result = generate(
-            prompt.system,
-            prompt.prompt or "",
-            temperature=getattr(opts, "temperature", None),
-            max_tokens=getattr(opts, "max_tokens", None),
-            seed=getattr(opts, "seed", None),
-            phase=getattr(opts, "phase", None),
-            persona=getattr(opts, "persona", None),
-            strategy=getattr(opts, "strategy", None),
-            task=getattr(opts, "task", None),
-        )
+        result = generate(prompt.system, prompt.prompt or "", **opts)
     except LocalModelError as exc:
         raise llm.ModelError(str(exc)) from None
     response.set_usage(
@@ -79,13 +64,7 @@ class LocalTemplateModel(llm.Model):
     supports_conversation = False
     Options = _LocalOptions  # type: ignore[assignment]
 
-    def execute(
-        self,
-        prompt: llm.Prompt,
-        stream: bool,
-        response: llm.Response,
-        conversation: llm.Conversation | None,
-    ) -> Iterator[str]:
+    def execute(self, prompt: llm.Prompt, stream: bool, response: Any, conversation: Any) -> Any:
         """Yield the transformed text; the previous turns of a conversation are ignored."""
         yield from _run(prompt, response)
 
@@ -99,11 +78,7 @@ class AsyncLocalTemplateModel(llm.AsyncModel):
     Options = _LocalOptions  # type: ignore[assignment]
 
     async def execute(
-        self,
-        prompt: llm.Prompt,
-        stream: bool,
-        response: llm.AsyncResponse,
-        conversation: llm.AsyncConversation | None,
+        self, prompt: llm.Prompt, stream: bool, response: Any, conversation: Any
     ) -> AsyncGenerator[str, None]:
         """Yield the transformed text (the engine is CPU-only and fast, so it runs inline)."""
         for chunk in _run(prompt, response):

@@ -1,30 +1,322 @@
-"""The content every strategy renderer of the offline model works from, gathered once per call.
+"""What the idea asks for, gathered once per call into a `Spec` that every layout works from.
 
-`build_spec` reads the idea's analysis, the persona profile and the previous phase's text (the
-decisions it took where the idea is silent) and returns a `Spec`: the task, deliverable, audience,
-the idea's own limits and rules, the persona's requirements, constraints, steps and checks. The
-seeded choices are drawn first and in a fixed order, so the phases of one lineage (same seed) pick
-the same requirements and stay coherent; the strategy renderers only decide how to present them.
+`build_spec` reads the idea's analysis (local_text), the persona profile and the previous phase's
+text (the decisions it took where the idea is silent), and returns the task as one imperative
+sentence, the deliverable, the audience, the idea's own limits and rules, and the persona's
+requirements, constraints, steps and checks fitted to the deliverable (a reply has no headed
+sections, a Dockerfile no complexity statement). Seeded choices are drawn first and in a fixed
+order, so the phases of one lineage (same seed) pick the same lines and stay coherent.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ..phases import PersonaProfile
 from . import local_text as lt
-from .local_fit import SPOKEN, fit_profile, keep_relevant, length_default
-from .local_task import (
-    as_written,
-    audience_with_article,
-    deliverable,
-    is_imperative,
-    task_sentence,
-)
 from .local_text import Analysis, Style
 
-# Why the result matters, per persona (shared with the classic layout).
+# ---- the task as one sentence, and the thing to hand back ----
+# Deliverable nouns, most specific first; the first one the idea names is "the thing to hand back".
+_DELIVERABLE_RE = re.compile(
+    r"\b(release notes|job description|lesson plan|meta description|press release|personal "
+    r"statement|blog post|wiki page|readme section|handbook section|style guide|executive summary|"
+    r"policy brief|research brief|literature review|risk assessment|swot analysis|retention table|"
+    r"thematic analysis|market sizing|interview questions|packing list|grocery list|chore chart|"
+    r"study guide|speaker bio|menu|itinerary|checklist|workflow|Dockerfile|CronJob|migration|schema|"
+    r"script|function|query|regex|component|config|module|class|utility|cli tool|tool|app|tests|"
+    r"post|email|letter|toast|speech|eulogy|story|poem|statement|description|listing|page|thread|"
+    r"faq|bio|abstract|summary|report|memo|brief|plan|list|recipe|routine|guide|quiz|flashcards|"
+    r"table|comparison|forecast|assessment|outline|reply|chart|workout|budget|intro|newsletter|"
+    r"article|essay|captions?|review|appeal|proposal|analysis)\b",
+    re.I,
+)
+_LEADS = re.compile(
+    r"^(?:i|we)\s+(?:need|want|would like|'d like)\s+(?:you\s+)?(?:to\s+)?"
+    r"|^(?:help|let)\s+(?:me|us)\s+|^(?:can|could|would)\s+you\s+(?:please\s+)?|^please\s+",
+    re.I,
+)
+# Imperatives the task lexicon does not list (it maps verbs to task types; these carry no type).
+_IMPERATIVES = frozenset(
+    lt._w(
+        "set add turn adapt tell give figure speed show get prepare put send check look update "
+        "remove clean install configure ship compute calculate count rename help answer appraise "
+        "critique fill draw"
+    )
+)
+_DETERMINERS = frozenset(lt._w("a an the my our your this these some me us it"))
+_CLAUSE = frozenset(lt._w("next how what why whether which where when if"))
+_BREAKS = frozenset(lt._w("for on about to with in of that who which from by at into using"))
+# Capitalised first words that are names, not sentence-initial nouns.
+_NAMES = frozenset([*lt.IMPLIED_LANGUAGES, *lt.LANGUAGES, *lt._w("etsy instagram docker excel")])
+
+
+def as_written(idea: str, term: str) -> str:
+    """The term with the casing the idea uses ('CSV', 'p95'), else as given."""
+    m = re.search(rf"(?<!\w){re.escape(term)}", idea, re.I)
+    return m.group(0) if m else term
+
+
+def is_imperative(words: list[str]) -> bool:
+    """Does the phrase open with a command ('Plan a trip') rather than a noun ('Plan for me')?"""
+    lead, nxt = (w.lower() for w in [*words[:2], "", ""][:2])
+    if lead in _IMPERATIVES or (lead.endswith("ly") and is_imperative(words[1:])):
+        return True  # "Critically appraise ..."
+    ambiguous = lead in lt._AMBIGUOUS and nxt not in _DETERMINERS | _CLAUSE
+    return lead in lt.TASK_VERBS and (not ambiguous or nxt.endswith("ing"))
+
+
+def _head(words: list[str]) -> list[str]:
+    """The noun phrase a phrase opens with: words up to a preposition or a clause break."""
+    out: list[str] = []
+    for w in words:
+        if w.lower() in _BREAKS or len(out) == 4 or (out and w.lower() in _DETERMINERS):
+            break
+        out.append(w.strip(",:;"))
+        if w.endswith((",", ":", ";")):
+            break
+    return out
+
+
+def task_sentence(a: Analysis, p: PersonaProfile) -> str:
+    """One imperative sentence for the idea's main ask, whatever its grammar."""
+    first = (lt._sentences(a.idea) or [a.idea])[0].strip()
+    body = _LEADS.sub("", first).strip().rstrip(".?")
+    words = re.findall(r"[A-Za-z][\w'-]*", body)
+    if first.endswith("?") and body == first.rstrip("?"):
+        return first if is_imperative(words) else f"Answer this question: “{first}”"
+    if body != first.rstrip(".?") and not re.match(r"(?:an?|the)\b", body, re.I):
+        if re.match(r"(?:help|let|please)\b", first, re.I):  # already a request, in their voice
+            return lt._cap(first.rstrip(".?")) + "."
+        if re.match(r"(?:i|we)\s+\S+(?:\s+like)?\s+to\b", first, re.I):  # I want to learn X
+            return f"Help {'me' if first[:1].lower() == 'i' else 'us'} {lt._lower_first(body)}."
+        return lt._cap(body) + "."
+    if is_imperative(words):
+        return lt._cap(body) + "."
+    if words and words[0].lower() in ("i", "we", "my", "our", "it", "this", "there"):
+        return f"Act on this request: “{first}”"
+    verb = {"code": "Write", "writing": "Write", "analysis": "Prepare"}.get(p.name, "Create")
+    head = (_head(body.split()) or [body])[-1].lower()
+    plural = head.endswith("s") and not head.endswith(("ss", "us", "is"))
+    article = "" if plural or words[0].lower() in _DETERMINERS else "a "
+    article = "an " if article and body[:1].lower() in "aeiou" else article
+    named = any(c.isupper() for c in body.split()[0][1:]) or body.split()[0].lower() in _NAMES
+    return f"{verb} {article}{body if named else lt._lower_first(body)}."
+
+
+_PLAN_NOUNS = re.compile(r"plan|itinerary|schedule|menu|list|roadmap|outline|agenda", re.I)
+_FALLBACK_DELIVERABLE = {"code": "code", "writing": "piece", "analysis": "analysis"}
+
+
+def deliverable(a: Analysis, p: PersonaProfile) -> str:
+    """The thing to hand back, as the idea names it ('blog post'), else a persona default."""
+    if a.task_type in ("analysis", "summary", "explanation"):
+        return a.task_type
+    task = task_sentence(a, p)
+    words = task.rstrip(".").split()
+    if re.match(r"Help (?:me|us) ", task):  # "Help me plan a trip": what the verb makes, if any
+        words = words[2:] if len(words) > 2 and words[2].lower() in lt.TASK_VERBS else []
+    rest = [w for w in words[1:] if w.lower() not in ("up", "out", "me", "us")]
+    while rest and rest[0].lower() in _DETERMINERS:
+        rest = rest[1:]
+    head = _head(rest) if words and not task.startswith(("Answer", "Act")) else []
+    if 0 < len(head) <= 3 and head[-1][:1].isalpha() and head[0].lower() not in _CLAUSE:
+        named = " ".join(head)
+        if a.task_type == "planning" and not _PLAN_NOUNS.search(named):
+            return f"plan for the {named}"  # "Plan a team offsite" hands back a plan
+        return named
+    m = _DELIVERABLE_RE.search((lt._sentences(a.idea) or [a.idea])[0])
+    if not m:
+        return "plan" if a.task_type == "planning" else _FALLBACK_DELIVERABLE.get(p.name, "answer")
+    word = m.group(1)
+    return word if any(c.isupper() for c in word[1:]) or word.isupper() else word.lower()
+
+
+def audience_with_article(idea: str, audience: str) -> str:
+    """'startup leadership team' → 'a startup leadership team', as the idea says it; plurals stay."""
+    m = re.search(rf"\b(a|an|the|our|my)\s+{re.escape(audience)}", idea, re.I)
+    if m:
+        return f"{'the' if m[1].lower() in ('our', 'my') else m[1].lower()} {audience}"
+    last = audience.split()[-1].lower()
+    plural = last.endswith("s") or last in ("people", "staff", "children", "team")
+    return audience if plural or audience.startswith(("the ", "a ", "an ")) else f"the {audience}"
+
+
+# ---- fitting the persona to the deliverable ----
+# Deliverables that are configuration or declarations rather than functions with tests.
+_DECLARATIVE = re.compile(r"Dockerfile|nginx|YAML|HCL|SQL", re.I)
+_SHORT_FORMS = re.compile(
+    r"\b(?:note|caption|bio|meta description|out-of-office|tweet|reply|email|letter|toast|intro|"
+    r"abstract|listing|description|message|card|poem)\b",
+    re.I,
+)
+# Persona lines that do not apply to declarative deliverables (a Dockerfile has no complexity).
+_CODE_ONLY = re.compile(
+    r"complexity|unit tests?|typed parameters|pure functions|explicit types|O\(n\)|test for every",
+    re.I,
+)
+# Persona lines that assume a long, headed piece: wrong for a reply, a toast or a caption.
+_LONG_FORM = re.compile(r"heading|sections|alternative titles|subtitle|hook, body", re.I)
+# Deliverables heard rather than read: their length is a speaking time.
+SPOKEN = re.compile(
+    r"\b(?:toast|speech|eulogy|talk|presentation|lesson|class|podcast|video)\b", re.I
+)
+_SUMMARY = dict(
+    output_format=(
+        "The bottom line first, in one sentence.",
+        "The key points as short bullets, most important first.",
+        "What the reader should do or watch for, in one or two sentences.",
+    ),
+    checklist=(
+        "The bottom line comes first and stands on its own.",
+        "Every key point can be traced to the source.",
+        "Length and tone match the request.",
+    ),
+    steps=(
+        "Read the source and mark what would change a decision.",
+        "Write the bottom line in one sentence.",
+        "List the key points, most important first.",
+        "Cut anything the reader does not need in order to act.",
+    ),
+)
+_SHORT = dict(
+    checklist=(
+        "The point is clear from the first sentence.",
+        "Every fact from the request is included and correct.",
+        "Length and tone match the request.",
+    ),
+    steps=(
+        "Name the reader and the one thing they must take away.",
+        "Write an opening sentence that states the point.",
+        "Add only the details the reader needs to act.",
+        "Cut every sentence that does not serve the point.",
+    ),
+)
+
+
+def length_default(a: Analysis, what: str) -> str | None:
+    """A length assumption that suits the deliverable: a thank-you note is not 800 words."""
+    if SPOKEN.search(a.idea):
+        return "about 3 minutes when read aloud (about 400 words)"
+    if _SHORT_FORMS.search(what) or _SHORT_FORMS.search(a.idea[:60]):
+        return "about 150 words"
+    return None
+
+
+def fit_profile(a: Analysis, p: PersonaProfile, what: str) -> PersonaProfile:
+    """The persona fitted to the deliverable: a reply has no headed sections, a Dockerfile no
+    complexity statement, and neither needs questions about where it is published or scales."""
+    if p.name == "code" and _DECLARATIVE.search(a.language or ""):
+        return replace(
+            p,
+            unknowns=tuple(u for u in p.unknowns if "language" in u[0]),
+            output_format=(
+                *(f for f in p.output_format if not _CODE_ONLY.search(f)),
+                "The commands to apply it and to check it, one per line.",
+            ),
+            checklist=(
+                *(c for c in p.checklist if not _CODE_ONLY.search(c) and "test" not in c),
+                "It passes the tool's own check (a dry run, a linter or a validator).",
+            ),
+            steps=tuple(
+                "Validate it with the tool's own checker." if "test" in s else s
+                for s in p.steps
+                if "complexity" not in s
+            ),
+        )
+    short = p.name in ("writing", "generic") and _SHORT_FORMS.search(what)
+    if short or (p.name != "code" and a.task_type == "summary"):
+        p = replace(p, requirements=tuple(r for r in p.requirements if not _LONG_FORM.search(r)))
+    if p.name != "code" and a.task_type == "summary":
+        return replace(
+            p,
+            unknowns=tuple(
+                (q, "about 300 words" if "long" in q else v)
+                for q, v in p.unknowns
+                if "long" in q or "reader" in q or "for?" in q
+            ),
+            **_SUMMARY,  # type: ignore[arg-type]
+        )
+    if short:
+        return replace(
+            p,
+            unknowns=tuple(u for u in p.unknowns if not re.search("published|format", u[0])),
+            constraints=tuple(
+                "Use short paragraphs (≤ 4 sentences)." if _LONG_FORM.search(c) else c
+                for c in p.constraints
+                if "Markdown" not in c
+            ),
+            output_format=(
+                f"The {what} itself, ready to use, with no headings unless its format needs them.",
+                "After it, one line naming the main choice you made (tone, angle or length).",
+            ),
+            **_SHORT,  # type: ignore[arg-type]
+        )
+    return p
+
+
+def _relevant(
+    items: list[str], a: Analysis, p: PersonaProfile, lengths: list[str]
+) -> tuple[str, ...]:
+    """Persona lines that apply to this idea (not those its own limits replace)."""
+    declarative = p.name == "code" and bool(_DECLARATIVE.search(a.language or ""))
+    return tuple(
+        i.replace("the brief", "the request")  # a production prompt has only the request
+        for i in items
+        if not (declarative and _CODE_ONLY.search(i))
+        and not (lengths and ("±10%" in i or i.startswith("Length:")))
+    )
+
+
+# ---- persona lines filled in from the idea ----
+def _fmt(a: Analysis, item: str) -> str:
+    length = next(
+        (x for x in a.limits if re.search(r"words|pages|paragraph|minute|slide", x)), None
+    )
+    return item.format(
+        language=a.language or "Python 3.11",
+        audience=a.audience or "informed non-specialists",
+        tone=a.tone or "clear, warm and confident",
+        length=length or "about 800 words",
+    )
+
+
+def _open_unknowns(p: PersonaProfile, a: Analysis) -> list[tuple[str, str]]:
+    """The persona's open questions minus those the idea already answers."""
+    low = a.idea.lower()
+
+    def said(pattern: str) -> bool:
+        return bool(re.search(pattern, low))
+
+    # question keyword → is it answered by the idea? (so no assumption contradicts what was said)
+    answered = {
+        "language": bool(a.language),
+        "reader": bool(a.audience),
+        "result for": bool(a.audience),
+        "tone": bool(a.tone),
+        "long": any(re.search(r"word|page|paragraph|sentence|minute|slide", x) for x in a.limits),
+        "scale": said(r"memory|large|huge|million|billion|\d+\s*[gmt]b\b|stream"),
+        "run": said(
+            r"\b(?:linux|windows|mac|browser|server|cloud|lambda|docker|cli|terminal|phone|"
+            r"android|ios|http|api|endpoint|web|website|app|service|ci)\b"
+        ),
+        "dependencies": said(r"standard library|dependenc|pandas|numpy|framework"),
+        "data is": said(r"\b(?:data|csv|sql|dataset|table|logs?|survey|spreadsheet)\b"),
+        "time range": said(r"\b(?:19|20)\d\d\b|month|year|quarter|week|daily"),
+        "decision": said(r"decide|decision|whether|should (?:we|our|i)\b"),
+        "precision": said(r"accura|precision|confidence|error margin"),
+        "published": said(r"blog|newsletter|linkedin|journal|magazine|website|email|talk"),
+    }
+    return [
+        (q, v)
+        for q, v in p.unknowns
+        if not any(k in q.lower() and hit for k, hit in answered.items())
+    ]
+
+
+# ---- the spec ----
+# Why the result matters, per persona.
 PURPOSE = {
     "code": "it can be run, tested and maintained with confidence",
     "writing": "the reader understands it on first reading and acts on it",
@@ -159,16 +451,11 @@ def _decisions(a: Analysis, p: PersonaProfile, source: str, what: str) -> list[t
         return carried
     short = length_default(a, what)
     out = []
-    for q, v in lt._open_unknowns(p, a):
+    for q, v in _open_unknowns(p, a):
         if short and "long" in q.lower():
             v = short
         out.append((q, lt._cap(v)))
     return out
-
-
-def _request_words(items: list[str]) -> list[str]:
-    """Persona lines speak of 'the brief'; a production prompt has only the request."""
-    return [i.replace("the brief", "the request") for i in items]
 
 
 # A further sentence that limits the work ("It must ...", "no more than 2 sights a day").
@@ -239,10 +526,10 @@ def build_spec(a: Analysis, p: PersonaProfile, source: str, st: Style) -> Spec:
         if "length" in slots:
             continue  # the length is stated once: as the idea's limit or as a decision
         if any(told.get(k) for k in slots):
-            fixed.append(lt._fmt(p, a, c))
+            fixed.append(_fmt(a, c))
         elif any(w in q for k in slots for w in _ASKS.get(k, ()) for q, _ in decisions):
             continue  # a default the decisions already state
-        constraints.append(lt._fmt(p, a, c))
+        constraints.append(_fmt(a, c))
     terms = [t for t in a.key_phrases if t in a.idea]
     asks, rules, background = _further(a)
     return Spec(
@@ -256,68 +543,17 @@ def build_spec(a: Analysis, p: PersonaProfile, source: str, st: Style) -> Spec:
         figures=tuple(figures),
         rules=tuple(rules),
         background=tuple(background),
-        requirements=tuple(keep_relevant(requirements, a, p, lengths)),
-        constraints=tuple(keep_relevant(constraints, a, p, lengths)),
-        fixed=tuple(keep_relevant(fixed, a, p, lengths)),
+        requirements=_relevant(requirements, a, p, lengths),
+        constraints=_relevant(constraints, a, p, lengths),
+        fixed=_relevant(fixed, a, p, lengths),
         # the reader is stated as the audience; repeating it as a decision would say it twice
         decisions=tuple((q, v) for q, v in decisions if not _is_reader(q)),
         terms=tuple(terms[:5] or a.key_phrases[:3]),
         glossary=tuple((as_written(a.idea, k), v) for k, v in a.terms),
-        checks=tuple(_request_words(keep_relevant(checks, a, p, lengths))),
-        steps=tuple(_request_words(keep_relevant(list(p.steps), a, p, lengths))),
-        output=tuple(keep_relevant([lt._fmt(p, a, f) for f in p.output_format], a, p, lengths)),
+        checks=_relevant(checks, a, p, lengths),
+        steps=_relevant(list(p.steps), a, p, lengths),
+        output=_relevant([_fmt(a, f) for f in p.output_format], a, p, lengths),
     )
 
 
-# ---- small layout helpers the strategy renderers share ----
-
-
-def numbered(items: list[str] | tuple[str, ...], start: int = 1) -> list[str]:
-    """'1. item' lines."""
-    return [f"{i}. {x}" for i, x in enumerate(items, start)]
-
-
-def bulleted(items: list[str] | tuple[str, ...]) -> list[str]:
-    """'- item' lines."""
-    return [f"- {x}" for x in items]
-
-
-def sentence(text: str) -> str:
-    """Text as one sentence: capitalised, ending with a full stop."""
-    text = text.strip()
-    return lt._cap(text) + ("" if text.endswith((".", "?", "!", "”")) else ".")
-
-
-def clause(text: str) -> str:
-    """Text ready to sit inside a sentence: first letter lowered, final full stop dropped."""
-    return lt._lower_first(text.strip().rstrip("."))
-
-
-def arrows(spec: Spec) -> list[str]:
-    """The decisions as '- question → assumption.' lines (read back by `read_decisions`)."""
-    return [f"- {q} → {sentence(v)}" for q, v in spec.decisions]
-
-
-def table(head: tuple[str, str], rows: list[tuple[str, str]]) -> list[str]:
-    """A two-column Markdown table."""
-    return [f"| {head[0]} | {head[1]} |", "|---|---|", *(f"| {a} | {b} |" for a, b in rows)]
-
-
-def glossary_lines(spec: Spec) -> list[str]:
-    """'- **CSV** — comma-separated values: ...' lines for the jargon the idea uses."""
-    return [f"- **{k}** — {v}" for k, v in spec.glossary]
-
-
-__all__ = [
-    "PURPOSE",
-    "Spec",
-    "arrows",
-    "build_spec",
-    "bulleted",
-    "clause",
-    "glossary_lines",
-    "numbered",
-    "read_decisions",
-    "sentence",
-    "table",
-]
+__all__ = ["PURPOSE", "Spec", "build_spec", "deliverable", "read_decisions", "task_sentence"]

@@ -1,7 +1,7 @@
-"""Text analysis behind `alchemy-local`: heuristics over the idea and parsing of the previous phase's
-output.
+"""What the offline model reads in an idea: its task, subject, key phrases, audience, language and limits.
 
-Pure functions over strings and a `random.Random`; no llm import, so it is cheap to test and reuse.
+Heuristics over plain strings (RAKE-style key phrases, a verb lexicon, people-nouns, a limit
+pattern) and the seeded `Style` every layout draws its choices from. No llm import: cheap to test.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TypeVar
 
-from ..phases import PersonaProfile
+from ..vocab import STOP_WORDS
 
 
 def _w(text: str) -> list[str]:
@@ -20,19 +20,19 @@ def _w(text: str) -> list[str]:
     return text.split()
 
 
-STOPWORDS = frozenset(
+def _pairs(text: str) -> dict[str, str]:
+    """'key=value; key=value' → dict (keeps the tables below compact)."""
+    return dict(item.strip().split("=", 1) for item in text.split(";") if item.strip())
+
+
+# The shared function words plus words that carry no content in an idea ("want", "make", "new").
+STOPWORDS = STOP_WORDS | frozenset(
     _w(
-        """a about above after again against all also am an and any are as at be because been before being
-    below between both but by can could did do does doing down during each etc few for from further had has
-    have having he her here hers him his how i if in into is it its itself just let like me more most my no
-    nor not now of off on once only or other our ours out over own please same she should so some such than
-    that the their them then there these they this those through to too under until up very via was we were
-    what when where which while who whom why will with within without would you your yours i'd i'm want
-    wants need needs needed get gets make makes using use used new way ways thing things something help
-        must may might shall handle handles keep keeps take takes give gives support supports allow allows
-        show shows work works run runs larger smaller bigger faster slower better worse
-        matter matters mean means know knows think say says look looks feel feels try tries become
-        becomes seem seems why decide decides deciding"""
+        """allow allows become becomes better bigger decide decides deciding etc faster feel feels get
+        gets give gives handle handles help i'd i'm keep keeps know knows larger like look looks make
+        makes matter matters mean means need needed needs new please run runs say says seem seems show
+        shows slower smaller something support supports take takes thing things think tries try use
+        used using want wants way ways within without work works worse"""
     )
 )
 
@@ -70,77 +70,51 @@ TASK_VERBS: dict[str, str] = {
     ),
 }
 TASK_NOUNS = {
-    "implementation": "an implementation task",
-    "writing": "a writing task",
-    "analysis": "an analysis task",
+    kind: f"a{'n' if kind[0] in 'aei' else ''} {kind} task"
+    for kind in _w("implementation writing analysis planning general")
+} | {
     "summary": "a summarisation task",
     "explanation": "an explanatory task",
-    "planning": "a planning task",
     "extraction": "an extraction and classification task",
-    "general": "a general task",
 }
-LANGUAGES = {
-    "python": "Python 3.11",
-    "javascript": "JavaScript (ES2022)",
-    "typescript": "TypeScript 5",
-    "rust": "Rust (stable)",
-    "golang": "Go 1.22",
-    "java": "Java 21",
-    "kotlin": "Kotlin",
-    "c++": "C++20",
-    "c#": "C# 12",
-    "ruby": "Ruby 3",
-    "php": "PHP 8",
-    "sql": "SQL",
-    "bash": "Bash",
-    "swift": "Swift 5",
-    "powershell": "PowerShell 7",
-}
+LANGUAGES = _pairs(
+    "python=Python 3.11; javascript=JavaScript (ES2022); typescript=TypeScript 5; rust=Rust (stable);"
+    " golang=Go 1.22; java=Java 21; kotlin=Kotlin; c++=C++20; c#=C# 12; ruby=Ruby 3; php=PHP 8;"
+    " sql=SQL; bash=Bash; swift=Swift 5; powershell=PowerShell 7"
+)
 # Frameworks and file formats that imply the language when the idea does not name one.
 IMPLIED_LANGUAGES = {
-    "django": "Python 3.11",
-    "flask": "Python 3.11",
-    "fastapi": "Python 3.11",
-    "pytest": "Python 3.11",
-    "pandas": "Python 3.11",
-    "jupyter": "Python 3.11",
-    "react": "JavaScript (ES2022)",
-    "express": "JavaScript (ES2022)",
-    "node": "JavaScript (ES2022)",
-    "swiftui": "Swift 5",
-    "bigquery": "BigQuery Standard SQL",
-    "postgres": "PostgreSQL SQL",
-    "dockerfile": "Dockerfile syntax",
-    "terraform": "Terraform (HCL)",
-    "kubernetes": "Kubernetes YAML manifests",
-    "github actions": "GitHub Actions YAML",
-    "nginx": "nginx configuration",
+    **dict.fromkeys(_w("django flask fastapi pytest pandas jupyter"), "Python 3.11"),
+    **dict.fromkeys(_w("react express node"), "JavaScript (ES2022)"),
+    **_pairs(
+        "swiftui=Swift 5; bigquery=BigQuery Standard SQL; postgres=PostgreSQL SQL;"
+        " dockerfile=Dockerfile syntax; terraform=Terraform (HCL); kubernetes=Kubernetes YAML"
+        " manifests; github actions=GitHub Actions YAML; nginx=nginx configuration"
+    ),
 }
-GLOSSARY = {
-    "api": "application programming interface: the functions or endpoints other code calls",
-    "cli": "command-line interface: a program run from a terminal with arguments and flags",
-    "csv": "comma-separated values: a plain-text table with one record per line",
-    "json": "JavaScript Object Notation: a text format for nested key–value data",
-    "sql": "Structured Query Language, used to query relational databases",
-    "llm": "large language model: a text-generating AI model",
-    "etl": "extract, transform, load: moving data from sources into a clean store",
-    "kpi": "key performance indicator: a number that tracks progress towards a goal",
-    "ui": "user interface",
-    "ux": "user experience: how using the product feels",
-    "seo": "search engine optimisation: making content easy for search engines to rank",
-    "roi": "return on investment: gain relative to cost",
-    "mvp": "minimum viable product",
-    "saas": "software as a service: software rented and used over the web",
-    "churn": "the share of customers who stop using a product in a period",
-    "regex": "regular expression: a pattern language for matching text",
-    "latency": "the delay between a request and its response",
-    "embedding": "a vector of numbers that represents the meaning of a text",
-    "a/b test": "an experiment comparing two variants on randomly split users",
-    "p95": "95th percentile: the value below which 95% of observations fall",
-    "cohort": "a group of users who share a starting period or trait",
-    "dedupe": "remove duplicate records, keeping one of each",
-    "rag": "retrieval-augmented generation: an LLM answering from retrieved documents",
-}
+GLOSSARY = _pairs(
+    "api=application programming interface: the functions or endpoints other code calls;"
+    " cli=command-line interface: a program run from a terminal with arguments and flags;"
+    " csv=comma-separated values: a plain-text table with one record per line;"
+    " json=JavaScript Object Notation: a text format for nested key–value data;"
+    " sql=Structured Query Language, used to query relational databases;"
+    " llm=large language model: a text-generating AI model;"
+    " etl=extract, transform, load: moving data from sources into a clean store;"
+    " kpi=key performance indicator: a number that tracks progress towards a goal;"
+    " ui=user interface; ux=user experience: how using the product feels;"
+    " seo=search engine optimisation: making content easy for search engines to rank;"
+    " roi=return on investment: gain relative to cost; mvp=minimum viable product;"
+    " saas=software as a service: software rented and used over the web;"
+    " churn=the share of customers who stop using a product in a period;"
+    " regex=regular expression: a pattern language for matching text;"
+    " latency=the delay between a request and its response;"
+    " embedding=a vector of numbers that represents the meaning of a text;"
+    " a/b test=an experiment comparing two variants on randomly split users;"
+    " p95=95th percentile: the value below which 95% of observations fall;"
+    " cohort=a group of users who share a starting period or trait;"
+    " dedupe=remove duplicate records, keeping one of each;"
+    " rag=retrieval-augmented generation: an LLM answering from retrieved documents"
+)
 _PEOPLE = re.compile(
     r"(?:ers|ists|ians|ents|ees|ors|people|staff|kids|children|audience|teams?|beginners|newcomers|"
     r"novices|executives|readers|students|users|customers|clients|leads|founders|parents|adults|"
@@ -315,71 +289,61 @@ _CODE_OBJECT = re.compile(
 )
 
 
-def analyse(idea: str) -> Analysis:
-    """Extract the main verb, subject, key phrases, entities, audience, language, tone and limits."""
-    sentences = _sentences(idea) or [idea.strip()]
-    first = sentences[0].rstrip(".!?")
-    action, task_type, subject = "produce", "general", first
+def _action(first: str) -> tuple[str, str, str]:
+    """(main verb, task type, subject) of the idea's first sentence."""
     for m in list(_WORD_RE.finditer(first))[:12]:
-        word = m.group(0)
+        word = m.group(0).lower()
         # a verb glued to digits or dots ("1.0.0+build.7") is part of a token, not the action
         glued = (
             first[m.start() - 1 : m.start()] in (".", "+") or first[m.end() : m.end() + 1] == "."
         )
-        if word.lower() in TASK_VERBS and not (glued and m.end() < len(first)):
-            action, task_type = word.lower(), TASK_VERBS[word.lower()]
-            subject = first[m.end() :].strip(" ,:") or first
-            break
-    else:
-        subject = first[0].lower() + first[1:] if first[:2].istitle() else first
+        if word in TASK_VERBS and not (glued and m.end() < len(first)):
+            return word, TASK_VERBS[word], first[m.end() :].strip(" ,:") or first
+    return "produce", "general", first[0].lower() + first[1:] if first[:2].istitle() else first
+
+
+def _language(idea: str) -> str | None:
+    """The programming language the idea names, or implies by a framework near its start."""
     low = idea.lower()
-    language = None
     for name, label in LANGUAGES.items():
         if re.search(rf"(?<![\w+#]){re.escape(name)}(?![\w+#])", low) or (
             name == "golang" and " Go " in idea
         ):
             version = re.search(rf"{re.escape(name)}\s*(\d+(?:\.\d+)?)", low)
-            language = f"{label.split()[0]} {version[1]}" if version else label
-            break
-    if language is None and re.search(r"(?<![\w+#-])C(?![\w+#-])", idea):
-        language = "C (C17)"
-    if language is None:
-        # a framework near the start names the stack ("Django: add ..."); later it is only context
-        head = " ".join(low.split()[:7])
-        hits = [
-            (head.find(k), v) for k, v in IMPLIED_LANGUAGES.items() if re.search(rf"\b{k}\b", head)
-        ]
-        language = min(hits)[1] if hits else None
-    audience = None
+            return f"{label.split()[0]} {version[1]}" if version else label
+    if re.search(r"(?<![\w+#-])C(?![\w+#-])", idea):
+        return "C (C17)"
+    # a framework near the start names the stack ("Django: add ..."); later it is only context
+    head = " ".join(low.split()[:7])
+    hits = [(head.find(k), v) for k, v in IMPLIED_LANGUAGES.items() if re.search(rf"\b{k}\b", head)]
+    return min(hits)[1] if hits else None
+
+
+def _audience(idea: str) -> str | None:
+    """Who the result is for: the shortest run of words after "for …" that ends in a people-noun."""
     for m in re.finditer(
         r"\b(?:for|aimed at|targeting|audience:?)\s+((?:[\w'-]+\s*){1,5})", idea, re.I
     ):
         words = re.sub(r"^(?:a|an|the|our|my|their)\s+", "", m[1].strip(), flags=re.I).split()
-        # the shortest run of words that ends in a people-noun: "junior developers", "busy parents"
-        cand = next(
-            (" ".join(words[:n]) for n in range(1, 5) if _PEOPLE.search(" ".join(words[:n]))), None
-        )
-        last = cand.split()[-1].lower() if cand else ""
+        runs = (" ".join(words[:n]) for n in range(1, 5))
+        cand = next((run for run in runs if _PEOPLE.search(run)), None)
         # "for 6 people" counts servings, "users per country" is data: neither is an audience
-        if (
-            cand
-            and last not in _NOT_PEOPLE
-            and not re.match(r"\d+\s", cand)
-            and " per " not in m[0]
-        ):
-            audience = cand
-            break
-    tone = next((t for t in _TONES if re.search(rf"\b{t}\b", low)), None)
-    entities = list(
-        dict.fromkeys(re.findall(r"\b[A-Z][A-Z0-9]{1,}s?\b|\b\w+\.(?:csv|json|py|md|xlsx)\b", idea))
-    )
+        servings_or_data = re.match(r"\d+\s", cand or "") or " per " in m[0]
+        if cand and cand.split()[-1].lower() not in _NOT_PEOPLE and not servings_or_data:
+            return cand
+    return None
+
+
+def analyse(idea: str) -> Analysis:
+    """Extract the main verb, subject, key phrases, entities, audience, language, tone and limits."""
+    sentences = _sentences(idea) or [idea.strip()]
+    action, task_type, subject = _action(sentences[0].rstrip(".!?"))
+    low, language = idea.lower(), _language(idea)
+    entities = re.findall(r"\b[A-Z][A-Z0-9]{1,}s?\b|\b\w+\.(?:csv|json|py|md|xlsx)\b", idea)
     entities += [
         w
         for w in re.findall(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]{2,}\b", idea)
         if w.lower() not in STOPWORDS
-    ]
-    terms = [
-        (k, v) for k, v in GLOSSARY.items() if re.search(rf"(?<!\w){re.escape(k)}s?(?!\w)", low)
     ]
     phrases = key_phrases(idea)
     # "Write a function / a SQL query / a script" is code, not prose: the object decides.
@@ -393,70 +357,20 @@ def analyse(idea: str) -> Analysis:
         subject=subject,
         key_phrases=phrases,
         entities=list(dict.fromkeys(entities))[:6],
-        audience=audience,
+        audience=_audience(idea),
         language=language,
-        tone=tone,
+        tone=next((t for t in _TONES if re.search(rf"\b{t}\b", low)), None),
         limits=[_with_context(idea, m) for m in _LIMIT_RE.finditer(idea)][:4],
         extra_sentences=[
             s if s.endswith(("?", "!")) else s.rstrip(".") + "." for s in sentences[1:6]
         ],
-        terms=terms,
+        terms=[
+            (k, v) for k, v in GLOSSARY.items() if re.search(rf"(?<!\w){re.escape(k)}s?(?!\w)", low)
+        ],
     )
 
 
-# ---- source parsing: read what the previous phase wrote (ours or any Markdown) ----
-
-
-def sections(text: str) -> dict[str, list[str]]:
-    """Map lower-cased Markdown headings to their non-empty lines; text before any heading goes under ''."""
-    out: dict[str, list[str]] = {"": []}
-    current = ""
-    for line in text.splitlines():
-        m = re.match(r"^#{1,4}\s+(.*)", line)
-        if m:
-            current = m[1].strip().lower()
-            out.setdefault(current, [])
-        elif line.strip():
-            out[current].append(line.strip())
-    return out
-
-
-def find_section(secs: dict[str, list[str]], *keys: str) -> list[str]:
-    """Lines of the first section whose heading contains any of keys."""
-    for heading, lines in secs.items():
-        if heading and any(k in heading for k in keys):
-            return lines
-    return []
-
-
-def bullets(lines: list[str]) -> list[str]:
-    """Bullet or numbered items of a section, markers stripped."""
-    out = []
-    for line in lines:
-        m = re.match(r"^(?:[-*•]|\d+[.)])\s+(?:\[[ x]\]\s+)?(.*)", line)
-        if m and m[1].strip():
-            out.append(m[1].strip())
-    return out
-
-
-def table_pairs(lines: list[str]) -> list[tuple[str, str]]:
-    """(first, second) cells of a Markdown table, header and rule rows skipped."""
-    rows = [[c.strip() for c in ln.strip("|").split("|")] for ln in lines if ln.startswith("|")]
-    rows = [r for r in rows if len(r) >= 2 and not set(r[0]) <= set("-: ")]
-    return [(r[0], r[1]) for r in rows[1:]]
-
-
-def paragraphs(lines: list[str]) -> list[str]:
-    """Prose lines of a section (not bullets, tables or emphasis-only labels)."""
-    return [ln for ln in lines if not re.match(r"^(?:[-*•|]|\d+[.)]|```)", ln)]
-
-
-def first_sentence(text: str) -> str:
-    """The first sentence of a paragraph."""
-    return (_sentences(text) or [text])[0]
-
-
-# ---- rendering helpers ----
+# ---- the seeded choices and small text helpers every layout uses ----
 
 
 T = TypeVar("T")
@@ -524,57 +438,13 @@ def _join(items: list[str]) -> str:
     return ", ".join(items[:-1]) + " and " + items[-1]
 
 
-def _quote(text: str, limit: int = 40) -> str:
-    words = text.split()
-    return " ".join(words[:limit]) + (" …" if len(words) > limit else "")
-
-
-def _fmt(profile: PersonaProfile, a: Analysis, item: str) -> str:
-    return item.format(
-        language=a.language or "Python 3.11",
-        audience=a.audience or "informed non-specialists",
-        tone=a.tone or "clear, warm and confident",
-        length=next(
-            (x for x in a.limits if re.search(r"words|pages|paragraph|minute|slide", x)),
-            "about 800 words",
-        ),
-    )
-
-
-def _open_unknowns(profile: PersonaProfile, a: Analysis) -> list[tuple[str, str]]:
-    """The persona's open questions minus those the idea already answers."""
-    low = a.idea.lower()
-    # question keyword → is it answered by the idea? (so no assumption contradicts what was said)
-    answered = {
-        "language": bool(a.language),
-        "reader": bool(a.audience),
-        "result for": bool(a.audience),
-        "tone": bool(a.tone),
-        "long": any(re.search(r"word|page|paragraph|sentence|minute|slide", x) for x in a.limits),
-        "scale": bool(re.search(r"memory|large|huge|million|billion|\d+\s*[gmt]b\b|stream", low)),
-        "run": bool(
-            re.search(
-                r"\b(?:linux|windows|mac|browser|server|cloud|lambda|docker|cli|"
-                r"terminal|phone|android|ios|http|api|endpoint|web|website|app|service|ci)\b",
-                low,
-            )
-        ),
-        "dependencies": bool(re.search(r"standard library|dependenc|pandas|numpy|framework", low)),
-        "data is": bool(
-            re.search(r"\b(?:data|csv|sql|dataset|table|logs?|survey|spreadsheet)\b", low)
-        ),
-        "time range": bool(re.search(r"\b(?:19|20)\d\d\b|month|year|quarter|week|daily", low)),
-        "decision": bool(re.search(r"decide|decision|whether|should (?:we|our|i)\b", low)),
-        "precision": bool(re.search(r"accura|precision|confidence|error margin", low)),
-        "published": bool(
-            re.search(r"blog|newsletter|linkedin|journal|magazine|website|email|talk", low)
-        ),
-    }
-    return [
-        (question, assumption)
-        for question, assumption in profile.unknowns
-        if not any(k in question.lower() and hit for k, hit in answered.items())
-    ]
-
-
-__all__ = ["Analysis", "Style", "analyse", "key_phrases", "sections"]
+__all__ = [
+    "GLOSSARY",
+    "LANGUAGES",
+    "STOPWORDS",
+    "TASK_VERBS",
+    "Analysis",
+    "Style",
+    "analyse",
+    "key_phrases",
+]

@@ -229,7 +229,8 @@ async def _call(
     )
 
 
-_LOCAL_OPTIONS = ("phase", "persona", "strategy", "task")
+_LOCAL_OPTIONS = ("phase", "persona", "strategy", "task", "idea", "source")
+_INPUTS = ("idea", "source")  # what the engine works on: stored elsewhere, not as options
 
 
 async def _in_process(
@@ -263,6 +264,7 @@ async def _in_process(
     except TimeoutError:
         raise TransientProviderError(f"local model {local.MODEL_ID} timed out") from None
     options = {"temperature": temperature, "max_tokens": max_tokens, "seed": seed, **extra}
+    options = {k: v for k, v in options.items() if k not in _INPUTS}
     return Completion(
         text=done.text,
         provider="local",

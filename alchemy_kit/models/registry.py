@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import importlib.metadata
 import importlib.util
 import os
+import sys
 from typing import Any
 
-from ..errors import UnknownModelError
+from ..errors import MissingKeyError, ProviderError, UnknownModelError
 from .catalog import (
     DEFAULT_MODELS,
     PROVIDER_INFO,
@@ -40,9 +42,32 @@ def _plugin_installed(provider: str) -> bool:
 def _plugin_loaded(provider: str) -> bool:
     if provider == "local":
         return True
-    _llm().load_plugins()
+    llm = sys.modules.get("llm")
+    if llm is None or not getattr(llm.plugins, "_loaded", True):
+        # Asking llm would import every plugin and its SDK (~2.5 s of CPU: what made
+        # `config set phases.x '{"provider": ...}'` 20x slower than other keys); the package
+        # metadata says the same without importing anything.
+        return _plugin_enabled(provider)
+    llm.load_plugins()
     module = PROVIDER_INFO[provider].plugin_module
-    return any(getattr(p, "__name__", "") == module for p in _llm().pm.get_plugins())
+    return any(getattr(p, "__name__", "") == module for p in llm.pm.get_plugins())
+
+
+def _plugin_enabled(provider: str) -> bool:
+    """Whether llm will load the provider's plugin, from package metadata and LLM_LOAD_PLUGINS."""
+    package = PROVIDER_INFO[provider].plugin_package
+    if package == "llm":  # openai: one of llm's default plugins, always loaded
+        return True
+    try:
+        entry_points = importlib.metadata.distribution(package).entry_points
+    except importlib.metadata.PackageNotFoundError:
+        return False
+    if not any(ep.group == "llm" for ep in entry_points):
+        return False
+    chosen = os.environ.get("LLM_LOAD_PLUGINS")  # llm's own switch, as llm/plugins.py reads it
+    if chosen is not None:
+        return package in [name.strip() for name in chosen.split(",")]
+    return not hasattr(sys, "_called_from_test")
 
 
 def _provider_of_model(model: Any) -> str | None:
@@ -108,6 +133,42 @@ def _lookup(model_id: str) -> Any | None:
     """Find a registered model (sync preferred) by id or alias."""
     entry = _registry().get(model_id)
     return None if entry is None else (entry.model or entry.async_model)
+
+
+def provider_named(provider: str | None, model: str | None) -> str | None:
+    """The provider a (provider, model) setting points at, known without loading any plugin."""
+    if provider is not None:
+        return provider
+    if model is None or model == DEFAULT_MODELS["local"]:
+        return "local"
+    return _provider_by_prefix(model)
+
+
+def _replaying() -> bool:
+    from .recording import active, replay_requested
+
+    recorder = active()
+    return replay_requested() or (recorder is not None and recorder.mode == "replay")
+
+
+def check_usable(provider: str, chosen_by: str | None = None) -> None:
+    """Fail at once, before any plugin or client loads, when `provider` cannot answer now.
+
+    A missing key raises MissingKeyError and an Ollama server that does not answer ProviderError;
+    `chosen_by` (e.g. "the setting phases.solutio") says in the message where the provider came
+    from. Anything else (a wrong key, a missing model) still surfaces at call time.
+    """
+    if _replaying():  # every call is served from the recording: no key, no server needed
+        return
+    why = f" (chosen by {chosen_by})" if chosen_by else ""
+    if PROVIDER_INFO[provider].key_alias and not has_key(provider):
+        raise MissingKeyError(f"no API key for {provider}{why}: {key_help(provider)}")
+    # A refused connection answers at once; the timeout only matters for a remote host.
+    if provider == "ollama" and not ollama_probe(timeout=2.0):
+        raise ProviderError(
+            f"no Ollama server answering at {ollama_base_url()}{why}: start it with `ollama serve`"
+            " or choose another provider (`alchemy models` shows which are usable)"
+        )
 
 
 def resolve(provider: str | None = None, model: str | None = None) -> ModelChoice:

@@ -3,12 +3,14 @@
 No chart function has side effects: it reads aggregated rows from the store (SQL does the grouping,
 see store/analytics.py), shapes them with pandas and returns an Altair chart, to display, combine or
 `save_chart` as PNG/SVG offline (vl-convert). Filters are those of a search (phase, provider,
-prompt_model, persona, tags, created_from, created_to, min_score, request_id).
+prompt_model, persona, tags, created_from, created_to, min_score, request_id). The eval charts
+(`pass_rate`, `eval_matrix`) take a run instead: an id, a prefix, or by default the newest run.
 
 Renderers: `enable_offline()` draws interactive charts in JupyterLab with no network access
 (Altair's `jupyter` renderer, an anywidget whose Vega bundle comes from vl-convert, not a CDN);
-`use_png()` renders static PNGs, which is what the tested notebooks use so nbval compares stable
-output.
+`use_png()` renders static PNGs, which the tested notebooks use: nbval skips image outputs (it
+compares them only with --nbdime), so a chart cell is checked by running without error and by its
+text/plain repr, not by its pixels, and a saved notebook holds no widget state.
 """
 
 from __future__ import annotations
@@ -21,13 +23,16 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from .. import display
 from ..errors import ValidationError
-from ..search.codec import decode_many
+from ..scoring.stats import wilson
 from ..search.query import build_filters
+from ..store.codec import decode_many
 from ..vocab import PHASES
+from . import markup
+from .eval_view import OUTCOMES, outcome
 
 if TYPE_CHECKING:
+    from .. import records_eval as ev
     from ..store import Store
 
 # Above this many rows a chart shows aggregates (tokens per day) or a sample (the newest points).
@@ -45,8 +50,63 @@ def enable_offline() -> None:
 
 
 def use_png(scale: float = 1.0) -> None:
-    """Render charts as static PNG images (stable output for tested notebooks)."""
-    alt.renderers.enable("png", scale_factor=scale)
+    """Render charts as PNG images whose text form is the chart's sanitised Vega-Lite spec.
+
+    nbval skips PNG outputs, so a tested notebook compares the text: the spec with each inline
+    dataset reduced to its row count and columns (values hold timestamps, latencies and ids that
+    change per run) and Altair's counter-numbered names made stable. A changed mark, encoding,
+    title, scale or row count then fails the notebook test.
+    """
+    if PNG_RENDERER not in alt.renderers.names():
+        alt.renderers.register(PNG_RENDERER, _png_with_spec)
+    alt.renderers.enable(PNG_RENDERER, scale_factor=scale)
+
+
+PNG_RENDERER = "alchemy-png"
+
+
+def _png_with_spec(spec: dict[str, Any], **metadata: Any) -> Any:
+    from altair.vegalite.v6.display import png_renderer
+
+    bundle: Any = png_renderer(spec, **metadata)
+    data, meta = bundle if isinstance(bundle, tuple) else (bundle, None)
+    data = {**data, "text/plain": spec_text(spec)}
+    return (data, meta) if meta is not None else data
+
+
+def spec_text(spec: dict[str, Any]) -> str:
+    """A chart's Vega-Lite spec as stable text: data reduced to its shape, generated names fixed.
+
+    One line per top-level property (and per encoding channel), so a changed chart shows as a
+    short diff.
+    """
+    import json
+    import re
+
+    spec = {k: v for k, v in spec.items() if k != "$schema"}
+    datasets = spec.pop("datasets", None) or {}
+    lines = [
+        f"data {name}: {len(rows)} row(s) of {', '.join(sorted({k for r in rows for k in r}))}"
+        for name, rows in datasets.items()
+    ]
+    for key, value in sorted(spec.items()):
+        if key == "encoding" and isinstance(value, dict):
+            lines += [
+                f"encoding.{ch}: {json.dumps(v, sort_keys=True, ensure_ascii=False)}"
+                for ch, v in sorted(value.items())
+            ]
+        else:
+            lines.append(
+                f"{key}: {json.dumps(value, sort_keys=True, default=str, ensure_ascii=False)}"
+            )
+    text = "\n".join(["Vega-Lite chart", *lines])
+    # Dataset names hash their values; unnamed params and views get a random or counted suffix.
+    pattern = re.compile(r"\bdata-[0-9a-f]{32}\b|\b(?:param|view)_[0-9a-f]+\b")
+    names: dict[str, str] = {}
+    for found in dict.fromkeys(pattern.findall(text)):
+        kind = found.split("_")[0].split("-")[0]
+        names[found] = f"{kind}_{sum(v.startswith(kind) for v in names.values()) + 1}"
+    return pattern.sub(lambda m: names[m[0]], text)
 
 
 def save_chart(chart: alt.TopLevelMixin, path: str | Path, *, scale: float = 2.0) -> Path:
@@ -73,7 +133,8 @@ def _empty(title: str, message: str) -> alt.Chart:
     """A chart that says why it has nothing to show (rather than an empty frame)."""
     import textwrap
 
-    data = pd.DataFrame({"message": ["\n".join(textwrap.wrap(message, 60))]})
+    # Wrapped to fit the narrowest place a chart is drawn: a cell of the dashboard's grid.
+    data = pd.DataFrame({"message": ["\n".join(textwrap.wrap(message, 44))]})
     return (
         alt.Chart(data, title=title)
         .mark_text(align="left", baseline="middle", fontSize=13, color="#666", x=10, lineBreak="\n")
@@ -93,6 +154,9 @@ def grid(
             color="independent", size="independent", strokeDash="independent", xOffset="independent"
         )
         .resolve_legend(color="independent", size="independent", strokeDash="independent")
+        # Legends under their charts, not beside them: two columns then fit a notebook panel
+        # (about 760 px) instead of running off its right edge with the legends clipped.
+        .configure_legend(orient="bottom", direction="horizontal", columns=4)
     )
 
 
@@ -126,13 +190,21 @@ def cost_latency(store: Store, **filters: Any) -> alt.Chart:
     data = rows.to_dataframe()
     data["cost_per_prompt"] = data["cost_usd"].fillna(0) / data["prompts"]
     data["label"] = data["provider"] + "/" + data["model"]
+    free = "every prompt so far cost nothing (in-process or Ollama models)"
     return (
-        alt.Chart(data, title=title)
+        alt.Chart(
+            data, title=alt.Title(title, subtitle=free) if not data["cost_usd"].any() else title
+        )
         .mark_circle(opacity=0.8)
         .encode(
             x=alt.X("mean_ms:Q", title="mean latency per prompt (ms)"),
             y=alt.Y("cost_per_prompt:Q", title="mean cost per prompt (USD)"),
-            size=alt.Size("prompts:Q", title="prompts", scale=alt.Scale(range=[60, 600])),
+            size=alt.Size(
+                "prompts:Q",
+                title="prompts",
+                scale=alt.Scale(range=[60, 600]),
+                legend=alt.Legend(tickMinStep=1, format="d"),  # whole prompts, not 0.5
+            ),
             color=alt.Color("provider:N", title="provider"),
             tooltip=["label", "prompts", "mean_ms", "cost_usd", "cost_per_prompt", "mean_score"],
         )
@@ -156,18 +228,55 @@ def tokens_over_time(store: Store, *, per: str = "auto", **filters: Any) -> alt.
         value_name="tokens",
     )
     data["direction"] = data["direction"].str.replace("_tokens", "", regex=False)
+    times = pd.to_datetime(data["time"], utc=True)
+    points = times.nunique()
+    # A line needs two points: with one the chart shows dots, and says why there is no line.
+    subtitle = f"one {per} so far: the lines start with the next" if points == 1 else None
     return (
-        alt.Chart(data, title=title)
-        .mark_line(point=True)
+        alt.Chart(data, title=alt.Title(title, subtitle=subtitle) if subtitle else title)
+        .mark_line(point=alt.OverlayMarkDef(size=60))
         .encode(
-            x=alt.X("time:T", title="time (UTC)"),
+            # A utc time unit and a 24-hour format: Vega's defaults are the browser's time zone
+            # and a 12-hour clock without AM/PM, under an axis that says UTC. (A "utc" scale
+            # type would keep the zone but Vega then ignores the axis format.)
+            x=alt.X(
+                f"{_time_unit(per)}(time):T",
+                title="time (UTC)",
+                axis=alt.Axis(format=_time_format(per, times), labelAngle=0),
+            ),
             y=alt.Y("tokens:Q", title="tokens"),
             color=alt.Color("direction:N", title="tokens", sort=["input", "output"]),
             strokeDash=alt.StrokeDash("provider:N", title="provider"),
-            tooltip=["time:T", "provider", "direction", "tokens", "requests", "prompts"],
+            tooltip=[
+                alt.Tooltip(f"{_time_unit(per)}(time):T", title="time (UTC)", format=UTC_SECONDS),
+                "provider",
+                "direction",
+                "tokens",
+                "requests",
+                "prompts",
+            ],
         )
         .properties(width=WIDTH, height=HEIGHT)
     )
+
+
+UTC_SECONDS = "%Y-%m-%d %H:%M:%S"
+
+
+def _time_unit(per: str) -> str:
+    return "utcyearmonthdate" if per == "day" else "utcyearmonthdatehoursminutesseconds"
+
+
+def _time_format(per: str, times: pd.Series) -> str:
+    """A 24-hour axis format as fine as the data's span needs."""
+    if per == "day":
+        return "%Y-%m-%d"
+    if per != "request":  # minute or hour buckets
+        return "%m-%d %H:%M"
+    span = (times.max() - times.min()).total_seconds()
+    if span < 600:
+        return "%H:%M:%S"
+    return "%H:%M" if span < 86_400 else "%m-%d %H:%M"
 
 
 def judge_rubric(store: Store, *, judge_model: str | None = None, **filters: Any) -> alt.Chart:
@@ -236,12 +345,15 @@ def embedding_map(
     data = pd.DataFrame(rows)
     data["x"], data["y"] = points[:, 0].round(5), points[:, 1].round(5)
     data["id"] = data["prompt_id"].str[:8]
-    data["preview"] = data["content"].map(lambda text: display.cut(text, 120))
+    data["preview"] = data["content"].map(lambda text: markup.cut(text, 120))
     data = data.drop(columns=["content"])
-    shown = f"the newest {limit} of" if len(rows) == limit else "all"
+    total = len(rows)
+    if used and len(rows) == limit:  # maybe more than shown: count them all
+        total = store.count_embeddings(used, _filters(filters))
+    shown = f"the newest {len(rows)} of {total}" if total > len(rows) else f"all {total}"
     pick = alt.selection_point(name=PICK, fields=["prompt_id"], on="click")
     return (
-        alt.Chart(data, title=alt.Title(title, subtitle=f"{shown} {len(rows)} prompts, {used}"))
+        alt.Chart(data, title=alt.Title(title, subtitle=f"{shown} prompts, {used}"))
         .mark_circle(size=70)
         .encode(
             x=alt.X("x:Q", title=f"PC1 ({share[0]:.0%} of variance)"),
@@ -280,7 +392,7 @@ def sibling_variety(
         first = members[0]
         records.append(
             {
-                "request": f"{display.cut(first['idea'], 32)} · {request_id[:8]}",
+                "request": f"{markup.cut(first['idea'], 32)} · {request_id[:8]}",
                 "request_id": request_id,
                 "created_at": first["created_at"],
                 "phase": phase,
@@ -308,6 +420,135 @@ def sibling_variety(
     )
 
 
+def _run(store: Store, run: str | None) -> ev.EvalRun | None:
+    """The run asked for (an id or a prefix), else the newest one; None when there is none."""
+    if run is not None:
+        return store.get_eval_run(run)
+    found = store.eval_runs(limit=1)
+    return found[0] if found else None
+
+
+def _prompt_label(row: dict[str, Any], models: int) -> str:
+    rank = f"#{row['rank']} " if row.get("rank") else ""
+    label = f"{rank}{row['phase']} · {row['prompt_id'][:8]}"
+    return f"{label} · {row['model']}" if models > 1 else label
+
+
+def pass_rate(store: Store, *, run: str | None = None) -> alt.TopLevelMixin:
+    """Pass rate per prompt (and model) of an eval run, with 95 % Wilson intervals as error bars.
+
+    `run` is a run id (or a prefix of one); by default the newest run. SQL counts the passes per
+    prompt and model (store.eval_pass_counts); the interval comes from scoring.stats.wilson.
+    """
+    title = "Pass rate per prompt"
+    found = _run(store, run)
+    rows = store.eval_pass_counts(found.id) if found else []
+    if found is None or not rows:
+        return _empty(title, "no eval outputs yet: add cases and run ak.evaluate first")
+    models = len({row["model"] for row in rows})
+    shaped = []
+    for row in rows:
+        n, passed = row["graded"], row["passed"]
+        low, high = wilson(passed, n) if n else (None, None)
+        shaped.append(
+            {k: v for k, v in row.items() if k != "content"}
+            | {
+                "prompt": _prompt_label(row, models),
+                "preview": markup.cut(row["content"], 120),
+                "pass_rate": passed / n if n else None,
+                "low": low,
+                "high": high,
+                "passes": f"{passed}/{n}",
+            }
+        )
+    data = pd.DataFrame(shaped)
+    order = data.sort_values("pass_rate", ascending=False, kind="stable")["prompt"].tolist()
+    x = alt.X("prompt:N", sort=order, title=None, axis=alt.Axis(labelAngle=-30, labelLimit=220))
+    base = alt.Chart(data).encode(x=x)
+    tooltip = ["prompt", "passes", "pass_rate", "low", "high", "mean_grade", "failed_calls"]
+    tooltip += ["cost_per_case", "ms_per_case", "preview"]
+    bars = base.mark_bar(color="#4c9a5b", opacity=0.85, width=alt.RelativeBandSize(0.6)).encode(
+        y=alt.Y(
+            "pass_rate:Q",
+            title="pass rate, 95% Wilson interval; ◆ mean grade",
+            scale=alt.Scale(domain=[0, 1]),
+        ),
+        tooltip=tooltip,
+    )
+    whiskers = base.mark_errorbar(ticks={"size": 14}, color="#333").encode(
+        y=alt.Y("low:Q", title=""), y2="high:Q"
+    )
+    labels = base.mark_text(dy=-8, fontSize=11, color="#333").encode(
+        y=alt.Y("high:Q"), text="passes:N"
+    )
+    # The share of checks passed: it separates prompts that all fail some check of every case.
+    grades = base.mark_point(shape="diamond", filled=True, size=80, color="#1f4e8c").encode(
+        y=alt.Y("mean_grade:Q"), tooltip=tooltip
+    )
+    when = found.completed_at or found.started_at or found.created_at
+    subtitle = f"run {found.id[:8]} · {len(found.case_ids)} cases · {when[:16]}"
+    layered = alt.layer(bars, whiskers, labels, grades, title=alt.Title(title, subtitle=subtitle))
+    return layered.properties(width=WIDTH, height=HEIGHT)
+
+
+OUTCOME_SCALE = alt.Scale(domain=list(OUTCOMES), range=[colour for colour, _ in OUTCOMES.values()])
+
+
+def eval_matrix(
+    store: Store, *, run: str | None = None, limit: int = MAX_ROWS
+) -> alt.TopLevelMixin:
+    """The prompts × cases matrix of an eval run: one cell per output, coloured by its outcome,
+    with the grade (the share of checks passed) written in a failed cell that passed some.
+
+    `run` is a run id (or a prefix of one); by default the newest run. Above `limit` outputs the
+    first `limit` (by prompt, then case) are drawn and the subtitle says so. The cell selection is
+    named `cell` (field output_id), so `alt.JupyterChart` reports clicks back to Python.
+    """
+    title = "Prompts × cases"
+    found = _run(store, run)
+    rows, total = store.eval_cells(found.id, limit) if found else ([], 0)
+    if found is None or not rows:
+        return _empty(title, "no eval outputs yet: add cases and run ak.evaluate first")
+    models = len({row["model"] for row in rows})
+    data = pd.DataFrame(
+        [
+            {k: v for k, v in row.items() if k not in ("failed", "passed")}
+            | {
+                "prompt": _prompt_label(row, models),
+                "outcome": outcome(row["passed"], "call" if row["failed"] else None),
+                "preview": markup.cut(row["preview"], 120),
+                "grade": f"{row['score']:.2f}" if 0 < (row["score"] or 0) < 1 else "",
+            }
+            for row in rows
+        ]
+    )
+    shown = f"first {len(rows)} of {total} outputs" if total > len(rows) else f"{total} outputs"
+    pick = alt.selection_point(name="cell", fields=["output_id"], on="click")
+    ranked = sorted(rows, key=lambda row: (row["rank"] is None, row["rank"] or 0))
+    prompts = list(dict.fromkeys(_prompt_label(row, models) for row in ranked))
+    cases = list(dict.fromkeys(data["case_name"]))
+    base = alt.Chart().encode(
+        x=alt.X(
+            "case_name:N", sort=cases, title="case", axis=alt.Axis(labelAngle=-40, labelLimit=140)
+        ),
+        y=alt.Y("prompt:N", sort=prompts, title=None, axis=alt.Axis(labelLimit=240)),
+    )
+    cells = (
+        base.mark_rect(stroke="white", strokeWidth=1)
+        .encode(
+            color=alt.Color("outcome:N", scale=OUTCOME_SCALE, title="outcome"),
+            opacity=alt.condition(pick, alt.value(1.0), alt.value(0.55)),
+            tooltip=["prompt", "case_name", "outcome", "score", "preview"],
+        )
+        .add_params(pick)
+    )
+    grades = base.mark_text(fontSize=10, color="#333").encode(text="grade:N")
+    subtitle = f"run {found.id[:8]} · {shown}; a number is the grade of a failed output"
+    return alt.layer(
+        cells, grades, data=data, title=alt.Title(title, subtitle=subtitle)
+    ).properties(width=max(WIDTH, 34 * len(cases)), height=max(120, 24 * len(prompts)))
+
+
 CHARTS: dict[str, Callable[..., alt.Chart]] = {
     "score": score_by_phase,
     "cost": cost_latency,
@@ -324,8 +565,10 @@ __all__ = [
     "cost_latency",
     "embedding_map",
     "enable_offline",
+    "eval_matrix",
     "grid",
     "judge_rubric",
+    "pass_rate",
     "pca_2d",
     "save_chart",
     "score_by_phase",

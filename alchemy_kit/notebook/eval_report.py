@@ -12,9 +12,10 @@ import html
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from .. import display
 from ..engine import eval_results as er
 from ..engine.evaluate import EvalResult, aevaluate
+from ..store.calling import store_argument
+from . import markup
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -113,10 +114,10 @@ class EvalReport:
         ]
         if len(self.run.models) == 1:
             cols.remove("model")
-        return display.table(
+        return markup.table(
             rows,
             cols,
-            cells={"prompt_id": lambda r: display.short_id(r["prompt_id"]), "pass": rate},
+            cells={"prompt_id": lambda r: markup.short_id(r["prompt_id"]), "pass": rate},
             titles={
                 "pass": "passed (95% CI)",
                 "mean_grade": "grade",
@@ -130,13 +131,13 @@ class EvalReport:
     def _matrix_html(self) -> str:
         m = self.matrix()
         head = "".join(
-            f'<th style="{display.CELL_STYLE}" title="{html.escape(name)}">{html.escape(display.cut(name, 18))}</th>'
+            f'<th style="{markup.CELL_STYLE}" title="{html.escape(name)}">{html.escape(markup.cut(name, 18))}</th>'
             for _, name in m.cases
         )
         body = []
         for pid, model in m.rows:
             tds = [
-                f'<td style="{display.CELL_STYLE}">{display.short_id(pid)} {html.escape(model)}</td>'
+                f'<td style="{markup.CELL_STYLE}">{markup.short_id(pid)} {html.escape(model)}</td>'
             ]
             for cid, _ in m.cases:
                 got = m.get(pid, model, cid)
@@ -151,21 +152,21 @@ class EvalReport:
                         (PASS, "✓", got.preview) if got.passed else (FAIL, "✗", got.preview)
                     )
                 tds.append(
-                    f'<td style="{display.CELL_STYLE};background:{colour};text-align:center" '
+                    f'<td style="{markup.CELL_STYLE};background:{colour};text-align:center" '
                     f'title="{html.escape(tip)}" data-output="{got.output_id if got else ""}">{mark}</td>'
                 )
             body.append("<tr>" + "".join(tds) + "</tr>")
         return (
-            f'<table style="{display.TABLE_STYLE}"><thead><tr><th style="{display.CELL_STYLE}">prompt · model</th>'
+            f'<table style="{markup.TABLE_STYLE}"><thead><tr><th style="{markup.CELL_STYLE}">prompt · model</th>'
             f"{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
         )
 
     def _repr_html_(self) -> str:
         warnings = "; ".join(self.result.warnings) if self.result else None
         return (
-            display.heading(self._title(), warnings)
+            markup.heading(self._title(), warnings)
             + self._summary_html()
-            + display.heading("Matrix", "✓ passed · ✗ failed · ! call failed · ? not graded")
+            + markup.heading("Matrix", "✓ passed · ✗ failed · ! call failed · ? not graded")
             + self._matrix_html()
         )
 
@@ -181,6 +182,7 @@ class EvalReport:
         return "\n".join(lines)
 
 
+@store_argument
 async def aevaluate_report(
     request: str | None = None, *, store: Store | None = None, **kwargs: Any
 ) -> EvalReport:
@@ -192,6 +194,7 @@ async def aevaluate_report(
     return EvalReport(store, result.run_id, result)
 
 
+@store_argument
 def evaluate(
     request: str | None = None, *, store: Store | None = None, **kwargs: Any
 ) -> EvalReport:
@@ -207,6 +210,7 @@ def evaluate(
     return run_sync(aevaluate_report(request, store=store, **kwargs))
 
 
+@store_argument
 def eval_report(run_id: str, *, store: Store | None = None) -> EvalReport:
     """The report of a stored run (an id prefix works)."""
     from ..store import open_store

@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING, Any
 
 import ipywidgets as widgets
 
-from .. import display
 from .. import records as r
 from ..engine.optimize import OptimizeResult, aoptimize
 from ..errors import ValidationError
@@ -21,6 +20,8 @@ from ..scoring.learn import LearnReport, learn
 from ..scoring.preferences import pick_best, rate, thumb, undo, whoami
 from ..scoring.rank import rescore
 from ..vocab import PHASES
+from . import markup, views
+from .prompt_view import diff_html, diff_title, prompt_html
 from .ui import Hub, Tab, facts, metrics_by_prompt, request_label, row
 
 if TYPE_CHECKING:
@@ -35,21 +36,15 @@ class VariantCard:
     def __init__(self, prompt: r.Prompt, best: r.Prompt, metrics: list[r.Metric]) -> None:
         self.prompt = prompt
         if prompt.id == best.id:
-            body, title = prompt.content, "best"
-            self.html = widgets.HTML(
-                display.card(title, facts(prompt, metrics), body, ident=prompt.id)
+            title, body = "best", prompt_html(prompt.content)
+        else:  # by line, or whole when the two share little (see prompt_view)
+            title, body = (
+                diff_title(best.content, prompt.content),
+                diff_html(best.content, prompt.content),
             )
-        else:
-            added, removed = display.diff_counts(best.content, prompt.content)
-            title = f"+{added} / -{removed} words against the best"
-            self.html = widgets.HTML(
-                display.card(
-                    title,
-                    facts(prompt, metrics),
-                    body_html=display.word_diff(best.content, prompt.content),
-                    ident=prompt.id,
-                )
-            )
+        self.html = widgets.HTML(
+            markup.card(title, facts(prompt, metrics), body_html=body, ident=prompt.id)
+        )
         self.best = widgets.Button(description="Best", icon="trophy", tooltip="best of this phase")
         self.up = widgets.Button(icon="thumbs-up", tooltip="thumb up", layout={"width": "44px"})
         self.down = widgets.Button(
@@ -171,7 +166,7 @@ class CompareTab(Tab):
         if not prompts:
             self.say("no variants: choose a request and a phase (or generate one)")
         picks = self.store.preferences(prompt_ids=[p.id for p in prompts])
-        self.picks.value = display.records_table(picks) if picks else ""
+        self.picks.value = views.records_table(picks) if picks else ""
 
     def _wire(self, card: VariantCard) -> None:
         pid = card.prompt.id
@@ -267,7 +262,7 @@ def learn_html(report: LearnReport) -> str:
         {"measure": "weights stored", "value": "yes" if report.stored else "no"},
     ]
     shown = [row for row in rows if row["value"] is not None]
-    return display.heading("Learn from picks", report.message) + display.table(
+    return markup.heading("Learn from picks", report.message) + markup.table(
         shown, ["measure", "value"]
     )
 
@@ -276,20 +271,20 @@ def judge_html(result: JudgeResult) -> str:
     """A judgement: the score, who judged (or why the scorer stood in), criteria and critique."""
     who = result.model or "offline scorer"
     note = f"the offline scorer stood in: {result.fallback}" if result.fallback else None
-    head = display.heading(
-        f"Judge ({who}): {result.prompt_id[:8]} scores {display.number(result.score, 3)}",
+    head = markup.heading(
+        f"Judge ({who}): {result.prompt_id[:8]} scores {markup.number(result.score, 3)}",
         note,
         error=result.error,
     )
     rows = [{"criterion": k, "score": v} for k, v in result.criteria.items()]
-    body = display.table(rows, ["criterion", "score"]) if rows else ""
-    critique = f"<p>{html.escape(display.cut(result.critique, 600))}</p>" if result.critique else ""
+    body = markup.table(rows, ["criterion", "score"]) if rows else ""
+    critique = f"<p>{html.escape(markup.cut(result.critique, 600))}</p>" if result.critique else ""
     return head + body + critique
 
 
 def optimize_html(result: OptimizeResult) -> str:
     """The optimise loop's path: its signal, the steps tried and whether the signal confirmed one."""
-    head = display.heading(
+    head = markup.heading(
         f"Optimised against {result.signal}: {'improved' if result.improved else 'no change'}",
         f"{result.message} · {len(result.steps)} step(s), stopped: {result.stopped}",
     )
@@ -303,9 +298,9 @@ def optimize_html(result: OptimizeResult) -> str:
         }
         for s in result.steps
     ]
-    cells = {"id": lambda row: display.short_id(row["id"])}
+    cells = {"id": lambda row: markup.short_id(row["id"])}
     cols = ["step", "search grade", "kept", "why", "id"]
-    return head + (display.table(rows, cols, cells=cells) if rows else "")
+    return head + (markup.table(rows, cols, cells=cells) if rows else "")
 
 
 __all__ = ["CompareTab", "VariantCard", "judge_html", "learn_html", "optimize_html"]

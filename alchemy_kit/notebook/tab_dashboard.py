@@ -8,8 +8,7 @@ import altair as alt
 import ipywidgets as widgets
 
 from ..vocab import PHASES, PROVIDERS
-from . import charts
-from .lineage import lineage
+from . import charts, views
 from .ui import Hub, Tab, row
 
 if TYPE_CHECKING:
@@ -79,7 +78,7 @@ class DashboardTab(Tab):
         """Show the lineage of a prompt picked on the map (None clears it)."""
         self.picked_id = prompt_id
         self.open_button.disabled = prompt_id is None
-        self.picked.value = lineage(self.store, prompt_id)._repr_html_() if prompt_id else ""
+        self.picked.value = views.lineage_html(self.store.lineage(prompt_id)) if prompt_id else ""
 
 
 __all__ = ["DashboardTab"]

@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING, Any
 
 import ipywidgets as widgets
 
-from .. import display
 from ..engine.pipeline import (
     DEFAULT_COUNT,
     DEFAULT_MAX_TOKENS,
@@ -20,6 +19,8 @@ from ..errors import ValidationError
 from ..models.catalog import ModelChoice
 from ..models.registry import model_status
 from ..vocab import MAX_COUNT, PERSONAS, PHASES, TEMPERATURE_RANGE
+from . import markup
+from .prompt_view import prompt_html
 from .ui import Hub, Tab, facts, metrics_by_prompt, row
 
 if TYPE_CHECKING:
@@ -59,7 +60,7 @@ def status_table(statuses: list[dict[str, Any]]) -> str:
         | {"why": "" if s["usable"] else s["reason"]}
         for s in statuses
     ]
-    return display.table(rows, ["provider", "model", "usable", "why"], width=140)
+    return markup.table(rows, ["provider", "model", "usable", "why"], width=140)
 
 
 def parse_tags(text: str) -> list[str]:
@@ -215,7 +216,7 @@ class GenerateTab(Tab):
         for run in result.phase_runs:
             if run.status == "failed":
                 self.bars[run.phase].bar_style = "danger"
-                self.notes[run.phase].value = display.cut(run.error_message or "failed", 80)
+                self.notes[run.phase].value = markup.cut(run.error_message or "failed", 80)
         if result.error:
             self.error.show(ValidationError(f"request {result.request.status}: {result.error}"))
         cost = result.request.metadata.get("total_cost_usd")
@@ -231,10 +232,10 @@ class GenerateTab(Tab):
                 continue
             cards = [
                 widgets.HTML(
-                    display.card(
+                    markup.card(
                         f"#{p.rank} {phase}",
                         facts(p, by_prompt.get(p.id, [])),
-                        display.preview(p.content),
+                        body_html=prompt_html(p.content),  # Markdown rendered, line breaks kept
                         ident=p.id,
                     ),
                     layout={"width": "300px", "min_width": "300px", "margin": "0 6px 6px 0"},

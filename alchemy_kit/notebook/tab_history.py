@@ -6,8 +6,8 @@ from typing import TYPE_CHECKING
 
 import ipywidgets as widgets
 
-from .. import display
 from ..engine.pipeline import GenerationResult
+from . import markup, views
 from .replay import rerun_request, rerun_search
 from .ui import Hub, Tab, request_label, row
 
@@ -37,6 +37,13 @@ class HistoryTab(Tab):
         self.open_request.on_click(self.safely(self.click_open))
         self.rerun_search.on_click(self.safely(self.click_rerun_search))
         self.reload.on_click(self.safely(self.refresh))
+        # Until the researcher picks a row, the selection follows the newest one: a request
+        # generated meanwhile is what "Re-run request" then acts on, not whatever was newest
+        # when the tab was first drawn.
+        self.followed = {"requests": True, "searches": True}
+        self._refreshing = False
+        self.requests.observe(lambda _: self._chosen("requests"), names="value")
+        self.searches.observe(lambda _: self._chosen("searches"), names="value")
         self.busy = [self.rerun]
         self.widget = widgets.VBox(
             [
@@ -53,29 +60,44 @@ class HistoryTab(Tab):
             ]
         )
 
+    def _chosen(self, which: str) -> None:
+        if not self._refreshing:  # a click in the list, not refresh() setting it
+            self.followed[which] = False
+
     def refresh(self) -> None:
-        """Re-read the recent requests and searches."""
+        """Re-read the recent requests and searches (newest first, the newest selected unless
+        the researcher picked another)."""
         requests = self.store.list_requests(limit=LIMIT)
         searches = self.store.search_history(LIMIT)
-        self.requests_table.value = display.records_table(requests)
-        self.searches_table.value = display.records_table(searches)
-        keep_request, keep_search = self.requests.value, self.searches.value
-        self.requests.options = [(request_label(q), q.id) for q in requests]
-        self.searches.options = [
-            (
-                f"{s.filters.get('mode', s.search_type)} · {display.cut(s.query, 60)} · {s.result_count} hits",
-                s.id,
+        self.requests_table.value = views.records_table(requests)
+        self.searches_table.value = views.records_table(searches)
+        self._refreshing = True
+        try:
+            self._fill(self.requests, "requests", [(request_label(q), q.id) for q in requests])
+            self._fill(
+                self.searches,
+                "searches",
+                [
+                    (
+                        f"{s.filters.get('mode', s.search_type)} · {markup.cut(s.query, 60)}"
+                        f" · {s.result_count} hits",
+                        s.id,
+                    )
+                    for s in searches
+                ],
             )
-            for s in searches
-        ]
-        ids = {q.id for q in requests}
-        self.requests.value = (
-            keep_request if keep_request in ids else (requests[0].id if requests else None)
-        )
-        sids = {s.id for s in searches}
-        self.searches.value = (
-            keep_search if keep_search in sids else (searches[0].id if searches else None)
-        )
+        finally:
+            self._refreshing = False
+
+    def _fill(self, select: widgets.Select, which: str, options: list[tuple[str, str]]) -> None:
+        keep = select.value
+        select.options = options
+        ids = [value for _, value in options]
+        if self.followed[which] or keep not in ids:
+            self.followed[which] = True
+            select.value = ids[0] if ids else None
+        else:
+            select.value = keep
 
     def click_rerun(self) -> None:
         """Run the selected request again as a new request."""

@@ -6,10 +6,10 @@ from typing import TYPE_CHECKING, Any
 
 import ipywidgets as widgets
 
-from .. import display
 from ..search.query import MODES, Hit, SearchResult, search, similar_to
 from ..vocab import PERSONAS, PHASES, PROVIDERS
-from .lineage import lineage
+from . import markup, views
+from .prompt_view import plain
 from .ui import Hub, Tab, row
 
 if TYPE_CHECKING:
@@ -27,10 +27,11 @@ def hit_label(hit: Hit) -> str:
     how = (
         f"similarity {hit.similarity:.2f}"
         if hit.similarity is not None
-        else f"score {display.number(hit.score, 3)}"
+        else f"score {markup.number(hit.score, 3)}"
     )
-    text = getattr(hit, "snippet", None) or hit.content
-    return f"#{hit.rank} {hit.phase} · {how} · {display.cut(text, 80)}"
+    # A list label cannot show bold: the snippet's **match** markers would read literally.
+    text = plain(getattr(hit, "snippet", None) or hit.content)
+    return f"#{hit.rank} {hit.phase} · {how} · {markup.cut(text, 80)}"
 
 
 class SearchTab(Tab):
@@ -126,7 +127,7 @@ class SearchTab(Tab):
     def show_result(self, result: SearchResult) -> None:
         """Show a search result (from this tab or a re-run from History)."""
         self.result = result
-        self.results.value = result._repr_html_()
+        self.results.value = views.search_html(result)
         self.lineage.value = ""
         self.hits.options = [(hit_label(h), h.prompt_id) for h in result]
         self.hits.value = None
@@ -138,7 +139,7 @@ class SearchTab(Tab):
         """Show the selected hit's lineage."""
         pid = self.hits.value
         self.similar.disabled = self.compare.disabled = not pid
-        self.lineage.value = lineage(self.store, pid)._repr_html_() if pid else ""
+        self.lineage.value = views.lineage_html(self.store.lineage(pid)) if pid else ""
 
 
 __all__ = ["SearchTab"]

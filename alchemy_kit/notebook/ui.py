@@ -17,9 +17,9 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import ipywidgets as widgets
 
-from .. import display
 from .. import records as r
 from ..errors import AlchemyError
+from . import markup
 
 if TYPE_CHECKING:
     from ..store import Store
@@ -59,7 +59,7 @@ class ErrorLine:
         """Show an error: an AlchemyError's own message, or the exception type and message."""
         expected = isinstance(exc, AlchemyError)
         self.message = str(exc) if expected else f"{type(exc).__name__}: {exc}"
-        self.line.value = display.error_line(self.message)
+        self.line.value = markup.error_line(self.message)
         if expected:
             self.toggle.layout.display = "none"
             self.trace.value = ""
@@ -202,7 +202,7 @@ def metrics_by_prompt(metrics: Iterable[r.Metric]) -> Mapping[str, list[r.Metric
 
 def request_label(req: r.Request) -> str:
     """A one-line label for a request in a dropdown."""
-    return f"{display.cut(req.input, 60)} · {req.status} · {req.id[:8]}"
+    return f"{markup.cut(req.input, 60)} · {req.status} · {req.id[:8]}"
 
 
 def row(*children: widgets.Widget, **layout: Any) -> widgets.HBox:

@@ -15,13 +15,10 @@ import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from ..vocab import STOP_WORDS
+from .scorer import bounded
+
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9'+#-]*")
-_STOP = frozenset(
-    """a an the and or but if then else of to in on for with by from at as is are was were be been
-    it its this that these those i you he she we they me my our your their them can could should would
-    will shall may might must do does did done have has had not no so than too very just also into
-    about over under up down out some any all each more most other such only own same few both""".split()  # noqa: SIM905
-)
 _CONSTRAINT_WORDS = re.compile(
     r"\b(must|should|never|always|avoid|only|exactly|at most|at least|limit|within|format|"
     r"return|output|include|exclude|constraint|require[sd]?)\b",
@@ -55,11 +52,12 @@ class Components:
 
 def keywords(text: str) -> set[str]:
     """Return the lower-cased content words of a text (stop words removed)."""
-    return {w.lower() for w in _WORD.findall(text) if w.lower() not in _STOP and len(w) > 2}
+    return {w.lower() for w in _WORD.findall(text) if w.lower() not in STOP_WORDS and len(w) > 2}
 
 
 def components(content: str, idea: str) -> Components:
     """Measure how well `content` covers `idea` and how usable it is as a prompt."""
+    content, idea = bounded(content), bounded(idea)  # bounded work for a huge prompt
     idea_words = keywords(idea)
     words = _WORD.findall(content)
     content_words = {w.lower() for w in words}

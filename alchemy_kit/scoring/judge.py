@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import AlchemyError, JudgeParseError, ValidationError
 from ..runner import run_sync
+from ..store.calling import store_argument
 from .judge_parse import CRITERIA, SCALE, parse_rubric, parse_verdict
 from .rank import quality_metric, rescore
 from .scorer import explain
@@ -111,10 +112,15 @@ class PairVerdict:
 def judge_choice(
     store: Store, provider: str | None = None, model: str | None = None
 ) -> tuple[ModelChoice | None, str | None]:
-    """The judge model to use, or None with the reason the offline scorer will stand in."""
-    from ..models.catalog import DEFAULT_MODELS
-    from ..models.registry import resolve
+    """The judge model to use, or None with the reason the offline scorer will stand in.
 
+    A judge named (here or by the setting) whose provider has no key or server raises
+    MissingKeyError / ProviderError at once, saying which: not "the reply could not be read".
+    """
+    from ..models.catalog import DEFAULT_MODELS
+    from ..models.registry import check_usable, resolve
+
+    chosen_by = None
     if provider is None and model is None:
         configured = store.get_config(JUDGE_KEY, None)
         if not configured:
@@ -122,11 +128,13 @@ def judge_choice(
         if not isinstance(configured, Mapping):
             raise ValidationError(f"{JUDGE_KEY} must be an object like {{'provider': 'openai'}}")
         provider, model = configured.get("provider"), configured.get("model")
+        chosen_by = f"the setting {JUDGE_KEY}"
     choice = resolve(provider, model)
     if choice.provider == "local" and choice.model_id == DEFAULT_MODELS["local"]:
         # The template engine writes prompts; it cannot read one. Other in-process models
         # (SmolLM2, a GGUF) can judge, if weakly.
         return None, f"{choice.model_id} runs offline and cannot judge"
+    check_usable(choice.provider, chosen_by)
     return choice, None
 
 
@@ -194,6 +202,7 @@ def _details(result: JudgeResult, asked: int) -> dict[str, Any]:
     }
 
 
+@store_argument
 async def ajudge(
     store: Store,
     prompt_id: str,
@@ -229,6 +238,7 @@ async def ajudge(
     return result
 
 
+@store_argument
 async def ajudge_pair(
     store: Store,
     a_id: str,
@@ -283,14 +293,35 @@ async def ajudge_pair(
     return verdict
 
 
-def judge(store: Store, prompt_id: str, **kwargs: Any) -> JudgeResult:
-    """Synchronous `ajudge` (scripts and notebooks)."""
-    return run_sync(ajudge(store, prompt_id, **kwargs))
+@store_argument
+def judge(
+    store: Store,
+    prompt_id: str,
+    *,
+    provider: str | None = None,
+    model: str | None = None,
+    samples: int = 1,
+) -> JudgeResult:
+    """Score a stored prompt on the six-criterion rubric with an LLM judge at temperature 0.
+
+    The judge is `provider`/`model`, else the `scoring.judge` setting; with neither (or no key)
+    the offline scorer stands in and the result says so (`fallback`). `samples` (1..20) asks the
+    judge that many times and averages the replies. The judgement is recorded as a quality metric
+    (an unreadable reply as an error, never as a score) and the prompt's siblings are re-ranked.
+    Synchronous `ajudge`: scripts and notebooks.
+    """
+    return run_sync(ajudge(store, prompt_id, provider=provider, model=model, samples=samples))
 
 
-def judge_pair(store: Store, a_id: str, b_id: str, **kwargs: Any) -> PairVerdict:
-    """Synchronous `ajudge_pair`."""
-    return run_sync(ajudge_pair(store, a_id, b_id, **kwargs))
+@store_argument
+def judge_pair(
+    store: Store, a_id: str, b_id: str, *, provider: str | None = None, model: str | None = None
+) -> PairVerdict:
+    """Compare two stored prompts of one idea in both orders; a disagreement is a tie.
+
+    The judge is chosen as for `judge`; offline the scorer decides. Synchronous `ajudge_pair`.
+    """
+    return run_sync(ajudge_pair(store, a_id, b_id, provider=provider, model=model))
 
 
 __all__ = [

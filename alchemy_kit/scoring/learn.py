@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ValidationError
+from ..store.calling import store_argument
 from . import features as fx
 from .scorer import CLIP, Weights, measure, prefetch
 
@@ -63,18 +64,26 @@ def load_pairs(path: str | Path) -> list[Pair]:
 
 
 def featurise(
-    pairs: Sequence[Pair], *, semantic: bool = True
+    pairs: Sequence[Pair], *, semantic: bool = True, cache: bool = False
 ) -> list[tuple[dict[str, float], dict[str, float]]]:
-    """Feature dicts of (better, worse) for every pair."""
-    if semantic:
-        prefetch([(text, p.idea) for p in pairs for text in (p.better, p.worse)])
-    return [
+    """Feature dicts of (better, worse) for every pair (cache=True: on disk, see feature_cache)."""
+    from . import feature_cache
+
+    if cache and semantic and (hit := feature_cache.load(pairs)) is not None:
+        return hit
+    embedded = semantic and prefetch(
+        [(text, p.idea) for p in pairs for text in (p.better, p.worse)]
+    )
+    rows = [
         (
             measure(p.better, p.idea, semantic=semantic)[0],
             measure(p.worse, p.idea, semantic=semantic)[0],
         )
         for p in pairs
     ]
+    if cache and embedded:
+        feature_cache.save(pairs, rows)
+    return rows
 
 
 def fit(
@@ -243,6 +252,7 @@ def pairs_from_picks(store: Any) -> list[Pair]:
     return pairs
 
 
+@store_argument
 def learn(
     store: Any,
     *,
@@ -268,7 +278,7 @@ def learn(
     source = Path(labelled_path) if labelled_path else LABELLED
     labelled = load_pairs(source) if include_labelled and source.exists() else []
     pick_rows = featurise(picks)
-    label_rows = featurise(labelled) if labelled else []
+    label_rows = featurise(labelled, cache=True) if labelled else []
     # Held-out accuracy on the picks: each fold's picks are predicted by weights fitted on the
     # other folds' picks plus every labelled pair.
     # In the order the picks were made: request ids are random, so sorting them would make the

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 
+from ..vocab import STOP_WORDS
+
 
 def word_list(text: str) -> list[str]:
     """The whitespace-separated words of a text block (keeps long word lists compact)."""
@@ -333,17 +335,7 @@ OPPOSED: list[tuple[re.Pattern[str], re.Pattern[str]]] = [
         ),
     ),
 ]
-STOPWORDS = frozenset(
-    word_list(
-        """
-        a an the and or but if then else of to in on for with by from at as is are was were be
-        been being it its this that these those i you he she we they me my our your their them
-        can could should would will shall may might must do does did done have has had not no so
-        than too very just also into about over under up down out some any all each more most
-        other such only own same few both per via what which who whom whose when where why how
-        there here am let lets"""
-    )
-)
+STOPWORDS = STOP_WORDS  # the one list (vocab.py)
 
 # English words that other European languages do not share (so "in", "a", "die" are left out):
 # their share tells English prose from code and from other languages.

@@ -8,24 +8,17 @@ the accumulated picks into scorer weights.
 
 from __future__ import annotations
 
-import getpass
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from .. import records as r
 from ..errors import ValidationError
+from ..records import whoami
+from ..store.calling import store_argument
 from .rank import rescore
 
 if TYPE_CHECKING:
     from ..store import Store
-
-
-def whoami() -> str:
-    """The login name, or 'researcher' where the environment has none (some containers)."""
-    try:
-        return getpass.getuser() or "researcher"
-    except Exception:  # getpass raises several types when no name is set
-        return "researcher"
 
 
 def _record(store: Store, picks: Sequence[r.Preference]) -> list[r.Preference]:
@@ -36,6 +29,7 @@ def _record(store: Store, picks: Sequence[r.Preference]) -> list[r.Preference]:
     return list(picks)
 
 
+@store_argument
 def prefer(
     store: Store,
     better_id: str,
@@ -60,6 +54,7 @@ def prefer(
     return _record(store, [pick])[0]
 
 
+@store_argument
 def pick_best(
     store: Store,
     prompt_id: str,
@@ -85,6 +80,7 @@ def pick_best(
     return _record(store, picks)
 
 
+@store_argument
 def thumb(
     store: Store, prompt_id: str, up: bool, *, who: str | None = None, note: str | None = None
 ) -> r.Preference:
@@ -95,6 +91,7 @@ def thumb(
     )[0]
 
 
+@store_argument
 def rate(
     store: Store, prompt_id: str, rating: int, *, who: str | None = None, note: str | None = None
 ) -> r.Preference:
@@ -104,6 +101,7 @@ def rate(
     return _record(store, [pick])[0]
 
 
+@store_argument
 def undo(store: Store, preference_id: str) -> None:
     """Take a pick back and re-score the prompts it touched."""
     pick = store.get_preference(preference_id)
@@ -112,4 +110,20 @@ def undo(store: Store, preference_id: str) -> None:
         rescore(store, [i for i in (pick.prompt_id, pick.other_prompt_id) if i])
 
 
-__all__ = ["pick_best", "prefer", "rate", "thumb", "undo", "whoami"]
+@store_argument
+def picks(
+    store: Store,
+    *,
+    by: str | None = None,
+    prompt_ids: Sequence[str] | None = None,
+    limit: int | None = None,
+) -> list[r.Preference]:
+    """The recorded picks, oldest first: all, those `by` one researcher, or those on `prompt_ids`.
+
+    A list of Preference rows (kind pairwise/thumb/rating, value, who, shown order, note); it
+    renders as a table in a notebook. `ak.undo_pick(store, pick.id)` takes one back.
+    """
+    return store.preferences(who=by, prompt_ids=prompt_ids, limit=limit)
+
+
+__all__ = ["pick_best", "picks", "prefer", "rate", "thumb", "undo", "whoami"]

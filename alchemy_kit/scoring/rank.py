@@ -27,7 +27,9 @@ from typing import TYPE_CHECKING, Any
 
 from .. import records as r
 from ..errors import ValidationError
+from ..store.calling import store_argument
 from .scorer import (
+    MAX_SCORED_CHARS,
     SCORER_VERSION,
     WEIGHTS_KEY,
     Breakdown,
@@ -155,6 +157,7 @@ def score_prompts(store: Store, prompts: Sequence[r.Prompt], idea: str) -> dict[
     return results
 
 
+@store_argument
 def rescore(
     store: Store, prompt_ids: Sequence[str] | None = None, *, rescan: bool = False
 ) -> dict[str, float]:
@@ -163,7 +166,7 @@ def rescore(
     Scorer features come from each prompt's latest scorer metric (`rescan` re-reads the text);
     prompts never scored are scored now. Eval results, judge scores and picks are blended in.
     """
-    rows = store.prompts_for_scoring(prompt_ids=prompt_ids)
+    rows = store.prompts_for_scoring(prompt_ids=prompt_ids, max_chars=MAX_SCORED_CHARS)
     ids = [pid for pid, _, _ in rows]
     weights, which = current_weights(store)
     stored = {} if rescan else store.latest_quality(ids, "scorer")

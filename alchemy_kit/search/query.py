@@ -23,6 +23,8 @@ import numpy as np
 
 from .. import records as r
 from ..errors import ValidationError
+from ..store.calling import store_argument
+from ..vocab import MAX_SEARCH_K
 from .fusion import MIN_POOL, Candidates, fuse
 from .results import Hit, SearchResult
 from .text import TextQuery, text_query
@@ -32,7 +34,7 @@ if TYPE_CHECKING:
     from ..store import Store
 
 MODES = ("semantic", "text", "hybrid")
-MAX_K = 1000
+MAX_K = MAX_SEARCH_K
 
 
 # ---------------------------------------------------------------------------------------------
@@ -124,6 +126,7 @@ def _pool(k: int) -> int:
 Ranked = tuple[str, float, float | None]
 
 
+@store_argument
 def search(
     store: Store,
     query: str | np.ndarray | Sequence[float],
@@ -330,6 +333,7 @@ def _record(
     )
 
 
+@store_argument
 def similar_to(
     store: Store,
     prompt_id: str,

@@ -1,18 +1,15 @@
-"""Search results: `Hit` and `SearchResult`, with the same fields in Python, JSON and notebooks.
+"""Search results: `Hit` and `SearchResult`, with the same fields in Python and JSON.
 
 `content` is always the full prompt. `snippet` is a separate field: the matched words in context
 (FTS5 `snippet()`, matches between `**` markers) in text and hybrid modes, None in semantic mode
-and for hybrid hits that share no searched word with the query.
+and for hybrid hits that share no searched word with the query. notebook/views.py renders them.
 """
 
 from __future__ import annotations
 
-import html
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
-
-from .. import display
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -50,35 +47,6 @@ class Hit:
         if mode in SNIPPET_MODES:
             out["snippet"] = self.snippet
         return out
-
-    def _repr_markdown_(self) -> str:
-        sim = "" if self.similarity is None else f" · similarity {self.similarity:.3f}"
-        # One line: a snippet of a Markdown prompt holds newlines and headings of its own.
-        match = f"\n\n> match: {' '.join(self.snippet.split())}" if self.snippet else ""
-        return (
-            f"**#{self.rank}** `{self.prompt_id[:8]}` · {self.phase} · {self.provider}/{self.model}"
-            f" · score {self.score:.4f}{sim}\n\n{display.cut(self.content, 200)}{match}"
-        )
-
-    def _repr_html_(self) -> str:
-        return _hits_table([self], with_snippet=self.snippet is not None)
-
-
-def _hits_table(hits: Sequence[Hit], *, with_snippet: bool) -> str:
-    columns = ["rank", "score", "similarity", "phase", "model", "prompt_id", "content"]
-    if with_snippet:
-        columns.append("snippet")
-    rows = [asdict(h) | {"model": f"{h.provider}/{h.model}"} for h in hits]
-    return display.table(
-        rows,
-        columns,
-        cells={
-            "prompt_id": lambda row: display.short_id(row["prompt_id"]),
-            "content": lambda row: html.escape(display.cut(row["content"], 200)),
-            "snippet": lambda row: display.marked(row["snippet"] or ""),
-        },
-        titles={"rank": "#", "prompt_id": "id", "snippet": "match"},
-    )
 
 
 class SearchResult(list[Hit]):
@@ -124,20 +92,14 @@ class SearchResult(list[Hit]):
         cols = list(Hit.__dataclass_fields__)
         return pd.DataFrame([asdict(h) for h in self], columns=cols)
 
-    def _title(self) -> str:
+    @property
+    def title(self) -> str:
+        """One line: how many hits, of which mode, for which query (and embedding model)."""
         model = f", {self.embedding_model}" if self.embedding_model else ""
         return f"{len(self)} {self.mode} hit(s) for {self.query!r}{model}"
 
-    def _repr_markdown_(self) -> str:
-        note = f"\n\n_{self.note}_" if self.note else ""
-        return f"**{self._title()}**{note}\n\n" + "\n\n".join(h._repr_markdown_() for h in self)
-
-    def _repr_html_(self) -> str:
-        table = _hits_table(self, with_snippet=self.mode in SNIPPET_MODES) if self else ""
-        return display.heading(self._title(), self.note) + table
-
     def __repr__(self) -> str:
-        return f"<SearchResult {self._title()}{': ' + self.note if self.note else ''}>"
+        return f"<SearchResult {self.title}{': ' + self.note if self.note else ''}>"
 
 
 __all__ = ["SNIPPET_MODES", "Hit", "SearchResult"]

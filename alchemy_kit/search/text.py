@@ -2,7 +2,7 @@
 
 By default a prompt matches when it contains any searched word (OR), and bm25 ranks the matches,
 so prompts with more of the words, and rarer words, come first. `match_all` requires every
-searched word. Stop words (stopwords.py) never decide whether a prompt matches, in either mode:
+searched word. Stop words (vocab.STOP_WORDS) never decide whether a prompt matches, in either mode:
 "how do I summarise a report" searches for "summarise" and "report". They still take part in the
 bm25 ranking among the matches, with the small weight bm25 gives common words: on the tuning
 split of tests/data/retrieval (3,800 documents) dropping them from the ranking as well cost 9
@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .stopwords import STOP_WORDS
+from ..vocab import STOP_WORDS
 
 _PHRASE = re.compile(r'"([^"]*)"')
 _WORD = re.compile(r"\w+")

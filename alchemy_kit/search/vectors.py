@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from .. import records as r
+from ..store.calling import store_argument
 
 if TYPE_CHECKING:
     from ..store import Store
@@ -25,19 +26,28 @@ class EmbedReport:
 
 def embed_prompts(
     store: Store,
-    prompts: Sequence[r.Prompt] | Sequence[tuple[str, str]],
+    prompts: Sequence[r.Prompt] | Sequence[tuple[str, str]] | Sequence[tuple[str, str, int]],
     *,
     model_id: str | None = None,
     batch_size: int = 64,
     progress: bool = False,
 ) -> EmbedReport:
-    """Embed prompts (records or (id, content) pairs) and upsert their compressed vectors."""
+    """Embed prompts and upsert their compressed vectors.
+
+    `prompts` are records, (id, content) pairs, or (id, content prefix, full length) triples as
+    the store's bounded reads give them; a vector made from a prefix is noted on its prompt.
+    """
     from tqdm.auto import tqdm
 
     from ..store.codec import DEFAULT_DTYPE, encode_many
-    from .embeddings import embed_texts
+    from .embeddings import embed_limit, embed_texts
 
-    pairs = [(p.id, p.content) if isinstance(p, r.Prompt) else (p[0], p[1]) for p in prompts]
+    pairs: list[tuple[str, str]] = []
+    lengths: dict[str, int] = {}
+    for p in prompts:
+        pid, text, *rest = (p.id, p.content) if isinstance(p, r.Prompt) else p
+        pairs.append((pid, text))
+        lengths[pid] = int(rest[0]) if rest else len(text)
     # One length-sorted pass: each batch holds texts of similar length, so padding is minimal.
     # (Sorting only within each batch of rowid order padded short prompts to long ones.)
     pairs.sort(key=lambda pair: len(pair[1]))
@@ -51,6 +61,8 @@ def embed_prompts(
         model_id = used
         dims = int(matrix.shape[1])
         blobs = encode_many(matrix, DEFAULT_DTYPE)
+        limit = embed_limit(used)
+        cut = {pid: (limit, lengths[pid]) for pid, _ in chunk if lengths[pid] > limit}
         store.upsert_embeddings(
             [
                 r.EmbeddingRecord(
@@ -61,7 +73,8 @@ def embed_prompts(
                     similarity_threshold=threshold,
                 )
                 for (pid, _), blob in zip(chunk, blobs, strict=True)
-            ]
+            ],
+            truncated=cut,
         )
         done += len(chunk)
         bar.update(len(chunk))
@@ -69,14 +82,21 @@ def embed_prompts(
     return EmbedReport(model=used, embedded=done, dimensions=dims)
 
 
+@store_argument
 def embed_missing(
     store: Store, *, model_id: str | None = None, all_prompts: bool = False, progress: bool = True
 ) -> EmbedReport:
     """Embed prompts that have no vector from the model yet (or every prompt with all_prompts)."""
-    from .embeddings import DEFAULT_EMBEDDING_MODEL
+    from .embeddings import DEFAULT_EMBEDDING_MODEL, embed_limit
 
     model = model_id or DEFAULT_EMBEDDING_MODEL
-    pairs = store.prompt_texts() if all_prompts else store.prompts_missing_embeddings(model)
+    # Only the window embed_prefix may look at (it skips leading blanks, then cuts).
+    window = embed_limit(model_id) * 8
+    pairs = (
+        store.prompt_texts(window)
+        if all_prompts
+        else store.prompts_missing_embeddings(model, window)
+    )
     if not pairs:
         return EmbedReport(model=model, embedded=0, dimensions=None)
     return embed_prompts(store, pairs, model_id=model_id, progress=progress)

@@ -12,8 +12,9 @@ import sqlite3
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from ..display import Rows
 from ..errors import ValidationError
+from ..records import Rows, check_enum
+from ..vocab import PHASES
 
 SUMMARY_KEYS = ("phase", "provider", "model", "persona", "request_id")
 # Bucket → the prefix of an ISO-8601 timestamp that identifies it (and how to print it back).
@@ -84,6 +85,19 @@ class AnalyticsQueries:
         )
         return Rows(self._rows(sql, params), title=f"metrics by {', '.join(keys)}")
 
+    def leaderboard(self, phase: str = "coagulatio", limit: int = 10) -> list[dict[str, Any]]:
+        """The top-ranked prompt of `phase` for each completed request, best score first."""
+        check_enum(phase, PHASES, "phase")
+        cur = self.conn.execute(
+            "SELECT p.id, p.score, p.model, q.input AS idea, p.content FROM prompts p"
+            " JOIN prompt_requests q ON q.id = p.request_id"
+            " WHERE p.phase = ? AND p.rank = 1 AND q.status = 'completed'"
+            " ORDER BY p.score DESC, p.rowid LIMIT ?",
+            [phase, limit],
+        )
+        cols = [d[0] for d in cur.description]
+        return [dict(zip(cols, row, strict=True)) for row in cur.fetchall()]
+
     def count_requests(self, filters: dict[str, Any] | None = None) -> int:
         """How many requests have at least one prompt passing the filters."""
         where, params = self._where(filters)
@@ -135,6 +149,12 @@ class AnalyticsQueries:
         )
         return Rows(self._rows(sql, params), title="judge rubric per criterion")
 
+    def count_embeddings(self, model: str, filters: dict[str, Any] | None = None) -> int:
+        """How many prompts passing the filters have an embedding from `model`."""
+        where, params = self._where(filters, "e.model = ?")
+        sql = f"SELECT count(*) FROM embeddings e JOIN prompts p ON p.id = e.prompt_id{where}"
+        return int(self.conn.execute(sql, [model, *params]).fetchone()[0])
+
     def embedding_sample(
         self, model: str, limit: int, filters: dict[str, Any] | None = None
     ) -> list[dict[str, Any]]:
@@ -162,6 +182,34 @@ class AnalyticsQueries:
             f"{where} ORDER BY q.created_at, p.rowid"
         )
         return self._rows(sql, [requests, model, *params])
+
+    # -- eval runs (charts.pass_rate, charts.eval_matrix) ----------------------------------------
+    def eval_pass_counts(self, run_id: str) -> Rows:
+        """Per prompt and model of an eval run: outputs, graded, passed, failed calls, mean grade,
+        cost and latency per case, in the order the prompts first appear in the run."""
+        sql = (
+            "SELECT o.prompt_id, o.model, p.phase, p.rank, substr(p.content, 1, 200) AS content,"
+            " count(*) AS outputs, count(o.passed) AS graded, coalesce(sum(o.passed), 0) AS passed,"
+            " sum(o.error IS NOT NULL) AS failed_calls, round(avg(o.score), 4) AS mean_grade,"
+            " round(avg(CASE WHEN o.error IS NULL THEN coalesce(o.cost_usd, 0) END), 8)"
+            " AS cost_per_case, round(avg(o.latency_ms), 1) AS ms_per_case"
+            " FROM outputs o JOIN prompts p ON p.id = o.prompt_id WHERE o.run_id = ?"
+            " GROUP BY o.prompt_id, o.model ORDER BY min(o.rowid)"
+        )
+        return Rows(self._rows(sql, [run_id]), title="pass counts per prompt and model")
+
+    def eval_cells(self, run_id: str, limit: int) -> tuple[Rows, int]:
+        """The first `limit` outputs of an eval run as matrix cells (prompt, model, case, outcome,
+        a preview), ordered by prompt and case; and how many outputs the run has in all."""
+        sql = (
+            "SELECT o.id AS output_id, o.prompt_id, o.model, p.phase, p.rank, o.case_id,"
+            " c.name AS case_name, o.passed, o.score, o.error IS NOT NULL AS failed,"
+            " substr(coalesce(o.error, o.text), 1, 160) AS preview"
+            " FROM outputs o JOIN prompts p ON p.id = o.prompt_id JOIN cases c ON c.id = o.case_id"
+            " WHERE o.run_id = ? ORDER BY p.rowid, o.model, c.rowid LIMIT ?"
+        )
+        total = self.conn.execute("SELECT count(*) FROM outputs WHERE run_id = ?", [run_id])
+        return Rows(self._rows(sql, [run_id, limit]), title="eval cells"), int(total.fetchone()[0])
 
 
 __all__ = ["BUCKETS", "SUMMARY_KEYS", "AnalyticsQueries"]

@@ -26,6 +26,8 @@ Heads = Callable[[str, str, list[int], int], Awaitable[dict[int, tuple[str, int]
 # length() load the entire value), so wide columns are read as heads (text_head).
 CONTENT_CHARS = 20_000
 IDEA_CHARS = 300
+OUTPUT_CHARS = 160  # of each eval output a lineage page lists (the rest is a link away)
+OUTPUTS = 100  # the newest eval outputs a lineage page lists (the outputs table has them all)
 WIDE = {
     "prompt_requests": ("input", "metadata"),
     "request_phases": ("error_message", "config"),
@@ -141,6 +143,39 @@ async def request_lineage(execute: Execute, request_id: str, heads: Heads) -> di
         "phase_runs": await _with_heads(heads, "request_phases", runs, wide, CONTENT_CHARS),
         "variants": await _with_heads(heads, "prompts", variants, ["content"], CONTENT_CHARS),
     }
+
+
+_EVAL_PROMPTS_SQL = f"""
+SELECT o.prompt_id, p.phase, p.rank, count(*) AS outputs, count(o.passed) AS graded,
+  coalesce(sum(o.passed), 0) AS passed, round(avg(o.score), 4) AS mean_grade,
+  sum(o.error IS NOT NULL) AS failed_calls, count(DISTINCT o.run_id) AS runs
+FROM prompts p JOIN outputs o ON o.prompt_id = p.id
+WHERE p.request_id = :id
+GROUP BY o.prompt_id
+ORDER BY {_PHASE_ORDER.format(col="p.phase")}, p.rank IS NULL, p.rank, o.prompt_id
+"""
+
+_EVAL_OUTPUTS_SQL = """
+SELECT o.rowid AS _rowid, o.id, o.run_id, o.prompt_id, p.phase, p.rank, o.case_id,
+  c.name AS case_name, o.provider, o.model, o.passed, o.score, o.latency_ms, o.created_at
+FROM prompts p JOIN outputs o ON o.prompt_id = p.id JOIN cases c ON c.id = o.case_id
+WHERE p.request_id = :id
+ORDER BY o.created_at DESC, o.rowid DESC
+LIMIT :limit
+"""
+
+
+async def request_evals(
+    execute: Execute, request_id: str, heads: Heads, limit: int = OUTPUTS
+) -> dict[str, Any]:
+    """The eval outputs of a request's prompts: per prompt, outputs, passes and mean grade over
+    every run; and the newest `limit` outputs, each with its case, model, grade and the first
+    OUTPUT_CHARS of its text (or error), sizes in `text_bytes`/`error_bytes`."""
+    params = {"id": request_id, "limit": limit}
+    prompts = _dicts(await execute(_EVAL_PROMPTS_SQL, params))
+    outputs = _dicts(await execute(_EVAL_OUTPUTS_SQL, params))
+    outputs = await _with_heads(heads, "outputs", outputs, ["text", "error"], OUTPUT_CHARS)
+    return {"prompts": prompts, "outputs": outputs}
 
 
 async def prompt_summaries(
@@ -270,6 +305,7 @@ __all__ = [
     "iter_text",
     "open_read_only",
     "prompt_summaries",
+    "request_evals",
     "request_lineage",
     "resolve_request",
     "snapshot_to",

@@ -12,18 +12,9 @@ from typing import Any
 from .. import records as r
 from .. import settings
 from ..errors import NotFoundError, ValidationError
-from .guard import check_text
 from .mixin import StoreMixin
 from .reads import like_prefix
-
-
-def _whoami() -> str:
-    try:
-        import getpass
-
-        return getpass.getuser()
-    except Exception:  # no login name in some containers
-        return "unknown"
+from .sqlite_errors import check_text
 
 
 class Configs(StoreMixin):
@@ -40,7 +31,7 @@ class Configs(StoreMixin):
         ctype = r.check_enum(type or r.config_type_of(value), r.CONFIG_TYPES, "configuration type")
         if ctype != r.config_type_of(value):
             raise ValidationError(f"configuration {key!r}: value {value!r} is not of type {ctype}")
-        rec = r.Configuration(key=key, value=value, type=ctype, updated_by=updated_by or _whoami())
+        rec = r.Configuration(key=key, value=value, type=ctype, updated_by=updated_by or r.whoami())
         with self.transaction():
             self._insert([rec], upsert=True)
         return rec

@@ -1,16 +1,25 @@
-"""Opening the SQLite file: the busy timeout, read-write or read-only, and typed open errors."""
+"""Opening a store: the file checks, the busy timeout, migrations, and one connection per thread."""
 
 from __future__ import annotations
 
+import logging
 import os
 import sqlite3
 import threading
 import time
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from ..errors import StoreError
-from .guard import primary_code, translate
+from ..errors import NotADatabaseError, ReadOnlyStoreError, SchemaVersionError, StoreError
+from .sqlite_errors import primary_code, translate
+
+if TYPE_CHECKING:
+    from .store import Store
+
+log = logging.getLogger("alchemy_kit")
 
 BUSY_TIMEOUT_S = 60.0
 # Seconds to wait for another process's write lock; scripts that would rather fail fast lower it.
@@ -62,22 +71,38 @@ def _connect_read_only(path: Path, timeout: float) -> sqlite3.Connection:
     return conn
 
 
-def prepare(path: Path, create: bool) -> bool:
+def prepare(
+    path: Path, create: bool, *, name: str | None = None, make_folder: bool = False
+) -> bool:
     """Check the path before opening; True when it holds a database, False when one is created.
 
-    A missing or zero-byte file (SQLite would silently turn either into a new database) and a
-    missing parent folder are errors unless `create` is set.
+    A missing or zero-byte file (SQLite would silently turn either into a new database) is an
+    error unless `create` is set; a missing folder is an error unless `make_folder` is set (only
+    for the per-user default: a folder on a path someone typed may be a typo). `name` is how
+    errors call the path (e.g. `$ALCHEMY_DB (x.db)`).
     """
+    name = name or str(path)
     if path.is_dir():
-        raise StoreError(f"{path} is a directory, not a database file")
+        raise StoreError(f"{name} is a directory, not a database file")
     if path.is_file() and path.stat().st_size > 0:
         return True
     if not create:
-        what = "an empty file" if path.is_file() else "no database"
-        if not path.parent.is_dir():
-            what = f"no folder {path.parent}"
-        raise StoreError(f"{path}: {what}; create the database with `alchemy db init -d {path}`")
-    path.parent.mkdir(parents=True, exist_ok=True)
+        what = ""
+        if path.is_file():
+            what = " (an empty file)"
+        elif not path.parent.is_dir():
+            what = f" (no folder {path.parent})"
+        raise StoreError(
+            f"no database at {name}{what}: `alchemy db init` creates it (`alchemy db path` says"
+            " which file commands use)"
+        )
+    if not path.parent.is_dir():
+        if not make_folder:
+            raise StoreError(
+                f"cannot create {name}: the folder {path.parent} does not exist"
+                " (alchemy_kit creates the database file, not folders: create it first)"
+            )
+        path.parent.mkdir(parents=True, exist_ok=True)
     return False
 
 
@@ -169,6 +194,24 @@ class ThreadConnections:
         self._local.conn = conn
         self._by_thread[threading.current_thread()] = conn
 
+    @contextmanager
+    def savepoint(self) -> Iterator[None]:
+        """A savepoint on this thread's connection, released, or rolled back on an exception."""
+        state, conn = self._local, self.get()
+        depth = state.savepoints = getattr(state, "savepoints", 0) + 1
+        name = f"alchemy_sp{depth}"
+        conn.execute(f"SAVEPOINT {name}")
+        try:
+            yield
+        except BaseException:
+            conn.execute(f"ROLLBACK TO {name}")
+            conn.execute(f"RELEASE {name}")
+            raise
+        else:
+            conn.execute(f"RELEASE {name}")
+        finally:
+            state.savepoints = depth - 1
+
     def close(self) -> None:
         """Close every thread's connection; a thread that uses the store afterwards gets an error."""
         with self._lock:
@@ -191,6 +234,119 @@ def disk_usage(path: Path | None) -> dict[str, int]:
     return sizes
 
 
+def open_store(
+    path: str | os.PathLike[str] | None = None, *, migrate: bool = True, create: bool = True
+) -> Store:
+    """Open and migrate the database at `path`, else $ALCHEMY_DB, ./data/alchemy.db or per-user.
+
+    The rule is store/location.py's. With create=False a missing (or zero-byte) file is an error
+    instead of a new database; `Store.created` says whether this call created it. Folders are never
+    created on a path you chose, only the per-user data folder. A file that cannot be written opens
+    read-only (`Store.read_only`): reads and searches work, writes raise ReadOnlyStoreError.
+    Opening also reclaims requests left running by a crashed process (see store/recovery.py).
+    """
+    from .location import resolve
+    from .store import Store
+
+    timeout = busy_timeout()
+    read_only = exists = False
+    where = None
+    opener: Callable[[], sqlite3.Connection] | None = None
+    if path == ":memory:":
+        # A named in-memory database (SQLite's memdb VFS) that every thread's connection shares.
+        uri = f"file:/alchemy-{uuid.uuid4().hex}?vfs=memdb"
+
+        def open_memory() -> sqlite3.Connection:
+            conn = sqlite3.connect(
+                uri, uri=True, timeout=timeout, check_same_thread=False, isolation_level=None
+            )
+            configure(conn, timeout, writes_wal=False)
+            return conn
+
+        conn = (opener := open_memory)()
+        db_path = None
+    else:
+        where = resolve(path)
+        db_path = where.path
+        exists = prepare(db_path, create, name=where.name, make_folder=where.source == "user")
+        read_only = exists and not writable(db_path)
+        conn = connect(db_path, read_only=read_only, timeout=timeout)
+    try:
+        wal = db_path is not None and not read_only
+        if wal:
+            enable_wal(conn, timeout)
+        configure(conn, timeout, writes_wal=wal)
+        store = Store(conn, db_path, read_only=read_only, busy_timeout_s=timeout, opener=opener)
+        store.created = db_path is not None and not exists
+        _check_version(store)
+        if read_only:
+            _note_read_only(store, migrate)
+        elif migrate:
+            _migrate(store)
+            from .recovery import reclaim_on_open
+
+            reclaim_on_open(store)
+    except sqlite3.DatabaseError as exc:
+        conn.close()
+        error = translate(exc, db_path, timeout)
+        if isinstance(error, NotADatabaseError):
+            name = where.name if where else str(path)
+            raise NotADatabaseError(f"{name} is not an SQLite database") from None
+        raise error from None
+    except BaseException:
+        conn.close()
+        raise
+    return store
+
+
+def _note_read_only(store: Store, migrate: bool) -> None:
+    pending = pending_migrations(store)
+    if migrate and pending:
+        raise ReadOnlyStoreError(
+            f"{store.path} is read-only and needs migrations ({', '.join(pending)}) from this"
+            " alchemy_kit: open it once with write access"
+        )
+    log.warning(
+        f"note: {store.path} is read-only: reading and searching work, nothing is written"
+        " (not even search history)"
+    )
+
+
+def _check_version(store: Store) -> None:
+    from .store import MIGRATION_NAMES
+
+    unknown = [m for m in store.applied_migrations() if m not in MIGRATION_NAMES]
+    if unknown:
+        raise SchemaVersionError(
+            f"{store.path} was migrated by a newer alchemy_kit (unknown migrations:"
+            f" {', '.join(unknown)}); upgrade alchemy_kit to open it"
+        )
+
+
+def pending_migrations(store: Store) -> list[str]:
+    """Return the names of migrations not yet applied (read-only; sqlite-utils is not imported)."""
+    from .store import MIGRATION_NAMES
+
+    applied = set(store.applied_migrations())
+    return [name for name in MIGRATION_NAMES if name not in applied]
+
+
+def _migrate(store: Store) -> None:
+    if not pending_migrations(store):
+        return
+    from .migrations import migration_names, migrations
+    from .store import MIGRATION_NAMES
+
+    if migration_names() != MIGRATION_NAMES:  # a new migration must be listed above too
+        raise StoreError(
+            f"alchemy_kit is inconsistent: MIGRATION_NAMES {MIGRATION_NAMES} does not match the "
+            f"migrations defined {migration_names()}"
+        )
+    # Serialise migration across processes: the second opener waits, then finds nothing pending.
+    with store.transaction():
+        migrations.apply(store.db)
+
+
 __all__ = [
     "BUSY_TIMEOUT_ENV",
     "BUSY_TIMEOUT_S",
@@ -200,5 +356,7 @@ __all__ = [
     "connect",
     "disk_usage",
     "enable_wal",
+    "open_store",
+    "pending_migrations",
     "writable",
 ]

@@ -15,7 +15,6 @@ from typing import Any
 
 from .. import records as r
 from .. import records_eval as ev
-from ..display import RecordList
 from ..errors import NotFoundError, ValidationError
 from .mixin import StoreMixin
 from .reads import chunks
@@ -62,7 +61,7 @@ class EvalQueries(StoreMixin):
             if missing:
                 raise NotFoundError(f"no case with id {missing[0]!r} in request {request_id}")
             found = [by_id[i] for i in ids]
-        return RecordList(found)
+        return list(found)
 
     def get_case(self, case_id: str) -> ev.Case:
         """One case by id (or a unique prefix of at least 4 characters)."""
@@ -104,7 +103,7 @@ class EvalQueries(StoreMixin):
         rows = self.select(
             "eval_runs", where, params, order_by="created_at DESC, rowid DESC", limit=limit
         )
-        return RecordList(ev.EvalRun.from_row(row) for row in rows)
+        return list(ev.EvalRun.from_row(row) for row in rows)
 
     def update_eval_run(self, run_id: str, **changes: Any) -> None:
         """Change a run's lifecycle fields, its prompt and case lists, or its options."""
@@ -199,7 +198,7 @@ class EvalQueries(StoreMixin):
         if prompt_ids is not None:
             where += f" AND prompt_id IN ({','.join('?' * len(prompt_ids))})"
             params += list(prompt_ids)
-        return RecordList(_output(row) for row in self.select("outputs", where, params))
+        return list(_output(row) for row in self.select("outputs", where, params))
 
     def get_output(self, output_id: str) -> ev.Output:
         """One output by id (or a unique prefix of at least 4 characters)."""
@@ -240,7 +239,7 @@ class EvalQueries(StoreMixin):
         if grader is not None:
             where += " AND json_extract(details, '$.grader') = ?"
             params.append(grader)
-        return RecordList(r.Metric.from_row(row) for row in self.select("metrics", where, params))
+        return list(r.Metric.from_row(row) for row in self.select("metrics", where, params))
 
     # -- recorded model calls ----------------------------------------------------------------------
     def get_call(self, key: str) -> ev.ModelCall | None:
@@ -262,6 +261,13 @@ class EvalQueries(StoreMixin):
                 call.tokens_estimated = bool(call.tokens_estimated)
                 out[call.key] = call
         return out
+
+    def recorded_providers(self, model: str) -> list[str]:
+        """The providers under which calls to `model` were recorded (a replay needs no plugin)."""
+        rows = self.conn.execute(
+            "SELECT DISTINCT provider FROM model_calls WHERE model = ? ORDER BY provider", [model]
+        )
+        return [p for (p,) in rows]
 
     def put_calls(self, calls: Iterable[ev.ModelCall]) -> None:
         """Record calls; a call already recorded under the same key is replaced (the newest wins)."""

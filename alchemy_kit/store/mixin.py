@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterable, Sequence
+from dataclasses import fields
 from typing import TYPE_CHECKING, Any
 
 from .reads import Reads
@@ -27,3 +28,17 @@ class StoreMixin(Reads):
         def _exec(
             self, sql: str, params: Sequence[Any] | dict[str, Any] = ()
         ) -> sqlite3.Cursor: ...
+
+
+def record_columns(cls: type) -> tuple[str, ...]:
+    """The column names of a record class, in table order."""
+    return tuple(f.name for f in fields(cls))
+
+
+def insert_sql(table: str, cols: Sequence[str], upsert_on: str | None = None) -> str:
+    """INSERT (or, with `upsert_on`, INSERT ... ON CONFLICT DO UPDATE) of `cols` into `table`."""
+    sql = f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})"
+    if upsert_on:
+        updates = ", ".join(f"{c} = excluded.{c}" for c in cols if c != upsert_on)
+        sql += f" ON CONFLICT({upsert_on}) DO UPDATE SET {updates}"
+    return sql

@@ -20,7 +20,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from ..errors import ImportExportError
+from ..errors import ImportExportError, NotEmptyError
 from .recovery import process_alive
 
 PROJECT_MARKERS = (".git", "pyproject.toml")
@@ -76,9 +76,7 @@ def check_replaceable(dest: Path, what: str, marker: str, owned: Owned, overwrit
     if not dest.exists() or not any(dest.iterdir()):
         return
     if not overwrite:
-        raise ImportExportError(
-            f"{dest} is not empty; pass overwrite=True (--overwrite) to replace {what}"
-        )
+        raise NotEmptyError(dest, what)  # the CLI words it as --overwrite
     if not (dest / marker).is_file():
         raise ImportExportError(
             f"{dest} is not empty and holds no {marker}, so it is not {what}; refusing to"

@@ -10,7 +10,6 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from .. import records as r
-from ..display import RecordList
 from ..errors import NotFoundError, ValidationError
 from ..vocab import SCORE_RANGE
 from .mixin import StoreMixin
@@ -35,7 +34,13 @@ class ScoringQueries(StoreMixin):
             r.check_range(score, *SCORE_RANGE, "score")
             rows.append((score, pid))
         with self.transaction():
-            self._execmany("UPDATE prompts SET score = ? WHERE id = ?", rows)
+            # updated_at in the same statement (the trigger would rewrite the row a second time,
+            # all of it: a 200 MB prompt twice), and an unchanged score is not written at all.
+            stamp = r.now()
+            self._execmany(
+                "UPDATE prompts SET score = ?1, updated_at = ?3 WHERE id = ?2 AND score IS NOT ?1",
+                [(score, pid, stamp) for score, pid in rows],
+            )
             self.add(list(metrics))
         return self.ranks([pid for _, pid in rows])
 
@@ -61,14 +66,23 @@ class ScoringQueries(StoreMixin):
         else:
             where, params = "request_id = ? AND phase = ?", [row[0], row[1]]
         found = self.select("prompts", where, params, order_by="coalesce(rank, 1e9), rowid")
-        return RecordList(r.Prompt.from_row(p) for p in found)
+        return [r.Prompt.from_row(p) for p in found]
 
     def prompts_for_scoring(
-        self, request_id: str | None = None, prompt_ids: Sequence[str] | None = None
+        self,
+        request_id: str | None = None,
+        prompt_ids: Sequence[str] | None = None,
+        max_chars: int | None = None,
     ) -> list[tuple[str, str, str]]:
-        """Return (prompt id, content, idea) for the prompts of one request, given ids, or all."""
+        """Return (prompt id, content, idea) for the prompts of one request, given ids, or all.
+
+        With `max_chars`, content and idea are cut to that many characters (what the scorer reads).
+        """
+        content, idea = "p.content", "coalesce(q.input, '')"
+        if max_chars is not None:
+            content, idea = (f"substr({col}, 1, {int(max_chars)})" for col in (content, idea))
         sql = (
-            "SELECT p.id, p.content, coalesce(q.input, '') FROM prompts p"
+            f"SELECT p.id, {content}, {idea} FROM prompts p"
             " LEFT JOIN prompt_requests q ON q.id = p.request_id"
         )
         if prompt_ids is not None:
@@ -145,7 +159,7 @@ class ScoringQueries(StoreMixin):
             order_by="created_at, rowid",
             limit=limit,
         )
-        return RecordList(r.Preference.from_row(row) for row in rows)
+        return [r.Preference.from_row(row) for row in rows]
 
     def preference_rows_with_ideas(self) -> list[dict[str, Any]]:
         """Every pick with both prompts' text and the idea, for learning from picks."""

@@ -8,14 +8,15 @@ in-memory vector index can update incrementally.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from .. import records as r
-from ..display import RecordList
 from ..errors import NotFoundError, ValidationError
 from .mixin import StoreMixin
 from .reads import chunks
+
+MAX_SNIPPET_CHARS = 1_000_000
 
 
 class SearchQueries(StoreMixin):
@@ -24,10 +25,33 @@ class SearchQueries(StoreMixin):
     read_only: bool
 
     # -- embeddings and search history -------------------------------------------------------
-    def upsert_embeddings(self, rows: Sequence[r.EmbeddingRecord]) -> None:
-        """Insert or replace embedding rows atomically."""
+    def upsert_embeddings(
+        self,
+        rows: Sequence[r.EmbeddingRecord],
+        truncated: Mapping[str, tuple[int, int]] | None = None,
+    ) -> None:
+        """Insert or replace embedding rows atomically.
+
+        `truncated` maps a prompt id to (characters embedded, characters in all) for vectors
+        computed from a prefix: the prompt's metadata says so under `embedding_truncated`.
+        """
         with self.transaction():
             self._insert(list(rows), upsert=True)
+            cut = truncated or {}
+            marks = [
+                (row.model, *cut[row.prompt_id], row.prompt_id)
+                for row in rows
+                if row.prompt_id in cut
+            ]
+            note = "json_object('model', ?1, 'embedded_chars', ?2, 'total_chars', ?3)"
+            # Only where the note changes, and updated_at in the same statement: each UPDATE
+            # rewrites the whole row, a huge prompt's included.
+            self._execmany(
+                "UPDATE prompts SET updated_at = ?5,"
+                f" metadata = json_set(metadata, '$.embedding_truncated', json({note}))"
+                f" WHERE id = ?4 AND json_extract(metadata, '$.embedding_truncated') IS NOT {note}",
+                [(*mark, r.now()) for mark in marks],
+            )
 
     def get_embedding(self, prompt_id: str) -> r.EmbeddingRecord:
         """Return the embedding row of a prompt."""
@@ -52,19 +76,28 @@ class SearchQueries(StoreMixin):
             params.append(model)
         yield from self.conn.execute(sql + " ORDER BY rowid", params)
 
-    def prompt_texts(self) -> list[tuple[str, str]]:
-        """Return (id, content) of every prompt, in insertion order."""
-        return list(self.conn.execute("SELECT id, content FROM prompts ORDER BY rowid").fetchall())
+    def prompt_texts(self, max_chars: int | None = None) -> list[tuple[str, str, int]]:
+        """Return (id, content, its length) of every prompt, in insertion order.
 
-    def prompts_missing_embeddings(self, model: str) -> list[tuple[str, str]]:
-        """Return (id, content) of prompts with no embedding from `model`."""
-        return list(
-            self.conn.execute(
-                "SELECT id, content FROM prompts WHERE id NOT IN"
-                " (SELECT prompt_id FROM embeddings WHERE model = ?) ORDER BY rowid",
-                [model],
-            ).fetchall()
-        )
+        With `max_chars`, content is its first max_chars characters: an embedder reads no more,
+        and a 200 MB prompt then never reaches Python whole.
+        """
+        return self._texts("", [], max_chars)
+
+    def prompts_missing_embeddings(
+        self, model: str, max_chars: int | None = None
+    ) -> list[tuple[str, str, int]]:
+        """Return (id, content, its length) of prompts with no embedding from `model`."""
+        where = " WHERE id NOT IN (SELECT prompt_id FROM embeddings WHERE model = ?)"
+        return self._texts(where, [model], max_chars)
+
+    def _texts(
+        self, where: str, params: list[Any], max_chars: int | None
+    ) -> list[tuple[str, str, int]]:
+        text = "content" if max_chars is None else "substr(content, 1, ?)"
+        cut = [] if max_chars is None else [max_chars]
+        sql = f"SELECT id, {text}, length(content) FROM prompts{where} ORDER BY rowid"
+        return list(self.conn.execute(sql, [*cut, *params]).fetchall())
 
     def record_search(self, rec: r.SearchRecord) -> r.SearchRecord:
         """Write one search_history row (skipped on a read-only store: searching still works)."""
@@ -75,7 +108,7 @@ class SearchQueries(StoreMixin):
     def search_history(self, limit: int | None = 20) -> list[r.SearchRecord]:
         """Return recent searches, newest first."""
         rows = self.select("search_history", order_by="timestamp desc, rowid desc", limit=limit)
-        return RecordList(r.SearchRecord.from_row(row) for row in rows)
+        return [r.SearchRecord.from_row(row) for row in rows]
 
     def search_watch_embeddings(self) -> None:
         """Install TEMP triggers logging embedding updates/deletes made on this connection."""
@@ -299,14 +332,20 @@ class SearchQueries(StoreMixin):
             raise ValidationError(f"full-text query {match!r} was refused: {exc}") from None
 
     def search_snippets(self, match: str, prompt_ids: Sequence[str]) -> dict[str, str]:
-        """prompt_id → FTS5 snippet (matches between ** markers) for those ids that match."""
+        """prompt_id → FTS5 snippet (matches between ** markers) for those ids that match.
+
+        snippet() re-reads its whole document: on a prompt over MAX_SNIPPET_CHARS (a 200 MB one
+        took minutes) the snippet is the prompt's opening words instead.
+        """
         out: dict[str, str] = {}
         for chunk in chunks(list(dict.fromkeys(prompt_ids)), 500):
             cur = self.conn.execute(
-                "SELECT p.id, snippet(prompts_fts, 0, '**', '**', '…', 16) FROM prompts_fts"
+                "SELECT p.id, CASE WHEN length(p.content) <= ?"
+                " THEN snippet(prompts_fts, 0, '**', '**', '…', 16)"
+                " ELSE substr(p.content, 1, 120) || '…' END FROM prompts_fts"
                 " JOIN prompts p ON p.rowid = prompts_fts.rowid"
                 f" WHERE prompts_fts MATCH ? AND p.id IN ({','.join('?' * len(chunk))})",
-                [match, *chunk],
+                [MAX_SNIPPET_CHARS, match, *chunk],
             )
             out.update(cur)
         return out

@@ -3,48 +3,37 @@
 from __future__ import annotations
 
 import logging
-import os
 import sqlite3
 import threading
-import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
-from dataclasses import fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .. import records as r
-from ..display import RecordList
 from ..errors import (
-    NotADatabaseError,
     NotFoundError,
     ReadOnlyStoreError,
-    SchemaVersionError,
     StoreError,
     ValidationError,
 )
 from .analytics import AnalyticsQueries
 from .checks import Checks
 from .configs import Configs
-from .connect import (
-    ThreadConnections,
-    busy_timeout,
-    configure,
-    connect,
-    enable_wal,
-    prepare,
-    writable,
-)
+from .connect import ThreadConnections, configure, connect
+from .connect import open_store as open_store  # its home before connect.py
+from .connect import pending_migrations as pending_migrations
 from .evals import EvalQueries
-from .guard import check_row_texts, encode_error, refused, text_problem, translate
+from .imports import BulkImport
+from .mixin import insert_sql, record_columns
 from .picks import ScoringQueries, check_not_rank
 from .queries import SearchQueries
-from .reads import PRIMARY_KEYS, RECORD_TABLES, TABLE_RECORDS, Reads, check_table, chunks
+from .reads import PRIMARY_KEYS, RECORD_TABLES, Reads, chunks
+from .sqlite_errors import check_row_texts, encode_error, refused, text_problem, translate
 
 if TYPE_CHECKING:
     import sqlite_utils
 
-ENV_VAR = "ALCHEMY_DB"
 MIGRATION_SET = "alchemy_kit"
 # The names of every shipped migration, in order. Kept here (and checked against migrations.py by
 # a test and at apply time) so that opening an up-to-date store never imports sqlite-utils, whose
@@ -64,25 +53,9 @@ MIGRATION_NAMES: tuple[str, ...] = (
 log = logging.getLogger("alchemy_kit")
 
 
-def default_path() -> Path:
-    """Return the database path: $ALCHEMY_DB, else data/alchemy.db under the working directory."""
-    env = os.environ.get(ENV_VAR)
-    return Path(env) if env else Path.cwd() / "data" / "alchemy.db"
-
-
-def _columns(cls: type) -> tuple[str, ...]:
-    return tuple(f.name for f in fields(cls))
-
-
-def _insert_sql(table: str, cols: Sequence[str], upsert_on: str | None = None) -> str:
-    sql = f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})"
-    if upsert_on:
-        updates = ", ".join(f"{c} = excluded.{c}" for c in cols if c != upsert_on)
-        sql += f" ON CONFLICT({upsert_on}) DO UPDATE SET {updates}"
-    return sql
-
-
-class Store(Configs, SearchQueries, ScoringQueries, EvalQueries, AnalyticsQueries, Reads, Checks):
+class Store(
+    Configs, SearchQueries, ScoringQueries, EvalQueries, AnalyticsQueries, BulkImport, Reads, Checks
+):
     """An open alchemy_kit database: the only object that writes SQL.
 
     Threads may share one Store. Each thread works through its own connection (opened on its
@@ -106,6 +79,7 @@ class Store(Configs, SearchQueries, ScoringQueries, EvalQueries, AnalyticsQuerie
         self._insert_cache: dict[tuple[type[Any], bool], tuple[str, tuple[str, ...]]] = {}
         self._ro_conn: sqlite3.Connection | None = None
         self._ro_lock = threading.Lock()
+        self.created = False  # open_store sets it when this open created the file
         self._closers: list[Callable[[], object]] = []
         # `conn` serves the thread that opened the store; other threads get their own (see
         # ThreadConnections: the one threading rule), opened like it by `opener`.
@@ -165,7 +139,7 @@ class Store(Configs, SearchQueries, ScoringQueries, EvalQueries, AnalyticsQuerie
         """Group this thread's writes atomically (nested: a savepoint); other threads' writers queue."""
         conn = self.conn
         if conn.in_transaction:
-            with self._savepoint():  # nested: a savepoint, released or rolled back on its own
+            with self._conns.savepoint():  # nested: released or rolled back on its own
                 yield self
             return
         if self.read_only:
@@ -189,23 +163,6 @@ class Store(Configs, SearchQueries, ScoringQueries, EvalQueries, AnalyticsQuerie
             ):
                 raise translate(exc, self.path, self.busy_timeout_s) from None
             raise
-
-    @contextmanager
-    def _savepoint(self) -> Iterator[None]:
-        state, conn = self._conns.state, self.conn
-        depth = state.savepoints = getattr(state, "savepoints", 0) + 1
-        name = f"alchemy_sp{depth}"
-        conn.execute(f"SAVEPOINT {name}")
-        try:
-            yield
-        except BaseException:
-            conn.execute(f"ROLLBACK TO {name}")
-            conn.execute(f"RELEASE {name}")
-            raise
-        else:
-            conn.execute(f"RELEASE {name}")
-        finally:
-            state.savepoints = depth - 1
 
     @contextmanager
     def snapshot(self) -> Iterator[Store]:
@@ -234,11 +191,11 @@ class Store(Configs, SearchQueries, ScoringQueries, EvalQueries, AnalyticsQuerie
         key = (cls, upsert)
         if key not in self._insert_cache:
             table = RECORD_TABLES[cls]
-            cols = _columns(cls)
+            cols = record_columns(cls)
             if cls is r.Prompt and not upsert:
                 cols = tuple(c for c in cols if c != "updated_at")
             self._insert_cache[key] = (
-                _insert_sql(table, cols, PRIMARY_KEYS[table] if upsert else None),
+                insert_sql(table, cols, PRIMARY_KEYS[table] if upsert else None),
                 cols,
             )
         sql, cols = self._insert_cache[key]
@@ -343,12 +300,12 @@ class Store(Configs, SearchQueries, ScoringQueries, EvalQueries, AnalyticsQuerie
         rows = self.select(
             "prompt_requests", where, params, order_by="created_at desc, rowid desc", limit=limit
         )
-        return RecordList(r.Request.from_row(row) for row in rows)
+        return [r.Request.from_row(row) for row in rows]
 
     def phase_runs(self, request_id: str) -> list[r.PhaseRun]:
         """Return the phase runs of a request in execution order."""
         rows = self.select("request_phases", "request_id = ?", [request_id])
-        return RecordList(r.PhaseRun.from_row(row) for row in rows)
+        return [r.PhaseRun.from_row(row) for row in rows]
 
     # -- prompts, metrics, tags ---------------------------------------------------------------
     def add_prompts(
@@ -380,7 +337,7 @@ class Store(Configs, SearchQueries, ScoringQueries, EvalQueries, AnalyticsQuerie
         """Return prompts matching simple equality filters."""
         where, params = self._prompt_filters(request_id, phase, provider, tag)
         rows = self.select("prompts", where, params, order_by=order_by, limit=limit)
-        return RecordList(r.Prompt.from_row(row) for row in rows)
+        return [r.Prompt.from_row(row) for row in rows]
 
     @staticmethod
     def _prompt_filters(
@@ -438,7 +395,7 @@ class Store(Configs, SearchQueries, ScoringQueries, EvalQueries, AnalyticsQuerie
 
     def metrics_for(self, prompt_ids: Sequence[str]) -> list[r.Metric]:
         """Return the metrics of the given prompts."""
-        out: list[r.Metric] = RecordList()
+        out: list[r.Metric] = []
         for chunk in chunks(list(prompt_ids), 500):
             marks = ",".join("?" * len(chunk))
             rows = self.select("metrics", f"prompt_id IN ({marks})", chunk)
@@ -468,49 +425,17 @@ class Store(Configs, SearchQueries, ScoringQueries, EvalQueries, AnalyticsQuerie
             ).fetchall()
         ]
 
-    def leaderboard(self, phase: str = "coagulatio", limit: int = 10) -> list[dict[str, Any]]:
-        """The top-ranked prompt of `phase` for each completed request, best score first."""
-        r.check_enum(phase, r.PHASES, "phase")
-        cur = self.conn.execute(
-            "SELECT p.id, p.score, p.model, q.input AS idea, p.content FROM prompts p"
-            " JOIN prompt_requests q ON q.id = p.request_id"
-            " WHERE p.phase = ? AND p.rank = 1 AND q.status = 'completed'"
-            " ORDER BY p.score DESC, p.rowid LIMIT ?",
-            [phase, limit],
-        )
-        cols = [d[0] for d in cur.description]
-        return [dict(zip(cols, row, strict=True)) for row in cur.fetchall()]
-
-    # -- bulk import ----------------------------------------------------------------------------
-    def import_rows(self, table: str, rows: Iterable[dict[str, Any]]) -> int:
-        """Upsert raw rows (JSON columns as JSON text, as `rows()` yields them) by primary key.
-
-        JSON text is validated and stored byte for byte, so an export/import round trip is exact;
-        re-importing an identical row changes nothing (not even updated_at). Returns the row count.
-        """
-        check_table(table)
-        cls = TABLE_RECORDS[table]
-        cols = _columns(cls)
-        sql = _insert_sql(table, cols, PRIMARY_KEYS[table])
-        # Touch a conflicting row only when something differs, so triggers don't re-stamp it.
-        sql += f" WHERE ({', '.join(cols)}) IS NOT ({', '.join('excluded.' + c for c in cols)})"
-        json_cols = set(cls.json_fields)
-        batch, n = [], 0
-        for row in rows:
-            try:
-                rec = cls.from_row(row)
-            except (TypeError, ValueError) as exc:  # JSONDecodeError is a ValueError
-                raise ValidationError(f"{table} row {n + 1}: {exc}") from None
-            r.validate(rec)
-            vals = rec.to_row()
-            for c in json_cols:
-                if isinstance(row.get(c), str):
-                    vals[c] = row[c]
-            batch.append([vals[c] for c in cols])
-            check_row_texts(table, cls.json_fields, cols, batch[-1])
-            n += 1
-        self._execmany(sql, batch)
-        return n
+    def lineage(self, prompt_id: str) -> r.Lineage:
+        """A prompt with its request, phase runs, sibling prompts, metrics and tags (id prefix ok)."""
+        with self.snapshot():
+            prompt = self.get_prompt(prompt_id)
+            found = r.Lineage(prompt, None, metrics=self.metrics_for([prompt.id]))
+            found.tags = self.tags_for(prompt.id)
+            if prompt.request_id:
+                found.request = self.get_request(prompt.request_id)
+                found.runs = self.phase_runs(prompt.request_id)
+                found.prompts = self.list_prompts(request_id=prompt.request_id, limit=None)
+        return found
 
     def applied_migrations(self) -> list[str]:
         """Return the names of applied migrations, in order."""
@@ -524,103 +449,3 @@ class Store(Configs, SearchQueries, ScoringQueries, EvalQueries, AnalyticsQuerie
             [MIGRATION_SET],
         )
         return [row[0] for row in rows]
-
-
-def open_store(
-    path: str | os.PathLike[str] | None = None, *, migrate: bool = True, create: bool = True
-) -> Store:
-    """Open and migrate the database at `path`, $ALCHEMY_DB or data/alchemy.db.
-
-    With create=False a missing (or zero-byte) file is an error instead of a new database, and so
-    is a missing parent folder. A file that cannot be written opens read-only (`Store.read_only`):
-    reads and searches work, writes raise ReadOnlyStoreError. Opening also reclaims requests left
-    running by a crashed process (see store/recovery.py).
-    """
-    timeout = busy_timeout()
-    read_only = False
-    opener: Callable[[], sqlite3.Connection] | None = None
-    if path == ":memory:":
-        # A named in-memory database (SQLite's memdb VFS) that every thread's connection shares.
-        uri = f"file:/alchemy-{uuid.uuid4().hex}?vfs=memdb"
-
-        def open_memory() -> sqlite3.Connection:
-            conn = sqlite3.connect(
-                uri, uri=True, timeout=timeout, check_same_thread=False, isolation_level=None
-            )
-            configure(conn, timeout, writes_wal=False)
-            return conn
-
-        conn = (opener := open_memory)()
-        db_path = None
-    else:
-        db_path = Path(path) if path is not None else default_path()
-        exists = prepare(db_path, create)
-        read_only = exists and not writable(db_path)
-        conn = connect(db_path, read_only=read_only, timeout=timeout)
-    try:
-        wal = db_path is not None and not read_only
-        if wal:
-            enable_wal(conn, timeout)
-        configure(conn, timeout, writes_wal=wal)
-        store = Store(conn, db_path, read_only=read_only, busy_timeout_s=timeout, opener=opener)
-        _check_version(store)
-        if read_only:
-            _note_read_only(store, migrate)
-        elif migrate:
-            _migrate(store)
-            from .recovery import reclaim_on_open
-
-            reclaim_on_open(store)
-    except sqlite3.DatabaseError as exc:
-        conn.close()
-        error = translate(exc, db_path, timeout)
-        if isinstance(error, NotADatabaseError):
-            raise NotADatabaseError(f"{path or default_path()} is not an SQLite database") from None
-        raise error from None
-    except BaseException:
-        conn.close()
-        raise
-    return store
-
-
-def _note_read_only(store: Store, migrate: bool) -> None:
-    pending = pending_migrations(store)
-    if migrate and pending:
-        raise ReadOnlyStoreError(
-            f"{store.path} is read-only and needs migrations ({', '.join(pending)}) from this"
-            " alchemy_kit: open it once with write access"
-        )
-    log.warning(
-        f"note: {store.path} is read-only: reading and searching work, nothing is written"
-        " (not even search history)"
-    )
-
-
-def _check_version(store: Store) -> None:
-    unknown = [m for m in store.applied_migrations() if m not in MIGRATION_NAMES]
-    if unknown:
-        raise SchemaVersionError(
-            f"{store.path} was migrated by a newer alchemy_kit (unknown migrations:"
-            f" {', '.join(unknown)}); upgrade alchemy_kit to open it"
-        )
-
-
-def pending_migrations(store: Store) -> list[str]:
-    """Return the names of migrations not yet applied (read-only; sqlite-utils is not imported)."""
-    applied = set(store.applied_migrations())
-    return [name for name in MIGRATION_NAMES if name not in applied]
-
-
-def _migrate(store: Store) -> None:
-    if not pending_migrations(store):
-        return
-    from .migrations import migration_names, migrations
-
-    if migration_names() != MIGRATION_NAMES:  # a new migration must be listed above too
-        raise StoreError(
-            f"alchemy_kit is inconsistent: MIGRATION_NAMES {MIGRATION_NAMES} does not match the "
-            f"migrations defined {migration_names()}"
-        )
-    # Serialise migration across processes: the second opener waits, then finds nothing pending.
-    with store.transaction():
-        migrations.apply(store.db)

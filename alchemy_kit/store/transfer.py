@@ -30,6 +30,18 @@ A pending phase run has no ``started_at``: it goes in its request's ``created_at
 partition is a real date. (``__HIVE_DEFAULT_PARTITION__`` reads as NULL in DuckDB and Spark, but
 ``pd.read_parquet(dir)`` fails on it with pyarrow 26: "Cannot yet unify dictionaries with nulls".)
 Rows keep their order within a partition; partitions are imported in date order.
+
+What an import refuses, in one line naming the file and line, leaving the database as it was
+(decisions of issue 18; the refusals round-trip because our exports never contain such values):
+- NaN and ±infinity in a numeric column (SQLite would store NaN as NULL), integers outside 64 bits;
+- JSON nested more than 100 levels (a line, a JSON column, the manifest);
+- a CSV whose line ends were converted to ``\r\n`` after export while a value holds a ``\r``
+  (whether it was the text's own cannot be told); a ``\r`` in a ``\n`` file is kept as text;
+- a file that resolves outside the folder (``../``, an absolute path, a symlink) or is not a regular
+  file, with or without a manifest;
+- a CSV or Parquet value over 32 Mi characters (transfer_files.MAX_CELL_CHARS; export refuses it too).
+``prompts.rank`` is derived (m003/m008 triggers re-rank every request phase by score), so an imported
+rank is never kept as given nor counted as a conflict; ``db check`` verifies the ranks.
 """
 
 from __future__ import annotations
@@ -47,6 +59,7 @@ from .. import records as r
 from .. import settings
 from ..errors import AlchemyError, CorruptEmbeddingError, ImportConflictError, ImportExportError
 from . import outdir
+from .calling import store_argument
 from .codec import DEFAULT_DTYPE, decode_vector, encode_vector
 from .reads import PRIMARY_KEYS, TABLE_RECORDS, TABLES
 from .store import Store
@@ -170,6 +183,7 @@ def _version() -> str:
 
 
 # -- export --------------------------------------------------------------------------------------
+@store_argument
 def export(
     store: Store,
     dest_dir: str | Path,
@@ -415,7 +429,7 @@ def import_(
     a row whose id is stored with different content is a conflict, handled per `on_conflict`
     ("fail" lists the first ids, "skip" keeps the stored row, "replace" takes the imported one).
     `verify_blob` decodes an embedding BLOB and returns its dimensions (raising if it is
-    corrupt); `alchemy_kit.import_` and the CLI pass the search codec's decoder.
+    corrupt); `alchemy_kit.import_` and the CLI pass the store codec's decoder.
     """
     if on_conflict not in ON_CONFLICT:
         raise ImportExportError(

@@ -32,6 +32,11 @@ BATCH_ROWS = 1000  # rows per import_rows call, PK lookup and Parquet read batch
 FLUSH_ROWS = 20_000  # rows buffered per table before writing (a Parquet flush is one row group)
 MAX_OPEN_WRITERS = 64  # files open at once per table (see TableWriter)
 CSV_NULL = "\\N"
+# The longest value (text characters or BLOB bytes) CSV and Parquet carry. Their readers and
+# writers hold a value several times over (Python's csv reader keeps 4 bytes a character; Parquet
+# builds a page, its compressed copy and statistics): a 200 MB prompt took 1.3-1.6 GB. Beyond this
+# they refuse it, on export and on import, in one line; JSONL carries any size within 1 GB.
+MAX_CELL_CHARS = 32 * 1024 * 1024
 
 _ESCAPED_NULL = re.compile(r"\\+N")
 
@@ -159,6 +164,17 @@ def _check_names(names: Sequence[str], cols: list[Col]) -> None:
         )
 
 
+def _check_size(fmt: str, cols: list[Col], row: dict[str, Any], where: str) -> None:
+    """Refuse a CSV or Parquet value longer than MAX_CELL_CHARS (see there), in one line."""
+    for col in cols:
+        value = row.get(col.name)
+        if isinstance(value, str | bytes) and len(value) > MAX_CELL_CHARS:
+            raise ImportExportError(
+                f"{where}: column {col.name!r} holds a value of {len(value):,} characters, over"
+                f" the {MAX_CELL_CHARS:,} a {fmt.upper()} value may hold; use JSONL for it"
+            )
+
+
 # -- writers -------------------------------------------------------------------------------------
 class _JsonlWriter:
     def __init__(self, path: Path, cols: list[Col], append: bool) -> None:
@@ -169,7 +185,9 @@ class _JsonlWriter:
         for row in rows:
             obj = {c.name: _json_cell(c, row[c.name]) for c in self.cols}
             # ensure_ascii=False keeps text readable; json escapes \n and \r so a row is one line.
-            self.f.write(json.dumps(obj, ensure_ascii=False) + "\n")
+            # Two writes, not text + "\n": that would copy a huge row's line once more.
+            self.f.write(json.dumps(obj, ensure_ascii=False))
+            self.f.write("\n")
 
     def close(self) -> None:
         self.f.close()
@@ -271,6 +289,8 @@ class TableWriter:
             (root / table).mkdir()
 
     def add(self, key: str, row: dict[str, Any]) -> None:
+        if self.fmt != "jsonl":
+            _check_size(self.fmt, self.cols, row, f"{self.table} row")
         self.buffers.setdefault(key, []).append(row)
         self.buffered += 1
         if self.buffered >= FLUSH_ROWS:
@@ -334,13 +354,18 @@ Located = tuple[str, dict[str, Any]]  # ("file:line" or "file row N", raw row)
 def _read_jsonl(path: Path, rel: str, cols: list[Col]) -> Iterator[Located]:
     # Bytes split on b"\n" only: json escapes \r, U+2028 may appear raw and is not a break, and a
     # line that is not UTF-8 is reported with its number instead of failing the whole file.
+    # A huge line is held once at a time: readline, not enumerate(f) (whose reused result tuple
+    # keeps the previous line alive), and each form dropped as soon as the next one exists.
     with open(path, "rb") as f:
-        for lineno, raw in enumerate(f, 1):
-            if not raw.strip():
+        lineno = 0
+        while raw := f.readline():
+            lineno += 1
+            if raw.isspace():  # not raw.strip(): that copies a huge line
                 continue
             loc = f"{rel}:{lineno}"
             try:
-                obj = r.parse_json(raw.decode("utf-8"), "the line")
+                text, raw = raw.decode("utf-8"), b""
+                obj, text = r.parse_json(text, "the line"), ""
                 if not isinstance(obj, dict):
                     raise ValueError("a row must be a JSON object")
                 _check_names(list(obj), cols)
@@ -350,8 +375,8 @@ def _read_jsonl(path: Path, rel: str, cols: list[Col]) -> Iterator[Located]:
 
 
 def _read_csv(path: Path, rel: str, cols: list[Col]) -> Iterator[Located]:
-    # Long prompts and base64 BLOBs exceed the csv module's default 128 KiB field limit.
-    csv.field_size_limit(max(csv.field_size_limit(), 2**31 - 1))
+    # Long prompts and base64 BLOBs exceed the default 128 KiB, but not MAX_CELL_CHARS (see there).
+    csv.field_size_limit(MAX_CELL_CHARS * 4 // 3 + 1024)  # a BLOB's base64 is 4/3 of its bytes
     crlf = _crlf(path)
     with open(path, encoding="utf-8", newline="") as f:
         reader = csv.reader(f)
@@ -378,8 +403,14 @@ def _read_csv(path: Path, rel: str, cols: list[Col]) -> Iterator[Located]:
                     raise ValueError(_CRLF_REFUSED)
                 row = dict.fromkeys(by_name)
                 row.update((c.name, _from_csv(c, values[i])) for i, c in keep)
+                _check_size("csv", cols, row, loc)
                 yield loc, row
             except (ValueError, csv.Error) as exc:
+                if "field larger than field limit" in str(exc):
+                    raise ImportExportError(
+                        f"{loc}: a value is longer than the {MAX_CELL_CHARS:,} characters a CSV"
+                        " value may hold; import a JSONL export instead"
+                    ) from None
                 raise ImportExportError(f"{loc}: {reason(exc)}") from exc
 
 
@@ -411,6 +442,7 @@ def _read_parquet(path: Path, rel: str, cols: list[Col]) -> Iterator[Located]:
         for batch in pf.iter_batches(batch_size=BATCH_ROWS, columns=names):
             for row in batch.to_pylist():
                 n += 1
+                _check_size("parquet", cols, row, f"{rel} row {n}")
                 yield f"{rel} row {n}", {c.name: _coerce(c, row.get(c.name)) for c in cols}
     except (OSError, ValueError, pa.ArrowException) as exc:
         raise ImportExportError(f"{rel} row {n + 1}: {reason(exc)}") from exc

@@ -8,6 +8,7 @@ NUL characters, which many readers truncate at) is refused with the position of 
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from collections.abc import Sequence
 from pathlib import Path
@@ -82,18 +83,21 @@ def refused(exc: sqlite3.IntegrityError) -> IntegrityError:
     return IntegrityError(f"the database refused the write: {exc}")
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def text_problem(value: str) -> str | None:
     """Why `value` cannot be stored as text (None when it can)."""
     nul = value.find("\x00")
     if nul >= 0:
         return f"contains a NUL character at position {nul}"
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError as exc:
-        char = value[exc.start]
+    # A scan, not value.encode(): that would copy a huge text once more just to look at it.
+    bad = None if value.isascii() else _SURROGATE.search(value)
+    if bad is not None:
+        char, at = bad.group(), bad.start()
         if "\udc80" <= char <= "\udcff":  # how Python decodes an invalid byte (surrogateescape)
-            return f"is not valid UTF-8 (byte 0x{ord(char) - 0xDC00:02x} at position {exc.start})"
-        return f"contains a lone surrogate (U+{ord(char):04X}) at position {exc.start}"
+            return f"is not valid UTF-8 (byte 0x{ord(char) - 0xDC00:02x} at position {at})"
+        return f"contains a lone surrogate (U+{ord(char):04X}) at position {at}"
     return None
 
 
