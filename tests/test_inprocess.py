@@ -147,8 +147,11 @@ async def test_a_timed_out_call_stops_generating_and_frees_the_model(
     await _until(slow.entered["long"])
     nxt = asyncio.create_task(providers.acomplete(CHOICE, "next", timeout=10, retries=0))
     fake_clock.now += 11  # the running call is now over its budget
-    with pytest.raises(TransientProviderError, match=r"timed out.*waiting for the model is not"):
+    with pytest.raises(
+        TransientProviderError, match=r"timed out.*waiting for the model is not"
+    ) as err:
         await long_call
+    assert err.value.duration_ms == 11_000  # type: ignore[attr-defined]  (its time with the model)
     assert slow.stopped["long"].is_set()  # it stopped itself between tokens
     await _until(slow.entered["next"])
     slow.release["next"].set()

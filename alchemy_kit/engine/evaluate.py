@@ -149,6 +149,7 @@ async def _one(
     base = {"source": "eval", "run": run_id, "case": c.id, "output": out.id, "model": m.model_id}
     started = time.perf_counter()
     done: Completion | None = None
+    spent: int | None = None  # ms the call took, when it knows better than the wall clock
     with recording.purpose("eval", label, unit=call_unit(c)):
         try:
             done = await acomplete(
@@ -166,11 +167,13 @@ async def _one(
             raise
         except AlchemyError as exc:
             out.text, out.error = None, str(exc) or type(exc).__name__
+            # An in-process model's timeout says how long it had the model (its queue time aside).
+            spent = getattr(exc, "duration_ms", None)
         except Exception as exc:  # a plugin's own exception type: still one failed output
             out.text, out.error = None, f"{type(exc).__name__}: {exc}"
-        out.latency_ms = (
-            int((time.perf_counter() - started) * 1000) if done is None else done.duration_ms
-        )
+        if done is not None:
+            spent = done.duration_ms
+        out.latency_ms = int((time.perf_counter() - started) * 1000) if spent is None else spent
         if done is None:
             return out, _call_metrics(out, None, prices, base)
         out.text = done.text

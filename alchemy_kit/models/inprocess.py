@@ -36,6 +36,10 @@ clock: Callable[[], float] = time.monotonic
 class InProcessTimeout(Exception):
     """The call had the model for longer than its timeout and was stopped."""
 
+    def __init__(self, message: str, seconds: float = 0.0) -> None:
+        super().__init__(message)
+        self.seconds = seconds  # the time it had the model
+
 
 class InProcessCancelled(Exception):
     """The caller gave up on the call (its task was cancelled) before or while it ran."""
@@ -116,20 +120,22 @@ def run_sync(model_id: str, fn: Callable[[], T], budget: Budget) -> T:
             if budget.cancelled.is_set():
                 raise InProcessCancelled(f"{model_id}: cancelled") from None
             if budget.expired():
-                raise InProcessTimeout(_timeout_text(model_id, budget)) from None
+                raise _timed_out(model_id, budget) from None
             raise
         finally:
             _CURRENT.reset(token)
             budget.ended = clock()
         if budget.expired():  # finished, but too late: a timeout is a timeout
-            raise InProcessTimeout(_timeout_text(model_id, budget))
+            raise _timed_out(model_id, budget)
         return result
 
 
-def _timeout_text(model_id: str, budget: Budget) -> str:
-    return (
+def _timed_out(model_id: str, budget: Budget) -> InProcessTimeout:
+    budget.ended = clock()
+    return InProcessTimeout(
         f"{model_id} timed out: generating took over {budget.timeout:g} s "
-        "(time spent waiting for the model is not counted); raise --timeout or lower max_tokens"
+        "(time spent waiting for the model is not counted); raise --timeout or lower max_tokens",
+        budget.seconds,
     )
 
 

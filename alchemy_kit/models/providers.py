@@ -209,6 +209,7 @@ async def _call(
             # Not retried: the same model on the same input would take as long again.
             err = TransientProviderError(str(exc))
             err.attempts = attempts  # type: ignore[attr-defined]
+            err.duration_ms = int((busy + exc.seconds) * 1000)  # type: ignore[attr-defined]
             raise err from None
         except Exception as exc:
             if isinstance(exc, llm.NeedsKeyException):
