@@ -21,6 +21,10 @@ from ..scoring.scorer import Weights
 from ..store.calling import store_argument
 from ..vocab import MAX_COUNT, PROVIDERS, TEMPERATURE_RANGE, estimate_tokens
 from . import lifecycle
+
+# Re-exported: the Generate tab shows the general defaults.
+from .configured import DEFAULT_MAX_TOKENS as DEFAULT_MAX_TOKENS
+from .configured import DEFAULT_TEMPERATURE as DEFAULT_TEMPERATURE
 from .configured import model_for_phase, phase_options
 from .inputs import check_idea, check_run_options
 
