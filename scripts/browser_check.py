@@ -32,7 +32,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 # Debian's Chromium, its launch flags and the PASS/FAIL collector are shared with the Datasette check.
-from browser_check_datasette import CHROMIUM, CHROMIUM_ARGS, Checks, wait_until_up
+from browser_check_datasette import CHROMIUM, CHROMIUM_ARGS, Checks, free_port, wait_until_up
 
 ROOT = Path(__file__).resolve().parents[1]
 VIEWPORT = {"width": 1400, "height": 1100}
@@ -368,7 +368,7 @@ def check_evaluate(page: Any, base: str, token: str, shots: Path, checks: Checks
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--port", type=int, default=8821, help="loopback port (default 8821)")
+    parser.add_argument("--port", type=int, default=0, help="loopback port (default: a free one)")
     parser.add_argument("--screenshots", type=Path, help="folder for screenshots (default: temp)")
     parser.add_argument("--docs", action="store_true", help="also copy two screenshots to docs/")
     args = parser.parse_args()
@@ -386,8 +386,9 @@ def main() -> int:
         shots = args.screenshots or work / "shots"
         shots.mkdir(parents=True, exist_ok=True)
         token = secrets.token_hex(16)
-        base = f"http://127.0.0.1:{args.port}"
-        proc = start_lab(work, args.port, token)
+        port = args.port or free_port()
+        base = f"http://127.0.0.1:{port}"
+        proc = start_lab(work, port, token)
         checks = Checks()
         console: list[str] = []
         external: list[str] = []
