@@ -65,9 +65,8 @@ def test_jupyterlab_exiting_early_fails_with_the_tail_of_its_log(tmp_path: Path)
 def test_a_missing_browser_fails_when_ci_requires_it(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    # The test owns the variable: under .ci/run it is already 1, which must not decide the first half.
-    monkeypatch.delenv(helpers.REQUIRE_BROWSER_ENV, raising=False)
     monkeypatch.setattr(helpers, "CHROMIUM", tmp_path / "no-chromium")
+    monkeypatch.delenv(helpers.REQUIRE_BROWSER_ENV, raising=False)  # CI sets it: start without
     check = needs_browser(lambda: "ran")
     with pytest.raises(pytest.skip.Exception, match="no-chromium not found"):
         check()

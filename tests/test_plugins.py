@@ -63,17 +63,11 @@ def test_our_llm_entry_points_load_no_provider_sdk() -> None:
     # `llm --version` (any llm command) imports every plugin's entry point module. Ours must cost
     # nothing beyond llm itself: measured, llm --version spends the same CPU with only our plugin
     # as with none (1.27 s vs 1.30 s); llm-anthropic's own module is what imports its SDK.
-    import tomllib
-
-    # The modules pyproject.toml registers (read there, so a renamed module cannot leave this behind).
-    pyproject = tomllib.loads((Path(__file__).parents[1] / "pyproject.toml").read_text("utf-8"))
-    ours = set(pyproject["project"]["entry-points"]["llm"].values())
-    assert len(ours) == 2, ours
     code = (
         "import os; os.environ['LLM_LOAD_PLUGINS'] = 'alchemy-kit'\n"
         "import llm, llm.plugins; llm.plugins.load_plugins()\n"
         "names = {getattr(p, '__name__', '') for p in llm.plugins.pm.get_plugins()}\n"
-        f"assert {ours!r} <= names, names"
+        "assert {'alchemy_kit.models.generators_plugin', 'alchemy_kit.search.embedders_plugin'} <= names, names"
     )
     heavy = ["anthropic", "google.genai", "llm_anthropic", "llm_gemini", "onnxruntime", "sklearn"]
     assert loaded_by(code, heavy) == []

@@ -9,9 +9,8 @@ fails the test with the line and its output.
 
 A block is left out only when the line before its fence is `<!-- readme-test: skip: REASON -->`
 (invisible on GitHub); the reason is required. New README sections are therefore covered without
-touching this file. `<request-id>`, `<prompt-id>`, `<id-prefix>` and `<run-id>` become what the README
-says they stand for, read from the store when the line runs. A few lines also get their claim checked
-(CLAIMS below), beyond the exit code.
+touching this file. `<prompt-id>` and `<id-prefix>` become the demo winner's id. A few lines also
+get their claim checked (CLAIMS below), beyond the exit code.
 """
 
 from __future__ import annotations
@@ -22,7 +21,6 @@ import shutil
 import sqlite3
 import subprocess
 import sys
-from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,9 +41,6 @@ CLAIMS = {
     "alchemy import out/": "\n0 rows written",
     "alchemy judge": "offline score",
     "alchemy learn": "more needed",
-    "alchemy cases suggest": "max-words",  # the idea's 40-word limit, as an assertion
-    "alchemy eval show": "matrix",
-    "alchemy optimize": "signal: held-back cases",
 }
 
 
@@ -85,22 +80,6 @@ def demo_command() -> str:
     return command.replace("$(BIN)", ".venv/bin")
 
 
-def placeholders(db_path: Path) -> dict[str, str]:
-    """What the README's placeholders stand for at this point of the session (its "Using it" says)."""
-    with closing(sqlite3.connect(db_path)) as db:
-        (request,) = db.execute(
-            "SELECT id FROM prompt_requests ORDER BY created_at DESC, rowid DESC LIMIT 1"
-        ).fetchone()
-        (prompt,) = db.execute(
-            "SELECT id FROM prompts WHERE request_id = ? AND phase = 'coagulatio'"
-            " ORDER BY rank LIMIT 1",
-            (request,),
-        ).fetchone()
-        run = db.execute("SELECT id FROM eval_runs ORDER BY created_at DESC LIMIT 1").fetchone()
-    places = {"<request-id>": request, "<prompt-id>": prompt, "<id-prefix>": prompt[:8]}
-    return places | ({"<run-id>": run[0]} if run else {})
-
-
 def test_blocks_are_found_and_skips_say_why() -> None:
     blocks = readme_blocks(README.read_text("utf-8"))
     langs = [b.lang for b in blocks if b.skip is None]
@@ -118,7 +97,8 @@ def clone(tmp_path: Path) -> tuple[Path, dict[str, str]]:
     """A folder laid out like a fresh clone after `make install`, and a keyless environment."""
     work = tmp_path / "clone"
     (work / "data").mkdir(parents=True)
-    shutil.copy(ROOT / "data" / "sample_ideas.jsonl", work / "data")
+    for name in ("sample_ideas.jsonl", "sample_cases.jsonl"):
+        shutil.copy(ROOT / "data" / name, work / "data")
     (work / ".venv").symlink_to(ROOT / ".venv")
     env = {k: v for k, v in os.environ.items() if k not in KEYS and not k.startswith("PYTEST")}
     env.pop("ALCHEMY_DB", None)
@@ -138,6 +118,21 @@ def _run(cmd: list[str], work: Path, env: dict[str, str], what: str) -> str:
 def test_readme_runs_in_order(clone: tuple[Path, dict[str, str]]) -> None:
     work, env = clone
     _run(["bash", "-c", demo_command()], work, env, "make demo's command")
+    with sqlite3.connect(work / "data" / "alchemy.db") as db:
+        (winner,) = db.execute(
+            "SELECT id FROM prompts WHERE phase = 'coagulatio' ORDER BY score DESC LIMIT 1"
+        ).fetchone()
+        (blog_request, blog_prompt) = db.execute(
+            "SELECT p.request_id, p.id FROM prompts p JOIN prompt_requests q ON q.id = p.request_id"
+            " WHERE q.input LIKE 'Write a blog post%' AND p.phase = 'coagulatio'"
+            " ORDER BY p.score DESC LIMIT 1"
+        ).fetchone()
+    places = {
+        "<prompt-id>": winner,
+        "<id-prefix>": winner[:8],
+        "<request-id>": blog_request[:8],
+        "<blog-prompt-id>": blog_prompt,
+    }
     ran = 0
     for block in readme_blocks(README.read_text("utf-8")):
         if block.skip is not None:
@@ -148,9 +143,13 @@ def test_readme_runs_in_order(clone: tuple[Path, dict[str, str]]) -> None:
             ran += 1
             continue
         for line in shell_lines(block.body):
-            if "<" in line:
-                for name, value in placeholders(work / "data" / "alchemy.db").items():
-                    line = line.replace(name, value)
+            if "<run-id>" in line:  # the newest eval run, made by a line above
+                with sqlite3.connect(work / "data" / "alchemy.db") as db:
+                    (places["<run-id>"],) = db.execute(
+                        "SELECT id FROM eval_runs ORDER BY created_at DESC LIMIT 1"
+                    ).fetchone()
+            for name, value in places.items():
+                line = line.replace(name, value)
             output = _run(["bash", "-c", line], work, env, f"`{line}` ({where})")
             for start, claim in CLAIMS.items():
                 if start in line:
