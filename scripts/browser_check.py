@@ -19,6 +19,7 @@ Needs /usr/bin/chromium (`apt-get install -y chromium`) and pip's playwright; ne
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import secrets
 import shutil
@@ -163,6 +164,21 @@ def run_all(
         "errors": errors,
         "outputs": outputs,
     }
+
+
+def copy_unrun(src: Path, dst: Path) -> None:
+    """Copy a notebook without its saved outputs and execution counts.
+
+    The saved notebooks are executed, so every prompt already reads [n]: "a cell has run" and
+    "no cell pending" would hold before Run All had started anything, and the checks then looked
+    for widgets that were not drawn yet (seen on a loaded machine). Unrun copies show [ ] until
+    the kernel really runs each cell.
+    """
+    nb = json.loads(src.read_text("utf-8"))
+    for cell in nb["cells"]:
+        if cell["cell_type"] == "code":
+            cell["outputs"], cell["execution_count"] = [], None
+    dst.write_text(json.dumps(nb, indent=1), "utf-8")
 
 
 def _started(page: Any, timeout_ms: int) -> bool:
@@ -381,7 +397,7 @@ def main() -> int:
         work = Path(tmp)
         (work / "nb").mkdir()
         for name in NOTEBOOKS:
-            shutil.copy(ROOT / "notebooks" / name, work / "nb" / name)
+            copy_unrun(ROOT / "notebooks" / name, work / "nb" / name)
         shutil.copytree(ROOT / "notebooks" / "data", work / "nb" / "data")  # notebook 06's data
         shots = args.screenshots or work / "shots"
         shots.mkdir(parents=True, exist_ok=True)
