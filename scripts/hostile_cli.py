@@ -144,11 +144,11 @@ def crlf(src: Path, dest: Path) -> None:
         path.write_bytes(path.read_bytes().replace(b"\n", b"\r\n"))
 
 
-def cr_round_trip(lab: Lab) -> bool:
+def cr_round_trip(lab: Lab, breaks: str = "\r\n", fmt: str = "csv") -> bool:
     db = lab.path("cr.db")
     lab.cli(
         "generate",
-        "Plan a team offsite\r\nfor twelve people",
+        f"Plan a team offsite{breaks}for twelve people",
         "-n",
         "1",
         "--no-embed",
@@ -156,10 +156,11 @@ def cr_round_trip(lab: Lab) -> bool:
         str(db),
     )
     out, fresh = lab.path("cr-out"), lab.path("cr-fresh.db")
-    lab.cli("export", str(out), "-f", "csv", "-d", str(db))
+    lab.cli("export", str(out), "-f", fmt, "-d", str(db))
     run = lab.cli("import", str(out), "-d", str(fresh))
-    sql = "SELECT input FROM prompt_requests"
-    return run.code == 0 and raw(fresh, sql) == raw(db, sql) and "\r\n" in raw(db, sql)[0][0]
+    sql = "SELECT input FROM prompt_requests UNION ALL SELECT content FROM prompts ORDER BY 1"
+    same = run.code == 0 and raw(fresh, sql) == raw(db, sql) and breaks in raw(db, sql)[0][0]
+    return same or why(f"exit {run.code}, {run.err[-200:]!r}")
 
 
 def _ranks(db: Path) -> list[tuple]:
@@ -361,12 +362,14 @@ def cli_cases(lab: Lab) -> list[Case]:
         (crlf, "csv"),
     ]:
         c.append((g, lambda t=tamper, f=fmt: tampered_import(lab, t, f)))
-    c.append(
-        (
-            "import: a CR of the text round-trips; re-import changes nothing",
-            lambda: cr_round_trip(lab),
-        )
-    )
+    for breaks in ("\r\n", "\r", "\r\r", "\n\r", "\u2028", "\x85", "\x0b\x0c\x1c\x1e"):
+        for fmt in ("csv", "jsonl", "parquet") if breaks == "\r" else ("csv",):
+            c.append(
+                (
+                    "import: a CR of the text round-trips; re-import changes nothing",
+                    lambda b=breaks, f=fmt: cr_round_trip(lab, b, f),
+                )
+            )
     c.append(
         (
             "import: a CR of the text round-trips; re-import changes nothing",
