@@ -344,3 +344,26 @@ def test_kill_9_mid_run_then_resume_leaves_every_output_exactly_once(tmp_path: P
         "SELECT count(*) FROM metrics WHERE metric_type = 'time' AND json_extract(details, '$.source') = 'eval'",
     )
     assert grades == [(24,)]  # each output's metrics exactly once too
+
+
+def test_grades_and_the_scores_they_give_land_together(
+    store: Store, request_with_cases: dict, fake: Scripted, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A run that dies after its grades are stored leaves no score derived without them."""
+    from alchemy_kit.scoring.rank import rescore
+
+    real = Store.update_eval_run
+
+    def dies_on_completion(self: Store, run_id: str, **fields: object) -> None:
+        if fields.get("status") == "completed":
+            raise KeyboardInterrupt
+        real(self, run_id, **fields)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Store, "update_eval_run", dies_on_completion)
+    with pytest.raises(KeyboardInterrupt):
+        evaluate(store, request=request_with_cases["request"].id, models=["fake-echo"])
+    monkeypatch.undo()
+    ids = [p.id for p in request_with_cases["prompts"]]
+    assert len(store.eval_evidence(ids)) == 2  # the grades landed
+    stored = {p.id: p.score for p in store.list_prompts(limit=None)}
+    assert rescore(store, ids) == {i: stored[i] for i in ids}  # and the scores follow them

@@ -417,7 +417,7 @@ async def _run_all(
 
     def flush() -> None:
         nonlocal outputs, metrics, last
-        store.write_outputs(outputs, metrics, rec.drain())
+        _write(store, outputs, metrics, rec.drain())
         outputs, metrics, last = [], [], time.perf_counter()
 
     tasks = [asyncio.ensure_future(bounded(p, c, m)) for p, c, m in todo]
@@ -440,10 +440,27 @@ async def _run_all(
             t.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
         if outputs:  # keep what finished: a resume then runs only the rest
-            store.write_outputs(outputs, metrics, rec.drain())
+            _write(store, outputs, metrics, rec.drain())
         raise
     finally:
         bar.close()
+
+
+def _write(
+    store: Store,
+    outputs: Sequence[ev.Output],
+    metrics: Sequence[r.Metric],
+    calls: Sequence[ev.ModelCall],
+) -> None:
+    """Store a batch of graded outputs and re-derive their prompts' scores in one transaction.
+
+    Grades are evidence the rank blend reads: an eval killed after a batch landed must not leave
+    scores derived without it (issue 18.4's rule for `learn`).
+    """
+    with store.transaction():
+        store.write_outputs(outputs, metrics, calls)
+        if outputs:  # an empty list would mean every prompt to rescore()
+            _rerank(store, sorted({o.prompt_id for o in outputs}))
 
 
 def _rerank(store: Store, prompt_ids: Sequence[str]) -> None:
