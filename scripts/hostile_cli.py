@@ -292,6 +292,43 @@ BAD_LINES_18 = {
 }
 
 
+def cases_file(lab: Lab, name: str, text: str) -> bool:
+    """A cases file (alchemy cases import) nested past the recursion limit: one line, or one
+    failed line in the report while the good lines are added."""
+    db, path = lab.path("cases.db"), lab.path(name)
+    lab.cli("generate", IDEA, "-n", "1", "--no-embed", "-d", str(db))
+    rid = raw(db, "SELECT id FROM prompt_requests")[0][0]
+    path.write_text(text)
+    run = lab.cli("cases", "import", str(path), "-r", rid, "--json", "-d", str(db))
+    if "Traceback" in run.err or "RecursionError" in run.out + run.err:
+        return why(f"exit {run.code}: {run.err[-200:]!r}")
+    if run.code != 0 and not run.out.strip():
+        return run.one_line_error or why(run.err[-200:])
+    report = json.loads(run.out)
+    good = sum('"good"' in line for line in text.splitlines()) or text.count('"good"')
+    return (report["added"] == good and report["failed"] >= 1) or why(str(report)[:200])
+
+
+DEEP_CASES = {
+    "deep.json": DEEP,
+    "deep-vars.json": json.dumps([{"vars": {"input": "good"}}])[:-1]
+    + ', {"vars": {"input": '
+    + DEEP
+    + "}}]",
+    "deep-schema.json": json.dumps(
+        [
+            {"vars": {"input": "x"}, "assert": [{"type": "is-json", "value": DEEP}]},
+            {"vars": {"input": "good"}},
+        ]
+    ),
+    "deep.jsonl": '{"vars": {"input": ' + DEEP + '}}\n{"vars": {"input": "good"}}\n',
+    "deep-schema.jsonl": json.dumps(
+        {"vars": {"input": "x"}, "assert": [{"type": "contains-json", "value": DEEP}]}
+    )
+    + '\n{"vars": {"input": "good"}}\n',
+}
+
+
 # -- 12. repair -----------------------------------------------------------------------------
 def repair(lab: Lab, loss: str) -> bool:
     db = lab.path("repair.db")
@@ -406,6 +443,8 @@ def cli_cases(lab: Lab) -> list[Case]:
         c.append((g, lambda t=tamper, f=fmt: import_names_line(lab, t, f)))
     for bad in BAD_LINES_18.values():
         c.append((g, lambda b=bad: bad_batch_line(lab, b)))
+    for name, text in DEEP_CASES.items():
+        c.append((g, lambda n=name, t=text: cases_file(lab, n, t)))
     for loss in LOSSES:
         c.append(
             ("db check --fix rebuilds lost derived objects; --json", lambda x=loss: repair(lab, x))
