@@ -148,6 +148,28 @@ def concurrent_batches(lab: Lab, runners: int, stagger: float) -> bool:
     return True
 
 
+def concurrent_evals(lab: Lab, runners: int, stagger: float) -> bool:
+    """Two or three `alchemy eval` of one selection at once: each output is paid for once."""
+    db, cases, weights = lab.path("ce.db"), lab.path("cases.jsonl"), lab.path("w.json")
+    made = lab.py(EVAL_SETUP, str(db), str(cases), str(weights), timeout=600)
+    if made.code != 0:
+        return why(f"setup failed: {made.err[-300:]}")
+    rid = made.out.strip().splitlines()[-1]
+    lab.cli("cases", "import", str(cases), "-r", rid, "-d", str(db))
+    argv = ("eval", "-r", rid, "-m", "slow-fake", "-c", "2", "-d", str(db))
+    started = []
+    for _ in range(runners):
+        started.append(lab.start(*argv, slow=0.3))
+        time.sleep(stagger)
+    for proc, _ in started:
+        proc.wait(timeout=300)
+    time.sleep(0.5)  # the readers drain the pipes
+    calls = sum(line.count(b"answered") for _, err in started for line in err)
+    outputs = raw(db, "SELECT count(*) FROM outputs")[0][0]
+    due = raw(db, "SELECT (SELECT count(*) FROM prompts) * (SELECT count(*) FROM cases)")[0][0]
+    return (calls == outputs == due) or why(f"{calls} calls for {outputs} outputs ({due} due)")
+
+
 def repeated_line(lab: Lab) -> bool:
     path = lab.path("dup.jsonl")
     line = json.dumps({"idea": "Summarise report number 1 for the board"})
@@ -304,9 +326,11 @@ def runs_cases(lab: Lab) -> list[Case]:
                 lambda x=command, a=at: killed_evidence(lab, x, a),
             )
         )
-    g = "batch: concurrent runs, repeats and demo run each idea once"
+    g = "batch/eval: concurrent runs, repeats and demo run each item once"
     for runners, stagger in ((2, 0.0), (2, 1.5), (3, 0.2)):
         c.append((g, lambda n=runners, s=stagger: concurrent_batches(lab, n, s)))
+    for runners, stagger in ((2, 0.0), (2, 1.5), (3, 0.2)):
+        c.append((g, lambda n=runners, s=stagger: concurrent_evals(lab, n, s)))
     c.append((g, lambda: repeated_line(lab)))
     c.append((g, lambda: batch_after_demo(lab)))
     c.append(

@@ -367,3 +367,27 @@ def test_grades_and_the_scores_they_give_land_together(
     assert len(store.eval_evidence(ids)) == 2  # the grades landed
     stored = {p.id: p.score for p in store.list_prompts(limit=None)}
     assert rescore(store, ids) == {i: stored[i] for i in ids}  # and the scores follow them
+
+
+def test_a_second_runner_of_a_live_run_is_refused_and_a_dead_owners_run_resumes(
+    store: Store, request_with_cases: dict, fake: Scripted
+) -> None:
+    """Two `alchemy eval` of one selection at once would pay for every call twice (18.5)."""
+    from alchemy_kit.store.recovery import reclaim, this_process
+
+    rid = request_with_cases["request"].id
+    first = evaluate(store, request=rid, models=["fake-echo"])
+    run = store.get_eval_run(first.run_id)
+    live = run.options | {"owner": this_process()}  # this very process: alive
+    store.update_eval_run(run.id, status="running", options=live)
+    with pytest.raises(ValidationError, match="running now"):
+        evaluate(store, request=rid, models=["fake-echo"])
+    assert not reclaim(store).eval_runs  # a live owner's run is left alone
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    gone = live | {"owner": live["owner"] | {"pid": dead.pid}}
+    store.update_eval_run(run.id, options=gone)
+    assert list(reclaim(store).eval_runs) == [run.id]
+    assert store.get_eval_run(run.id).status == "failed"
+    again = evaluate(store, request=rid, models=["fake-echo"])
+    assert again.run_id == run.id and again.resumed and again.ran == 0
