@@ -159,7 +159,8 @@ def cr_round_trip(lab: Lab, breaks: str = "\r\n", fmt: str = "csv") -> bool:
     lab.cli("export", str(out), "-f", fmt, "-d", str(db))
     run = lab.cli("import", str(out), "-d", str(fresh))
     sql = "SELECT input FROM prompt_requests UNION ALL SELECT content FROM prompts ORDER BY 1"
-    same = run.code == 0 and raw(fresh, sql) == raw(db, sql) and breaks in raw(db, sql)[0][0]
+    rows = raw(db, sql)
+    same = run.code == 0 and raw(fresh, sql) == rows and any(breaks in v for (v,) in rows)
     return same or why(f"exit {run.code}, {run.err[-200:]!r}")
 
 

@@ -99,15 +99,21 @@ print(res.request.id)
 """
 
 
-def killed_evidence(lab: Lab, command: str, at: str) -> bool:
-    """Evidence the scores are derived from (eval grades, weights set or deleted) and the scores
-    land together: SIGKILL right after the evidence's write, then re-deriving changes nothing."""
+def eval_store(lab: Lab) -> tuple[Path, str, Path]:
+    """A store with one request of 9 prompts and 4 cases; its request id; flipped weights."""
     db, cases, weights = lab.path("ev.db"), lab.path("cases.jsonl"), lab.path("w.json")
     made = lab.py(EVAL_SETUP, str(db), str(cases), str(weights), timeout=600)
     if made.code != 0:
-        return why(f"setup failed: {made.err[-300:]}")
+        raise RuntimeError(f"could not build the eval store: {made.err[-300:]}")
     rid = made.out.strip().splitlines()[-1]
     lab.cli("cases", "import", str(cases), "-r", rid, "-d", str(db))
+    return db, rid, weights
+
+
+def killed_evidence(lab: Lab, command: str, at: str) -> bool:
+    """Evidence the scores are derived from (eval grades, weights set or deleted) and the scores
+    land together: SIGKILL right after the evidence's write, then re-deriving changes nothing."""
+    db, rid, weights = eval_store(lab)
     if command == "config delete":  # the weights to delete
         lab.cli("config", "set", "scoring.weights", weights.read_text(), "-d", str(db))
     argv = {
@@ -150,12 +156,7 @@ def concurrent_batches(lab: Lab, runners: int, stagger: float) -> bool:
 
 def concurrent_evals(lab: Lab, runners: int, stagger: float) -> bool:
     """Two or three `alchemy eval` of one selection at once: each output is paid for once."""
-    db, cases, weights = lab.path("ce.db"), lab.path("cases.jsonl"), lab.path("w.json")
-    made = lab.py(EVAL_SETUP, str(db), str(cases), str(weights), timeout=600)
-    if made.code != 0:
-        return why(f"setup failed: {made.err[-300:]}")
-    rid = made.out.strip().splitlines()[-1]
-    lab.cli("cases", "import", str(cases), "-r", rid, "-d", str(db))
+    db, rid, _ = eval_store(lab)
     argv = ("eval", "-r", rid, "-m", "slow-fake", "-c", "2", "-d", str(db))
     started = []
     for _ in range(runners):
