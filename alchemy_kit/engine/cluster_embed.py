@@ -9,7 +9,7 @@ re-run rewrites the same row and never adds one; a re-run after a kill sends onl
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -142,8 +142,13 @@ def embed_missing_on(
     max_in_flight: int | None = None,
     write_rows: int = WRITE_ROWS,
     progress: bool = False,
+    task: Callable[[EmbedChunk], EmbeddedChunk] | None = None,
 ) -> EmbedReport:
-    """Embed prompts through `executor`, storing every finished batch as it returns (resumable)."""
+    """Embed prompts through `executor`, storing every finished batch as it returns (resumable).
+
+    `task` replaces embed_chunk (a module-level function, so workers can import it): the
+    benchmark's instant workers measure the client's write ceiling with it.
+    """
     from tqdm.auto import tqdm
 
     from ..search.embeddings import DEFAULT_EMBEDDING_MODEL
@@ -160,7 +165,8 @@ def embed_missing_on(
     buffered = stored = 0
     dims: int | None = None
     try:
-        for result in executor.map(embed_chunk, chunks, max_in_flight=max_in_flight):
+        work = task or embed_chunk
+        for result in executor.map(work, chunks, max_in_flight=max_in_flight):
             buffer.append(result)
             buffered += len(result.rows)
             dims = result.dimensions
