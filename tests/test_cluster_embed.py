@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import sqlite3
+import sys
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -23,10 +27,14 @@ distributed = pytest.importorskip("distributed")
 
 
 @pytest.fixture(scope="module")
-def client() -> Iterator[Any]:
+def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     """One in-process LocalCluster shared by the module (its workers are threads here)."""
     cluster = distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=False, dashboard_address=":0"
+        n_workers=2,
+        threads_per_worker=1,
+        processes=False,
+        dashboard_address=":0",
+        local_directory=str(tmp_path_factory.mktemp("dask")),  # not /tmp/dask-scratch-space
     )
     with distributed.Client(cluster) as c:
         yield c
@@ -163,19 +171,74 @@ def test_retried_tasks_never_duplicate_rows(
     store.close()
 
 
-def test_cli_embed_on_local_worker_processes(tmp_path: Path) -> None:
-    """`--cluster local:2` starts real worker processes; the rows equal an in-process run's."""
+@pytest.fixture(scope="module")
+def processes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """LocalCluster(processes=True, n_workers=2), as `--cluster local:2` starts, shared by the module."""
+    import cloudpickle
+
+    # Workers cannot import this test module: send its task functions by value.
+    cloudpickle.register_pickle_by_value(sys.modules[__name__])
+    cluster = distributed.LocalCluster(
+        n_workers=2,
+        threads_per_worker=1,
+        processes=True,
+        dashboard_address=":0",
+        local_directory=str(tmp_path_factory.mktemp("dask")),  # not /tmp/dask-scratch-space
+    )
+    with distributed.Client(cluster) as c:
+        yield c
+    cluster.close()
+    cloudpickle.unregister_pickle_by_value(sys.modules[__name__])
+
+
+def test_cli_embed_on_worker_processes(tmp_path: Path, processes: Any) -> None:
+    """Real worker processes behind a tcp:// scheduler address; the rows equal an in-process run's."""
     db, ref = tmp_path / "a.db", tmp_path / "ref.db"
     make_store(db, 40).close()
     ref.write_bytes(db.read_bytes())
     with open_store(ref) as s:
         embed_in_process(s, model_id=LEXICAL_MODEL, progress=False)
-    args = ["embed", "-d", str(db), "-m", LEXICAL_MODEL, "--cluster", "local:2"]
+    address = processes.scheduler.address
+    assert address.startswith("tcp://")
+    args = ["embed", "-d", str(db), "-m", LEXICAL_MODEL, "--cluster", address]
     result = CliRunner().invoke(cli, args)
     assert result.exit_code == 0, result.output
     assert "Dask dashboard: http://" in result.output
     assert "Embedded 40 prompts" in result.output
     assert vectors(db, LEXICAL_MODEL) == vectors(ref, LEXICAL_MODEL)
+
+
+def _slow_embed(chunk: CE.EmbedChunk) -> CE.EmbeddedChunk:
+    time.sleep(0.3)  # long enough for a worker to die with tasks in flight
+    return CE.embed_chunk(chunk)
+
+
+def test_a_worker_killed_mid_job_loses_nothing_and_duplicates_nothing(
+    tmp_path: Path, processes: Any
+) -> None:
+    store = make_store(tmp_path / "a.db", 90)
+    ex = Executor(processes)
+    real_map = ex.map
+    killed: list[str] = []
+
+    def map_then_kill(fn: Any, items: Any, **kw: Any) -> Iterator[Any]:
+        for result in real_map(fn, items, **kw):
+            if not killed:  # after the first result: one worker process dies at once
+                victim = sorted(processes.scheduler_info()["workers"])[0]
+                killed.append(victim)
+                pid = processes.run(os.getpid, workers=[victim])[victim]
+                os.kill(pid, signal.SIGKILL)
+            yield result
+
+    ex.map = map_then_kill  # type: ignore[method-assign]
+    report = CE.embed_missing_on(
+        store, ex, model_id=LEXICAL_MODEL, batch_size=5, max_in_flight=4, task=_slow_embed
+    )
+    assert killed and report.embedded == 90
+    with sqlite3.connect(tmp_path / "a.db") as conn:
+        rows = conn.execute("SELECT count(*), count(DISTINCT prompt_id) FROM embeddings").fetchone()
+    assert rows == (90, 90)
+    store.close()
 
 
 def test_cli_bad_cluster_is_one_line(tmp_path: Path) -> None:

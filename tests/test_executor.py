@@ -18,10 +18,14 @@ distributed = pytest.importorskip("distributed")
 
 
 @pytest.fixture(scope="module")
-def client() -> Iterator[Any]:
+def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     """One in-process LocalCluster (threads, no processes) shared by the module: starting costs seconds."""
     cluster = distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=False, dashboard_address=":0"
+        n_workers=2,
+        threads_per_worker=1,
+        processes=False,
+        dashboard_address=":0",
+        local_directory=str(tmp_path_factory.mktemp("dask")),  # not /tmp/dask-scratch-space
     )
     with distributed.Client(cluster) as c:
         yield c
