@@ -100,6 +100,16 @@ def _from_option_only(ctx: click.Context, param: click.Parameter, value: Path | 
     return value
 
 
+def cluster_option(fn: F) -> F:
+    """Add --cluster (env ALCHEMY_CLUSTER) to a command that can run on Dask."""
+    return click.option(
+        "--cluster",
+        metavar="ADDRESS",
+        help="Run on Dask: tcp://host:8786 (a running `dask scheduler`) or local:N (N worker"
+        " processes here); default $ALCHEMY_CLUSTER, else in-process. Needs alchemy-kit[cluster]",
+    )(fn)
+
+
 def json_option(fn: F) -> F:
     """Add --json to a data command."""
     return click.option("json_", "--json", is_flag=True, help="Output JSON")(fn)
