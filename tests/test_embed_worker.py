@@ -65,7 +65,8 @@ def test_the_worker_writes_through_its_own_connection(store: Store) -> None:
     future = W.worker_for(store, LEXICAL_MODEL).submit([(p.id, p.content) for p in prompts])
     assert future.result(10) == 2
     assert store.conn.total_changes == before  # none of those writes went through ours
-    assert {row[1] for row in store.iter_embedding_blobs(LEXICAL_MODEL)} == {p.id for p in prompts}
+    rows = store.rows("embeddings", where="model = ?", params=[LEXICAL_MODEL])
+    assert {row["prompt_id"] for row in rows} == {p.id for p in prompts}
 
 
 def test_generate_embeds_every_prompt_before_returning(store: Store) -> None:

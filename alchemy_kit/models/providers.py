@@ -89,6 +89,36 @@ async def acomplete(
     recording when replaying: then no model, network or key is touched.
     """
     check_options(choice, temperature, max_tokens)
+    return await acomplete_checked(
+        choice,
+        prompt,
+        system=system,
+        temperature=temperature,
+        max_tokens=max_tokens,
+        seed=seed,
+        timeout=timeout,
+        retries=retries,
+        backoff=backoff,
+        key=key,
+        model_options=model_options,
+    )
+
+
+async def acomplete_checked(
+    choice: ModelChoice,
+    prompt: str,
+    *,
+    system: str | None = None,
+    temperature: float | None = None,
+    max_tokens: int | None = None,
+    seed: int | None = None,
+    timeout: float = 60.0,
+    retries: int = 3,
+    backoff: float = 0.5,
+    key: str | None = None,
+    model_options: dict[str, Any] | None = None,
+) -> Completion:
+    """`acomplete` for options already checked against the provider (the pipeline's RunPlan)."""
     call = recording.Call.of(choice, prompt, system, temperature, max_tokens, seed, model_options)
     found = recording.replayed(call)
     if found is not None:
@@ -291,4 +321,4 @@ complete.__doc__ = (
 )
 
 
-__all__ = ["Completion", "acomplete", "complete"]
+__all__ = ["Completion", "acomplete", "acomplete_checked", "complete"]

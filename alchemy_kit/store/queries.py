@@ -63,19 +63,6 @@ class SearchQueries(StoreMixin):
         cols = [d[0] for d in self.conn.execute("SELECT * FROM embeddings LIMIT 0").description]
         return r.EmbeddingRecord.from_row(dict(zip(cols, row, strict=True)))
 
-    def iter_embedding_blobs(
-        self, model: str | None = None, *, after_rowid: int = 0
-    ) -> Iterator[tuple[int, str, str, int, bytes]]:
-        """Yield (rowid, prompt_id, model, dimensions, blob) in rowid order, for index building."""
-        sql = (
-            "SELECT rowid, prompt_id, model, dimensions, embedding FROM embeddings WHERE rowid > ?"
-        )
-        params: list[Any] = [after_rowid]
-        if model:
-            sql += " AND model = ?"
-            params.append(model)
-        yield from self.conn.execute(sql + " ORDER BY rowid", params)
-
     def prompt_texts(self, max_chars: int | None = None) -> list[tuple[str, str, int]]:
         """Return (id, content, its length) of every prompt, in insertion order.
 
