@@ -11,9 +11,8 @@ from typing import TYPE_CHECKING, Any
 
 from .. import phases as ph
 from .. import records as r
-from ..errors import AlchemyError, ProviderError
+from ..errors import ProviderError
 from ..models import catalog, recording
-from ..models.catalog import ModelChoice
 from ..models.providers import Completion, acomplete_checked
 from ..scoring.rank import current_weights, measure_prompts, record_scores
 from ..scoring.scorer import Weights
@@ -22,10 +21,12 @@ from . import lifecycle
 from .configured import (
     DEFAULT_MAX_TOKENS,
     DEFAULT_TEMPERATURE,
-    PhaseSettings,
-    model_for_phase,
 )
 from .plan import DEFAULT_COUNT, PhasePlan, RunPlan, resolve_plan
+
+# Their old home: the notebook, the CLI and older code import them from here.
+from .plan import default_models as default_models
+from .plan import plan as plan
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -109,49 +110,6 @@ class GenerationResult:
             f"<GenerationResult {self.request.status} {len(self.prompts)} prompts "
             f"request={self.request.id}>"
         )
-
-
-def default_models(store: Store) -> dict[str, ModelChoice | str]:
-    """The model each phase uses when none is given (from configurations), or why it cannot."""
-    out: dict[str, ModelChoice | str] = {}
-    settings = PhaseSettings.read(store)
-    for phase in ph.PHASES:
-        try:
-            out[phase] = model_for_phase(settings, phase, None, None)
-        except AlchemyError as exc:
-            out[phase] = str(exc)
-    return out
-
-
-def plan(
-    store: Store,
-    idea: str,
-    *,
-    count: int,
-    persona: str,
-    phases: Sequence[str] | None,
-    provider: str | None,
-    model: str | None,
-    temperature: float | None,
-    max_tokens: int | None,
-    chain: str,
-    phase_models: Mapping[str, tuple[str | None, str | None]] | None = None,
-) -> tuple[tuple[str, ...], list[PhasePlan]]:
-    """Deprecated (use plan.resolve_plan, which returns the whole RunPlan): (phases, phase plans)."""
-    done = resolve_plan(
-        store,
-        idea,
-        count=count,
-        persona=persona,
-        phases=phases,
-        provider=provider,
-        model=model,
-        temperature=temperature,
-        max_tokens=max_tokens,
-        chain=chain,
-        phase_models=phase_models,
-    )
-    return done.phases, list(done.steps)
 
 
 def _prices(store: Store) -> dict[str, Any]:
@@ -467,26 +425,7 @@ async def _run_phase(
                     "source": source,
                 },
             )
-        prompt = r.Prompt(
-            content=c.text,
-            phase=pl.phase,
-            provider=c.provider,
-            model=c.model,
-            persona=cfg["persona"],
-            temperature=cfg["temperature"],
-            max_tokens=cfg["max_tokens"],
-            actual_tokens=c.output_tokens or None,
-            request_id=run.request.id,
-            metadata={
-                "variant": i,
-                "strategy": strategy,
-                "seed": seed * 1000 + i,
-                "phase_run_id": pr.id,
-                "attempts": c.attempts,
-                "tokens_estimated": c.tokens_estimated,
-                "options": c.options,
-            },
-        )
+        prompt = _prompt_of(c, pl, pr, run.request.id, variant=i, strategy=strategy, seed=seed)
         run.save(prompt, _metrics_for(prompt, c, prices))
         bar.update(1)
         if on_progress:
@@ -499,6 +438,45 @@ async def _run_phase(
         *(one(i, s) for i, s in enumerate(sources)), return_exceptions=True
     )
     bar.close()
+    return _outcome(results)
+
+
+def _prompt_of(
+    c: Completion,
+    pl: PhasePlan,
+    pr: r.PhaseRun,
+    request_id: str,
+    *,
+    variant: int,
+    strategy: str,
+    seed: int,
+) -> r.Prompt:
+    """The prompt row for one variant's completion."""
+    cfg = pl.config
+    return r.Prompt(
+        content=c.text,
+        phase=pl.phase,
+        provider=c.provider,
+        model=c.model,
+        persona=cfg["persona"],
+        temperature=cfg["temperature"],
+        max_tokens=cfg["max_tokens"],
+        actual_tokens=c.output_tokens or None,
+        request_id=request_id,
+        metadata={
+            "variant": variant,
+            "strategy": strategy,
+            "seed": seed * 1000 + variant,
+            "phase_run_id": pr.id,
+            "attempts": c.attempts,
+            "tokens_estimated": c.tokens_estimated,
+            "options": c.options,
+        },
+    )
+
+
+def _outcome(results: list[Any]) -> tuple[list[r.Prompt], str | None]:
+    """A phase's stored prompts and, when variants failed, why; stop on what must stop the run."""
     done = [x for x in results if isinstance(x, r.Prompt)]
     failures = [x for x in results if isinstance(x, BaseException)]
     for exc in failures:
@@ -507,7 +485,7 @@ async def _run_phase(
     if failures:
         first = failures[0]
         kind = "provider error" if isinstance(first, ProviderError) else type(first).__name__
-        return done, f"{len(failures)} of {len(sources)} variants failed ({kind}): {first}"
+        return done, f"{len(failures)} of {len(results)} variants failed ({kind}): {first}"
     return done, None
 
 

@@ -14,11 +14,11 @@ from typing import TYPE_CHECKING, Any
 
 from .. import phases as ph
 from .. import records as r
-from ..errors import ValidationError
+from ..errors import AlchemyError, ValidationError
 from ..models import catalog
 from ..models.catalog import ModelChoice
 from ..vocab import MAX_COUNT, PROVIDERS, TEMPERATURE_RANGE, estimate_tokens
-from .configured import PhaseSettings, phase_plan
+from .configured import PhaseSettings, model_for_phase, phase_plan
 from .inputs import check_choice, check_int, check_run_options
 
 if TYPE_CHECKING:
@@ -129,4 +129,47 @@ def resolve_plan(
     )
 
 
-__all__ = ["DEFAULT_COUNT", "PhasePlan", "RunPlan", "resolve_plan"]
+def default_models(store: Store) -> dict[str, ModelChoice | str]:
+    """The model each phase uses when none is given (from configurations), or why it cannot."""
+    out: dict[str, ModelChoice | str] = {}
+    settings = PhaseSettings.read(store)
+    for phase in ph.PHASES:
+        try:
+            out[phase] = model_for_phase(settings, phase, None, None)
+        except AlchemyError as exc:
+            out[phase] = str(exc)
+    return out
+
+
+def plan(
+    store: Store,
+    idea: str,
+    *,
+    count: int,
+    persona: str,
+    phases: Sequence[str] | None,
+    provider: str | None,
+    model: str | None,
+    temperature: float | None,
+    max_tokens: int | None,
+    chain: str,
+    phase_models: Mapping[str, tuple[str | None, str | None]] | None = None,
+) -> tuple[tuple[str, ...], list[PhasePlan]]:
+    """Deprecated (use plan.resolve_plan, which returns the whole RunPlan): (phases, phase plans)."""
+    done = resolve_plan(
+        store,
+        idea,
+        count=count,
+        persona=persona,
+        phases=phases,
+        provider=provider,
+        model=model,
+        temperature=temperature,
+        max_tokens=max_tokens,
+        chain=chain,
+        phase_models=phase_models,
+    )
+    return done.phases, list(done.steps)
+
+
+__all__ = ["DEFAULT_COUNT", "PhasePlan", "RunPlan", "default_models", "plan", "resolve_plan"]
