@@ -214,27 +214,10 @@ async def _call(
         except asyncio.CancelledError:
             raise
         except Exception as exc:
-            if isinstance(exc, llm.NeedsKeyException):
-                raise MissingKeyError(
-                    f"no API key for {choice.provider}: {key_help(choice.provider)}"
-                ) from None
-            if isinstance(exc, _pydantic_validation_error()):
-                raise ProviderLimitError(
-                    f"{choice.provider} rejected the options {sorted(options)}: "
-                    f"{describe(exc, secrets)}"
-                ) from None
-            kind, status = classify(exc)
-            if kind != "transient":
+            error = _give_up(exc, choice, options, secrets, attempts > retries, attempts)
+            if error is not None:
                 # `from None`: the SDK exception may quote the key, and tracebacks print causes.
-                raise permanent_error(choice, exc, kind, status, secrets) from None
-            if attempts > retries:
-                what = "timed out" if isinstance(exc, TimeoutError) else describe(exc, secrets)
-                err = TransientProviderError(
-                    f"{choice.provider} model {choice.model_id} failed after {attempts} attempts: "
-                    f"{what if status is None else f'HTTP {status}: {what}'}"
-                )
-                err.attempts = attempts  # type: ignore[attr-defined]
-                raise err from None
+                raise error from None
             delay = backoff * 2 ** (attempts - 1)
             delay += random.uniform(0, delay / 2)
             await asyncio.sleep(max(delay, retry_after(exc) or 0.0))
@@ -257,6 +240,37 @@ async def _call(
         attempts=attempts,
         options=dict(options),
     )
+
+
+def _give_up(
+    exc: Exception,
+    choice: ModelChoice,
+    options: dict[str, Any],
+    secrets: list[str],
+    last: bool,
+    attempts: int,
+) -> Exception | None:
+    """The error a failed attempt ends the call with, or None to retry it (transient, not last)."""
+    import llm
+
+    if isinstance(exc, llm.NeedsKeyException):
+        return MissingKeyError(f"no API key for {choice.provider}: {key_help(choice.provider)}")
+    if isinstance(exc, _pydantic_validation_error()):
+        return ProviderLimitError(
+            f"{choice.provider} rejected the options {sorted(options)}: {describe(exc, secrets)}"
+        )
+    kind, status = classify(exc)
+    if kind != "transient":
+        return permanent_error(choice, exc, kind, status, secrets)
+    if not last:
+        return None
+    what = "timed out" if isinstance(exc, TimeoutError) else describe(exc, secrets)
+    err = TransientProviderError(
+        f"{choice.provider} model {choice.model_id} failed after {attempts} attempts: "
+        f"{what if status is None else f'HTTP {status}: {what}'}"
+    )
+    err.attempts = attempts  # type: ignore[attr-defined]
+    return err
 
 
 _LOCAL_OPTIONS = ("phase", "persona", "strategy", "task", "idea", "source")
