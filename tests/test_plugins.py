@@ -67,7 +67,7 @@ def test_our_llm_entry_points_load_no_provider_sdk() -> None:
         "import os; os.environ['LLM_LOAD_PLUGINS'] = 'alchemy-kit'\n"
         "import llm, llm.plugins; llm.plugins.load_plugins()\n"
         "names = {getattr(p, '__name__', '') for p in llm.plugins.pm.get_plugins()}\n"
-        "assert {'alchemy_kit.models.llm_plugin', 'alchemy_kit.search.llm_plugin'} <= names, names"
+        "assert {'alchemy_kit.models.generators_plugin', 'alchemy_kit.search.embedders_plugin'} <= names, names"
     )
     heavy = ["anthropic", "google.genai", "llm_anthropic", "llm_gemini", "onnxruntime", "sklearn"]
     assert loaded_by(code, heavy) == []

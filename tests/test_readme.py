@@ -97,7 +97,8 @@ def clone(tmp_path: Path) -> tuple[Path, dict[str, str]]:
     """A folder laid out like a fresh clone after `make install`, and a keyless environment."""
     work = tmp_path / "clone"
     (work / "data").mkdir(parents=True)
-    shutil.copy(ROOT / "data" / "sample_ideas.jsonl", work / "data")
+    for name in ("sample_ideas.jsonl", "sample_cases.jsonl"):
+        shutil.copy(ROOT / "data" / name, work / "data")
     (work / ".venv").symlink_to(ROOT / ".venv")
     env = {k: v for k, v in os.environ.items() if k not in KEYS and not k.startswith("PYTEST")}
     env.pop("ALCHEMY_DB", None)
@@ -121,7 +122,17 @@ def test_readme_runs_in_order(clone: tuple[Path, dict[str, str]]) -> None:
         (winner,) = db.execute(
             "SELECT id FROM prompts WHERE phase = 'coagulatio' ORDER BY score DESC LIMIT 1"
         ).fetchone()
-    places = {"<prompt-id>": winner, "<id-prefix>": winner[:8]}
+        (blog_request, blog_prompt) = db.execute(
+            "SELECT p.request_id, p.id FROM prompts p JOIN prompt_requests q ON q.id = p.request_id"
+            " WHERE q.input LIKE 'Write a blog post%' AND p.phase = 'coagulatio'"
+            " ORDER BY p.score DESC LIMIT 1"
+        ).fetchone()
+    places = {
+        "<prompt-id>": winner,
+        "<id-prefix>": winner[:8],
+        "<request-id>": blog_request[:8],
+        "<blog-prompt-id>": blog_prompt,
+    }
     ran = 0
     for block in readme_blocks(README.read_text("utf-8")):
         if block.skip is not None:
@@ -132,6 +143,11 @@ def test_readme_runs_in_order(clone: tuple[Path, dict[str, str]]) -> None:
             ran += 1
             continue
         for line in shell_lines(block.body):
+            if "<run-id>" in line:  # the newest eval run, made by a line above
+                with sqlite3.connect(work / "data" / "alchemy.db") as db:
+                    (places["<run-id>"],) = db.execute(
+                        "SELECT id FROM eval_runs ORDER BY created_at DESC LIMIT 1"
+                    ).fetchone()
             for name, value in places.items():
                 line = line.replace(name, value)
             output = _run(["bash", "-c", line], work, env, f"`{line}` ({where})")
