@@ -14,7 +14,7 @@ SRC := alchemy_kit tests benchmarks scripts
 UV_VERSION := 0.13.9
 # Containers often set PYTHONDONTWRITEBYTECODE=1: without bytecode compiled at install time, every
 # `alchemy search` would spend seconds compiling scikit-learn's sources.
-SYNC := UV_PROJECT_ENVIRONMENT=$(VENV) $(BIN)/uv sync --locked --inexact --compile-bytecode --quiet --extra test --extra notebook --extra providers
+SYNC := UV_PROJECT_ENVIRONMENT=$(VENV) $(BIN)/uv sync --locked --inexact --compile-bytecode --quiet --extra test --extra notebook --extra providers --extra cluster
 
 ifneq ($(filter-out clean,$(or $(MAKECMDGOALS),install)),)
 ifeq ($(filter $(PY_VERSION),$(SUPPORTED)),)

@@ -107,6 +107,10 @@ class JudgeParseError(AlchemyError, ValueError):
     """An LLM judge's reply has no usable verdict or scores (it is recorded, never trusted)."""
 
 
+class ClusterError(AlchemyError):
+    """A Dask cluster could not be used: a bad or unreachable address, or the extra not installed."""
+
+
 class Interrupted(KeyboardInterrupt):
     """A run stopped by SIGTERM or SIGHUP, handled like Ctrl-C (finished rows are kept)."""
 
@@ -118,6 +122,7 @@ class Interrupted(KeyboardInterrupt):
 
 __all__ = [
     "AlchemyError",
+    "ClusterError",
     "CorruptEmbeddingError",
     "DimensionMismatchError",
     "DiskFullError",

@@ -340,3 +340,20 @@ def test_commands_load_their_module_only_when_used(tmp_path: Path) -> None:
     )
     loaded = out.stdout.strip().splitlines()[-1]
     assert "alchemy_kit.cli.run" in loaded and "alchemy_kit.cli.search" not in loaded
+
+
+def test_a_closed_pipe_ends_quietly() -> None:
+    # `alchemy eval show RUN | head` closed the pipe early and printed "Error: Broken pipe".
+    from alchemy_kit.cli.common import CONTEXT, AlchemyGroup
+
+    @click.group(cls=AlchemyGroup, context_settings=CONTEXT)
+    def group() -> None:
+        """A group like `alchemy`'s."""
+
+    @group.command()
+    def long() -> None:
+        """Write to a reader that has gone."""
+        raise BrokenPipeError(32, "Broken pipe")
+
+    result = CliRunner().invoke(group, ["long"])
+    assert result.exit_code == 1 and "Broken pipe" not in result.output

@@ -50,6 +50,8 @@ class AlchemyGroup(click.Group):
             from ..store.sqlite_errors import encode_error
 
             _fail(ctx, str(encode_error(exc, "an argument or input")))
+        except BrokenPipeError:
+            raise  # `alchemy ... | head` closed the pipe: click ends quietly, as `head` expects
         except OSError as exc:
             where = f": {exc.filename}" if exc.filename else ""
             _fail(ctx, f"{exc.strerror or exc}{where}")
@@ -96,6 +98,16 @@ def _from_option_only(ctx: click.Context, param: click.Parameter, value: Path | 
     if param.name and ctx.get_parameter_source(param.name) == ParameterSource.ENVIRONMENT:
         return None
     return value
+
+
+def cluster_option(fn: F) -> F:
+    """Add --cluster (env ALCHEMY_CLUSTER) to a command that can run on Dask."""
+    return click.option(
+        "--cluster",
+        metavar="ADDRESS",
+        help="Run on Dask: tcp://host:8786 (a running `dask scheduler`) or local:N (N worker"
+        " processes here); default $ALCHEMY_CLUSTER, else in-process. Needs alchemy-kit[cluster]",
+    )(fn)
 
 
 def json_option(fn: F) -> F:

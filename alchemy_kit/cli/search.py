@@ -9,7 +9,15 @@ import click
 
 from ..errors import ValidationError
 from ..vocab import MAX_SEARCH_K, PHASES, PROVIDERS
-from .common import CONTEXT, database_option, echo_json, echo_table, json_option, open_db
+from .common import (
+    CONTEXT,
+    cluster_option,
+    database_option,
+    echo_json,
+    echo_table,
+    json_option,
+    open_db,
+)
 from .terminal import echo
 
 # What the score of a hit is, per mode: the table's column is named after it.
@@ -228,17 +236,27 @@ def search_history(limit: int, database: Path | None, json_: bool) -> None:
 @click.option(
     "-m", "--model", help="Embedding model (default: all-MiniLM-L6-v2-int8; any llm one works)"
 )
+@cluster_option
 @database_option
 @json_option
-def embed(which: str, model: str | None, database: Path | None, json_: bool) -> None:
-    """Backfill prompt embeddings, with a progress bar."""
+def embed(
+    which: str, model: str | None, cluster: str | None, database: Path | None, json_: bool
+) -> None:
+    """Backfill prompt embeddings, with a progress bar (on a Dask cluster with --cluster)."""
     from dataclasses import asdict
 
-    from ..search.vectors import embed_missing
+    from ..engine.cluster_embed import embed_missing
 
     store = open_db(database)
     model = model or store.get_config("embeddings.model", None)
-    report = embed_missing(store, model_id=model, all_prompts=which == "all", progress=not json_)
+    report = embed_missing(
+        store,
+        model_id=model,
+        all_prompts=which == "all",
+        cluster=cluster,
+        progress=not json_,
+        echo=None if json_ else echo,
+    )
     if json_:
         echo_json(asdict(report))
     else:

@@ -18,10 +18,10 @@ from ..scoring.rank import current_weights, measure_prompts, record_scores
 from ..scoring.scorer import Weights
 from ..store.calling import store_argument
 from . import lifecycle
-from .configured import (
-    DEFAULT_MAX_TOKENS,
-    DEFAULT_TEMPERATURE,
-)
+
+# Re-exported: the Generate tab shows the general defaults.
+from .configured import DEFAULT_MAX_TOKENS as DEFAULT_MAX_TOKENS
+from .configured import DEFAULT_TEMPERATURE as DEFAULT_TEMPERATURE
 from .plan import DEFAULT_COUNT, PhasePlan, RunPlan, resolve_plan
 
 # Their old home: the notebook, the CLI and older code import them from here.
@@ -275,8 +275,10 @@ def _start(store: Store, plan: RunPlan, seed: int, metadata: dict[str, Any] | No
         phases=list(plan.phases),
         count=plan.count,
         persona=plan.persona,
-        temperature=DEFAULT_TEMPERATURE if plan.temperature is None else plan.temperature,
-        max_tokens=DEFAULT_MAX_TOKENS if plan.max_tokens is None else plan.max_tokens,
+        # What the calls use (the call's, else phases.<phase>, else the model's own defaults such
+        # as SmolLM2's 0.2 / 512): the first phase's; each phase run's config holds its own.
+        temperature=plan.steps[0].config["temperature"],
+        max_tokens=plan.steps[0].config["max_tokens"],
         tags=list(plan.tags),
         provider_override=plan.provider,
         metadata={

@@ -99,6 +99,25 @@ class SearchQueries(StoreMixin):
         where = " WHERE id NOT IN (SELECT prompt_id FROM embeddings WHERE model = ?)"
         return self._texts(where, [model], max_chars)
 
+    def prompt_texts_page(
+        self, model: str | None, max_chars: int, after: int = 0, limit: int = 10_000
+    ) -> list[tuple[int, str, str, int]]:
+        """Return (rowid, id, content prefix, length) of up to `limit` prompts after rowid `after`.
+
+        With `model`, only prompts with no embedding from it: a cluster job reads its work one
+        page at a time, so the client's memory stays flat however many prompts there are.
+        """
+        where = "WHERE rowid > ?"
+        params: list[Any] = [max_chars, after]
+        if model is not None:
+            where += " AND id NOT IN (SELECT prompt_id FROM embeddings WHERE model = ?)"
+            params.append(model)
+        sql = (
+            "SELECT rowid, id, substr(content, 1, ?), length(content) FROM prompts"
+            f" {where} ORDER BY rowid LIMIT ?"
+        )
+        return list(self.conn.execute(sql, [*params, limit]).fetchall())
+
     def _texts(
         self, where: str, params: list[Any], max_chars: int | None
     ) -> list[tuple[str, str, int]]:
