@@ -450,17 +450,26 @@ def build_messages(
 
     With a `strategy`, the system prompt also tells the model which approach this variant takes.
     """
-    template = get_template(phase)
+    get_template(phase)
     persona = validate_persona(persona)
     if not isinstance(idea, str) or not idea.strip():
         raise ValidationError("the idea is empty: describe what you want in a few words")
-    idea = idea.strip()
+    if strategy is not None:
+        validate_strategy(strategy)
+    return compose_messages(phase, persona, idea.strip(), source, strategy)
+
+
+def compose_messages(
+    phase: str, persona: str, idea: str, source: str | None, strategy: str | None
+) -> tuple[str, str]:
+    """build_messages for inputs already checked (a resolved plan): no second validation."""
+    template = TEMPLATES[phase]
     source = source.strip() if source and source.strip() else idea
     profile = PERSONA_PROFILES[persona]
     focus = "\n".join(f"- {item}" for item in profile.focus)
     approach = ""
     if strategy is not None:
-        chosen = STRATEGIES[validate_strategy(strategy)]
+        chosen = STRATEGIES[strategy]
         approach = f"## Strategy for this variant: {chosen.title}\n{chosen.instruction}\n\n"
     system = (
         f"{template.system}\n\n"
@@ -495,6 +504,7 @@ __all__ = [
     "PhaseTemplate",
     "Strategy",
     "build_messages",
+    "compose_messages",
     "get_template",
     "strategy_for",
     "validate_persona",

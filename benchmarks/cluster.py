@@ -128,7 +128,7 @@ def timed_run(
         )
         wall = time.perf_counter() - t0
         cpu = (cpu_seconds() - cpu0) / wall / (os.cpu_count() or 1)
-        assert store.search_embedding_count(DEFAULT_EMBEDDING_MODEL) == report.embedded
+        assert store.search_sql.embedding_count(DEFAULT_EMBEDDING_MODEL) == report.embedded
     return report.embedded, wall, cpu
 
 

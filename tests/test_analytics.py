@@ -72,7 +72,7 @@ def test_token_usage_per_request_and_bucket(store: Store) -> None:
 
 
 def test_embedding_sample_is_the_newest(store: Store) -> None:
-    model = store.search_embedding_models()[0][0]
+    model = store.search_sql.embedding_models()[0][0]
     rows = store.embedding_sample(model, 4)
     newest = store.list_prompts(limit=4)
     assert [r["prompt_id"] for r in rows] == [p.id for p in newest]
@@ -82,7 +82,7 @@ def test_embedding_sample_is_the_newest(store: Store) -> None:
 
 
 def test_sibling_embeddings_of_the_newest_requests(store: Store) -> None:
-    model = store.search_embedding_models()[0][0]
+    model = store.search_sql.embedding_models()[0][0]
     newest = store.list_requests(limit=1)[0]
     rows = store.sibling_embeddings(model, 1)
     assert len(rows) == 9 and {r["request_id"] for r in rows} == {newest.id}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -322,6 +323,23 @@ def test_judge_without_a_key_says_so(run) -> None:
         "Error: no API key for openai (chosen by the setting scoring.judge)"
     )
     assert "could not be read" not in result.output
+
+
+def test_commands_load_their_module_only_when_used(tmp_path: Path) -> None:
+    from alchemy_kit.cli.main import WHERE
+
+    assert all(cli.commands[name].name == name for name in WHERE)
+    code = (
+        "import sys; from alchemy_kit.cli.main import cli; "
+        "cli(['generate', '--help'], standalone_mode=False); "
+        "print(sorted(m for m in sys.modules if m.startswith('alchemy_kit.cli.')))"
+    )
+    env = {**os.environ, "HOME": str(tmp_path), "LLM_USER_PATH": str(tmp_path)}
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True
+    )
+    loaded = out.stdout.strip().splitlines()[-1]
+    assert "alchemy_kit.cli.run" in loaded and "alchemy_kit.cli.search" not in loaded
 
 
 def test_a_closed_pipe_ends_quietly() -> None:

@@ -121,7 +121,7 @@ def test_a_failed_job_resumes_with_only_the_missing_rows(
             )
     finally:
         _failing.clear()
-    kept = store.search_embedding_count(LEXICAL_MODEL)
+    kept = store.search_sql.embedding_count(LEXICAL_MODEL)
     assert 0 < kept < 120  # finished chunks were stored before the failure surfaced
     sent: list[int] = []
     real_map = Executor.map
@@ -137,7 +137,7 @@ def test_a_failed_job_resumes_with_only_the_missing_rows(
     monkeypatch.setattr(Executor, "map", counting_map)
     report = CE.embed_missing_on(store, Executor(client), model_id=LEXICAL_MODEL, batch_size=10)
     assert sum(sent) == report.embedded == 120 - kept
-    assert store.search_embedding_count(LEXICAL_MODEL) == 120
+    assert store.search_sql.embedding_count(LEXICAL_MODEL) == 120
     store.close()
 
 

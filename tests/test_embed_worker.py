@@ -55,7 +55,7 @@ def test_queued_requests_share_one_length_sorted_pass(store: Store, monkeypatch:
     assert [f.result(10) for f in futures] == [1, 2, 2, 2]
     # The three requests queued meanwhile went into one pass, together.
     assert len(calls) == 2 and sorted(calls[1]) == sorted(p.content for ps in later for p in ps)
-    assert store.search_embedding_count(LEXICAL_MODEL) == 7
+    assert store.search_sql.embedding_count(LEXICAL_MODEL) == 7
     assert worker.batches == 2
 
 
@@ -65,7 +65,8 @@ def test_the_worker_writes_through_its_own_connection(store: Store) -> None:
     future = W.worker_for(store, LEXICAL_MODEL).submit([(p.id, p.content) for p in prompts])
     assert future.result(10) == 2
     assert store.conn.total_changes == before  # none of those writes went through ours
-    assert {row[1] for row in store.iter_embedding_blobs(LEXICAL_MODEL)} == {p.id for p in prompts}
+    rows = store.rows("embeddings", where="model = ?", params=[LEXICAL_MODEL])
+    assert {row["prompt_id"] for row in rows} == {p.id for p in prompts}
 
 
 def test_generate_embeds_every_prompt_before_returning(store: Store) -> None:
@@ -89,7 +90,7 @@ def test_an_in_memory_store_embeds_on_its_worker_too() -> None:
     job = W.BackgroundEmbedding(mem, LEXICAL_MODEL)
     job.add(prompts)  # the worker's own connection reaches the same in-memory database
     asyncio.run(job.wait())
-    assert mem.search_embedding_count(LEXICAL_MODEL) == 1
+    assert mem.search_sql.embedding_count(LEXICAL_MODEL) == 1
     mem.close()
     assert mem not in W._workers
 
@@ -103,7 +104,7 @@ def test_closing_the_store_finishes_and_stops_its_workers(db_path: Path) -> None
     assert all(f.result(0) == 1 for f in futures)  # done before close() returned
     assert not worker._thread.is_alive() and store not in W._workers
     with open_store(db_path) as again:
-        assert again.search_embedding_count(LEXICAL_MODEL) == 5
+        assert again.search_sql.embedding_count(LEXICAL_MODEL) == 5
 
 
 def test_any_failure_is_one_warning_after_the_request_is_stored(
@@ -126,4 +127,4 @@ def test_close_workers_finishes_the_queue(store: Store) -> None:
     futures = [worker.submit([(p.id, p.content)]) for p in prompts]
     W.close_workers()
     assert all(f.done() and f.result() == 1 for f in futures)
-    assert store.search_embedding_count(LEXICAL_MODEL) == 20
+    assert store.search_sql.embedding_count(LEXICAL_MODEL) == 20

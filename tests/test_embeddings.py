@@ -328,7 +328,7 @@ def test_embed_prompts_is_one_length_sorted_pass(tmp_path, monkeypatch):
     store.add_prompts(prompts)
     report = vectors.embed_prompts(store, prompts, model_id=E.LEXICAL_MODEL, batch_size=2)
     assert report.embedded == 5 and seen == sorted(texts, key=len)
-    assert store.search_embedding_count(E.LEXICAL_MODEL) == 5
+    assert store.search_sql.embedding_count(E.LEXICAL_MODEL) == 5
 
 
 def test_embedding_reads_a_bounded_prefix_and_the_prompt_says_so(tmp_path, minilm, monkeypatch):

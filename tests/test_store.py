@@ -308,3 +308,23 @@ def test_two_processes_write_concurrently(db_path: Path, tmp_path: Path) -> None
     for name in ("a", "b"):
         n = store.query("SELECT count(*) AS n FROM prompts WHERE content LIKE ?", [f"{name}-%"])
         assert n[0]["n"] == 1000
+
+
+def test_the_search_plumbing_is_off_the_public_surface_with_deprecated_aliases(
+    tmp_path: Path,
+) -> None:
+    import warnings
+
+    from alchemy_kit.store.queries import MOVED
+
+    store = open_store(tmp_path / "s.db", create=True)
+    public = {n for n in dir(store) if not n.startswith("_")}
+    assert not {n for n in public if n.removeprefix("search_") in MOVED and n != "search_sql"}
+    assert store.search_sql.embedding_count("m") == 0
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        assert store.search_embedding_count("m") == 0  # the old name, for one release
+    assert any("store.search_sql.embedding_count" in str(w.message) for w in caught)
+    with pytest.raises(AttributeError, match="no attribute 'search_nothing'"):
+        store.search_nothing  # noqa: B018
+    store.close()

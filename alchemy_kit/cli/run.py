@@ -130,19 +130,25 @@ def generate(
     **kw: Any,
 ) -> None:
     """Refine IDEA through prima-materia → solutio → coagulatio and store everything."""
-    from ..engine.api import generate as run
+    from ..engine.api import run_plan
+    from ..engine.configured import PhaseSettings
     from ..engine.inputs import check_idea, read_idea
+    from ..engine.plan import resolve_plan
 
     if (idea is None) == (idea_file is None):
         raise click.UsageError("give the idea as IDEA, `-` (stdin) or --idea-file PATH")
     if idea_file is not None or idea == "-":
         idea = read_idea(idea_file or "-")
-    idea = check_idea(
-        idea
-    )  # before the database is created: a bad idea must not leave an empty one
+    # Checked before the database is created (a bad idea must not leave an empty one), and once:
+    # the CheckedIdea passes through the plan unchecked.
+    idea = check_idea(idea)
     store = open_db(database, create=True)
-    _limit_plugins(store, kw)
-    res = run(idea, store=store, progress=not json_, **_gen_kwargs(kw))
+    settings = PhaseSettings.read(store)  # once: for the plugins, then for the plan
+    _limit_plugins(store, settings, kw)
+    gen = _gen_kwargs(kw)
+    embed = gen.pop("embed")
+    plan = resolve_plan(store, idea, settings=settings, **gen)
+    res = run_plan(store, plan, embed=embed, progress=not json_)
     if json_:
         echo_json(request_json(res.request, res.phase_runs, res.prompts))
     else:
@@ -160,19 +166,14 @@ def generate(
         raise SystemExit(1)
 
 
-def _limit_plugins(store: Any, kw: dict[str, Any]) -> None:
+def _limit_plugins(store: Any, settings: Any, kw: dict[str, Any]) -> None:
     """An offline run loads only our llm plugin, not every provider's SDK (see models/plugins)."""
     from ..models.plugins import load_only_our_plugin, needs_only_our_plugin
 
     # Every place a provider or model can come from, whichever phases run: a superset is safe.
-    configured = [
-        store.get_config(k, None) or {} for k in ("defaults", *(f"phases.{p}" for p in PHASES))
-    ]
-    settings = [(kw["provider"], kw["model"])] + [
-        (c.get("provider"), c.get("model")) for c in configured
-    ]
+    named = [(kw["provider"], kw["model"]), *settings.named_models()]
     embedding = None if kw["no_embed"] else store.get_config("embeddings.model", None)
-    if needs_only_our_plugin(settings, embedding):
+    if needs_only_our_plugin(named, embedding):
         load_only_our_plugin()
 
 

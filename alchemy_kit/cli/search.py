@@ -191,7 +191,7 @@ def search(
 
 def _need_embeddings(store: Any, model: str) -> None:
     """Refuse a search by meaning over a store whose prompts have no vectors from `model`."""
-    if store.search_embedding_count(model) == 0:
+    if store.search_sql.embedding_count(model) == 0:
         prompts = store.counts()["prompts"]
         what = (
             f"none of the {prompts} stored prompts is"

@@ -164,9 +164,9 @@ def _wait(future: Future[T], timeout: float) -> T:
 def _digest(store: Store) -> tuple[str, int]:
     """A digest of every stored embedding (rowid, prompt, timestamp) and how many there are."""
     h, n = hashlib.sha256(), 0
-    for model, _, _ in store.search_embedding_models():
+    for model, _, _ in store.search_sql.embedding_models():
         h.update(model.encode() + b"\0")
-        for rowid, pid, stamp in store.search_embedding_stamps(model):
+        for rowid, pid, stamp in store.search_sql.embedding_stamps(model):
             h.update(f"{rowid}\0{pid}\0{stamp}\n".encode())
             n += 1
     return h.hexdigest(), n
@@ -266,7 +266,7 @@ def _compute_duplicates(worker: _Worker, path: Path, state: _Duplicates) -> list
 
     store = worker.store(path)
     # data_version changes only when another connection commits: until then nothing can differ.
-    version = store.search_data_version()
+    version = store.search_sql.data_version()
     if state.pairs is not None and version == state.version:
         return state.pairs
     digest, count = _digest(store)
@@ -302,7 +302,7 @@ def warm(path: Path) -> None:
         from ..search.vector_index import get_index
 
         store = worker.store(path)
-        for model, _, _ in store.search_embedding_models():
+        for model, _, _ in store.search_sql.embedding_models():
             get_index(store, model)
 
     _quick.submit(run, path)

@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 from ..store.calling import store_argument
 from . import lifecycle
-from .pipeline import DEFAULT_COUNT, GenerationResult, ProgressCallback, agenerate
+from .pipeline import DEFAULT_COUNT, GenerationResult, ProgressCallback, agenerate, arun_plan
+from .plan import RunPlan
 
 if TYPE_CHECKING:
     from ..store import Store
@@ -65,4 +66,18 @@ def generate(
     return lifecycle.run(agenerate(**options))
 
 
-__all__ = ["generate"]
+def run_plan(
+    store: Store,
+    plan: RunPlan,
+    *,
+    embed: bool | None = None,
+    progress: bool = True,
+    concurrency: int | None = None,
+) -> GenerationResult:
+    """Run a plan from `plan.resolve_plan` (inputs already checked), like `generate` does."""
+    return lifecycle.run(
+        arun_plan(store, plan, embed=embed, progress=progress, concurrency=concurrency)
+    )
+
+
+__all__ = ["generate", "run_plan"]

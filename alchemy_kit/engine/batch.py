@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import hashlib
+import inspect
 import io
 import json
 import math
@@ -17,8 +18,10 @@ from .. import records as r
 from ..errors import AlchemyError, ClaimedError, ValidationError
 from ..store.batches import held_batch_keys
 from ..store.calling import store_argument
+from .configured import PhaseSettings
 from .inputs import ITEM_CHECKS, check_item
 from .lifecycle import is_store_failure
+from .plan import RunPlan, resolve_plan
 
 if TYPE_CHECKING:
     from ..store import Store
@@ -28,6 +31,8 @@ if TYPE_CHECKING:
 ITEM_FIELDS = set(ITEM_CHECKS)
 _CSV_INTS = ("count", "max_tokens", "seed")
 _CSV_LISTS = ("tags", "phases")
+# The options a plan resolves; the others (embed, concurrency) only shape how it runs.
+_PLAN_ARGS = frozenset(inspect.signature(resolve_plan).parameters) - {"store", "idea", "settings"}
 
 
 @dataclass
@@ -38,6 +43,7 @@ class BatchItem:
     options: dict[str, Any]
     key: str = ""
     error: str | None = None
+    plan: RunPlan | None = field(default=None, repr=False)  # resolved with the key
 
 
 @dataclass
@@ -159,20 +165,19 @@ def item_key(store: Store, item: BatchItem, defaults: dict[str, Any]) -> str:
     whichever file, line or command (`alchemy demo`, `alchemy batch`) it came from. The seed is
     not part of it: it picks among equivalent variants (`--again` runs an item once more).
     """
-    from .pipeline import DEFAULT_COUNT, plan
+    return _planned(store, item, defaults, PhaseSettings.read(store))[1]
 
+
+def _planned(
+    store: Store, item: BatchItem, defaults: dict[str, Any], settings: PhaseSettings
+) -> tuple[RunPlan, str]:
+    """The item's resolved plan (what it will run) and its key."""
     opts = {**defaults, **item.options}
-    _, plans = plan(
+    plan = resolve_plan(
         store,
         opts["idea"],
-        count=opts.get("count", DEFAULT_COUNT),
-        persona=opts.get("persona", "generic"),
-        phases=opts.get("phases"),
-        provider=opts.get("provider"),
-        model=opts.get("model"),
-        temperature=opts.get("temperature"),
-        max_tokens=opts.get("max_tokens"),
-        chain=opts.get("chain", "per-variant"),
+        settings=settings,
+        **{k: v for k, v in opts.items() if k in _PLAN_ARGS},
     )
     work = {
         "idea": opts["idea"].strip(),
@@ -184,11 +189,11 @@ def item_key(store: Store, item: BatchItem, defaults: dict[str, Any]) -> str:
                 "model": p.choice.model_id,
                 **p.config,
             }
-            for p in plans
+            for p in plan.steps
         ],
     }
     blob = json.dumps(work, sort_keys=True, ensure_ascii=False, default=str)
-    return hashlib.sha256(blob.encode("utf-8", "surrogatepass")).hexdigest()[:24]
+    return plan, hashlib.sha256(blob.encode("utf-8", "surrogatepass")).hexdigest()[:24]
 
 
 def _legacy_key(item: BatchItem, defaults: dict[str, Any]) -> str:
@@ -208,12 +213,14 @@ def _legacy_done(
 
 
 def _keys(store: Store, items: Sequence[BatchItem], defaults: dict[str, Any]) -> None:
-    """Give every good item its key; an item whose options cannot be resolved gets its error."""
+    """Give every good item its plan and key; an item whose options cannot be resolved gets its
+    error. The settings are read once for the whole batch."""
+    settings = PhaseSettings.read(store)
     for item in items:
         if item.error is not None:
             continue
         try:
-            item.key = item_key(store, item, defaults)
+            item.plan, item.key = _planned(store, item, defaults, settings)
         except Exception as exc:  # as in arun_batch: one item's problem never ends the batch
             item.error = (
                 str(exc) if isinstance(exc, AlchemyError) else f"{type(exc).__name__}: {exc}"
@@ -241,7 +248,7 @@ async def arun_batch(
     """
     from tqdm.auto import tqdm
 
-    from .pipeline import agenerate
+    from .pipeline import arun_plan
 
     if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
         raise ValidationError(f"concurrency must be at least 1, got {concurrency!r}")
@@ -278,20 +285,21 @@ async def arun_batch(
     )
 
     async def one(item: BatchItem) -> None:
-        opts = {**defaults, **item.options}
+        assert item.plan is not None  # every good item was planned by _keys
+        run_options = {k: v for k, v in defaults.items() if k not in _PLAN_ARGS}
         async with sem:
             if halted:
                 report.fail(item.line, f"not run: {halted[0]}")
                 bar.update(1)
                 return
             try:
-                res: GenerationResult = await agenerate(
-                    opts.pop("idea"),
-                    store=store,
+                res: GenerationResult = await arun_plan(
+                    store,
+                    item.plan,
                     progress=False,
                     metadata={"batch_key": item.key, "batch_line": item.line}
                     | ({"batch_again": True} if again else {}),
-                    **opts,
+                    **run_options,
                 )
             except ClaimedError:  # another run took it between our look and our claim
                 report.skip(item.line, "claimed by another run")

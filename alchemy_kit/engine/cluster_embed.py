@@ -156,7 +156,7 @@ def embed_missing_on(
     model = model_id or DEFAULT_EMBEDDING_MODEL
     threshold = store.get_config("embeddings.similarity_threshold", DEFAULT_SIMILARITY_THRESHOLD)
     prompts = store.counts()["prompts"]
-    total = prompts if all_prompts else max(0, prompts - store.search_embedding_count(model))
+    total = prompts if all_prompts else max(0, prompts - store.search_sql.embedding_count(model))
     bar = tqdm(total=total, desc="embed", unit="prompt", disable=not progress)
     chunks = plan_chunks(
         store, model, all_prompts=all_prompts, batch_size=batch_size, threads=threads

@@ -6,6 +6,8 @@ model that is not installed can only be checked here, where the model registry i
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from .. import records as r
@@ -15,7 +17,7 @@ from ..models import catalog
 from ..models.catalog import ModelChoice
 from ..models.options import check_options
 from ..models.registry import check_usable, provider_named, resolve
-from ..vocab import DEFAULT_TEMPERATURE
+from ..vocab import DEFAULT_TEMPERATURE, PHASES
 
 if TYPE_CHECKING:
     from ..store import Store
@@ -23,16 +25,47 @@ if TYPE_CHECKING:
 DEFAULT_MAX_TOKENS = 1024
 
 
+@dataclass(frozen=True)
+class PhaseSettings:
+    """The `defaults` and `phases.<phase>` settings, read once for one request."""
+
+    defaults: Mapping[str, Any]
+    phases: Mapping[str, Mapping[str, Any]]
+
+    @classmethod
+    def read(cls, store: Store, phases: Iterable[str] = PHASES) -> PhaseSettings:
+        """Read `defaults` and each phase's setting from the store: one query per key."""
+        return cls(
+            store.get_config("defaults", None) or {},
+            {phase: store.get_config(f"phases.{phase}", None) or {} for phase in phases},
+        )
+
+    def phase(self, phase: str) -> Mapping[str, Any]:
+        """The `phases.<phase>` setting ({} when unset)."""
+        return self.phases.get(phase, {})
+
+    def named_models(self) -> list[tuple[str | None, str | None]]:
+        """Every (provider, model) these settings name, in defaults and in every phase."""
+        return [(c.get("provider"), c.get("model")) for c in (self.defaults, *self.phases.values())]
+
+
+def _settings(source: Store | PhaseSettings, phase: str) -> PhaseSettings:
+    return source if isinstance(source, PhaseSettings) else PhaseSettings.read(source, [phase])
+
+
 def phase_options(
-    store: Store,
+    source: Store | PhaseSettings,
     phase: str,
     temperature: float | None,
     max_tokens: int | None,
     model_id: str | None = None,
 ) -> tuple[float, int]:
     """Temperature and max_tokens for a phase: the call's, else phases.<phase>, else the model's
-    own defaults (catalog.MODEL_DEFAULTS, e.g. SmolLM2's), else the general defaults."""
-    per_phase = store.get_config(f"phases.{phase}", None) or {}
+    own defaults (catalog.MODEL_DEFAULTS, e.g. SmolLM2's), else the general defaults.
+
+    `source` is the store, or the settings a request already read from it (PhaseSettings).
+    """
+    per_phase = _settings(source, phase).phase(phase)
     own = catalog.MODEL_DEFAULTS.get(model_id or "", {})
     if temperature is None:
         temperature = per_phase.get("temperature", own.get("temperature", DEFAULT_TEMPERATURE))
@@ -42,13 +75,13 @@ def phase_options(
 
 
 def phase_setting(
-    store: Store, phase: str, provider: str | None, model: str | None
+    source: Store | PhaseSettings, phase: str, provider: str | None, model: str | None
 ) -> tuple[str | None, str | None, str | None]:
     """(provider, model, which setting chose them): explicit args > phases.<phase> > defaults."""
     if provider is not None or model is not None:
         return provider, model, None
-    per_phase = store.get_config(f"phases.{phase}", None) or {}
-    defaults = store.get_config("defaults", None) or {}
+    settings = _settings(source, phase)
+    per_phase, defaults = settings.phase(phase), settings.defaults
     provider = per_phase.get("provider") or defaults.get("provider")
     model = per_phase.get("model") or defaults.get("model")
     if per_phase.get("provider") or per_phase.get("model"):
@@ -57,7 +90,7 @@ def phase_setting(
 
 
 def model_for_phase(
-    store: Store,
+    source: Store | PhaseSettings,
     phase: str,
     provider: str | None,
     model: str | None,
@@ -67,19 +100,42 @@ def model_for_phase(
     """Resolve the model for a phase: explicit args > per-phase config > global config > local.
 
     With `options` (the call's temperature and max_tokens) a provider that would refuse them, or
-    has no key or server, fails first, naming the setting that chose it: before resolving when
-    the setting names the provider, so before any llm plugin (and its SDK) loads.
+    has no key or server, fails first, naming the setting that chose it (see `phase_plan`).
     """
-    provider, model, chosen_by = phase_setting(store, phase, provider, model)
-    named = provider_named(provider, model) if options is not None else None
-    if options is not None and named is not None:
+    if options is None:
+        return resolve(*phase_setting(source, phase, provider, model)[:2])
+    return phase_plan(_settings(source, phase), phase, provider, model, *options)[0]
+
+
+def phase_plan(
+    settings: PhaseSettings,
+    phase: str,
+    provider: str | None,
+    model: str | None,
+    temperature: float | None,
+    max_tokens: int | None,
+) -> tuple[ModelChoice, float, int]:
+    """A phase's model and its options (temperature, max_tokens), each checked once.
+
+    When the setting names the provider, its limits and its key (or server) are checked before
+    resolving, so before any llm plugin (and its SDK) loads; otherwise after resolving.
+    """
+    provider, model, chosen_by = phase_setting(settings, phase, provider, model)
+    named = provider_named(provider, model)
+    checked: tuple[str, float, int] | None = None
+    if named is not None:
         guess = ModelChoice(named, model or catalog.DEFAULT_MODELS[named])
-        check_options(guess, *phase_options(store, phase, *options, guess.model_id))
+        temp, tokens = phase_options(settings, phase, temperature, max_tokens, guess.model_id)
+        check_options(guess, temp, tokens)
         check_usable(named, chosen_by)
+        checked = (named, temp, tokens)
     choice = resolve(provider, model)
-    if options is not None and named is None:
+    if named is None:
         check_usable(choice.provider, chosen_by)
-    return choice
+    temp, tokens = phase_options(settings, phase, temperature, max_tokens, choice.model_id)
+    if checked != (choice.provider, temp, tokens):  # the model's own defaults may differ
+        check_options(choice, temp, tokens)
+    return choice, temp, tokens
 
 
 def check_models(key: str, value: Any) -> None:
@@ -145,10 +201,12 @@ def _rescore_if_weights(store: Store, key: str) -> None:
 __all__ = [
     "DEFAULT_MAX_TOKENS",
     "DEFAULT_TEMPERATURE",
+    "PhaseSettings",
     "check_models",
     "delete_setting",
     "model_for_phase",
     "phase_options",
+    "phase_plan",
     "phase_setting",
     "provider_warning",
     "set_setting",

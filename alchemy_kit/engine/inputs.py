@@ -38,8 +38,16 @@ def _show(value: Any) -> str:
     return text if len(text) <= 40 else text[:39] + "…"
 
 
-def check_idea(value: Any) -> str:
+class CheckedIdea(str):
+    """An idea that check_idea has accepted: code further in takes it as is, without a second check."""
+
+    __slots__ = ()
+
+
+def check_idea(value: Any) -> CheckedIdea:
     """A non-empty idea that can be stored as text, at most MAX_IDEA_BYTES, with visible text."""
+    if isinstance(value, CheckedIdea):
+        return value  # checked at the boundary it came through (the CLI, a batch file)
     if not isinstance(value, str):
         raise ValidationError(f"idea must be text, got {type(value).__name__} {_show(value)}")
     # The same cap whatever the idea came through (argv, a batch line, the API), not only files.
@@ -57,7 +65,7 @@ def check_idea(value: Any) -> str:
             "the idea is empty (only whitespace, zero-width or control characters): describe what"
             " the prompt should achieve"
         )
-    return value
+    return CheckedIdea(value)
 
 
 def check_tags(value: Any) -> list[str]:
@@ -159,7 +167,7 @@ def check_item(obj: dict[str, Any]) -> dict[str, Any]:
     return {name: ITEM_CHECKS[name](value) for name, value in obj.items()}
 
 
-def read_idea(source: str | Path) -> str:
+def read_idea(source: str | Path) -> CheckedIdea:
     """Read an idea from a file path, or from stdin for "-", within MAX_IDEA_BYTES."""
     import sys
 
@@ -191,6 +199,7 @@ def read_idea(source: str | Path) -> str:
 __all__ = [
     "ITEM_CHECKS",
     "MAX_IDEA_BYTES",
+    "CheckedIdea",
     "check_idea",
     "check_item",
     "check_run_options",

@@ -11,22 +11,22 @@ from typing import TYPE_CHECKING, Any
 
 from .. import phases as ph
 from .. import records as r
-from ..errors import AlchemyError, ProviderError, ValidationError
+from ..errors import ProviderError
 from ..models import catalog, recording
-from ..models.catalog import ModelChoice
-from ..models.options import check_options
-from ..models.providers import Completion, acomplete
+from ..models.providers import Completion, acomplete_checked
 from ..scoring.rank import current_weights, measure_prompts, record_scores
 from ..scoring.scorer import Weights
 from ..store.calling import store_argument
-from ..vocab import MAX_COUNT, PROVIDERS, TEMPERATURE_RANGE, estimate_tokens
 from . import lifecycle
 
 # Re-exported: the Generate tab shows the general defaults.
 from .configured import DEFAULT_MAX_TOKENS as DEFAULT_MAX_TOKENS
 from .configured import DEFAULT_TEMPERATURE as DEFAULT_TEMPERATURE
-from .configured import model_for_phase, phase_options
-from .inputs import check_idea, check_run_options
+from .plan import DEFAULT_COUNT, PhasePlan, RunPlan, resolve_plan
+
+# Their old home: the notebook, the CLI and older code import them from here.
+from .plan import default_models as default_models
+from .plan import plan as plan
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -34,21 +34,9 @@ if TYPE_CHECKING:
     from ..search.embed_worker import BackgroundEmbedding
     from ..store import Store
 
-DEFAULT_COUNT = 3
 PRICES_KEY = "prices"
-# Rough allowance for the phase template wrapped around the idea when checking context limits.
-TEMPLATE_OVERHEAD_TOKENS = 600
 # Called as (phase, variants done, variants in the phase) when a phase starts and as each lands.
 ProgressCallback = Callable[[str, int, int], None]
-
-
-@dataclass
-class PhasePlan:
-    """What one phase will run: template, model choice and options."""
-
-    phase: str
-    choice: ModelChoice
-    config: dict[str, Any]
 
 
 @dataclass
@@ -122,74 +110,6 @@ class GenerationResult:
             f"<GenerationResult {self.request.status} {len(self.prompts)} prompts "
             f"request={self.request.id}>"
         )
-
-
-def default_models(store: Store) -> dict[str, ModelChoice | str]:
-    """The model each phase uses when none is given (from configurations), or why it cannot."""
-    out: dict[str, ModelChoice | str] = {}
-    for phase in ph.PHASES:
-        try:
-            out[phase] = model_for_phase(store, phase, None, None)
-        except AlchemyError as exc:
-            out[phase] = str(exc)
-    return out
-
-
-def plan(
-    store: Store,
-    idea: str,
-    *,
-    count: int,
-    persona: str,
-    phases: Sequence[str] | None,
-    provider: str | None,
-    model: str | None,
-    temperature: float | None,
-    max_tokens: int | None,
-    chain: str,
-    phase_models: Mapping[str, tuple[str | None, str | None]] | None = None,
-) -> tuple[tuple[str, ...], list[PhasePlan]]:
-    """Validate every input and resolve each phase's model before anything is written.
-
-    `phase_models` maps a phase to its own (provider, model), overriding `provider`/`model`.
-    """
-    idea = check_idea(idea)
-    if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= MAX_COUNT:
-        raise ValidationError(f"count must be an integer from 1 to {MAX_COUNT}, got {count!r}")
-    # None: the phase's own setting (phases.<phase>) or the default.
-    r.check_range(temperature, *TEMPERATURE_RANGE, "temperature")
-    r.check_positive_int(max_tokens, "max_tokens")
-    persona = ph.validate_persona(persona)
-    names = ph.validate_phases(phases or ph.PHASES)
-    if chain not in ph.CHAIN_MODES:
-        raise ValidationError(
-            f"unknown chain mode {chain!r}: expected one of {', '.join(ph.CHAIN_MODES)}"
-        )
-    if provider is not None:
-        r.check_enum(provider, PROVIDERS, "provider")
-    plans = []
-    for phase in names:
-        setting = (phase_models or {}).get(phase, (provider, model))
-        choice = model_for_phase(store, phase, *setting, options=(temperature, max_tokens))
-        temp, tokens = phase_options(store, phase, temperature, max_tokens, choice.model_id)
-        check_options(choice, temp, tokens)
-        limit = catalog.context_limit(choice)
-        need = estimate_tokens(idea) * 2 + TEMPLATE_OVERHEAD_TOKENS
-        if limit is not None and need > limit:
-            raise ValidationError(
-                f"the idea is too long for {choice.model_id}: about {need} tokens with the phase "
-                f"template, the model accepts {limit}"
-            )
-        cfg = {
-            "persona": persona,
-            "temperature": temp,
-            "max_tokens": tokens,
-            "count": count,
-            "chain": chain,
-            "template": ph.get_template(phase).name,
-        }
-        plans.append(PhasePlan(phase, choice, cfg))
-    return names, plans
 
 
 def _prices(store: Store) -> dict[str, Any]:
@@ -318,9 +238,9 @@ async def agenerate(
     from ..store import open_store
 
     store = store or open_store()
-    recording.attach(store, purpose="generate")  # every call recorded in (or replayed from) it
-    idea, clean_tags = check_run_options(idea, tags, seed, timeout, retries)
-    names, plans = plan(
+    # Before planning: a replayed run needs no key, so the plan's key check must know it.
+    recording.attach(store, purpose="generate")
+    plan = resolve_plan(
         store,
         idea,
         count=count,
@@ -330,25 +250,43 @@ async def agenerate(
         model=model,
         temperature=temperature,
         max_tokens=max_tokens,
+        tags=tags,
         chain=chain,
+        seed=seed,
+        timeout=timeout,
+        retries=retries,
         phase_models=phase_models,
     )
-    if seed is None:
-        # A fresh base seed per request (recorded) keeps variants distinct yet reproducible later.
-        seed = secrets.randbelow(1_000_000)
-    prices = _prices(store)
+    return await arun_plan(
+        store,
+        plan,
+        concurrency=concurrency,
+        embed=embed,
+        progress=progress,
+        metadata=metadata,
+        on_progress=on_progress,
+    )
+
+
+def _start(store: Store, plan: RunPlan, seed: int, metadata: dict[str, Any] | None) -> _Run:
+    """Write the request and its pending phases (atomically), then mark the request running."""
     request = r.Request(
-        input=idea.strip(),
-        phases=list(names),
-        count=count,
-        persona=persona,
+        input=plan.idea,
+        phases=list(plan.phases),
+        count=plan.count,
+        persona=plan.persona,
         # What the calls use (the call's, else phases.<phase>, else the model's own defaults such
         # as SmolLM2's 0.2 / 512): the first phase's; each phase run's config holds its own.
-        temperature=plans[0].config["temperature"],
-        max_tokens=plans[0].config["max_tokens"],
-        tags=clean_tags,
-        provider_override=provider,
-        metadata={"chain": chain, "seed": seed, **(metadata or {}), "owner": lifecycle.owner()},
+        temperature=plan.steps[0].config["temperature"],
+        max_tokens=plan.steps[0].config["max_tokens"],
+        tags=list(plan.tags),
+        provider_override=plan.provider,
+        metadata={
+            "chain": plan.chain,
+            "seed": seed,
+            **(metadata or {}),
+            "owner": lifecycle.owner(),
+        },
     )
     runs = [
         r.PhaseRun(
@@ -356,14 +294,34 @@ async def agenerate(
             phase=p.phase,
             provider=p.choice.provider,
             model=p.choice.model_id,
-            config=p.config,
+            config=dict(p.config),
         )
-        for p in plans
+        for p in plan.steps
     ]
-    store.add([request], runs)  # request and its pending phases, atomically
+    store.add([request], runs)
     run = _Run(store, request, runs)
     store.set_request_status(request.id, "running")
     request.status = "running"
+    return run
+
+
+async def arun_plan(
+    store: Store,
+    plan: RunPlan,
+    *,
+    concurrency: int | None = None,
+    embed: bool | None = None,
+    progress: bool = True,
+    metadata: dict[str, Any] | None = None,
+    on_progress: ProgressCallback | None = None,
+) -> GenerationResult:
+    """Run a resolved plan (see plan.resolve_plan): its inputs are not checked again."""
+    recording.attach(store, purpose="generate")  # every call recorded in (or replayed from) it
+    # A fresh base seed per request (recorded) keeps variants distinct yet reproducible later.
+    seed = secrets.randbelow(1_000_000) if plan.seed is None else plan.seed
+    prices = _prices(store)
+    run = _start(store, plan, seed, metadata)
+    request, runs, idea, chain, count = run.request, run.runs, plan.idea, plan.chain, plan.count
     sem = asyncio.Semaphore(concurrency or count)
     embedding = background_embedding(
         store, embed
@@ -374,7 +332,7 @@ async def agenerate(
     error: str | None = None
     try:
         previous: list[r.Prompt] = []
-        for i, (pl, pr) in enumerate(zip(plans, runs, strict=True)):
+        for i, (pl, pr) in enumerate(zip(plan.steps, runs, strict=True)):
             if chain == "best-of-previous" and scoring:
                 await scoring[-1]  # this phase refines the previous one's best: its ranks first
             run.set_phase(pr, "running")
@@ -382,18 +340,18 @@ async def agenerate(
                 run,
                 pl,
                 pr,
-                idea.strip(),
-                _sources(chain, previous, idea.strip(), count),
+                idea,
+                _sources(chain, previous, idea, count),
                 seed=seed,
                 sem=sem,
-                timeout=timeout,
-                retries=retries,
+                timeout=plan.timeout,
+                retries=plan.retries,
                 prices=prices,
                 progress=progress,
                 on_progress=on_progress,
             )
             # Scoring runs in a worker thread while the next phase calls its model.
-            scoring.append(asyncio.create_task(_score(store, previous, idea.strip(), weights)))
+            scoring.append(asyncio.create_task(_score(store, previous, idea, weights)))
             if error:
                 run.set_phase(pr, "failed", error)
                 for later in runs[i + 1 :]:
@@ -449,9 +407,9 @@ async def _run_phase(
 
     async def one(i: int, source: str) -> r.Prompt:
         strategy = ph.strategy_for(i)
-        system, prompt_text = ph.build_messages(pl.phase, cfg["persona"], idea, source, strategy)
+        system, prompt_text = ph.compose_messages(pl.phase, cfg["persona"], idea, source, strategy)
         async with sem:
-            c = await acomplete(
+            c = await acomplete_checked(
                 pl.choice,
                 prompt_text,
                 system=system,
@@ -469,26 +427,7 @@ async def _run_phase(
                     "source": source,
                 },
             )
-        prompt = r.Prompt(
-            content=c.text,
-            phase=pl.phase,
-            provider=c.provider,
-            model=c.model,
-            persona=cfg["persona"],
-            temperature=cfg["temperature"],
-            max_tokens=cfg["max_tokens"],
-            actual_tokens=c.output_tokens or None,
-            request_id=run.request.id,
-            metadata={
-                "variant": i,
-                "strategy": strategy,
-                "seed": seed * 1000 + i,
-                "phase_run_id": pr.id,
-                "attempts": c.attempts,
-                "tokens_estimated": c.tokens_estimated,
-                "options": c.options,
-            },
-        )
+        prompt = _prompt_of(c, pl, pr, run.request.id, variant=i, strategy=strategy, seed=seed)
         run.save(prompt, _metrics_for(prompt, c, prices))
         bar.update(1)
         if on_progress:
@@ -501,6 +440,45 @@ async def _run_phase(
         *(one(i, s) for i, s in enumerate(sources)), return_exceptions=True
     )
     bar.close()
+    return _outcome(results)
+
+
+def _prompt_of(
+    c: Completion,
+    pl: PhasePlan,
+    pr: r.PhaseRun,
+    request_id: str,
+    *,
+    variant: int,
+    strategy: str,
+    seed: int,
+) -> r.Prompt:
+    """The prompt row for one variant's completion."""
+    cfg = pl.config
+    return r.Prompt(
+        content=c.text,
+        phase=pl.phase,
+        provider=c.provider,
+        model=c.model,
+        persona=cfg["persona"],
+        temperature=cfg["temperature"],
+        max_tokens=cfg["max_tokens"],
+        actual_tokens=c.output_tokens or None,
+        request_id=request_id,
+        metadata={
+            "variant": variant,
+            "strategy": strategy,
+            "seed": seed * 1000 + variant,
+            "phase_run_id": pr.id,
+            "attempts": c.attempts,
+            "tokens_estimated": c.tokens_estimated,
+            "options": c.options,
+        },
+    )
+
+
+def _outcome(results: list[Any]) -> tuple[list[r.Prompt], str | None]:
+    """A phase's stored prompts and, when variants failed, why; stop on what must stop the run."""
     done = [x for x in results if isinstance(x, r.Prompt)]
     failures = [x for x in results if isinstance(x, BaseException)]
     for exc in failures:
@@ -509,7 +487,7 @@ async def _run_phase(
     if failures:
         first = failures[0]
         kind = "provider error" if isinstance(first, ProviderError) else type(first).__name__
-        return done, f"{len(failures)} of {len(sources)} variants failed ({kind}): {first}"
+        return done, f"{len(failures)} of {len(results)} variants failed ({kind}): {first}"
     return done, None
 
 
@@ -541,8 +519,7 @@ def _finish(run: _Run, status: str, started: float, error: str | None = None) ->
     }
     if error:
         meta["error"] = error
-    run.store.set_request_status(run.request.id, status, metadata=meta)
-    fresh = run.store.get_request(run.request.id)
+    fresh = run.store.set_request_status(run.request.id, status, metadata=meta)
     run.request.status, run.request.completed_at, run.request.metadata = (
         fresh.status,
         fresh.completed_at,

@@ -1,7 +1,7 @@
 """Import that decodes every embedding BLOB: the store's importer with the store codec plugged in.
 
-The store layer cannot import the codec (it lives in search/, above the store), so it takes a
-decoder; this is the import `alchemy_kit.import_` and `alchemy import` use.
+store/transfer.py takes the decoder as an argument (its `import_` alone checks rows, not BLOBs);
+this is the import `alchemy_kit.import_` and `alchemy import` use, with store/codec.py's decoder.
 """
 
 from __future__ import annotations

@@ -50,34 +50,9 @@ def examples(spec: Spec, st: Style) -> list[tuple[str, str, str]]:
     noun = (
         found[0] if found else {"code": "input", "analysis": "dataset"}.get(spec.persona, "brief")
     )
-    topic, aud, what = spec.a.topic or spec.deliverable, spec.audience, spec.deliverable
+    topic, what = spec.a.topic or spec.deliverable, spec.deliverable
     if spec.persona == "code":
-        pairs, loose = _samples(spec.a.idea)
-        if pairs or loose:
-            given, want = pairs[0] if pairs else (loose[0], "")
-            out = [("from the request", f"`{given}`", f"`{want}`" if want else _PINNED)]
-        else:
-            size = st.pick(["3–5 items", "a handful of records"])
-            out = [("the typical case", f"a small, valid {noun} ({size})", _TYPICAL)]
-        empty = st.pick([True, False])
-        out.append(
-            (
-                f"an edge case ({'empty' if empty else 'malformed'} input)",
-                f"an {'empty' if empty else 'malformed'} {noun}",
-                "an empty result with no crash"
-                if empty
-                else "a specific, documented error that names the problem",
-            )
-        )
-        if spec.limits:
-            out.append(
-                (
-                    "the stated limit",
-                    f"a case at the edge of the limit ({spec.limits[0]})",
-                    "the same correct result, still within the limit",
-                )
-            )
-        return out
+        return _code(spec, st, noun)
     if spec.persona == "writing" and _LETTERS.search(what) and not re.search(r"blog|article", what):
         return [
             (
@@ -93,42 +68,9 @@ def examples(spec: Spec, st: Style) -> list[tuple[str, str, str]]:
             ),
         ]
     if spec.persona == "writing":
-        hook = st.pick(
-            [
-                f"Most {aud} have heard of {topic}; few know what it changes for them.",
-                f"The first time {aud} meet {topic}, one question matters: what does it change for me?",
-            ]
-        )
-        return [
-            (
-                "the opening",
-                f"the first lines of the {what}, for {aud}",
-                f"“{hook}” — a concrete hook that gets to the point in one sentence",
-            ),
-            (
-                "a weak opening, rewritten",
-                "an opening that starts with how important the topic is in general",
-                f"an opening that starts with what {aud} gain, in their own words",
-            ),
-        ]
+        return _writing(spec, st, topic)
     if spec.persona == "analysis":
-        # a key phrase can end on a preposition ("listing prices across"): drop it
-        metric = lt._cap(re.sub(r"(?:\s+(?:across|per|by|for|of|in|on|with|to))+$", "", topic))
-        value, interval = st.pick([("12.4 %", "10.9–13.8 %"), ("+3.1 pp", "+1.8 to +4.4 pp")])
-        return [
-            (
-                "a result row",
-                f"a few rows of the {noun}",
-                f"a row such as “{metric}: {value} (95% "
-                f"interval {interval}), with its period and source” (illustrative numbers: report the real ones)",
-            ),
-            (
-                "a finding with thin evidence",
-                "a pattern seen in a small subgroup",
-                "three labelled "
-                "sentences: the observation (with n), the interpretation, and the confidence (low, with the reason)",
-            ),
-        ]
+        return _analysis(st, topic, noun)
     opening = st.pick(
         [
             "“In short: <the answer in one sentence>.” followed by the details",
@@ -141,6 +83,77 @@ def examples(spec: Spec, st: Style) -> list[tuple[str, str, str]]:
             "a vague point, made concrete",
             "a general tip with no name, number or time",
             "the same tip with a named item, an amount or a time the reader can act on",
+        ),
+    ]
+
+
+def _code(spec: Spec, st: Style, noun: str) -> list[tuple[str, str, str]]:
+    pairs, loose = _samples(spec.a.idea)
+    if pairs or loose:
+        given, want = pairs[0] if pairs else (loose[0], "")
+        out = [("from the request", f"`{given}`", f"`{want}`" if want else _PINNED)]
+    else:
+        size = st.pick(["3–5 items", "a handful of records"])
+        out = [("the typical case", f"a small, valid {noun} ({size})", _TYPICAL)]
+    empty = st.pick([True, False])
+    out.append(
+        (
+            f"an edge case ({'empty' if empty else 'malformed'} input)",
+            f"an {'empty' if empty else 'malformed'} {noun}",
+            "an empty result with no crash"
+            if empty
+            else "a specific, documented error that names the problem",
+        )
+    )
+    if spec.limits:
+        out.append(
+            (
+                "the stated limit",
+                f"a case at the edge of the limit ({spec.limits[0]})",
+                "the same correct result, still within the limit",
+            )
+        )
+    return out
+
+
+def _writing(spec: Spec, st: Style, topic: str) -> list[tuple[str, str, str]]:
+    aud = spec.audience
+    hook = st.pick(
+        [
+            f"Most {aud} have heard of {topic}; few know what it changes for them.",
+            f"The first time {aud} meet {topic}, one question matters: what does it change for me?",
+        ]
+    )
+    return [
+        (
+            "the opening",
+            f"the first lines of the {spec.deliverable}, for {aud}",
+            f"“{hook}” — a concrete hook that gets to the point in one sentence",
+        ),
+        (
+            "a weak opening, rewritten",
+            "an opening that starts with how important the topic is in general",
+            f"an opening that starts with what {aud} gain, in their own words",
+        ),
+    ]
+
+
+def _analysis(st: Style, topic: str, noun: str) -> list[tuple[str, str, str]]:
+    # a key phrase can end on a preposition ("listing prices across"): drop it
+    metric = lt._cap(re.sub(r"(?:\s+(?:across|per|by|for|of|in|on|with|to))+$", "", topic))
+    value, interval = st.pick([("12.4 %", "10.9–13.8 %"), ("+3.1 pp", "+1.8 to +4.4 pp")])
+    return [
+        (
+            "a result row",
+            f"a few rows of the {noun}",
+            f"a row such as “{metric}: {value} (95% "
+            f"interval {interval}), with its period and source” (illustrative numbers: report the real ones)",
+        ),
+        (
+            "a finding with thin evidence",
+            "a pattern seen in a small subgroup",
+            "three labelled "
+            "sentences: the observation (with n), the interpretation, and the confidence (low, with the reason)",
         ),
     ]
 

@@ -99,6 +99,36 @@ async def acomplete(
     recording when replaying: then no model, network or key is touched.
     """
     check_options(choice, temperature, max_tokens)
+    return await acomplete_checked(
+        choice,
+        prompt,
+        system=system,
+        temperature=temperature,
+        max_tokens=max_tokens,
+        seed=seed,
+        timeout=timeout,
+        retries=retries,
+        backoff=backoff,
+        key=key,
+        model_options=model_options,
+    )
+
+
+async def acomplete_checked(
+    choice: ModelChoice,
+    prompt: str,
+    *,
+    system: str | None = None,
+    temperature: float | None = None,
+    max_tokens: int | None = None,
+    seed: int | None = None,
+    timeout: float = 60.0,
+    retries: int = 3,
+    backoff: float = 0.5,
+    key: str | None = None,
+    model_options: dict[str, Any] | None = None,
+) -> Completion:
+    """`acomplete` for options already checked against the provider (the pipeline's RunPlan)."""
     call = recording.Call.of(choice, prompt, system, temperature, max_tokens, seed, model_options)
     found = recording.replayed(call)
     if found is not None:
@@ -212,27 +242,10 @@ async def _call(
             err.duration_ms = int((busy + exc.seconds) * 1000)  # type: ignore[attr-defined]
             raise err from None
         except Exception as exc:
-            if isinstance(exc, llm.NeedsKeyException):
-                raise MissingKeyError(
-                    f"no API key for {choice.provider}: {key_help(choice.provider)}"
-                ) from None
-            if isinstance(exc, _pydantic_validation_error()):
-                raise ProviderLimitError(
-                    f"{choice.provider} rejected the options {sorted(options)}: "
-                    f"{describe(exc, secrets)}"
-                ) from None
-            kind, status = classify(exc)
-            if kind != "transient":
+            error = _give_up(exc, choice, options, secrets, attempts > retries, attempts)
+            if error is not None:
                 # `from None`: the SDK exception may quote the key, and tracebacks print causes.
-                raise permanent_error(choice, exc, kind, status, secrets) from None
-            if attempts > retries:
-                what = "timed out" if isinstance(exc, TimeoutError) else describe(exc, secrets)
-                err = TransientProviderError(
-                    f"{choice.provider} model {choice.model_id} failed after {attempts} attempts: "
-                    f"{what if status is None else f'HTTP {status}: {what}'}"
-                )
-                err.attempts = attempts  # type: ignore[attr-defined]
-                raise err from None
+                raise error from None
             delay = backoff * 2 ** (attempts - 1)
             delay += random.uniform(0, delay / 2)
             await asyncio.sleep(max(delay, retry_after(exc) or 0.0))
@@ -255,6 +268,37 @@ async def _call(
         attempts=attempts,
         options=dict(options),
     )
+
+
+def _give_up(
+    exc: Exception,
+    choice: ModelChoice,
+    options: dict[str, Any],
+    secrets: list[str],
+    last: bool,
+    attempts: int,
+) -> Exception | None:
+    """The error a failed attempt ends the call with, or None to retry it (transient, not last)."""
+    import llm
+
+    if isinstance(exc, llm.NeedsKeyException):
+        return MissingKeyError(f"no API key for {choice.provider}: {key_help(choice.provider)}")
+    if isinstance(exc, _pydantic_validation_error()):
+        return ProviderLimitError(
+            f"{choice.provider} rejected the options {sorted(options)}: {describe(exc, secrets)}"
+        )
+    kind, status = classify(exc)
+    if kind != "transient":
+        return permanent_error(choice, exc, kind, status, secrets)
+    if not last:
+        return None
+    what = "timed out" if isinstance(exc, TimeoutError) else describe(exc, secrets)
+    err = TransientProviderError(
+        f"{choice.provider} model {choice.model_id} failed after {attempts} attempts: "
+        f"{what if status is None else f'HTTP {status}: {what}'}"
+    )
+    err.attempts = attempts  # type: ignore[attr-defined]
+    return err
 
 
 _LOCAL_OPTIONS = ("phase", "persona", "strategy", "task", "idea", "source")
@@ -319,4 +363,4 @@ complete.__doc__ = (
 )
 
 
-__all__ = ["Completion", "acomplete", "complete"]
+__all__ = ["Completion", "acomplete", "acomplete_checked", "complete"]

@@ -307,7 +307,7 @@ def judge_rubric(store: Store, *, judge_model: str | None = None, **filters: Any
 def _embedding_model(store: Store, model: str | None) -> str | None:
     if model:
         return model
-    found = store.search_embedding_models()
+    found = store.search_sql.embedding_models()
     return found[0][0] if found else None
 
 

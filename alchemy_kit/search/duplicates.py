@@ -46,7 +46,7 @@ class Pair:
 def _groups(store: Store, model: str, same_phase: bool) -> list[list[int]]:
     """Embedding rowids of one model, grouped by the phase of their prompts (or all together)."""
     groups: dict[str, list[int]] = {}
-    for rowid, phase in store.search_embedding_phases(model):
+    for rowid, phase in store.search_sql.embedding_phases(model):
         groups.setdefault(phase if same_phase else "", []).append(rowid)
     return list(groups.values())
 
@@ -69,7 +69,7 @@ def near_duplicates(
         raise SearchError(f"min_similarity must lie in -1..1, got {min_similarity}")
     if limit < 1:
         raise SearchError(f"limit must be at least 1, got {limit}")
-    models = [m for m, _, _ in store.search_embedding_models() if model in (None, m)]
+    models = [m for m, _, _ in store.search_sql.embedding_models() if model in (None, m)]
     best_sims = np.zeros(0, dtype=np.float32)
     best_pairs: list[tuple[str, str, str]] = []
     for name in models:

@@ -166,7 +166,7 @@ def search(
         notes.append("the query has no searchable words")
     texts: list[tuple[str, float]] = []
     if tq is not None:
-        texts = store.search_text(tq.match, tq.rank, flt, k if mode == "text" else _pool(k))
+        texts = store.search_sql.text(tq.match, tq.rank, flt, k if mode == "text" else _pool(k))
         if not texts:
             notes.append(tq.no_match_note() + (" among the filtered prompts" if flt else ""))
     ranked: list[Ranked] = [(pid, rel, None) for pid, rel in texts]
@@ -183,7 +183,7 @@ def search(
         else:
             cands = _candidates(store, tq, flt, texts, sems, index, vector, _pool(k))
             ranked = _fused(cands, [pid for pid, _ in [*texts, *sems]], k, min_similarity)
-    snippets = store.search_snippets(tq.match, [h[0] for h in ranked]) if tq and ranked else {}
+    snippets = store.search_sql.snippets(tq.match, [h[0] for h in ranked]) if tq and ranked else {}
     result.extend(_hits(store, ranked, snippets))
     notes.extend(_hidden_note(store, flt))
     result.note = "; ".join(notes) or None
@@ -225,7 +225,7 @@ def _semantic(
         return [], f"no stored {index.model!r} embeddings to search; embed the prompts first"
     rows = None
     if flt:
-        rows = index.rows_for_rowids(store.search_candidate_rowids(index.model, flt))
+        rows = index.rows_for_rowids(store.search_sql.candidate_rowids(index.model, flt))
         if rows.size == 0:
             return [], None
     found = index.query(
@@ -261,7 +261,7 @@ def _candidates(
     if tq is not None and len(texts) >= pool:
         # The text pool was cut off: bm25 of semantic candidates beyond it is not 0, look it up.
         beyond = [pid for pid in similarity if pid not in relevance]
-        relevance.update(store.search_text(tq.match, tq.rank, flt, len(beyond), only=beyond))
+        relevance.update(store.search_sql.text(tq.match, tq.rank, flt, len(beyond), only=beyond))
     similarity.update(index.similarities(vector, [p for p in relevance if p not in similarity]))
     return Candidates(relevance, similarity, target)
 
@@ -277,7 +277,7 @@ def hybrid_candidates(
 ) -> Candidates:
     """The candidates a hybrid search would fuse, with both scores, for tuning (fusion.tune_weight)."""
     tq = text_query(query, match_all=match_all)
-    texts = store.search_text(tq.match, tq.rank, {}, _pool(k)) if tq else []
+    texts = store.search_sql.text(tq.match, tq.rank, {}, _pool(k)) if tq else []
     vector, used = _query_vector(query, model)
     index = get_index(store, used)
     sems, _ = _semantic(store, index, vector, {}, _pool(k), None)
@@ -285,7 +285,7 @@ def hybrid_candidates(
 
 
 def _hits(store: Store, ranked: Sequence[Ranked], snippets: dict[str, str]) -> Iterator[Hit]:
-    rows = store.search_prompt_rows([pid for pid, *_ in ranked])
+    rows = store.search_sql.prompt_rows([pid for pid, *_ in ranked])
     rank = 0
     for pid, score, sim in ranked:
         row = rows.get(pid)
@@ -307,7 +307,7 @@ def _hits(store: Store, ranked: Sequence[Ranked], snippets: dict[str, str]) -> I
 
 def _hidden_note(store: Store, flt: dict[str, Any]) -> list[str]:
     """Say how many prompts the request_status filter hid (nothing when it hid none)."""
-    hidden = store.search_hidden_by_status(flt)
+    hidden = store.search_sql.hidden_by_status(flt)
     if not hidden:
         return []
     wanted = "/".join(flt["request_status"])

@@ -102,8 +102,8 @@ class VectorIndex:
         with self._lock:
             self._reset()
             self._watch(store)
-            count = store.search_embedding_count(self.model)  # one allocation of the final size
-            rows = store.search_embedding_blobs_after(self.model, 0)
+            count = store.search_sql.embedding_count(self.model)  # one allocation of the final size
+            rows = store.search_sql.embedding_blobs_after(self.model, 0)
             while batch := list(islice(rows, BUILD_BATCH)):
                 self._upsert(batch, grow_to=count)
             self.builds += 1
@@ -118,26 +118,26 @@ class VectorIndex:
             if self.log_seq is None:  # first look from this thread: its history is unknown
                 self._watch(store)
                 self._reconcile(store)
-            if log := store.search_embedding_log(self._seen.log_seq):  # this thread's changes
+            if log := store.search_sql.embedding_log(self._seen.log_seq):  # this thread's changes
                 self._seen.log_seq = log[-1][0]
                 self._refetch(store, list(dict.fromkeys(pid for _, pid in log)))
-            if (version := store.search_data_version()) != self._seen.data_version:
+            if (version := store.search_sql.data_version()) != self._seen.data_version:
                 self._seen.data_version = version  # another connection committed
                 self._reconcile(store)
-            rows = store.search_embedding_blobs_after(self.model, self._last_rowid)
+            rows = store.search_sql.embedding_blobs_after(self.model, self._last_rowid)
             while batch := list(islice(rows, BUILD_BATCH)):
                 self._upsert(batch)
         return None
 
     def _watch(self, store: Store) -> None:
-        store.search_watch_embeddings()
-        log = store.search_embedding_log(0)
+        store.search_sql.watch_embeddings()
+        log = store.search_sql.embedding_log(0)
         self._seen.log_seq = log[-1][0] if log else 0
-        self._seen.data_version = store.search_data_version()
+        self._seen.data_version = store.search_sql.data_version()
 
     def _reconcile(self, store: Store) -> None:
         """Compare the stored stamps with the index: drop what is gone, re-read what changed."""
-        stamps = store.search_embedding_stamps(self.model)
+        stamps = store.search_sql.embedding_stamps(self.model)
         seen = {pid for _, pid, _ in stamps}
         self._remove([pid for pid in self._row_of_pid if pid not in seen])
         self._refetch(
@@ -151,7 +151,7 @@ class VectorIndex:
         )
 
     def _refetch(self, store: Store, pids: list[str]) -> None:
-        current = store.search_embedding_blobs_for(self.model, pids) if pids else []
+        current = store.search_sql.embedding_blobs_for(self.model, pids) if pids else []
         found = {row[1] for row in current}
         self._remove([pid for pid in pids if pid not in found])
         self._upsert(current)
@@ -310,7 +310,7 @@ def get_index(store: Store, model: str) -> VectorIndex:
     # The indexes watching this thread's log have read it up to their own seq: drop what all
     # have seen (an index that starts watching later reconciles instead).
     seqs = [seq for i in list(per_store.values()) if (seq := i.log_seq) is not None]
-    store.search_prune_embedding_log(min(seqs))
+    store.search_sql.prune_embedding_log(min(seqs))
     return index
 
 
@@ -320,7 +320,7 @@ def clear_index_cache(store: Store | None = None) -> None:
         if store is None:
             _INDEXES.clear()
         elif _INDEXES.pop(store, None) is not None:
-            store.search_prune_embedding_log(2**62)  # nobody reads the change log any more
+            store.search_sql.prune_embedding_log(2**62)  # nobody reads the change log any more
 
 
 __all__ = ["VectorIndex", "clear_index_cache", "get_index"]

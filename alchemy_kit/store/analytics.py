@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from ..errors import ValidationError
 from ..records import Rows, check_enum
 from ..vocab import PHASES
+from .search_sql import search_where
 
 SUMMARY_KEYS = ("phase", "provider", "model", "persona", "request_id")
 # Bucket → the prefix of an ISO-8601 timestamp that identifies it (and how to print it back).
@@ -39,18 +40,13 @@ class AnalyticsQueries:
         @property
         def conn(self) -> sqlite3.Connection: ...
 
-        @staticmethod
-        def _search_where(
-            filters: dict[str, Any], alias: str = "p"
-        ) -> tuple[list[str], list[Any]]: ...
-
     def _rows(self, sql: str, params: Sequence[Any]) -> list[dict[str, Any]]:
         cur = self.conn.execute(sql, list(params))
         cols = [d[0] for d in cur.description]
         return [dict(zip(cols, row, strict=True)) for row in cur.fetchall()]
 
     def _where(self, filters: dict[str, Any] | None, *extra: str) -> tuple[str, list[Any]]:
-        clauses, params = self._search_where(filters or {})
+        clauses, params = search_where(filters or {})
         clauses = [*extra, *clauses]
         return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
 

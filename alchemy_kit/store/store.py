@@ -252,8 +252,9 @@ class Store(
         status: str,
         *,
         metadata: dict[str, Any] | None = None,
-    ) -> None:
-        """Move a request through its lifecycle; completed/failed stamps completed_at."""
+    ) -> r.Request:
+        """Move a request through its lifecycle (completed/failed stamps completed_at); return it
+        as written, merged metadata included, without reading it again."""
         r.check_enum(status, r.STATUSES, "status")
         done = r.now() if status in ("completed", "failed") else None
         sets, params = ["status = ?", "completed_at = ?"], [status, done]
@@ -262,10 +263,14 @@ class Store(
             params.append(r.to_json(metadata, "metadata"))
         with self.transaction():
             cur = self._exec(
-                f"UPDATE prompt_requests SET {', '.join(sets)} WHERE id = ?", [*params, request_id]
+                f"UPDATE prompt_requests SET {', '.join(sets)} WHERE id = ? RETURNING *",
+                [*params, request_id],
             )
-        if cur.rowcount == 0:
+            row = cur.fetchone()
+            cols = [d[0] for d in cur.description or ()]
+        if row is None:
             raise NotFoundError(f"no request with id {request_id!r}")
+        return r.Request.from_row(dict(zip(cols, row, strict=True)))
 
     def update_phase_run(self, run: r.PhaseRun) -> None:
         """Write a phase run's lifecycle fields (status, timestamps, error, config, model)."""
@@ -410,11 +415,6 @@ class Store(
         self.get_prompt(prompt_id)
         self.add(new)
         return new
-
-    def remove_tag(self, prompt_id: str, tag: str) -> None:
-        """Remove one tag from a prompt."""
-        with self.transaction():
-            self._exec("DELETE FROM tags WHERE prompt_id = ? AND tag = ?", [prompt_id, tag])
 
     def tags_for(self, prompt_id: str) -> list[str]:
         """Return a prompt's tags in the order they were added."""
