@@ -107,11 +107,28 @@ def wait_for_lab(url: str, proc: subprocess.Popen[str], log: Path, timeout: floa
 
 
 def dismiss_popups(page: Any) -> None:
-    """JupyterLab's first-run news question, if it shows."""
+    """JupyterLab's first-run news question, and any modal dialog that would swallow a click.
+
+    A dialog (a kernel chooser after a slow kernel start on a loaded machine, a file-changed
+    question) covers the menu bar; its text is printed so a run shows what it was, and its default
+    button (the kernel it proposes) is taken.
+    """
     for label in ("No", "Dismiss"):
         button = page.locator(".jp-Notification-Toast button", has_text=label)
         if button.count():
             button.first.click()
+    for _ in range(3):
+        dialog = page.locator(".jp-Dialog")
+        if not dialog.count():
+            return
+        text = " ".join(dialog.first.inner_text().split())
+        print(f"note: a JupyterLab dialog was open and is answered with its default: {text[:160]}")
+        accept = dialog.first.locator("button.jp-mod-accept")
+        if accept.count():
+            accept.first.click()
+        else:
+            page.keyboard.press("Escape")
+        page.wait_for_timeout(500)
 
 
 def run_all(
@@ -132,6 +149,7 @@ def run_all(
     if page.locator("#jp-left-stack:not(.lm-mod-hidden)").count():
         page.keyboard.press("Control+b")  # fold the file browser away: more room for the notebook
     for _ in range(3):
+        dismiss_popups(page)
         page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
         page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
         # On a busy machine the click can land before the notebook is ready and run nothing:
