@@ -163,6 +163,8 @@ def main() -> None:
             row("in-process, ORT 1 thread", n, wall, cpu)
             n, wall, cpu = timed_run(writes, tmp / "c.db", here, 1, instant_chunk)
             row("write ceiling, in-process", n, wall, cpu)
+        # Workers' scratch files go with the rest, not to /tmp/dask-scratch-space.
+        os.environ["DASK_TEMPORARY_DIRECTORY"] = str(tmp / "dask")
         t0 = time.perf_counter()
         with Executor(f"local:{args.workers}") as cluster:
             start = time.perf_counter() - t0

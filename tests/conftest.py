@@ -18,6 +18,7 @@ for _var, _sub in (
     ("HOME", "home"),
     ("IPYTHONDIR", "ipython"),
     ("ALCHEMY_CACHE_DIR", "cache"),
+    ("DASK_TEMPORARY_DIRECTORY", "dask"),  # Dask's scratch space, else /tmp/dask-scratch-space
 ):
     os.environ[_var] = os.path.join(_SESSION_DIR, _sub)
     os.makedirs(os.environ[_var], exist_ok=True)
