@@ -72,6 +72,7 @@ class Plugin:
 def _setup(db: Path) -> str:
     from alchemy_kit import records as r
     from alchemy_kit import records_eval as ev
+    from alchemy_kit.scoring.rank import rescore
     from alchemy_kit.store import open_store
 
     with open_store(db) as store:
@@ -93,6 +94,9 @@ def _setup(db: Path) -> str:
         ]
         store.add([req], prompts)
         store.add_cases(cases)
+        # Generated prompts are scored when they are stored; these are too, so re-ranking after
+        # the run re-weighs stored features instead of loading MiniLM to read them.
+        rescore(store, [p.id for p in prompts])
         return req.id
 
 

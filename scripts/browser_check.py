@@ -19,6 +19,7 @@ Needs /usr/bin/chromium (`apt-get install -y chromium`) and pip's playwright; ne
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import secrets
 import shutil
@@ -32,7 +33,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 # Debian's Chromium, its launch flags and the PASS/FAIL collector are shared with the Datasette check.
-from browser_check_datasette import CHROMIUM, CHROMIUM_ARGS, Checks, wait_until_up
+from browser_check_datasette import CHROMIUM, CHROMIUM_ARGS, Checks, free_port, wait_until_up
 
 ROOT = Path(__file__).resolve().parents[1]
 VIEWPORT = {"width": 1400, "height": 1100}
@@ -163,6 +164,21 @@ def run_all(
         "errors": errors,
         "outputs": outputs,
     }
+
+
+def copy_unrun(src: Path, dst: Path) -> None:
+    """Copy a notebook without its saved outputs and execution counts.
+
+    The saved notebooks are executed, so every prompt already reads [n]: "a cell has run" and
+    "no cell pending" would hold before Run All had started anything, and the checks then looked
+    for widgets that were not drawn yet (seen on a loaded machine). Unrun copies show [ ] until
+    the kernel really runs each cell.
+    """
+    nb = json.loads(src.read_text("utf-8"))
+    for cell in nb["cells"]:
+        if cell["cell_type"] == "code":
+            cell["outputs"], cell["execution_count"] = [], None
+    dst.write_text(json.dumps(nb, indent=1), "utf-8")
 
 
 def _started(page: Any, timeout_ms: int) -> bool:
@@ -368,7 +384,7 @@ def check_evaluate(page: Any, base: str, token: str, shots: Path, checks: Checks
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--port", type=int, default=8821, help="loopback port (default 8821)")
+    parser.add_argument("--port", type=int, default=0, help="loopback port (default: a free one)")
     parser.add_argument("--screenshots", type=Path, help="folder for screenshots (default: temp)")
     parser.add_argument("--docs", action="store_true", help="also copy two screenshots to docs/")
     args = parser.parse_args()
@@ -381,13 +397,14 @@ def main() -> int:
         work = Path(tmp)
         (work / "nb").mkdir()
         for name in NOTEBOOKS:
-            shutil.copy(ROOT / "notebooks" / name, work / "nb" / name)
+            copy_unrun(ROOT / "notebooks" / name, work / "nb" / name)
         shutil.copytree(ROOT / "notebooks" / "data", work / "nb" / "data")  # notebook 06's data
         shots = args.screenshots or work / "shots"
         shots.mkdir(parents=True, exist_ok=True)
         token = secrets.token_hex(16)
-        base = f"http://127.0.0.1:{args.port}"
-        proc = start_lab(work, args.port, token)
+        port = args.port or free_port()
+        base = f"http://127.0.0.1:{port}"
+        proc = start_lab(work, port, token)
         checks = Checks()
         console: list[str] = []
         external: list[str] = []

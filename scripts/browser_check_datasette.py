@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -97,6 +98,13 @@ def add_hostile(path: Path) -> str:
         store.add_prompts([prompt])
         store.checkpoint()
         return prompt.id
+
+
+def free_port() -> int:
+    """A loopback port free right now, so two checks running at once never meet on one port."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
 def wait_until_up(
@@ -352,7 +360,7 @@ def check_pages(base: str, db: str, shots: Path, checks: Checks) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--port", type=int, default=8811, help="loopback port (default 8811)")
+    parser.add_argument("--port", type=int, default=0, help="loopback port (default: a free one)")
     parser.add_argument("--db", type=Path, help="serve this store instead of a fresh demo one")
     parser.add_argument("--screenshots", type=Path, help="folder for screenshots (default: temp)")
     parser.add_argument("--docs", action="store_true", help="also copy two screenshots to docs/")
@@ -368,9 +376,10 @@ def main() -> int:
         shots.mkdir(parents=True, exist_ok=True)
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
         cmd = [sys.executable, "-m", "alchemy_kit", "serve", "-d", str(db_path)]
-        cmd += ["--port", str(args.port)]
+        port = args.port or free_port()
+        cmd += ["--port", str(port)]
         proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stderr=subprocess.PIPE, text=True)
-        base = f"http://127.0.0.1:{args.port}"
+        base = f"http://127.0.0.1:{port}"
         checks = Checks()
         try:
             wait_until_up(f"{base}/-/versions.json", proc)

@@ -82,6 +82,60 @@ def killed_scoring(lab: Lab, command: str, at: str) -> bool | None:
     return raw(db, sql) == after or why("new evidence beside scores derived from the old")
 
 
+EVAL_SETUP = """
+import json, sys, alchemy_kit as ak
+from alchemy_kit.scoring.scorer import default_weights
+store = ak.open_store(sys.argv[1])
+res = ak.generate("Summarise a clinical trial for patients", store=store, count=3, embed=False,
+                  progress=False)
+with open(sys.argv[2], "w") as f:
+    for words in ("a trial of 40 adults", "blood pressure", "side effects", "dropouts"):
+        f.write(json.dumps({"vars": {"input": words}, "assert": [{"type": "contains", "value": "trial"}]}) + "\\n")
+flipped = default_weights().as_dict()
+flipped["coef"] = {k: -v for k, v in flipped["coef"].items()}
+with open(sys.argv[3], "w") as f:
+    json.dump(flipped, f)
+print(res.request.id)
+"""
+
+
+def eval_store(lab: Lab) -> tuple[Path, str, Path]:
+    """A store with one request of 9 prompts and 4 cases; its request id; flipped weights."""
+    db, cases, weights = lab.path("ev.db"), lab.path("cases.jsonl"), lab.path("w.json")
+    made = lab.py(EVAL_SETUP, str(db), str(cases), str(weights), timeout=600)
+    if made.code != 0:
+        raise RuntimeError(f"could not build the eval store: {made.err[-300:]}")
+    rid = made.out.strip().splitlines()[-1]
+    lab.cli("cases", "import", str(cases), "-r", rid, "-d", str(db))
+    return db, rid, weights
+
+
+def killed_evidence(lab: Lab, command: str, at: str) -> bool:
+    """Evidence the scores are derived from (eval grades, weights set or deleted) and the scores
+    land together: SIGKILL right after the evidence's write, then re-deriving changes nothing."""
+    db, rid, weights = eval_store(lab)
+    if command == "config delete":  # the weights to delete
+        lab.cli("config", "set", "scoring.weights", weights.read_text(), "-d", str(db))
+    argv = {
+        "eval": ["eval", "-r", rid, "-c", "1"],
+        "config set": ["config", "set", "scoring.weights", weights.read_text()],
+        "config delete": ["config", "delete", "scoring.weights"],
+    }[command]
+    run = lab.py(KILL_AT, at, *argv, "-d", str(db))
+    if run.code != -signal.SIGKILL:
+        return why(f"the kill did not happen at {at}: exit {run.code} {run.err[-300:]}")
+    lab.cli("db", "status", "-d", str(db))  # the next open
+    sql = "SELECT id, score FROM prompts ORDER BY id"
+    after = raw(db, sql)
+    lab.cli("score", "--all", "-d", str(db))
+    moved = [
+        (a, b) for (_, a), (_, b) in zip(after, raw(db, sql), strict=True) if abs(a - b) > 1e-3
+    ]
+    return not moved or why(
+        f"{len(moved)} of {len(after)} scores stale after the kill: {moved[:2]}"
+    )
+
+
 # -- 5. batch runs over one file ------------------------------------------------------------
 def concurrent_batches(lab: Lab, runners: int, stagger: float) -> bool:
     ideas, db = ideas_file(lab.path("ideas.jsonl"), 6), lab.path("two.db")
@@ -98,6 +152,23 @@ def concurrent_batches(lab: Lab, runners: int, stagger: float) -> bool:
             f"{total} requests for 6 ideas: {raw(db, 'SELECT status, count(*) FROM prompt_requests GROUP BY 1')}"
         )
     return True
+
+
+def concurrent_evals(lab: Lab, runners: int, stagger: float) -> bool:
+    """Two or three `alchemy eval` of one selection at once: each output is paid for once."""
+    db, rid, _ = eval_store(lab)
+    argv = ("eval", "-r", rid, "-m", "slow-fake", "-c", "2", "-d", str(db))
+    started = []
+    for _ in range(runners):
+        started.append(lab.start(*argv, slow=0.3))
+        time.sleep(stagger)
+    for proc, _ in started:
+        proc.wait(timeout=300)
+    time.sleep(0.5)  # the readers drain the pipes
+    calls = sum(line.count(b"answered") for _, err in started for line in err)
+    outputs = raw(db, "SELECT count(*) FROM outputs")[0][0]
+    due = raw(db, "SELECT (SELECT count(*) FROM prompts) * (SELECT count(*) FROM cases)")[0][0]
+    return (calls == outputs == due) or why(f"{calls} calls for {outputs} outputs ({due} due)")
 
 
 def repeated_line(lab: Lab) -> bool:
@@ -243,9 +314,24 @@ def runs_cases(lab: Lab) -> list[Case]:
                 lambda x=command, a=at: killed_scoring(lab, x, a),
             )
         )
-    g = "batch: concurrent runs, repeats and demo run each idea once"
+    for command, at in [
+        ("eval", "alchemy_kit.store.evals:EvalQueries.write_outputs"),
+        ("eval", "alchemy_kit.engine.evaluate:_write"),
+        ("config set", "alchemy_kit.store.configs:Configs.set_config"),
+        ("config set", "alchemy_kit.engine.configured:set_setting"),
+        ("config delete", "alchemy_kit.engine.configured:delete_setting"),
+    ]:
+        c.append(
+            (
+                "learn/pick killed mid-way: evidence and scores together",
+                lambda x=command, a=at: killed_evidence(lab, x, a),
+            )
+        )
+    g = "batch/eval: concurrent runs, repeats and demo run each item once"
     for runners, stagger in ((2, 0.0), (2, 1.5), (3, 0.2)):
         c.append((g, lambda n=runners, s=stagger: concurrent_batches(lab, n, s)))
+    for runners, stagger in ((2, 0.0), (2, 1.5), (3, 0.2)):
+        c.append((g, lambda n=runners, s=stagger: concurrent_evals(lab, n, s)))
     c.append((g, lambda: repeated_line(lab)))
     c.append((g, lambda: batch_after_demo(lab)))
     c.append(

@@ -149,6 +149,7 @@ def minilm_prompts():
 # pairs, send signals to child processes or fill a store per module, and the slowest single tests.
 SLOW_MODULES = {
     "test_analytics",
+    "test_architecture",
     "test_batch",
     "test_browser_check",
     "test_charts",
@@ -172,11 +173,28 @@ SLOW_TESTS = {
         "test_a_task_failing_every_retry_raises",
         "test_import_alchemy_kit_does_not_import_dask",
     },
+    "test_records": {
+        "test_a_finished_request_built_in_one_call_never_ends_before_it_began",
+    },
+    "test_evaluate": {
+        "test_kill_9_mid_run_then_resume_leaves_every_output_exactly_once",
+    },
+    "test_docs": {
+        "test_architecture_lists_every_module",
+        "test_tools_the_package_never_imports_are_extras",
+    },
+    "test_datasette_vectors": {
+        "test_server_memory_comes_back_after_crafted_requests",
+    },
+    "test_cases": {
+        "test_a_model_suggests_and_bad_items_are_reported",
+    },
     "test_cli": {
         "test_a_cold_semantic_search_does_not_import_scikit_learn",
         "test_batch_and_models",
         "test_errors_are_one_line_and_nothing_is_written",
         "test_generate_inspect_export_import",
+        "test_judge_without_a_key_says_so",
     },
     "test_connect": {
         "test_a_full_database_rolls_back_and_says_so",
@@ -196,7 +214,10 @@ SLOW_TESTS = {
         "test_real_openai_plugin_phase_failure_keeps_earlier_prompts",
         "test_same_seed_reproducible_and_variants_distinct",
     },
-    "test_providers": {"test_timeout_is_retried_then_transient"},
+    "test_providers": {
+        "test_key_precedence_explicit_then_keys_json_then_env",
+        "test_timeout_is_retried_then_transient",
+    },
     "test_reads": {"test_pandas_values_still_insert_through_sqlite_utils_after_import"},
     "test_store": {"test_two_processes_write_concurrently"},
     "test_terminal": {"test_no_command_prints_a_raw_control_character"},

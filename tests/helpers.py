@@ -57,10 +57,13 @@ def needs_browser(fn: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
-def run_browser_script(script: Path, port: str, shots: Path, timeout: int) -> str:
-    """Run a browser check script against a loopback port; return its output (it must pass)."""
+def run_browser_script(script: Path, shots: Path, timeout: int) -> str:
+    """Run a browser check script; return its output (it must pass).
+
+    The script picks a free loopback port itself, so two test runs at once never share one.
+    """
     done = subprocess.run(
-        [sys.executable, str(script), "--port", port, "--screenshots", str(shots)],
+        [sys.executable, str(script), "--screenshots", str(shots)],
         cwd=script.parents[1],
         capture_output=True,
         text=True,

@@ -106,3 +106,10 @@ def test_assert_must_be_a_list_and_keeps_promptfoo_fields() -> None:
         parse_assertions({"type": "contains"})
     found = parse_assertions([{"type": "icontains", "value": "a", "weight": 2, "metric": "m"}])
     assert found[0].as_dict() == {"type": "icontains", "value": "a", "weight": 2.0}
+
+
+@pytest.mark.parametrize("kind", ["is-json", "contains-json", "equals"])
+def test_an_output_nested_past_the_recursion_limit_is_not_graded(kind: str) -> None:
+    a = parse_assertion({"type": kind, "value": [1]} if kind == "equals" else {"type": kind})
+    grade = run_assertion(a, "[" * 5_000 + "]" * 5_000)
+    assert grade.passed is None and grade.error == "the output is JSON nested too deep"

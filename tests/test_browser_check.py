@@ -19,12 +19,11 @@ from helpers import needs_browser, run_browser_script
 
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = ROOT / "scripts" / "browser_check.py"
-PORT = "8822"  # loopback; 8821-8840 are reserved for the notebook checks
 
 
 @needs_browser
 def test_browser_check(tmp_path: Path) -> None:
-    stdout = run_browser_script(SCRIPT, PORT, tmp_path, timeout=900)
+    stdout = run_browser_script(SCRIPT, tmp_path, timeout=900)
     summary = stdout.split("summary:")[-1].splitlines()
     passed = [line for line in summary if line.startswith("PASS")]
     assert len(passed) == 13 and not any(line.startswith("FAIL") for line in summary), stdout

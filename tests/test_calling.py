@@ -36,10 +36,13 @@ def test_every_function_taking_a_store_follows_the_rule() -> None:
         # store comes first, except where the default database lets it be left out
         # (those that can work on the default database take it as store= after their subject)
         default_db = {"generate", "agenerate", "evaluate", "aevaluate", "eval_report", "aoptimize"}
+        default_db |= {"optimize"}
         assert params[0] == "store" or name in default_db, name
 
 
-@pytest.mark.parametrize("name", ["generate", "judge", "judge_pair", "import_", "run_batch"])
+@pytest.mark.parametrize(
+    "name", ["generate", "judge", "judge_pair", "import_", "run_batch", "optimize"]
+)
 def test_help_shows_every_option(name: str) -> None:
     fn = getattr(ak, name)
     params = inspect.signature(fn).parameters
@@ -51,8 +54,17 @@ def test_help_shows_every_option(name: str) -> None:
         "judge_pair": {"provider", "model"},
         "import_": {"tables", "on_conflict"},
         "run_batch": {"concurrency", "again", "count", "provider", "seed"},
+        "optimize": {"store", "max_iterations", "target", "judge", "holdout", "replay"},
     }[name]
     assert wanted <= set(params), name
+
+
+def test_optimize_takes_what_aoptimize_takes() -> None:
+    # The sync wrapper spells out aoptimize's options (for help()); the two must not drift apart.
+    from alchemy_kit.engine.optimize import aoptimize
+
+    sync, run = inspect.signature(ak.optimize), inspect.signature(aoptimize)
+    assert sync.parameters == run.parameters
 
 
 def test_store_first_or_as_store_keyword_anywhere(db_path: Path) -> None:

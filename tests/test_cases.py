@@ -204,3 +204,25 @@ def test_expected_assertion_reads_promptfoo_type_value_text() -> None:
     }
     assert expected_assertion("grade: is polite") == {"type": "llm-rubric", "value": "is polite"}
     assert expected_assertion("just this text") == {"type": "equals", "value": "just this text"}
+
+
+def test_json_nested_past_the_recursion_limit_is_one_line(
+    store: Store, request_id: str, tmp_path: Path
+) -> None:
+    """A whole .json file, or a schema inside one line, nested 100,000 deep: no RecursionError."""
+    deep = tmp_path / "deep.json"
+    deep.write_text("[" * 100_000 + "]" * 100_000)
+    with pytest.raises(ValidationError, match="nested more than"):
+        import_cases(store, deep, request_id)
+    schema = "[" * 5_000 + "]" * 5_000
+    mixed = tmp_path / "mixed.json"
+    mixed.write_text(
+        json.dumps(
+            [
+                {"vars": {"input": "a"}, "assert": [{"type": "is-json", "value": schema}]},
+                {"vars": {"input": "b"}, "assert": [{"type": "contains", "value": "b"}]},
+            ]
+        )
+    )
+    report = import_cases(store, mixed, request_id)
+    assert report.added == 1 and "nested too deep" in str(report.failures)

@@ -322,3 +322,20 @@ def test_judge_without_a_key_says_so(run) -> None:
         "Error: no API key for openai (chosen by the setting scoring.judge)"
     )
     assert "could not be read" not in result.output
+
+
+def test_a_closed_pipe_ends_quietly() -> None:
+    # `alchemy eval show RUN | head` closed the pipe early and printed "Error: Broken pipe".
+    from alchemy_kit.cli.common import CONTEXT, AlchemyGroup
+
+    @click.group(cls=AlchemyGroup, context_settings=CONTEXT)
+    def group() -> None:
+        """A group like `alchemy`'s."""
+
+    @group.command()
+    def long() -> None:
+        """Write to a reader that has gone."""
+        raise BrokenPipeError(32, "Broken pipe")
+
+    result = CliRunner().invoke(group, ["long"])
+    assert result.exit_code == 1 and "Broken pipe" not in result.output

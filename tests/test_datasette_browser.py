@@ -12,12 +12,11 @@ from helpers import needs_browser, run_browser_script
 
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = ROOT / "scripts" / "browser_check_datasette.py"
-PORT = "8812"  # loopback; the range 8801-8820 is reserved for these checks
 
 
 @needs_browser
 def test_browser_check(tmp_path: Path) -> None:
-    stdout = run_browser_script(SCRIPT, PORT, tmp_path, timeout=540)
+    stdout = run_browser_script(SCRIPT, tmp_path, timeout=540)
     lines = stdout.splitlines()
     assert sum(line.startswith("PASS") for line in lines) >= 16, stdout
     assert not any(line.startswith("FAIL") for line in lines), stdout

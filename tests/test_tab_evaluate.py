@@ -348,3 +348,10 @@ def test_the_grid_shows_at_most_a_bounded_number_of_cells(
     tab.run_button.click()
     assert len(tab.cells) == 4
     assert "showing 1 of 2 rows" in tab.grid.children[1].value
+
+
+def test_the_cases_editor_refuses_json_nested_past_the_recursion_limit() -> None:
+    with pytest.raises(ValidationError, match="nested too deep"):
+        parse_vars('{"a": ' * 5_000 + "1" + "}" * 5_000, ["a"])
+    with pytest.raises(ValidationError, match="nested too deep"):
+        parse_assertions("[" * 5_000 + "]" * 5_000)

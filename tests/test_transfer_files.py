@@ -199,3 +199,24 @@ def test_csv_and_parquet_refuse_a_value_over_their_bound_jsonl_carries_it(
     _refused(open_store(tmp / "target.db"), tmp / "out", word)
     export(store, tmp / "jsonl")  # JSONL has no such bound
     import_(open_store(tmp / "jsonl.db"), tmp / "jsonl")
+
+
+@pytest.mark.parametrize("text", ["a\rb", "a\r\rb", "a\n\rb", 'a\r"q",b', "\\N\r"])
+def test_a_lone_cr_in_any_text_round_trips_through_csv(tmp_path: Path, text: str) -> None:
+    """Python 3.11's csv writer leaves a lone \\r unquoted with "\\n" line ends; ours quotes it."""
+    store = open_store(tmp_path / "src.db")
+    ak.generate(
+        f"Plan a team offsite {text} for twelve people",
+        store=store,
+        count=1,
+        progress=False,
+        embed=False,
+    )
+    dest = tmp_path / "out"
+    export(store, dest, fmt="csv")
+    fresh = open_store(tmp_path / "fresh.db")
+    import_(fresh, dest)
+    assert [q.input for q in fresh.list_requests()] == [q.input for q in store.list_requests()]
+    assert sorted(p.content for p in fresh.list_prompts(limit=None)) == sorted(
+        p.content for p in store.list_prompts(limit=None)
+    )

@@ -50,6 +50,8 @@ class AlchemyGroup(click.Group):
             from ..store.sqlite_errors import encode_error
 
             _fail(ctx, str(encode_error(exc, "an argument or input")))
+        except BrokenPipeError:
+            raise  # `alchemy ... | head` closed the pipe: click ends quietly, as `head` expects
         except OSError as exc:
             where = f": {exc.filename}" if exc.filename else ""
             _fail(ctx, f"{exc.strerror or exc}{where}")

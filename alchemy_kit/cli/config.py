@@ -132,7 +132,9 @@ def config_set(
 @database_option
 def config_delete(key: str, database: Path | None) -> None:
     """Delete a configuration key."""
-    open_db(database).delete_config(key)
+    from ..engine.configured import delete_setting
+
+    delete_setting(open_db(database), key)
     echo(f"Deleted {key}")
 
 

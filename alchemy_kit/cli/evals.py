@@ -257,10 +257,8 @@ def _limit_plugins(kw: dict[str, Any]) -> None:
     """An eval on our own models (the offline model, SmolLM2) and no judge loads only our llm
     plugin, not every provider's SDK (seconds of start-up)."""
     from ..models.plugins import load_only_our_plugin, needs_only_our_plugin
-    from ..models.smollm_files import MODEL_ID as SMOLLM
 
-    # SmolLM2 is registered by our plugin too: for the check it counts as our local model.
-    settings = [(None, None if m == SMOLLM else m) for m in kw["models"]] or [(None, None)]
+    settings = [(None, m) for m in kw["models"]] or [(None, None)]
     if not (kw["judge"] or kw["judge_provider"]) and needs_only_our_plugin(settings, None):
         load_only_our_plugin()
 

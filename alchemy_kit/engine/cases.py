@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .. import records as r
 from .. import records_eval as ev
 from ..errors import ValidationError
 from ..placeholders import as_text, placeholders
@@ -221,9 +222,11 @@ def _csv_rows(text: str) -> list[tuple[int, dict[str, Any] | None, str | None]]:
 def _json_rows(path: Path) -> list[tuple[int, dict[str, Any] | None, str | None]]:
     """A .json file: an array of tests, or an object whose `tests` is one."""
     try:
-        whole = json.loads(path.read_bytes().decode("utf-8-sig"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        text = path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
         raise ValidationError(f"not a readable JSON file ({exc})") from None
+    # parse_json: one line, not a RecursionError, for JSON nested deeper than any test needs
+    whole = r.parse_json(text, path.name)
     items = whole.get("tests") if isinstance(whole, dict) else whole
     if not isinstance(items, list):
         raise ValidationError("a .json file holds an array of tests (or an object with `tests`)")

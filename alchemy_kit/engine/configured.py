@@ -114,16 +114,39 @@ def provider_warning(key: str, value: Any) -> str | None:
 def set_setting(
     store: Store, key: str, value: Any, *, type: str | None = None, updated_by: str | None = None
 ) -> r.Configuration:
-    """Validate a setting's shape and the models it names, then store it."""
+    """Validate a setting's shape and the models it names, then store it.
+
+    New scoring weights and the scores derived from them are stored in one transaction (as
+    `alchemy learn` does): never new weights beside scores from the old ones.
+    """
     value = settings.validate(key, value)
     check_models(key, value)
-    return store.set_config(key, value, type=type, updated_by=updated_by)
+    with store.transaction():
+        rec = store.set_config(key, value, type=type, updated_by=updated_by)
+        _rescore_if_weights(store, key)
+    return rec
+
+
+def delete_setting(store: Store, key: str) -> None:
+    """Delete a setting; deleting the scoring weights re-derives the scores in the same transaction."""
+    with store.transaction():
+        store.delete_config(key)
+        _rescore_if_weights(store, key)
+
+
+def _rescore_if_weights(store: Store, key: str) -> None:
+    from ..scoring.rank import rescore
+    from ..scoring.scorer import WEIGHTS_KEY
+
+    if key == WEIGHTS_KEY:
+        rescore(store)
 
 
 __all__ = [
     "DEFAULT_MAX_TOKENS",
     "DEFAULT_TEMPERATURE",
     "check_models",
+    "delete_setting",
     "model_for_phase",
     "phase_options",
     "phase_setting",

@@ -149,6 +149,7 @@ async def _one(
     base = {"source": "eval", "run": run_id, "case": c.id, "output": out.id, "model": m.model_id}
     started = time.perf_counter()
     done: Completion | None = None
+    spent: int | None = None  # ms the call took, when it knows better than the wall clock
     with recording.purpose("eval", label, unit=call_unit(c)):
         try:
             done = await acomplete(
@@ -166,11 +167,13 @@ async def _one(
             raise
         except AlchemyError as exc:
             out.text, out.error = None, str(exc) or type(exc).__name__
+            # An in-process model's timeout says how long it had the model (its queue time aside).
+            spent = getattr(exc, "duration_ms", None)
         except Exception as exc:  # a plugin's own exception type: still one failed output
             out.text, out.error = None, f"{type(exc).__name__}: {exc}"
-        out.latency_ms = (
-            int((time.perf_counter() - started) * 1000) if done is None else done.duration_ms
-        )
+        if done is not None:
+            spent = done.duration_ms
+        out.latency_ms = int((time.perf_counter() - started) * 1000) if spent is None else spent
         if done is None:
             return out, _call_metrics(out, None, prices, base)
         out.text = done.text
@@ -245,10 +248,37 @@ def _precheck_replay(
 def _open_run(
     store: Store, plan_: Plan, again: bool, options: dict[str, Any]
 ) -> tuple[ev.EvalRun, bool]:
+    """The run to write into: a new one, or the latest of the same selection to resume.
+
+    Looked up and claimed in one write transaction, with this process as the run's owner: a
+    second `alchemy eval` of the same selection while the first runs is refused in one line
+    instead of paying for every call twice (18.5's rule for batch); a dead owner's run is resumed.
+    """
+    from ..store.recovery import eval_run_owner_gone, this_process
+
+    with store.transaction():
+        found = None if again else store.latest_eval_run(plan_.signature())
+        who = (found.options or {}).get("owner") if found is not None else None
+        if (
+            found is not None
+            and found.status == "running"
+            and isinstance(who, dict)
+            and eval_run_owner_gone(found.options, found.started_at) is None
+        ):
+            raise ValidationError(
+                f"eval run {found.id[:8]} of this selection is running now (pid"
+                f" {who.get('pid', '?')} on {who.get('host', '?')}): wait for it, or pass"
+                " --again for a separate run"
+            )
+        return _claim_run(store, plan_, found, options | {"owner": this_process()})
+
+
+def _claim_run(
+    store: Store, plan_: Plan, found: ev.EvalRun | None, options: dict[str, Any]
+) -> tuple[ev.EvalRun, bool]:
     signature = plan_.signature()
     prompt_ids = [p.id for p in plan_.prompts]
     case_ids = [c.id for cs in plan_.cases.values() for c in cs]
-    found = None if again else store.latest_eval_run(signature)
     now = r.now()
     if found is None:
         run = ev.EvalRun(
@@ -274,6 +304,7 @@ def _open_run(
         error=None,
         prompt_ids=merged_prompts,
         case_ids=merged_cases,
+        options=(found.options or {}) | {"owner": options["owner"]},
     )
     return store.get_eval_run(found.id), True
 
@@ -417,7 +448,7 @@ async def _run_all(
 
     def flush() -> None:
         nonlocal outputs, metrics, last
-        store.write_outputs(outputs, metrics, rec.drain())
+        _write(store, outputs, metrics, rec.drain())
         outputs, metrics, last = [], [], time.perf_counter()
 
     tasks = [asyncio.ensure_future(bounded(p, c, m)) for p, c, m in todo]
@@ -440,10 +471,27 @@ async def _run_all(
             t.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
         if outputs:  # keep what finished: a resume then runs only the rest
-            store.write_outputs(outputs, metrics, rec.drain())
+            _write(store, outputs, metrics, rec.drain())
         raise
     finally:
         bar.close()
+
+
+def _write(
+    store: Store,
+    outputs: Sequence[ev.Output],
+    metrics: Sequence[r.Metric],
+    calls: Sequence[ev.ModelCall],
+) -> None:
+    """Store a batch of graded outputs and re-derive their prompts' scores in one transaction.
+
+    Grades are evidence the rank blend reads: an eval killed after a batch landed must not leave
+    scores derived without it (issue 18.4's rule for `learn`).
+    """
+    with store.transaction():
+        store.write_outputs(outputs, metrics, calls)
+        if outputs:  # an empty list would mean every prompt to rescore()
+            _rerank(store, sorted({o.prompt_id for o in outputs}))
 
 
 def _rerank(store: Store, prompt_ids: Sequence[str]) -> None:

@@ -21,7 +21,11 @@ from ..scoring.scorer import Weights
 from ..store.calling import store_argument
 from ..vocab import MAX_COUNT, PROVIDERS, TEMPERATURE_RANGE, estimate_tokens
 from . import lifecycle
-from .configured import DEFAULT_MAX_TOKENS, DEFAULT_TEMPERATURE, model_for_phase, phase_options
+
+# Re-exported: the Generate tab shows the general defaults.
+from .configured import DEFAULT_MAX_TOKENS as DEFAULT_MAX_TOKENS
+from .configured import DEFAULT_TEMPERATURE as DEFAULT_TEMPERATURE
+from .configured import model_for_phase, phase_options
 from .inputs import check_idea, check_run_options
 
 if TYPE_CHECKING:
@@ -338,8 +342,10 @@ async def agenerate(
         phases=list(names),
         count=count,
         persona=persona,
-        temperature=DEFAULT_TEMPERATURE if temperature is None else temperature,
-        max_tokens=DEFAULT_MAX_TOKENS if max_tokens is None else max_tokens,
+        # What the calls use (the call's, else phases.<phase>, else the model's own defaults such
+        # as SmolLM2's 0.2 / 512): the first phase's; each phase run's config holds its own.
+        temperature=plans[0].config["temperature"],
+        max_tokens=plans[0].config["max_tokens"],
         tags=clean_tags,
         provider_override=provider,
         metadata={"chain": chain, "seed": seed, **(metadata or {}), "owner": lifecycle.owner()},

@@ -13,6 +13,7 @@ import sys
 from collections.abc import Iterable
 
 from .catalog import DEFAULT_MODELS
+from .smollm_files import MODEL_ID as SMOLLM_ID
 
 ENV_VAR = "LLM_LOAD_PLUGINS"
 # Our distribution: its entry points register the local model and the offline embedders.
@@ -24,8 +25,9 @@ OUR_EMBEDDING_MODELS = ("all-MiniLM-L6-v2-int8", "alchemy-lexical")
 def needs_only_our_plugin(
     settings: Iterable[tuple[str | None, str | None]], embedding_model: str | None
 ) -> bool:
-    """True when every (provider, model) setting is our local model and embeddings are ours."""
-    local = (None, DEFAULT_MODELS["local"])
+    """True when every (provider, model) setting is one of our local models (the offline template
+    model, or SmolLM2, which our plugin registers too) and the embeddings are ours."""
+    local = (None, DEFAULT_MODELS["local"], SMOLLM_ID)
     return embedding_model in (None, *OUR_EMBEDDING_MODELS) and all(
         provider in (None, "local") and model in local for provider, model in settings
     )

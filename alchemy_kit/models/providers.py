@@ -20,7 +20,7 @@ from typing import Any
 from ..errors import MissingKeyError, ProviderError, ProviderLimitError, TransientProviderError
 from ..runner import synchronous
 from ..vocab import estimate_tokens
-from . import local, recording
+from . import inprocess, local, recording
 from .catalog import ModelChoice
 from .failures import classify, describe, permanent_error, retry_after
 from .keys import key_help, known_secrets
@@ -39,7 +39,9 @@ class Completion:
     input_tokens: int
     output_tokens: int
     tokens_estimated: bool
-    duration_ms: int  # wall time of the whole call, retries and backoff included
+    # Wall time of the whole call, retries and backoff included; for a model that runs in this
+    # process (one call at a time), only the time the call had the model, not its time queued.
+    duration_ms: int
     attempts: int
     options: dict[str, Any] = field(default_factory=dict)  # as sent, in the plugin's own names
     call_key: str | None = None  # its key in model_calls when recorded or replayed
@@ -65,6 +67,14 @@ async def _attempt(
         return text, usage, response.resolved_model
     finally:
         NO_SDK_RETRY.reset(token)
+
+
+def _attempt_in_process(
+    model: Any, prompt: str, system: str | None, options: dict[str, Any], key: str | None
+) -> tuple[str, Any, str | None]:
+    """One call to a sync model in this process, run by inprocess.run in a worker thread."""
+    response = model.prompt(prompt, system=system, stream=False, key=key, **options)
+    return response.text(), response.usage(), response.resolved_model
 
 
 async def acomplete(
@@ -173,16 +183,34 @@ async def _call(
         extra=model_options,
     )
 
+    # A sync model of provider `local` runs in this process (SmolLM2): one call at a time, timed
+    # from when it has the model, stopped between tokens when it times out (models/inprocess.py).
+    in_process = choice.provider == "local" and not is_async
+    busy = 0.0
     attempts = 0
     while True:
         attempts += 1
         try:
-            text, usage, resolved = await asyncio.wait_for(
-                _attempt(model, is_async, prompt, system, options, key), timeout
-            )
+            if in_process:
+                (text, usage, resolved), budget = await inprocess.run(
+                    choice.model_id,
+                    lambda: _attempt_in_process(model, prompt, system, options, key),
+                    timeout,
+                )
+                busy += budget.seconds
+            else:
+                text, usage, resolved = await asyncio.wait_for(
+                    _attempt(model, is_async, prompt, system, options, key), timeout
+                )
             break
         except asyncio.CancelledError:
             raise
+        except inprocess.InProcessTimeout as exc:
+            # Not retried: the same model on the same input would take as long again.
+            err = TransientProviderError(str(exc))
+            err.attempts = attempts  # type: ignore[attr-defined]
+            err.duration_ms = int((busy + exc.seconds) * 1000)  # type: ignore[attr-defined]
+            raise err from None
         except Exception as exc:
             if isinstance(exc, llm.NeedsKeyException):
                 raise MissingKeyError(
@@ -223,7 +251,7 @@ async def _call(
         input_tokens=int(in_tok),
         output_tokens=int(out_tok),
         tokens_estimated=estimated,
-        duration_ms=int((time.perf_counter() - started) * 1000),
+        duration_ms=int((busy if in_process else time.perf_counter() - started) * 1000),
         attempts=attempts,
         options=dict(options),
     )

@@ -27,6 +27,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Protocol
 
 from ..errors import ReplayMissError, ValidationError
@@ -107,7 +108,7 @@ class Call:
         options = tuple(sorted((k, v) for k, v in opts.items() if v is not None))
         return cls(choice, messages, options, seed, _UNIT.get())
 
-    @property
+    @cached_property  # frozen dataclass: cached_property writes __dict__ directly
     def key(self) -> str:
         """sha256 of (provider, model, messages, options, seed[, unit]) as canonical JSON.
 

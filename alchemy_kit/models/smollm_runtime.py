@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .inprocess import should_stop
 from .smollm_loops import Loop, LoopDetector
 
 LOG_ENV = "ALCHEMY_LLAMA_LOG"
@@ -111,7 +112,7 @@ class Generation:
     """One streamed chat completion: its text, why it ended, tokens and llama.cpp's timings."""
 
     text: str = ""
-    finish: str | None = None  # stop | length | loop
+    finish: str | None = None  # stop | length | loop | stopped (timed out or cancelled)
     prompt_tokens: int | None = None
     output_tokens: int | None = None
     timings: dict[str, Any] = field(default_factory=dict)
@@ -120,7 +121,11 @@ class Generation:
 
 
 def generate(server: Any, request: dict[str, Any], *, detect_loops: bool = True) -> Generation:
-    """Stream a chat completion; with `detect_loops`, end it where the text starts to repeat."""
+    """Stream a chat completion; with `detect_loops`, end it where the text starts to repeat.
+
+    Between tokens it asks inprocess.should_stop(): a call that timed out or was cancelled ends
+    at once (RuntimeFailure) instead of generating on in a thread nobody waits for.
+    """
     out = Generation()
     pieces: list[str] = []
     detector = LoopDetector() if detect_loops else None
@@ -129,6 +134,9 @@ def generate(server: Any, request: dict[str, Any], *, detect_loops: bool = True)
         # Runs inside the binding, which swallows exceptions: record, never raise.
         if not isinstance(chunk, dict) or "error" in chunk or "choices" not in chunk:
             out.error = chunk.get("error", chunk) if isinstance(chunk, dict) else chunk
+            return True
+        if should_stop():
+            out.finish = "stopped"
             return True
         if chunk.get("timings"):
             out.timings = chunk["timings"]
@@ -155,6 +163,8 @@ def generate(server: Any, request: dict[str, Any], *, detect_loops: bool = True)
     server.handle_chat_completions(streamed, on_chunk)
     if out.error is not None:
         raise RuntimeFailure(f"generation failed: {out.error}")
+    if out.finish == "stopped":
+        raise RuntimeFailure("generation stopped: the call timed out or was cancelled")
     text = "".join(pieces)
     if out.loop is not None:
         text = text[: out.loop.cut]

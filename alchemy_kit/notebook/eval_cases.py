@@ -35,6 +35,8 @@ def parse_vars(text: str, names: Sequence[str]) -> dict[str, Any]:
             value = json.loads(text)
         except json.JSONDecodeError as exc:
             raise ValidationError(f"vars are not valid JSON ({exc.msg})") from None
+        except RecursionError:
+            raise ValidationError("vars are JSON nested too deep") from None
         if not isinstance(value, dict):
             raise ValidationError("vars must be a JSON object")
         return value
@@ -56,6 +58,8 @@ def parse_assertions(text: str) -> list[dict[str, Any]]:
             value = json.loads(text)
         except json.JSONDecodeError as exc:
             raise ValidationError(f"assertions are not valid JSON ({exc.msg})") from None
+        except RecursionError:
+            raise ValidationError("assertions are JSON nested too deep") from None
         if not isinstance(value, list):
             raise ValidationError("assertions must be a JSON list")
         return value

@@ -29,6 +29,7 @@ from typing import Any
 
 from ..errors import ValidationError
 from ..placeholders import fill
+from ..records import json_too_deep
 
 TEXT_TYPES = (
     "equals",
@@ -146,6 +147,10 @@ def _schema(value: Any, what: str) -> None:
             value = json.loads(value)
         except json.JSONDecodeError:
             raise ValidationError(f"{what}: the value is not a JSON Schema (not JSON)") from None
+        except RecursionError:
+            raise ValidationError(f"{what}: the JSON Schema is nested too deep") from None
+    if json_too_deep(value):
+        raise ValidationError(f"{what}: the JSON Schema is nested too deep")
     if not isinstance(value, dict | bool):
         raise ValidationError(f"{what}: a JSON Schema is an object, got {_show(value)}")
     from jsonschema import exceptions, validators  # lazily: it loads its metaschemas
@@ -370,6 +375,10 @@ def run_assertion(
         passed, reason = _check(a, text, vars_ or {}, accounting or {})
     except re.error as exc:  # a regex that only breaks once the case's vars are filled in
         return Grade(a.name, None, None, "not graded", error=f"invalid regular expression: {exc}")
+    except (
+        RecursionError
+    ):  # an output of JSON nested past Python's recursion limit (json, jsonschema)
+        return Grade(a.name, None, None, "not graded", error="the output is JSON nested too deep")
     if passed is None:
         return Grade(a.name, None, None, reason)
     if a.negate:

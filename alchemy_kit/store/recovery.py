@@ -32,6 +32,9 @@ HEARTBEAT_INTERVAL_S = 30.0
 # Ten missed heartbeats: long enough for a stalled network or a busy disk, short enough that a
 # crashed run on another machine is reclaimed within minutes.
 STALE_AFTER_S = 300.0
+# An eval run's owner refreshes no heartbeat between writes (a slow model may take minutes per
+# call): on this host its pid decides; a run from another host is taken as gone after this long.
+EVAL_STALE_AFTER_S = 6 * 3600.0
 # How long opening the store waits for the write lock to reclaim orphans before leaving it to the
 # next open: a reader must not wait a minute behind another process's long write.
 OPEN_LOCK_WAIT_S = 0.2
@@ -163,17 +166,25 @@ class Reclaimed:
 
     requests: dict[str, str] = field(default_factory=dict)
     phases: int = 0
+    eval_runs: dict[str, str] = field(default_factory=dict)
 
     def __bool__(self) -> bool:
-        return bool(self.requests) or self.phases > 0
+        return bool(self.requests) or self.phases > 0 or bool(self.eval_runs)
 
     def line(self) -> str:
         """One line for the log."""
+        if not self.requests and not self.phases:
+            first = sorted(set(self.eval_runs.values()))[0].removeprefix("abandoned: ")
+            return (
+                f"recovered {len(self.eval_runs)} eval run(s) left running by a crash and marked"
+                f" them failed (run the same eval again to resume): {first}"
+            )
         reasons = sorted(set(self.requests.values()))
         first = reasons[0].removeprefix("abandoned: ") if reasons else "their request had finished"
         more = f" (and {len(reasons) - 1} other reasons)" if len(reasons) > 1 else ""
+        runs = f" and {len(self.eval_runs)} eval run(s)" if self.eval_runs else ""
         return (
-            f"recovered {len(self.requests)} request(s) and {self.phases} phase run(s) left"
+            f"recovered {len(self.requests)} request(s) and {self.phases} phase run(s){runs} left"
             f" unfinished by a crash and marked them failed: {first}{more}"
         )
 
@@ -206,7 +217,10 @@ def reclaim(store: Store, *, stale_after_s: float = STALE_AFTER_S) -> Reclaimed:
     stray = store.conn.execute(
         f"SELECT count(*) FROM request_phases WHERE status IN ('pending', 'running') AND {_FINISHED}"
     ).fetchone()[0]
-    if not found and not stray:
+    runs = _gone_eval_runs(store, now)
+    if runs:
+        _fail_eval_runs(store, runs, found)
+    if not found.requests and not stray:
         return found
     stamp = r.now()
     by = {k: v for k, v in this_process().items() if k in ("host", "pid")}
@@ -232,6 +246,40 @@ def reclaim(store: Store, *, stale_after_s: float = STALE_AFTER_S) -> Reclaimed:
             stamp,
         )
     return found
+
+
+def eval_run_owner_gone(options: Any, started_at: Any, now: datetime | None = None) -> str | None:
+    """Why the process running an eval run is gone (None while it may still run)."""
+    try:
+        owner = (json.loads(options) if isinstance(options, str) else options or {}).get("owner")
+    except (ValueError, AttributeError):
+        owner = None
+    return gone_reason(owner, started_at, now or datetime.now(UTC), EVAL_STALE_AFTER_S)
+
+
+def _gone_eval_runs(store: Store, now: datetime) -> dict[str, tuple[str, str]]:
+    out = {}
+    for run_id, started, options in store.conn.execute(
+        "SELECT id, started_at, options FROM eval_runs WHERE status = 'running'"
+    ).fetchall():
+        reason = eval_run_owner_gone(options, started, now)
+        if reason:
+            out[run_id] = (reason, options)
+    return out
+
+
+def _fail_eval_runs(store: Store, runs: dict[str, tuple[str, str]], found: Reclaimed) -> None:
+    stamp = r.now()
+    with store.transaction():
+        for run_id, (reason, options) in runs.items():
+            # Only if nothing changed since we looked (a resume records its own owner).
+            cur = store.conn.execute(
+                "UPDATE eval_runs SET status = 'failed', completed_at = ?, error = ?"
+                " WHERE id = ? AND status = 'running' AND options IS ?",
+                [stamp, f"{reason}; run the same eval again to resume", run_id, options],
+            )
+            if cur.rowcount:
+                found.eval_runs[run_id] = reason
 
 
 def _fail_phases(store: Store, where: str, params: list[Any], reason: str, stamp: str) -> int:
@@ -302,10 +350,12 @@ def reclaim_on_open(store: Store) -> None:
 
 
 __all__ = [
+    "EVAL_STALE_AFTER_S",
     "HEARTBEAT_INTERVAL_S",
     "STALE_AFTER_S",
     "Reclaimed",
     "beat",
+    "eval_run_owner_gone",
     "gone_reason",
     "process_alive",
     "reclaim",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import csv
+import io
 import json
 import math
 import re
@@ -202,10 +203,27 @@ class _CsvWriter:
             self.w.writerow([c.name for c in cols])
 
     def write_rows(self, rows: list[dict[str, Any]]) -> None:
-        self.w.writerows([_csv_cell(c, row[c.name]) for c in self.cols] for row in rows)
+        for row in rows:
+            cells = [_csv_cell(c, row[c.name]) for c in self.cols]
+            if any("\r" in cell for cell in cells):
+                self.f.write(_quoted_cr_row(cells))
+            else:
+                self.w.writerow(cells)
 
     def close(self) -> None:
         self.f.close()
+
+
+def _quoted_cr_row(cells: list[str]) -> str:
+    r"""One CSV row whose cells holding a lone \r are quoted, ending in \n.
+
+    Python 3.11's writer quotes a cell holding a character of its line terminator: with "\n" it
+    leaves a lone \r bare, and every reader then ends the row there (the export could not be
+    imported). With "\r\n" it quotes both; the row's own terminator is put back to "\n".
+    """
+    buf = io.StringIO(newline="")
+    csv.writer(buf, lineterminator="\r\n").writerow(cells)
+    return buf.getvalue()[:-2] + "\n"
 
 
 def _arrow_schema(cols: list[Col]) -> pa.Schema:
