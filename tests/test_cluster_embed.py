@@ -236,3 +236,15 @@ def test_nothing_missing_starts_no_cluster(tmp_path: Path) -> None:
     report = CE.embed_missing(store, model_id=LEXICAL_MODEL, cluster="tcp://127.0.0.1:1")
     assert report.embedded == 0
     store.close()
+
+
+def test_public_embed_missing_runs_in_process_without_a_cluster(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import alchemy_kit as ak
+
+    monkeypatch.delenv("ALCHEMY_CLUSTER", raising=False)
+    store = make_store(tmp_path / "a.db", 5)
+    report = ak.embed_missing(store, model_id=LEXICAL_MODEL, progress=False)
+    assert report.embedded == 5 and store.search_embedding_count(LEXICAL_MODEL) == 5
+    store.close()
