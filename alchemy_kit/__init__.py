@@ -48,7 +48,7 @@ _LAZY: dict[str, tuple[str, str]] = {
     "search_prompts": ("search.query", "search"),
     "similar_to": ("search.query", "similar_to"),
     "embed_texts": ("search.embeddings", "embed_texts"),
-    "embed_missing": ("search.vectors", "embed_missing"),
+    "embed_missing": ("engine.cluster_embed", "embed_missing"),  # cluster= runs it on Dask
     "export": ("store.transfer", "export"),
     "import_": ("engine.transfer", "import_"),
     "baseline_score": ("scoring.baseline", "baseline_score"),
@@ -94,6 +94,7 @@ if TYPE_CHECKING:
     from .engine.api import generate
     from .engine.batch import arun_batch, run_batch
     from .engine.cases import add_case, import_cases
+    from .engine.cluster_embed import embed_missing
     from .engine.optimize import aoptimize, optimize
     from .engine.pipeline import GenerationResult, agenerate
     from .engine.suggest import suggest_cases
@@ -123,7 +124,6 @@ if TYPE_CHECKING:
     from .search.embeddings import embed_texts
     from .search.query import search as search_prompts
     from .search.query import similar_to
-    from .search.vectors import embed_missing
     from .store.connect import open_store
     from .store.store import Store
     from .store.transfer import export

@@ -144,27 +144,34 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2, help="local worker processes")
     parser.add_argument("--write-rows", type=int, default=50_000, help="rows for the write ceiling")
     args = parser.parse_args()
-    print(f"before: {uptime()}  ({os.cpu_count()} cores)")
+    print(f"before: {uptime()}  ({os.cpu_count()} cores)", flush=True)
     tmp = Path(tempfile.mkdtemp(prefix="alchemy-cluster-bench-"))
     try:
         template, writes = tmp / "template.db", tmp / "writes.db"
         make_template(template, args.prompts)
         make_template(writes, args.write_rows)
         results: list[tuple[str, int, float, float]] = []
+
+        def row(name: str, n: int, wall: float, cpu: float) -> None:
+            results.append((name, n, wall, cpu))
+            print(f"  done: {name}: {n} rows in {wall:.1f} s, CPU {cpu:.0%}", flush=True)
+
         with Executor(None) as here:
             n, wall, cpu = timed_run(template, tmp / "a.db", here, None, None)
-            results.append(("in-process, ORT default threads", n, wall, cpu))
+            row("in-process, ORT default threads", n, wall, cpu)
             n, wall, cpu = timed_run(template, tmp / "b.db", here, 1, None)
-            results.append(("in-process, ORT 1 thread", n, wall, cpu))
+            row("in-process, ORT 1 thread", n, wall, cpu)
             n, wall, cpu = timed_run(writes, tmp / "c.db", here, 1, instant_chunk)
-            results.append(("write ceiling, in-process", n, wall, cpu))
+            row("write ceiling, in-process", n, wall, cpu)
+        # Workers' scratch files go with the rest, not to /tmp/dask-scratch-space.
+        os.environ["DASK_TEMPORARY_DIRECTORY"] = str(tmp / "dask")
         t0 = time.perf_counter()
         with Executor(f"local:{args.workers}") as cluster:
             start = time.perf_counter() - t0
             n, wall, cpu = timed_run(template, tmp / "d.db", cluster, 1, None)
-            results.append((f"local:{args.workers}, ORT 1 thread/worker", n, wall, cpu))
+            row(f"local:{args.workers}, ORT 1 thread/worker", n, wall, cpu)
             n, wall, cpu = timed_run(writes, tmp / "e.db", cluster, 1, instant_chunk)
-            results.append((f"write ceiling, local:{args.workers}", n, wall, cpu))
+            row(f"write ceiling, local:{args.workers}", n, wall, cpu)
         print(f"local:{args.workers} cluster start: {start:.1f} s (not in the rows below)")
         header = (
             f"{'run':40} {'rows':>7} {'seconds':>8} {'rows/s':>8} {'CPU':>5} {'vs 1 thread':>11}"

@@ -18,6 +18,7 @@ for _var, _sub in (
     ("HOME", "home"),
     ("IPYTHONDIR", "ipython"),
     ("ALCHEMY_CACHE_DIR", "cache"),
+    ("DASK_TEMPORARY_DIRECTORY", "dask"),  # Dask's scratch space, else /tmp/dask-scratch-space
 ):
     os.environ[_var] = os.path.join(_SESSION_DIR, _sub)
     os.makedirs(os.environ[_var], exist_ok=True)
@@ -152,6 +153,7 @@ SLOW_MODULES = {
     "test_batch",
     "test_browser_check",
     "test_charts",
+    "test_cluster_embed",  # Dask LocalClusters take seconds to start
     "test_datasette_browser",
     "test_datasette_serve",
     "test_fusion",
@@ -165,6 +167,12 @@ SLOW_MODULES = {
     "test_widgets",
 }
 SLOW_TESTS = {
+    "test_executor": {
+        "test_cluster_map_is_bounded_and_lazy",
+        "test_failing_tasks_are_retried",
+        "test_a_task_failing_every_retry_raises",
+        "test_import_alchemy_kit_does_not_import_dask",
+    },
     "test_records": {
         "test_a_finished_request_built_in_one_call_never_ends_before_it_began",
     },
@@ -229,3 +237,30 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         name = getattr(item, "originalname", item.name)
         if module in SLOW_MODULES or name in SLOW_TESTS.get(module, ()):
             item.add_marker(pytest.mark.slow)
+
+
+def _dask_client(tmp_path_factory: pytest.TempPathFactory, processes: bool) -> Iterator[object]:
+    """A 2-worker LocalCluster and its client; scratch files stay in the test's tmp dir."""
+    distributed = pytest.importorskip("distributed")
+    cluster = distributed.LocalCluster(
+        n_workers=2,
+        threads_per_worker=1,
+        processes=processes,
+        dashboard_address=":0",
+        local_directory=str(tmp_path_factory.mktemp("dask")),  # not /tmp/dask-scratch-space
+    )
+    with distributed.Client(cluster) as client:
+        yield client
+    cluster.close()
+
+
+@pytest.fixture(scope="module")
+def dask_threads(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+    """One in-process LocalCluster (worker threads) per test module: starting one costs seconds."""
+    yield from _dask_client(tmp_path_factory, processes=False)
+
+
+@pytest.fixture(scope="module")
+def dask_processes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+    """LocalCluster(processes=True, n_workers=2), as `--cluster local:2` starts, per test module."""
+    yield from _dask_client(tmp_path_factory, processes=True)

@@ -26,19 +26,10 @@ from alchemy_kit.store import Store, open_store
 distributed = pytest.importorskip("distributed")
 
 
-@pytest.fixture(scope="module")
-def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    """One in-process LocalCluster shared by the module (its workers are threads here)."""
-    cluster = distributed.LocalCluster(
-        n_workers=2,
-        threads_per_worker=1,
-        processes=False,
-        dashboard_address=":0",
-        local_directory=str(tmp_path_factory.mktemp("dask")),  # not /tmp/dask-scratch-space
-    )
-    with distributed.Client(cluster) as c:
-        yield c
-    cluster.close()
+@pytest.fixture
+def client(dask_threads: Any) -> Any:
+    """The module's LocalCluster of worker threads (see conftest)."""
+    return dask_threads
 
 
 def texts(n: int) -> list[str]:
@@ -171,23 +162,13 @@ def test_retried_tasks_never_duplicate_rows(
     store.close()
 
 
-@pytest.fixture(scope="module")
-def processes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    """LocalCluster(processes=True, n_workers=2), as `--cluster local:2` starts, shared by the module."""
+@pytest.fixture
+def processes(dask_processes: Any) -> Iterator[Any]:
+    """Worker processes (see conftest); they cannot import this module, so its tasks go by value."""
     import cloudpickle
 
-    # Workers cannot import this test module: send its task functions by value.
     cloudpickle.register_pickle_by_value(sys.modules[__name__])
-    cluster = distributed.LocalCluster(
-        n_workers=2,
-        threads_per_worker=1,
-        processes=True,
-        dashboard_address=":0",
-        local_directory=str(tmp_path_factory.mktemp("dask")),  # not /tmp/dask-scratch-space
-    )
-    with distributed.Client(cluster) as c:
-        yield c
-    cluster.close()
+    yield dask_processes
     cloudpickle.unregister_pickle_by_value(sys.modules[__name__])
 
 
@@ -246,3 +227,24 @@ def test_cli_bad_cluster_is_one_line(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["embed", "-d", str(tmp_path / "a.db"), "--cluster", "x:1"])
     assert result.exit_code != 0
     assert result.output.strip().count("\n") == 0 and "not a cluster address" in result.output
+
+
+def test_nothing_missing_starts_no_cluster(tmp_path: Path) -> None:
+    store = make_store(tmp_path / "a.db", 3)
+    embed_in_process(store, model_id=LEXICAL_MODEL, progress=False)
+    # An address nobody serves: it would fail if a cluster were contacted.
+    report = CE.embed_missing(store, model_id=LEXICAL_MODEL, cluster="tcp://127.0.0.1:1")
+    assert report.embedded == 0
+    store.close()
+
+
+def test_public_embed_missing_runs_in_process_without_a_cluster(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import alchemy_kit as ak
+
+    monkeypatch.delenv("ALCHEMY_CLUSTER", raising=False)
+    store = make_store(tmp_path / "a.db", 5)
+    report = ak.embed_missing(store, model_id=LEXICAL_MODEL, progress=False)
+    assert report.embedded == 5 and store.search_embedding_count(LEXICAL_MODEL) == 5
+    store.close()

@@ -17,19 +17,10 @@ from alchemy_kit.errors import ClusterError
 distributed = pytest.importorskip("distributed")
 
 
-@pytest.fixture(scope="module")
-def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    """One in-process LocalCluster (threads, no processes) shared by the module: starting costs seconds."""
-    cluster = distributed.LocalCluster(
-        n_workers=2,
-        threads_per_worker=1,
-        processes=False,
-        dashboard_address=":0",
-        local_directory=str(tmp_path_factory.mktemp("dask")),  # not /tmp/dask-scratch-space
-    )
-    with distributed.Client(cluster) as c:
-        yield c
-    cluster.close()
+@pytest.fixture
+def client(dask_threads: Any) -> Any:
+    """The module's LocalCluster of worker threads (see conftest)."""
+    return dask_threads
 
 
 def test_parse_cluster_addresses(monkeypatch: pytest.MonkeyPatch) -> None:

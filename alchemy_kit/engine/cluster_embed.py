@@ -197,7 +197,12 @@ def embed_missing(
     `echo`, if given, is called with the dashboard link when a cluster is used.
     """
     from ..search import vectors
+    from ..search.embeddings import DEFAULT_EMBEDDING_MODEL
 
+    model = model_id or DEFAULT_EMBEDDING_MODEL
+    if not all_prompts and not store.prompt_texts_page(model, 1, limit=1):
+        # Nothing is missing: no cluster to start (a LocalCluster alone takes seconds).
+        return EmbedReport(model=model, embedded=0, dimensions=None)
     with Executor(cluster) as executor:
         if not executor.distributed:
             return vectors.embed_missing(
