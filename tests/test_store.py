@@ -328,3 +328,12 @@ def test_the_search_plumbing_is_off_the_public_surface_with_deprecated_aliases(
     with pytest.raises(AttributeError, match="no attribute 'search_nothing'"):
         store.search_nothing  # noqa: B018
     store.close()
+
+
+def test_tags_add_and_remove(store: Store) -> None:
+    p = _prompt()
+    store.add_prompts([p])
+    store.add_tags(p.id, ["a", "b"])
+    store.remove_tag(p.id, "a")
+    store.remove_tag(p.id, "missing")  # removing a tag that is not there is a no-op
+    assert store.tags_for(p.id) == ["b"]

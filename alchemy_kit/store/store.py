@@ -416,6 +416,11 @@ class Store(
         self.add(new)
         return new
 
+    def remove_tag(self, prompt_id: str, tag: str) -> None:
+        """Remove one tag from a prompt (the counterpart of add_tags; public, kept)."""
+        with self.transaction():
+            self._exec("DELETE FROM tags WHERE prompt_id = ? AND tag = ?", [prompt_id, tag])
+
     def tags_for(self, prompt_id: str) -> list[str]:
         """Return a prompt's tags in the order they were added."""
         return [
