@@ -150,6 +150,10 @@ def run_all(
         page.keyboard.press("Control+b")  # fold the file browser away: more room for the notebook
     for _ in range(3):
         dismiss_popups(page)
+        # Run All runs the current notebook. A dialog answered just now (a kernel chooser for a
+        # notebook the workspace reopened, seen on a loaded machine) can leave that hidden one
+        # current: a click in this notebook's prompt gutter makes it current again.
+        page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Cell .jp-InputPrompt").first.click()
         page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
         page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
         # On a busy machine the click can land before the notebook is ready and run nothing:

@@ -51,11 +51,20 @@ class _Plugin:
             register(m)
 
 
+# Every plugin object ever registered stays referenced. models/registry.py caches llm's model
+# table under the id() of each loaded plugin; a freed fake's address can be reused by the next
+# fake registered under the same model id, which then looked unchanged and served the previous
+# fake (test_graders' pairwise test failed so in about 2 of 4 serial runs of the fast set).
+_EVER_REGISTERED: list[_Plugin] = []
+
+
 @contextmanager
 def registered(*models: Scripted) -> Iterator[tuple[Scripted, ...]]:
     """Register fakes with llm for the duration of a block."""
     name = "alchemy-eval-fakes-" + "-".join(m.model_id for m in models)
-    llm.pm.register(_Plugin(models), name=name)
+    plugin = _Plugin(models)
+    _EVER_REGISTERED.append(plugin)
+    llm.pm.register(plugin, name=name)
     try:
         yield models
     finally:
