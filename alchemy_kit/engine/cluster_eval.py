@@ -11,7 +11,8 @@ the recording of a cluster run is the same as an in-process run's and replays an
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -22,7 +23,7 @@ from ..models.catalog import ModelChoice
 from ..scoring.assertions import Assertion
 from ..scoring.graders import Graders
 from .eval_plan import Plan
-from .executor import ProviderKeys
+from .executor import Executor, ProviderKeys, parse_cluster, provider_keys
 
 if TYPE_CHECKING:
     from .evaluate import EvalResult, _Landing
@@ -126,42 +127,46 @@ def eval_tasks(
     ]
 
 
-def wanted(cluster: str | Any | None, result: EvalResult) -> bool:
-    """True when a cluster is asked for (`cluster`, else $ALCHEMY_CLUSTER) and this is no replay."""
-    from .executor import parse_cluster
-
+@contextmanager
+def connect(
+    cluster: str | Any | None,
+    result: EvalResult,
+    work: bool,
+    on_dashboard: Callable[[str], None] | None,
+) -> Iterator[Executor | None]:
+    """The cluster to run on, or None to run here: none asked for (`cluster`, else
+    $ALCHEMY_CLUSTER), nothing to run, or a replay (no model calls to distribute; said so)."""
     asked = cluster is not None and not isinstance(cluster, str)
     asked = asked or parse_cluster(cluster) is not None
     if asked and result.mode == "replay":
         result.warnings.append(
             "a replay makes no model calls: it ran in-process, not on the cluster"
         )
-        return False
-    return asked
+    if not (asked and work and result.mode != "replay"):
+        yield None
+        return
+    with Executor(cluster) as executor:
+        if on_dashboard is not None:
+            on_dashboard(str(executor.dashboard_link))
+        yield executor
 
 
 async def run_on_cluster(
+    executor: Executor,
     plan_: Plan,
     run_id: str,
     todo: Sequence[tuple[r.Prompt, ev.Case, ModelChoice]],
     prices: dict[str, Any],
     settings: dict[str, Any],
-    cluster: str | Any | None,
-    on_dashboard: Callable[[str], None] | None,
     landing: _Landing,
 ) -> None:
-    """Send the pending units to Dask workers; their outputs and calls land here, in batches."""
-    from .executor import Executor, provider_keys
-
+    """Send the pending units to the workers; their outputs and calls land here, in batches."""
     judge = [plan_.graders.judge] if plan_.graders.judge else []
     keys = provider_keys(plan_.models + judge)
     tasks = eval_tasks(plan_, run_id, todo, prices, settings, landing.result.mode, keys)
     try:
-        with Executor(cluster) as executor:
-            if on_dashboard is not None:
-                on_dashboard(str(executor.dashboard_link))
-            async for done in executor.amap(eval_unit, tasks):
-                landing.add(done.output, done.metrics, done.calls)
+        async for done in executor.amap(eval_unit, tasks):
+            landing.add(done.output, done.metrics, done.calls)
         landing.flush()
     except BaseException:
         if landing.outputs:  # keep what finished: a resume then runs only the rest
@@ -171,4 +176,4 @@ async def run_on_cluster(
         landing.bar.close()
 
 
-__all__ = ["EvalDone", "EvalTask", "eval_tasks", "eval_unit", "run_on_cluster", "wanted"]
+__all__ = ["EvalDone", "EvalTask", "connect", "eval_tasks", "eval_unit", "run_on_cluster"]

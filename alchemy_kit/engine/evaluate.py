@@ -446,20 +446,14 @@ async def _execute(
     with recording.use(store, mode=result.mode, prices=prices, buffered=True) as rec:
         rec.cache.update(preloaded)
         try:
-            landing = _Landing(store, rec, result, how)
-            if cluster_eval.wanted(how.cluster, result) and todo:
-                await cluster_eval.run_on_cluster(
-                    plan_,
-                    run_id,
-                    todo,
-                    prices,
-                    how.settings,
-                    how.cluster,
-                    how.on_dashboard,
-                    landing,
-                )
-            else:
-                await _run_all(plan_, run_id, todo, prices, how.settings, landing)
+            with cluster_eval.connect(how.cluster, result, bool(todo), how.on_dashboard) as ex:
+                landing = _Landing(store, rec, result, how)  # after connecting: no bar on a miss
+                if ex is not None:
+                    await cluster_eval.run_on_cluster(
+                        ex, plan_, run_id, todo, prices, how.settings, landing
+                    )
+                else:
+                    await _run_all(plan_, run_id, todo, prices, how.settings, landing)
             if plan_.graders.pairwise:
                 from .eval_pairwise import run_pairwise
 
