@@ -252,33 +252,34 @@ async def arun_batch(
     """
     from tqdm.auto import tqdm
 
+    from . import cluster_batch
+
     if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
         raise ValidationError(f"concurrency must be at least 1, got {concurrency!r}")
     report = BatchReport(total=len(items))
     todo, done = _triage(store, items, defaults, again, report)
     report.embedded = _finish_embeddings(store, done, defaults.get("embed"), report)
-    bar = tqdm(
-        total=len(items),
-        initial=len(items) - len(todo),
-        desc="batch",
-        unit="idea",
-        disable=not progress,
-    )
     run_options = {k: v for k, v in defaults.items() if k not in _PLAN_ARGS}
-    try:
-        if todo and _wants_cluster(cluster, report):
-            from . import cluster_batch
-
-            tasks = cluster_batch.batch_tasks(
-                store, todo, lambda item: _metadata(item, again), run_options
-            )
-            await cluster_batch.run_on_cluster(
-                store, tasks, cluster, again, report, lambda: bar.update(1), on_dashboard
-            )
-        else:
-            await _run_here(store, todo, run_options, again, concurrency, report, bar)
-    finally:
-        bar.close()
+    with cluster_batch.connect(cluster, bool(todo), report, on_dashboard) as executor:
+        bar = tqdm(  # after connecting: an unreachable scheduler is one line, no bar
+            total=len(items),
+            initial=len(items) - len(todo),
+            desc="batch",
+            unit="idea",
+            disable=not progress,
+        )
+        try:
+            if executor is not None:
+                tasks = cluster_batch.batch_tasks(
+                    store, todo, lambda item: _metadata(item, again), run_options
+                )
+                await cluster_batch.run_on_cluster(
+                    store, executor, tasks, again, report, lambda: bar.update(1)
+                )
+            else:
+                await _run_here(store, todo, run_options, again, concurrency, report, bar)
+        finally:
+            bar.close()
     report.failures.sort(key=lambda f: f["line"])
     report.skips.sort(key=lambda f: f["line"])
     return report
@@ -320,22 +321,6 @@ def _metadata(item: BatchItem, again: bool) -> dict[str, Any]:
     return {"batch_key": item.key, "batch_line": item.line} | (
         {"batch_again": True} if again else {}
     )
-
-
-def _wants_cluster(cluster: str | Any | None, report: BatchReport) -> bool:
-    """True when a cluster is asked for (`cluster`, else $ALCHEMY_CLUSTER) and this is no replay."""
-    from ..models.recording import replay_requested
-    from .executor import parse_cluster
-
-    asked = (cluster is not None and not isinstance(cluster, str)) or (
-        parse_cluster(cluster) is not None
-    )
-    if asked and replay_requested():
-        report.warnings.append(
-            "a replay makes no model calls: it ran in-process, not on the cluster"
-        )
-        return False
-    return asked
 
 
 async def _run_here(
