@@ -267,3 +267,27 @@ def ev_choice() -> Any:
     from alchemy_kit.models.catalog import ModelChoice
 
     return ModelChoice("openai", "gpt-4o-mini")
+
+
+def test_the_evaluate_tab_shows_progress_and_the_dashboard_on_a_cluster(
+    tmp_path: Path, cluster: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The workbench (headless): $ALCHEMY_CLUSTER sends the run to the workers; the tab's bar
+    follows the outputs as they land and the Dask dashboard's link is shown beside it."""
+    from alchemy_kit.notebook.workbench import Workbench
+
+    db = tmp_path / "a.db"
+    req = make_db(db)
+    monkeypatch.setenv("ALCHEMY_CLUSTER", cluster.scheduler.address)
+    with open_store(db) as store:
+        tab = Workbench(store).evaluate
+        tab.select(req)
+        seen: list[int] = []
+        tab.bar.observe(lambda ch: seen.append(ch["new"]), names="value")
+        tab.run_button.click()
+        assert not tab.error.message, tab.error.message
+        assert tab.result is not None and (tab.result.ran, tab.result.failed) == (8, 0)
+        assert seen[-1] == 8 and tab.bar.bar_style == "success"
+        assert "8/8 outputs" in tab.bar_note.value
+        assert "Dask dashboard" in tab.dashboard.value and "href='http" in tab.dashboard.value
+        assert len(store.outputs_of(tab.result.run_id)) == 8
