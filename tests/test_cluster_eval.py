@@ -291,3 +291,53 @@ def test_the_evaluate_tab_shows_progress_and_the_dashboard_on_a_cluster(
         assert "8/8 outputs" in tab.bar_note.value
         assert "Dask dashboard" in tab.dashboard.value and "href='http" in tab.dashboard.value
         assert len(store.outputs_of(tab.result.run_id)) == 8
+
+
+def _count_minilm_loads(dask_worker: Any) -> None:
+    """On a worker: count how often MiniLM is loaded from here on (forgetting any loaded one)."""
+    from alchemy_kit.search import embeddings
+
+    real = getattr(embeddings._load_minilm, "real", embeddings._load_minilm)
+
+    def counted() -> Any:
+        counted.loads += 1  # type: ignore[attr-defined]
+        return real()
+
+    counted.loads = 0  # type: ignore[attr-defined]
+    counted.real = real  # type: ignore[attr-defined]
+    embeddings._load_minilm = counted
+    embeddings._embedders.pop(embeddings.DEFAULT_EMBEDDING_MODEL, None)
+
+
+def _minilm_loads(dask_worker: Any) -> int:
+    from alchemy_kit.search import embeddings
+
+    return int(getattr(embeddings._load_minilm, "loads", -1))
+
+
+def test_minilm_loads_once_per_worker_not_per_task(tmp_path: Path, cluster: Any) -> None:
+    """The `similar` grader embeds on the workers: each loads MiniLM once for all its units."""
+    from alchemy_kit.errors import EmbeddingError
+    from alchemy_kit.search.embeddings import get_embedder
+
+    try:
+        get_embedder()
+    except EmbeddingError as exc:
+        pytest.skip(f"MiniLM unavailable: {exc}")
+    db = tmp_path / "a.db"
+    req = make_db(db, n_prompts=2, n_cases=0)
+    with open_store(db) as store:
+        store.add_cases(
+            [
+                ev.Case(req, f"ref {i}", vars={"topic": f"rain {i}"}, reference="rain")
+                for i in range(6)
+            ]
+        )
+    cluster.run(_count_minilm_loads)
+    with open_store(db) as store:
+        res = evaluate(store, request=req, models=["alchemy-local"], similar=0.1, cluster=cluster)
+    assert (res.ran, res.failed) == (12, 0)
+    graded = rows(db, "SELECT count(*) FROM metrics WHERE details ->> '$.grader' = 'similar'")
+    assert graded == [(12,)]
+    loads = cluster.run(_minilm_loads)
+    assert sum(loads.values()) >= 1 and max(loads.values()) <= 1, loads

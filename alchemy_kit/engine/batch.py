@@ -248,7 +248,8 @@ async def arun_batch(
     run. A database problem (full disk, read-only file, held lock) stops new items from starting:
     they would all fail the same way, and a re-run resumes where this one stopped.
     `cluster` (else $ALCHEMY_CLUSTER) runs the items on Dask workers (engine/cluster_batch.py);
-    `on_dashboard(link)` is called with the Dask dashboard's link when it does.
+    `on_dashboard(link)` is called with the Dask dashboard's link when it does (printed by
+    default when `progress`).
     """
     from tqdm.auto import tqdm
 
@@ -260,6 +261,8 @@ async def arun_batch(
     todo, done = _triage(store, items, defaults, again, report)
     report.embedded = _finish_embeddings(store, done, defaults.get("embed"), report)
     run_options = {k: v for k, v in defaults.items() if k not in _PLAN_ARGS}
+    if on_dashboard is None and progress:
+        on_dashboard = _print_dashboard  # beside the progress bar, in a terminal or a notebook
     with cluster_batch.connect(cluster, bool(todo), report, on_dashboard) as executor:
         bar = tqdm(  # after connecting: an unreachable scheduler is one line, no bar
             total=len(items),
@@ -283,6 +286,10 @@ async def arun_batch(
     report.failures.sort(key=lambda f: f["line"])
     report.skips.sort(key=lambda f: f["line"])
     return report
+
+
+def _print_dashboard(link: str) -> None:
+    print(f"Dask dashboard: {link}")
 
 
 def _triage(
