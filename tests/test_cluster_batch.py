@@ -221,3 +221,17 @@ def test_unreachable_scheduler_is_one_line(tmp_path: Path) -> None:
     assert result.exit_code != 0
     lines = [line for line in result.output.splitlines() if line.strip()]
     assert len(lines) == 1 and "cannot reach the Dask scheduler" in lines[0], result.output
+
+
+def test_a_replay_asked_on_a_cluster_runs_here_and_says_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Nothing to distribute in a replay: no scheduler is contacted (this address serves none)."""
+    monkeypatch.setenv("ALCHEMY_REPLAY", "1")
+    path = ideas(tmp_path / "ideas.jsonl", 2)
+    with open_store(tmp_path / "a.db") as store:
+        report = run_batch(
+            store, path, count=1, progress=False, embed=False, cluster="tcp://127.0.0.1:1"
+        )
+    assert (report.completed, report.failed) == (2, 0)
+    assert any("in-process" in w for w in report.warnings)
