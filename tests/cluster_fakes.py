@@ -8,8 +8,14 @@ count exactly how many calls the workers made.
 
 from __future__ import annotations
 
+import os
+import signal
+import sqlite3
 import sys
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -73,3 +79,55 @@ def wait_idle(client: Any, timeout: float = 30.0) -> None:
     ):
         assert time.monotonic() < deadline, "the cluster is still busy"
         time.sleep(0.1)
+
+
+def prepared(client: Any, delay: float, calls: Path) -> Any:
+    """A test module's cluster: slow-fake on its workers, their calls counted in `calls`."""
+    on_workers(client, delay, calls)
+    client.calls = calls
+    return client
+
+
+@contextmanager
+def slow_fake_here() -> Iterator[None]:
+    """slow-fake in this process too: the client resolves models before it sends any work."""
+    slow_cli.SlowAsync.delay = 0.01
+    llm_pm().register(slow_cli.SlowPlugin(), name="slow-fake-plugin")
+    try:
+        yield
+    finally:
+        llm_pm().unregister(name="slow-fake-plugin")
+
+
+def llm_pm() -> Any:
+    import llm
+
+    return llm.pm
+
+
+def rows(db: Path, sql: str) -> list[tuple[Any, ...]]:
+    """Query a database file directly, as another process sees it."""
+    conn = sqlite3.connect(db)
+    try:
+        return conn.execute(sql).fetchall()
+    finally:
+        conn.close()
+
+
+def kill_a_worker_after(client: Any, calls: int) -> tuple[threading.Thread, list[int]]:
+    """Start a thread that SIGKILLs one worker process once the workers answered `calls` more
+    calls; returns it and the list the killed pid lands in."""
+    start, killed = count(client.calls), []
+
+    def kill() -> None:
+        deadline = time.monotonic() + 60
+        while count(client.calls) < start + calls and time.monotonic() < deadline:
+            time.sleep(0.02)
+        victim = sorted(client.scheduler_info()["workers"])[0]
+        pid = client.run(os.getpid, workers=[victim])[victim]
+        os.kill(pid, signal.SIGKILL)
+        killed.append(pid)
+
+    thread = threading.Thread(target=kill, daemon=True)
+    thread.start()
+    return thread, killed

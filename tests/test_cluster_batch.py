@@ -6,22 +6,17 @@ One LocalCluster(processes=True, n_workers=2) serves the module (conftest's dask
 from __future__ import annotations
 
 import json
-import os
 import signal
-import sqlite3
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import llm
 import pytest
 from click.testing import CliRunner
-from cluster_fakes import count, on_workers, wait_idle
-from slow_cli import SlowAsync, SlowPlugin
+from cluster_fakes import count, kill_a_worker_after, prepared, rows, slow_fake_here, wait_idle
 
 from alchemy_kit.cli.main import cli
 from alchemy_kit.engine.batch import run_batch
@@ -40,19 +35,14 @@ ITEM_ROWS = (
 @pytest.fixture(scope="module")
 def cluster(dask_processes: Any, tmp_path_factory: pytest.TempPathFactory) -> Any:
     """The module's 2 worker processes, with slow-fake on them (its calls counted in a file)."""
-    calls = tmp_path_factory.mktemp("calls") / "calls.txt"
-    on_workers(dask_processes, DELAY, calls)
-    dask_processes.calls = calls
-    return dask_processes
+    return prepared(dask_processes, DELAY, tmp_path_factory.mktemp("calls") / "calls.txt")
 
 
 @pytest.fixture
 def slow_here() -> Iterator[None]:
-    """slow-fake in this process too: the client resolves each item's plan before sending it."""
-    SlowAsync.delay = 0.01
-    llm.pm.register(SlowPlugin(), name="slow-fake-plugin")
-    yield
-    llm.pm.unregister(name="slow-fake-plugin")
+    """slow-fake in this process too."""
+    with slow_fake_here():
+        yield
 
 
 def ideas(path: Path, n: int) -> Path:
@@ -61,14 +51,6 @@ def ideas(path: Path, n: int) -> Path:
     ]
     path.write_text("".join(json.dumps(x) + "\n" for x in lines), "utf-8")
     return path
-
-
-def rows(db: Path, sql: str) -> list[tuple[Any, ...]]:
-    conn = sqlite3.connect(db)
-    try:
-        return conn.execute(sql).fetchall()
-    finally:
-        conn.close()
 
 
 def test_cluster_rows_equal_in_process_ones(tmp_path: Path, cluster: Any) -> None:
@@ -121,20 +103,7 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_duplicates_nothing(
 ) -> None:
     path = ideas(tmp_path / "ideas.jsonl", 8)
     db = tmp_path / "a.db"
-    start = count(cluster.calls)
-    killed: list[int] = []
-
-    def kill_one_worker() -> None:
-        deadline = time.monotonic() + 60
-        while count(cluster.calls) < start + 4 and time.monotonic() < deadline:
-            time.sleep(0.02)
-        victim = sorted(cluster.scheduler_info()["workers"])[0]
-        pid = cluster.run(os.getpid, workers=[victim])[victim]
-        os.kill(pid, signal.SIGKILL)
-        killed.append(pid)
-
-    killer = threading.Thread(target=kill_one_worker, daemon=True)
-    killer.start()
+    killer, killed = kill_a_worker_after(cluster, 4)
     with open_store(db) as store:
         report = run_batch(
             store,
@@ -189,22 +158,17 @@ def test_a_killed_client_resumes_with_only_the_missing_items(tmp_path: Path, clu
     assert rows(db, "SELECT count(*) FROM prompt_requests WHERE status != 'completed'") == [(0,)]
     wait_idle(cluster)  # the dead client's queued items are released, not computed
     computed = count(cluster.calls)
-    SlowAsync.delay = 0.01
-    llm.pm.register(SlowPlugin(), name="slow-fake-plugin")
-    try:
-        with open_store(db) as store:
-            report = run_batch(
-                store,
-                path,
-                count=1,
-                model="slow-fake",
-                provider="local",
-                progress=False,
-                embed=False,
-                cluster=cluster,
-            )
-    finally:
-        llm.pm.unregister(name="slow-fake-plugin")
+    with slow_fake_here(), open_store(db) as store:
+        report = run_batch(
+            store,
+            path,
+            count=1,
+            model="slow-fake",
+            provider="local",
+            progress=False,
+            embed=False,
+            cluster=cluster,
+        )
     assert (report.completed, report.skipped, report.failed) == (10 - before, before, 0)
     assert count(cluster.calls) - computed == 3 * (10 - before)  # three phases per missing idea
     per_key = rows(db, "SELECT count(*) FROM prompt_requests GROUP BY metadata ->> '$.batch_key'")

@@ -7,10 +7,8 @@ from __future__ import annotations
 
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,8 +17,8 @@ from typing import Any
 import llm
 import pytest
 from click.testing import CliRunner
-from cluster_fakes import count, on_workers, wait_idle
-from slow_cli import SlowAsync, SlowPlugin
+from cluster_fakes import count, kill_a_worker_after, prepared, rows, slow_fake_here, wait_idle
+from slow_cli import SlowPlugin
 
 from alchemy_kit import records as r
 from alchemy_kit import records_eval as ev
@@ -39,19 +37,14 @@ DELAY = 0.25  # seconds per slow-fake call on a worker
 @pytest.fixture(scope="module")
 def cluster(dask_processes: Any, tmp_path_factory: pytest.TempPathFactory) -> Any:
     """The module's 2 worker processes, with slow-fake on them (its calls counted in a file)."""
-    calls = tmp_path_factory.mktemp("calls") / "calls.txt"
-    on_workers(dask_processes, DELAY, calls)
-    dask_processes.calls = calls
-    return dask_processes
+    return prepared(dask_processes, DELAY, tmp_path_factory.mktemp("calls") / "calls.txt")
 
 
 @pytest.fixture
 def slow_here() -> Iterator[None]:
-    """slow-fake in this process too: the client resolves the model before sending units."""
-    SlowAsync.delay = 0.01
-    llm.pm.register(SlowPlugin(), name="slow-fake-plugin")
-    yield
-    llm.pm.unregister(name="slow-fake-plugin")
+    """slow-fake in this process too."""
+    with slow_fake_here():
+        yield
 
 
 def make_db(path: Path, n_prompts: int = 2, n_cases: int = 4) -> str:
@@ -81,14 +74,6 @@ def make_db(path: Path, n_prompts: int = 2, n_cases: int = 4) -> str:
             ]
         )
     return req.id
-
-
-def rows(db: Path, sql: str) -> list[tuple[Any, ...]]:
-    conn = sqlite3.connect(db)
-    try:
-        return conn.execute(sql).fetchall()
-    finally:
-        conn.close()
 
 
 OUTPUTS = (
@@ -166,20 +151,7 @@ def test_a_worker_killed_mid_run_loses_nothing_and_duplicates_nothing(
 ) -> None:
     db = tmp_path / "a.db"
     req = make_db(db, n_prompts=2, n_cases=8)
-    start = count(cluster.calls)
-    killed: list[int] = []
-
-    def kill_one_worker() -> None:
-        deadline = time.monotonic() + 60
-        while count(cluster.calls) < start + 2 and time.monotonic() < deadline:
-            time.sleep(0.02)
-        victim = sorted(cluster.scheduler_info()["workers"])[0]
-        pid = cluster.run(os.getpid, workers=[victim])[victim]
-        os.kill(pid, signal.SIGKILL)
-        killed.append(pid)
-
-    killer = threading.Thread(target=kill_one_worker, daemon=True)
-    killer.start()
+    killer, killed = kill_a_worker_after(cluster, 2)
     with open_store(db) as store:
         res = evaluate(store, request=req, models=["slow-fake"], cluster=cluster)
     killer.join(5)
@@ -213,13 +185,8 @@ def test_a_killed_client_resumes_with_only_the_missing_units(tmp_path: Path, clu
     assert 0 < before < 20
     wait_idle(cluster)  # the dead client's queued units are released, not computed
     computed = count(cluster.calls)
-    SlowAsync.delay = 0.01
-    llm.pm.register(SlowPlugin(), name="slow-fake-plugin")
-    try:
-        with open_store(db) as store:
-            res = evaluate(store, request=req, models=["slow-fake"], cluster=cluster)
-    finally:
-        llm.pm.unregister(name="slow-fake-plugin")
+    with slow_fake_here(), open_store(db) as store:
+        res = evaluate(store, request=req, models=["slow-fake"], cluster=cluster)
     assert res.resumed and res.skipped == before and res.ran == 20 - before
     assert count(cluster.calls) - computed == 20 - before  # only the missing units ran
     per_unit = rows(db, "SELECT count(*) FROM outputs GROUP BY prompt_id, case_id, model")

@@ -253,7 +253,9 @@ async def arun_batch(
     """
     from tqdm.auto import tqdm
 
+    from ..models.recording import replay_requested
     from . import cluster_batch
+    from .executor import connect
 
     if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
         raise ValidationError(f"concurrency must be at least 1, got {concurrency!r}")
@@ -263,7 +265,13 @@ async def arun_batch(
     run_options = {k: v for k, v in defaults.items() if k not in _PLAN_ARGS}
     if on_dashboard is None and progress:
         on_dashboard = _print_dashboard  # beside the progress bar, in a terminal or a notebook
-    with cluster_batch.connect(cluster, bool(todo), report, on_dashboard) as executor:
+    with connect(
+        cluster,
+        work=bool(todo),
+        replay=replay_requested(),
+        warnings=report.warnings,
+        on_dashboard=on_dashboard,
+    ) as executor:
         bar = tqdm(  # after connecting: an unreachable scheduler is one line, no bar
             total=len(items),
             initial=len(items) - len(todo),

@@ -13,14 +13,13 @@ twice, and a killed client keeps every item it stored.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ..errors import AlchemyError
 from ..store.batches import held_batch_keys
-from .executor import Executor, ProviderKeys, parse_cluster, provider_keys
+from .executor import Executor, ProviderKeys, provider_keys
 from .plan import RunPlan
 
 if TYPE_CHECKING:
@@ -144,32 +143,6 @@ def land(store: Store, done: BatchDone, again: bool, report: BatchReport) -> Non
         report.completed += 1
     else:
         report.fail(done.line, done.error or "failed", done.request_id)
-
-
-@contextmanager
-def connect(
-    cluster: str | Any | None,
-    work: bool,
-    report: BatchReport,
-    on_dashboard: Callable[[str], None] | None = None,
-) -> Iterator[Executor | None]:
-    """The cluster to run on, or None to run here: none asked for (`cluster`, else
-    $ALCHEMY_CLUSTER), nothing to run, or a replay (no model calls to distribute; said so)."""
-    from ..models.recording import replay_requested
-
-    asked = cluster is not None and not isinstance(cluster, str)
-    asked = asked or parse_cluster(cluster) is not None
-    if asked and replay_requested():
-        report.warnings.append(
-            "a replay makes no model calls: it ran in-process, not on the cluster"
-        )
-    if not (asked and work and not replay_requested()):
-        yield None
-        return
-    with Executor(cluster) as executor:
-        if on_dashboard is not None:
-            on_dashboard(str(executor.dashboard_link))
-        yield executor
 
 
 async def run_on_cluster(

@@ -11,8 +11,7 @@ the recording of a cluster run is the same as an in-process run's and replays an
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -23,10 +22,10 @@ from ..models.catalog import ModelChoice
 from ..scoring.assertions import Assertion
 from ..scoring.graders import Graders
 from .eval_plan import Plan
-from .executor import Executor, ProviderKeys, parse_cluster, provider_keys
+from .executor import Executor, ProviderKeys, provider_keys
 
 if TYPE_CHECKING:
-    from .evaluate import EvalResult, _Landing
+    from .evaluate import _Landing
 
 
 @dataclass(frozen=True)
@@ -127,30 +126,6 @@ def eval_tasks(
     ]
 
 
-@contextmanager
-def connect(
-    cluster: str | Any | None,
-    result: EvalResult,
-    work: bool,
-    on_dashboard: Callable[[str], None] | None,
-) -> Iterator[Executor | None]:
-    """The cluster to run on, or None to run here: none asked for (`cluster`, else
-    $ALCHEMY_CLUSTER), nothing to run, or a replay (no model calls to distribute; said so)."""
-    asked = cluster is not None and not isinstance(cluster, str)
-    asked = asked or parse_cluster(cluster) is not None
-    if asked and result.mode == "replay":
-        result.warnings.append(
-            "a replay makes no model calls: it ran in-process, not on the cluster"
-        )
-    if not (asked and work and result.mode != "replay"):
-        yield None
-        return
-    with Executor(cluster) as executor:
-        if on_dashboard is not None:
-            on_dashboard(str(executor.dashboard_link))
-        yield executor
-
-
 async def run_on_cluster(
     executor: Executor,
     plan_: Plan,
@@ -164,16 +139,9 @@ async def run_on_cluster(
     judge = [plan_.graders.judge] if plan_.graders.judge else []
     keys = provider_keys(plan_.models + judge)
     tasks = eval_tasks(plan_, run_id, todo, prices, settings, landing.result.mode, keys)
-    try:
+    with landing.keeping():
         async for done in executor.amap(eval_unit, tasks):
             landing.add(done.output, done.metrics, done.calls)
-        landing.flush()
-    except BaseException:
-        if landing.outputs:  # keep what finished: a resume then runs only the rest
-            landing.flush()
-        raise
-    finally:
-        landing.bar.close()
 
 
-__all__ = ["EvalDone", "EvalTask", "connect", "eval_tasks", "eval_unit", "run_on_cluster"]
+__all__ = ["EvalDone", "EvalTask", "eval_tasks", "eval_unit", "run_on_cluster"]

@@ -40,7 +40,8 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -442,11 +443,18 @@ async def _execute(
     run_id = result.run.id
     prices = _prices(store)
     from . import cluster_eval
+    from .executor import connect
 
     with recording.use(store, mode=result.mode, prices=prices, buffered=True) as rec:
         rec.cache.update(preloaded)
         try:
-            with cluster_eval.connect(how.cluster, result, bool(todo), how.on_dashboard) as ex:
+            with connect(
+                how.cluster,
+                work=bool(todo),
+                replay=result.mode == "replay",
+                warnings=result.warnings,
+                on_dashboard=how.on_dashboard,
+            ) as ex:
                 landing = _Landing(store, rec, result, how)  # after connecting: no bar on a miss
                 if ex is not None:
                     await cluster_eval.run_on_cluster(
@@ -510,6 +518,20 @@ class _Landing:
         _write(self.store, self.outputs, self.metrics, self.rec.drain())
         self.outputs, self.metrics, self.last = [], [], time.perf_counter()
 
+    @contextmanager
+    def keeping(self) -> Iterator[None]:
+        """Around a run: write the last batch; on a failure, keep what finished before it (a
+        resume then runs only the rest); close the bar either way."""
+        try:
+            yield
+            self.flush()
+        except BaseException:
+            if self.outputs:
+                self.flush()
+            raise
+        finally:
+            self.bar.close()
+
 
 async def _run_all(
     plan_: Plan,
@@ -527,19 +549,15 @@ async def _run_all(
             return await eval_one(plan_, run_id, p, c, m, prices, settings)
 
     tasks = [asyncio.ensure_future(bounded(p, c, m)) for p, c, m in todo]
-    try:
-        for next_done in asyncio.as_completed(tasks):
-            landing.add(*await next_done)
-        landing.flush()
-    except BaseException:
-        for t in tasks:
-            t.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-        if landing.outputs:  # keep what finished: a resume then runs only the rest
-            landing.flush()
-        raise
-    finally:
-        landing.bar.close()
+    with landing.keeping():
+        try:
+            for next_done in asyncio.as_completed(tasks):
+                landing.add(*await next_done)
+        except BaseException:
+            for t in tasks:
+                t.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            raise
 
 
 def _write(

@@ -266,6 +266,31 @@ class Executor:
         self.close()
 
 
+@contextlib.contextmanager
+def connect(
+    cluster: str | Any | None,
+    *,
+    work: bool,
+    replay: bool,
+    warnings: list[str],
+    on_dashboard: Callable[[str], None] | None = None,
+) -> Iterator[Executor | None]:
+    """The cluster a run goes to, or None to run here: none asked for (`cluster`, else
+    $ALCHEMY_CLUSTER), nothing to run, or a replay (no model calls to distribute; said in
+    `warnings`). `on_dashboard(link)` hears the Dask dashboard's link once connected."""
+    asked = cluster is not None and not isinstance(cluster, str)
+    asked = asked or parse_cluster(cluster) is not None
+    if asked and replay:
+        warnings.append("a replay makes no model calls: it ran in-process, not on the cluster")
+    if not (asked and work and not replay):
+        yield None
+        return
+    with Executor(cluster) as executor:
+        if on_dashboard is not None:
+            on_dashboard(str(executor.dashboard_link))
+        yield executor
+
+
 def _takes_n_workers() -> bool:
     """Newer distributed lists only 5 workers in scheduler_info() unless asked for all."""
     import inspect
@@ -376,6 +401,7 @@ __all__ = [
     "Executor",
     "ProviderKeys",
     "clear_worker_cache",
+    "connect",
     "describe_failure",
     "parse_cluster",
     "provider_keys",
