@@ -53,6 +53,12 @@ def ideas(path: Path, n: int) -> Path:
     return path
 
 
+def slow_batch(store: Any, path: Path, cluster: Any) -> Any:
+    """One variant per phase of slow-fake, no embedding, on the cluster."""
+    opts = {"count": 1, "model": "slow-fake", "provider": "local", "embed": False}
+    return run_batch(store, path, progress=False, cluster=cluster, **opts)
+
+
 def test_cluster_rows_equal_in_process_ones(tmp_path: Path, cluster: Any) -> None:
     """The offline model on workers: the same requests, prompts and metrics as in-process."""
     path = ideas(tmp_path / "ideas.jsonl", 3)
@@ -83,16 +89,7 @@ def test_worker_calls_come_back_recorded(tmp_path: Path, cluster: Any, slow_here
     path = ideas(tmp_path / "ideas.jsonl", 2)
     db = tmp_path / "a.db"
     with open_store(db) as store:
-        report = run_batch(
-            store,
-            path,
-            count=1,
-            model="slow-fake",
-            provider="local",
-            progress=False,
-            embed=False,
-            cluster=cluster,
-        )
+        report = slow_batch(store, path, cluster)
     assert (report.completed, report.failed) == (2, 0)
     calls = rows(db, "SELECT purpose, model, response FROM model_calls")
     assert len(calls) == 6 and {c[:2] for c in calls} == {("generate", "slow-fake")}
@@ -105,16 +102,7 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_duplicates_nothing(
     db = tmp_path / "a.db"
     killer, killed = kill_a_worker_after(cluster, 4)
     with open_store(db) as store:
-        report = run_batch(
-            store,
-            path,
-            count=1,
-            model="slow-fake",
-            provider="local",
-            progress=False,
-            embed=False,
-            cluster=cluster,
-        )
+        report = slow_batch(store, path, cluster)
     killer.join(5)
     assert killed and (report.completed, report.failed) == (8, 0)
     per_key = rows(db, "SELECT count(*) FROM prompt_requests GROUP BY metadata ->> '$.batch_key'")
@@ -159,16 +147,7 @@ def test_a_killed_client_resumes_with_only_the_missing_items(tmp_path: Path, clu
     wait_idle(cluster)  # the dead client's queued items are released, not computed
     computed = count(cluster.calls)
     with slow_fake_here(), open_store(db) as store:
-        report = run_batch(
-            store,
-            path,
-            count=1,
-            model="slow-fake",
-            provider="local",
-            progress=False,
-            embed=False,
-            cluster=cluster,
-        )
+        report = slow_batch(store, path, cluster)
     assert (report.completed, report.skipped, report.failed) == (10 - before, before, 0)
     assert count(cluster.calls) - computed == 3 * (10 - before)  # three phases per missing idea
     per_key = rows(db, "SELECT count(*) FROM prompt_requests GROUP BY metadata ->> '$.batch_key'")
