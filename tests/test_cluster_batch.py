@@ -178,3 +178,35 @@ def test_a_replay_asked_on_a_cluster_runs_here_and_says_so(
         )
     assert (report.completed, report.failed) == (2, 0)
     assert any("in-process" in w for w in report.warnings)
+
+
+def test_a_database_failure_stops_the_batch_and_a_rerun_resumes(
+    tmp_path: Path, cluster: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from alchemy_kit.engine import cluster_batch
+    from alchemy_kit.errors import StoreError
+
+    path = ideas(tmp_path / "ideas.jsonl", 4)
+    db = tmp_path / "a.db"
+    real_land = cluster_batch.land
+    landed: list[int] = []
+
+    def full_after_one(store: Any, done: Any, again: bool, report: Any) -> None:
+        if landed:
+            raise StoreError("database or disk is full")
+        real_land(store, done, again, report)
+        landed.append(done.line)
+
+    monkeypatch.setattr(cluster_batch, "land", full_after_one)
+    opts: dict[str, Any] = {"count": 1, "progress": False, "embed": False, "cluster": cluster}
+    with open_store(db) as store:
+        report = run_batch(store, path, **opts)
+    assert (report.completed, report.failed) == (1, 3)
+    assert any("disk is full" in e for e in report.errors)
+    assert sum("not run" in e for e in report.errors) == 2
+    monkeypatch.setattr(cluster_batch, "land", real_land)
+    with open_store(db) as store:
+        again = run_batch(store, path, **opts)
+    assert (again.completed, again.skipped, again.failed) == (3, 1, 0)
+    per_key = rows(db, "SELECT count(*) FROM prompt_requests GROUP BY metadata ->> '$.batch_key'")
+    assert len(per_key) == 4 and {n for (n,) in per_key} == {1}

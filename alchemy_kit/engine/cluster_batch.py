@@ -153,10 +153,27 @@ async def run_on_cluster(
     report: BatchReport,
     on_done: Callable[[], object],
 ) -> None:
-    """Send the items to the workers and store each one as it returns."""
+    """Send the items to the workers and store each one as it returns.
+
+    A database problem (full disk, read-only file, held lock) stops the batch as in-process: the
+    item is reported with it, the items not stored yet as "not run", and a re-run resumes.
+    """
+    from .lifecycle import is_store_failure
+
+    waiting = {task.line for task in tasks}
     async for done in executor.amap(batch_item, tasks):
-        land(store, done, again, report)
-        on_done()
+        waiting.discard(done.line)
+        try:
+            land(store, done, again, report)
+        except Exception as exc:
+            if not is_store_failure(exc):
+                raise
+            report.fail(done.line, str(exc))
+            for line in sorted(waiting):
+                report.fail(line, f"not run: {exc}")
+            return
+        finally:
+            on_done()
 
 
 __all__ = [
