@@ -10,7 +10,7 @@ Baselines need no fitting: the old heuristic (`baseline_score`), "longer wins", 
 "more digits wins", "more words shared with the idea wins"; and each feature group alone (a scorer
 fitted on that group's features only). Ties count as half.
 Then: translated pairs (a faithful translation should score within 0.10 of its original, with the
-idea translated too and with the English idea), contradiction false alarms on the better prompts,
+idea translated too and with the English idea; the held-out ones are translation_holdout.jsonl), contradiction false alarms on the better prompts,
 what an empty idea does to scores, and `score_text` latency beside MiniLM on the same texts.
 
 Usage: python benchmarks/scoring.py [--quick]   (--quick skips the latency table)
@@ -331,9 +331,14 @@ def main() -> None:
     print("| set | idea given | pairs | within 0.10 | mean gap | max gap | mean log-odds gap |")
     print("|---|---|---:|---:|---:|---:|---:|")
     translations(trans_train, "training")
-    gaps = translations(trans_hold, "held out")
-    langs = [r for r in trans_hold if not is_english(r["worse"])]
-    print(f"translations read as non-English: {len(langs)}/{len(trans_hold)}")
+    # adversarial_holdout's translations were looked at while fixing translations (round 3), so
+    # they are reported but no longer held out; translation_holdout.jsonl was written after.
+    translations(trans_hold, "seen (adversarial_holdout)")
+    text = (DATA / "translation_holdout.jsonl").read_text("utf-8")
+    fresh = [json.loads(line) for line in text.splitlines() if line]
+    gaps = translations(fresh, "held out (translation_holdout)")
+    langs = [r for r in [*trans_hold, *fresh] if not is_english(r["worse"])]
+    print(f"translations read as non-English: {len(langs)}/{len(trans_hold) + len(fresh)}")
     raised = empty_idea([*std_hold, *adv_hold])
     targets(std, adv, gaps, raised, [*std_hold, *adv_hold])
     example = explain(adv_hold[0].worse, adv_hold[0].idea)
