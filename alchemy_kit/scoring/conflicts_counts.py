@@ -1,0 +1,119 @@
+"""Conflicts that need counting, not trigger words (English prompts; called by conflicts.py).
+
+- parts that add up to more than their whole, in one sentence: "a 30-minute talk: 10 minutes of
+  intro, 15 minutes of demo and 15 minutes of questions";
+- a count that its own list contradicts: "three sections: context, method, results and risks";
+- React hooks asked for in a class component (hooks run in function components only: the
+  issue's own example of a conflict no word list names).
+Each returns the two clauses it is between, so an explanation can quote them; each was checked
+against the better prompts of every labelled set (benchmarks/scoring.py counts false alarms).
+"""
+
+from __future__ import annotations
+
+import re
+
+from . import lexicon as lx
+from .features_text import Text, quantities
+
+# A part is not a share of the whole when it is per item ("each under 100 words").
+_PER_ITEM = re.compile(r"\b(?:each|every|per|a|an)\s*$", re.I)
+_SMALL_NUMBERS = {w: n for w, n in lx.NUMBER_WORDS.items() if 2 <= n <= 12}
+_COUNTED_LIST = re.compile(
+    r"\b([2-9]|1[0-2]|" + "|".join(_SMALL_NUMBERS) + r")\s+(?:[a-z-]+\s+)?([a-z]+s)\s*"
+    r"(?::|\(|—|–)\s*([^.;:()\n]+)",
+    re.I,
+)
+# Measures, not things a list names: "two lines: revenue, margin…" is a length cap (conflicts.py).
+_MEASURES = frozenset(
+    lx.word_list(
+        """words characters lines sentences paragraphs pages minutes hours days weeks months
+        years seconds times"""
+    )
+)
+# Whole sentences: the text splitter also cuts at colons, which would part a whole from its parts.
+_SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
+_LIST_SPLIT = re.compile(r",\s*(?:and\s+|or\s+)?|\s+and\s+|\s+or\s+", re.I)
+# Where a list ends and a clause about its items begins.
+_LIST_STOP = re.compile(
+    r"^(?:each|every|all|with|in|under|over|at\s+most|at\s+least|no\s+more|no\s+longer|"
+    r"so|then|which|that|plus|followed|ending|starting|for|to)\b|\d",
+    re.I,
+)
+_HOOKS = re.compile(
+    r"\buse(?:State|Effect|Context|Reducer|Memo|Callback|Ref|LayoutEffect)\b|\bReact\s+hooks?\b|"
+    r"\bhooks?\s+(?:for|to\s+(?:manage|hold|keep|track))\b",
+)
+_CLASS_COMPONENT = re.compile(
+    r"\bclass\s+components?\b|\bextends\s+(?:React\.)?(?:Pure)?Component\b", re.I
+)
+_NOT = re.compile(r"\b(?:no|not|without|instead\s+of|rather\s+than|avoid\w*)\b", re.I)
+
+
+def parts_exceed_whole(t: Text) -> tuple[str, str] | None:
+    """A sentence whose first quantity is a whole and whose later ones, same unit, add to more."""
+    for sentence in _SENTENCE.split(t.raw):
+        qs = quantities(sentence)
+        if len(qs) < 3:
+            continue
+        whole, parts = qs[0], qs[1:]
+        same = [q for q in parts if q.unit == whole.unit and q.low == q.high]
+        if len(same) < 2 or whole.kind == "min":
+            continue
+        if any(_PER_ITEM.search(sentence[: sentence.lower().find(str(int(q.low)))]) for q in same):
+            continue
+        if sum(q.low for q in same) > whole.high:
+            total = f"{int(whole.high)} {whole.unit}s in all"
+            return sentence, f"parts adding to {int(sum(q.low for q in same))}, against {total}"
+    return None
+
+
+def count_against_list(t: Text) -> tuple[str, str] | None:
+    """'N things: a, b, c' where the list names a different number of things."""
+    for sentence in _SENTENCE.split(t.raw):
+        for m in _COUNTED_LIST.finditer(sentence):
+            spoken = m.group(1).lower()
+            n = int(spoken) if spoken.isdigit() else _SMALL_NUMBERS[spoken]
+            if m.group(2).lower() in _MEASURES:
+                continue
+            items: list[str] = []
+            for item in _LIST_SPLIT.split(m.group(3).strip()):
+                item = item.strip()
+                if not item:
+                    continue
+                if _LIST_STOP.search(item):
+                    break
+                if len(item.split()) > 5:
+                    items = []  # a long item: not a plain list, so nothing to count
+                    break
+                items.append(item)
+            if len(items) >= 2 and len(items) != n:
+                said = m.group(0).split(m.group(3))[0].strip(" :(—–")
+                return sentence, f"{said}: {len(items)} named ({', '.join(items)})"
+    return None
+
+
+def hooks_in_a_class(t: Text) -> tuple[str, str] | None:
+    """React hooks asked for in a class component (they only run in function components)."""
+    if not (_HOOKS.search(t.raw) and _CLASS_COMPONENT.search(t.raw)):
+        return None
+    classes = [s for s in t.sentences if _CLASS_COMPONENT.search(s) and not _NOT.search(s)]
+    hooks = [s for s in t.sentences if _HOOKS.search(s) and not _NOT.search(s)]
+    if classes and hooks:
+        other = [s for s in hooks if s != classes[0]]
+        return classes[0], (other or hooks)[0]
+    return None
+
+
+def counting_conflicts(t: Text) -> list[tuple[str, str, str]]:
+    """(kind, first, second) for every conflict these rules find."""
+    found = []
+    for kind, rule in (
+        ("parts add up to more than the whole", parts_exceed_whole),
+        ("a count its own list contradicts", count_against_list),
+        ("React hooks in a class component", hooks_in_a_class),
+    ):
+        pair = rule(t)
+        if pair:
+            found.append((kind, *pair))
+    return found
