@@ -35,6 +35,13 @@ def kinds(text: str) -> list[str]:
             "useState.",
             "React hooks in a class component",
         ),
+        (
+            "Purge backups older than 14 days from /srv/backup. Retain everything from the last "
+            "30 days for the auditors.",
+            "Purge backups older than 30 days from /srv/backup. Retain everything from the last "
+            "14 days for the auditors.",
+            "removes what it must keep",
+        ),
     ],
 )
 def test_each_rule_fires_on_the_conflict_and_not_on_its_fix(bad: str, good: str, kind: str) -> None:

@@ -3,6 +3,7 @@
 - parts that add up to more than their whole, in one sentence: "a 30-minute talk: 10 minutes of
   intro, 15 minutes of demo and 15 minutes of questions";
 - a count that its own list contradicts: "three sections: context, method, results and risks";
+- items older than N removed, yet everything from the last M > N kept;
 - React hooks asked for in a class component (hooks run in function components only: the
   issue's own example of a conflict no word list names).
 Each returns the two clauses it is between, so an explanation can quote them; each was checked
@@ -50,22 +51,40 @@ _CLASS_COMPONENT = re.compile(
 _NOT = re.compile(r"\b(?:no|not|without|instead\s+of|rather\s+than|avoid\w*)\b", re.I)
 
 
+# A sentence that divides something into parts: "split it as", "spend…", "a 30-minute talk: 10…".
+_SPLITS = re.compile(
+    r"\b(?:split|divid\w*|break\w*\s+(?:it\s+)?(?:down|up|into)|broken\s+into|allocat\w*|"
+    r"spend|spent|made\s+up\s+of|consist\w*)\b|:\s*(?:an?\s+)?\d",
+    re.I,
+)
+
+
 def parts_exceed_whole(t: Text) -> tuple[str, str] | None:
-    """A sentence whose first quantity is a whole and whose later ones, same unit, add to more."""
+    """The first amount of a unit is the whole ("a 60-minute session"); a later sentence that
+    splits it into two or more amounts of that unit must not add up to more."""
+    wholes: dict[str, tuple[float, str]] = {}
     for sentence in _SENTENCE.split(t.raw):
         qs = quantities(sentence)
-        if len(qs) < 3:
-            continue
-        whole, parts = qs[0], qs[1:]
-        same = [q for q in parts if q.unit == whole.unit and q.low == q.high]
-        if len(same) < 2 or whole.kind == "min":
-            continue
-        if any(_PER_ITEM.search(sentence[: sentence.lower().find(str(int(q.low)))]) for q in same):
-            continue
-        if sum(q.low for q in same) > whole.high:
-            total = f"{int(whole.high)} {whole.unit}s in all"
-            return sentence, f"parts adding to {int(sum(q.low for q in same))}, against {total}"
+        for unit in dict.fromkeys(q.unit for q in qs):
+            of_unit = [q for q in qs if q.unit == unit]
+            if unit not in wholes:
+                first = of_unit.pop(0)
+                if first.kind != "min":
+                    wholes[unit] = (first.high, sentence)
+            parts = [q for q in of_unit if q.low == q.high and not _per_item(sentence, q.low)]
+            if not _SPLITS.search(sentence):
+                continue  # amounts side by side ("a 5-year loan … after five years") are no split
+            if unit in wholes and len(parts) >= 2 and sum(q.low for q in parts) > wholes[unit][0]:
+                whole, where = wholes[unit]
+                added = f"{int(sum(q.low for q in parts))} {unit}s in parts"
+                return where, f"{sentence} ({added}, against {int(whole)} in all)"
     return None
+
+
+def _per_item(sentence: str, value: float) -> bool:
+    """Whether the amount is per item ("each 12 minutes long"), not a share of the whole."""
+    at = sentence.lower().find(str(int(value)))
+    return at >= 0 and bool(_PER_ITEM.search(sentence[:at]))
 
 
 def count_against_list(t: Text) -> tuple[str, str] | None:
@@ -105,6 +124,30 @@ def hooks_in_a_class(t: Text) -> tuple[str, str] | None:
     return None
 
 
+# "delete files older than 30 days" against "keep everything from the last 90 days".
+_REMOVE_OLDER = re.compile(
+    r"\b(?:delet\w*|remov\w*|purg\w*|archiv\w*|drop\w*|clean\w*\s+up|expir\w*)\b(?:[^.;\n]|\.(?=\S)){0,60}?"
+    r"\bolder\s+than\s+(\d+)\s+(day|week|month|year)s?\b",
+    re.I,
+)
+_KEEP_RECENT = re.compile(
+    r"\b(?:keep\w*|retain\w*|preserv\w*|leave\w*|never\s+touch\w*)\b[^.;\n]{0,60}?"
+    r"\b(?:last|past|newer\s+than|younger\s+than|within)\s+(\d+)\s+(day|week|month|year)s?\b",
+    re.I,
+)
+
+
+def removes_what_it_keeps(t: Text) -> tuple[str, str] | None:
+    """Items older than N removed, yet everything from the last M > N kept: an overlap."""
+    removed = [(m, s) for s in t.sentences for m in _REMOVE_OLDER.finditer(s)]
+    kept = [(m, s) for s in t.sentences for m in _KEEP_RECENT.finditer(s)]
+    for r, rs in removed:
+        for k, ks in kept:
+            if r.group(2).lower() == k.group(2).lower() and int(k.group(1)) > int(r.group(1)):
+                return rs, ks
+    return None
+
+
 def counting_conflicts(t: Text) -> list[tuple[str, str, str]]:
     """(kind, first, second) for every conflict these rules find."""
     found = []
@@ -112,6 +155,7 @@ def counting_conflicts(t: Text) -> list[tuple[str, str, str]]:
         ("parts add up to more than the whole", parts_exceed_whole),
         ("a count its own list contradicts", count_against_list),
         ("React hooks in a class component", hooks_in_a_class),
+        ("removes what it must keep", removes_what_it_keeps),
     ):
         pair = rule(t)
         if pair:
