@@ -30,12 +30,6 @@ def kinds(text: str) -> list[str]:
             "a count its own list contradicts",
         ),
         (
-            "Write a React class component for the login form. Keep the field values in useState.",
-            "Write a React function component for the login form. Keep the field values in "
-            "useState.",
-            "React hooks in a class component",
-        ),
-        (
             "Purge backups older than 14 days from /srv/backup. Retain everything from the last "
             "30 days for the auditors.",
             "Purge backups older than 30 days from /srv/backup. Retain everything from the last "
