@@ -85,6 +85,14 @@ def start_lab(workdir: Path, port: int, token: str) -> subprocess.Popen[str]:
     (settings / "notification.jupyterlab-settings").write_text(
         '{"fetchNews": "false", "checkForUpdates": false}', "utf-8"
     )
+    # Start the notebook's kernel without asking: on a loaded machine JupyterLab otherwise put up
+    # a "Select Kernel" dialog over the notebook, again after each answer (make test on two
+    # workers at load 3-6 failed twice so).
+    tracker = workdir / "settings" / "@jupyterlab" / "notebook-extension"
+    tracker.mkdir(parents=True, exist_ok=True)
+    (tracker / "tracker.jupyterlab-settings").write_text(
+        '{"autoStartDefaultKernel": true}', "utf-8"
+    )
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         cmd.append("--allow-root")  # JupyterLab refuses to start as root without it
     log = open(workdir / "lab.log", "w")  # noqa: SIM115 (closed with the process)
