@@ -163,7 +163,9 @@ SLOW_MODULES = {
     "test_batch",
     "test_browser_check",
     "test_charts",
-    "test_cluster_embed",  # Dask LocalClusters take seconds to start
+    "test_cluster_batch",  # these three: Dask LocalClusters take seconds to start, and the
+    "test_cluster_embed",  # kill and unreachable-scheduler tests wait out their timeouts
+    "test_cluster_eval",
     "test_datasette_browser",
     "test_datasette_serve",
     "test_fusion",
