@@ -29,23 +29,14 @@ from .local_text import Style
 Layout = Callable[[Spec, Style], str]
 
 
-def _rows(text: str) -> dict[str, list[list[str]]]:
-    """'key: a | b | c' lines → {key: [[a, b, c], ...]} (keeps the phrase tables below compact)."""
-    out: dict[str, list[list[str]]] = {}
-    for line in text.strip().splitlines():
-        key, row = line.split(": ", 1)
-        out.setdefault(key, []).append(row.split(" | "))
-    return out
-
-
 # Per persona: what the audience needs | what it judges the result on | the expert's experience
 # (role-first) | two things a weak result does (example-driven) | who the prompt serves | what to do
-# when information is missing | what the step-by-step answer shows.
-_VOICE = _rows("""
-code: to run it, review it and maintain it without having to ask the author | whether it runs, passes its tests and is easy to change | You have built and maintained tools like this one, and you write code that others can run, test and extend without having to ask you. | handles only the happy path and leaves edge cases untested | fails silently or with a generic error on bad input | Your code will be used by | If essential information is missing, state your assumption in one line and continue. | show only the final answer, not your working notes
-writing: to get the point early, in words they already use | whether they understand it on first reading and act on it | You have edited many pieces like this one, and you cut anything that does not serve the reader. | opens with a general statement instead of the point | drifts in tone or runs past the length | You are writing for | If a fact is missing, leave a clearly marked placeholder rather than invent it. | show only the finished result, not these steps
-analysis: to know what the numbers say, how certain they are, and what to do next | whether they can decide on the evidence, knowing how certain it is | You have run analyses like this one for people who must act on them, and you never present a number you cannot source. | reports numbers without units, periods or sources | mixes what the data shows with what it might mean | Your findings go to | If data is missing, mark the gap as unknown instead of estimating silently. | show the method and the results, and leave scratch work out
-generic: something usable straight away: concrete steps, names and numbers | whether they can use it as delivered, without follow-up questions | You have helped many people with requests like this one, and you say plainly when something is uncertain. | stays general where a name, a number or an example would help | skips part of the request without saying so | You are helping | If essential information is missing, state your assumption in one line and continue. | show only the finished result, not these steps
+# when information is missing | what the step-by-step answer shows | why the result matters.
+_VOICE = lt._rows("""
+code: to run it, review it and maintain it without having to ask the author | whether it runs, passes its tests and is easy to change | You have built and maintained tools like this one, and you write code that others can run, test and extend without having to ask you. | handles only the happy path and leaves edge cases untested | fails silently or with a generic error on bad input | Your code will be used by | If essential information is missing, state your assumption in one line and continue. | show only the final answer, not your working notes | it can be run, tested and maintained with confidence
+writing: to get the point early, in words they already use | whether they understand it on first reading and act on it | You have edited many pieces like this one, and you cut anything that does not serve the reader. | opens with a general statement instead of the point | drifts in tone or runs past the length | You are writing for | If a fact is missing, leave a clearly marked placeholder rather than invent it. | show only the finished result, not these steps | the reader understands it on first reading and acts on it
+analysis: to know what the numbers say, how certain they are, and what to do next | whether they can decide on the evidence, knowing how certain it is | You have run analyses like this one for people who must act on them, and you never present a number you cannot source. | reports numbers without units, periods or sources | mixes what the data shows with what it might mean | Your findings go to | If data is missing, mark the gap as unknown instead of estimating silently. | show the method and the results, and leave scratch work out | a decision can be made on evidence, with known uncertainty
+generic: something usable straight away: concrete steps, names and numbers | whether they can use it as delivered, without follow-up questions | You have helped many people with requests like this one, and you say plainly when something is uncertain. | stays general where a name, a number or an example would help | skips part of the request without saying so | You are helping | If essential information is missing, state your assumption in one line and continue. | show only the finished result, not these steps | the result is usable as delivered, without follow-up questions
 """)
 # How each strategy's brief announces a decision; every marker is one `read_decisions` understands.
 _MARKER = dict(
@@ -101,7 +92,7 @@ _DATA = re.compile(
     re.I,
 )
 # persona (or "letter") → (case | given | expected) rows, filled in from the spec by `examples`.
-_EXAMPLES = _rows("""
+_EXAMPLES = lt._rows("""
 letter: the first sentence | the opening of the {what} | one sentence that says why you are writing and what the reader gets: “<the point about {topic}, in plain words>”
 letter: a line that tells instead of shows | a sentence of general praise or apology | the same sentence with one specific fact from the request in it
 writing: the opening | the first lines of the {what}, for {aud} | “{hook}” — a concrete hook that gets to the point in one sentence
@@ -171,8 +162,8 @@ def _code_examples(spec: Spec, st: Style, noun: str) -> list[tuple[str, str, str
     else:
         error = "a specific, documented error that names the problem"
         out.append(("an edge case (malformed input)", f"a malformed {noun}", error))
-    if spec.limits:
-        at_limit = f"a case at the edge of the limit ({spec.limits[0]})"
+    if spec.lengths or spec.figures:
+        at_limit = f"a case at the edge of the limit ({(spec.lengths + spec.figures)[0]})"
         out.append(
             ("the stated limit", at_limit, "the same correct result, still within the limit")
         )
@@ -182,9 +173,11 @@ def _code_examples(spec: Spec, st: Style, noun: str) -> list[tuple[str, str, str
 # ---- the values every template draws from ----
 def _values(spec: Spec, st: Style, strategy: str) -> dict[str, str | list[str]]:
     """Every slot of every template, for one spec (seeded draws in a fixed order)."""
-    need, judged, experience, weak0, weak1, serves, missing, shown = _VOICE[spec.persona][0]
+    need, judged, experience, weak0, weak1, serves, missing, shown, purpose = _VOICE[spec.persona][
+        0
+    ]
     focus = st.order(list(spec.p.focus))
-    rules = list(dict.fromkeys([*spec.limit_lines(), *spec.rules, *spec.fixed]))
+    rules = list(dict.fromkeys([*spec.limit_lines, *spec.rules, *spec.fixed]))
     settled = [f"{q} {sentence(v)}" for q, v in spec.decisions]
     glossary = [f"- **{k}** — {v}" for k, v in spec.glossary]
     cases = examples(spec, st)
@@ -199,7 +192,7 @@ def _values(spec: Spec, st: Style, strategy: str) -> dict[str, str | list[str]]:
     ]
     chosen = [c for c in spec.constraints if c not in spec.fixed][:4]
     chosen += list(spec.requirements[: max(0, 3 - len(chosen))])
-    cons = [*spec.limit_lines(), *spec.rules, *spec.constraints]
+    cons = [*spec.limit_lines, *spec.rules, *spec.constraints]
     cons += [r for r in spec.requirements if r not in cons][:3]
     length = f" (length: {lt._join(list(spec.lengths))})" if spec.lengths else ""
     terms = " ".join(f"{lt._cap(k)} means {clause(v)}." for k, v in spec.glossary)
@@ -218,7 +211,7 @@ def _values(spec: Spec, st: Style, strategy: str) -> dict[str, str | list[str]]:
         "role_sentence": sentence(spec.role),
         "kind": spec.kind,
         "domain": spec.p.domain,
-        "purpose": spec.purpose,
+        "purpose": purpose,
         "deliverable": spec.deliverable,
         "need": need,
         "judged": judged,
@@ -266,7 +259,7 @@ def _values(spec: Spec, st: Style, strategy: str) -> dict[str, str | list[str]]:
         "checked": lt._join([clause(c) for c in spec.checks[:3]]),
         "criteria_all": [*rules, *spec.checks],
         "criteria": [
-            *(c for c in spec.limit_lines() if not c.startswith("Length:")),
+            *(c for c in spec.limit_lines if not c.startswith("Length:")),
             *spec.rules,
             *spec.checks[:4],
         ],
@@ -279,8 +272,8 @@ def _values(spec: Spec, st: Style, strategy: str) -> dict[str, str | list[str]]:
         "parts_prose": "; ".join(
             f"{_ORDER_WORDS[i]}, {clause(o)}" for i, o in enumerate(spec.output[:5])
         ),
-        "limit_prose": spec.limit_prose(),
-        "fixed_prose": " ".join([*spec.rules, spec.limit_prose(), *spec.fixed]).strip()
+        "limit_prose": spec.limit_prose,
+        "fixed_prose": " ".join([*spec.rules, spec.limit_prose, *spec.fixed]).strip()
         or "The idea sets no hard limits beyond the task itself.",
         "chosen_prose": " ".join(sentence(c) for c in chosen),
         "cons": [*dict.fromkeys(cons), missing],

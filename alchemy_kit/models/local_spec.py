@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
+from typing import Any
 
 from ..phases import PersonaProfile
 from . import local_text as lt
@@ -162,37 +163,20 @@ _LONG_FORM = re.compile(r"heading|sections|alternative titles|subtitle|hook, bod
 SPOKEN = re.compile(
     r"\b(?:toast|speech|eulogy|talk|presentation|lesson|class|podcast|video)\b", re.I
 )
-_SUMMARY = dict(
-    output_format=(
-        "The bottom line first, in one sentence.",
-        "The key points as short bullets, most important first.",
-        "What the reader should do or watch for, in one or two sentences.",
-    ),
-    checklist=(
-        "The bottom line comes first and stands on its own.",
-        "Every key point can be traced to the source.",
-        "Length and tone match the request.",
-    ),
-    steps=(
-        "Read the source and mark what would change a decision.",
-        "Write the bottom line in one sentence.",
-        "List the key points, most important first.",
-        "Cut anything the reader does not need in order to act.",
-    ),
-)
-_SHORT = dict(
-    checklist=(
-        "The point is clear from the first sentence.",
-        "Every fact from the request is included and correct.",
-        "Length and tone match the request.",
-    ),
-    steps=(
-        "Name the reader and the one thing they must take away.",
-        "Write an opening sentence that states the point.",
-        "Add only the details the reader needs to act.",
-        "Cut every sentence that does not serve the point.",
-    ),
-)
+# The persona lines a summary, and a short piece (a reply, a toast), are held to instead.
+_FIT = {
+    kind: {field: tuple(lines.split(" | ")) for field, lines in rows}
+    for kind, rows in lt._rows(
+        """
+summary: output_format | The bottom line first, in one sentence. | The key points as short bullets, most important first. | What the reader should do or watch for, in one or two sentences.
+summary: checklist | The bottom line comes first and stands on its own. | Every key point can be traced to the source. | Length and tone match the request.
+summary: steps | Read the source and mark what would change a decision. | Write the bottom line in one sentence. | List the key points, most important first. | Cut anything the reader does not need in order to act.
+short: checklist | The point is clear from the first sentence. | Every fact from the request is included and correct. | Length and tone match the request.
+short: steps | Name the reader and the one thing they must take away. | Write an opening sentence that states the point. | Add only the details the reader needs to act. | Cut every sentence that does not serve the point.
+""",
+        fields=2,
+    ).items()
+}
 
 
 def length_default(a: Analysis, what: str) -> str | None:
@@ -236,7 +220,7 @@ def fit_profile(a: Analysis, p: PersonaProfile, what: str) -> PersonaProfile:
                 for q, v in p.unknowns
                 if "long" in q or "reader" in q or "for?" in q
             ),
-            **_SUMMARY,  # type: ignore[arg-type]
+            **_FIT["summary"],  # type: ignore[arg-type]
         )
     if short:
         return replace(
@@ -251,7 +235,7 @@ def fit_profile(a: Analysis, p: PersonaProfile, what: str) -> PersonaProfile:
                 f"The {what} itself, ready to use, with no headings unless its format needs them.",
                 "After it, one line naming the main choice you made (tone, angle or length).",
             ),
-            **_SHORT,  # type: ignore[arg-type]
+            **_FIT["short"],  # type: ignore[arg-type]
         )
     return p
 
@@ -316,13 +300,6 @@ def _open_unknowns(p: PersonaProfile, a: Analysis) -> list[tuple[str, str]]:
 
 
 # ---- the spec ----
-# Why the result matters, per persona.
-PURPOSE = {
-    "code": "it can be run, tested and maintained with confidence",
-    "writing": "the reader understands it on first reading and acts on it",
-    "analysis": "a decision can be made on evidence, with known uncertainty",
-    "generic": "the result is usable as delivered, without follow-up questions",
-}
 _LENGTH_UNIT = re.compile(
     r"\b(?:words|pages|paragraphs|sentences|slides|characters|tokens|bullets)\b", re.I
 )
@@ -335,12 +312,17 @@ class Spec:
 
     a: Analysis
     p: PersonaProfile
+    persona: str
+    role: str  # the expert who should carry out the task, as a noun phrase
+    kind: str  # "an implementation task", "a writing task", ...
     task: str  # the ask: one imperative sentence, plus the idea's further asks
     deliverable: str  # "blog post", "script", "analysis"
     audience: str
     audience_stated: bool
     lengths: tuple[str, ...]  # limits on the deliverable's size ("under 900 words")
     figures: tuple[str, ...]  # other figures to keep exact ("p95 overhead below 50 ms")
+    limit_prose: str  # the limits no rule states, as sentences for a brief
+    limit_lines: tuple[str, ...]  # the same as short, testable lines
     rules: tuple[str, ...]  # the idea's further sentences that constrain ("It must handle ...")
     background: tuple[str, ...]  # its further sentences that only inform ("Spring is huge for us.")
     requirements: tuple[str, ...]
@@ -353,70 +335,22 @@ class Spec:
     steps: tuple[str, ...]
     output: tuple[str, ...]
 
-    @property
-    def persona(self) -> str:
-        """The persona name."""
-        return self.p.name
 
-    @property
-    def purpose(self) -> str:
-        """Why the result matters for this persona."""
-        return PURPOSE[self.p.name]
-
-    @property
-    def kind(self) -> str:
-        """'an implementation task', 'a writing task', ..."""
-        return lt.TASK_NOUNS[self.a.task_type]
-
-    @property
-    def language(self) -> str | None:
-        """The programming language (code persona only)."""
-        return (self.a.language or "Python 3.11") if self.p.name == "code" else None
-
-    @property
-    def role(self) -> str:
-        """The expert who should carry out the task, as a noun phrase."""
-        if self.language:
-            return f"{self.p.role} in {self.language}"
-        if " who " in self.p.role:
-            return self.p.role
-        # the generic persona names no craft: the kind of task supplies one
-        return f"{self.p.role} {_CRAFT[self.a.task_type]}".strip()
-
-    @property
-    def limits(self) -> tuple[str, ...]:
-        """Every limit and figure the idea states, lengths first."""
-        return (*self.lengths, *self.figures)
-
-    def _unsaid(self) -> tuple[list[str], list[str]]:
-        """The lengths and figures that no rule sentence already states word for word."""
-        said = " ".join(self.rules)
-        return [x for x in self.lengths if x not in said], [
-            x for x in self.figures if x not in said
-        ]
-
-    def limit_prose(self) -> str:
-        """The idea's limits as plain sentences for a brief (empty when it states none)."""
-        lengths, figures = self._unsaid()
-        out = []
-        if lengths:
-            out.append(f"The length is fixed: {lt._join(lengths)}.")
-        if figures:
-            out.append(f"These figures are part of the request: {lt._join(figures)}.")
-        if self.p.name == "code" and self.a.language:
-            out.append(f"It is written in {self.a.language}.")
-        return " ".join(out)
-
-    def limit_lines(self) -> list[str]:
-        """The idea's limits as short, testable sentences, unless a rule already says them."""
-        lengths, figures = self._unsaid()
-        out = [f"Length: {x}." for x in lengths]
-        if figures:
-            out.append(f"Meet the figures the request sets: {lt._join(figures)}.")
-        lang = self.a.language
-        if self.p.name == "code" and lang and not any(lang in c for c in self.constraints):
-            out.append(f"Use {lang}.")
-        return out
+def _limits(
+    a: Analysis, p: PersonaProfile, limits: tuple[list[str], list[str]], spec: dict[str, Any]
+) -> tuple[str, tuple[str, ...]]:
+    """The idea's limits that no rule sentence already states, as prose and as testable lines."""
+    said = " ".join(spec["rules"])
+    lengths, figures = ([x for x in xs if x not in said] for xs in limits)
+    code_lang = a.language if p.name == "code" else None
+    prose = [f"The length is fixed: {lt._join(lengths)}." if lengths else ""]
+    prose.append(f"These figures are part of the request: {lt._join(figures)}." if figures else "")
+    prose.append(f"It is written in {code_lang}." if code_lang else "")
+    lines = [f"Length: {x}." for x in lengths]
+    lines += [f"Meet the figures the request sets: {lt._join(figures)}."] if figures else []
+    if code_lang and not any(code_lang in c for c in spec["constraints"]):
+        lines.append(f"Use {code_lang}.")
+    return " ".join(x for x in prose if x), tuple(lines)
 
 
 # ---- what the previous phase decided (ours in any strategy, or any Markdown) ----
@@ -486,16 +420,13 @@ def _further(a: Analysis) -> tuple[list[str], list[str], list[str]]:
 
 
 # The craft a task calls for, for personas whose role does not name one.
-_CRAFT = {
-    "implementation": "who builds things that work the first time",
-    "writing": "who writes clearly for a specific reader",
-    "analysis": "who reasons from evidence and says how certain it is",
-    "summary": "who distils long material into what matters",
-    "explanation": "who explains difficult things simply, without talking down",
-    "planning": "who turns loose goals into concrete, realistic plans",
-    "extraction": "who sorts and labels information precisely",
-    "general": "who gives specific, practical help",
-}
+_CRAFT = lt._pairs(
+    "implementation=who builds things that work the first time; writing=who writes clearly for a"
+    " specific reader; analysis=who reasons from evidence and says how certain it is; summary=who"
+    " distils long material into what matters; explanation=who explains difficult things simply,"
+    " without talking down; planning=who turns loose goals into concrete, realistic plans;"
+    " extraction=who sorts and labels information precisely; general=who gives specific, practical help"
+)
 # Which open question settles each placeholder of a persona line.
 _ASKS = {"language": ("language",), "audience": ("reader", "for?"), "tone": ("tone",)}
 
@@ -532,9 +463,15 @@ def build_spec(a: Analysis, p: PersonaProfile, source: str, st: Style) -> Spec:
         constraints.append(_fmt(a, c))
     terms = [t for t in a.key_phrases if t in a.idea]
     asks, rules, background = _further(a)
-    return Spec(
+    language = (a.language or "Python 3.11") if p.name == "code" else None
+    # the generic persona names no craft: the kind of task supplies one
+    craft = "" if language or " who " in p.role else " " + _CRAFT[a.task_type]
+    fields: dict[str, Any] = dict(
         a=a,
         p=p,
+        persona=p.name,
+        role=f"{p.role} in {language}" if language else f"{p.role}{craft}",
+        kind=lt.TASK_NOUNS[a.task_type],
         task=" ".join([task_sentence(a, p), *asks]),
         deliverable=what,
         audience=audience_with_article(a.idea, audience),
@@ -554,6 +491,8 @@ def build_spec(a: Analysis, p: PersonaProfile, source: str, st: Style) -> Spec:
         steps=_relevant(list(p.steps), a, p, lengths),
         output=_relevant([_fmt(a, f) for f in p.output_format], a, p, lengths),
     )
+    fields["limit_prose"], fields["limit_lines"] = _limits(a, p, (lengths, figures), fields)
+    return Spec(**fields)
 
 
-__all__ = ["PURPOSE", "Spec", "build_spec", "deliverable", "read_decisions", "task_sentence"]
+__all__ = ["Spec", "build_spec", "deliverable", "read_decisions", "task_sentence"]

@@ -25,6 +25,17 @@ def _pairs(text: str) -> dict[str, str]:
     return dict(item.strip().split("=", 1) for item in text.split(";") if item.strip())
 
 
+def _rows(text: str, fields: int = 1) -> dict[str, list[list[str]]]:
+    """'key: a | b | c' lines → {key: [[a, b, c], ...]}; `fields` > 1 keeps 'a' and 'b | c' apart."""
+    out: dict[str, list[list[str]]] = {}
+    for line in text.strip().splitlines():
+        key, row = line.split(": ", 1)
+        out.setdefault(key, []).append(
+            row.split(" | ", fields - 1) if fields > 1 else row.split(" | ")
+        )
+    return out
+
+
 # The shared function words plus words that carry no content in an idea ("want", "make", "new").
 STOPWORDS = STOP_WORDS | frozenset(
     _w(
@@ -37,46 +48,26 @@ STOPWORDS = STOP_WORDS | frozenset(
 )
 
 # Main verbs → task type. The first one found in the idea sets the task.
-TASK_VERBS: dict[str, str] = {
-    **dict.fromkeys(
-        _w(
-            "build implement code develop program refactor fix debug automate script parse migrate deploy "
-            "optimise optimize dedupe deduplicate convert port integrate validate test scrape"
-        ),
-        "implementation",
-    ),
-    **dict.fromkeys(
-        _w("write draft compose blog rewrite edit proofread translate pitch announce"),
-        "writing",
-    ),
-    **dict.fromkeys(
-        _w(
-            "analyse analyze compare evaluate assess measure forecast predict investigate explore estimate "
-            "benchmark quantify audit study segment"
-        ),
-        "analysis",
-    ),
-    **dict.fromkeys(_w("summarise summarize condense digest recap"), "summary"),
-    **dict.fromkeys(_w("explain teach describe clarify introduce"), "explanation"),
-    **dict.fromkeys(
-        _w("plan design outline organise organize schedule propose prioritise prioritize roadmap"),
-        "planning",
-    ),
-    **dict.fromkeys(
-        _w("classify categorise categorize tag label extract detect identify"), "extraction"
-    ),
-    **dict.fromkeys(
-        _w("create generate produce make find list suggest recommend review"), "general"
-    ),
+TASK_VERBS = {
+    verb: kind
+    for kind, verbs in _pairs(
+        "implementation=build implement code develop program refactor fix debug automate script parse"
+        " migrate deploy optimise optimize dedupe deduplicate convert port integrate validate test scrape;"
+        " writing=write draft compose blog rewrite edit proofread translate pitch announce;"
+        " analysis=analyse analyze compare evaluate assess measure forecast predict investigate explore"
+        " estimate benchmark quantify audit study segment; summary=summarise summarize condense digest recap;"
+        " explanation=explain teach describe clarify introduce; planning=plan design outline organise"
+        " organize schedule propose prioritise prioritize roadmap; extraction=classify categorise"
+        " categorize tag label extract detect identify; general=create generate produce make find list"
+        " suggest recommend review"
+    ).items()
+    for verb in verbs.split()
 }
-TASK_NOUNS = {
-    kind: f"a{'n' if kind[0] in 'aei' else ''} {kind} task"
-    for kind in _w("implementation writing analysis planning general")
-} | {
-    "summary": "a summarisation task",
-    "explanation": "an explanatory task",
-    "extraction": "an extraction and classification task",
-}
+TASK_NOUNS = _pairs(
+    "implementation=an implementation task; writing=a writing task; analysis=an analysis task;"
+    " planning=a planning task; general=a general task; summary=a summarisation task;"
+    " explanation=an explanatory task; extraction=an extraction and classification task"
+)
 LANGUAGES = _pairs(
     "python=Python 3.11; javascript=JavaScript (ES2022); typescript=TypeScript 5; rust=Rust (stable);"
     " golang=Go 1.22; java=Java 21; kotlin=Kotlin; c++=C++20; c#=C# 12; ruby=Ruby 3; php=PHP 8;"
@@ -195,18 +186,13 @@ _UNITS = frozenset(
 )
 
 
+_SUFFIXES = [tuple(x.split(">")) for x in _w("ies>y es> s> ed> ed>e ing> ing>e")]
+
+
 def _verb_stem(word: str) -> str | None:
     """The TASK_VERBS entry a word inflects ('deduplicates' → 'deduplicate'), else None."""
     candidates = [word]
-    for suffix, repl in (
-        ("ies", "y"),
-        ("es", ""),
-        ("s", ""),
-        ("ed", ""),
-        ("ed", "e"),
-        ("ing", ""),
-        ("ing", "e"),
-    ):
+    for suffix, repl in _SUFFIXES:
         if word.endswith(suffix) and len(word) > len(suffix) + 2:
             candidates.append(word[: -len(suffix)] + repl)
     return next((c for c in candidates if c in TASK_VERBS), None)
