@@ -77,20 +77,12 @@ def _part(line: str) -> str:
 # The offline model cannot solve the task, so its examples show the behaviour and the shape of a good
 # answer: samples the idea itself gives ("e.g. [(1,3),(2,6)] -> [(1,6)]") first, then the cases every
 # answer of that kind must get right (an empty input, a stated limit, a claim with its evidence).
-_LETTERS = re.compile(
-    r"email|letter|reply|note|toast|speech|eulogy|statement|bio|description|caption|listing|"
-    r"summary|release|intro|abstract|post",
-    re.I,
-)
+_LETTERS = re.compile(lt.alternation("letters"), re.I)
 _SAMPLES = re.compile(r"\b(?:like|such as|e\.g\.|for example)\s+([^;:()]+)", re.I)
 _ARROW = re.compile(
     r"(\[[^\]]*\]|\([^)]*\)|[^\s,;]+)\s*(?:->|→|=>)\s*(\[[^\]]*\]|\([^)]*\)|[^\s,;]+)"
 )
-_DATA = re.compile(
-    r"file|data|csv|json|log|table|sheet|document|url|image|survey|notes|transcript|record|"
-    r"email|feedback|review|dataset|database|string|interval|array|list|text|ticket|comment",
-    re.I,
-)
+_DATA = re.compile(lt.alternation("data"), re.I)
 # persona (or "letter") → (case | given | expected) rows, filled in from the spec by `examples`.
 _EXAMPLES = lt._rows("""
 letter: the first sentence | the opening of the {what} | one sentence that says why you are writing and what the reader gets: “<the point about {topic}, in plain words>”

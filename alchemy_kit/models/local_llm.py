@@ -31,7 +31,7 @@ class _LocalOptions(llm.Options):
     )
     task: str | None = Field(
         default=None,
-        description="refine (default: the three phases), improve (apply a critique), respond (an"
+        description="refine (default: the three phases), respond (an"
         " eval call), cases (suggest test cases) or revise (a prompt from its failures)",
     )
     strategy: str | None = Field(

@@ -20,32 +20,14 @@ from .local_text import Analysis, Style
 
 # ---- the task as one sentence, and the thing to hand back ----
 # Deliverable nouns, most specific first; the first one the idea names is "the thing to hand back".
-_DELIVERABLE_RE = re.compile(
-    r"\b(release notes|job description|lesson plan|meta description|press release|personal "
-    r"statement|blog post|wiki page|readme section|handbook section|style guide|executive summary|"
-    r"policy brief|research brief|literature review|risk assessment|swot analysis|retention table|"
-    r"thematic analysis|market sizing|interview questions|packing list|grocery list|chore chart|"
-    r"study guide|speaker bio|menu|itinerary|checklist|workflow|Dockerfile|CronJob|migration|schema|"
-    r"script|function|query|regex|component|config|module|class|utility|cli tool|tool|app|tests|"
-    r"post|email|letter|toast|speech|eulogy|story|poem|statement|description|listing|page|thread|"
-    r"faq|bio|abstract|summary|report|memo|brief|plan|list|recipe|routine|guide|quiz|flashcards|"
-    r"table|comparison|forecast|assessment|outline|reply|chart|workout|budget|intro|newsletter|"
-    r"article|essay|captions?|review|appeal|proposal|analysis)\b",
-    re.I,
-)
+_DELIVERABLE_RE = re.compile(rf"\b({lt.alternation('deliverables')})\b", re.I)
 _LEADS = re.compile(
     r"^(?:i|we)\s+(?:need|want|would like|'d like)\s+(?:you\s+)?(?:to\s+)?"
     r"|^(?:help|let)\s+(?:me|us)\s+|^(?:can|could|would)\s+you\s+(?:please\s+)?|^please\s+",
     re.I,
 )
 # Imperatives the task lexicon does not list (it maps verbs to task types; these carry no type).
-_IMPERATIVES = frozenset(
-    lt._w(
-        "set add turn adapt tell give figure speed show get prepare put send check look update "
-        "remove clean install configure ship compute calculate count rename help answer appraise "
-        "critique fill draw"
-    )
-)
+_IMPERATIVES = frozenset(lt.WORDS["imperatives"])
 _DETERMINERS = frozenset(lt._w("a an the my our your this these some me us it"))
 _CLAUSE = frozenset(lt._w("next how what why whether which where when if"))
 _BREAKS = frozenset(lt._w("for on about to with in of that who which from by at into using"))
@@ -147,22 +129,13 @@ def audience_with_article(idea: str, audience: str) -> str:
 # ---- fitting the persona to the deliverable ----
 # Deliverables that are configuration or declarations rather than functions with tests.
 _DECLARATIVE = re.compile(r"Dockerfile|nginx|YAML|HCL|SQL", re.I)
-_SHORT_FORMS = re.compile(
-    r"\b(?:note|caption|bio|meta description|out-of-office|tweet|reply|email|letter|toast|intro|"
-    r"abstract|listing|description|message|card|poem)\b",
-    re.I,
-)
+_SHORT_FORMS = re.compile(rf"\b(?:{lt.alternation('short_forms')})\b", re.I)
 # Persona lines that do not apply to declarative deliverables (a Dockerfile has no complexity).
-_CODE_ONLY = re.compile(
-    r"complexity|unit tests?|typed parameters|pure functions|explicit types|O\(n\)|test for every",
-    re.I,
-)
+_CODE_ONLY = re.compile(lt.alternation("code_only"), re.I)
 # Persona lines that assume a long, headed piece: wrong for a reply, a toast or a caption.
 _LONG_FORM = re.compile(r"heading|sections|alternative titles|subtitle|hook, body", re.I)
 # Deliverables heard rather than read: their length is a speaking time.
-SPOKEN = re.compile(
-    r"\b(?:toast|speech|eulogy|talk|presentation|lesson|class|podcast|video)\b", re.I
-)
+SPOKEN = re.compile(rf"\b(?:{lt.alternation('spoken')})\b", re.I)
 # The persona lines a summary, and a short piece (a reply, a toast), are held to instead.
 _FIT = {
     kind: {field: tuple(lines.split(" | ")) for field, lines in rows}
@@ -393,11 +366,7 @@ def _decisions(a: Analysis, p: PersonaProfile, source: str, what: str) -> list[t
 
 
 # A further sentence that limits the work ("It must ...", "no more than 2 sights a day").
-_CONSTRAINS = re.compile(
-    r"\b(?:must|should|need to|needs to|has to|have to|only|never|no|not|without|under|at most|"
-    r"max|maximum|keep|avoid|don't|do not|cannot|can't|no more than|at least|each|every|per)\b",
-    re.I,
-)
+_CONSTRAINS = re.compile(rf"\b(?:{lt.alternation('constrains')})\b", re.I)
 
 
 def _tone(sentence: str) -> bool:

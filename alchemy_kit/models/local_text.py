@@ -36,16 +36,38 @@ def _rows(text: str, fields: int = 1) -> dict[str, list[list[str]]]:
     return out
 
 
+# The lexicons, one per line ("name: entries"; "_" stands for a space; entries are regex fragments).
+WORDS = {
+    name: [w.replace("_", " ") for w in rows[0][0].split()]
+    for name, rows in _rows("""
+stop: allow allows become becomes better bigger decide decides deciding etc faster feel feels get gets give gives handle handles help i'd i'm keep keeps know knows larger like look looks make makes matter matters mean means need needed needs new please run runs say says seem seems show shows slower smaller something support supports take takes thing things think tries try use used using want wants way ways within without work works worse
+people: ers ists ians ents ees ors people staff kids children audience teams? beginners newcomers novices executives readers students users customers clients leads founders parents adults founder manager ceo cto cfo client customer reader student teacher developer dev engineer beginner investor board dad mum mom father mother grandmother grandfather child toddler
+not_people: dinners numbers containers orders papers letters answers layers servers parameters filters headers computers folders printers markers stickers flowers documents comments payments components elements segments moments events errors colors colours sensors vectors monitors factors floors doors medians means others matters
+tones: formal casual friendly playful persuasive technical academic humorous warm neutral authoritative conversational inspiring professional concise witty empathetic
+ambiguous: code test review plan design outline draft script program tag label list study segment port blog pitch schedule audit estimate forecast digest recap roadmap fix edit measure model
+units: words pages paragraphs sentences minutes seconds hours days weeks months years ms rows users
+formats: post article essay email report newsletter tool script app function program prompt summary memo thread guide tutorial presentation deck dashboard notebook
+code_objects: function class method script program module library query regex unit_tests? api endpoint cli command-line_tool sql algorithm
+proper: Python JavaScript TypeScript Rust Go Java Kotlin Ruby PHP Swift Bash Linux macOS Windows English Markdown Excel SQLite PostgreSQL Jupyter GitHub Slack
+deliverables: release_notes job_description lesson_plan meta_description press_release personal_statement blog_post wiki_page readme_section handbook_section style_guide executive_summary policy_brief research_brief literature_review risk_assessment swot_analysis retention_table thematic_analysis market_sizing interview_questions packing_list grocery_list chore_chart study_guide speaker_bio menu itinerary checklist workflow Dockerfile CronJob migration schema script function query regex component config module class utility cli_tool tool app tests post email letter toast speech eulogy story poem statement description listing page thread faq bio abstract summary report memo brief plan list recipe routine guide quiz flashcards table comparison forecast assessment outline reply chart workout budget intro newsletter article essay captions? review appeal proposal analysis
+imperatives: set add turn adapt tell give figure speed show get prepare put send check look update remove clean install configure ship compute calculate count rename help answer appraise critique fill draw
+short_forms: note caption bio meta_description out-of-office tweet reply email letter toast intro abstract listing description message card poem
+code_only: complexity unit_tests? typed_parameters pure_functions explicit_types O\(n\) test_for_every
+spoken: toast speech eulogy talk presentation lesson class podcast video
+constrains: must should need_to needs_to has_to have_to only never no not without under at_most max maximum keep avoid don't do_not cannot can't no_more_than at_least each every per
+letters: email letter reply note toast speech eulogy statement bio description caption listing summary release intro abstract post
+data: file data csv json log table sheet document url image survey notes transcript record email feedback review dataset database string interval array list text ticket comment
+""").items()
+}
+
+
+def alternation(name: str) -> str:
+    """A lexicon as a regex alternation."""
+    return "|".join(WORDS[name])
+
+
 # The shared function words plus words that carry no content in an idea ("want", "make", "new").
-STOPWORDS = STOP_WORDS | frozenset(
-    _w(
-        """allow allows become becomes better bigger decide decides deciding etc faster feel feels get
-        gets give gives handle handles help i'd i'm keep keeps know knows larger like look looks make
-        makes matter matters mean means need needed needs new please run runs say says seem seems show
-        shows slower smaller something support supports take takes thing things think tries try use
-        used using want wants way ways within without work works worse"""
-    )
-)
+STOPWORDS = STOP_WORDS | frozenset(WORDS["stop"])
 
 # Main verbs → task type. The first one found in the idea sets the task.
 TASK_VERBS = {
@@ -106,26 +128,10 @@ GLOSSARY = _pairs(
     " dedupe=remove duplicate records, keeping one of each;"
     " rag=retrieval-augmented generation: an LLM answering from retrieved documents"
 )
-_PEOPLE = re.compile(
-    r"(?:ers|ists|ians|ents|ees|ors|people|staff|kids|children|audience|teams?|beginners|newcomers|"
-    r"novices|executives|readers|students|users|customers|clients|leads|founders|parents|adults|"
-    r"founder|manager|ceo|cto|cfo|client|customer|reader|student|teacher|developer|dev|engineer|"
-    r"beginner|investor|board|dad|mum|mom|father|mother|grandmother|grandfather|child|toddler)$",
-    re.I,
-)
+_PEOPLE = re.compile(rf"(?:{alternation('people')})$", re.I)
 # Words that end like a people-noun but name things ("dinners", "medians", "containers").
-_NOT_PEOPLE = frozenset(
-    _w(
-        "dinners numbers containers orders papers letters answers layers servers parameters filters "
-        "headers computers folders printers markers stickers flowers documents comments payments "
-        "components elements segments moments events errors colors colours sensors vectors monitors "
-        "factors floors doors medians means others matters"
-    )
-)
-_TONES = _w(
-    "formal casual friendly playful persuasive technical academic humorous warm neutral authoritative "
-    "conversational inspiring professional concise witty empathetic"
-)
+_NOT_PEOPLE = frozenset(WORDS["not_people"])
+_TONES = WORDS["tones"]
 # Limits on the deliverable itself (length, speed, size); time spans such as "within 90 days" are part of
 # the task, not of the output, so they are left in the text rather than turned into constraints.
 _LIMIT_RE = re.compile(
@@ -173,17 +179,8 @@ def _sentences(text: str) -> list[str]:
 
 # Task verbs that are just as often nouns ("code review", "blog post"): they only break a key phrase
 # when they stand where an imperative verb stands (start of a chunk, or after "to"/"and"/"please").
-_AMBIGUOUS = frozenset(
-    _w(
-        "code test review plan design outline draft script program tag label list study segment port "
-        "blog pitch schedule audit estimate forecast digest recap roadmap fix edit measure model"
-    )
-)
-_UNITS = frozenset(
-    _w(
-        "words pages paragraphs sentences minutes seconds hours days weeks months years ms rows users"
-    )
-)
+_AMBIGUOUS = frozenset(WORDS["ambiguous"])
+_UNITS = frozenset(WORDS["units"])
 
 
 _SUFFIXES = [tuple(x.split(">")) for x in _w("ies>y es> s> ed> ed>e ing> ing>e")]
@@ -241,11 +238,7 @@ def key_phrases(text: str, limit: int = 6) -> list[str]:
     return out[:limit]
 
 
-_FORMAT_NOUNS = re.compile(
-    r"\b(?:post|article|essay|email|report|newsletter|tool|script|app|function|program|prompt|"
-    r"summary|memo|thread|guide|tutorial|presentation|deck|dashboard|notebook)s?\b",
-    re.I,
-)
+_FORMAT_NOUNS = re.compile(rf"\b(?:{alternation('formats')})s?\b", re.I)
 
 
 def _topic(idea: str, phrases: list[str]) -> str:
@@ -268,11 +261,7 @@ def _with_context(idea: str, m: re.Match[str]) -> str:
     )
 
 
-_CODE_OBJECT = re.compile(
-    r"\b(function|class|method|script|program|module|library|query|regex|unit tests?|api|"
-    r"endpoint|cli|command-line tool|sql|algorithm)\b",
-    re.I,
-)
+_CODE_OBJECT = re.compile(rf"\b({alternation('code_objects')})\b", re.I)
 
 
 def _action(first: str) -> tuple[str, str, str]:
@@ -397,12 +386,7 @@ def _cap(text: str) -> str:
 
 
 # Words that keep their capital letter when a phrase moves into the middle of a sentence.
-_PROPER = frozenset(
-    _w(
-        "Python JavaScript TypeScript Rust Go Java Kotlin Ruby PHP Swift Bash Linux macOS Windows "
-        "English Markdown Excel SQLite PostgreSQL Jupyter GitHub Slack"
-    )
-)
+_PROPER = frozenset(WORDS["proper"])
 
 
 def _lower_first(text: str) -> str:
