@@ -32,6 +32,7 @@ Layout = Callable[[Spec, Style], str]
 # Per persona: what the audience needs | what it judges the result on | the expert's experience
 # (role-first) | two things a weak result does (example-driven) | who the prompt serves | what to do
 # when information is missing | what the step-by-step answer shows | why the result matters.
+_VOICE_FIELDS = lt._w("need judged experience weak0 weak1 serves missing shown purpose")
 _VOICE = lt._rows("""
 code: to run it, review it and maintain it without having to ask the author | whether it runs, passes its tests and is easy to change | You have built and maintained tools like this one, and you write code that others can run, test and extend without having to ask you. | handles only the happy path and leaves edge cases untested | fails silently or with a generic error on bad input | Your code will be used by | If essential information is missing, state your assumption in one line and continue. | show only the final answer, not your working notes | it can be run, tested and maintained with confidence
 writing: to get the point early, in words they already use | whether they understand it on first reading and act on it | You have edited many pieces like this one, and you cut anything that does not serve the reader. | opens with a general statement instead of the point | drifts in tone or runs past the length | You are writing for | If a fact is missing, leave a clearly marked placeholder rather than invent it. | show only the finished result, not these steps | the reader understands it on first reading and acts on it
@@ -165,9 +166,8 @@ def _code_examples(spec: Spec, st: Style, noun: str) -> list[tuple[str, str, str
 # ---- the values every template draws from ----
 def _values(spec: Spec, st: Style, strategy: str) -> dict[str, str | list[str]]:
     """Every slot of every template, for one spec (seeded draws in a fixed order)."""
-    need, judged, experience, weak0, weak1, serves, missing, shown, purpose = _VOICE[spec.persona][
-        0
-    ]
+    voice = dict(zip(_VOICE_FIELDS, _VOICE[spec.persona][0], strict=True))
+    weak0, weak1 = voice.pop("weak0"), voice.pop("weak1")
     focus = st.order(list(spec.p.focus))
     rules = list(dict.fromkeys([*spec.limit_lines, *spec.rules, *spec.fixed]))
     settled = [f"{q} {sentence(v)}" for q, v in spec.decisions]
@@ -189,7 +189,7 @@ def _values(spec: Spec, st: Style, strategy: str) -> dict[str, str | list[str]]:
     length = f" (length: {lt._join(list(spec.lengths))})" if spec.lengths else ""
     terms = " ".join(f"{lt._cap(k)} means {clause(v)}." for k, v in spec.glossary)
     glossed = spec.glossary and st.maybe(0.5)
-    return {
+    return voice | {
         "task": spec.task,
         "request": " ".join(x for x in (spec.task, *said) if x),
         "task_clause": clause(spec.task),
@@ -203,12 +203,7 @@ def _values(spec: Spec, st: Style, strategy: str) -> dict[str, str | list[str]]:
         "role_sentence": sentence(spec.role),
         "kind": spec.kind,
         "domain": spec.p.domain,
-        "purpose": purpose,
         "deliverable": spec.deliverable,
-        "need": need,
-        "judged": judged,
-        "experience": experience,
-        "serves": serves,
         "weak": [sentence(weak0), sentence(weak1)],
         "weak_prose": f"{weak0}, or {weak1}",
         "focus4": lt._join(focus[:4]),
@@ -268,7 +263,7 @@ def _values(spec: Spec, st: Style, strategy: str) -> dict[str, str | list[str]]:
         "fixed_prose": " ".join([*spec.rules, spec.limit_prose, *spec.fixed]).strip()
         or "The idea sets no hard limits beyond the task itself.",
         "chosen_prose": " ".join(sentence(c) for c in chosen),
-        "cons": [*dict.fromkeys(cons), missing],
+        "cons": [*dict.fromkeys(cons), voice["missing"]],
         # the persona's last step is often its own check: the self-check replaces it
         "procedure": [
             *([f"Take these as settled: {' '.join(settled)}"] if settled else []),
@@ -280,7 +275,7 @@ def _values(spec: Spec, st: Style, strategy: str) -> dict[str, str | list[str]]:
             ),
             f"Before answering, check the result: {'; '.join(clause(c) for c in spec.checks[:4])}."
             " Fix anything that fails, then answer.",
-            f"Respond with {lt._join(parts) or 'the complete ' + spec.deliverable}; {shown}.",
+            f"Respond with {lt._join(parts) or 'the complete ' + spec.deliverable}; {voice['shown']}.",
         ],
         "schema": [
             f"**{lt._cap(clause(_part(f)))}** — {clause(f)}{length if i == 2 else ''}."

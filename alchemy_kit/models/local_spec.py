@@ -239,32 +239,24 @@ def _fmt(a: Analysis, item: str) -> str:
     )
 
 
+# Question keyword → a pattern that shows the idea already answers it (so no assumption contradicts it).
+_ANSWERED = lt._pairs(
+    r"scale=memory|large|huge|million|billion|\d+\s*[gmt]b\b|stream;"
+    r" run=\b(?:linux|windows|mac|browser|server|cloud|lambda|docker|cli|terminal|phone|android|ios|http|api|endpoint|web|website|app|service|ci)\b;"
+    r" dependencies=standard library|dependenc|pandas|numpy|framework;"
+    r" data is=\b(?:data|csv|sql|dataset|table|logs?|survey|spreadsheet)\b;"
+    r" time range=\b(?:19|20)\d\d\b|month|year|quarter|week|daily;"
+    r" decision=decide|decision|whether|should (?:we|our|i)\b; precision=accura|precision|confidence|error margin;"
+    r" published=blog|newsletter|linkedin|journal|magazine|website|email|talk"
+)
+
+
 def _open_unknowns(p: PersonaProfile, a: Analysis) -> list[tuple[str, str]]:
     """The persona's open questions minus those the idea already answers."""
-    low = a.idea.lower()
-
-    def said(pattern: str) -> bool:
-        return bool(re.search(pattern, low))
-
-    # question keyword → is it answered by the idea? (so no assumption contradicts what was said)
-    answered = {
-        "language": bool(a.language),
-        "reader": bool(a.audience),
-        "result for": bool(a.audience),
-        "tone": bool(a.tone),
-        "long": any(re.search(r"word|page|paragraph|sentence|minute|slide", x) for x in a.limits),
-        "scale": said(r"memory|large|huge|million|billion|\d+\s*[gmt]b\b|stream"),
-        "run": said(
-            r"\b(?:linux|windows|mac|browser|server|cloud|lambda|docker|cli|terminal|phone|"
-            r"android|ios|http|api|endpoint|web|website|app|service|ci)\b"
-        ),
-        "dependencies": said(r"standard library|dependenc|pandas|numpy|framework"),
-        "data is": said(r"\b(?:data|csv|sql|dataset|table|logs?|survey|spreadsheet)\b"),
-        "time range": said(r"\b(?:19|20)\d\d\b|month|year|quarter|week|daily"),
-        "decision": said(r"decide|decision|whether|should (?:we|our|i)\b"),
-        "precision": said(r"accura|precision|confidence|error margin"),
-        "published": said(r"blog|newsletter|linkedin|journal|magazine|website|email|talk"),
-    }
+    answered = {k: bool(re.search(rx, a.idea.lower())) for k, rx in _ANSWERED.items()}
+    long = any(re.search(r"word|page|paragraph|sentence|minute|slide", x) for x in a.limits)
+    answered |= {"language": bool(a.language), "tone": bool(a.tone), "long": long}
+    answered |= dict.fromkeys(("reader", "result for"), bool(a.audience))
     return [
         (q, v)
         for q, v in p.unknowns

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import random
 import re
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TypeVar
@@ -39,7 +40,15 @@ def _rows(text: str, fields: int = 1) -> dict[str, list[list[str]]]:
 # The lexicons, one per line ("name: entries"; "_" stands for a space; entries are regex fragments).
 WORDS = {
     name: [w.replace("_", " ") for w in rows[0][0].split()]
-    for name, rows in _rows("""
+    for name, rows in _rows(r"""
+verbs_implementation: build implement code develop program refactor fix debug automate script parse migrate deploy optimise optimize dedupe deduplicate convert port integrate validate test scrape
+verbs_writing: write draft compose blog rewrite edit proofread translate pitch announce
+verbs_analysis: analyse analyze compare evaluate assess measure forecast predict investigate explore estimate benchmark quantify audit study segment
+verbs_summary: summarise summarize condense digest recap
+verbs_explanation: explain teach describe clarify introduce
+verbs_planning: plan design outline organise organize schedule propose prioritise prioritize roadmap
+verbs_extraction: classify categorise categorize tag label extract detect identify
+verbs_general: create generate produce make find list suggest recommend review
 stop: allow allows become becomes better bigger decide decides deciding etc faster feel feels get gets give gives handle handles help i'd i'm keep keeps know knows larger like look looks make makes matter matters mean means need needed needs new please run runs say says seem seems show shows slower smaller something support supports take takes thing things think tries try use used using want wants way ways within without work works worse
 people: ers ists ians ents ees ors people staff kids children audience teams? beginners newcomers novices executives readers students users customers clients leads founders parents adults founder manager ceo cto cfo client customer reader student teacher developer dev engineer beginner investor board dad mum mom father mother grandmother grandfather child toddler
 not_people: dinners numbers containers orders papers letters answers layers servers parameters filters headers computers folders printers markers stickers flowers documents comments payments components elements segments moments events errors colors colours sensors vectors monitors factors floors doors medians means others matters
@@ -69,22 +78,8 @@ def alternation(name: str) -> str:
 # The shared function words plus words that carry no content in an idea ("want", "make", "new").
 STOPWORDS = STOP_WORDS | frozenset(WORDS["stop"])
 
-# Main verbs → task type. The first one found in the idea sets the task.
-TASK_VERBS = {
-    verb: kind
-    for kind, verbs in _pairs(
-        "implementation=build implement code develop program refactor fix debug automate script parse"
-        " migrate deploy optimise optimize dedupe deduplicate convert port integrate validate test scrape;"
-        " writing=write draft compose blog rewrite edit proofread translate pitch announce;"
-        " analysis=analyse analyze compare evaluate assess measure forecast predict investigate explore"
-        " estimate benchmark quantify audit study segment; summary=summarise summarize condense digest recap;"
-        " explanation=explain teach describe clarify introduce; planning=plan design outline organise"
-        " organize schedule propose prioritise prioritize roadmap; extraction=classify categorise"
-        " categorize tag label extract detect identify; general=create generate produce make find list"
-        " suggest recommend review"
-    ).items()
-    for verb in verbs.split()
-}
+# Main verbs → task type (the "verbs_<type>" lexicons). The first one found in the idea sets the task.
+TASK_VERBS = {v: k[6:] for k, verbs in WORDS.items() if k.startswith("verbs_") for v in verbs}
 TASK_NOUNS = _pairs(
     "implementation=an implementation task; writing=a writing task; analysis=an analysis task;"
     " planning=a planning task; general=a general task; summary=a summarisation task;"
@@ -216,26 +211,16 @@ def key_phrases(text: str, limit: int = 6) -> list[str]:
         if run:
             phrases.append(run)
     phrases = [p[:4] for p in phrases if not all(w.lower() in _UNITS for w in p)]
-    freq: dict[str, int] = {}
-    degree: dict[str, int] = {}
+    freq: Counter[str] = Counter(w.lower() for p in phrases for w in p)
+    degree: Counter[str] = Counter()
     for p in phrases:
         for w in p:
-            freq[w.lower()] = freq.get(w.lower(), 0) + 1
-            degree[w.lower()] = degree.get(w.lower(), 0) + len(p)
-    scored = sorted(
-        (
-            (sum(degree[w.lower()] / freq[w.lower()] for w in p), i, " ".join(p))
-            for i, p in enumerate(phrases)
-        ),
-        key=lambda t: (-t[0], t[1]),
-    )
-    seen: set[str] = set()
-    out = []
-    for _, _, phrase in scored:
-        if phrase.lower() not in seen:
-            seen.add(phrase.lower())
-            out.append(phrase)
-    return out[:limit]
+            degree[w.lower()] += len(p)
+    score = [sum(degree[w.lower()] / freq[w.lower()] for w in p) for p in phrases]
+    out: dict[str, str] = {}
+    for i in sorted(range(len(phrases)), key=lambda i: -score[i]):  # stable: ties keep idea order
+        out.setdefault(" ".join(phrases[i]).lower(), " ".join(phrases[i]))
+    return list(out.values())[:limit]
 
 
 _FORMAT_NOUNS = re.compile(rf"\b(?:{alternation('formats')})s?\b", re.I)
