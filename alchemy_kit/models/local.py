@@ -123,12 +123,4 @@ def generate(
     return Generation(text, max(input_tokens, 1), max(estimate_tokens(text), 1), truncated)
 
 
-__all__ = [
-    "CONTEXT_LIMIT",
-    "MODEL_ID",
-    "Generation",
-    "LocalModelError",
-    "estimate_tokens",
-    "generate",
-    "truncate_to_tokens",
-]
+__all__ = ["CONTEXT_LIMIT", "MODEL_ID", "Generation", "LocalModelError", "generate"]

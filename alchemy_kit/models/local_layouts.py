@@ -6,10 +6,8 @@
 - coagulatio, the production prompt: a rich role, testable constraints first, worked examples, an
   ordered procedure with a self-check, or the exact output structure (output-contract).
 
-Every text keeps the task, the audience, the idea's own limits and rules, explains its jargon and
-states each decision taken where the idea is silent in a form the next phase reads back
-(local_spec.read_decisions); no instruction is stated twice.
-
+Every text keeps the task, the audience, the idea's limits and rules, explains its jargon and states
+each decision taken where the idea is silent so that the next phase reads it back (read_decisions).
 Template syntax (see `render`): `<<a|b>>` is a seeded choice, `{slot}` a value from `_values`; a line
 whose slot is empty is dropped (`{slot?}` may be empty); a line that is only a list slot becomes one
 line per item, formatted by `:n` (numbered, counting on through the text), `:b` (bullets) or `:c`
@@ -187,8 +185,6 @@ def _values(spec: Spec, st: Style, strategy: str) -> dict[str, str | list[str]]:
     cons = [*spec.limit_lines, *spec.rules, *spec.constraints]
     cons += [r for r in spec.requirements if r not in cons][:3]
     length = f" (length: {lt._join(list(spec.lengths))})" if spec.lengths else ""
-    terms = " ".join(f"{lt._cap(k)} means {clause(v)}." for k, v in spec.glossary)
-    glossed = spec.glossary and st.maybe(0.5)
     return voice | {
         "task": spec.task,
         "request": " ".join(x for x in (spec.task, *said) if x),
@@ -225,9 +221,6 @@ def _values(spec: Spec, st: Style, strategy: str) -> dict[str, str | list[str]]:
         "silent": " ".join(f"{q} {_MARKER[strategy]} {clause(v)}." for q, v in spec.decisions),
         "glossary": glossary,
         "glossary_or_terms": glossary or [f"- {t}" for t in spec.terms[:4]],
-        "brief_terms": f"## Terms\nSome terms may be new to a reader. {terms}"
-        if glossed
-        else "\n".join(["## Glossary", *glossary]),
         "terms4": ", ".join(spec.terms[:4]),
         "ex_draft": [f"**{lt._cap(c)}** — given {g}: {clause(e)}." for c, g, e in cases],
         "ex_brief": " ".join(
@@ -285,7 +278,7 @@ def _values(spec: Spec, st: Style, strategy: str) -> dict[str, str | list[str]]:
 
 
 # ---- the templates: phase → strategy → text ----
-_BRIEF_TAIL = "\n\n## Where the idea is silent\n{silent}\n\n{brief_terms}"
+_BRIEF_TAIL = "\n## Where the idea is silent\n{silent}\n## Glossary\n{glossary}"
 TEMPLATES: dict[str, dict[str, str]] = {
     "prima-materia": {
         "role-first": """# Draft: <<who does this, and for whom|the people behind the task>>
@@ -390,7 +383,8 @@ Unless the requester says otherwise: {chosen_prose}
 ## The job within those limits
 Within those limits, the task is this: {task_clause}. {bg?}It is {kind}. {for_whom} It succeeds when {purpose}.
 
-{brief_terms}""",
+## Glossary
+{glossary}""",
         "example-driven": """# Brief<<, told through examples|: the result, pictured>>
 ## The request
 {request}

@@ -134,8 +134,6 @@ _SHORT_FORMS = re.compile(rf"\b(?:{lt.alternation('short_forms')})\b", re.I)
 _CODE_ONLY = re.compile(lt.alternation("code_only"), re.I)
 # Persona lines that assume a long, headed piece: wrong for a reply, a toast or a caption.
 _LONG_FORM = re.compile(r"heading|sections|alternative titles|subtitle|hook, body", re.I)
-# Deliverables heard rather than read: their length is a speaking time.
-SPOKEN = re.compile(rf"\b(?:{lt.alternation('spoken')})\b", re.I)
 # The persona lines a summary, and a short piece (a reply, a toast), are held to instead.
 _FIT = {
     kind: {field: tuple(lines.split(" | ")) for field, lines in rows}
@@ -154,8 +152,6 @@ short: steps | Name the reader and the one thing they must take away. | Write an
 
 def length_default(a: Analysis, what: str) -> str | None:
     """A length assumption that suits the deliverable: a thank-you note is not 800 words."""
-    if SPOKEN.search(a.idea):
-        return "about 3 minutes when read aloud (about 400 words)"
     if _SHORT_FORMS.search(what) or _SHORT_FORMS.search(a.idea[:60]):
         return "about 150 words"
     return None
@@ -268,7 +264,6 @@ def _open_unknowns(p: PersonaProfile, a: Analysis) -> list[tuple[str, str]]:
 _LENGTH_UNIT = re.compile(
     r"\b(?:words|pages|paragraphs|sentences|slides|characters|tokens|bullets)\b", re.I
 )
-_MINUTES = re.compile(r"\b(?:minutes|mins?)\b", re.I)
 
 
 @dataclass(frozen=True)
@@ -403,8 +398,7 @@ def build_spec(a: Analysis, p: PersonaProfile, source: str, st: Style) -> Spec:
     requirements = st.detail(st.order(list(p.requirements)), 4 + (st.t > 1))
     templates = st.detail(st.order(list(p.constraints)), 4 + (st.t > 1))
     checks = st.order(list(p.checklist))
-    spoken = bool(SPOKEN.search(a.idea))
-    lengths = [x for x in a.limits if _LENGTH_UNIT.search(x) or (spoken and _MINUTES.search(x))]
+    lengths = [x for x in a.limits if _LENGTH_UNIT.search(x)]
     figures = [x for x in a.limits if x not in lengths]
     decisions = _decisions(a, p, source, what)
     audience = a.audience or next(

@@ -62,7 +62,6 @@ deliverables: release_notes job_description lesson_plan meta_description press_r
 imperatives: set add turn adapt tell give figure speed show get prepare put send check look update remove clean install configure ship compute calculate count rename help answer appraise critique fill draw
 short_forms: note caption bio meta_description out-of-office tweet reply email letter toast intro abstract listing description message card poem
 code_only: complexity unit_tests? typed_parameters pure_functions explicit_types O\(n\) test_for_every
-spoken: toast speech eulogy talk presentation lesson class podcast video
 constrains: must should need_to needs_to has_to have_to only never no not without under at_most max maximum keep avoid don't do_not cannot can't no_more_than at_least each every per
 letters: email letter reply note toast speech eulogy statement bio description caption listing summary release intro abstract post
 data: file data csv json log table sheet document url image survey notes transcript record email feedback review dataset database string interval array list text ticket comment
@@ -226,15 +225,9 @@ def key_phrases(text: str, limit: int = 6) -> list[str]:
 _FORMAT_NOUNS = re.compile(rf"\b(?:{alternation('formats')})s?\b", re.I)
 
 
-def _topic(idea: str, phrases: list[str]) -> str:
-    """What the idea is about: the first key phrase after about/why/how/on…, else one naming no format."""
-    m = re.search(r"\b(?:about|why|how|on|regarding|covering|explaining)\b", idea, re.I)
-    if m:
-        after = [p for p in phrases if idea.find(p, m.end()) >= 0]
-        if after:
-            return min(after, key=lambda p: idea.find(p, m.end()))
-    plain = [p for p in phrases if not _FORMAT_NOUNS.search(p)]
-    return (plain or phrases or [idea.strip()])[0]
+def _topic(phrases: list[str], idea: str) -> str:
+    """What the idea is about: its first key phrase that names no format ("blog post")."""
+    return ([p for p in phrases if not _FORMAT_NOUNS.search(p)] or phrases or [idea.strip()])[0]
 
 
 def _with_context(idea: str, m: re.Match[str]) -> str:
@@ -310,7 +303,7 @@ def analyse(idea: str) -> Analysis:
     if task_type == "writing" and (language or _CODE_OBJECT.search(subject)):
         task_type = "implementation"
     return Analysis(
-        topic=_topic(idea, phrases),
+        topic=_topic(phrases, idea),
         idea=idea.strip(),
         action=action,
         task_type=task_type,
@@ -346,10 +339,6 @@ class Style:
     def pick(self, options: Sequence[T]) -> T:
         """The canonical option, or (with probability ~temperature) a random one."""
         return self.rng.choice(options) if self.rng.random() < self.t else options[0]
-
-    def maybe(self, base: float) -> bool:
-        """An optional section: likelier at higher temperature; never at temperature 0."""
-        return self.t > 0 and self.rng.random() < base * min(1.5, 0.5 + self.t)
 
     def order(self, items: list[T]) -> list[T]:
         """Items, sometimes reordered (first item kept: it is usually the most important)."""
@@ -393,13 +382,4 @@ def _join(items: list[str]) -> str:
     return ", ".join(items[:-1]) + " and " + items[-1]
 
 
-__all__ = [
-    "GLOSSARY",
-    "LANGUAGES",
-    "STOPWORDS",
-    "TASK_VERBS",
-    "Analysis",
-    "Style",
-    "analyse",
-    "key_phrases",
-]
+__all__ = ["GLOSSARY", "STOPWORDS", "TASK_VERBS", "Analysis", "Style", "analyse", "key_phrases"]
