@@ -1,19 +1,13 @@
 """The offline generator: a deterministic rule/template engine registered as the llm model `alchemy-local`.
 
-It is not an echo. It analyses the idea with simple heuristics (key phrases RAKE-style, entities, the
-main verb, audience, language, explicit limits; local_text.py), reads what the previous phase decided
-from its text (local_spec.py), and lays the result out the way the phase and the variant's strategy
-ask (local_layouts.py): a structured draft, a prose brief or a production prompt, shaped by the persona.
-
-What it works on arrives as options, never wrapped in the text: `phase` and `persona` (unset:
-coagulatio and generic), `strategy` (unset: the seed picks one), `idea` and `source` (the previous
-phase's text). The prompt is the idea and the source when those are unset, so `llm -m alchemy-local
-"idea"` yields a full production prompt. Other tasks serve evals
-(local_eval.py): `respond`, `cases` and `revise`.
-
-Variation is reproducible: `random.Random(seed)` picks phrasings, orderings, optional sections and detail,
-and `temperature` scales how often it departs from the canonical choice (0 → canonical output whatever the
-seed). A missing seed behaves as seed 0, so identical calls give identical text.
+It is not an echo: it analyses the idea (local_text.py), gathers what the phase needs and what the
+previous phase decided (local_spec.py) and lays it out as the phase and the variant's strategy ask
+(local_layouts.py): a structured draft, a prose brief or a production prompt, shaped by the persona.
+Its inputs arrive as options: `phase`, `persona`, `strategy` (unset: the seed picks), `idea` and
+`source` (both default to the prompt, so `llm -m alchemy-local "idea"` yields a production prompt).
+Eval tasks (`respond`, `cases`, `revise`) live in local_eval.py. `random.Random(seed)` picks the
+phrasings, orderings and detail; `temperature` scales how often it departs from the canonical choice
+(0: canonical whatever the seed); no seed behaves as seed 0.
 """
 
 from __future__ import annotations
@@ -67,13 +61,6 @@ def truncate_to_tokens(text: str, max_tokens: int) -> str:
     return cut
 
 
-def _check(choice: str | None, allowed: tuple[str, ...], what: str) -> None:
-    if choice is not None and choice not in allowed:
-        raise LocalModelError(
-            f"{MODEL_ID}: {what} must be one of {', '.join(allowed)}, got {choice!r}"
-        )
-
-
 def generate(
     system: str | None,
     prompt: str,
@@ -93,10 +80,16 @@ def generate(
     from .local_spec import build_spec
     from .local_text import Style, analyse
 
-    _check(task, TASKS, "task")
-    _check(strategy, STRATEGY_ORDER, "strategy")
-    _check(phase, PHASES, "phase")
-    _check(persona, PERSONAS, "persona")
+    for what, choice, allowed in (
+        ("task", task, TASKS),
+        ("strategy", strategy, STRATEGY_ORDER),
+        ("phase", phase, PHASES),
+        ("persona", persona, PERSONAS),
+    ):
+        if choice is not None and choice not in allowed:
+            raise LocalModelError(
+                f"{MODEL_ID}: {what} must be one of {', '.join(allowed)}, got {choice!r}"
+            )
     input_tokens = estimate_tokens((system or "") + "\n" + (prompt or ""))
     if input_tokens > CONTEXT_LIMIT:
         raise LocalModelError(

@@ -1,13 +1,11 @@
 """The offline model's layouts: five strategies × three phases as text templates, and one renderer.
 
-- prima materia, a structured draft: who does the work and for whom (role-first), an inventory of
-  constraints, the idea through examples, the work as stages, or the deliverable and its tests;
-- solutio, a prose brief a newcomer understands on first reading, starting where the strategy does;
-- coagulatio, the production prompt: a rich role, testable constraints first, worked examples, an
-  ordered procedure with a self-check, or the exact output structure (output-contract).
-
+Prima materia is a structured draft, solutio a prose brief a newcomer understands on first reading,
+coagulatio the production prompt; each strategy starts where it says: role-first (who does the work,
+for whom), constraints-first, example-driven, step-by-step, or output-contract (the exact structure).
 Every text keeps the task, the audience, the idea's limits and rules, explains its jargon and states
 each decision taken where the idea is silent so that the next phase reads it back (read_decisions).
+
 Template syntax (see `render`): `<<a|b>>` is a seeded choice, `{slot}` a value from `_values`; a line
 whose slot is empty is dropped (`{slot?}` may be empty); a line that is only a list slot becomes one
 line per item, formatted by `:n` (numbered, counting on through the text), `:b` (bullets) or `:c`
@@ -86,11 +84,14 @@ _DATA = re.compile(lt.alternation("data"), re.I)
 _EXAMPLES = lt._rows("""
 letter: the first sentence | the opening of the {what} | one sentence that says why you are writing and what the reader gets: “<the point about {topic}, in plain words>”
 letter: a line that tells instead of shows | a sentence of general praise or apology | the same sentence with one specific fact from the request in it
-writing: the opening | the first lines of the {what}, for {aud} | “{hook}” — a concrete hook that gets to the point in one sentence
+writing: the opening | the first lines of the {what}, for {aud} | “<<Most {aud} have heard of {topic}; few know what it changes for them.|The first time {aud} meet {topic}, one question matters: what does it change for me?>>” — a concrete hook that gets to the point in one sentence
 writing: a weak opening, rewritten | an opening that starts with how important the topic is in general | an opening that starts with what {aud} gain, in their own words
-analysis: a result row | a few rows of the {noun} | a row such as “{metric}: {value} (95% interval {interval}), with its period and source” (illustrative numbers: report the real ones)
+analysis: a result row | a few rows of the {noun} | a row such as “{metric}: <<12.4 % (95% interval 10.9–13.8 %)|+3.1 pp (95% interval +1.8 to +4.4 pp)>>, with its period and source” (illustrative numbers: report the real ones)
 analysis: a finding with thin evidence | a pattern seen in a small subgroup | three labelled sentences: the observation (with n), the interpretation, and the confidence (low, with the reason)
-generic: the opening | a request like this one | {opening}
+generic: the opening | a request like this one | <<“In short: <the answer in one sentence>.” followed by the details|the answer in one sentence first, then the sections that support it>>
+code: the typical case | a small, valid {noun} (<<3–5 items|a handful of records>>) | the complete result the request asks for, and one test asserting it
+code: an edge case ({edge} input) | {a_edge} {noun} | {outcome}
+code: the stated limit | a case at the edge of the limit ({limit}) | the same correct result, still within the limit
 generic: a vague point, made concrete | a general tip with no name, number or time | the same tip with a named item, an amount or a time the reader can act on
 """)
 
@@ -98,73 +99,58 @@ generic: a vague point, made concrete | a general tip with no name, number or ti
 def examples(spec: Spec, st: Style) -> list[tuple[str, str, str]]:
     """Two or three worked examples (case, given, expected) in the persona's terms."""
     found = [k for k in [*spec.terms, *spec.a.entities] if _DATA.search(k)]
-    noun = (
-        found[0] if found else {"code": "input", "analysis": "dataset"}.get(spec.persona, "brief")
+    noun = found[0] if found else {"code": "input", "analysis": "dataset"}.get(spec.p.name, "brief")
+    topic, what, limits = (
+        spec.a.topic or spec.deliverable,
+        spec.deliverable,
+        spec.lengths + spec.figures,
     )
-    topic, what, aud = spec.a.topic or spec.deliverable, spec.deliverable, spec.audience
-    if spec.persona == "code":
-        return _code_examples(spec, st, noun)
     letter = (
-        spec.persona == "writing" and _LETTERS.search(what) and not re.search(r"blog|article", what)
+        spec.p.name == "writing" and _LETTERS.search(what) and not re.search(r"blog|article", what)
     )
-    # a key phrase can end on a preposition ("listing prices across"): drop it for a metric name
-    metric = lt._cap(re.sub(r"(?:\s+(?:across|per|by|for|of|in|on|with|to))+$", "", topic))
-    value, interval = st.pick([("12.4 %", "10.9–13.8 %"), ("+3.1 pp", "+1.8 to +4.4 pp")])
+    edge = st.pick(["empty", "malformed"])
     fill = dict(
-        noun=noun, topic=topic, what=what, aud=aud, metric=metric, value=value, interval=interval
+        noun=noun, topic=topic, what=what, aud=spec.audience, edge=edge, limit=(*limits, "")[0]
     )
-    fill["hook"] = st.pick(
-        [
-            f"Most {aud} have heard of {topic}; few know what it changes for them.",
-            f"The first time {aud} meet {topic}, one question matters: what does it change for me?",
-        ]
-    )
-    fill["opening"] = st.pick(
-        [
-            "“In short: <the answer in one sentence>.” followed by the details",
-            "the answer in one sentence first, then the sections that support it",
-        ]
-    )
-    rows = _EXAMPLES["letter" if letter else spec.persona]
-    return [(c.format(**fill), g.format(**fill), e.format(**fill)) for c, g, e in rows]
+    fill |= _EDGES[edge]
+    # a key phrase can end on a preposition ("listing prices across"): drop it for a metric name
+    fill["metric"] = lt._cap(re.sub(r"(?:\s+(?:across|per|by|for|of|in|on|with|to))+$", "", topic))
+    rows = [
+        [_PICK.sub(lambda m: st.pick(m[1].split("|")), x).format(**fill) for x in row]
+        for row in _EXAMPLES["letter" if letter else spec.p.name]
+    ]
+    if spec.p.name == "code":
+        rows = rows if limits else rows[:2]
+        rows[:1] = [
+            ["from the request", f"`{x}`", f"`{y}`" if y else _PINNED]
+            for x, y in _samples(spec.a.idea)[:1]
+        ] or rows[:1]
+    return [(c, g, e) for c, g, e in rows]
 
 
-def _code_examples(spec: Spec, st: Style, noun: str) -> list[tuple[str, str, str]]:
-    idea = spec.a.idea
+def _samples(idea: str) -> list[tuple[str, str]]:
+    """(input, output) pairs the idea gives ("e.g. [1,2] -> [2]"), else loose sample values."""
     pairs = [(m[1].strip(".,"), m[2].strip(".,")) for m in _ARROW.finditer(idea)]
     loose = [
-        tok.strip(" .")
+        (tok.strip(" ."), "")
         for m in _SAMPLES.finditer(idea)
         for tok in re.split(r",\s*|\s+and\s+|\s+or\s+", m[1])
         if " " not in tok.strip(" .") and re.search(r"\d|_|[A-Z]{2}", tok) and "->" not in tok
     ]
-    if pairs or loose:
-        given, want = pairs[0] if pairs else (loose[0], "")
-        pinned = "handled exactly as the request describes, with a test that pins the result"
-        out = [("from the request", f"`{given}`", f"`{want}`" if want else pinned)]
-    else:
-        size = st.pick(["3–5 items", "a handful of records"])
-        typical = "the complete result the request asks for, and one test asserting it"
-        out = [("the typical case", f"a small, valid {noun} ({size})", typical)]
-    if st.pick([True, False]):
-        out.append(
-            ("an edge case (empty input)", f"an empty {noun}", "an empty result with no crash")
-        )
-    else:
-        error = "a specific, documented error that names the problem"
-        out.append(("an edge case (malformed input)", f"a malformed {noun}", error))
-    if spec.lengths or spec.figures:
-        at_limit = f"a case at the edge of the limit ({(spec.lengths + spec.figures)[0]})"
-        out.append(
-            ("the stated limit", at_limit, "the same correct result, still within the limit")
-        )
-    return out
+    return pairs + loose
+
+
+_EDGES = {
+    "empty": {"a_edge": "an empty", "outcome": "an empty result with no crash"},
+    "malformed": {"a_edge": "a malformed", "outcome": "a specific error that names the problem"},
+}
+_PINNED = "handled exactly as the request describes, with a test that pins the result"
 
 
 # ---- the values every template draws from ----
 def _values(spec: Spec, st: Style, strategy: str) -> dict[str, str | list[str]]:
     """Every slot of every template, for one spec (seeded draws in a fixed order)."""
-    voice = dict(zip(_VOICE_FIELDS, _VOICE[spec.persona][0], strict=True))
+    voice = dict(zip(_VOICE_FIELDS, _VOICE[spec.p.name][0], strict=True))
     weak0, weak1 = voice.pop("weak0"), voice.pop("weak1")
     focus = st.order(list(spec.p.focus))
     rules = list(dict.fromkeys([*spec.limit_lines, *spec.rules, *spec.fixed]))
@@ -211,13 +197,12 @@ def _values(spec: Spec, st: Style, strategy: str) -> dict[str, str | list[str]]:
         "bg": "".join(f"{b} " for b in spec.background),
         "bg_after": "".join(f" {b}" for b in spec.background),
         "background_ctx": [f"- Background: {b}" for b in spec.background],
-        "said": " ".join(said),
+        "said": said,
         "standards": list(spec.requirements[:3]),
         "standards_prose": lt._join([clause(c) for c in spec.requirements[:3]]),
         "arrows": [f"- {q} → {sentence(v)}" for q, v in spec.decisions],
         "table": _table("Open point | Default we apply", spec.decisions),
-        "settled": " ".join(settled),
-        "settled_lines": settled,
+        "settled": settled,
         "silent": " ".join(f"{q} {_MARKER[strategy]} {clause(v)}." for q, v in spec.decisions),
         "glossary": glossary,
         "glossary_or_terms": glossary or [f"- {t}" for t in spec.terms[:4]],
@@ -433,7 +418,7 @@ Hand back {parts}.""",
 - Audience: {audience}
 - Purpose: {purpose}
 {background_ctx}
-{settled_lines:b}
+{settled:b}
 # Output
 {output:b}""",
         "example-driven": """{task}
@@ -457,7 +442,7 @@ Assume: {settled}""",
 # Task
 {task}{for_?}{bg_after?}
 # Assumptions
-{settled_lines:b}""",
+{settled:b}""",
     },
 }
 

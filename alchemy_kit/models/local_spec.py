@@ -1,11 +1,9 @@
 """What the idea asks for, gathered once per call into a `Spec` that every layout works from.
 
-`build_spec` reads the idea's analysis (local_text), the persona profile and the previous phase's
-text (the decisions it took where the idea is silent), and returns the task as one imperative
-sentence, the deliverable, the audience, the idea's own limits and rules, and the persona's
-requirements, constraints, steps and checks fitted to the deliverable (a reply has no headed
-sections, a Dockerfile no complexity statement). Seeded choices are drawn first and in a fixed
-order, so the phases of one lineage (same seed) pick the same lines and stay coherent.
+The task as one imperative sentence, the deliverable, the audience, the idea's own limits and rules,
+the decisions the previous phase took, and the persona's lines fitted to the deliverable (a reply
+has no headed sections, a Dockerfile no complexity statement). Seeded choices are drawn first and in
+a fixed order, so the phases of one lineage (same seed) pick the same lines and stay coherent.
 """
 
 from __future__ import annotations
@@ -157,48 +155,40 @@ def length_default(a: Analysis, what: str) -> str | None:
     return None
 
 
+def _keep(lines: tuple[str, ...], drop: str, *added: str) -> tuple[str, ...]:
+    return (*(x for x in lines if not re.search(drop, x, re.I)), *added)
+
+
 def fit_profile(a: Analysis, p: PersonaProfile, what: str) -> PersonaProfile:
     """The persona fitted to the deliverable: a reply has no headed sections, a Dockerfile no
     complexity statement, and neither needs questions about where it is published or scales."""
     if p.name == "code" and _DECLARATIVE.search(a.language or ""):
+        check = "It passes the tool's own check (a dry run, a linter or a validator)."
         return replace(
             p,
             unknowns=tuple(u for u in p.unknowns if "language" in u[0]),
-            output_format=(
-                *(f for f in p.output_format if not _CODE_ONLY.search(f)),
-                "The commands to apply it and to check it, one per line.",
-            ),
-            checklist=(
-                *(c for c in p.checklist if not _CODE_ONLY.search(c) and "test" not in c),
-                "It passes the tool's own check (a dry run, a linter or a validator).",
-            ),
+            output_format=_keep(p.output_format, _CODE_ONLY.pattern, _COMMANDS),
+            checklist=_keep(p.checklist, f"{_CODE_ONLY.pattern}|test", check),
             steps=tuple(
                 "Validate it with the tool's own checker." if "test" in s else s
-                for s in p.steps
-                if "complexity" not in s
+                for s in _keep(p.steps, "complexity")
             ),
         )
     short = p.name in ("writing", "generic") and _SHORT_FORMS.search(what)
-    if short or (p.name != "code" and a.task_type == "summary"):
-        p = replace(p, requirements=tuple(r for r in p.requirements if not _LONG_FORM.search(r)))
-    if p.name != "code" and a.task_type == "summary":
-        return replace(
-            p,
-            unknowns=tuple(
-                (q, "about 300 words" if "long" in q else v)
-                for q, v in p.unknowns
-                if "long" in q or "reader" in q or "for?" in q
-            ),
-            **_FIT["summary"],  # type: ignore[arg-type]
-        )
+    summary = p.name != "code" and a.task_type == "summary"
+    if short or summary:
+        p = replace(p, requirements=_keep(p.requirements, _LONG_FORM.pattern))
+    if summary:
+        unknowns = [(q, "about 300 words" if "long" in q else v) for q, v in p.unknowns]
+        unknowns = [(q, v) for q, v in unknowns if re.search(r"long|reader|for\?", q)]
+        return replace(p, unknowns=tuple(unknowns), **_FIT["summary"])  # type: ignore[arg-type]
     if short:
         return replace(
             p,
             unknowns=tuple(u for u in p.unknowns if not re.search("published|format", u[0])),
             constraints=tuple(
                 "Use short paragraphs (≤ 4 sentences)." if _LONG_FORM.search(c) else c
-                for c in p.constraints
-                if "Markdown" not in c
+                for c in _keep(p.constraints, "Markdown")
             ),
             output_format=(
                 f"The {what} itself, ready to use, with no headings unless its format needs them.",
@@ -207,6 +197,9 @@ def fit_profile(a: Analysis, p: PersonaProfile, what: str) -> PersonaProfile:
             **_FIT["short"],  # type: ignore[arg-type]
         )
     return p
+
+
+_COMMANDS = "The commands to apply it and to check it, one per line."
 
 
 def _relevant(
@@ -236,15 +229,7 @@ def _fmt(a: Analysis, item: str) -> str:
 
 
 # Question keyword → a pattern that shows the idea already answers it (so no assumption contradicts it).
-_ANSWERED = lt._pairs(
-    r"scale=memory|large|huge|million|billion|\d+\s*[gmt]b\b|stream;"
-    r" run=\b(?:linux|windows|mac|browser|server|cloud|lambda|docker|cli|terminal|phone|android|ios|http|api|endpoint|web|website|app|service|ci)\b;"
-    r" dependencies=standard library|dependenc|pandas|numpy|framework;"
-    r" data is=\b(?:data|csv|sql|dataset|table|logs?|survey|spreadsheet)\b;"
-    r" time range=\b(?:19|20)\d\d\b|month|year|quarter|week|daily;"
-    r" decision=decide|decision|whether|should (?:we|our|i)\b; precision=accura|precision|confidence|error margin;"
-    r" published=blog|newsletter|linkedin|journal|magazine|website|email|talk"
-)
+_ANSWERED = lt.PAIRS["answered"]
 
 
 def _open_unknowns(p: PersonaProfile, a: Analysis) -> list[tuple[str, str]]:
@@ -272,7 +257,6 @@ class Spec:
 
     a: Analysis
     p: PersonaProfile
-    persona: str
     role: str  # the expert who should carry out the task, as a noun phrase
     kind: str  # "an implementation task", "a writing task", ...
     task: str  # the ask: one imperative sentence, plus the idea's further asks
@@ -376,13 +360,7 @@ def _further(a: Analysis) -> tuple[list[str], list[str], list[str]]:
 
 
 # The craft a task calls for, for personas whose role does not name one.
-_CRAFT = lt._pairs(
-    "implementation=who builds things that work the first time; writing=who writes clearly for a"
-    " specific reader; analysis=who reasons from evidence and says how certain it is; summary=who"
-    " distils long material into what matters; explanation=who explains difficult things simply,"
-    " without talking down; planning=who turns loose goals into concrete, realistic plans;"
-    " extraction=who sorts and labels information precisely; general=who gives specific, practical help"
-)
+_CRAFT = lt.PAIRS["crafts"]
 # Which open question settles each placeholder of a persona line.
 _ASKS = {"language": ("language",), "audience": ("reader", "for?"), "tone": ("tone",)}
 
@@ -424,7 +402,6 @@ def build_spec(a: Analysis, p: PersonaProfile, source: str, st: Style) -> Spec:
     fields: dict[str, Any] = dict(
         a=a,
         p=p,
-        persona=p.name,
         role=f"{p.role} in {language}" if language else f"{p.role}{craft}",
         kind=lt.TASK_NOUNS[a.task_type],
         task=" ".join([task_sentence(a, p), *asks]),

@@ -69,6 +69,30 @@ data: file data csv json log table sheet document url image survey notes transcr
 }
 
 
+# The phrase tables ("name: key=value; key=value", a table may take several lines).
+PAIRS = {
+    name: _pairs("; ".join(row[0] for row in rows))
+    for name, rows in _rows(r"""
+task_nouns: implementation=an implementation task; writing=a writing task; analysis=an analysis task; planning=a planning task; general=a general task; summary=a summarisation task; explanation=an explanatory task; extraction=an extraction and classification task
+languages: python=Python 3.11; javascript=JavaScript (ES2022); typescript=TypeScript 5; rust=Rust (stable); golang=Go 1.22; java=Java 21; kotlin=Kotlin; c++=C++20; c#=C# 12; ruby=Ruby 3; php=PHP 8; sql=SQL; bash=Bash; swift=Swift 5; powershell=PowerShell 7
+implied: django=Python 3.11; flask=Python 3.11; fastapi=Python 3.11; pytest=Python 3.11; pandas=Python 3.11; jupyter=Python 3.11; react=JavaScript (ES2022); express=JavaScript (ES2022); node=JavaScript (ES2022); swiftui=Swift 5; bigquery=BigQuery Standard SQL; postgres=PostgreSQL SQL; dockerfile=Dockerfile syntax; terraform=Terraform (HCL); kubernetes=Kubernetes YAML manifests; github actions=GitHub Actions YAML; nginx=nginx configuration
+glossary: api=application programming interface: the functions or endpoints other code calls; cli=command-line interface: a program run from a terminal with arguments and flags; csv=comma-separated values: a plain-text table with one record per line
+glossary: json=JavaScript Object Notation: a text format for nested key–value data; sql=Structured Query Language, used to query relational databases; llm=large language model: a text-generating AI model
+glossary: etl=extract, transform, load: moving data from sources into a clean store; kpi=key performance indicator: a number that tracks progress towards a goal; ui=user interface
+glossary: ux=user experience: how using the product feels; seo=search engine optimisation: making content easy for search engines to rank; roi=return on investment: gain relative to cost
+glossary: mvp=minimum viable product; saas=software as a service: software rented and used over the web; churn=the share of customers who stop using a product in a period
+glossary: regex=regular expression: a pattern language for matching text; latency=the delay between a request and its response; embedding=a vector of numbers that represents the meaning of a text
+glossary: a/b test=an experiment comparing two variants on randomly split users; p95=95th percentile: the value below which 95% of observations fall; cohort=a group of users who share a starting period or trait
+glossary: dedupe=remove duplicate records, keeping one of each; rag=retrieval-augmented generation: an LLM answering from retrieved documents
+crafts: implementation=who builds things that work the first time; writing=who writes clearly for a specific reader; analysis=who reasons from evidence and says how certain it is; summary=who distils long material into what matters
+crafts: explanation=who explains difficult things simply, without talking down; planning=who turns loose goals into concrete, realistic plans; extraction=who sorts and labels information precisely; general=who gives specific, practical help
+answered: scale=memory|large|huge|million|billion|\d+\s*[gmt]b\b|stream; run=\b(?:linux|windows|mac|browser|server|cloud|lambda|docker|cli|terminal|phone|android|ios|http|api|endpoint|web|website|app|service|ci)\b; dependencies=standard library|dependenc|pandas|numpy|framework
+answered: data is=\b(?:data|csv|sql|dataset|table|logs?|survey|spreadsheet)\b; time range=\b(?:19|20)\d\d\b|month|year|quarter|week|daily; decision=decide|decision|whether|should (?:we|our|i)\b
+answered: precision=accura|precision|confidence|error margin; published=blog|newsletter|linkedin|journal|magazine|website|email|talk
+""").items()
+}
+
+
 def alternation(name: str) -> str:
     """A lexicon as a regex alternation."""
     return "|".join(WORDS[name])
@@ -79,49 +103,9 @@ STOPWORDS = STOP_WORDS | frozenset(WORDS["stop"])
 
 # Main verbs → task type (the "verbs_<type>" lexicons). The first one found in the idea sets the task.
 TASK_VERBS = {v: k[6:] for k, verbs in WORDS.items() if k.startswith("verbs_") for v in verbs}
-TASK_NOUNS = _pairs(
-    "implementation=an implementation task; writing=a writing task; analysis=an analysis task;"
-    " planning=a planning task; general=a general task; summary=a summarisation task;"
-    " explanation=an explanatory task; extraction=an extraction and classification task"
-)
-LANGUAGES = _pairs(
-    "python=Python 3.11; javascript=JavaScript (ES2022); typescript=TypeScript 5; rust=Rust (stable);"
-    " golang=Go 1.22; java=Java 21; kotlin=Kotlin; c++=C++20; c#=C# 12; ruby=Ruby 3; php=PHP 8;"
-    " sql=SQL; bash=Bash; swift=Swift 5; powershell=PowerShell 7"
-)
+TASK_NOUNS, LANGUAGES = PAIRS["task_nouns"], PAIRS["languages"]
 # Frameworks and file formats that imply the language when the idea does not name one.
-IMPLIED_LANGUAGES = {
-    **dict.fromkeys(_w("django flask fastapi pytest pandas jupyter"), "Python 3.11"),
-    **dict.fromkeys(_w("react express node"), "JavaScript (ES2022)"),
-    **_pairs(
-        "swiftui=Swift 5; bigquery=BigQuery Standard SQL; postgres=PostgreSQL SQL;"
-        " dockerfile=Dockerfile syntax; terraform=Terraform (HCL); kubernetes=Kubernetes YAML"
-        " manifests; github actions=GitHub Actions YAML; nginx=nginx configuration"
-    ),
-}
-GLOSSARY = _pairs(
-    "api=application programming interface: the functions or endpoints other code calls;"
-    " cli=command-line interface: a program run from a terminal with arguments and flags;"
-    " csv=comma-separated values: a plain-text table with one record per line;"
-    " json=JavaScript Object Notation: a text format for nested key–value data;"
-    " sql=Structured Query Language, used to query relational databases;"
-    " llm=large language model: a text-generating AI model;"
-    " etl=extract, transform, load: moving data from sources into a clean store;"
-    " kpi=key performance indicator: a number that tracks progress towards a goal;"
-    " ui=user interface; ux=user experience: how using the product feels;"
-    " seo=search engine optimisation: making content easy for search engines to rank;"
-    " roi=return on investment: gain relative to cost; mvp=minimum viable product;"
-    " saas=software as a service: software rented and used over the web;"
-    " churn=the share of customers who stop using a product in a period;"
-    " regex=regular expression: a pattern language for matching text;"
-    " latency=the delay between a request and its response;"
-    " embedding=a vector of numbers that represents the meaning of a text;"
-    " a/b test=an experiment comparing two variants on randomly split users;"
-    " p95=95th percentile: the value below which 95% of observations fall;"
-    " cohort=a group of users who share a starting period or trait;"
-    " dedupe=remove duplicate records, keeping one of each;"
-    " rag=retrieval-augmented generation: an LLM answering from retrieved documents"
-)
+IMPLIED_LANGUAGES, GLOSSARY = PAIRS["implied"], PAIRS["glossary"]
 _PEOPLE = re.compile(rf"(?:{alternation('people')})$", re.I)
 # Words that end like a people-noun but name things ("dinners", "medians", "containers").
 _NOT_PEOPLE = frozenset(WORDS["not_people"])
@@ -142,9 +126,7 @@ class Analysis:
     """What the heuristics found in an idea."""
 
     idea: str
-    action: str
     task_type: str
-    subject: str
     key_phrases: list[str]
     entities: list[str]
     audience: str | None
@@ -242,8 +224,8 @@ def _with_context(idea: str, m: re.Match[str]) -> str:
 _CODE_OBJECT = re.compile(rf"\b({alternation('code_objects')})\b", re.I)
 
 
-def _action(first: str) -> tuple[str, str, str]:
-    """(main verb, task type, subject) of the idea's first sentence."""
+def _action(first: str) -> tuple[str, str]:
+    """(task type, subject) of the idea's first sentence, from its main verb."""
     for m in list(_WORD_RE.finditer(first))[:12]:
         word = m.group(0).lower()
         # a verb glued to digits or dots ("1.0.0+build.7") is part of a token, not the action
@@ -251,8 +233,8 @@ def _action(first: str) -> tuple[str, str, str]:
             first[m.start() - 1 : m.start()] in (".", "+") or first[m.end() : m.end() + 1] == "."
         )
         if word in TASK_VERBS and not (glued and m.end() < len(first)):
-            return word, TASK_VERBS[word], first[m.end() :].strip(" ,:") or first
-    return "produce", "general", first[0].lower() + first[1:] if first[:2].istitle() else first
+            return TASK_VERBS[word], first[m.end() :].strip(" ,:") or first
+    return "general", first[0].lower() + first[1:] if first[:2].istitle() else first
 
 
 def _language(idea: str) -> str | None:
@@ -290,7 +272,7 @@ def _audience(idea: str) -> str | None:
 def analyse(idea: str) -> Analysis:
     """Extract the main verb, subject, key phrases, entities, audience, language, tone and limits."""
     sentences = _sentences(idea) or [idea.strip()]
-    action, task_type, subject = _action(sentences[0].rstrip(".!?"))
+    task_type, subject = _action(sentences[0].rstrip(".!?"))
     low, language = idea.lower(), _language(idea)
     entities = re.findall(r"\b[A-Z][A-Z0-9]{1,}s?\b|\b\w+\.(?:csv|json|py|md|xlsx)\b", idea)
     entities += [
@@ -305,9 +287,7 @@ def analyse(idea: str) -> Analysis:
     return Analysis(
         topic=_topic(phrases, idea),
         idea=idea.strip(),
-        action=action,
         task_type=task_type,
-        subject=subject,
         key_phrases=phrases,
         entities=list(dict.fromkeys(entities))[:6],
         audience=_audience(idea),
