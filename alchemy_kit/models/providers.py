@@ -1,8 +1,9 @@
 """The only caller of llm's prompting API: one completion with retries, timeouts and accounting.
 
-Retry policy (ours is the only one): a call gets ``1 + retries`` attempts; only transient failures
-(timeouts, connection errors, HTTP 408/409/425/429/5xx, Gemini quota/overload texts) are retried,
-after ``backoff * 2**n`` seconds plus up to 50 % jitter (a Retry-After header wins, capped at 30 s).
+Retry policy (ours, run by tenacity, is the only one): a call gets ``1 + retries`` attempts; only
+transient failures (timeouts, connection errors, HTTP 408/409/425/429/5xx, Gemini quota/overload
+texts) are retried, after ``backoff * 2**n`` seconds plus up to 50 % jitter (a Retry-After header
+wins, capped at 30 s); a refused connection is not transient (failures.py).
 The openai and anthropic SDKs would otherwise retry twice on their own, so their clients are built
 with ``max_retries=0``: the openai family through the model's ``get_client``, anthropic through a
 client subclass that drops retries only inside our calls (a ContextVar). llm-gemini and llm-ollama
@@ -14,8 +15,11 @@ from __future__ import annotations
 import asyncio
 import random
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+
+import tenacity
 
 from ..errors import MissingKeyError, ProviderError, ProviderLimitError, TransientProviderError
 from ..runner import synchronous
@@ -218,37 +222,41 @@ async def _call(
     in_process = choice.provider == "local" and not is_async
     busy = 0.0
     attempts = 0
-    while True:
-        attempts += 1
-        try:
-            if in_process:
-                (text, usage, resolved), budget = await inprocess.run(
-                    choice.model_id,
-                    lambda: _attempt_in_process(model, prompt, system, options, key),
-                    timeout,
-                )
-                busy += budget.seconds
-            else:
-                text, usage, resolved = await asyncio.wait_for(
-                    _attempt(model, is_async, prompt, system, options, key), timeout
-                )
-            break
-        except asyncio.CancelledError:
-            raise
-        except inprocess.InProcessTimeout as exc:
-            # Not retried: the same model on the same input would take as long again.
-            err = TransientProviderError(str(exc))
-            err.attempts = attempts  # type: ignore[attr-defined]
-            err.duration_ms = int((busy + exc.seconds) * 1000)  # type: ignore[attr-defined]
-            raise err from None
-        except Exception as exc:
-            error = _give_up(exc, choice, options, secrets, attempts > retries, attempts)
-            if error is not None:
-                # `from None`: the SDK exception may quote the key, and tracebacks print causes.
-                raise error from None
-            delay = backoff * 2 ** (attempts - 1)
-            delay += random.uniform(0, delay / 2)
-            await asyncio.sleep(max(delay, retry_after(exc) or 0.0))
+    retrying = tenacity.AsyncRetrying(
+        stop=tenacity.stop_after_attempt(retries + 1),
+        wait=_wait(backoff),
+        retry=tenacity.retry_if_exception_type(_Transient),
+        reraise=True,
+    )
+    try:
+        async for attempt in retrying:
+            with attempt:
+                attempts = attempt.retry_state.attempt_number
+                try:
+                    if in_process:
+                        (text, usage, resolved), budget = await inprocess.run(
+                            choice.model_id,
+                            lambda: _attempt_in_process(model, prompt, system, options, key),
+                            timeout,
+                        )
+                        busy += budget.seconds
+                    else:
+                        text, usage, resolved = await asyncio.wait_for(
+                            _attempt(model, is_async, prompt, system, options, key), timeout
+                        )
+                except asyncio.CancelledError:
+                    raise
+                except inprocess.InProcessTimeout as exc:
+                    # Not retried: the same model on the same input would take as long again.
+                    err = TransientProviderError(str(exc))
+                    err.attempts = attempts  # type: ignore[attr-defined]
+                    err.duration_ms = int((busy + exc.seconds) * 1000)  # type: ignore[attr-defined]
+                    raise err from None
+                except Exception as exc:
+                    # `from None`: the SDK exception may quote the key, and tracebacks print causes.
+                    raise _give_up(exc, choice, options, secrets) or _Transient(exc) from None
+    except _Transient as last:  # every attempt failed transiently
+        raise _exhausted(last.exc, choice, secrets, attempts) from None
 
     in_tok = getattr(usage, "input", None) or 0
     out_tok = getattr(usage, "output", None) or 0
@@ -270,15 +278,30 @@ async def _call(
     )
 
 
+class _Transient(Exception):
+    """A transient failure of one attempt: the one exception tenacity retries."""
+
+    def __init__(self, exc: Exception) -> None:
+        super().__init__(str(exc))
+        self.exc = exc
+
+
+def _wait(backoff: float) -> Callable[[Any], float]:
+    """Seconds before the next attempt: backoff * 2**n plus up to 50 % jitter, or Retry-After."""
+
+    def wait(state: Any) -> float:
+        delay = backoff * 2 ** (state.attempt_number - 1)
+        failed = state.outcome.exception() if state.outcome else None
+        hint = retry_after(failed.exc) if isinstance(failed, _Transient) else None
+        return max(delay + random.uniform(0, delay / 2), hint or 0.0)
+
+    return wait
+
+
 def _give_up(
-    exc: Exception,
-    choice: ModelChoice,
-    options: dict[str, Any],
-    secrets: list[str],
-    last: bool,
-    attempts: int,
+    exc: Exception, choice: ModelChoice, options: dict[str, Any], secrets: list[str]
 ) -> Exception | None:
-    """The error a failed attempt ends the call with, or None to retry it (transient, not last)."""
+    """The error a failed attempt ends the call with, or None when it is transient (retried)."""
     import llm
 
     if isinstance(exc, llm.NeedsKeyException):
@@ -288,10 +311,14 @@ def _give_up(
             f"{choice.provider} rejected the options {sorted(options)}: {describe(exc, secrets)}"
         )
     kind, status = classify(exc)
-    if kind != "transient":
-        return permanent_error(choice, exc, kind, status, secrets)
-    if not last:
-        return None
+    return None if kind == "transient" else permanent_error(choice, exc, kind, status, secrets)
+
+
+def _exhausted(
+    exc: Exception, choice: ModelChoice, secrets: list[str], attempts: int
+) -> TransientProviderError:
+    """The error of a call whose every attempt failed transiently."""
+    status = classify(exc)[1]
     what = "timed out" if isinstance(exc, TimeoutError) else describe(exc, secrets)
     err = TransientProviderError(
         f"{choice.provider} model {choice.model_id} failed after {attempts} attempts: "
