@@ -627,10 +627,10 @@ def test_classify_errors_without_http(exc, kind):
 def test_backoff_doubles_with_jitter_and_a_retry_after_header_wins():
     from types import SimpleNamespace
 
-    from alchemy_kit.models.providers import _Transient, _wait
+    from alchemy_kit.models.providers import _wait
 
     def state(n: int, exc: Exception) -> Any:
-        outcome = SimpleNamespace(exception=lambda: _Transient(exc))
+        outcome = SimpleNamespace(exception=lambda: exc)
         return SimpleNamespace(attempt_number=n, outcome=outcome)
 
     wait = _wait(0.5)

@@ -21,7 +21,13 @@ from typing import Any
 
 import tenacity
 
-from ..errors import MissingKeyError, ProviderError, ProviderLimitError, TransientProviderError
+from ..errors import (
+    AlchemyError,
+    MissingKeyError,
+    ProviderError,
+    ProviderLimitError,
+    TransientProviderError,
+)
 from ..runner import synchronous
 from ..vocab import estimate_tokens
 from . import inprocess, local, recording
@@ -225,7 +231,7 @@ async def _call(
     retrying = tenacity.AsyncRetrying(
         stop=tenacity.stop_after_attempt(retries + 1),
         wait=_wait(backoff),
-        retry=tenacity.retry_if_exception_type(_Transient),
+        retry=tenacity.retry_if_exception(_transient),
         reraise=True,
     )
     try:
@@ -244,8 +250,6 @@ async def _call(
                         text, usage, resolved = await asyncio.wait_for(
                             _attempt(model, is_async, prompt, system, options, key), timeout
                         )
-                except asyncio.CancelledError:
-                    raise
                 except inprocess.InProcessTimeout as exc:
                     # Not retried: the same model on the same input would take as long again.
                     err = TransientProviderError(str(exc))
@@ -254,9 +258,14 @@ async def _call(
                     raise err from None
                 except Exception as exc:
                     # `from None`: the SDK exception may quote the key, and tracebacks print causes.
-                    raise _give_up(exc, choice, options, secrets) or _Transient(exc) from None
-    except _Transient as last:  # every attempt failed transiently
-        raise _exhausted(last.exc, choice, secrets, attempts) from None
+                    error = _give_up(exc, choice, options, secrets)
+                    if error is not None:
+                        raise error from None
+                    raise  # transient: tenacity waits and tries again
+    except AlchemyError:
+        raise
+    except Exception as exc:  # the last attempt failed transiently too
+        raise _exhausted(exc, choice, secrets, attempts) from None
 
     in_tok = getattr(usage, "input", None) or 0
     out_tok = getattr(usage, "output", None) or 0
@@ -278,12 +287,9 @@ async def _call(
     )
 
 
-class _Transient(Exception):
-    """A transient failure of one attempt: the one exception tenacity retries."""
-
-    def __init__(self, exc: Exception) -> None:
-        super().__init__(str(exc))
-        self.exc = exc
+def _transient(exc: BaseException) -> bool:
+    """Retry only what `_give_up` let through: plain exceptions, never our errors or a cancel."""
+    return isinstance(exc, Exception) and not isinstance(exc, AlchemyError)
 
 
 def _wait(backoff: float) -> Callable[[Any], float]:
@@ -291,8 +297,7 @@ def _wait(backoff: float) -> Callable[[Any], float]:
 
     def wait(state: Any) -> float:
         delay = backoff * 2 ** (state.attempt_number - 1)
-        failed = state.outcome.exception() if state.outcome else None
-        hint = retry_after(failed.exc) if isinstance(failed, _Transient) else None
+        hint = retry_after(state.outcome.exception()) if state.outcome else None
         return max(delay + random.uniform(0, delay / 2), hint or 0.0)
 
     return wait
