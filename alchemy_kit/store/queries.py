@@ -18,34 +18,17 @@ from .mixin import StoreMixin
 if TYPE_CHECKING:
     from .search_sql import SearchSQL
 
-# Store.search_<name> methods that moved to store.search_sql as <name>.
-# Store plumbing that only the engine, search and the surfaces call: private since 0.5, the public
+# Store plumbing that only the engine, search and the surfaces call: private after 0.2.0, the public
 # names are deprecated aliases for one release.
-RENAMED = frozenset(
-    [
-        "record_search",
-        "set_request_status",
-        "update_phase_run",
-        "prompts_missing_embeddings",
-        "prompt_texts",
-        "sibling_embeddings",
-        "embedding_sample",
-        "count_embeddings",
-        "get_embedding",
-        "rebuild_fts",
-        "snapshot",
-        "delete_orphans",
-        "import_rows",
-        "schema_problems",
-        "get_output",
-        "recorded_providers",
-        "eval_cells",
-        "eval_pass_counts",
-        "judge_criteria",
-        "eval_quality",
-        "count_requests",
-    ]
+_RENAMED = (
+    "record_search set_request_status update_phase_run prompts_missing_embeddings "
+    "prompt_texts sibling_embeddings embedding_sample count_embeddings get_embedding "
+    "rebuild_fts snapshot delete_orphans import_rows schema_problems get_output "
+    "recorded_providers eval_cells eval_pass_counts judge_criteria eval_quality "
+    "count_requests"
 )
+RENAMED = frozenset(_RENAMED.split())
+# Store.search_<name> methods that moved to store.search_sql as <name>.
 MOVED = frozenset(
     (
         "watch_embeddings",
