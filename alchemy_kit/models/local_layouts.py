@@ -108,7 +108,7 @@ def examples(spec: Spec, st: Style) -> list[tuple[str, str, str]]:
     letter = (
         spec.p.name == "writing" and _LETTERS.search(what) and not re.search(r"blog|article", what)
     )
-    edge = st.pick(["empty", "malformed"])
+    edge = st.pick(["empty", "malformed"]) if spec.p.name == "code" else "empty"
     fill = dict(
         noun=noun, topic=topic, what=what, aud=spec.audience, edge=edge, limit=(*limits, "")[0]
     )
@@ -205,6 +205,7 @@ def _values(spec: Spec, st: Style, strategy: str) -> dict[str, str | list[str]]:
         "settled": settled,
         "silent": " ".join(f"{q} {_MARKER[strategy]} {clause(v)}." for q, v in spec.decisions),
         "glossary": glossary,
+        "terms": " ".join(f"{lt._cap(k)} means {clause(v)}." for k, v in spec.glossary),
         "glossary_or_terms": glossary or [f"- {t}" for t in spec.terms[:4]],
         "terms4": ", ".join(spec.terms[:4]),
         "ex_draft": [f"**{lt._cap(c)}** — given {g}: {clause(e)}." for c, g, e in cases],
@@ -263,7 +264,9 @@ def _values(spec: Spec, st: Style, strategy: str) -> dict[str, str | list[str]]:
 
 
 # ---- the templates: phase → strategy → text ----
-_BRIEF_TAIL = "\n## Where the idea is silent\n{silent}\n## Glossary\n{glossary}"
+_BRIEF_TAIL = (
+    "\n## Where the idea is silent\n{silent}\n## Terms\nSome terms may be new to a reader. {terms}"
+)
 TEMPLATES: dict[str, dict[str, str]] = {
     "prima-materia": {
         "role-first": """# Draft: <<who does this, and for whom|the people behind the task>>
@@ -367,9 +370,8 @@ Unless the requester says otherwise: {chosen_prose}
 {silent}
 ## The job within those limits
 Within those limits, the task is this: {task_clause}. {bg?}It is {kind}. {for_whom} It succeeds when {purpose}.
-
-## Glossary
-{glossary}""",
+## Terms
+Some terms may be new to a reader. {terms}""",
         "example-driven": """# Brief<<, told through examples|: the result, pictured>>
 ## The request
 {request}
@@ -454,6 +456,7 @@ _ITEM = {"b": "- {}", "c": "- [ ] {}", None: "{}"}
 def render(template: str, values: dict[str, str | list[str]], st: Style) -> str:
     """Fill a template (syntax in the module docstring): choices, slots, lists, empty sections."""
     text = _PICK.sub(lambda m: st.pick(m[1].split("|")), template)
+    flat = {k: v if isinstance(v, str) else " ".join(v) for k, v in values.items()}
     lines: list[str] = []
     counter = 0
     for line in text.splitlines():
@@ -471,7 +474,7 @@ def render(template: str, values: dict[str, str | list[str]], st: Style) -> str:
             else:
                 lines += [_ITEM[whole[3]].format(x) for x in value]
             continue
-        lines.append(_SLOT.sub(lambda m: _text(values[m[1]]), line).rstrip())
+        lines.append(_SLOT.sub(lambda m: flat[m[1]], line).rstrip())
     blocks = [b.strip("\n") for b in re.split(r"\n{2,}", "\n".join(lines))]
     kept = [
         b
@@ -479,10 +482,6 @@ def render(template: str, values: dict[str, str | list[str]], st: Style) -> str:
         if b.strip() and (i == 0 or "\n" in b.strip() or not b.startswith("#"))
     ]
     return "\n\n".join(kept).strip("\n") + "\n"
-
-
-def _text(value: str | list[str]) -> str:
-    return value if isinstance(value, str) else " ".join(value)
 
 
 def _layout(phase: str, strategy: str) -> Layout:

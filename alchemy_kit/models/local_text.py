@@ -207,8 +207,12 @@ def key_phrases(text: str, limit: int = 6) -> list[str]:
 _FORMAT_NOUNS = re.compile(rf"\b(?:{alternation('formats')})s?\b", re.I)
 
 
-def _topic(phrases: list[str], idea: str) -> str:
-    """What the idea is about: its first key phrase that names no format ("blog post")."""
+def _topic(idea: str, phrases: list[str]) -> str:
+    """What the idea is about: the first key phrase after about/why/how/on…, else one naming no format."""
+    m = re.search(r"\b(?:about|why|how|on|regarding|covering|explaining)\b", idea, re.I)
+    after = [p for p in phrases if m and idea.find(p, m.end()) >= 0]
+    if m and after:
+        return min(after, key=lambda p: idea.find(p, m.end()))
     return ([p for p in phrases if not _FORMAT_NOUNS.search(p)] or phrases or [idea.strip()])[0]
 
 
@@ -285,7 +289,7 @@ def analyse(idea: str) -> Analysis:
     if task_type == "writing" and (language or _CODE_OBJECT.search(subject)):
         task_type = "implementation"
     return Analysis(
-        topic=_topic(phrases, idea),
+        topic=_topic(idea, phrases),
         idea=idea.strip(),
         task_type=task_type,
         key_phrases=phrases,
