@@ -19,8 +19,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-import tenacity
-
 from ..errors import (
     AlchemyError,
     MissingKeyError,
@@ -202,6 +200,7 @@ async def _call(
             prompt, system, temperature, max_tokens, seed, timeout, model_options or {}
         )
     import llm  # only a real llm model needs it (and every plugin's SDK it loads)
+    import tenacity  # and only its calls are retried
 
     started = time.perf_counter()
     model, is_async = async_model(choice)
@@ -228,6 +227,35 @@ async def _call(
     in_process = choice.provider == "local" and not is_async
     busy = 0.0
     attempts = 0
+
+    async def attempt() -> tuple[str, Any, str | None]:
+        nonlocal attempts, busy
+        attempts += 1
+        try:
+            if not in_process:
+                return await asyncio.wait_for(
+                    _attempt(model, is_async, prompt, system, options, key), timeout
+                )
+            done, budget = await inprocess.run(
+                choice.model_id,
+                lambda: _attempt_in_process(model, prompt, system, options, key),
+                timeout,
+            )
+            busy += budget.seconds
+            return done
+        except inprocess.InProcessTimeout as exc:
+            # Not retried: the same model on the same input would take as long again.
+            err = TransientProviderError(str(exc))
+            err.attempts = attempts  # type: ignore[attr-defined]
+            err.duration_ms = int((busy + exc.seconds) * 1000)  # type: ignore[attr-defined]
+            raise err from None
+        except Exception as exc:
+            # `from None`: the SDK exception may quote the key, and tracebacks print causes.
+            error = _give_up(exc, choice, options, secrets)
+            if error is not None:
+                raise error from None
+            raise  # transient: tenacity waits and tries again
+
     retrying = tenacity.AsyncRetrying(
         stop=tenacity.stop_after_attempt(retries + 1),
         wait=_wait(backoff),
@@ -235,37 +263,12 @@ async def _call(
         reraise=True,
     )
     try:
-        async for attempt in retrying:
-            with attempt:
-                attempts = attempt.retry_state.attempt_number
-                try:
-                    if in_process:
-                        (text, usage, resolved), budget = await inprocess.run(
-                            choice.model_id,
-                            lambda: _attempt_in_process(model, prompt, system, options, key),
-                            timeout,
-                        )
-                        busy += budget.seconds
-                    else:
-                        text, usage, resolved = await asyncio.wait_for(
-                            _attempt(model, is_async, prompt, system, options, key), timeout
-                        )
-                except inprocess.InProcessTimeout as exc:
-                    # Not retried: the same model on the same input would take as long again.
-                    err = TransientProviderError(str(exc))
-                    err.attempts = attempts  # type: ignore[attr-defined]
-                    err.duration_ms = int((busy + exc.seconds) * 1000)  # type: ignore[attr-defined]
-                    raise err from None
-                except Exception as exc:
-                    # `from None`: the SDK exception may quote the key, and tracebacks print causes.
-                    error = _give_up(exc, choice, options, secrets)
-                    if error is not None:
-                        raise error from None
-                    raise  # transient: tenacity waits and tries again
+        done: tuple[str, Any, str | None] = await retrying(attempt)
     except AlchemyError:
         raise
     except Exception as exc:  # the last attempt failed transiently too
         raise _exhausted(exc, choice, secrets, attempts) from None
+    text, usage, resolved = done
 
     in_tok = getattr(usage, "input", None) or 0
     out_tok = getattr(usage, "output", None) or 0
