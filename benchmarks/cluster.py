@@ -1,6 +1,7 @@
-"""Cluster benchmark: `alchemy embed` in-process vs on `local:2`, and the client's write ceiling.
+"""Cluster benchmark: `alchemy embed` and `alchemy eval`, in-process vs on `local:2`; write ceiling.
 
 Run: python benchmarks/cluster.py [--prompts 20000] [--workers 2] [--write-rows 50000]
+                                  [--eval-units 40] [--skip-embed]
 
 Rows:
 - in-process, ORT default threads: today's path (`alchemy embed` without --cluster);
@@ -8,6 +9,9 @@ Rows:
 - local:N, ORT 1 thread per worker: `alchemy embed --cluster local:N`;
 - write ceiling: workers return a precomputed vector at once, so only the client (reading pages,
   submitting, receiving, writing SQLite) is timed; in-process and through local:N.
+- eval, in-process -c 2: `alchemy eval -c 2` on a CPU-bound fake model (a busy loop of 200 ms of
+  CPU per call, like a small local model): one call per in-process model runs at a time;
+- eval, local:N: `alchemy eval --cluster local:N`, the same units on N worker processes.
 CPU is the CPU time of this process and every descendant (the workers) over wall time, as a
 share of all cores. The machine is shared: `uptime` load is printed before and after.
 """
@@ -24,11 +28,15 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import llm
 import numpy as np
 import psutil
+from distributed import WorkerPlugin
 
 from alchemy_kit import records as r
+from alchemy_kit import records_eval as ev
 from alchemy_kit.engine import cluster_embed as CE
+from alchemy_kit.engine.evaluate import evaluate
 from alchemy_kit.engine.executor import Executor, worker_cached
 from alchemy_kit.search.embeddings import DEFAULT_EMBEDDING_MODEL
 from alchemy_kit.store import open_store
@@ -132,6 +140,112 @@ def timed_run(
     return report.embedded, wall, cpu
 
 
+BUSY_SECONDS = 0.2  # CPU per call of the fake model
+
+
+class _BusyOptions(llm.Options):
+    temperature: float | None = None
+    max_tokens: int | None = None
+    seed: int | None = None
+
+
+class BusyModel(llm.Model):
+    """A CPU-bound fake: every call spins for BUSY_SECONDS of this thread's CPU time."""
+
+    model_id = "busy-fake"
+    Options = _BusyOptions
+
+    def execute(self, prompt: Any, stream: bool, response: Any, conversation: Any) -> Any:
+        end, spins = time.thread_time() + BUSY_SECONDS, 0
+        while time.thread_time() < end:
+            spins += 1
+        response.set_usage(input=len(prompt.prompt.split()), output=4)
+        yield f"answered {prompt.prompt[:40]} after {spins} spins"
+
+
+class BusyPlugin:
+    """Registers busy-fake with llm."""
+
+    @llm.hookimpl
+    def register_models(self, register: Any) -> None:
+        register(BusyModel())
+
+
+class BusyOnWorkers(WorkerPlugin):
+    """Registers busy-fake in every worker process (pickled by value from this script)."""
+
+    def setup(self, worker: Any) -> None:
+        import llm
+
+        if llm.pm.get_plugin("busy-fake") is None:
+            llm.pm.register(BusyPlugin(), name="busy-fake")
+
+
+def make_eval_store(path: Path, units: int) -> str:
+    """A request with 4 prompts and units/4 cases, each case with one assertion."""
+    with open_store(path, create=True) as store:
+        req = r.Request(input="summarise a report", phases=["coagulatio"])
+        prompts = [
+            r.Prompt(
+                f"Variant {i}: summarise {{{{topic}}}}.",
+                "coagulatio",
+                "local",
+                "m",
+                request_id=req.id,
+            )
+            for i in range(4)
+        ]
+        store.add([req], prompts)
+        store.add_cases(
+            [
+                ev.Case(
+                    req.id,
+                    f"case {i}",
+                    vars={"topic": f"report {i}"},
+                    assertions=[{"type": "icontains", "value": "report"}],
+                )
+                for i in range(max(1, units // 4))
+            ]
+        )
+    return req.id
+
+
+def timed_eval(path: Path, units: int, cluster: Any) -> tuple[int, float, float]:
+    """Evaluate a fresh store on busy-fake; return outputs made, wall seconds, CPU share."""
+    req = make_eval_store(path, units)
+    with open_store(path) as store:
+        cpu0, t0 = cpu_seconds(), time.perf_counter()
+        res = evaluate(store, request=req, models=["busy-fake"], concurrency=2, cluster=cluster)
+        wall = time.perf_counter() - t0
+        cpu = (cpu_seconds() - cpu0) / wall / (os.cpu_count() or 1)
+        assert res.failed == 0 and len(store.outputs_of(res.run_id)) == res.ran
+    return res.ran, wall, cpu
+
+
+def eval_table(tmp: Path, units: int, workers: int) -> None:
+    """In-process `-c 2` against local:N on the CPU-bound fake, in the same run."""
+    llm.pm.register(BusyPlugin(), name="busy-fake")
+    n1, wall1, cpu1 = timed_eval(tmp / "eval-here.db", units, "none")
+    print(
+        f"  done: eval in-process -c 2: {n1} outputs in {wall1:.1f} s, CPU {cpu1:.0%}", flush=True
+    )
+    with Executor(f"local:{workers}") as cluster:
+        cluster.client.register_plugin(BusyOnWorkers(), name="busy-fake")
+        n2, wall2, cpu2 = timed_eval(tmp / "eval-there.db", units, cluster.client)
+    print(
+        f"  done: eval local:{workers}: {n2} outputs in {wall2:.1f} s, CPU {cpu2:.0%}", flush=True
+    )
+    header = f"{'eval on a 200 ms CPU-bound model':40} {'outputs':>7} {'seconds':>8} {'rows/s':>8} {'CPU':>5} {'vs -c 2':>8}"
+    print(header)
+    print("-" * len(header))
+    ref = n1 / wall1
+    for name, n, wall, cpu in (
+        ("in-process, -c 2", n1, wall1, cpu1),
+        (f"local:{workers}, 1 thread/worker", n2, wall2, cpu2),
+    ):
+        print(f"{name:40} {n:7d} {wall:8.1f} {n / wall:8.2f} {cpu:5.0%} {n / wall / ref:7.2f}x")
+
+
 def uptime() -> str:
     """The machine's load averages, as `uptime` prints them."""
     return subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
@@ -143,55 +257,63 @@ def main() -> None:
     parser.add_argument("--prompts", type=int, default=20_000, help="long prompts to embed")
     parser.add_argument("--workers", type=int, default=2, help="local worker processes")
     parser.add_argument("--write-rows", type=int, default=50_000, help="rows for the write ceiling")
+    parser.add_argument("--eval-units", type=int, default=40, help="eval outputs per run")
+    parser.add_argument("--skip-embed", action="store_true", help="only the eval rows")
     args = parser.parse_args()
     print(f"before: {uptime()}  ({os.cpu_count()} cores)", flush=True)
     tmp = Path(tempfile.mkdtemp(prefix="alchemy-cluster-bench-"))
+    # Workers' scratch files go with the rest, not to /tmp/dask-scratch-space.
+    os.environ["DASK_TEMPORARY_DIRECTORY"] = str(tmp / "dask")
     try:
-        template, writes = tmp / "template.db", tmp / "writes.db"
-        make_template(template, args.prompts)
-        make_template(writes, args.write_rows)
-        results: list[tuple[str, int, float, float]] = []
-
-        def row(name: str, n: int, wall: float, cpu: float) -> None:
-            results.append((name, n, wall, cpu))
-            print(f"  done: {name}: {n} rows in {wall:.1f} s, CPU {cpu:.0%}", flush=True)
-
-        with Executor(None) as here:
-            n, wall, cpu = timed_run(template, tmp / "a.db", here, None, None)
-            row("in-process, ORT default threads", n, wall, cpu)
-            n, wall, cpu = timed_run(template, tmp / "b.db", here, 1, None)
-            row("in-process, ORT 1 thread", n, wall, cpu)
-            n, wall, cpu = timed_run(writes, tmp / "c.db", here, 1, instant_chunk)
-            row("write ceiling, in-process", n, wall, cpu)
-        # Workers' scratch files go with the rest, not to /tmp/dask-scratch-space.
-        os.environ["DASK_TEMPORARY_DIRECTORY"] = str(tmp / "dask")
-        t0 = time.perf_counter()
-        with Executor(f"local:{args.workers}") as cluster:
-            start = time.perf_counter() - t0
-            n, wall, cpu = timed_run(template, tmp / "d.db", cluster, 1, None)
-            row(f"local:{args.workers}, ORT 1 thread/worker", n, wall, cpu)
-            n, wall, cpu = timed_run(writes, tmp / "e.db", cluster, 1, instant_chunk)
-            row(f"write ceiling, local:{args.workers}", n, wall, cpu)
-        print(f"local:{args.workers} cluster start: {start:.1f} s (not in the rows below)")
-        header = (
-            f"{'run':40} {'rows':>7} {'seconds':>8} {'rows/s':>8} {'CPU':>5} {'vs 1 thread':>11}"
-        )
-        print(header)
-        print("-" * len(header))
-        ref = results[1][1] / results[1][2]
-        for name, n, wall, cpu in results:
-            rate = n / wall
-            ratio = f"{rate / ref:.2f}x" if "ceiling" not in name else ""
-            print(f"{name:40} {n:7d} {wall:8.1f} {rate:8.1f} {cpu:5.0%} {ratio:>11}")
-        per_worker = results[3][1] / results[3][2] / args.workers
-        ceiling = results[4][1] / results[4][2]
-        print(
-            f"one SQLite writer fed through Dask stores {ceiling:,.0f} rows/s: about"
-            f" {ceiling / per_worker:,.0f} workers at {per_worker:.1f} prompts/s each"
-        )
+        eval_table(tmp, args.eval_units, args.workers)
+        print(f"between: {uptime()}", flush=True)
+        if not args.skip_embed:
+            embed_table(tmp, args)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
         print(f"after:  {uptime()}")
+
+
+def embed_table(tmp: Path, args: argparse.Namespace) -> None:
+    """Embedding in-process against local:N, and the client's write ceiling."""
+    template, writes = tmp / "template.db", tmp / "writes.db"
+    make_template(template, args.prompts)
+    make_template(writes, args.write_rows)
+    results: list[tuple[str, int, float, float]] = []
+
+    def row(name: str, n: int, wall: float, cpu: float) -> None:
+        results.append((name, n, wall, cpu))
+        print(f"  done: {name}: {n} rows in {wall:.1f} s, CPU {cpu:.0%}", flush=True)
+
+    with Executor(None) as here:
+        n, wall, cpu = timed_run(template, tmp / "a.db", here, None, None)
+        row("in-process, ORT default threads", n, wall, cpu)
+        n, wall, cpu = timed_run(template, tmp / "b.db", here, 1, None)
+        row("in-process, ORT 1 thread", n, wall, cpu)
+        n, wall, cpu = timed_run(writes, tmp / "c.db", here, 1, instant_chunk)
+        row("write ceiling, in-process", n, wall, cpu)
+    t0 = time.perf_counter()
+    with Executor(f"local:{args.workers}") as cluster:
+        start = time.perf_counter() - t0
+        n, wall, cpu = timed_run(template, tmp / "d.db", cluster, 1, None)
+        row(f"local:{args.workers}, ORT 1 thread/worker", n, wall, cpu)
+        n, wall, cpu = timed_run(writes, tmp / "e.db", cluster, 1, instant_chunk)
+        row(f"write ceiling, local:{args.workers}", n, wall, cpu)
+    print(f"local:{args.workers} cluster start: {start:.1f} s (not in the rows below)")
+    header = f"{'run':40} {'rows':>7} {'seconds':>8} {'rows/s':>8} {'CPU':>5} {'vs 1 thread':>11}"
+    print(header)
+    print("-" * len(header))
+    ref = results[1][1] / results[1][2]
+    for name, n, wall, cpu in results:
+        rate = n / wall
+        ratio = f"{rate / ref:.2f}x" if "ceiling" not in name else ""
+        print(f"{name:40} {n:7d} {wall:8.1f} {rate:8.1f} {cpu:5.0%} {ratio:>11}")
+    per_worker = results[3][1] / results[3][2] / args.workers
+    ceiling = results[4][1] / results[4][2]
+    print(
+        f"one SQLite writer fed through Dask stores {ceiling:,.0f} rows/s: about"
+        f" {ceiling / per_worker:,.0f} workers at {per_worker:.1f} prompts/s each"
+    )
 
 
 if __name__ == "__main__":

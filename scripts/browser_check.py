@@ -7,7 +7,9 @@ folders. In Chromium (driven by playwright) it opens each notebook and runs all 
 workbench it clicks Generate and waits for the new request's cards, switches to the Dashboard tab
 and waits for rendered charts (svg/canvas), clicks a point of the embedding map and waits for that
 prompt's lineage; in notebook 06 (a replayed SmolLM2 eval) it clicks a cell of the Evaluate tab's
-matrix and waits for that output to open beside its case and prompt. It asserts
+matrix and waits for that output to open beside its case and prompt; in a generated notebook
+with $ALCHEMY_CLUSTER=local:1 it clicks the Evaluate tab's Run eval and waits for the run to go to
+the Dask workers: the progress bar full and the dashboard link shown beside it. It asserts
 that no browser-console error mentions a failed script load and that no request left the machine
 (the charts' Vega comes from vl-convert, not a CDN). Prints what it measured; saves screenshots
 (--docs also refreshes the three in docs/).
@@ -400,6 +402,69 @@ def check_evaluate(page: Any, base: str, token: str, shots: Path, checks: Checks
     shoot(page, tab.locator(".alchemy-eval-results").first, shots / "workbench-evaluate.png")
 
 
+CLUSTER = "07_cluster_check.ipynb"
+CLUSTER_CELLS = (
+    """import os, tempfile
+from pathlib import Path
+import alchemy_kit as ak
+
+os.environ["ALCHEMY_CLUSTER"] = "local:1"  # the workbench's runs go to one Dask worker process
+store = ak.open_store(Path(tempfile.mkdtemp(prefix="alchemy-")) / "alchemy.db")
+gen = ak.generate("Summarise a customer review in one short sentence.", store=store, count=2, progress=False)
+gen.request.status""",
+    """for text in ("Fast delivery and a great product.", "Arrived broken; support never replied."):
+    ak.add_case(store, gen.request.id, {"input": text}, assertions=[{"type": "max-words", "value": 60}])
+len(store.cases_for(gen.request.id))""",
+    """wb = ak.workbench(store)
+wb.select(wb.evaluate)
+wb""",
+)
+
+
+def write_cluster_notebook(dst: Path) -> None:
+    """A small notebook, written for this check only: a store, two cases, the workbench."""
+    cells = [
+        {"cell_type": "code", "metadata": {}, "source": src, "outputs": [], "execution_count": None}
+        for src in CLUSTER_CELLS
+    ]
+    meta = {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}}
+    nb = {"cells": cells, "metadata": meta, "nbformat": 4, "nbformat_minor": 5}
+    dst.write_text(json.dumps(nb, indent=1), "utf-8")
+
+
+def check_cluster(page: Any, base: str, token: str, shots: Path, checks: Checks) -> None:
+    state = run_all(page, base, CLUSTER, token, shots)
+    checks.check(
+        "cluster notebook: all cells ran, no error output",
+        state["cells"] == len(CLUSTER_CELLS) and state["pending"] == 0 and state["errors"] == 0,
+        f"{state['cells']} code cells ({state['pending']} not run), {state['errors']} error outputs",
+    )
+    tab = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .widget-tab .alchemy-evaluate").first
+    button = tab.locator("button", has_text="Run eval").first
+    try:
+        button.wait_for(timeout=90_000)
+    except Exception as exc:
+        checks.check("cluster: the Evaluate tab rendered", False, type(exc).__name__)
+        return
+    button.scroll_into_view_if_needed()
+    t0 = time.monotonic()
+    button.click()
+    # The local:1 cluster starts in the kernel (a worker process), then 2 prompts x 2 cases run.
+    done = shows_text(page, ".alchemy-evaluate", "4/4 outputs", timeout_ms=240_000)
+    took = time.monotonic() - t0
+    links = tab.locator("a", has_text="Dask dashboard")
+    href = links.first.get_attribute("href") if links.count() else None
+    bar = tab.locator(".progress-bar-success, .widget-progress .progress-bar").first
+    styled = bar.get_attribute("class") if bar.count() else None
+    checks.check(
+        "cluster: Run eval on $ALCHEMY_CLUSTER fills the bar and shows the Dask dashboard link",
+        done and bool(href) and str(href).startswith("http"),
+        f"4/4 outputs {'shown' if done else 'never shown'} {took:.1f}s after the click;"
+        f" link {href!r}; bar {styled!r}",
+    )
+    shoot(page, tab, shots / "workbench-cluster.png")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, default=0, help="loopback port (default: a free one)")
@@ -417,6 +482,7 @@ def main() -> int:
         for name in NOTEBOOKS:
             copy_unrun(ROOT / "notebooks" / name, work / "nb" / name)
         shutil.copytree(ROOT / "notebooks" / "data", work / "nb" / "data")  # notebook 06's data
+        write_cluster_notebook(work / "nb" / CLUSTER)
         shots = args.screenshots or work / "shots"
         shots.mkdir(parents=True, exist_ok=True)
         token = secrets.token_hex(16)
@@ -445,6 +511,7 @@ def main() -> int:
                 check_quickstart(page, base, token, shots, checks)
                 check_workbench(page, base, token, shots, checks)
                 check_evaluate(page, base, token, shots, checks)
+                check_cluster(page, base, token, shots, checks)
                 browser.close()
         finally:
             proc.terminate()

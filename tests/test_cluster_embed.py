@@ -246,5 +246,5 @@ def test_public_embed_missing_runs_in_process_without_a_cluster(
     monkeypatch.delenv("ALCHEMY_CLUSTER", raising=False)
     store = make_store(tmp_path / "a.db", 5)
     report = ak.embed_missing(store, model_id=LEXICAL_MODEL, progress=False)
-    assert report.embedded == 5 and store.search_embedding_count(LEXICAL_MODEL) == 5
+    assert report.embedded == 5 and store.search_sql.embedding_count(LEXICAL_MODEL) == 5
     store.close()

@@ -306,3 +306,15 @@ def test_scoring_reads_a_bounded_prefix() -> None:
     idea = "Summarise a clinical trial for patients"
     assert explain(huge, idea).features == explain(cut, idea).features
     assert components(huge, idea) == components(cut, idea)
+
+
+def test_years_inflected_names_and_dutch_singular_formats() -> None:
+    # "the Q4 2024 survey" names a year, not 2024 customers, so 2,400 customers change nothing.
+    idea = "Analyse our Q4 2024 customer survey."
+    assert f("Analyse the Q4 2024 survey of 2,400 customers as a table.", idea)["numbers_kept"] == 1
+    assert quantities("Write 2000 words")[0].low == 2000
+    # A case or adjective ending keeps a name: 'Liguria' in 'ligure', 'Eröffnung' in 'eröffnet'.
+    kept = f("Scrivi un giallo ambientato in un villaggio ligure.", "Un giallo in Liguria.")
+    assert kept["anchors"] == 1.0
+    assert f("Write a Java service.", "A JavaScript service.")["anchors"] == 0.0
+    assert f("Leg elke optie in één zin uit.", "")["no_format"] == 0.0

@@ -110,6 +110,11 @@ def cluster_option(fn: F) -> F:
     )(fn)
 
 
+def dashboard_echo(link: str) -> None:
+    """Print the Dask dashboard's link when a command runs on a cluster."""
+    echo(f"Dask dashboard: {link}")
+
+
 def json_option(fn: F) -> F:
     """Add --json to a data command."""
     return click.option("json_", "--json", is_flag=True, help="Output JSON")(fn)

@@ -7,7 +7,16 @@ from typing import Any
 
 import click
 
-from .common import CONTEXT, database_option, echo_json, echo_table, json_option, open_db
+from .common import (
+    CONTEXT,
+    cluster_option,
+    dashboard_echo,
+    database_option,
+    echo_json,
+    echo_table,
+    json_option,
+    open_db,
+)
 from .terminal import echo
 
 
@@ -195,6 +204,7 @@ def cases_delete(case_id: str, database: Path | None) -> None:
 @click.option(
     "--again", is_flag=True, help="Run every output anew as a new run instead of resuming"
 )
+@cluster_option
 @replay_options
 @database_option
 @json_option
@@ -235,6 +245,8 @@ def eval_cmd(ctx: click.Context, **kw: Any) -> None:
         replay=kw["replay"],
         record=kw["record"],
         progress=not kw["json_"],
+        cluster=kw["cluster"],
+        on_dashboard=None if kw["json_"] else dashboard_echo,
     )
     if kw["json_"]:
         echo_json(_run_json(store, result.run_id) | {"this_time": _counts(result)})

@@ -10,6 +10,8 @@ import click
 from ..vocab import DEFAULT_TEMPERATURE, PERSONAS, PHASES, PROVIDERS
 from .common import (
     CONTEXT,
+    cluster_option,
+    dashboard_echo,
     database_option,
     echo_json,
     echo_table,
@@ -188,10 +190,17 @@ def _limit_plugins(store: Any, settings: Any, kw: dict[str, Any]) -> None:
     is_flag=True,
     help="Run every line, even one already done, running elsewhere or repeated in the file",
 )
+@cluster_option
 @database_option
 @json_option
 def batch(
-    path: Path, concurrency: int, again: bool, database: Path | None, json_: bool, **kw: Any
+    path: Path,
+    concurrency: int,
+    again: bool,
+    cluster: str | None,
+    database: Path | None,
+    json_: bool,
+    **kw: Any,
 ) -> None:
     """Run every idea in a .jsonl or .csv file; re-running resumes where it stopped.
 
@@ -218,7 +227,14 @@ def batch(
     read_items(path)  # a file that cannot be read at all must not create a database
     store = open_db(database, create=True)
     report = run_batch(
-        store, path, concurrency=concurrency, progress=not json_, again=again, **opts
+        store,
+        path,
+        concurrency=concurrency,
+        progress=not json_,
+        again=again,
+        cluster=cluster,
+        on_dashboard=None if json_ else dashboard_echo,
+        **opts,
     )
     if json_:
         echo_json(asdict(report))

@@ -9,7 +9,7 @@ import inspect
 import io
 import json
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -235,6 +235,8 @@ async def arun_batch(
     concurrency: int = 8,
     progress: bool = True,
     again: bool = False,
+    cluster: str | Any | None = None,
+    on_dashboard: Callable[[str], None] | None = None,
     **defaults: Any,
 ) -> BatchReport:
     """Run items with at most `concurrency` requests in flight; skip work already done or claimed.
@@ -245,16 +247,69 @@ async def arun_batch(
     A bad item (see `read_items`) or one that fails is reported with its line and the rest still
     run. A database problem (full disk, read-only file, held lock) stops new items from starting:
     they would all fail the same way, and a re-run resumes where this one stopped.
+    `cluster` (else $ALCHEMY_CLUSTER) runs the items on Dask workers (engine/cluster_batch.py);
+    `on_dashboard(link)` is called with the Dask dashboard's link when it does (printed by
+    default when `progress`).
     """
     from tqdm.auto import tqdm
 
-    from .pipeline import arun_plan
+    from ..models.recording import replay_requested
+    from . import cluster_batch
+    from .executor import connect
 
     if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
         raise ValidationError(f"concurrency must be at least 1, got {concurrency!r}")
+    report = BatchReport(total=len(items))
+    todo, done = _triage(store, items, defaults, again, report)
+    report.embedded = _finish_embeddings(store, done, defaults.get("embed"), report)
+    run_options = {k: v for k, v in defaults.items() if k not in _PLAN_ARGS}
+    if on_dashboard is None and progress:
+        on_dashboard = _print_dashboard  # beside the progress bar, in a terminal or a notebook
+    with connect(
+        cluster,
+        work=bool(todo),
+        replay=replay_requested(),
+        warnings=report.warnings,
+        on_dashboard=on_dashboard,
+    ) as executor:
+        bar = tqdm(  # after connecting: an unreachable scheduler is one line, no bar
+            total=len(items),
+            initial=len(items) - len(todo),
+            desc="batch",
+            unit="idea",
+            disable=not progress,
+        )
+        try:
+            if executor is not None:
+                tasks = cluster_batch.batch_tasks(
+                    store, todo, lambda item: _metadata(item, again), run_options
+                )
+                await cluster_batch.run_on_cluster(
+                    store, executor, tasks, again, report, lambda: bar.update(1)
+                )
+            else:
+                await _run_here(store, todo, run_options, again, concurrency, report, bar)
+        finally:
+            bar.close()
+    report.failures.sort(key=lambda f: f["line"])
+    report.skips.sort(key=lambda f: f["line"])
+    return report
+
+
+def _print_dashboard(link: str) -> None:
+    print(f"Dask dashboard: {link}")
+
+
+def _triage(
+    store: Store,
+    items: Sequence[BatchItem],
+    defaults: dict[str, Any],
+    again: bool,
+    report: BatchReport,
+) -> tuple[list[BatchItem], list[str]]:
+    """The items to run now (bad ones reported, done or repeated ones skipped) and the keys done."""
     _keys(store, items, defaults)
     good = [i for i in items if i.error is None]
-    report = BatchReport(total=len(items))
     for item in items:
         if item.error is not None:
             report.fail(item.line, item.error)
@@ -273,20 +328,33 @@ async def arun_batch(
         else:
             first[item.key] = item.line
             todo.append(item)
-    report.embedded = _finish_embeddings(store, done, defaults.get("embed"), report)
+    return todo, done
+
+
+def _metadata(item: BatchItem, again: bool) -> dict[str, Any]:
+    """What a batch item's request records about the batch (its key claims the item)."""
+    return {"batch_key": item.key, "batch_line": item.line} | (
+        {"batch_again": True} if again else {}
+    )
+
+
+async def _run_here(
+    store: Store,
+    todo: Sequence[BatchItem],
+    run_options: dict[str, Any],
+    again: bool,
+    concurrency: int,
+    report: BatchReport,
+    bar: Any,
+) -> None:
+    """Run the items in this process, at most `concurrency` at once."""
+    from .pipeline import arun_plan
+
     sem = asyncio.Semaphore(concurrency)
     halted: list[str] = []
-    bar = tqdm(
-        total=len(items),
-        initial=len(items) - len(todo),
-        desc="batch",
-        unit="idea",
-        disable=not progress,
-    )
 
     async def one(item: BatchItem) -> None:
         assert item.plan is not None  # every good item was planned by _keys
-        run_options = {k: v for k, v in defaults.items() if k not in _PLAN_ARGS}
         async with sem:
             if halted:
                 report.fail(item.line, f"not run: {halted[0]}")
@@ -297,8 +365,7 @@ async def arun_batch(
                     store,
                     item.plan,
                     progress=False,
-                    metadata={"batch_key": item.key, "batch_line": item.line}
-                    | ({"batch_again": True} if again else {}),
+                    metadata=_metadata(item, again),
                     **run_options,
                 )
             except ClaimedError:  # another run took it between our look and our claim
@@ -316,13 +383,7 @@ async def arun_batch(
                     report.fail(item.line, res.error or "failed", res.request.id)
         bar.update(1)
 
-    try:
-        await asyncio.gather(*(one(i) for i in todo))
-    finally:
-        bar.close()
-    report.failures.sort(key=lambda f: f["line"])
-    report.skips.sort(key=lambda f: f["line"])
-    return report
+    await asyncio.gather(*(one(i) for i in todo))
 
 
 def _finish_embeddings(
@@ -371,6 +432,8 @@ def run_batch(
     timeout: float | None = None,
     retries: int | None = None,
     embed: bool | None = None,
+    cluster: str | Any | None = None,
+    on_dashboard: Callable[[str], None] | None = None,
 ) -> BatchReport:
     """Run every idea of a .jsonl or .csv file into `store`; re-running resumes where it stopped.
 
@@ -381,7 +444,8 @@ def run_batch(
     Items already completed, claimed by another run, or repeating an earlier line are skipped
     unless `again`; at most `concurrency` requests run at once. Synchronous (scripts and
     Jupyter); SIGTERM/SIGHUP stop it like Ctrl-C. Returns a BatchReport (completed, skipped,
-    failed, failures with their line numbers).
+    failed, failures with their line numbers). `cluster` (tcp://host:8786, local:N or a
+    distributed.Client; default $ALCHEMY_CLUSTER) runs the ideas on Dask workers.
     """
     from .lifecycle import run
 
@@ -404,6 +468,13 @@ def run_batch(
     items = read_items(path)
     return run(
         arun_batch(
-            store, items, concurrency=concurrency, progress=progress, again=again, **defaults
+            store,
+            items,
+            concurrency=concurrency,
+            progress=progress,
+            again=again,
+            cluster=cluster,
+            on_dashboard=on_dashboard,
+            **defaults,
         )
     )

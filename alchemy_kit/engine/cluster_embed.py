@@ -194,7 +194,8 @@ def embed_missing(
 ) -> EmbedReport:
     """Embed prompts with no vector yet, in-process or on a Dask cluster (`cluster=`, $ALCHEMY_CLUSTER).
 
-    `echo`, if given, is called with the dashboard link when a cluster is used.
+    `echo`, if given, is called with the dashboard link when a cluster is used (printed by default
+    when `progress`).
     """
     from ..search import vectors
     from ..search.embeddings import DEFAULT_EMBEDDING_MODEL
@@ -208,6 +209,8 @@ def embed_missing(
             return vectors.embed_missing(
                 store, model_id=model_id, all_prompts=all_prompts, progress=progress
             )
+        if echo is None and progress:
+            echo = print  # beside the progress bar, in a terminal or a notebook
         if echo is not None:
             echo(f"Dask dashboard: {executor.dashboard_link}")
         return embed_missing_on(

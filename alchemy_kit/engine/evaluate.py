@@ -40,7 +40,8 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -134,7 +135,7 @@ def _cost(done: Completion, prices: dict[str, Any]) -> float:
     return (done.input_tokens * price[0] + done.output_tokens * price[1]) / 1e6 if price else 0.0
 
 
-async def _one(
+async def eval_one(
     plan_: Plan,
     run_id: str,
     p: r.Prompt,
@@ -143,6 +144,7 @@ async def _one(
     prices: dict[str, Any],
     settings: dict[str, Any],
 ) -> tuple[ev.Output, list[r.Metric]]:
+    """Make and grade one unit (in this process or on a cluster worker): its output and metrics."""
     applied = apply(p.content, c.vars)
     label = f"prompt {p.id[:8]} on case {c.name!r}"
     out = ev.Output(run_id, p.id, c.id, m.provider, m.model_id, text="")
@@ -335,16 +337,18 @@ async def aevaluate(
     progress: bool = False,
     on_progress: ProgressCallback | None = None,
     extra_options: dict[str, Any] | None = None,
+    cluster: str | Any | None = None,
+    on_dashboard: Callable[[str], None] | None = None,
 ) -> EvalResult:
-    """Run prompts × cases × models and grade every output; see the module docstring."""
+    """Run prompts × cases × models and grade every output; see the module docstring.
+
+    `cluster` (else $ALCHEMY_CLUSTER) runs the units on Dask workers (engine/cluster_eval.py);
+    `on_dashboard(link)` is called with the Dask dashboard's link when it does.
+    """
     started = time.perf_counter()
     settings = _check_settings(concurrency, timeout, retries)
     mode = recording.resolve_mode(replay, record)
-    if similar is not None:
-        check_number(similar, "similarity threshold", -1, 1)
-    if rubric is not None and (not isinstance(rubric, str) or not rubric.strip()):
-        raise ValidationError("a rubric must be a non-empty text")
-    graders = Graders(rubric=rubric, similar=similar, pairwise=bool(pairwise))
+    graders = _graders(rubric, similar, pairwise)
     if mode == "replay" and models:
         models = [replay_model(store, m) for m in models]
     the_plan = plan(
@@ -360,46 +364,13 @@ async def aevaluate(
         max_tokens=max_tokens,
         seed=seed,
     )
-    rubrics = any(a.type == "llm-rubric" for v in the_plan.asserts.values() for a in v)
-    if rubrics or pairwise or judge or judge_provider:  # the given judge, else scoring.judge
-        graders.judge, graders.judge_note = eval_judge(store, judge_provider, judge)
-    if mode != "replay":
-        for m in the_plan.models + ([graders.judge] if graders.judge else []):
-            check_key(m)
-    options = the_plan.options | {
-        "concurrency": concurrency,
-        "mode": mode,
-        **(extra_options or {}),
-    }
+    rubrics = _choose_judge(store, the_plan, mode, judge, judge_provider)
+    options = the_plan.options | {"concurrency": concurrency, "mode": mode, **(extra_options or {})}
     run, resumed = _open_run(store, the_plan, again, options)
-    done_keys = {k for k, ok in store.output_keys(run.id).items() if ok}
-    units = the_plan.units()
-    todo = [(p, c, m) for p, c, m in units if (p.id, c.id, m.model_id) not in done_keys]
-    preloaded: dict[str, ev.ModelCall] = {}
-    if mode == "replay":
-        try:
-            preloaded = _precheck_replay(store, the_plan, todo)
-        except ReplayMissError as exc:
-            store.update_eval_run(run.id, status="failed", completed_at=r.now(), error=str(exc))
-            raise
-    prices = _prices(store)
+    units, todo, preloaded = _pending(store, the_plan, run, mode)
     result = EvalResult(run, len(units), 0, len(units) - len(todo), 0, resumed, mode, 0.0)
-    with recording.use(store, mode=mode, prices=prices, buffered=True) as rec:
-        rec.cache.update(preloaded)
-        try:
-            await _run_all(
-                store, the_plan, run.id, todo, prices, settings, rec, result, progress, on_progress
-            )
-            if graders.pairwise:
-                from .eval_pairwise import run_pairwise
-
-                await run_pairwise(store, run.id, the_plan, rec, settings)
-        except BaseException as exc:
-            why = str(exc) or type(exc).__name__
-            if isinstance(exc, asyncio.CancelledError | KeyboardInterrupt):
-                why = "interrupted; run the same command again to resume"
-            store.update_eval_run(run.id, status="failed", completed_at=r.now(), error=why)
-            raise
+    how = _How(settings, progress, on_progress, cluster, on_dashboard)
+    await _execute(store, the_plan, result, todo, preloaded, how)
     store.update_eval_run(run.id, status="completed", completed_at=r.now())
     _rerank(store, [p.id for p in the_plan.prompts])
     result.run = store.get_eval_run(run.id)
@@ -409,72 +380,184 @@ async def aevaluate(
     return result
 
 
-async def _run_all(
+def _graders(rubric: str | None, similar: float | None, pairwise: bool) -> Graders:
+    """The run-wide graders, checked."""
+    if similar is not None:
+        check_number(similar, "similarity threshold", -1, 1)
+    if rubric is not None and (not isinstance(rubric, str) or not rubric.strip()):
+        raise ValidationError("a rubric must be a non-empty text")
+    return Graders(rubric=rubric, similar=similar, pairwise=bool(pairwise))
+
+
+def _choose_judge(
+    store: Store, plan_: Plan, mode: str, judge: str | None, judge_provider: str | None
+) -> bool:
+    """Pick the judge when anything needs one, check every key; True when a case has a rubric."""
+    graders = plan_.graders
+    rubrics = any(a.type == "llm-rubric" for v in plan_.asserts.values() for a in v)
+    if rubrics or graders.pairwise or judge or judge_provider:  # the given judge, else the config
+        graders.judge, graders.judge_note = eval_judge(store, judge_provider, judge)
+    if mode != "replay":
+        for m in plan_.models + ([graders.judge] if graders.judge else []):
+            check_key(m)
+    return rubrics
+
+
+def _pending(
+    store: Store, plan_: Plan, run: ev.EvalRun, mode: str
+) -> tuple[list[Any], list[tuple[r.Prompt, ev.Case, ModelChoice]], dict[str, ev.ModelCall]]:
+    """The run's units, those still without a successful output, and (replay) their recordings."""
+    done_keys = {k for k, ok in store.output_keys(run.id).items() if ok}
+    units = plan_.units()
+    todo = [(p, c, m) for p, c, m in units if (p.id, c.id, m.model_id) not in done_keys]
+    preloaded: dict[str, ev.ModelCall] = {}
+    if mode == "replay":
+        try:
+            preloaded = _precheck_replay(store, plan_, todo)
+        except ReplayMissError as exc:
+            store.update_eval_run(run.id, status="failed", completed_at=r.now(), error=str(exc))
+            raise
+    return units, todo, preloaded
+
+
+@dataclass
+class _How:
+    """How a run's units run: call settings, progress reporting, and where (a cluster or here)."""
+
+    settings: dict[str, Any]
+    progress: bool
+    on_progress: ProgressCallback | None
+    cluster: str | Any | None
+    on_dashboard: Callable[[str], None] | None
+
+
+async def _execute(
     store: Store,
+    plan_: Plan,
+    result: EvalResult,
+    todo: Sequence[tuple[r.Prompt, ev.Case, ModelChoice]],
+    preloaded: dict[str, ev.ModelCall],
+    how: _How,
+) -> None:
+    """Run the pending units and the pairwise grader; a failure marks the run failed."""
+    run_id = result.run.id
+    prices = _prices(store)
+    from . import cluster_eval
+    from .executor import connect
+
+    with recording.use(store, mode=result.mode, prices=prices, buffered=True) as rec:
+        rec.cache.update(preloaded)
+        try:
+            with connect(
+                how.cluster,
+                work=bool(todo),
+                replay=result.mode == "replay",
+                warnings=result.warnings,
+                on_dashboard=how.on_dashboard,
+            ) as ex:
+                landing = _Landing(store, rec, result, how)  # after connecting: no bar on a miss
+                if ex is not None:
+                    await cluster_eval.run_on_cluster(
+                        ex, plan_, run_id, todo, prices, how.settings, landing
+                    )
+                else:
+                    await _run_all(plan_, run_id, todo, prices, how.settings, landing)
+            if plan_.graders.pairwise:
+                from .eval_pairwise import run_pairwise
+
+                await run_pairwise(store, run_id, plan_, rec, how.settings)
+        except BaseException as exc:
+            why = str(exc) or type(exc).__name__
+            if isinstance(exc, asyncio.CancelledError | KeyboardInterrupt):
+                why = "interrupted; run the same command again to resume"
+            store.update_eval_run(run_id, status="failed", completed_at=r.now(), error=why)
+            raise
+
+
+class _Landing:
+    """Where finished units land: counted, shown, and written in batches by the one writer."""
+
+    def __init__(self, store: Store, rec: recording.Recorder, result: EvalResult, how: _How):
+        from tqdm.auto import tqdm
+
+        self.store, self.rec, self.result, self.on_progress = store, rec, result, how.on_progress
+        self.done = result.skipped
+        self.bar = tqdm(
+            total=result.total,
+            initial=self.done,
+            desc="eval",
+            unit="output",
+            disable=not how.progress,
+            leave=False,
+        )
+        self.outputs: list[ev.Output] = []
+        self.metrics: list[r.Metric] = []
+        self.last = time.perf_counter()
+        if self.on_progress:
+            self.on_progress(self.done, result.total)
+
+    def add(
+        self, out: ev.Output, metrics: Sequence[r.Metric], calls: Sequence[ev.ModelCall] = ()
+    ) -> None:
+        """One finished unit (with the calls a worker made for it); write when a batch is full."""
+        for call in calls:  # a worker's recording joins this run's, written with its output
+            self.rec.save(call)
+        self.outputs.append(out)
+        self.metrics.extend(metrics)
+        self.result.ran += 1
+        self.result.failed += out.error is not None
+        self.done += 1
+        self.bar.update(1)
+        if self.on_progress:
+            self.on_progress(self.done, self.result.total)
+        if len(self.outputs) >= FLUSH_EVERY or time.perf_counter() - self.last >= FLUSH_SECONDS:
+            self.flush()
+
+    def flush(self) -> None:
+        """Write what has landed (outputs, metrics, calls) in one transaction."""
+        _write(self.store, self.outputs, self.metrics, self.rec.drain())
+        self.outputs, self.metrics, self.last = [], [], time.perf_counter()
+
+    @contextmanager
+    def keeping(self) -> Iterator[None]:
+        """Around a run: write the last batch; on a failure, keep what finished before it (a
+        resume then runs only the rest); close the bar either way."""
+        try:
+            yield
+            self.flush()
+        except BaseException:
+            if self.outputs:
+                self.flush()
+            raise
+        finally:
+            self.bar.close()
+
+
+async def _run_all(
     plan_: Plan,
     run_id: str,
     todo: Sequence[tuple[r.Prompt, ev.Case, ModelChoice]],
     prices: dict[str, Any],
     settings: dict[str, Any],
-    rec: recording.Recorder,
-    result: EvalResult,
-    progress: bool,
-    on_progress: ProgressCallback | None,
+    landing: _Landing,
 ) -> None:
-    """Run the pending units with bounded concurrency; write results in batches (one writer)."""
-    from tqdm.auto import tqdm
-
+    """Run the pending units here with bounded concurrency; results land in batches."""
     sem = asyncio.Semaphore(settings["concurrency"])
 
     async def bounded(p: r.Prompt, c: ev.Case, m: ModelChoice) -> tuple[ev.Output, list[r.Metric]]:
         async with sem:
-            return await _one(plan_, run_id, p, c, m, prices, settings)
-
-    total = result.total
-    done_count = result.skipped
-    bar = tqdm(
-        total=total,
-        initial=done_count,
-        desc="eval",
-        unit="output",
-        disable=not progress,
-        leave=False,
-    )
-    if on_progress:
-        on_progress(done_count, total)
-    outputs: list[ev.Output] = []
-    metrics: list[r.Metric] = []
-    last = time.perf_counter()
-
-    def flush() -> None:
-        nonlocal outputs, metrics, last
-        _write(store, outputs, metrics, rec.drain())
-        outputs, metrics, last = [], [], time.perf_counter()
+            return await eval_one(plan_, run_id, p, c, m, prices, settings)
 
     tasks = [asyncio.ensure_future(bounded(p, c, m)) for p, c, m in todo]
-    try:
-        for next_done in asyncio.as_completed(tasks):
-            out, ms = await next_done
-            outputs.append(out)
-            metrics.extend(ms)
-            result.ran += 1
-            result.failed += out.error is not None
-            done_count += 1
-            bar.update(1)
-            if on_progress:
-                on_progress(done_count, total)
-            if len(outputs) >= FLUSH_EVERY or time.perf_counter() - last >= FLUSH_SECONDS:
-                flush()
-        flush()
-    except BaseException:
-        for t in tasks:
-            t.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-        if outputs:  # keep what finished: a resume then runs only the rest
-            _write(store, outputs, metrics, rec.drain())
-        raise
-    finally:
-        bar.close()
+    with landing.keeping():
+        try:
+            for next_done in asyncio.as_completed(tasks):
+                landing.add(*await next_done)
+        except BaseException:
+            for t in tasks:
+                t.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            raise
 
 
 def _write(

@@ -16,11 +16,12 @@ before. dask is imported only here, and only when a cluster is asked for.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import re
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -97,6 +98,7 @@ class Executor:
         self.client: Any = None
         self._owned: list[Any] = []  # what we started and must close
         self.peak_in_flight = 0  # the most tasks ever outstanding, for tests and benchmarks
+        self._pending: Any = None  # the running map's as_completed, so amap can cancel it
         if cluster is not None and not isinstance(cluster, str):
             self.client = cluster  # a distributed.Client the caller already has
             return
@@ -172,7 +174,7 @@ class Executor:
         if limit < 1:
             raise ClusterError(f"max_in_flight must be >= 1, got {limit}")
         source = iter(items)
-        pending = distributed.as_completed()
+        pending = self._pending = distributed.as_completed()
         outstanding = 0
 
         def submit_next() -> bool:
@@ -200,6 +202,55 @@ class Executor:
             for future in list(pending.futures):
                 future.cancel()
 
+    async def amap(
+        self,
+        fn: Callable[[T], R],
+        items: Iterable[T],
+        *,
+        max_in_flight: int | None = None,
+        retries: int = TASK_RETRIES,
+    ) -> AsyncIterator[R]:
+        """`map` for a coroutine: results arrive on the caller's event loop, which stays free.
+
+        The blocking `map` runs on a helper thread that only hands results over; whatever the
+        caller does with them (the store's writes) stays on the caller's thread.
+        """
+        loop = asyncio.get_running_loop()
+        queue: asyncio.Queue[tuple[str, Any]] = asyncio.Queue()
+        stop = threading.Event()
+
+        def post(kind: str, value: Any) -> None:
+            with contextlib.suppress(RuntimeError):  # the loop closed: nobody is listening
+                loop.call_soon_threadsafe(queue.put_nowait, (kind, value))
+
+        def pump() -> None:
+            try:
+                for result in self.map(fn, items, max_in_flight=max_in_flight, retries=retries):
+                    post("result", result)
+                    if stop.is_set():
+                        return
+            except BaseException as exc:  # handed to the caller, raised there
+                post("error", exc)
+            else:
+                post("end", None)
+
+        thread = threading.Thread(target=pump, name="alchemy-cluster-results", daemon=True)
+        thread.start()
+        try:
+            while True:
+                kind, value = await queue.get()
+                if kind == "end":
+                    return
+                if kind == "error":
+                    raise value
+                yield value
+        finally:
+            stop.set()
+            if self._pending is not None:  # stopped early: cancel what is still queued
+                for future in list(self._pending.futures):
+                    future.cancel()
+            thread.join(timeout=CONNECT_TIMEOUT)
+
     def close(self) -> None:
         """Close the client and any LocalCluster this executor started."""
         for thing in self._owned:
@@ -213,6 +264,31 @@ class Executor:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+@contextlib.contextmanager
+def connect(
+    cluster: str | Any | None,
+    *,
+    work: bool,
+    replay: bool,
+    warnings: list[str],
+    on_dashboard: Callable[[str], None] | None = None,
+) -> Iterator[Executor | None]:
+    """The cluster a run goes to, or None to run here: none asked for (`cluster`, else
+    $ALCHEMY_CLUSTER), nothing to run, or a replay (no model calls to distribute; said in
+    `warnings`). `on_dashboard(link)` hears the Dask dashboard's link once connected."""
+    asked = cluster is not None and not isinstance(cluster, str)
+    asked = asked or parse_cluster(cluster) is not None
+    if asked and replay:
+        warnings.append("a replay makes no model calls: it ran in-process, not on the cluster")
+    if not (asked and work and not replay):
+        yield None
+        return
+    with Executor(cluster) as executor:
+        if on_dashboard is not None:
+            on_dashboard(str(executor.dashboard_link))
+        yield executor
 
 
 def _takes_n_workers() -> bool:
@@ -249,6 +325,68 @@ def clear_worker_cache() -> None:
         _cache.clear()
 
 
+class ProviderKeys:
+    """API keys a task's providers need: never shown, never written.
+
+    The client puts in only the keys of the providers a task calls; a worker applies them to its
+    environment for the duration of that task (`applied`) and removes them after. The repr names
+    the providers only, so a task that Dask logs on failure shows no key.
+    """
+
+    def __init__(self, keys: dict[str, tuple[str, str]] | None = None) -> None:
+        self._keys = dict(keys or {})  # provider → (environment variable, key)
+
+    def __repr__(self) -> str:
+        return f"ProviderKeys({', '.join(sorted(self._keys)) or 'none'})"
+
+    def __bool__(self) -> bool:
+        return bool(self._keys)
+
+    def only(self, providers: Iterable[str]) -> ProviderKeys:
+        """The keys of these providers alone."""
+        wanted = set(providers)
+        return ProviderKeys({p: k for p, k in self._keys.items() if p in wanted})
+
+    @contextlib.contextmanager
+    def applied(self) -> Iterator[None]:
+        """Set the keys in this worker's environment for one task (a key set there already wins)."""
+        mine: list[str] = []
+        with _keys_lock:
+            for name, value in self._keys.values():
+                if name in _key_users:
+                    _key_users[name] += 1
+                    mine.append(name)
+                elif name not in os.environ:
+                    os.environ[name] = value
+                    _key_users[name] = 1
+                    mine.append(name)
+        try:
+            yield
+        finally:
+            with _keys_lock:
+                for name in mine:
+                    _key_users[name] -= 1
+                    if not _key_users[name]:
+                        del _key_users[name]
+                        os.environ.pop(name, None)
+
+
+_keys_lock = threading.Lock()
+_key_users: dict[str, int] = {}  # env var → tasks using the key we set: the last one removes it
+
+
+def provider_keys(choices: Iterable[Any]) -> ProviderKeys:
+    """The keys (as llm finds them on the client) of the providers among `choices` that need one."""
+    from ..models.keys import provider_key
+
+    found: dict[str, tuple[str, str]] = {}
+    for choice in choices:
+        provider = getattr(choice, "provider", "")
+        if provider not in found and (pair := provider_key(provider)) is not None:
+            found[provider] = pair
+    return ProviderKeys(found)
+
+
 def describe_failure(exc: BaseException) -> str:
     """One line for a task that failed on a worker (typed errors keep their message)."""
     if isinstance(exc, AlchemyError):
@@ -261,8 +399,11 @@ __all__ = [
     "CONNECT_TIMEOUT",
     "ClusterAddress",
     "Executor",
+    "ProviderKeys",
     "clear_worker_cache",
+    "connect",
     "describe_failure",
     "parse_cluster",
+    "provider_keys",
     "worker_cached",
 ]

@@ -24,8 +24,6 @@ its parent, its grades and the decision), and every eval run is an ordinary run 
 
 from __future__ import annotations
 
-import random
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import partial
@@ -44,6 +42,7 @@ from ..store.calling import store_argument
 from .eval_plan import replay_model, resolve_model
 from .evaluate import aevaluate
 from .inputs import check_number
+from .optimize_guards import copied_critique, only_deletes, sentences, split_cases
 from .pipeline import _metrics_for, _prices, background_embedding
 
 if TYPE_CHECKING:
@@ -85,54 +84,6 @@ class OptimizeResult:
     best_score: float | None = None  # the best candidate's, on the search half
     holdout: dict[str, Any] = field(default_factory=dict)  # both prompts on the held-back half
     split: dict[str, list[str]] = field(default_factory=dict)  # case ids: search, held_back
-
-
-_SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
-
-
-def _norm(text: str) -> str:
-    return " ".join(text.lower().split()).strip(" .,;:-*•")
-
-
-def sentences(text: str) -> list[str]:
-    """The prompt's sentences and lines, normalised (case, spacing, edge punctuation)."""
-    return [s for s in (_norm(p) for p in _SENTENCE.split(text)) if s]
-
-
-def only_deletes(parent: str, candidate: str) -> bool:
-    """True when every sentence of the candidate was already in its parent (nothing added)."""
-    have = set(sentences(parent))
-    return all(s in have for s in sentences(candidate))
-
-
-def copied_critique(parent: str, candidate: str, lines: Sequence[str]) -> str | None:
-    """The critique line (of 4+ words) the candidate pastes verbatim and its parent lacks, if any."""
-    cand, par = _norm(candidate), _norm(parent)
-    for line in lines:
-        body = _norm(re.sub(r"^\s*-\s*(?:issue:|remove:|add:)?\s*", "", line))
-        if len(body.split()) >= 4 and body in cand and body not in par:
-            return line.strip()
-    return None
-
-
-def split_cases(
-    cases: Sequence[ev.Case], holdout: float, seed: int, held: Sequence[str] | None = None
-) -> tuple[list[ev.Case], list[ev.Case]]:
-    """(search half, held-back half): `held` by id or name, else a seeded shuffle."""
-    if held:
-        wanted = set(held)
-        back = [c for c in cases if c.id in wanted or c.name in wanted]
-        if len(back) != len(wanted):
-            raise ValidationError("holdout_cases names a case the request does not have")
-        search = [c for c in cases if c not in back]
-    else:
-        order = list(cases)
-        random.Random(seed).shuffle(order)
-        n_back = min(len(order) - 2, max(2, round(len(order) * holdout)))
-        back, search = order[:n_back], order[n_back:]
-    if len(search) < 2 or len(back) < 2:
-        raise ValidationError("each half needs at least two cases")
-    return search, back
 
 
 def _failures(store: Store, run_id: str, prompt_id: str) -> list[str]:
@@ -364,10 +315,46 @@ async def _with_cases(
             "optimise grades outputs by the cases' assertions: both halves need cases with at least"
             " one assertion (add them, or use --judge)"
         )
-    run_id, graded = await _grade(loop, [start.id], search, model, "search", concurrency, mode)
+    best, best_score, start_score, steps, stopped = await _search_half(
+        loop, search, model, max_iterations, target, concurrency, mode
+    )
+    result = OptimizeResult(
+        start.id,
+        start,
+        "held-back cases",
+        steps,
+        stopped,
+        False,
+        "",
+        start_score,
+        best_score,
+        split=split,
+    )
+    if best.id == start.id:
+        result.message = (
+            "no improvement found: the prompt already passes every check on the search half"
+            if not steps and stopped in ("target", "no failures")
+            else "no improvement found: no candidate graded higher on the search half"
+        )
+        return _finish(loop, result)
+    await _held_back_verdict(loop, result, best, back, model, concurrency, mode)
+    return _finish(loop, result)
+
+
+async def _search_half(
+    loop: _Loop,
+    search: list[ev.Case],
+    model: ModelChoice,
+    max_iterations: int,
+    target: float,
+    concurrency: int,
+    mode: str,
+) -> tuple[r.Prompt, float, float, list[Step], str]:
+    """Rewrite from failures on the search half: the best prompt, its grade, the start's, steps."""
+    start = loop.start
+    best_run, graded = await _grade(loop, [start.id], search, model, "search", concurrency, mode)
     best, best_score = start, graded[start.id][0]
     start_score = best_score
-    best_run = run_id
     history = [(start.content, best_score)]
     steps: list[Step] = []
     stopped = "limit"
@@ -408,25 +395,20 @@ async def _with_cases(
         steps.append(Step(i, cand.id, score, chosen, reason, failures))
         if chosen:
             best, best_score, best_run = cand, score, cand_run
-    result = OptimizeResult(
-        start.id,
-        start,
-        "held-back cases",
-        steps,
-        stopped,
-        False,
-        "",
-        start_score,
-        best_score,
-        split=split,
-    )
-    if best.id == start.id:
-        result.message = (
-            "no improvement found: the prompt already passes every check on the search half"
-            if not steps and stopped in ("target", "no failures")
-            else "no improvement found: no candidate graded higher on the search half"
-        )
-        return _finish(loop, result)
+    return best, best_score, start_score, steps, stopped
+
+
+async def _held_back_verdict(
+    loop: _Loop,
+    result: OptimizeResult,
+    best: r.Prompt,
+    back: list[ev.Case],
+    model: ModelChoice,
+    concurrency: int,
+    mode: str,
+) -> None:
+    """Accept the search half's best only if it beats the start on the held-back cases too."""
+    start = loop.start
     _, held = await _grade(loop, [start.id, best.id], back, model, "held-back", concurrency, mode)
     (o_grade, o_rate), (b_grade, b_rate) = held[start.id], held[best.id]
     result.holdout = {
@@ -446,7 +428,6 @@ async def _with_cases(
             f" cases (grade {o_grade:.3f} → {b_grade:.3f}, pass rate {o_rate:.0%} → {b_rate:.0%})"
         )
     _note(loop.store, best, {"held_back": result.holdout, "accepted_on_held_back": result.improved})
-    return _finish(loop, result)
 
 
 async def _with_judge(loop: _Loop, judge_model: ModelChoice, max_iterations: int) -> OptimizeResult:

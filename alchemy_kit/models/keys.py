@@ -36,6 +36,18 @@ def has_key(provider: str) -> bool:
     return bool(info.key_env and os.environ.get(info.key_env))
 
 
+def provider_key(provider: str) -> tuple[str, str] | None:
+    """(environment variable, key) as llm finds the provider's key here; None when it needs none
+    or none is set. For handing a key to a cluster task that calls the provider (never stored)."""
+    info = PROVIDER_INFO.get(provider)
+    if info is None or not info.key_env:
+        return None
+    import llm
+
+    key = llm.get_key(alias=info.key_alias, env=info.key_env)
+    return (info.key_env, key) if key else None
+
+
 def _stored_keys() -> dict[str, object] | None:
     """llm's keys.json ({} when absent), or None when it cannot be read as llm would."""
     base = os.environ.get("LLM_USER_PATH")

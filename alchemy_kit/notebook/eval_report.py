@@ -182,6 +182,10 @@ class EvalReport:
         return "\n".join(lines)
 
 
+def _print_dashboard(link: str) -> None:
+    print(f"Dask dashboard: {link}")  # in a notebook, the cell's output: a link to click
+
+
 @store_argument
 async def aevaluate_report(
     request: str | None = None, *, store: Store | None = None, **kwargs: Any
@@ -190,6 +194,7 @@ async def aevaluate_report(
     from ..store import open_store
 
     store = store or open_store()
+    kwargs.setdefault("on_dashboard", _print_dashboard)
     result = await aevaluate(store, request=request, **kwargs)
     return EvalReport(store, result.run_id, result)
 
@@ -203,7 +208,8 @@ def evaluate(
     Works in scripts and inside Jupyter's running loop; returns an EvalReport (rich HTML repr,
     `.to_pandas()`). Every option of `alchemy eval` is a keyword here: phase, models, cases, tag,
     judge, rubric, similar, pairwise, temperature, max_tokens, seed, concurrency, again, replay,
-    record, on_progress.
+    record, on_progress, and cluster (tcp://host:8786, local:N or a distributed.Client; default
+    $ALCHEMY_CLUSTER), which prints the Dask dashboard's link.
     """
     from ..runner import run_sync
 

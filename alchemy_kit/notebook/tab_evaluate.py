@@ -106,6 +106,8 @@ class EvaluateTab(Tab):
         )
         self.bar = widgets.IntProgress(value=0, min=0, max=1, layout={"width": "240px"})
         self.bar_note = widgets.Label("")
+        # The Dask dashboard's link, shown while a run goes to a cluster ($ALCHEMY_CLUSTER).
+        self.dashboard = widgets.HTML("")
         self.phase.observe(lambda _: self.safely(self.show_prompts)(), names="value")
         self.run_button.on_click(self.safely(self.click_run))
         self.busy = [self.run_button, self.cases.suggest]
@@ -115,7 +117,7 @@ class EvaluateTab(Tab):
                 self.phase,
                 self.prompts,
                 row(self.models, widgets.VBox([self.more_models, self.again, self.replay])),
-                row(self.run_button, self.bar, self.bar_note),
+                row(self.run_button, self.bar, self.bar_note, self.dashboard),
             ]
         )
 
@@ -258,6 +260,7 @@ class EvaluateTab(Tab):
         """Run eval (the button): check the form now, then run prompts × cases × models."""
         kwargs = self.settings()
         self.bar.value, self.bar.bar_style, self.bar_note.value = 0, "", ""
+        self.dashboard.value = ""
         self.say("running …")
         self.start(lambda: self._evaluate(kwargs), self.show_result)
 
@@ -269,7 +272,14 @@ class EvaluateTab(Tab):
         return result
 
     async def _evaluate(self, kwargs: dict[str, Any]) -> EvalResult:
-        return await aevaluate(self.store, on_progress=self._progress, **kwargs)
+        return await aevaluate(
+            self.store, on_progress=self._progress, on_dashboard=self._dashboard, **kwargs
+        )
+
+    def _dashboard(self, link: str) -> None:
+        """Show the Dask dashboard's link while the run goes to a cluster."""
+        href = html.escape(link, quote=True)
+        self.dashboard.value = f"<a href='{href}' target='_blank' rel='noopener'>Dask dashboard</a>"
 
     def _progress(self, done: int, total: int) -> None:
         self.bar.max = max(total, 1)

@@ -12,7 +12,7 @@ Each rule was narrowed until it stayed quiet on good prompts (their false alarms
 benchmarks/scoring.py): a description ("files with no EXIF date") is not a prohibition, a scoped
 prohibition ("do not cancel the others when one fails") does not forbid the thing itself, and a
 restriction that names what it excludes ("a peanut allergy") does not ask for it.
-Conflicts of meaning that no word list names are found by conflicts_meaning.py.
+Conflicts found by counting (parts against a whole, a count against its list) are conflicts_counts.py.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from functools import lru_cache
 
 from . import lexicon as lx
 from . import lexicon_aspects as la
+from .conflicts_counts import counting_conflicts
 from .features_text import WORD, Quantity, Text, quantities, stem
 
 # Words that name the same thing for the forbid-then-ask check (heads are stems).
@@ -556,7 +557,7 @@ def _find(t: Text, idea: str) -> list[Conflict]:
         found.append(Conflict("two target languages", *pair))
     found += [Conflict("opposed styles", a, b) for a, b in opposed_sentences(t)]
     found += _aspect_conflicts(t)
-    return found
+    return found + [Conflict(*c) for c in counting_conflicts(t)]
 
 
 def _first_pair(

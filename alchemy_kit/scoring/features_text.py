@@ -122,11 +122,23 @@ _UNIT_RE = re.compile(
 )
 
 
+_YEAR = re.compile(r"(?:19|20)\d\d")
+_YEAR_BEFORE = re.compile(
+    r"(?:\b(?:Q[1-4]|H[12]|FY|jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)\w*)"
+    r"[\s,/-]*$",
+    re.I,
+)
+
+
 @lru_cache(maxsize=4096)
 def quantities(text: str) -> tuple[Quantity, ...]:
     """Every 'N unit' in a text with the limit word before it (under, at least, exactly...)."""
     out = []
     for m in _UNIT_RE.finditer(text):
+        if _YEAR_BEFORE.search(text[max(0, m.start() - 12) : m.start()]) and _YEAR.fullmatch(
+            m.group(1)
+        ):
+            continue  # "the Q4 2024 customer survey": a year, not 2024 customers
         spec = re.split(r"\s*(?:-|–|to)\s*", m.group(1).lower())
         values = [v for v in (_number(s) for s in spec) if v is not None]
         if not values:

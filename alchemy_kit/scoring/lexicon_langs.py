@@ -41,7 +41,7 @@ _FORMAT_WORDS: dict[str, str] = {
     r"colunas?|campos?|modelo|esquema|responda\s+(?:em|com)|devolva|retorne|"
     r"bloco\s+de\s+código|estrofes?|versos?",
     "nl": r"formaat|opmaak|tabel(?:len)?|lijst(?:en)?|opsomming\w*|genummerd\w*|"
-    r"kop(?:pen|jes)?|secties?|alinea'?s?|zinnen|woorden|tekens|stappen|dia'?s|"
+    r"kop(?:pen|jes)?|secties?|alinea'?s?|zin(?:nen)?|woord(?:en)?|regels?|tekens?|stappen|dia'?s|"
     r"kolommen|rijen|velden|sjabloon|schema|antwoord\s+(?:in|met)|geef\b[^.\n]{0,40}\bterug|"
     r"codeblok|strofen?",
 }

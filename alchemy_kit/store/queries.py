@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 _RENAMED = (
     "record_search set_request_status update_phase_run prompts_missing_embeddings "
     "prompt_texts sibling_embeddings embedding_sample count_embeddings get_embedding "
-    "rebuild_fts snapshot delete_orphans import_rows schema_problems get_output "
+    "rebuild_fts snapshot delete_orphans schema_problems get_output "
     "recorded_providers eval_cells eval_pass_counts judge_criteria eval_quality "
     "count_requests"
 )

@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     import pyarrow as pa
 
 PARTITION_COLUMN = "created_date"
-BATCH_ROWS = 1000  # rows per _import_rows call, PK lookup and Parquet read batch
+BATCH_ROWS = 1000  # rows per import_rows call, PK lookup and Parquet read batch
 FLUSH_ROWS = 20_000  # rows buffered per table before writing (a Parquet flush is one row group)
 MAX_OPEN_WRITERS = 64  # files open at once per table (see TableWriter)
 CSV_NULL = "\\N"
