@@ -199,20 +199,11 @@ async def _call(
         return await _in_process(
             prompt, system, temperature, max_tokens, seed, timeout, model_options or {}
         )
-    import llm  # only a real llm model needs it (and every plugin's SDK it loads)
-    import tenacity  # and only its calls are retried
+    import tenacity  # only a real llm model's calls are retried
 
     started = time.perf_counter()
-    model, is_async = async_model(choice)
-    if getattr(model, "needs_key", None):
-        try:
-            model.get_key(key)  # fail before any network call
-        except llm.NeedsKeyException:
-            raise MissingKeyError(
-                f"no API key for {choice.provider}: {key_help(choice.provider)}"
-            ) from None
+    model, is_async = _ready_model(choice, key)
     secrets = known_secrets(key)
-    model = without_sdk_retries(model, choice.provider)
     options = map_options(
         choice,
         model,
@@ -225,36 +216,7 @@ async def _call(
     # A sync model of provider `local` runs in this process (SmolLM2): one call at a time, timed
     # from when it has the model, stopped between tokens when it times out (models/inprocess.py).
     in_process = choice.provider == "local" and not is_async
-    busy = 0.0
-    attempts = 0
-
-    async def attempt() -> tuple[str, Any, str | None]:
-        nonlocal attempts, busy
-        attempts += 1
-        try:
-            if not in_process:
-                return await asyncio.wait_for(
-                    _attempt(model, is_async, prompt, system, options, key), timeout
-                )
-            done, budget = await inprocess.run(
-                choice.model_id,
-                lambda: _attempt_in_process(model, prompt, system, options, key),
-                timeout,
-            )
-            busy += budget.seconds
-            return done
-        except inprocess.InProcessTimeout as exc:
-            # Not retried: the same model on the same input would take as long again.
-            err = TransientProviderError(str(exc))
-            err.attempts = attempts  # type: ignore[attr-defined]
-            err.duration_ms = int((busy + exc.seconds) * 1000)  # type: ignore[attr-defined]
-            raise err from None
-        except Exception as exc:
-            # `from None`: the SDK exception may quote the key, and tracebacks print causes.
-            error = _give_up(exc, choice, options, secrets)
-            if error is not None:
-                raise error from None
-            raise  # transient: tenacity waits and tries again
+    attempt = _Attempt(choice, model, is_async, prompt, system, options, key, timeout, secrets)
 
     retrying = tenacity.AsyncRetrying(
         stop=tenacity.stop_after_attempt(retries + 1),
@@ -267,27 +229,95 @@ async def _call(
     except AlchemyError:
         raise
     except Exception as exc:  # the last attempt failed transiently too
-        raise _exhausted(exc, choice, secrets, attempts) from None
+        raise _exhausted(exc, choice, secrets, attempt.count) from None
     text, usage, resolved = done
-
     in_tok = getattr(usage, "input", None) or 0
     out_tok = getattr(usage, "output", None) or 0
-    estimated = not (in_tok > 0 and out_tok > 0)
-    if in_tok <= 0:
-        in_tok = max(1, estimate_tokens((system or "") + "\n" + prompt))
-    if out_tok <= 0:
-        out_tok = max(1, estimate_tokens(text))
     return Completion(
         text=text,
         provider=choice.provider,
         model=resolved or model.model_id,
-        input_tokens=int(in_tok),
-        output_tokens=int(out_tok),
-        tokens_estimated=estimated,
-        duration_ms=int((busy if in_process else time.perf_counter() - started) * 1000),
-        attempts=attempts,
+        # A provider that reports no usage gets an estimate, and the row says it is one.
+        input_tokens=int(in_tok)
+        if in_tok > 0
+        else _estimated_tokens((system or "") + "\n" + prompt),
+        output_tokens=int(out_tok) if out_tok > 0 else _estimated_tokens(text),
+        tokens_estimated=not (in_tok > 0 and out_tok > 0),
+        duration_ms=int((attempt.busy if in_process else time.perf_counter() - started) * 1000),
+        attempts=attempt.count,
         options=dict(options),
     )
+
+
+def _estimated_tokens(text: str) -> int:
+    """A token estimate, at least 1, for a call whose provider reported no usage."""
+    return max(1, estimate_tokens(text))
+
+
+def _ready_model(choice: ModelChoice, key: str | None) -> tuple[Any, bool]:
+    """The llm model for `choice` (async when it has one), its key checked before any network call."""
+    import llm  # only a real llm model needs it (and every plugin's SDK it loads)
+
+    model, is_async = async_model(choice)
+    if getattr(model, "needs_key", None):
+        try:
+            model.get_key(key)
+        except llm.NeedsKeyException:
+            raise MissingKeyError(
+                f"no API key for {choice.provider}: {key_help(choice.provider)}"
+            ) from None
+    return without_sdk_retries(model, choice.provider), is_async
+
+
+@dataclass
+class _Attempt:
+    """One try of a real llm model's call; tenacity calls it again while a failure is transient."""
+
+    choice: ModelChoice
+    model: Any
+    is_async: bool
+    prompt: str
+    system: str | None
+    options: dict[str, Any]
+    key: str | None
+    timeout: float
+    secrets: list[str]
+    count: int = 0
+    busy: float = 0.0  # seconds an in-process model spent generating, over every try
+
+    async def __call__(self) -> tuple[str, Any, str | None]:
+        self.count += 1
+        model, prompt, system, options, key = (
+            self.model,
+            self.prompt,
+            self.system,
+            self.options,
+            self.key,
+        )
+        try:
+            if not (self.choice.provider == "local" and not self.is_async):
+                return await asyncio.wait_for(
+                    _attempt(model, self.is_async, prompt, system, options, key), self.timeout
+                )
+            done, budget = await inprocess.run(
+                self.choice.model_id,
+                lambda: _attempt_in_process(model, prompt, system, options, key),
+                self.timeout,
+            )
+            self.busy += budget.seconds
+            return done
+        except inprocess.InProcessTimeout as exc:
+            # Not retried: the same model on the same input would take as long again.
+            err = TransientProviderError(str(exc))
+            err.attempts = self.count  # type: ignore[attr-defined]
+            err.duration_ms = int((self.busy + exc.seconds) * 1000)  # type: ignore[attr-defined]
+            raise err from None
+        except Exception as exc:
+            # `from None`: the SDK exception may quote the key, and tracebacks print causes.
+            error = _give_up(exc, self.choice, options, self.secrets)
+            if error is not None:
+                raise error from None
+            raise  # transient: tenacity waits and tries again
 
 
 def _transient(exc: BaseException) -> bool:
