@@ -4,7 +4,8 @@ For every sample idea (data/sample_ideas.jsonl), run the offline pipeline (count
 no embedding) and measure, per phase, over every pair of siblings (same request and phase):
 - mean MiniLM cosine of the two prompts (target ≤ 0.85);
 - mean character similarity, difflib.SequenceMatcher.ratio() (target ≤ 0.5);
-- idea coverage: the share of the idea's content words each variant keeps (every variant must cover it).
+- idea coverage: the share of the idea's content words each variant keeps (every variant must cover it);
+- the scorer's view: mean `ak.score_text(prompt, idea)` of the variants (quality must not drop as variety grows).
 
 Usage: python benchmarks/variety.py [-n COUNT] [--seed S] [--ideas PATH] [--limit N]
 --ideas reads any JSONL file with an `idea` field (and optionally `persona`), e.g. the labelled pairs in
@@ -135,6 +136,8 @@ def measure(
 ) -> dict[str, dict[str, float]]:
     """Run every idea (default: the sample ideas) and return per-phase means and the overall row."""
     generate, embed_texts, open_store = _import()
+    from alchemy_kit import score_text
+
     ideas = ideas or load_ideas(ROOT / "data" / "sample_ideas.jsonl")
     per: dict[str, dict[str, list[float]]] = {}
     with tempfile.TemporaryDirectory() as tmp:
@@ -152,27 +155,35 @@ def measure(
             for phase in res.request.phases:
                 texts = [p.content for p in res.by_phase(phase)]
                 vecs, _ = embed_texts(texts)
-                row = per.setdefault(phase, {"cosine": [], "difflib": [], "coverage": []})
+                row = per.setdefault(
+                    phase, {"cosine": [], "difflib": [], "coverage": [], "score": []}
+                )
                 for i, j in itertools.combinations(range(len(texts)), 2):
                     row["cosine"].append(float(vecs[i] @ vecs[j]))
                     ratio = difflib.SequenceMatcher(None, texts[i], texts[j], autojunk=False)
                     row["difflib"].append(ratio.ratio())
                 row["coverage"] += [coverage(t, item["idea"]) for t in texts]
+                row["score"] += [score_text(t, item["idea"]) for t in texts]
     out = {
         phase: {
             "cosine": statistics.fmean(v["cosine"]),
             "difflib": statistics.fmean(v["difflib"]),
             "min_coverage": min(v["coverage"]),
             "mean_coverage": statistics.fmean(v["coverage"]),
+            "score": statistics.fmean(v["score"]),
         }
         for phase, v in per.items()
     }
-    every = {k: [x for v in per.values() for x in v[k]] for k in ("cosine", "difflib", "coverage")}
+    every = {
+        k: [x for v in per.values() for x in v[k]]
+        for k in ("cosine", "difflib", "coverage", "score")
+    }
     out["all phases"] = {
         "cosine": statistics.fmean(every["cosine"]),
         "difflib": statistics.fmean(every["difflib"]),
         "min_coverage": min(every["coverage"]),
         "mean_coverage": statistics.fmean(every["coverage"]),
+        "score": statistics.fmean(every["score"]),
     }
     return out
 
@@ -191,12 +202,14 @@ def main() -> None:
         f"sibling variety, offline model, {args.count} variants per phase, seed {args.seed}, "
         f"{len(ideas)} ideas from {args.ideas.name}"
     )
-    print("| phase | MiniLM cosine (≤ 0.85) | difflib ratio (≤ 0.5) | idea coverage min / mean |")
-    print("|---|---:|---:|---:|")
+    print(
+        "| phase | MiniLM cosine (≤ 0.85) | difflib ratio (≤ 0.5) | idea coverage min / mean | mean score_text |"
+    )
+    print("|---|---:|---:|---:|---:|")
     for phase, row in table.items():
         print(
             f"| {phase} | {row['cosine']:.3f} | {row['difflib']:.3f} |"
-            f" {row['min_coverage']:.2f} / {row['mean_coverage']:.2f} |"
+            f" {row['min_coverage']:.2f} / {row['mean_coverage']:.2f} | {row['score']:.3f} |"
         )
 
 

@@ -126,8 +126,8 @@ def record_failed_request():
         store.add([failed], [run])
         run.started_at = run.completed_at = failed.created_at
         run.status, run.error_message = "failed", error
-        store.update_phase_run(run)
-        store.set_request_status(failed.id, "failed")
+        store._update_phase_run(run)
+        store._set_request_status(failed.id, "failed")
         return failed, run
 
     return record

@@ -66,37 +66,37 @@ def test_token_usage_per_request_and_bucket(store: Store) -> None:
         assert sum(r["input_tokens"] for r in rows) == sum(r["input_tokens"] for r in per_request)
         assert sum(r["requests"] for r in rows) == 2
     assert store.token_usage("day")[0]["time"].endswith("T00:00:00Z")
-    assert store.count_requests() == 2 and store.count_requests(build_filters(tags="csv")) == 1
+    assert store._count_requests() == 2 and store._count_requests(build_filters(tags="csv")) == 1
     with pytest.raises(ValidationError):
         store.token_usage("week")
 
 
 def test_embedding_sample_is_the_newest(store: Store) -> None:
     model = store.search_sql.embedding_models()[0][0]
-    rows = store.embedding_sample(model, 4)
+    rows = store._embedding_sample(model, 4)
     newest = store.list_prompts(limit=4)
     assert [r["prompt_id"] for r in rows] == [p.id for p in newest]
     assert all(isinstance(r["embedding"], bytes) for r in rows)
     flt = build_filters(phase="solutio")
-    assert {r["phase"] for r in store.embedding_sample(model, 100, flt)} == {"solutio"}
+    assert {r["phase"] for r in store._embedding_sample(model, 100, flt)} == {"solutio"}
 
 
 def test_sibling_embeddings_of_the_newest_requests(store: Store) -> None:
     model = store.search_sql.embedding_models()[0][0]
     newest = store.list_requests(limit=1)[0]
-    rows = store.sibling_embeddings(model, 1)
+    rows = store._sibling_embeddings(model, 1)
     assert len(rows) == 9 and {r["request_id"] for r in rows} == {newest.id}
     assert rows[0]["idea"] == newest.input
 
 
 def test_judge_criteria_empty_without_judge_runs(store: Store) -> None:
-    assert store.judge_criteria() == []
+    assert store._judge_criteria() == []
 
 
 def test_eval_pass_counts_and_cells_match_the_outputs(store: Store) -> None:
     run_id = evaluate_offline(store)
     outputs = store.dataframe("outputs")
-    counts = store.eval_pass_counts(run_id)
+    counts = store._eval_pass_counts(run_id)
     assert len(counts) == 3 * 2  # three prompts × two models
     for row in counts:
         mine = outputs[(outputs.prompt_id == row["prompt_id"]) & (outputs.model == row["model"])]
@@ -108,10 +108,10 @@ def test_eval_pass_counts_and_cells_match_the_outputs(store: Store) -> None:
         assert row["phase"] == "coagulatio" and row["content"]
     flaky = [row for row in counts if row["model"] == "fake-flaky"]
     assert {(row["failed_calls"], row["graded"]) for row in flaky} == {(1, 2)}
-    cells, total = store.eval_cells(run_id, 5)
+    cells, total = store._eval_cells(run_id, 5)
     assert total == 24 and len(cells) == 5
     assert {c["case_name"] for c in cells[:4]} <= {"library", "bridge", "rain", "owl"}
-    every, _ = store.eval_cells(run_id, 1000)
+    every, _ = store._eval_cells(run_id, 1000)
     assert len(every) == 24 and sum(c["failed"] for c in every) == 3
     failed = next(c for c in every if c["failed"])
     assert failed["preview"].endswith("the fake model is down")

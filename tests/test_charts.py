@@ -171,7 +171,7 @@ def test_sibling_variety(store: Store) -> None:
     # Check one value by hand: mean pairwise cosine distance of the phase's embeddings.
     row = data[0]
     prompts = store.list_prompts(request_id=row["request_id"], phase=row["phase"], limit=None)
-    vectors = [decode_vector(store.get_embedding(p.id).embedding) for p in prompts]
+    vectors = [decode_vector(store._get_embedding(p.id).embedding) for p in prompts]
     unit = [v / np.linalg.norm(v) for v in vectors]
     pairs = [(i, j) for i in range(3) for j in range(3) if i != j]
     expected = np.mean([1 - unit[i] @ unit[j] for i, j in pairs])
@@ -181,7 +181,7 @@ def test_sibling_variety(store: Store) -> None:
 def test_identical_siblings_have_no_variety(store: Store) -> None:
     request = store.list_requests()[0]
     prompts = store.list_prompts(request_id=request.id, phase="solutio", limit=None)
-    same = store.get_embedding(prompts[0].id)
+    same = store._get_embedding(prompts[0].id)
     store.upsert_embeddings(
         [ak.EmbeddingRecord(p.id, same.model, same.dimensions, same.embedding) for p in prompts]
     )

@@ -73,7 +73,7 @@ def test_generate_embeds_every_prompt_before_returning(store: Store) -> None:
     store.set_config("embeddings.model", LEXICAL_MODEL)
     res = generate("Summarise a clinical trial for patients", store=store, count=2, progress=False)
     assert res.ok and len(res.prompts) == 6
-    assert store.prompts_missing_embeddings(LEXICAL_MODEL) == []
+    assert store._prompts_missing_embeddings(LEXICAL_MODEL) == []
 
 
 def test_an_embedding_failure_is_a_warning_not_a_lost_request(store: Store) -> None:

@@ -89,7 +89,7 @@ def test_run_grades_every_output_and_writes_metrics(
     assert by[(loud, "rain")].passed is True and by[(loud, "sun")].passed is True
     assert by[(quiet, "sun")].passed is False  # "none: WHISPER ABOUT SUN." has no "shout"
     assert by[(quiet, "fog")].passed is False and by[(loud, "fog")].passed is True
-    grades = store.eval_quality(res.run_id)
+    grades = store._eval_quality(res.run_id)
     assert len(grades) == 6
     d = grades[0].details
     assert {d["source"], d["run"]} == {"eval", res.run_id} and {
@@ -262,7 +262,7 @@ def test_replay_needs_no_installed_model(store: Store, request_with_cases: dict)
     model = Scripted("fake-gone", echo_upper)
     with registered(model):
         first = evaluate(store, request=req.id, models=["fake-gone"])
-    assert store.recorded_providers("fake-gone") == ["local"]
+    assert store._recorded_providers("fake-gone") == ["local"]
     assert replay_model(store, ("local", "fake-gone")) == ModelChoice("local", "fake-gone")
     with pytest.raises(UnknownModelError):
         replay_model(store, ("openai", "fake-gone"))  # recorded under another provider

@@ -64,7 +64,10 @@ def run(
 @pytest.mark.parametrize(
     ("phase", "markers"),
     [
-        ("prima-materia", ["# Draft: ", "**Essence:** ", "## The audience", "## Open questions"]),
+        (
+            "prima-materia",
+            ["# Draft: ", ":** Build a CLI tool", "## The audience", "## Open questions"],
+        ),
         ("solutio", ["# Brief: ", "## Who it is for", "## What is asked"]),
         ("coagulatio", ["You are a senior software engineer", "Your task: ", "Hand back "]),
     ],

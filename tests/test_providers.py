@@ -622,3 +622,34 @@ def test_import_does_not_load_provider_sdks():
 )
 def test_classify_errors_without_http(exc, kind):
     assert failures.classify(exc)[0] == kind
+
+
+def test_backoff_doubles_with_jitter_and_a_retry_after_header_wins():
+    from types import SimpleNamespace
+
+    from alchemy_kit.models.providers import _wait
+
+    def state(n: int, exc: Exception) -> Any:
+        outcome = SimpleNamespace(exception=lambda: exc)
+        return SimpleNamespace(attempt_number=n, outcome=outcome)
+
+    wait = _wait(0.5)
+    for n, base in ((1, 0.5), (2, 1.0), (3, 2.0)):
+        assert all(base <= wait(state(n, TimeoutError())) <= base * 1.5 for _ in range(20))
+    limited = TimeoutError()
+    limited.response = SimpleNamespace(headers={"retry-after": "7"})  # type: ignore[attr-defined]
+    assert wait(state(1, limited)) == 7.0
+    limited.response.headers["retry-after"] = "3600"  # type: ignore[attr-defined]
+    assert wait(state(1, limited)) == 30.0  # capped
+
+
+@pytest.mark.parametrize("wire", ["openai", "ollama"], indirect=True)
+async def test_a_refused_connection_is_not_retried(wire):
+    import httpx
+
+    choice, mock = wire
+    mock.add_exception(httpx.ConnectError("[Errno 111] Connection refused"))
+    with pytest.raises(ProviderError) as info:
+        await acomplete(choice, "hi", retries=3, backoff=0)
+    assert not isinstance(info.value, TransientProviderError)
+    assert len(mock.get_requests()) == 1  # one attempt: nothing listens there

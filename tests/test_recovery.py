@@ -159,7 +159,7 @@ def test_beat_refreshes_running_rows_only(store: Store) -> None:
     fresh = store.get_request(rid).metadata["owner"]["heartbeat"]
     assert fresh > owner["heartbeat"]
     assert store.phase_runs(rid)[0].config["owner"]["heartbeat"] == fresh
-    store.set_request_status(rid, "completed")
+    store._set_request_status(rid, "completed")
     assert recovery.beat(store, rid) is False
 
 

@@ -250,13 +250,13 @@ def test_configurations_typed(store: Store) -> None:
 def test_request_lifecycle_and_prefix_lookup(store: Store) -> None:
     req = store.create_request(r.Request(input="an idea", count=2, tags=["t"]))
     assert store.get_request(req.id[:8]).id == req.id
-    store.set_request_status(req.id, "running")
+    store._set_request_status(req.id, "running")
     assert store.get_request(req.id).completed_at is None
-    store.set_request_status(req.id, "completed", metadata={"n": 1})
+    store._set_request_status(req.id, "completed", metadata={"n": 1})
     got = store.get_request(req.id)
     assert got.status == "completed" and got.completed_at and got.metadata == {"n": 1}
     with pytest.raises(ValidationError):
-        store.set_request_status(req.id, "finished")
+        store._set_request_status(req.id, "finished")
     with pytest.raises(ValidationError, match="count"):
         store.create_request(r.Request(input="x", count=1000))
     with pytest.raises(ValidationError, match="non-empty"):
@@ -327,6 +327,28 @@ def test_the_search_plumbing_is_off_the_public_surface_with_deprecated_aliases(
     assert any("store.search_sql.embedding_count" in str(w.message) for w in caught)
     with pytest.raises(AttributeError, match="no attribute 'search_nothing'"):
         store.search_nothing  # noqa: B018
+    store.close()
+
+
+def test_plumbing_is_private_and_the_old_public_names_warn(tmp_path: Path) -> None:
+    import warnings
+
+    from alchemy_kit.store.queries import RENAMED
+
+    store = open_store(tmp_path / "s.db", create=True)
+    public = {n for n in dir(store) if not n.startswith("_")}
+    assert not public & RENAMED
+    for name in sorted(RENAMED):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            alias = getattr(store, name)
+        assert alias == getattr(store, f"_{name}"), name
+        assert [w.category for w in caught] == [DeprecationWarning], name
+        assert f"Store.{name} is deprecated" in str(caught[0].message)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        assert store.count_requests() == 0  # the old name still works for one release
+    assert caught
     store.close()
 
 

@@ -66,8 +66,8 @@ def build_store(path: Path) -> Store:
     store.create_request(req1)
     store.create_request(req2)
     # json_patch writes compact JSON text: a byte-exact round trip must keep it as is.
-    store.set_request_status(req1.id, "running", metadata={"z": 1, "emoji": "🧪"})
-    store.set_request_status(req2.id, "completed")
+    store._set_request_status(req1.id, "running", metadata={"z": 1, "emoji": "🧪"})
+    store._set_request_status(req2.id, "completed")
 
     runs = [
         r.PhaseRun(req1.id, "prima-materia", "local", "offline-v1"),
@@ -89,7 +89,7 @@ def build_store(path: Path) -> Store:
     )
     runs[3].error_message = 'HTTP 429: rate limited, "retry"\nlater'
     for run in (runs[0], runs[1], runs[3]):
-        store.update_phase_run(run)  # runs[2] stays pending with started_at NULL
+        store._update_phase_run(run)  # runs[2] stays pending with started_at NULL
 
     prompts = []
     for i, content in enumerate(TRICKY * 2):
@@ -163,7 +163,7 @@ def build_store(path: Path) -> Store:
             for i, p in enumerate(prompts[:6])
         ]
     )
-    store.record_search(
+    store._record_search(
         r.SearchRecord(
             'haiku, "sqlite"',
             "semantic",
@@ -174,7 +174,7 @@ def build_store(path: Path) -> Store:
             timestamp=_ts(DATES[2], 12),
         )
     )
-    store.record_search(r.SearchRecord("", "text", 0, timestamp=_ts(DATES[0], 12)))
+    store._record_search(r.SearchRecord("", "text", 0, timestamp=_ts(DATES[0], 12)))
     store.add_preferences(
         [
             r.Preference(
@@ -653,7 +653,7 @@ def test_import_takes_timestamps_and_vectors_in_either_form(fresh, tmp_path):
     assert got.counts == {"prompts": 1, "embeddings": 1}
     stored = fresh.get_prompt(prompt.id)
     assert stored.created_at == stored.updated_at == "2026-02-03T04:05:06.789Z"
-    rec = fresh.get_embedding(prompt.id)
+    rec = fresh._get_embedding(prompt.id)
     assert rec.created_at == "2026-02-03T04:05:07.250Z"
     assert np.allclose(decode_vector(rec.embedding), vec, atol=1e-3)
     again = import_(fresh, dest)

@@ -54,7 +54,7 @@ def db_migrate(database: Path | None) -> None:
         echo(f"applied {name}")
     if not pending:
         echo("Nothing to migrate: the database is up to date")
-    lost = [p for p in store.schema_problems() if p.derived]
+    lost = [p for p in store._schema_problems() if p.derived]
     if lost:
         # A dropped index or trigger is not a pending migration: db check --fix rebuilds it.
         names = ", ".join(p.obj.name for p in lost[:5]) + (", …" if len(lost) > 5 else "")

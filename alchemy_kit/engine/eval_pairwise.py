@@ -34,7 +34,7 @@ def case_input(case: ev.Case) -> str:
 
 def judged_pairs(store: Store, run_id: str) -> list[dict[str, Any]]:
     """The pairwise verdicts of a run, one per (case, model, pair), as recorded."""
-    rows = store.eval_quality(run_id, grader="pairwise")
+    rows = store._eval_quality(run_id, grader="pairwise")
     seen: dict[tuple[str, str, frozenset[str]], dict[str, Any]] = {}
     for m in rows:
         d = m.details

@@ -120,7 +120,7 @@ def replay_model(store: Store, m: Any) -> ModelChoice:
         provider, model = m if isinstance(m, tuple) else (None, m)
         if not isinstance(model, str):
             raise
-        found = [p for p in store.recorded_providers(model) if provider in (None, p)]
+        found = [p for p in store._recorded_providers(model) if provider in (None, p)]
         if len(found) != 1:
             raise
         return ModelChoice(found[0], model)

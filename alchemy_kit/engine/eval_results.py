@@ -185,7 +185,7 @@ def matrix(store: Store, run_id: str) -> Matrix:
 
 def cell(store: Store, output_id: str) -> CellDetail:
     """Everything behind one output: case, prompt, messages sent, output, graders' reasons."""
-    out = store.get_output(output_id)
+    out = store._get_output(output_id)
     case = store.get_case(out.case_id)
     prompt = store.get_prompt(out.prompt_id)
     return CellDetail(

@@ -191,7 +191,7 @@ class _Run:
             run.completed_at = stamp
         run.status = status
         run.error_message = error
-        self.store.update_phase_run(run)
+        self.store._update_phase_run(run)
 
 
 def _sources(chain: str, previous: list[r.Prompt], idea: str, count: int) -> list[str]:
@@ -300,7 +300,7 @@ def _start(store: Store, plan: RunPlan, seed: int, metadata: dict[str, Any] | No
     ]
     store.add([request], runs)
     run = _Run(store, request, runs)
-    store.set_request_status(request.id, "running")
+    store._set_request_status(request.id, "running")
     request.status = "running"
     return run
 
@@ -519,7 +519,7 @@ def _finish(run: _Run, status: str, started: float, error: str | None = None) ->
     }
     if error:
         meta["error"] = error
-    fresh = run.store.set_request_status(run.request.id, status, metadata=meta)
+    fresh = run.store._set_request_status(run.request.id, status, metadata=meta)
     run.request.status, run.request.completed_at, run.request.metadata = (
         fresh.status,
         fresh.completed_at,

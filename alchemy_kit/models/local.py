@@ -1,24 +1,18 @@
 """The offline generator: a deterministic rule/template engine registered as the llm model `alchemy-local`.
 
-It is not an echo. It analyses the idea with simple heuristics (key phrases RAKE-style, entities, the
-main verb, audience, language, explicit limits; local_text.py), reads what the previous phase decided
-from its text (local_spec.py), and lays the result out the way the phase and the variant's strategy
-ask (local_layouts.py): a structured draft, a prose brief or a production prompt, shaped by the persona.
-
-What it works on arrives as options, never wrapped in the text: `phase` and `persona` (unset:
-coagulatio and generic), `strategy` (unset: the seed picks one), `idea` and `source` (the previous
-phase's text). The prompt is the idea and the source when those are unset, so `llm -m alchemy-local
-"idea"` yields a full production prompt. `task="improve"` applies a critique's edits instead.
-
-Variation is reproducible: `random.Random(seed)` picks phrasings, orderings, optional sections and detail,
-and `temperature` scales how often it departs from the canonical choice (0 → canonical output whatever the
-seed). A missing seed behaves as seed 0, so identical calls give identical text.
+It is not an echo: it analyses the idea (local_text.py), gathers what the phase needs and what the
+previous phase decided (local_spec.py) and lays it out as the phase and the variant's strategy ask
+(local_layouts.py): a structured draft, a prose brief or a production prompt, shaped by the persona.
+Its inputs arrive as options: `phase`, `persona`, `strategy` (unset: the seed picks), `idea` and
+`source` (both default to the prompt, so `llm -m alchemy-local "idea"` yields a production prompt).
+Eval tasks (`respond`, `cases`, `revise`) live in local_eval.py. `random.Random(seed)` picks the
+phrasings, orderings and detail; `temperature` scales how often it departs from the canonical choice
+(0: canonical whatever the seed); no seed behaves as seed 0.
 """
 
 from __future__ import annotations
 
 import random
-import re
 from dataclasses import dataclass
 
 from ..phases import PERSONA_PROFILES, STRATEGY_ORDER
@@ -26,7 +20,7 @@ from ..vocab import DEFAULT_TEMPERATURE, PERSONAS, PHASES, TOKEN_RE, estimate_to
 from .local_eval import EVAL_TASKS
 
 MODEL_ID = "alchemy-local"
-TASKS = ("refine", "improve", *EVAL_TASKS)
+TASKS = ("refine", *EVAL_TASKS)
 CONTEXT_LIMIT = 8192  # tokens (estimate_tokens units) of system + prompt
 
 
@@ -67,41 +61,6 @@ def truncate_to_tokens(text: str, max_tokens: int) -> str:
     return cut
 
 
-# -- improve: the optimise loop sends <prompt>…</prompt> and <critique>…</critique> ------------
-_PROMPT = re.compile(r"<prompt>\n?(.*?)\n?</prompt>", re.S)
-_CRITIQUE = re.compile(r"<critique>\n?(.*?)\n?</critique>", re.S)
-_EDIT = re.compile(r"^\s*-\s*(remove|add):\s*(.+?)\s*$", re.M)
-_EMPTY_BULLET = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s*[.;,]?\s*$")
-
-
-def improve(text: str) -> str:
-    """Apply a critique's edits literally: `- remove: <sentence>` deletes it (and a bullet left
-    empty), `- add: <line>` appends the line. The offline model never invents content; real
-    models get the same critique and rewrite freely."""
-    found, critique = _PROMPT.search(text), _CRITIQUE.search(text)
-    out = found.group(1).strip() if found else text.strip()
-    edits = (
-        [(m.group(1), m.group(2)) for m in _EDIT.finditer(critique.group(1))] if critique else []
-    )
-    for action, value in edits:
-        if action == "remove" and value in out:
-            out = out.replace(value, "", 1)
-    lines = [ln.rstrip() for ln in out.splitlines() if not _EMPTY_BULLET.match(ln)]
-    out = re.sub(r"\n{3,}", "\n\n", re.sub(r"[ \t]{2,}", " ", "\n".join(lines))).strip()
-    additions = [value for action, value in edits if action == "add" and value not in out]
-    if additions:
-        bullet = "- " if re.search(r"^\s*[-*]\s", out, re.M) else ""
-        out += "\n\n" + "\n".join(f"{bullet}{a}" for a in additions)
-    return out + "\n"
-
-
-def _check(choice: str | None, allowed: tuple[str, ...], what: str) -> None:
-    if choice is not None and choice not in allowed:
-        raise LocalModelError(
-            f"{MODEL_ID}: {what} must be one of {', '.join(allowed)}, got {choice!r}"
-        )
-
-
 def generate(
     system: str | None,
     prompt: str,
@@ -116,15 +75,21 @@ def generate(
     idea: str | None = None,
     source: str | None = None,
 ) -> Generation:
-    """Run the engine once: check, transform (or improve), truncate, count."""
+    """Run the engine once: check, transform (or run an eval task), truncate, count."""
     from .local_layouts import LAYOUTS
     from .local_spec import build_spec
     from .local_text import Style, analyse
 
-    _check(task, TASKS, "task")
-    _check(strategy, STRATEGY_ORDER, "strategy")
-    _check(phase, PHASES, "phase")
-    _check(persona, PERSONAS, "persona")
+    for what, choice, allowed in (
+        ("task", task, TASKS),
+        ("strategy", strategy, STRATEGY_ORDER),
+        ("phase", phase, PHASES),
+        ("persona", persona, PERSONAS),
+    ):
+        if choice is not None and choice not in allowed:
+            raise LocalModelError(
+                f"{MODEL_ID}: {what} must be one of {', '.join(allowed)}, got {choice!r}"
+            )
     input_tokens = estimate_tokens((system or "") + "\n" + (prompt or ""))
     if input_tokens > CONTEXT_LIMIT:
         raise LocalModelError(
@@ -136,31 +101,19 @@ def generate(
         if max_tokens is not None and estimate_tokens(text) > max_tokens:
             text = truncate_to_tokens(text, max_tokens)
         return Generation(text, max(input_tokens, 1), max(estimate_tokens(text), 1), False)
-    if task == "improve":  # the optimise loop: apply a critique's edits to a prompt
-        text = improve(prompt or "")
-    else:
-        idea = (idea or prompt or "").strip()
-        if not idea:
-            raise LocalModelError(f"{MODEL_ID}: the prompt is empty; give it an idea to refine")
-        rng = random.Random(0 if seed is None else seed)
-        style = Style(rng, DEFAULT_TEMPERATURE if temperature is None else float(temperature))
-        strategy = strategy or STRATEGY_ORDER[(seed or 0) % len(STRATEGY_ORDER)]
-        profile = PERSONA_PROFILES[persona or "generic"]
-        spec = build_spec(analyse(idea), profile, (source or prompt or idea).strip(), style)
-        text = LAYOUTS[phase or "coagulatio"][strategy](spec, style)
+    idea = (idea or prompt or "").strip()
+    if not idea:
+        raise LocalModelError(f"{MODEL_ID}: the prompt is empty; give it an idea to refine")
+    rng = random.Random(0 if seed is None else seed)
+    style = Style(rng, DEFAULT_TEMPERATURE if temperature is None else float(temperature))
+    strategy = strategy or STRATEGY_ORDER[(seed or 0) % len(STRATEGY_ORDER)]
+    profile = PERSONA_PROFILES[persona or "generic"]
+    spec = build_spec(analyse(idea), profile, (source or prompt or idea).strip(), style)
+    text = LAYOUTS[phase or "coagulatio"][strategy](spec, style)
     truncated = False
     if max_tokens is not None and estimate_tokens(text) > max_tokens:
         text, truncated = truncate_to_tokens(text, max_tokens), True
     return Generation(text, max(input_tokens, 1), max(estimate_tokens(text), 1), truncated)
 
 
-__all__ = [
-    "CONTEXT_LIMIT",
-    "MODEL_ID",
-    "Generation",
-    "LocalModelError",
-    "estimate_tokens",
-    "generate",
-    "improve",
-    "truncate_to_tokens",
-]
+__all__ = ["CONTEXT_LIMIT", "MODEL_ID", "Generation", "LocalModelError", "generate"]

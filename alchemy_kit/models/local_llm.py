@@ -17,28 +17,23 @@ from ..vocab import PERSONAS, PHASES
 from .local import MODEL_ID, LocalModelError, generate
 
 
+def _opt(description: str, **limits: Any) -> Any:
+    return Field(default=None, description=description, **limits)
+
+
 class _LocalOptions(llm.Options):
-    temperature: float | None = Field(
-        default=None, ge=0, le=2, description="Variation: 0 canonical, 2 the most varied"
+    temperature: float | None = _opt("Variation: 0 canonical, 2 the most varied", ge=0, le=2)
+    max_tokens: int | None = _opt("Maximum output tokens (regex word/punctuation estimate)", gt=0)
+    seed: int | None = _opt("Seed for reproducible variation (None → 0)")
+    phase: str | None = _opt(f"{', '.join(PHASES)} (default coagulatio)")
+    persona: str | None = _opt(f"{', '.join(PERSONAS)} (default generic)")
+    task: str | None = _opt(
+        "refine (default: the three phases), respond (an eval call), cases (suggest test cases)"
+        " or revise (a prompt from its failures)"
     )
-    max_tokens: int | None = Field(
-        default=None, gt=0, description="Maximum output tokens (regex word/punctuation estimate)"
-    )
-    seed: int | None = Field(default=None, description="Seed for reproducible variation (None → 0)")
-    phase: str | None = Field(default=None, description=f"{', '.join(PHASES)} (default coagulatio)")
-    persona: str | None = Field(
-        default=None, description=f"{', '.join(PERSONAS)} (default generic)"
-    )
-    task: str | None = Field(
-        default=None,
-        description="refine (default: the three phases), improve (apply a critique), respond (an"
-        " eval call), cases (suggest test cases) or revise (a prompt from its failures)",
-    )
-    strategy: str | None = Field(
-        default=None, description=f"{', '.join(STRATEGY_ORDER)} (default: the seed picks)"
-    )
-    idea: str | None = Field(default=None, description="The original idea (default: the prompt)")
-    source: str | None = Field(default=None, description="The text to refine (default: the prompt)")
+    strategy: str | None = _opt(f"{', '.join(STRATEGY_ORDER)} (default: the seed picks)")
+    idea: str | None = _opt("The original idea (default: the prompt)")
+    source: str | None = _opt("The text to refine (default: the prompt)")
 
 
 def _run(prompt: llm.Prompt, response: Any) -> Iterator[str]:

@@ -1,17 +1,16 @@
 """What the idea asks for, gathered once per call into a `Spec` that every layout works from.
 
-`build_spec` reads the idea's analysis (local_text), the persona profile and the previous phase's
-text (the decisions it took where the idea is silent), and returns the task as one imperative
-sentence, the deliverable, the audience, the idea's own limits and rules, and the persona's
-requirements, constraints, steps and checks fitted to the deliverable (a reply has no headed
-sections, a Dockerfile no complexity statement). Seeded choices are drawn first and in a fixed
-order, so the phases of one lineage (same seed) pick the same lines and stay coherent.
+The task as one imperative sentence, the deliverable, the audience, the idea's own limits and rules,
+the decisions the previous phase took, and the persona's lines fitted to the deliverable (a reply
+has no headed sections, a Dockerfile no complexity statement). Seeded choices are drawn first and in
+a fixed order, so the phases of one lineage (same seed) pick the same lines and stay coherent.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
+from typing import Any
 
 from ..phases import PersonaProfile
 from . import local_text as lt
@@ -19,32 +18,14 @@ from .local_text import Analysis, Style
 
 # ---- the task as one sentence, and the thing to hand back ----
 # Deliverable nouns, most specific first; the first one the idea names is "the thing to hand back".
-_DELIVERABLE_RE = re.compile(
-    r"\b(release notes|job description|lesson plan|meta description|press release|personal "
-    r"statement|blog post|wiki page|readme section|handbook section|style guide|executive summary|"
-    r"policy brief|research brief|literature review|risk assessment|swot analysis|retention table|"
-    r"thematic analysis|market sizing|interview questions|packing list|grocery list|chore chart|"
-    r"study guide|speaker bio|menu|itinerary|checklist|workflow|Dockerfile|CronJob|migration|schema|"
-    r"script|function|query|regex|component|config|module|class|utility|cli tool|tool|app|tests|"
-    r"post|email|letter|toast|speech|eulogy|story|poem|statement|description|listing|page|thread|"
-    r"faq|bio|abstract|summary|report|memo|brief|plan|list|recipe|routine|guide|quiz|flashcards|"
-    r"table|comparison|forecast|assessment|outline|reply|chart|workout|budget|intro|newsletter|"
-    r"article|essay|captions?|review|appeal|proposal|analysis)\b",
-    re.I,
-)
+_DELIVERABLE_RE = re.compile(rf"\b({lt.alternation('deliverables')})\b", re.I)
 _LEADS = re.compile(
     r"^(?:i|we)\s+(?:need|want|would like|'d like)\s+(?:you\s+)?(?:to\s+)?"
     r"|^(?:help|let)\s+(?:me|us)\s+|^(?:can|could|would)\s+you\s+(?:please\s+)?|^please\s+",
     re.I,
 )
 # Imperatives the task lexicon does not list (it maps verbs to task types; these carry no type).
-_IMPERATIVES = frozenset(
-    lt._w(
-        "set add turn adapt tell give figure speed show get prepare put send check look update "
-        "remove clean install configure ship compute calculate count rename help answer appraise "
-        "critique fill draw"
-    )
-)
+_IMPERATIVES = frozenset(lt.WORDS["imperatives"])
 _DETERMINERS = frozenset(lt._w("a an the my our your this these some me us it"))
 _CLAUSE = frozenset(lt._w("next how what why whether which where when if"))
 _BREAKS = frozenset(lt._w("for on about to with in of that who which from by at into using"))
@@ -146,114 +127,79 @@ def audience_with_article(idea: str, audience: str) -> str:
 # ---- fitting the persona to the deliverable ----
 # Deliverables that are configuration or declarations rather than functions with tests.
 _DECLARATIVE = re.compile(r"Dockerfile|nginx|YAML|HCL|SQL", re.I)
-_SHORT_FORMS = re.compile(
-    r"\b(?:note|caption|bio|meta description|out-of-office|tweet|reply|email|letter|toast|intro|"
-    r"abstract|listing|description|message|card|poem)\b",
-    re.I,
-)
+_SHORT_FORMS = re.compile(rf"\b(?:{lt.alternation('short_forms')})\b", re.I)
 # Persona lines that do not apply to declarative deliverables (a Dockerfile has no complexity).
-_CODE_ONLY = re.compile(
-    r"complexity|unit tests?|typed parameters|pure functions|explicit types|O\(n\)|test for every",
-    re.I,
-)
+_CODE_ONLY = re.compile(lt.alternation("code_only"), re.I)
 # Persona lines that assume a long, headed piece: wrong for a reply, a toast or a caption.
 _LONG_FORM = re.compile(r"heading|sections|alternative titles|subtitle|hook, body", re.I)
-# Deliverables heard rather than read: their length is a speaking time.
-SPOKEN = re.compile(
-    r"\b(?:toast|speech|eulogy|talk|presentation|lesson|class|podcast|video)\b", re.I
-)
-_SUMMARY = dict(
-    output_format=(
-        "The bottom line first, in one sentence.",
-        "The key points as short bullets, most important first.",
-        "What the reader should do or watch for, in one or two sentences.",
-    ),
-    checklist=(
-        "The bottom line comes first and stands on its own.",
-        "Every key point can be traced to the source.",
-        "Length and tone match the request.",
-    ),
-    steps=(
-        "Read the source and mark what would change a decision.",
-        "Write the bottom line in one sentence.",
-        "List the key points, most important first.",
-        "Cut anything the reader does not need in order to act.",
-    ),
-)
-_SHORT = dict(
-    checklist=(
-        "The point is clear from the first sentence.",
-        "Every fact from the request is included and correct.",
-        "Length and tone match the request.",
-    ),
-    steps=(
-        "Name the reader and the one thing they must take away.",
-        "Write an opening sentence that states the point.",
-        "Add only the details the reader needs to act.",
-        "Cut every sentence that does not serve the point.",
-    ),
-)
+# The persona lines a summary, and a short piece (a reply, a toast), are held to instead.
+_FIT = {
+    kind: {field: tuple(lines.split(" | ")) for field, lines in rows}
+    for kind, rows in lt._rows(
+        """
+summary: output_format | The bottom line first, in one sentence. | The key points as short bullets, most important first. | What the reader should do or watch for, in one or two sentences.
+summary: checklist | The bottom line comes first and stands on its own. | Every key point can be traced to the source. | Length and tone match the request.
+summary: steps | Read the source and mark what would change a decision. | Write the bottom line in one sentence. | List the key points, most important first. | Cut anything the reader does not need in order to act.
+short: checklist | The point is clear from the first sentence. | Every fact from the request is included and correct. | Length and tone match the request.
+short: steps | Name the reader and the one thing they must take away. | Write an opening sentence that states the point. | Add only the details the reader needs to act. | Cut every sentence that does not serve the point.
+""",
+        fields=2,
+    ).items()
+}
 
 
 def length_default(a: Analysis, what: str) -> str | None:
     """A length assumption that suits the deliverable: a thank-you note is not 800 words."""
-    if SPOKEN.search(a.idea):
-        return "about 3 minutes when read aloud (about 400 words)"
     if _SHORT_FORMS.search(what) or _SHORT_FORMS.search(a.idea[:60]):
         return "about 150 words"
     return None
+
+
+def _keep(lines: tuple[str, ...], drop: str, *added: str) -> tuple[str, ...]:
+    return (*(x for x in lines if not re.search(drop, x, re.I)), *added)
 
 
 def fit_profile(a: Analysis, p: PersonaProfile, what: str) -> PersonaProfile:
     """The persona fitted to the deliverable: a reply has no headed sections, a Dockerfile no
     complexity statement, and neither needs questions about where it is published or scales."""
     if p.name == "code" and _DECLARATIVE.search(a.language or ""):
+        check = "It passes the tool's own check (a dry run, a linter or a validator)."
         return replace(
             p,
             unknowns=tuple(u for u in p.unknowns if "language" in u[0]),
-            output_format=(
-                *(f for f in p.output_format if not _CODE_ONLY.search(f)),
-                "The commands to apply it and to check it, one per line.",
-            ),
-            checklist=(
-                *(c for c in p.checklist if not _CODE_ONLY.search(c) and "test" not in c),
-                "It passes the tool's own check (a dry run, a linter or a validator).",
-            ),
+            output_format=_keep(p.output_format, _CODE_ONLY.pattern, _COMMANDS),
+            checklist=_keep(p.checklist, f"{_CODE_ONLY.pattern}|test", check),
             steps=tuple(
                 "Validate it with the tool's own checker." if "test" in s else s
-                for s in p.steps
-                if "complexity" not in s
+                for s in _keep(p.steps, "complexity")
             ),
         )
     short = p.name in ("writing", "generic") and _SHORT_FORMS.search(what)
-    if short or (p.name != "code" and a.task_type == "summary"):
-        p = replace(p, requirements=tuple(r for r in p.requirements if not _LONG_FORM.search(r)))
-    if p.name != "code" and a.task_type == "summary":
-        return replace(
-            p,
-            unknowns=tuple(
-                (q, "about 300 words" if "long" in q else v)
-                for q, v in p.unknowns
-                if "long" in q or "reader" in q or "for?" in q
-            ),
-            **_SUMMARY,  # type: ignore[arg-type]
-        )
+    summary = p.name != "code" and a.task_type == "summary"
+    if short or summary:
+        p = replace(p, requirements=_keep(p.requirements, _LONG_FORM.pattern))
+    if summary:
+        unknowns = [(q, "about 300 words" if "long" in q else v) for q, v in p.unknowns]
+        unknowns = [(q, v) for q, v in unknowns if re.search(r"long|reader|for\?", q)]
+        return replace(p, unknowns=tuple(unknowns), **_FIT["summary"])  # type: ignore[arg-type]
     if short:
         return replace(
             p,
             unknowns=tuple(u for u in p.unknowns if not re.search("published|format", u[0])),
             constraints=tuple(
                 "Use short paragraphs (≤ 4 sentences)." if _LONG_FORM.search(c) else c
-                for c in p.constraints
-                if "Markdown" not in c
+                for c in _keep(p.constraints, "Markdown")
             ),
             output_format=(
                 f"The {what} itself, ready to use, with no headings unless its format needs them.",
                 "After it, one line naming the main choice you made (tone, angle or length).",
             ),
-            **_SHORT,  # type: ignore[arg-type]
+            **_FIT["short"],  # type: ignore[arg-type]
         )
     return p
+
+
+_COMMANDS = "The commands to apply it and to check it, one per line."
 
 
 def _relevant(
@@ -282,32 +228,16 @@ def _fmt(a: Analysis, item: str) -> str:
     )
 
 
+# Question keyword → a pattern that shows the idea already answers it (so no assumption contradicts it).
+_ANSWERED = lt.PAIRS["answered"]
+
+
 def _open_unknowns(p: PersonaProfile, a: Analysis) -> list[tuple[str, str]]:
     """The persona's open questions minus those the idea already answers."""
-    low = a.idea.lower()
-
-    def said(pattern: str) -> bool:
-        return bool(re.search(pattern, low))
-
-    # question keyword → is it answered by the idea? (so no assumption contradicts what was said)
-    answered = {
-        "language": bool(a.language),
-        "reader": bool(a.audience),
-        "result for": bool(a.audience),
-        "tone": bool(a.tone),
-        "long": any(re.search(r"word|page|paragraph|sentence|minute|slide", x) for x in a.limits),
-        "scale": said(r"memory|large|huge|million|billion|\d+\s*[gmt]b\b|stream"),
-        "run": said(
-            r"\b(?:linux|windows|mac|browser|server|cloud|lambda|docker|cli|terminal|phone|"
-            r"android|ios|http|api|endpoint|web|website|app|service|ci)\b"
-        ),
-        "dependencies": said(r"standard library|dependenc|pandas|numpy|framework"),
-        "data is": said(r"\b(?:data|csv|sql|dataset|table|logs?|survey|spreadsheet)\b"),
-        "time range": said(r"\b(?:19|20)\d\d\b|month|year|quarter|week|daily"),
-        "decision": said(r"decide|decision|whether|should (?:we|our|i)\b"),
-        "precision": said(r"accura|precision|confidence|error margin"),
-        "published": said(r"blog|newsletter|linkedin|journal|magazine|website|email|talk"),
-    }
+    answered = {k: bool(re.search(rx, a.idea.lower())) for k, rx in _ANSWERED.items()}
+    long = any(re.search(r"word|page|paragraph|sentence|minute|slide", x) for x in a.limits)
+    answered |= {"language": bool(a.language), "tone": bool(a.tone), "long": long}
+    answered |= dict.fromkeys(("reader", "result for"), bool(a.audience))
     return [
         (q, v)
         for q, v in p.unknowns
@@ -316,17 +246,9 @@ def _open_unknowns(p: PersonaProfile, a: Analysis) -> list[tuple[str, str]]:
 
 
 # ---- the spec ----
-# Why the result matters, per persona.
-PURPOSE = {
-    "code": "it can be run, tested and maintained with confidence",
-    "writing": "the reader understands it on first reading and acts on it",
-    "analysis": "a decision can be made on evidence, with known uncertainty",
-    "generic": "the result is usable as delivered, without follow-up questions",
-}
 _LENGTH_UNIT = re.compile(
     r"\b(?:words|pages|paragraphs|sentences|slides|characters|tokens|bullets)\b", re.I
 )
-_MINUTES = re.compile(r"\b(?:minutes|mins?)\b", re.I)
 
 
 @dataclass(frozen=True)
@@ -335,12 +257,16 @@ class Spec:
 
     a: Analysis
     p: PersonaProfile
+    role: str  # the expert who should carry out the task, as a noun phrase
+    kind: str  # "an implementation task", "a writing task", ...
     task: str  # the ask: one imperative sentence, plus the idea's further asks
     deliverable: str  # "blog post", "script", "analysis"
     audience: str
     audience_stated: bool
     lengths: tuple[str, ...]  # limits on the deliverable's size ("under 900 words")
     figures: tuple[str, ...]  # other figures to keep exact ("p95 overhead below 50 ms")
+    limit_prose: str  # the limits no rule states, as sentences for a brief
+    limit_lines: tuple[str, ...]  # the same as short, testable lines
     rules: tuple[str, ...]  # the idea's further sentences that constrain ("It must handle ...")
     background: tuple[str, ...]  # its further sentences that only inform ("Spring is huge for us.")
     requirements: tuple[str, ...]
@@ -353,70 +279,22 @@ class Spec:
     steps: tuple[str, ...]
     output: tuple[str, ...]
 
-    @property
-    def persona(self) -> str:
-        """The persona name."""
-        return self.p.name
 
-    @property
-    def purpose(self) -> str:
-        """Why the result matters for this persona."""
-        return PURPOSE[self.p.name]
-
-    @property
-    def kind(self) -> str:
-        """'an implementation task', 'a writing task', ..."""
-        return lt.TASK_NOUNS[self.a.task_type]
-
-    @property
-    def language(self) -> str | None:
-        """The programming language (code persona only)."""
-        return (self.a.language or "Python 3.11") if self.p.name == "code" else None
-
-    @property
-    def role(self) -> str:
-        """The expert who should carry out the task, as a noun phrase."""
-        if self.language:
-            return f"{self.p.role} in {self.language}"
-        if " who " in self.p.role:
-            return self.p.role
-        # the generic persona names no craft: the kind of task supplies one
-        return f"{self.p.role} {_CRAFT[self.a.task_type]}".strip()
-
-    @property
-    def limits(self) -> tuple[str, ...]:
-        """Every limit and figure the idea states, lengths first."""
-        return (*self.lengths, *self.figures)
-
-    def _unsaid(self) -> tuple[list[str], list[str]]:
-        """The lengths and figures that no rule sentence already states word for word."""
-        said = " ".join(self.rules)
-        return [x for x in self.lengths if x not in said], [
-            x for x in self.figures if x not in said
-        ]
-
-    def limit_prose(self) -> str:
-        """The idea's limits as plain sentences for a brief (empty when it states none)."""
-        lengths, figures = self._unsaid()
-        out = []
-        if lengths:
-            out.append(f"The length is fixed: {lt._join(lengths)}.")
-        if figures:
-            out.append(f"These figures are part of the request: {lt._join(figures)}.")
-        if self.p.name == "code" and self.a.language:
-            out.append(f"It is written in {self.a.language}.")
-        return " ".join(out)
-
-    def limit_lines(self) -> list[str]:
-        """The idea's limits as short, testable sentences, unless a rule already says them."""
-        lengths, figures = self._unsaid()
-        out = [f"Length: {x}." for x in lengths]
-        if figures:
-            out.append(f"Meet the figures the request sets: {lt._join(figures)}.")
-        lang = self.a.language
-        if self.p.name == "code" and lang and not any(lang in c for c in self.constraints):
-            out.append(f"Use {lang}.")
-        return out
+def _limits(
+    a: Analysis, p: PersonaProfile, limits: tuple[list[str], list[str]], spec: dict[str, Any]
+) -> tuple[str, tuple[str, ...]]:
+    """The idea's limits that no rule sentence already states, as prose and as testable lines."""
+    said = " ".join(spec["rules"])
+    lengths, figures = ([x for x in xs if x not in said] for xs in limits)
+    code_lang = a.language if p.name == "code" else None
+    prose = [f"The length is fixed: {lt._join(lengths)}." if lengths else ""]
+    prose.append(f"These figures are part of the request: {lt._join(figures)}." if figures else "")
+    prose.append(f"It is written in {code_lang}." if code_lang else "")
+    lines = [f"Length: {x}." for x in lengths]
+    lines += [f"Meet the figures the request sets: {lt._join(figures)}."] if figures else []
+    if code_lang and not any(code_lang in c for c in spec["constraints"]):
+        lines.append(f"Use {code_lang}.")
+    return " ".join(x for x in prose if x), tuple(lines)
 
 
 # ---- what the previous phase decided (ours in any strategy, or any Markdown) ----
@@ -459,11 +337,7 @@ def _decisions(a: Analysis, p: PersonaProfile, source: str, what: str) -> list[t
 
 
 # A further sentence that limits the work ("It must ...", "no more than 2 sights a day").
-_CONSTRAINS = re.compile(
-    r"\b(?:must|should|need to|needs to|has to|have to|only|never|no|not|without|under|at most|"
-    r"max|maximum|keep|avoid|don't|do not|cannot|can't|no more than|at least|each|every|per)\b",
-    re.I,
-)
+_CONSTRAINS = re.compile(rf"\b(?:{lt.alternation('constrains')})\b", re.I)
 
 
 def _tone(sentence: str) -> bool:
@@ -486,16 +360,7 @@ def _further(a: Analysis) -> tuple[list[str], list[str], list[str]]:
 
 
 # The craft a task calls for, for personas whose role does not name one.
-_CRAFT = {
-    "implementation": "who builds things that work the first time",
-    "writing": "who writes clearly for a specific reader",
-    "analysis": "who reasons from evidence and says how certain it is",
-    "summary": "who distils long material into what matters",
-    "explanation": "who explains difficult things simply, without talking down",
-    "planning": "who turns loose goals into concrete, realistic plans",
-    "extraction": "who sorts and labels information precisely",
-    "general": "who gives specific, practical help",
-}
+_CRAFT = lt.PAIRS["crafts"]
 # Which open question settles each placeholder of a persona line.
 _ASKS = {"language": ("language",), "audience": ("reader", "for?"), "tone": ("tone",)}
 
@@ -511,8 +376,7 @@ def build_spec(a: Analysis, p: PersonaProfile, source: str, st: Style) -> Spec:
     requirements = st.detail(st.order(list(p.requirements)), 4 + (st.t > 1))
     templates = st.detail(st.order(list(p.constraints)), 4 + (st.t > 1))
     checks = st.order(list(p.checklist))
-    spoken = bool(SPOKEN.search(a.idea))
-    lengths = [x for x in a.limits if _LENGTH_UNIT.search(x) or (spoken and _MINUTES.search(x))]
+    lengths = [x for x in a.limits if _LENGTH_UNIT.search(x)]
     figures = [x for x in a.limits if x not in lengths]
     decisions = _decisions(a, p, source, what)
     audience = a.audience or next(
@@ -532,9 +396,14 @@ def build_spec(a: Analysis, p: PersonaProfile, source: str, st: Style) -> Spec:
         constraints.append(_fmt(a, c))
     terms = [t for t in a.key_phrases if t in a.idea]
     asks, rules, background = _further(a)
-    return Spec(
+    language = (a.language or "Python 3.11") if p.name == "code" else None
+    # the generic persona names no craft: the kind of task supplies one
+    craft = "" if language or " who " in p.role else " " + _CRAFT[a.task_type]
+    fields: dict[str, Any] = dict(
         a=a,
         p=p,
+        role=f"{p.role} in {language}" if language else f"{p.role}{craft}",
+        kind=lt.TASK_NOUNS[a.task_type],
         task=" ".join([task_sentence(a, p), *asks]),
         deliverable=what,
         audience=audience_with_article(a.idea, audience),
@@ -554,6 +423,8 @@ def build_spec(a: Analysis, p: PersonaProfile, source: str, st: Style) -> Spec:
         steps=_relevant(list(p.steps), a, p, lengths),
         output=_relevant([_fmt(a, f) for f in p.output_format], a, p, lengths),
     )
+    fields["limit_prose"], fields["limit_lines"] = _limits(a, p, (lengths, figures), fields)
+    return Spec(**fields)
 
 
-__all__ = ["PURPOSE", "Spec", "build_spec", "deliverable", "read_decisions", "task_sentence"]
+__all__ = ["Spec", "build_spec", "deliverable", "read_decisions", "task_sentence"]

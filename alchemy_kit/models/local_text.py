@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import random
 import re
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TypeVar
@@ -25,116 +26,90 @@ def _pairs(text: str) -> dict[str, str]:
     return dict(item.strip().split("=", 1) for item in text.split(";") if item.strip())
 
 
-# The shared function words plus words that carry no content in an idea ("want", "make", "new").
-STOPWORDS = STOP_WORDS | frozenset(
-    _w(
-        """allow allows become becomes better bigger decide decides deciding etc faster feel feels get
-        gets give gives handle handles help i'd i'm keep keeps know knows larger like look looks make
-        makes matter matters mean means need needed needs new please run runs say says seem seems show
-        shows slower smaller something support supports take takes thing things think tries try use
-        used using want wants way ways within without work works worse"""
-    )
-)
+def _rows(text: str, fields: int = 1) -> dict[str, list[list[str]]]:
+    """'key: a | b | c' lines → {key: [[a, b, c], ...]}; `fields` > 1 keeps 'a' and 'b | c' apart."""
+    out: dict[str, list[list[str]]] = {}
+    for line in text.strip().splitlines():
+        key, row = line.split(": ", 1)
+        out.setdefault(key, []).append(
+            row.split(" | ", fields - 1) if fields > 1 else row.split(" | ")
+        )
+    return out
 
-# Main verbs → task type. The first one found in the idea sets the task.
-TASK_VERBS: dict[str, str] = {
-    **dict.fromkeys(
-        _w(
-            "build implement code develop program refactor fix debug automate script parse migrate deploy "
-            "optimise optimize dedupe deduplicate convert port integrate validate test scrape"
-        ),
-        "implementation",
-    ),
-    **dict.fromkeys(
-        _w("write draft compose blog rewrite edit proofread translate pitch announce"),
-        "writing",
-    ),
-    **dict.fromkeys(
-        _w(
-            "analyse analyze compare evaluate assess measure forecast predict investigate explore estimate "
-            "benchmark quantify audit study segment"
-        ),
-        "analysis",
-    ),
-    **dict.fromkeys(_w("summarise summarize condense digest recap"), "summary"),
-    **dict.fromkeys(_w("explain teach describe clarify introduce"), "explanation"),
-    **dict.fromkeys(
-        _w("plan design outline organise organize schedule propose prioritise prioritize roadmap"),
-        "planning",
-    ),
-    **dict.fromkeys(
-        _w("classify categorise categorize tag label extract detect identify"), "extraction"
-    ),
-    **dict.fromkeys(
-        _w("create generate produce make find list suggest recommend review"), "general"
-    ),
+
+# The lexicons, one per line ("name: entries"; "_" stands for a space; entries are regex fragments).
+WORDS = {
+    name: [w.replace("_", " ") for w in rows[0][0].split()]
+    for name, rows in _rows(r"""
+verbs_implementation: build implement code develop program refactor fix debug automate script parse migrate deploy optimise optimize dedupe deduplicate convert port integrate validate test scrape
+verbs_writing: write draft compose blog rewrite edit proofread translate pitch announce
+verbs_analysis: analyse analyze compare evaluate assess measure forecast predict investigate explore estimate benchmark quantify audit study segment
+verbs_summary: summarise summarize condense digest recap
+verbs_explanation: explain teach describe clarify introduce
+verbs_planning: plan design outline organise organize schedule propose prioritise prioritize roadmap
+verbs_extraction: classify categorise categorize tag label extract detect identify
+verbs_general: create generate produce make find list suggest recommend review
+stop: allow allows become becomes better bigger decide decides deciding etc faster feel feels get gets give gives handle handles help i'd i'm keep keeps know knows larger like look looks make makes matter matters mean means need needed needs new please run runs say says seem seems show shows slower smaller something support supports take takes thing things think tries try use used using want wants way ways within without work works worse
+people: ers ists ians ents ees ors people staff kids children audience teams? beginners newcomers novices executives readers students users customers clients leads founders parents adults founder manager ceo cto cfo client customer reader student teacher developer dev engineer beginner investor board dad mum mom father mother grandmother grandfather child toddler
+not_people: dinners numbers containers orders papers letters answers layers servers parameters filters headers computers folders printers markers stickers flowers documents comments payments components elements segments moments events errors colors colours sensors vectors monitors factors floors doors medians means others matters
+tones: formal casual friendly playful persuasive technical academic humorous warm neutral authoritative conversational inspiring professional concise witty empathetic
+ambiguous: code test review plan design outline draft script program tag label list study segment port blog pitch schedule audit estimate forecast digest recap roadmap fix edit measure model
+units: words pages paragraphs sentences minutes seconds hours days weeks months years ms rows users
+formats: post article essay email report newsletter tool script app function program prompt summary memo thread guide tutorial presentation deck dashboard notebook
+code_objects: function class method script program module library query regex unit_tests? api endpoint cli command-line_tool sql algorithm
+proper: Python JavaScript TypeScript Rust Go Java Kotlin Ruby PHP Swift Bash Linux macOS Windows English Markdown Excel SQLite PostgreSQL Jupyter GitHub Slack
+deliverables: release_notes job_description lesson_plan meta_description press_release personal_statement blog_post wiki_page readme_section handbook_section style_guide executive_summary policy_brief research_brief literature_review risk_assessment swot_analysis retention_table thematic_analysis market_sizing interview_questions packing_list grocery_list chore_chart study_guide speaker_bio menu itinerary checklist workflow Dockerfile CronJob migration schema script function query regex component config module class utility cli_tool tool app tests post email letter toast speech eulogy story poem statement description listing page thread faq bio abstract summary report memo brief plan list recipe routine guide quiz flashcards table comparison forecast assessment outline reply chart workout budget intro newsletter article essay captions? review appeal proposal analysis
+imperatives: set add turn adapt tell give figure speed show get prepare put send check look update remove clean install configure ship compute calculate count rename help answer appraise critique fill draw
+short_forms: note caption bio meta_description out-of-office tweet reply email letter toast intro abstract listing description message card poem
+code_only: complexity unit_tests? typed_parameters pure_functions explicit_types O\(n\) test_for_every
+constrains: must should need_to needs_to has_to have_to only never no not without under at_most max maximum keep avoid don't do_not cannot can't no_more_than at_least each every per
+letters: email letter reply note toast speech eulogy statement bio description caption listing summary release intro abstract post
+data: file data csv json log table sheet document url image survey notes transcript record email feedback review dataset database string interval array list text ticket comment
+""").items()
 }
-TASK_NOUNS = {
-    kind: f"a{'n' if kind[0] in 'aei' else ''} {kind} task"
-    for kind in _w("implementation writing analysis planning general")
-} | {
-    "summary": "a summarisation task",
-    "explanation": "an explanatory task",
-    "extraction": "an extraction and classification task",
+
+
+# The phrase tables ("name: key=value; key=value", a table may take several lines).
+PAIRS = {
+    name: _pairs("; ".join(row[0] for row in rows))
+    for name, rows in _rows(r"""
+task_nouns: implementation=an implementation task; writing=a writing task; analysis=an analysis task; planning=a planning task; general=a general task; summary=a summarisation task; explanation=an explanatory task; extraction=an extraction and classification task
+languages: python=Python 3.11; javascript=JavaScript (ES2022); typescript=TypeScript 5; rust=Rust (stable); golang=Go 1.22; java=Java 21; kotlin=Kotlin; c++=C++20; c#=C# 12; ruby=Ruby 3; php=PHP 8; sql=SQL; bash=Bash; swift=Swift 5; powershell=PowerShell 7
+implied: django=Python 3.11; flask=Python 3.11; fastapi=Python 3.11; pytest=Python 3.11; pandas=Python 3.11; jupyter=Python 3.11; react=JavaScript (ES2022); express=JavaScript (ES2022); node=JavaScript (ES2022); swiftui=Swift 5; bigquery=BigQuery Standard SQL; postgres=PostgreSQL SQL; dockerfile=Dockerfile syntax; terraform=Terraform (HCL); kubernetes=Kubernetes YAML manifests; github actions=GitHub Actions YAML; nginx=nginx configuration
+glossary: api=application programming interface: the functions or endpoints other code calls; cli=command-line interface: a program run from a terminal with arguments and flags; csv=comma-separated values: a plain-text table with one record per line
+glossary: json=JavaScript Object Notation: a text format for nested key–value data; sql=Structured Query Language, used to query relational databases; llm=large language model: a text-generating AI model
+glossary: etl=extract, transform, load: moving data from sources into a clean store; kpi=key performance indicator: a number that tracks progress towards a goal; ui=user interface
+glossary: ux=user experience: how using the product feels; seo=search engine optimisation: making content easy for search engines to rank; roi=return on investment: gain relative to cost
+glossary: mvp=minimum viable product; saas=software as a service: software rented and used over the web; churn=the share of customers who stop using a product in a period
+glossary: regex=regular expression: a pattern language for matching text; latency=the delay between a request and its response; embedding=a vector of numbers that represents the meaning of a text
+glossary: a/b test=an experiment comparing two variants on randomly split users; p95=95th percentile: the value below which 95% of observations fall; cohort=a group of users who share a starting period or trait
+glossary: dedupe=remove duplicate records, keeping one of each; rag=retrieval-augmented generation: an LLM answering from retrieved documents
+crafts: implementation=who builds things that work the first time; writing=who writes clearly for a specific reader; analysis=who reasons from evidence and says how certain it is; summary=who distils long material into what matters
+crafts: explanation=who explains difficult things simply, without talking down; planning=who turns loose goals into concrete, realistic plans; extraction=who sorts and labels information precisely; general=who gives specific, practical help
+answered: scale=memory|large|huge|million|billion|\d+\s*[gmt]b\b|stream; run=\b(?:linux|windows|mac|browser|server|cloud|lambda|docker|cli|terminal|phone|android|ios|http|api|endpoint|web|website|app|service|ci)\b; dependencies=standard library|dependenc|pandas|numpy|framework
+answered: data is=\b(?:data|csv|sql|dataset|table|logs?|survey|spreadsheet)\b; time range=\b(?:19|20)\d\d\b|month|year|quarter|week|daily; decision=decide|decision|whether|should (?:we|our|i)\b
+answered: precision=accura|precision|confidence|error margin; published=blog|newsletter|linkedin|journal|magazine|website|email|talk
+""").items()
 }
-LANGUAGES = _pairs(
-    "python=Python 3.11; javascript=JavaScript (ES2022); typescript=TypeScript 5; rust=Rust (stable);"
-    " golang=Go 1.22; java=Java 21; kotlin=Kotlin; c++=C++20; c#=C# 12; ruby=Ruby 3; php=PHP 8;"
-    " sql=SQL; bash=Bash; swift=Swift 5; powershell=PowerShell 7"
-)
+
+
+def alternation(name: str) -> str:
+    """A lexicon as a regex alternation."""
+    return "|".join(WORDS[name])
+
+
+# The shared function words plus words that carry no content in an idea ("want", "make", "new").
+STOPWORDS = STOP_WORDS | frozenset(WORDS["stop"])
+
+# Main verbs → task type (the "verbs_<type>" lexicons). The first one found in the idea sets the task.
+TASK_VERBS = {v: k[6:] for k, verbs in WORDS.items() if k.startswith("verbs_") for v in verbs}
+TASK_NOUNS, LANGUAGES = PAIRS["task_nouns"], PAIRS["languages"]
 # Frameworks and file formats that imply the language when the idea does not name one.
-IMPLIED_LANGUAGES = {
-    **dict.fromkeys(_w("django flask fastapi pytest pandas jupyter"), "Python 3.11"),
-    **dict.fromkeys(_w("react express node"), "JavaScript (ES2022)"),
-    **_pairs(
-        "swiftui=Swift 5; bigquery=BigQuery Standard SQL; postgres=PostgreSQL SQL;"
-        " dockerfile=Dockerfile syntax; terraform=Terraform (HCL); kubernetes=Kubernetes YAML"
-        " manifests; github actions=GitHub Actions YAML; nginx=nginx configuration"
-    ),
-}
-GLOSSARY = _pairs(
-    "api=application programming interface: the functions or endpoints other code calls;"
-    " cli=command-line interface: a program run from a terminal with arguments and flags;"
-    " csv=comma-separated values: a plain-text table with one record per line;"
-    " json=JavaScript Object Notation: a text format for nested key–value data;"
-    " sql=Structured Query Language, used to query relational databases;"
-    " llm=large language model: a text-generating AI model;"
-    " etl=extract, transform, load: moving data from sources into a clean store;"
-    " kpi=key performance indicator: a number that tracks progress towards a goal;"
-    " ui=user interface; ux=user experience: how using the product feels;"
-    " seo=search engine optimisation: making content easy for search engines to rank;"
-    " roi=return on investment: gain relative to cost; mvp=minimum viable product;"
-    " saas=software as a service: software rented and used over the web;"
-    " churn=the share of customers who stop using a product in a period;"
-    " regex=regular expression: a pattern language for matching text;"
-    " latency=the delay between a request and its response;"
-    " embedding=a vector of numbers that represents the meaning of a text;"
-    " a/b test=an experiment comparing two variants on randomly split users;"
-    " p95=95th percentile: the value below which 95% of observations fall;"
-    " cohort=a group of users who share a starting period or trait;"
-    " dedupe=remove duplicate records, keeping one of each;"
-    " rag=retrieval-augmented generation: an LLM answering from retrieved documents"
-)
-_PEOPLE = re.compile(
-    r"(?:ers|ists|ians|ents|ees|ors|people|staff|kids|children|audience|teams?|beginners|newcomers|"
-    r"novices|executives|readers|students|users|customers|clients|leads|founders|parents|adults|"
-    r"founder|manager|ceo|cto|cfo|client|customer|reader|student|teacher|developer|dev|engineer|"
-    r"beginner|investor|board|dad|mum|mom|father|mother|grandmother|grandfather|child|toddler)$",
-    re.I,
-)
+IMPLIED_LANGUAGES, GLOSSARY = PAIRS["implied"], PAIRS["glossary"]
+_PEOPLE = re.compile(rf"(?:{alternation('people')})$", re.I)
 # Words that end like a people-noun but name things ("dinners", "medians", "containers").
-_NOT_PEOPLE = frozenset(
-    _w(
-        "dinners numbers containers orders papers letters answers layers servers parameters filters "
-        "headers computers folders printers markers stickers flowers documents comments payments "
-        "components elements segments moments events errors colors colours sensors vectors monitors "
-        "factors floors doors medians means others matters"
-    )
-)
-_TONES = _w(
-    "formal casual friendly playful persuasive technical academic humorous warm neutral authoritative "
-    "conversational inspiring professional concise witty empathetic"
-)
+_NOT_PEOPLE = frozenset(WORDS["not_people"])
+_TONES = WORDS["tones"]
 # Limits on the deliverable itself (length, speed, size); time spans such as "within 90 days" are part of
 # the task, not of the output, so they are left in the text rather than turned into constraints.
 _LIMIT_RE = re.compile(
@@ -151,9 +126,7 @@ class Analysis:
     """What the heuristics found in an idea."""
 
     idea: str
-    action: str
     task_type: str
-    subject: str
     key_phrases: list[str]
     entities: list[str]
     audience: str | None
@@ -182,31 +155,17 @@ def _sentences(text: str) -> list[str]:
 
 # Task verbs that are just as often nouns ("code review", "blog post"): they only break a key phrase
 # when they stand where an imperative verb stands (start of a chunk, or after "to"/"and"/"please").
-_AMBIGUOUS = frozenset(
-    _w(
-        "code test review plan design outline draft script program tag label list study segment port "
-        "blog pitch schedule audit estimate forecast digest recap roadmap fix edit measure model"
-    )
-)
-_UNITS = frozenset(
-    _w(
-        "words pages paragraphs sentences minutes seconds hours days weeks months years ms rows users"
-    )
-)
+_AMBIGUOUS = frozenset(WORDS["ambiguous"])
+_UNITS = frozenset(WORDS["units"])
+
+
+_SUFFIXES = [tuple(x.split(">")) for x in _w("ies>y es> s> ed> ed>e ing> ing>e")]
 
 
 def _verb_stem(word: str) -> str | None:
     """The TASK_VERBS entry a word inflects ('deduplicates' → 'deduplicate'), else None."""
     candidates = [word]
-    for suffix, repl in (
-        ("ies", "y"),
-        ("es", ""),
-        ("s", ""),
-        ("ed", ""),
-        ("ed", "e"),
-        ("ing", ""),
-        ("ing", "e"),
-    ):
+    for suffix, repl in _SUFFIXES:
         if word.endswith(suffix) and len(word) > len(suffix) + 2:
             candidates.append(word[: -len(suffix)] + repl)
     return next((c for c in candidates if c in TASK_VERBS), None)
@@ -233,44 +192,28 @@ def key_phrases(text: str, limit: int = 6) -> list[str]:
         if run:
             phrases.append(run)
     phrases = [p[:4] for p in phrases if not all(w.lower() in _UNITS for w in p)]
-    freq: dict[str, int] = {}
-    degree: dict[str, int] = {}
+    freq: Counter[str] = Counter(w.lower() for p in phrases for w in p)
+    degree: Counter[str] = Counter()
     for p in phrases:
         for w in p:
-            freq[w.lower()] = freq.get(w.lower(), 0) + 1
-            degree[w.lower()] = degree.get(w.lower(), 0) + len(p)
-    scored = sorted(
-        (
-            (sum(degree[w.lower()] / freq[w.lower()] for w in p), i, " ".join(p))
-            for i, p in enumerate(phrases)
-        ),
-        key=lambda t: (-t[0], t[1]),
-    )
-    seen: set[str] = set()
-    out = []
-    for _, _, phrase in scored:
-        if phrase.lower() not in seen:
-            seen.add(phrase.lower())
-            out.append(phrase)
-    return out[:limit]
+            degree[w.lower()] += len(p)
+    score = [sum(degree[w.lower()] / freq[w.lower()] for w in p) for p in phrases]
+    out: dict[str, str] = {}
+    for i in sorted(range(len(phrases)), key=lambda i: -score[i]):  # stable: ties keep idea order
+        out.setdefault(" ".join(phrases[i]).lower(), " ".join(phrases[i]))
+    return list(out.values())[:limit]
 
 
-_FORMAT_NOUNS = re.compile(
-    r"\b(?:post|article|essay|email|report|newsletter|tool|script|app|function|program|prompt|"
-    r"summary|memo|thread|guide|tutorial|presentation|deck|dashboard|notebook)s?\b",
-    re.I,
-)
+_FORMAT_NOUNS = re.compile(rf"\b(?:{alternation('formats')})s?\b", re.I)
 
 
 def _topic(idea: str, phrases: list[str]) -> str:
     """What the idea is about: the first key phrase after about/why/how/on…, else one naming no format."""
     m = re.search(r"\b(?:about|why|how|on|regarding|covering|explaining)\b", idea, re.I)
-    if m:
-        after = [p for p in phrases if idea.find(p, m.end()) >= 0]
-        if after:
-            return min(after, key=lambda p: idea.find(p, m.end()))
-    plain = [p for p in phrases if not _FORMAT_NOUNS.search(p)]
-    return (plain or phrases or [idea.strip()])[0]
+    after = [p for p in phrases if m and idea.find(p, m.end()) >= 0]
+    if m and after:
+        return min(after, key=lambda p: idea.find(p, m.end()))
+    return ([p for p in phrases if not _FORMAT_NOUNS.search(p)] or phrases or [idea.strip()])[0]
 
 
 def _with_context(idea: str, m: re.Match[str]) -> str:
@@ -282,15 +225,11 @@ def _with_context(idea: str, m: re.Match[str]) -> str:
     )
 
 
-_CODE_OBJECT = re.compile(
-    r"\b(function|class|method|script|program|module|library|query|regex|unit tests?|api|"
-    r"endpoint|cli|command-line tool|sql|algorithm)\b",
-    re.I,
-)
+_CODE_OBJECT = re.compile(rf"\b({alternation('code_objects')})\b", re.I)
 
 
-def _action(first: str) -> tuple[str, str, str]:
-    """(main verb, task type, subject) of the idea's first sentence."""
+def _action(first: str) -> tuple[str, str]:
+    """(task type, subject) of the idea's first sentence, from its main verb."""
     for m in list(_WORD_RE.finditer(first))[:12]:
         word = m.group(0).lower()
         # a verb glued to digits or dots ("1.0.0+build.7") is part of a token, not the action
@@ -298,8 +237,8 @@ def _action(first: str) -> tuple[str, str, str]:
             first[m.start() - 1 : m.start()] in (".", "+") or first[m.end() : m.end() + 1] == "."
         )
         if word in TASK_VERBS and not (glued and m.end() < len(first)):
-            return word, TASK_VERBS[word], first[m.end() :].strip(" ,:") or first
-    return "produce", "general", first[0].lower() + first[1:] if first[:2].istitle() else first
+            return TASK_VERBS[word], first[m.end() :].strip(" ,:") or first
+    return "general", first[0].lower() + first[1:] if first[:2].istitle() else first
 
 
 def _language(idea: str) -> str | None:
@@ -337,7 +276,7 @@ def _audience(idea: str) -> str | None:
 def analyse(idea: str) -> Analysis:
     """Extract the main verb, subject, key phrases, entities, audience, language, tone and limits."""
     sentences = _sentences(idea) or [idea.strip()]
-    action, task_type, subject = _action(sentences[0].rstrip(".!?"))
+    task_type, subject = _action(sentences[0].rstrip(".!?"))
     low, language = idea.lower(), _language(idea)
     entities = re.findall(r"\b[A-Z][A-Z0-9]{1,}s?\b|\b\w+\.(?:csv|json|py|md|xlsx)\b", idea)
     entities += [
@@ -352,9 +291,7 @@ def analyse(idea: str) -> Analysis:
     return Analysis(
         topic=_topic(idea, phrases),
         idea=idea.strip(),
-        action=action,
         task_type=task_type,
-        subject=subject,
         key_phrases=phrases,
         entities=list(dict.fromkeys(entities))[:6],
         audience=_audience(idea),
@@ -387,10 +324,6 @@ class Style:
         """The canonical option, or (with probability ~temperature) a random one."""
         return self.rng.choice(options) if self.rng.random() < self.t else options[0]
 
-    def maybe(self, base: float) -> bool:
-        """An optional section: likelier at higher temperature; never at temperature 0."""
-        return self.t > 0 and self.rng.random() < base * min(1.5, 0.5 + self.t)
-
     def order(self, items: list[T]) -> list[T]:
         """Items, sometimes reordered (first item kept: it is usually the most important)."""
         if len(items) > 2 and self.rng.random() < self.t / 2:
@@ -411,12 +344,7 @@ def _cap(text: str) -> str:
 
 
 # Words that keep their capital letter when a phrase moves into the middle of a sentence.
-_PROPER = frozenset(
-    _w(
-        "Python JavaScript TypeScript Rust Go Java Kotlin Ruby PHP Swift Bash Linux macOS Windows "
-        "English Markdown Excel SQLite PostgreSQL Jupyter GitHub Slack"
-    )
-)
+_PROPER = frozenset(WORDS["proper"])
 
 
 def _lower_first(text: str) -> str:
@@ -438,13 +366,4 @@ def _join(items: list[str]) -> str:
     return ", ".join(items[:-1]) + " and " + items[-1]
 
 
-__all__ = [
-    "GLOSSARY",
-    "LANGUAGES",
-    "STOPWORDS",
-    "TASK_VERBS",
-    "Analysis",
-    "Style",
-    "analyse",
-    "key_phrases",
-]
+__all__ = ["GLOSSARY", "STOPWORDS", "TASK_VERBS", "Analysis", "Style", "analyse", "key_phrases"]

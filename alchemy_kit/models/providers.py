@@ -1,8 +1,9 @@
 """The only caller of llm's prompting API: one completion with retries, timeouts and accounting.
 
-Retry policy (ours is the only one): a call gets ``1 + retries`` attempts; only transient failures
-(timeouts, connection errors, HTTP 408/409/425/429/5xx, Gemini quota/overload texts) are retried,
-after ``backoff * 2**n`` seconds plus up to 50 % jitter (a Retry-After header wins, capped at 30 s).
+Retry policy (ours, run by tenacity, is the only one): a call gets ``1 + retries`` attempts; only
+transient failures (timeouts, connection errors, HTTP 408/409/425/429/5xx, Gemini quota/overload
+texts) are retried, after ``backoff * 2**n`` seconds plus up to 50 % jitter (a Retry-After header
+wins, capped at 30 s); a refused connection is not transient (failures.py).
 The openai and anthropic SDKs would otherwise retry twice on their own, so their clients are built
 with ``max_retries=0``: the openai family through the model's ``get_client``, anthropic through a
 client subclass that drops retries only inside our calls (a ContextVar). llm-gemini and llm-ollama
@@ -14,10 +15,17 @@ from __future__ import annotations
 import asyncio
 import random
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..errors import MissingKeyError, ProviderError, ProviderLimitError, TransientProviderError
+from ..errors import (
+    AlchemyError,
+    MissingKeyError,
+    ProviderError,
+    ProviderLimitError,
+    TransientProviderError,
+)
 from ..runner import synchronous
 from ..vocab import estimate_tokens
 from . import inprocess, local, recording
@@ -191,19 +199,11 @@ async def _call(
         return await _in_process(
             prompt, system, temperature, max_tokens, seed, timeout, model_options or {}
         )
-    import llm  # only a real llm model needs it (and every plugin's SDK it loads)
+    import tenacity  # only a real llm model's calls are retried
 
     started = time.perf_counter()
-    model, is_async = async_model(choice)
-    if getattr(model, "needs_key", None):
-        try:
-            model.get_key(key)  # fail before any network call
-        except llm.NeedsKeyException:
-            raise MissingKeyError(
-                f"no API key for {choice.provider}: {key_help(choice.provider)}"
-            ) from None
+    model, is_async = _ready_model(choice, key)
     secrets = known_secrets(key)
-    model = without_sdk_retries(model, choice.provider)
     options = map_options(
         choice,
         model,
@@ -216,69 +216,130 @@ async def _call(
     # A sync model of provider `local` runs in this process (SmolLM2): one call at a time, timed
     # from when it has the model, stopped between tokens when it times out (models/inprocess.py).
     in_process = choice.provider == "local" and not is_async
-    busy = 0.0
-    attempts = 0
-    while True:
-        attempts += 1
-        try:
-            if in_process:
-                (text, usage, resolved), budget = await inprocess.run(
-                    choice.model_id,
-                    lambda: _attempt_in_process(model, prompt, system, options, key),
-                    timeout,
-                )
-                busy += budget.seconds
-            else:
-                text, usage, resolved = await asyncio.wait_for(
-                    _attempt(model, is_async, prompt, system, options, key), timeout
-                )
-            break
-        except asyncio.CancelledError:
-            raise
-        except inprocess.InProcessTimeout as exc:
-            # Not retried: the same model on the same input would take as long again.
-            err = TransientProviderError(str(exc))
-            err.attempts = attempts  # type: ignore[attr-defined]
-            err.duration_ms = int((busy + exc.seconds) * 1000)  # type: ignore[attr-defined]
-            raise err from None
-        except Exception as exc:
-            error = _give_up(exc, choice, options, secrets, attempts > retries, attempts)
-            if error is not None:
-                # `from None`: the SDK exception may quote the key, and tracebacks print causes.
-                raise error from None
-            delay = backoff * 2 ** (attempts - 1)
-            delay += random.uniform(0, delay / 2)
-            await asyncio.sleep(max(delay, retry_after(exc) or 0.0))
+    attempt = _Attempt(choice, model, is_async, prompt, system, options, key, timeout, secrets)
 
+    retrying = tenacity.AsyncRetrying(
+        stop=tenacity.stop_after_attempt(retries + 1),
+        wait=_wait(backoff),
+        retry=tenacity.retry_if_exception(_transient),
+        reraise=True,
+    )
+    try:
+        done: tuple[str, Any, str | None] = await retrying(attempt)
+    except AlchemyError:
+        raise
+    except Exception as exc:  # the last attempt failed transiently too
+        raise _exhausted(exc, choice, secrets, attempt.count) from None
+    text, usage, resolved = done
     in_tok = getattr(usage, "input", None) or 0
     out_tok = getattr(usage, "output", None) or 0
-    estimated = not (in_tok > 0 and out_tok > 0)
-    if in_tok <= 0:
-        in_tok = max(1, estimate_tokens((system or "") + "\n" + prompt))
-    if out_tok <= 0:
-        out_tok = max(1, estimate_tokens(text))
     return Completion(
         text=text,
         provider=choice.provider,
         model=resolved or model.model_id,
-        input_tokens=int(in_tok),
-        output_tokens=int(out_tok),
-        tokens_estimated=estimated,
-        duration_ms=int((busy if in_process else time.perf_counter() - started) * 1000),
-        attempts=attempts,
+        # A provider that reports no usage gets an estimate, and the row says it is one.
+        input_tokens=int(in_tok)
+        if in_tok > 0
+        else _estimated_tokens((system or "") + "\n" + prompt),
+        output_tokens=int(out_tok) if out_tok > 0 else _estimated_tokens(text),
+        tokens_estimated=not (in_tok > 0 and out_tok > 0),
+        duration_ms=int((attempt.busy if in_process else time.perf_counter() - started) * 1000),
+        attempts=attempt.count,
         options=dict(options),
     )
 
 
+def _estimated_tokens(text: str) -> int:
+    """A token estimate, at least 1, for a call whose provider reported no usage."""
+    return max(1, estimate_tokens(text))
+
+
+def _ready_model(choice: ModelChoice, key: str | None) -> tuple[Any, bool]:
+    """The llm model for `choice` (async when it has one), its key checked before any network call."""
+    import llm  # only a real llm model needs it (and every plugin's SDK it loads)
+
+    model, is_async = async_model(choice)
+    if getattr(model, "needs_key", None):
+        try:
+            model.get_key(key)
+        except llm.NeedsKeyException:
+            raise MissingKeyError(
+                f"no API key for {choice.provider}: {key_help(choice.provider)}"
+            ) from None
+    return without_sdk_retries(model, choice.provider), is_async
+
+
+@dataclass
+class _Attempt:
+    """One try of a real llm model's call; tenacity calls it again while a failure is transient."""
+
+    choice: ModelChoice
+    model: Any
+    is_async: bool
+    prompt: str
+    system: str | None
+    options: dict[str, Any]
+    key: str | None
+    timeout: float
+    secrets: list[str]
+    count: int = 0
+    busy: float = 0.0  # seconds an in-process model spent generating, over every try
+
+    async def __call__(self) -> tuple[str, Any, str | None]:
+        self.count += 1
+        model, prompt, system, options, key = (
+            self.model,
+            self.prompt,
+            self.system,
+            self.options,
+            self.key,
+        )
+        try:
+            if not (self.choice.provider == "local" and not self.is_async):
+                return await asyncio.wait_for(
+                    _attempt(model, self.is_async, prompt, system, options, key), self.timeout
+                )
+            done, budget = await inprocess.run(
+                self.choice.model_id,
+                lambda: _attempt_in_process(model, prompt, system, options, key),
+                self.timeout,
+            )
+            self.busy += budget.seconds
+            return done
+        except inprocess.InProcessTimeout as exc:
+            # Not retried: the same model on the same input would take as long again.
+            err = TransientProviderError(str(exc))
+            err.attempts = self.count  # type: ignore[attr-defined]
+            err.duration_ms = int((self.busy + exc.seconds) * 1000)  # type: ignore[attr-defined]
+            raise err from None
+        except Exception as exc:
+            # `from None`: the SDK exception may quote the key, and tracebacks print causes.
+            error = _give_up(exc, self.choice, options, self.secrets)
+            if error is not None:
+                raise error from None
+            raise  # transient: tenacity waits and tries again
+
+
+def _transient(exc: BaseException) -> bool:
+    """Retry only what `_give_up` let through: plain exceptions, never our errors or a cancel."""
+    return isinstance(exc, Exception) and not isinstance(exc, AlchemyError)
+
+
+def _wait(backoff: float) -> Callable[[Any], float]:
+    """Seconds before the next attempt: backoff * 2**n plus up to 50 % jitter, or Retry-After."""
+
+    def wait(state: Any) -> float:
+        delay = backoff * 2 ** (state.attempt_number - 1)
+        hint = retry_after(state.outcome.exception()) if state.outcome else None
+        return max(delay + random.uniform(0, delay / 2), hint or 0.0)
+
+    return wait
+
+
 def _give_up(
-    exc: Exception,
-    choice: ModelChoice,
-    options: dict[str, Any],
-    secrets: list[str],
-    last: bool,
-    attempts: int,
+    exc: Exception, choice: ModelChoice, options: dict[str, Any], secrets: list[str]
 ) -> Exception | None:
-    """The error a failed attempt ends the call with, or None to retry it (transient, not last)."""
+    """The error a failed attempt ends the call with, or None when it is transient (retried)."""
     import llm
 
     if isinstance(exc, llm.NeedsKeyException):
@@ -288,10 +349,14 @@ def _give_up(
             f"{choice.provider} rejected the options {sorted(options)}: {describe(exc, secrets)}"
         )
     kind, status = classify(exc)
-    if kind != "transient":
-        return permanent_error(choice, exc, kind, status, secrets)
-    if not last:
-        return None
+    return None if kind == "transient" else permanent_error(choice, exc, kind, status, secrets)
+
+
+def _exhausted(
+    exc: Exception, choice: ModelChoice, secrets: list[str], attempts: int
+) -> TransientProviderError:
+    """The error of a call whose every attempt failed transiently."""
+    status = classify(exc)[1]
     what = "timed out" if isinstance(exc, TimeoutError) else describe(exc, secrets)
     err = TransientProviderError(
         f"{choice.provider} model {choice.model_id} failed after {attempts} attempts: "

@@ -216,7 +216,7 @@ def tokens_over_time(store: Store, *, per: str = "auto", **filters: Any) -> alt.
     """Input and output tokens over time: per request, or per day above MAX_ROWS requests."""
     flt = _filters(filters)
     if per == "auto":
-        per = "request" if store.count_requests(flt) <= MAX_ROWS else "day"
+        per = "request" if store._count_requests(flt) <= MAX_ROWS else "day"
     rows = store.token_usage(per, flt)
     title = f"Tokens per {per}"
     if not rows:
@@ -281,7 +281,7 @@ def _time_format(per: str, times: pd.Series) -> str:
 
 def judge_rubric(store: Store, *, judge_model: str | None = None, **filters: Any) -> alt.Chart:
     """The judge's mean score per rubric criterion, per judge model."""
-    rows = store.judge_criteria(judge_model, _filters(filters))
+    rows = store._judge_criteria(judge_model, _filters(filters))
     title = "Judge rubric per criterion"
     if not rows:
         return _empty(
@@ -338,7 +338,7 @@ def embedding_map(
     """
     title = "Embedding map (PCA)"
     used = _embedding_model(store, model)
-    rows = store.embedding_sample(used, limit, _filters(filters)) if used else []
+    rows = store._embedding_sample(used, limit, _filters(filters)) if used else []
     if len(rows) < 3:
         return _empty(title, "fewer than three embedded prompts: generate (with embed=True) first")
     points, share = pca_2d(decode_many([row.pop("embedding") for row in rows]))
@@ -349,7 +349,7 @@ def embedding_map(
     data = data.drop(columns=["content"])
     total = len(rows)
     if used and len(rows) == limit:  # maybe more than shown: count them all
-        total = store.count_embeddings(used, _filters(filters))
+        total = store._count_embeddings(used, _filters(filters))
     shown = f"the newest {len(rows)} of {total}" if total > len(rows) else f"all {total}"
     pick = alt.selection_point(name=PICK, fields=["prompt_id"], on="click")
     return (
@@ -381,7 +381,7 @@ def sibling_variety(
     """How different the variants of each phase are: mean pairwise cosine distance, per request."""
     title = "Sibling variety per request"
     used = _embedding_model(store, model)
-    rows = store.sibling_embeddings(used, requests, _filters(filters)) if used else []
+    rows = store._sibling_embeddings(used, requests, _filters(filters)) if used else []
     groups: dict[tuple[str, str], list[dict[str, Any]]] = {}
     for row in rows:
         groups.setdefault((row["request_id"], row["phase"]), []).append(row)
@@ -442,7 +442,7 @@ def pass_rate(store: Store, *, run: str | None = None) -> alt.TopLevelMixin:
     """
     title = "Pass rate per prompt"
     found = _run(store, run)
-    rows = store.eval_pass_counts(found.id) if found else []
+    rows = store._eval_pass_counts(found.id) if found else []
     if found is None or not rows:
         return _empty(title, "no eval outputs yet: add cases and run ak.evaluate first")
     models = len({row["model"] for row in rows})
@@ -506,7 +506,7 @@ def eval_matrix(
     """
     title = "Prompts × cases"
     found = _run(store, run)
-    rows, total = store.eval_cells(found.id, limit) if found else ([], 0)
+    rows, total = store._eval_cells(found.id, limit) if found else ([], 0)
     if found is None or not rows:
         return _empty(title, "no eval outputs yet: add cases and run ak.evaluate first")
     models = len({row["model"] for row in rows})

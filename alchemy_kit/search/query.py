@@ -321,7 +321,7 @@ def _record(
     filters: dict[str, Any],
     min_similarity: float | None,
 ) -> None:
-    store.record_search(
+    store._record_search(
         r.SearchRecord(
             query=result.query,
             search_type=search_type,
@@ -348,7 +348,7 @@ def similar_to(
     r.check_range(min_similarity, -1, 1, "min_similarity")
     flt = build_filters(**filters)
     pid = store.get_prompt(prompt_id).id
-    used = model or store.get_embedding(pid).model
+    used = model or store._get_embedding(pid).model
     index = get_index(store, used)
     vector = index.vector_for(pid)
     sems, note = _semantic(store, index, vector, flt, k, min_similarity, exclude=[pid])

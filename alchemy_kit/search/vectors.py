@@ -93,9 +93,9 @@ def embed_missing(
     # Only the window embed_prefix may look at (it skips leading blanks, then cuts).
     window = embed_limit(model_id) * 8
     pairs = (
-        store.prompt_texts(window)
+        store._prompt_texts(window)
         if all_prompts
-        else store.prompts_missing_embeddings(model, window)
+        else store._prompts_missing_embeddings(model, window)
     )
     if not pairs:
         return EmbedReport(model=model, embedded=0, dimensions=None)

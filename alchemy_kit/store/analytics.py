@@ -94,7 +94,7 @@ class AnalyticsQueries:
         cols = [d[0] for d in cur.description]
         return [dict(zip(cols, row, strict=True)) for row in cur.fetchall()]
 
-    def count_requests(self, filters: dict[str, Any] | None = None) -> int:
+    def _count_requests(self, filters: dict[str, Any] | None = None) -> int:
         """How many requests have at least one prompt passing the filters."""
         where, params = self._where(filters)
         row = self.conn.execute(
@@ -123,7 +123,7 @@ class AnalyticsQueries:
         )
         return Rows(self._rows(sql, params), title=f"tokens per {per}")
 
-    def judge_criteria(
+    def _judge_criteria(
         self, judge_model: str | None = None, filters: dict[str, Any] | None = None
     ) -> Rows:
         """Per judge model and rubric criterion: judged prompts and the mean, min and max score."""
@@ -145,13 +145,13 @@ class AnalyticsQueries:
         )
         return Rows(self._rows(sql, params), title="judge rubric per criterion")
 
-    def count_embeddings(self, model: str, filters: dict[str, Any] | None = None) -> int:
+    def _count_embeddings(self, model: str, filters: dict[str, Any] | None = None) -> int:
         """How many prompts passing the filters have an embedding from `model`."""
         where, params = self._where(filters, "e.model = ?")
         sql = f"SELECT count(*) FROM embeddings e JOIN prompts p ON p.id = e.prompt_id{where}"
         return int(self.conn.execute(sql, [model, *params]).fetchone()[0])
 
-    def embedding_sample(
+    def _embedding_sample(
         self, model: str, limit: int, filters: dict[str, Any] | None = None
     ) -> list[dict[str, Any]]:
         """The embeddings of `model` of the newest `limit` prompts, with phase, score and preview."""
@@ -164,7 +164,7 @@ class AnalyticsQueries:
         )
         return self._rows(sql, [model, *params, limit])
 
-    def sibling_embeddings(
+    def _sibling_embeddings(
         self, model: str, requests: int, filters: dict[str, Any] | None = None
     ) -> list[dict[str, Any]]:
         """Embeddings of every prompt of the newest `requests` requests, with idea and phase."""
@@ -180,7 +180,7 @@ class AnalyticsQueries:
         return self._rows(sql, [requests, model, *params])
 
     # -- eval runs (charts.pass_rate, charts.eval_matrix) ----------------------------------------
-    def eval_pass_counts(self, run_id: str) -> Rows:
+    def _eval_pass_counts(self, run_id: str) -> Rows:
         """Per prompt and model of an eval run: outputs, graded, passed, failed calls, mean grade,
         cost and latency per case, in the order the prompts first appear in the run."""
         sql = (
@@ -194,7 +194,7 @@ class AnalyticsQueries:
         )
         return Rows(self._rows(sql, [run_id]), title="pass counts per prompt and model")
 
-    def eval_cells(self, run_id: str, limit: int) -> tuple[Rows, int]:
+    def _eval_cells(self, run_id: str, limit: int) -> tuple[Rows, int]:
         """The first `limit` outputs of an eval run as matrix cells (prompt, model, case, outcome,
         a preview), ordered by prompt and case; and how many outputs the run has in all."""
         sql = (

@@ -5,7 +5,7 @@ SQLite enforces foreign keys per connection, and only when that connection has r
 `PRAGMA foreign_keys = ON`. Our connections always do; `sqlite3.connect()`, `sqlite-utils insert`
 or a GUI editor usually do not, so they can leave rows pointing at parents that do not exist
 (a tag of a deleted prompt). `check()` finds them with `PRAGMA foreign_key_check`, and
-`delete_orphans()` removes them in one transaction (cascading to their own children).
+`_delete_orphans()` removes them in one transaction (cascading to their own children).
 """
 
 from __future__ import annotations
@@ -100,11 +100,11 @@ class Checks:
         report.integrity = [] if problems == ["ok"] else problems
         report.orphans = self._orphans()
         report.fts_error = self._fts_error()
-        report.schema = self.schema_problems()
+        report.schema = self._schema_problems()
         report.ranks = rank_problems(self.conn)
         return report
 
-    def schema_problems(self) -> list[SchemaProblem]:
+    def _schema_problems(self) -> list[SchemaProblem]:
         """Objects the applied migrations create that the file lacks or holds with other DDL."""
         return schema_problems(self.conn, self.applied_migrations(), TABLES)
 
@@ -115,12 +115,12 @@ class Checks:
         the full-text index refilled from prompts.content, and ranks re-derived from scores.
         """
         with self.transaction():
-            deleted = self.delete_orphans(report.orphans)
+            deleted = self._delete_orphans(report.orphans)
             rebuilt = rebuild(self.conn, report.schema)
             # A sync trigger that was missing may have let the index fall behind its content.
             touched = report.fts_error or any(n.startswith(FTS_TABLE) for n in rebuilt)
             if touched and FTS_TABLE not in rebuilt:  # a recreated table was refilled already
-                self.rebuild_fts()
+                self._rebuild_fts()
             rederive_ranks(self.conn)
         return deleted
 
@@ -150,7 +150,7 @@ class Checks:
             return f"the full-text index does not match prompts.content ({exc})"
         return None
 
-    def delete_orphans(self, orphans: Sequence[Orphan]) -> int:
+    def _delete_orphans(self, orphans: Sequence[Orphan]) -> int:
         """Delete the given orphaned rows atomically (their own children cascade); return how many."""
         by_table: dict[str, list[int]] = {}
         for o in orphans:
@@ -165,7 +165,7 @@ class Checks:
                 deleted += cur.rowcount
         return deleted
 
-    def rebuild_fts(self) -> None:
+    def _rebuild_fts(self) -> None:
         """Rebuild the full-text index from prompts.content."""
         with self.transaction():
             self.conn.execute(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('rebuild')")

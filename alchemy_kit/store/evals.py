@@ -200,7 +200,7 @@ class EvalQueries(StoreMixin):
             params += list(prompt_ids)
         return list(_output(row) for row in self.select("outputs", where, params))
 
-    def get_output(self, output_id: str) -> ev.Output:
+    def _get_output(self, output_id: str) -> ev.Output:
         """One output by id (or a unique prefix of at least 4 characters)."""
         return _output(self._get_by_id("outputs", output_id))
 
@@ -229,7 +229,7 @@ class EvalQueries(StoreMixin):
                 }
         return out
 
-    def eval_quality(self, run_id: str, *, grader: str | None = None) -> list[r.Metric]:
+    def _eval_quality(self, run_id: str, *, grader: str | None = None) -> list[r.Metric]:
         """The grade metrics a run wrote (optionally of one grader), oldest first."""
         where = (
             "metric_type = 'quality' AND json_extract(details, '$.source') = 'eval'"
@@ -262,7 +262,7 @@ class EvalQueries(StoreMixin):
                 out[call.key] = call
         return out
 
-    def recorded_providers(self, model: str) -> list[str]:
+    def _recorded_providers(self, model: str) -> list[str]:
         """The providers under which calls to `model` were recorded (a replay needs no plugin)."""
         rows = self.conn.execute(
             "SELECT DISTINCT provider FROM model_calls WHERE model = ? ORDER BY provider", [model]

@@ -18,6 +18,16 @@ from .mixin import StoreMixin
 if TYPE_CHECKING:
     from .search_sql import SearchSQL
 
+# Store plumbing that only the engine, search and the surfaces call: private after 0.2.0, the public
+# names are deprecated aliases for one release.
+_RENAMED = (
+    "record_search set_request_status update_phase_run prompts_missing_embeddings "
+    "prompt_texts sibling_embeddings embedding_sample count_embeddings get_embedding "
+    "rebuild_fts snapshot delete_orphans schema_problems get_output "
+    "recorded_providers eval_cells eval_pass_counts judge_criteria eval_quality "
+    "count_requests"
+)
+RENAMED = frozenset(_RENAMED.split())
 # Store.search_<name> methods that moved to store.search_sql as <name>.
 MOVED = frozenset(
     (
@@ -74,7 +84,7 @@ class SearchQueries(StoreMixin):
                 [(*mark, r.now()) for mark in marks],
             )
 
-    def get_embedding(self, prompt_id: str) -> r.EmbeddingRecord:
+    def _get_embedding(self, prompt_id: str) -> r.EmbeddingRecord:
         """Return the embedding row of a prompt."""
         row = self.conn.execute(
             "SELECT * FROM embeddings WHERE prompt_id = ?", [prompt_id]
@@ -84,7 +94,7 @@ class SearchQueries(StoreMixin):
         cols = [d[0] for d in self.conn.execute("SELECT * FROM embeddings LIMIT 0").description]
         return r.EmbeddingRecord.from_row(dict(zip(cols, row, strict=True)))
 
-    def prompt_texts(self, max_chars: int | None = None) -> list[tuple[str, str, int]]:
+    def _prompt_texts(self, max_chars: int | None = None) -> list[tuple[str, str, int]]:
         """Return (id, content, its length) of every prompt, in insertion order.
 
         With `max_chars`, content is its first max_chars characters: an embedder reads no more,
@@ -92,7 +102,7 @@ class SearchQueries(StoreMixin):
         """
         return self._texts("", [], max_chars)
 
-    def prompts_missing_embeddings(
+    def _prompts_missing_embeddings(
         self, model: str, max_chars: int | None = None
     ) -> list[tuple[str, str, int]]:
         """Return (id, content, its length) of prompts with no embedding from `model`."""
@@ -126,7 +136,7 @@ class SearchQueries(StoreMixin):
         sql = f"SELECT id, {text}, length(content) FROM prompts{where} ORDER BY rowid"
         return list(self.conn.execute(sql, [*cut, *params]).fetchall())
 
-    def record_search(self, rec: r.SearchRecord) -> r.SearchRecord:
+    def _record_search(self, rec: r.SearchRecord) -> r.SearchRecord:
         """Write one search_history row (skipped on a read-only store: searching still works)."""
         if not self.read_only:
             self.add([rec])
@@ -156,4 +166,12 @@ class SearchQueries(StoreMixin):
                     stacklevel=2,
                 )
                 return getattr(self.search_sql, name.removeprefix("search_"))
+            if name in RENAMED:
+                warnings.warn(
+                    f"Store.{name} is deprecated: it is internal plumbing now (Store._{name});"
+                    " the public name goes in the next release",
+                    DeprecationWarning,
+                    stacklevel=2,
+                )
+                return getattr(self, f"_{name}")
             raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")

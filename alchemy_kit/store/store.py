@@ -165,7 +165,7 @@ class Store(
             raise
 
     @contextmanager
-    def snapshot(self) -> Iterator[Store]:
+    def _snapshot(self) -> Iterator[Store]:
         """Read inside one transaction so every query sees the same state (WAL snapshot)."""
         conn = self.conn
         if conn.in_transaction:
@@ -246,7 +246,7 @@ class Store(
         self.add([request])
         return request
 
-    def set_request_status(
+    def _set_request_status(
         self,
         request_id: str,
         status: str,
@@ -272,7 +272,7 @@ class Store(
             raise NotFoundError(f"no request with id {request_id!r}")
         return r.Request.from_row(dict(zip(cols, row, strict=True)))
 
-    def update_phase_run(self, run: r.PhaseRun) -> None:
+    def _update_phase_run(self, run: r.PhaseRun) -> None:
         """Write a phase run's lifecycle fields (status, timestamps, error, config, model)."""
         r.validate(run)
         with self.transaction():
@@ -432,7 +432,7 @@ class Store(
 
     def lineage(self, prompt_id: str) -> r.Lineage:
         """A prompt with its request, phase runs, sibling prompts, metrics and tags (id prefix ok)."""
-        with self.snapshot():
+        with self._snapshot():
             prompt = self.get_prompt(prompt_id)
             found = r.Lineage(prompt, None, metrics=self.metrics_for([prompt.id]))
             found.tags = self.tags_for(prompt.id)

@@ -209,7 +209,7 @@ def export(
         counts: dict[str, int] = {}
         files: dict[str, list[str]] = {}
         # One read transaction: a consistent snapshot even while other processes write.
-        with store.snapshot():
+        with store._snapshot():
             for table in wanted:
                 n, paths = _export_table(store, table, tmp, fmt, partition_by_date)
                 counts[table] = n
