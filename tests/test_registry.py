@@ -124,3 +124,15 @@ def test_has_key_defers_to_llm_once_it_is_loaded(
 
     monkeypatch.setattr(llm, "get_key", lambda alias=None, env=None: SECRET)
     assert keys.has_key("openai")  # the tests (and plugins) may patch llm's own lookup
+
+
+def test_the_registry_cache_is_keyed_on_the_plugins_themselves() -> None:
+    """Keyed on id()s, a new fake plugin at a freed plugin's address got the old registry (a
+    flaky pairwise test); the stamp holds the plugin objects, so an address is never reused."""
+    from llm.plugins import pm
+
+    registry._registry()
+    assert registry._REGISTRY is not None
+    plugins = registry._REGISTRY[0][0]
+    assert plugins and not any(isinstance(p, int) for p in plugins)
+    assert set(map(id, plugins)) == set(map(id, pm.get_plugins()))

@@ -111,7 +111,9 @@ def _registry() -> dict[str, Any]:
     _llm().load_plugins()
     keys_path = _llm().user_dir() / "keys.json"
     stamp = (
-        tuple(sorted(id(p) for p in _llm().pm.get_plugins())),
+        # The plugins themselves, not their id()s: the stamp keeps them alive, so a freed plugin's
+        # address reused by a new one can never look like the old set (a stale registry).
+        tuple(sorted(_llm().pm.get_plugins(), key=id)),
         keys_path.stat().st_mtime_ns if keys_path.exists() else None,
         tuple(bool(os.environ.get(i.key_env)) for i in PROVIDER_INFO.values() if i.key_env),
     )
