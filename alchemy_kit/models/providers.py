@@ -213,9 +213,6 @@ async def _call(
         extra=model_options,
     )
 
-    # A sync model of provider `local` runs in this process (SmolLM2): one call at a time, timed
-    # from when it has the model, stopped between tokens when it times out (models/inprocess.py).
-    in_process = choice.provider == "local" and not is_async
     attempt = _Attempt(choice, model, is_async, prompt, system, options, key, timeout, secrets)
 
     retrying = tenacity.AsyncRetrying(
@@ -243,7 +240,9 @@ async def _call(
         else _estimated_tokens((system or "") + "\n" + prompt),
         output_tokens=int(out_tok) if out_tok > 0 else _estimated_tokens(text),
         tokens_estimated=not (in_tok > 0 and out_tok > 0),
-        duration_ms=int((attempt.busy if in_process else time.perf_counter() - started) * 1000),
+        duration_ms=int(
+            (attempt.busy if attempt.in_process else time.perf_counter() - started) * 1000
+        ),
         attempts=attempt.count,
         options=dict(options),
     )
@@ -285,6 +284,12 @@ class _Attempt:
     count: int = 0
     busy: float = 0.0  # seconds an in-process model spent generating, over every try
 
+    @property
+    def in_process(self) -> bool:
+        """A sync model of provider `local` runs in this process (SmolLM2): one call at a time,
+        timed from when it has the model, stopped between tokens when it times out."""
+        return self.choice.provider == "local" and not self.is_async
+
     async def __call__(self) -> tuple[str, Any, str | None]:
         self.count += 1
         model, prompt, system, options, key = (
@@ -295,7 +300,7 @@ class _Attempt:
             self.key,
         )
         try:
-            if not (self.choice.provider == "local" and not self.is_async):
+            if not self.in_process:
                 return await asyncio.wait_for(
                     _attempt(model, self.is_async, prompt, system, options, key), self.timeout
                 )
