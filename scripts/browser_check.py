@@ -464,15 +464,21 @@ def check_cluster(page: Any, base: str, token: str, shots: Path, checks: Checks)
     # The local:1 cluster starts in the kernel (a worker process), then 2 prompts x 2 cases run.
     done = shows_text(page, ".alchemy-evaluate", "4/4 outputs", timeout_ms=240_000)
     took = time.monotonic() - t0
+    # The bar fills as outputs land; the finished run's matrix is drawn after: wait for its cells.
+    try:
+        tab.locator(".alchemy-eval-cell").nth(3).wait_for(timeout=60_000)
+        drawn = tab.locator(".alchemy-eval-cell").count()
+    except Exception:
+        drawn = 0
     links = tab.locator("a", has_text="Dask dashboard")
     href = links.first.get_attribute("href") if links.count() else None
     bar = tab.locator(".progress-bar-success, .widget-progress .progress-bar").first
     styled = bar.get_attribute("class") if bar.count() else None
     checks.check(
         "cluster: Run eval on $ALCHEMY_CLUSTER fills the bar and shows the Dask dashboard link",
-        done and bool(href) and str(href).startswith("http"),
+        done and drawn == 4 and bool(href) and str(href).startswith("http"),
         f"4/4 outputs {'shown' if done else 'never shown'} {took:.1f}s after the click;"
-        f" link {href!r}; bar {styled!r}",
+        f" {drawn} matrix cells drawn; link {href!r}; bar {styled!r}",
     )
     shoot(page, tab, shots / "workbench-cluster.png")
 
