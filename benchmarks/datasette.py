@@ -48,8 +48,8 @@ import numpy as np
 # drop the folder so `import datasette` finds Datasette, not this benchmark.
 sys.path = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
 
+from alchemy_kit import markdown  # noqa: E402
 from alchemy_kit import records as r  # noqa: E402
-from alchemy_kit.datasette import markdown  # noqa: E402
 from alchemy_kit.datasette.metadata import for_database  # noqa: E402
 from alchemy_kit.datasette.serve import ServeSettings, build_datasette  # noqa: E402
 from alchemy_kit.store import TABLES, open_store  # noqa: E402

@@ -23,7 +23,7 @@ from ..store import browse
 from ..vocab import PHASES
 from . import vectors
 from .lineage_eval import eval_links
-from .metadata import is_store
+from .metadata import page_database
 from .render import JSON_CHARS, id_link, lineage_url, markdown_html, more_link, text_url
 
 ROUTE = r"^/(?P<database>[^/]+)/-/lineage/(?P<id>[^/.]+)(?P<as_json>\.json)?$"
@@ -168,20 +168,10 @@ def _json(text: str | None, empty: Any) -> Any:
 async def lineage_view(datasette: Any, request: Any) -> Any:
     """The register_routes view for ROUTE."""
     from datasette.database import QueryInterrupted
-    from datasette.utils.asgi import Forbidden, NotFound, Response
+    from datasette.utils.asgi import NotFound, Response
     from datasette.views.base import DatasetteError
 
-    try:
-        db = datasette.get_database(route=request.url_vars["database"])
-    except KeyError:
-        raise NotFound("Database not found") from None
-    if not is_store(datasette, db.name):
-        raise NotFound(f"{db.name} is not an alchemy_kit store")
-    allowed = await datasette.permission_allowed(
-        request.actor, "view-database", db.name, default=True
-    )
-    if not allowed:
-        raise Forbidden("You do not have permission to view this database")
+    db = await page_database(datasette, request)
     any_id = request.url_vars["id"]
     path = Path(db.path).resolve() if getattr(db, "path", None) else None
     timeout = int(datasette.setting("sql_time_limit_ms") or 1000) / 1000

@@ -95,6 +95,35 @@ def is_store(datasette: Any, database: str) -> bool:
     return database in served_stores(datasette)[0]
 
 
+async def page_database(datasette: Any, request: Any, table: str | None = None) -> Any:
+    """The served store a page's URL names, once the viewer may see it (or its `table`).
+
+    Raises Datasette's NotFound for an unknown database or one alchemy_kit did not migrate, and
+    Forbidden without the view-database (view-table) permission.
+    """
+    from datasette.utils.asgi import Forbidden, NotFound
+
+    try:
+        db = datasette.get_database(route=request.url_vars["database"])
+    except KeyError:
+        raise NotFound("Database not found") from None
+    if not is_store(datasette, db.name):
+        raise NotFound(f"{db.name} is not an alchemy_kit store")
+    if table:
+        allowed = await datasette.permission_allowed(
+            request.actor, "view-table", (db.name, table), default=True
+        )
+    else:
+        allowed = await datasette.permission_allowed(
+            request.actor, "view-database", db.name, default=True
+        )
+    if not allowed:
+        raise Forbidden(
+            f"You do not have permission to view this {'table' if table else 'database'}"
+        )
+    return db
+
+
 # Datasette instance -> {(served store names, all files ours): what the hook returned for them}.
 _hook_results: weakref.WeakKeyDictionary[Any, dict[tuple[tuple[str, ...], bool], dict[str, Any]]]
 _hook_results = weakref.WeakKeyDictionary()
@@ -131,5 +160,6 @@ __all__ = [
     "hook_metadata",
     "is_store",
     "load_metadata",
+    "page_database",
     "served_stores",
 ]

@@ -20,10 +20,10 @@ from urllib.parse import urlencode
 
 from markupsafe import Markup, escape
 
+from .. import markdown
 from ..errors import CorruptEmbeddingError
 from ..store import PRIMARY_KEYS
 from ..store.codec import MAGIC, blob_header, decode_vector
-from . import markdown
 from .guard import on_row_page
 
 UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
@@ -38,17 +38,7 @@ ID_SUFFIXES: tuple[tuple[str, str], ...] = (
     ("preference_id", "preferences"),
 )
 # Tables whose own `id` column is a UUID worth linking, and the ones a lineage page starts from.
-ID_TABLES = frozenset(
-    {
-        "prompt_requests",
-        "request_phases",
-        "prompts",
-        "metrics",
-        "tags",
-        "search_history",
-        "preferences",
-    }
-)
+ID_TABLES = frozenset(target for _, target in ID_SUFFIXES)
 LINEAGE_TABLES = frozenset({"prompt_requests", "request_phases", "prompts"})
 MARKDOWN_COLUMNS = frozenset({"content", "other_content"})
 # Characters of Markdown source shown in table and query views.
