@@ -115,6 +115,21 @@ def dashboard_echo(link: str) -> None:
     echo(f"Dask dashboard: {link}")
 
 
+def replay_options(fn: F) -> F:
+    """--replay and --record/--no-record (every call to a real model is recorded by default)."""
+    fn = click.option(
+        "--record/--no-record",
+        default=None,
+        help="Record every call to a real model in model_calls (default: record)",
+    )(fn)
+    return click.option(
+        "--replay",
+        is_flag=True,
+        default=None,
+        help="Serve every model call from the recording: no network, no key (or ALCHEMY_REPLAY=1)",
+    )(fn)
+
+
 def json_option(fn: F) -> F:
     """Add --json to a data command."""
     return click.option("json_", "--json", is_flag=True, help="Output JSON")(fn)

@@ -16,23 +16,9 @@ from .common import (
     echo_table,
     json_option,
     open_db,
+    replay_options,
 )
 from .terminal import echo
-
-
-def replay_options(fn: Any) -> Any:
-    """--replay and --record/--no-record (every call to a real model is recorded by default)."""
-    fn = click.option(
-        "--record/--no-record",
-        default=None,
-        help="Record every call to a real model in model_calls (default: record)",
-    )(fn)
-    return click.option(
-        "--replay",
-        is_flag=True,
-        default=None,
-        help="Serve every model call from the recording: no network, no key (or ALCHEMY_REPLAY=1)",
-    )(fn)
 
 
 @click.group(context_settings=CONTEXT)
@@ -81,31 +67,15 @@ def cases_import(path: Path, request_id: str, database: Path | None, json_: bool
 @database_option
 @json_option
 def cases_suggest(
-    request_id: str,
-    count: int,
-    provider: str | None,
-    model: str | None,
-    seed: int | None,
-    replay: bool | None,
-    record: bool | None,
-    database: Path | None,
-    json_: bool,
+    request_id: str, count: int, database: Path | None, json_: bool, **kw: Any
 ) -> None:
     """Let a model propose test inputs for the request's idea, edge cases included."""
     from dataclasses import asdict
 
     from ..engine.suggest import suggest_cases
 
-    got = suggest_cases(
-        open_db(database),
-        request_id,
-        count,
-        provider=provider,
-        model=model,
-        seed=seed,
-        replay=replay,
-        record=record,
-    )
+    # provider, model, seed, replay and record are suggest_cases' keywords as they are.
+    got = suggest_cases(open_db(database), request_id, count, **kw)
     if json_:
         echo_json(
             asdict(got.report)
@@ -222,33 +192,20 @@ def eval_cmd(ctx: click.Context, **kw: Any) -> None:
     if not (kw["request_id"] or kw["prompt_ids"] or kw["phase"]):
         raise click.UsageError("choose what to evaluate: --request ID, --prompt ID or --phase")
     _limit_plugins(kw)
-    store = open_db(kw["database"])
+    store = open_db(kw.pop("database"))
+    json_ = kw.pop("json_")
+    # The other options are evaluate's keywords as they are.
     result = evaluate(
         store,
-        request=kw["request_id"],
-        prompts=list(kw["prompt_ids"]) or None,
-        phase=kw["phase"],
-        models=list(kw["models"]) or None,
-        cases=list(kw["case_ids"]) or None,
-        tag=kw["tag"],
-        judge=kw["judge"],
-        judge_provider=kw["judge_provider"],
-        rubric=kw["rubric"],
-        similar=kw["similar"],
-        pairwise=kw["pairwise"],
-        temperature=kw["temperature"],
-        max_tokens=kw["max_tokens"],
-        seed=kw["seed"],
-        concurrency=kw["concurrency"],
-        timeout=kw["timeout"],
-        again=kw["again"],
-        replay=kw["replay"],
-        record=kw["record"],
-        progress=not kw["json_"],
-        cluster=kw["cluster"],
-        on_dashboard=None if kw["json_"] else dashboard_echo,
+        request=kw.pop("request_id"),
+        prompts=list(kw.pop("prompt_ids")) or None,
+        models=list(kw.pop("models")) or None,
+        cases=list(kw.pop("case_ids")) or None,
+        progress=not json_,
+        on_dashboard=None if json_ else dashboard_echo,
+        **kw,
     )
-    if kw["json_"]:
+    if json_:
         echo_json(_run_json(store, result.run_id) | {"this_time": _counts(result)})
     else:
         for warning in result.warnings:

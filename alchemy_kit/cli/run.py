@@ -94,18 +94,10 @@ def generation_options(fn: Any) -> Any:
 
 
 def _gen_kwargs(kw: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "count": kw["count"],
-        "persona": kw["persona"],
+    """generation_options as the pipeline's keywords: phases and tags as lists, --no-embed as embed."""
+    return {k: v for k, v in kw.items() if k != "no_embed"} | {
         "phases": _phases(kw["phases"]),
-        "provider": kw["provider"],
-        "model": kw["model"],
-        "temperature": kw["temperature"],
-        "max_tokens": kw["max_tokens"],
         "tags": list(kw["tags"]),
-        "chain": kw["chain"],
-        "seed": kw["seed"],
-        "timeout": kw["timeout"],
         "embed": False if kw["no_embed"] else None,
     }
 

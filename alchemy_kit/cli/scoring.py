@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from .common import CONTEXT, database_option, echo_json, echo_table, json_option, open_db
+from .common import (
+    CONTEXT,
+    database_option,
+    echo_json,
+    echo_table,
+    json_option,
+    open_db,
+    replay_options,
+)
 from .terminal import echo
 
 if TYPE_CHECKING:
@@ -329,7 +337,6 @@ def learn(
 )
 @click.option(
     "--judge",
-    "judge_model",
     help="Judge model: without cases, candidates must win its pairwise comparison in both orders",
 )
 @click.option("--judge-provider", help="Judge provider")
@@ -353,31 +360,10 @@ def learn(
     show_default=True,
     help="Seed of the case split and of the rewriting calls",
 )
-@click.option(
-    "--replay", is_flag=True, default=None, help="Serve every model call from the recording"
-)
-@click.option(
-    "--record/--no-record", default=None, help="Record every call to a real model (default: record)"
-)
+@replay_options
 @database_option
 @json_option
-def optimize(
-    prompt_id: str,
-    max_iterations: int,
-    target: float,
-    provider: str | None,
-    model: str | None,
-    eval_model: str | None,
-    judge_model: str | None,
-    judge_provider: str | None,
-    holdout: float,
-    holdout_cases: tuple[str, ...],
-    seed: int,
-    replay: bool | None,
-    record: bool | None,
-    database: Path | None,
-    json_: bool,
-) -> None:
+def optimize(prompt_id: str, database: Path | None, json_: bool, **kw: Any) -> None:
     """Rewrite a prompt from its failed cases; accept only what held-back cases (or the judge) confirm.
 
     The request's cases are split: the loop searches on one half and never sees the other, which
@@ -387,22 +373,9 @@ def optimize(
 
     from ..engine.optimize import optimize as run
 
-    result = run(
-        prompt_id,
-        store=open_db(database),
-        max_iterations=max_iterations,
-        target=target,
-        provider=provider,
-        model=model,
-        eval_model=eval_model,
-        judge=judge_model,
-        judge_provider=judge_provider,
-        holdout=holdout,
-        holdout_cases=list(holdout_cases) or None,
-        seed=seed,
-        replay=replay,
-        record=record,
-    )
+    # The other options are optimize's keywords as they are.
+    holdout_cases = list(kw.pop("holdout_cases")) or None
+    result = run(prompt_id, store=open_db(database), holdout_cases=holdout_cases, **kw)
     if json_:
         echo_json(asdict(result))
         return
