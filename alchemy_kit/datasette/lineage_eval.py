@@ -12,16 +12,8 @@ from urllib.parse import urlencode
 
 from markupsafe import Markup
 
+from ..records_eval import outcome
 from .render import id_link, more_link, text_url
-
-
-def outcome(passed: Any, error: Any) -> str:
-    """An output's outcome: passed, failed, call failed or not graded."""
-    if error is not None:
-        return "call failed"
-    if passed is None:
-        return "not graded"
-    return "passed" if passed else "failed"
 
 
 def eval_links(datasette: Any, database: str, data: dict[str, Any]) -> dict[str, Any]:
@@ -48,4 +40,4 @@ def eval_links(datasette: Any, database: str, data: dict[str, Any]) -> dict[str,
     return {"eval_prompts": data["prompts"], "eval_outputs": data["outputs"]}
 
 
-__all__ = ["eval_links", "outcome"]
+__all__ = ["eval_links"]

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from ..placeholders import as_text
+from ..records_eval import outcome
 from . import markup
 
 if TYPE_CHECKING:
@@ -32,15 +33,6 @@ PRE = (
     "white-space:pre-wrap;word-break:normal;overflow-wrap:break-word;font-size:12px;margin:4px 0;"
     "max-height:360px;overflow:auto"
 )
-
-
-def outcome(passed: bool | None, error: str | None) -> str:
-    """A cell's outcome: passed, failed, call failed or not graded."""
-    if error is not None:
-        return "call failed"
-    if passed is None:
-        return "not graded"
-    return "passed" if passed else "failed"
 
 
 def cell_mark(passed: bool | None, error: str | None, score: float | None) -> str:

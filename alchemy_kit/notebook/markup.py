@@ -147,9 +147,13 @@ def word_diff(base: str, text: str) -> str:
 
 def diff_counts(base: str, text: str) -> tuple[int, int]:
     """(words added, words removed) going from `base` to `text`."""
+    return changes((base or "").split(), (text or "").split())
+
+
+def changes(a: Sequence[str], b: Sequence[str]) -> tuple[int, int]:
+    """(items added, items removed) going from `a` to `b`: words, lines, any sequence of strings."""
     import difflib
 
-    a, b = (base or "").split(), (text or "").split()
     added = removed = 0
     for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
         if op != "equal":
@@ -199,6 +203,7 @@ def error_line(message: str) -> str:
 
 __all__ = [
     "card",
+    "changes",
     "cut",
     "diff_counts",
     "error_line",
