@@ -265,19 +265,8 @@ def _print_summary(store: Any, run_id: str) -> None:
                 "preview": s.preview,
             }
         )
-    cols = [
-        "prompt",
-        "model",
-        "passed",
-        "95% CI",
-        "grade",
-        "failed",
-        "$/case",
-        "ms/case",
-        "preview",
-    ]
-    if len(run.models) == 1:
-        cols.remove("model")
+    # The columns are the rows' keys, the model's only when the run has several.
+    cols = [c for c in rows[0] if c != "model" or len(run.models) > 1] if rows else []
     echo_table(rows, cols, {"preview": 40})
 
 

@@ -31,11 +31,6 @@ def _template() -> dict[str, Any]:
     return data
 
 
-def load_metadata() -> dict[str, Any]:
-    """A fresh copy of the shipped metadata (keyed by `alchemy`)."""
-    return copy.deepcopy(_template())
-
-
 def database_block() -> dict[str, Any]:
     """A fresh copy of the per-database block: tables, canned queries, plugin settings."""
     block: dict[str, Any] = copy.deepcopy(_template()["databases"][TEMPLATE_NAME])
@@ -44,14 +39,7 @@ def database_block() -> dict[str, Any]:
 
 def for_database(name: str) -> dict[str, Any]:
     """The whole metadata with its database block keyed by `name` instead of `alchemy`."""
-    data = load_metadata()
-    data["databases"] = {name: database_block()}
-    return data
-
-
-def canned_query_names() -> list[str]:
-    """Names of the canned queries we ship."""
-    return list(_template()["databases"][TEMPLATE_NAME].get("queries", {}))
+    return copy.deepcopy(_template()) | {"databases": {name: database_block()}}
 
 
 # file path -> migrated by alchemy_kit? Checked once per file: get_metadata runs on every lookup.
@@ -154,12 +142,10 @@ def hook_metadata(datasette: Any) -> dict[str, Any]:
 __all__ = [
     "METADATA_FILE",
     "TEMPLATE_NAME",
-    "canned_query_names",
     "database_block",
     "for_database",
     "hook_metadata",
     "is_store",
-    "load_metadata",
     "page_database",
     "served_stores",
 ]
