@@ -24,7 +24,7 @@ from ..vocab import PHASES
 from . import vectors
 from .lineage_eval import eval_links
 from .metadata import page_database
-from .render import JSON_CHARS, id_link, lineage_url, markdown_html, more_link, text_url
+from .render import JSON_CHARS, head_more, id_link, lineage_url, markdown_html
 
 ROUTE = r"^/(?P<database>[^/]+)/-/lineage/(?P<id>[^/.]+)(?P<as_json>\.json)?$"
 TEMPLATE = Path(__file__).with_name("assets") / "lineage.html"
@@ -114,17 +114,13 @@ def _template(datasette: Any) -> Any:
     return template
 
 
-def _cut(text: str | None, size: int) -> bool:
-    """True when a head read by browse.text_head is shorter than the cell it came from."""
-    return len((text or "").encode("utf-8")) < size
-
-
 def _links(datasette: Any, database: str, data: dict[str, Any]) -> dict[str, Any]:
     """Pre-rendered links and Markdown, so the template only lays them out."""
 
     def link(table: str, value: str | None, short: bool = True) -> Markup | str:
         return id_link(datasette, database, table, value, short) if value else ""
 
+    more = partial(head_more, datasette, database)
     db_url = datasette.urls.database(database)
     request = data["request"]
     for run in data["phase_runs"]:
@@ -135,20 +131,17 @@ def _links(datasette: Any, database: str, data: dict[str, Any]) -> dict[str, Any
         v["embedding_url"] = datasette.urls.row(database, "embeddings", v["id"])
         v["metrics_url"] = f"{db_url}/metrics?" + urlencode({"prompt_id": v["id"]})
         v["similar_url"] = f"{db_url}/similar_prompts?" + urlencode({"prompt_id": v["id"]})
-        v["snippet"] = markdown_html(v["content"] or "", snippet=True)
-        if _cut(v["content"], v["content_bytes"]):
-            full = text_url(datasette, database, "prompts", "content", v["id"])
-            v["snippet"] += more_link(full, v["content_bytes"], "bytes")
+        v["snippet"] = markdown_html(v["content"] or "", snippet=True) + more(
+            "prompts", "content", v["id"], v["content"], v["content_bytes"]
+        )
         v["tag_list"] = _json(v.get("tags"), [])
         for n in v["neighbours"]:
             n["link"] = link("prompts", n.get("id"))
             n["lineage"] = lineage_url(datasette, database, n["id"]) if n.get("request_id") else ""
-    idea_more: Markup | str = ""
-    if _cut(request["input"], request["input_bytes"]):
-        url = text_url(datasette, database, "prompt_requests", "input", request["id"])
-        idea_more = more_link(url, request["input_bytes"], "bytes")
     return {
-        "idea_more": idea_more,
+        "idea_more": more(
+            "prompt_requests", "input", request["id"], request["input"], request["input_bytes"]
+        ),
         "request_link": link("prompt_requests", request["id"], short=False),
         "request_tags": _json(request.get("tags"), []),
         "request_meta": _json(request.get("metadata"), {}),

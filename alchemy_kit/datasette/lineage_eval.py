@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 from markupsafe import Markup
 
 from ..records_eval import outcome
-from .render import id_link, more_link, text_url
+from .render import head_more, id_link
 
 
 def eval_links(datasette: Any, database: str, data: dict[str, Any]) -> dict[str, Any]:
@@ -32,11 +32,10 @@ def eval_links(datasette: Any, database: str, data: dict[str, Any]) -> dict[str,
         row["run_link"] = id_link(datasette, database, "eval_runs", row["run_id"])
         row["case_link"] = id_link(datasette, database, "cases", row["case_id"])
         column = "text" if row["error"] is None else "error"
-        shown: Markup | str = row[column] or ""
-        if len((row[column] or "").encode("utf-8")) < row[f"{column}_bytes"]:
-            url = text_url(datasette, database, "outputs", column, row["id"])
-            shown = Markup("{}{}").format(shown, more_link(url, row[f"{column}_bytes"], "bytes"))
-        row["shown"] = shown
+        more = head_more(
+            datasette, database, "outputs", column, row["id"], row[column], row[f"{column}_bytes"]
+        )
+        row["shown"] = Markup("{}{}").format(row[column] or "", more) if more else row[column] or ""
     return {"eval_prompts": data["prompts"], "eval_outputs": data["outputs"]}
 
 

@@ -165,6 +165,16 @@ def more_link(url: str | None, total: int, unit: str = "characters") -> Markup:
     )
 
 
+def head_more(
+    datasette: Any, database: str, table: str, column: str, pk: Any, head: str | None, size: int
+) -> Markup | str:
+    """A link to the whole cell when `head` (read by browse.text_head) is shorter than its `size`
+    bytes, else ""."""
+    if len((head or "").encode("utf-8")) >= size:
+        return ""
+    return more_link(text_url(datasette, database, table, column, pk), size, "bytes")
+
+
 def markdown_html(text: str, snippet: bool, full_url: str | None = None) -> Markup:
     """Prompt text rendered as safe Markdown: a snippet keeps SNIPPET_CHARS, a page CELL_CHARS."""
     css = "alchemy-md alchemy-snippet" if snippet else "alchemy-md"
@@ -327,6 +337,7 @@ __all__ = [
     "SNIPPET_CHARS",
     "embedding_html",
     "full_text_url",
+    "head_more",
     "id_link",
     "json_html",
     "lineage_url",
