@@ -281,32 +281,20 @@ def picks(who: str | None, limit: int, database: Path | None, json_: bool) -> No
 @click.option("--dry-run", is_flag=True, help="Report accuracy without storing the weights")
 @database_option
 @json_option
-def learn(
-    no_labelled: bool,
-    folds: int,
-    min_pairs: int,
-    dry_run: bool,
-    database: Path | None,
-    json_: bool,
-) -> None:
+def learn(no_labelled: bool, database: Path | None, json_: bool, **kw: Any) -> None:
     """Learn scorer weights from your picks (and the shipped labelled pairs), then re-rank."""
     from dataclasses import asdict
 
     from ..scoring.learn import learn as run_learn
 
-    report = run_learn(
-        open_db(database),
-        include_labelled=not no_labelled,
-        folds=folds,
-        min_pairs=min_pairs,
-        dry_run=dry_run,
-    )
+    # folds, min_pairs and dry_run are learn's keywords as they are.
+    report = run_learn(open_db(database), include_labelled=not no_labelled, **kw)
     if json_:
         echo_json(asdict(report))
         return
     echo(report.message)
     if report.cv_accuracy is not None:
-        echo(f"  {folds}-fold cross-validated pairwise accuracy: {report.cv_accuracy:.3f}")
+        echo(f"  {kw['folds']}-fold cross-validated pairwise accuracy: {report.cv_accuracy:.3f}")
     if report.picks_cv_accuracy is not None:
         echo(
             f"  held-out accuracy on your picks: {report.picks_cv_accuracy:.3f}"

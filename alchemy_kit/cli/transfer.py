@@ -30,26 +30,14 @@ from .terminal import echo
 @database_option
 @json_option
 def export_cmd(
-    dest: Path,
-    tables: tuple[str, ...],
-    fmt: str,
-    partition_by_date: bool,
-    overwrite: bool,
-    database: Path | None,
-    json_: bool,
+    dest: Path, tables: tuple[str, ...], database: Path | None, json_: bool, **kw: Any
 ) -> None:
     """Export tables to JSONL, CSV or Parquet files under DEST."""
     from ..store.transfer import export
 
+    # fmt, partition_by_date and overwrite are export's keywords as they are.
     with overwrite_option():
-        report = export(
-            open_db(database),
-            dest,
-            tables=list(tables) or None,
-            fmt=fmt,
-            partition_by_date=partition_by_date,
-            overwrite=overwrite,
-        )
+        report = export(open_db(database), dest, tables=list(tables) or None, **kw)
     _print_report(report, json_, f"Exported to {dest}")
 
 

@@ -123,12 +123,7 @@ class EvalReport:
     def __repr__(self) -> str:
         lines = [self._title()]
         for s in self.summary():
-            rate = (
-                "not graded"
-                if s.pass_rate is None
-                else f"{s.passed}/{s.graded} [{s.low:.2f}, {s.high:.2f}]"
-            )
-            lines.append(f"  {s.prompt_id[:8]}  {rate}  grade {s.mean_grade}")
+            lines.append(f"  {s.prompt_id[:8]}  {eval_view.rate_text(s)}  grade {s.mean_grade}")
         return "\n".join(lines)
 
 

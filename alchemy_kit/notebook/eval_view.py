@@ -79,7 +79,8 @@ def cases_html(cases: Sequence[ev.Case]) -> str:
     return markup.table(rows, ["name", "vars", "assert", "reference", "tags", "source"], width=80)
 
 
-def _rate(s: PromptSummary) -> str:
+def rate_text(s: PromptSummary) -> str:
+    """A pass rate with its count and 95 % Wilson interval: "7/10 (70%) [0.40, 0.89]"."""
     if s.pass_rate is None or s.low is None or s.high is None:
         return "not graded"
     return f"{s.passed}/{s.graded} ({s.pass_rate:.0%}) [{s.low:.2f}, {s.high:.2f}]"
@@ -93,7 +94,7 @@ def summary_html(rows: Sequence[PromptSummary], labels: dict[str, str]) -> str:
         {
             "prompt": labels.get(s.prompt_id, s.prompt_id[:8]),
             "model": s.model,
-            "pass": _rate(s),
+            "pass": rate_text(s),
             "grade": s.mean_grade,
             "failed": s.failed_calls,
             "$/case": s.cost_per_case,
@@ -209,6 +210,7 @@ __all__ = [
     "grades_html",
     "legend",
     "outcome",
+    "rate_text",
     "summary_html",
     "verdict_html",
 ]
