@@ -296,6 +296,7 @@ def eval_show(run_id: str, output_id: str | None, database: Path | None, json_: 
     """Show a run: per-prompt results, the prompts × cases matrix, pairwise win rates."""
     from ..engine.eval_pairwise import judged_pairs, win_rates
     from ..engine.eval_results import cell, matrix
+    from ..notebook.eval_view import MISSING, OUTCOMES, outcome
 
     store = open_db(database)
     run = store.get_eval_run(run_id)
@@ -320,7 +321,8 @@ def eval_show(run_id: str, output_id: str | None, database: Path | None, json_: 
     for pid, model in m.rows:
         row: dict[str, Any] = {"prompt": pid[:8], "model": model}
         for i, (cid, _) in enumerate(m.cases, start=1):
-            row[str(i)] = _mark(m.get(pid, model, cid))
+            got = m.get(pid, model, cid)  # the workbench's marks: ✓ ✗ ! ? and · for missing
+            row[str(i)] = (MISSING if got is None else OUTCOMES[outcome(got.passed, got.error)])[1]
         rows.append(row)
     echo_table(rows, ["prompt", "model", *[str(i) for i in range(1, len(m.cases) + 1)]])
     echo("")
@@ -335,14 +337,6 @@ def eval_show(run_id: str, output_id: str | None, database: Path | None, json_: 
             [{"prompt": k[:8], "win rate": f"{v:.3f}"} for k, v in ranked], ["prompt", "win rate"]
         )
     echo(f"\nalchemy eval show {run.id[:8]} --output ID   # one output with its grades")
-
-
-def _mark(got: Any) -> str:
-    if got is None:
-        return "·"
-    if got.error:
-        return "!"
-    return "?" if got.passed is None else "✓" if got.passed else "✗"
 
 
 def _print_cell(detail: Any) -> None:
