@@ -179,26 +179,23 @@ def grades_html(grades: Sequence[dict[str, Any]]) -> str:
 def verdict_html(v: Verdict, labels: dict[str, str]) -> str:
     """The "does A beat B?" verdict: its sentence, then n, wins, ties, effect, p and the method."""
     a, b = labels.get(v.a, v.a[:8]), labels.get(v.b, v.b[:8])
-    rows: list[dict[str, Any]] = [
-        {"measure": "A", "value": a},
-        {"measure": "B", "value": b},
-        {"measure": "shared cases", "value": v.n},
-        {"measure": "A better / B better / ties", "value": f"{v.a_wins} / {v.b_wins} / {v.ties}"},
-        {"measure": "effect (mean A − B)", "value": round(v.effect, 4)},
-        {"measure": "p-value", "value": None if v.p_value is None else round(v.p_value, 4)},
-        {"measure": "method", "value": v.method},
-    ]
-    if v.interval is not None:
-        low, high = v.interval
-        rows.insert(
-            5, {"measure": "95% interval of the effect", "value": f"[{low:.3f}, {high:.3f}]"}
-        )
+    interval = None if v.interval is None else f"[{v.interval[0]:.3f}, {v.interval[1]:.3f}]"
+    measures = {
+        "A": a,
+        "B": b,
+        "shared cases": v.n,
+        "A better / B better / ties": f"{v.a_wins} / {v.b_wins} / {v.ties}",
+        "effect (mean A − B)": round(v.effect, 4),
+        "95% interval of the effect": interval,
+        "p-value": None if v.p_value is None else round(v.p_value, 4),
+        "method": v.method,
+    }
     colour = "#1a7f37" if v.winner else "#555"
     sentence = (
         f"<p class='alchemy-eval-verdict' style='color:{colour}'>"
         f"<strong>{html.escape(v.summary)}</strong></p>"
     )
-    return sentence + markup.table(rows, ["measure", "value"], width=120)
+    return sentence + markup.measures_table(measures, width=120)
 
 
 __all__ = [

@@ -109,6 +109,12 @@ def field_table(values: Mapping[str, Any], title: str | None = None) -> str:
     return head + table(rows, ["field", "value"], width=300)
 
 
+def measures_table(measures: Mapping[str, Any], width: int = 120) -> str:
+    """Named measures as a two-column measure/value table; a measure without a value is left out."""
+    rows = [{"measure": k, "value": v} for k, v in measures.items() if v is not None]
+    return table(rows, ["measure", "value"], width=width)
+
+
 def _plain(value: Any) -> Any:
     if isinstance(value, dict | list | tuple):
         return (
@@ -210,6 +216,7 @@ __all__ = [
     "field_table",
     "heading",
     "marked",
+    "measures_table",
     "number",
     "preview",
     "short_id",

@@ -240,21 +240,15 @@ class CompareTab(Tab):
 
 def learn_html(report: LearnReport) -> str:
     """What learning did: pairs, held-out accuracy against the shipped weights, stored or not."""
-    rows: list[dict[str, Any]] = [
-        {"measure": "pick pairs", "value": report.pick_pairs},
-        {"measure": "labelled pairs", "value": report.labelled_pairs},
-        {"measure": "held-out accuracy on picks (learned)", "value": report.picks_cv_accuracy},
-        {
-            "measure": "accuracy on picks (shipped weights)",
-            "value": report.default_accuracy_on_picks,
-        },
-        {"measure": "cross-validated accuracy (all pairs)", "value": report.cv_accuracy},
-        {"measure": "weights stored", "value": "yes" if report.stored else "no"},
-    ]
-    shown = [row for row in rows if row["value"] is not None]
-    return markup.heading("Learn from picks", report.message) + markup.table(
-        shown, ["measure", "value"]
-    )
+    measures = {
+        "pick pairs": report.pick_pairs,
+        "labelled pairs": report.labelled_pairs,
+        "held-out accuracy on picks (learned)": report.picks_cv_accuracy,
+        "accuracy on picks (shipped weights)": report.default_accuracy_on_picks,
+        "cross-validated accuracy (all pairs)": report.cv_accuracy,
+        "weights stored": "yes" if report.stored else "no",
+    }
+    return markup.heading("Learn from picks", report.message) + markup.measures_table(measures)
 
 
 def judge_html(result: JudgeResult) -> str:
