@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -89,22 +90,13 @@ def prompts() -> None:
 )
 @database_option
 @json_option
-def prompts_list(
-    phase: str | None,
-    provider: str | None,
-    tag: str | None,
-    request_id: str | None,
-    limit: int,
-    database: Path | None,
-    json_: bool,
-) -> None:
+def prompts_list(request_id: str | None, database: Path | None, json_: bool, **kw: Any) -> None:
     """List prompts, newest first."""
     store = open_db(database)
     if request_id:
         request_id = store.get_request(request_id).id
-    found = store.list_prompts(
-        request_id=request_id, phase=phase, provider=provider, tag=tag, limit=limit
-    )
+    # phase, provider, tag and limit are list_prompts' keywords as they are.
+    found = store.list_prompts(request_id=request_id, **kw)
     rows = [p.as_dict() for p in found]
     if json_:
         echo_json(rows)

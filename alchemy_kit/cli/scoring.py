@@ -109,14 +109,10 @@ def score(
         echo(f"evidence: {why}")
         _show(b)
         return
-    ids = (
-        None
-        if everything
-        else [
-            pid
-            for pid, _, _ in store.prompts_for_scoring(request_id=store.get_request(request_id).id)
-        ]
-    )
+    ids = None  # --all
+    if request_id:
+        rid = store.get_request(request_id).id
+        ids = [pid for pid, _, _ in store.prompts_for_scoring(request_id=rid)]
     scores = rescore(store, ids, rescan=rescan)
     if json_:
         echo_json(scores)

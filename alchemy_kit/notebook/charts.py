@@ -308,20 +308,19 @@ def _embedding_model(store: Store, model: str | None) -> str | None:
 
 
 def pca_2d(matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Project rows onto their first two principal components; return (points, variance share)."""
-    centred = matrix - matrix.mean(axis=0)
-    _, s, vt = np.linalg.svd(centred, full_matrices=False)
-    comps = vt[:2]
-    # An SVD's signs are arbitrary: fix them so the same data always gives the same picture.
-    signs = np.sign(comps[np.arange(len(comps)), np.abs(comps).argmax(axis=1)])
-    comps = comps * signs[:, None]
-    var = s**2
-    share = var[:2] / var.sum() if var.sum() > 0 else np.zeros(2)
-    points = centred @ comps.T
-    if points.shape[1] < 2:  # a single component: put the points on a line
-        points = np.column_stack([points, np.zeros(len(points))])
-        share = np.append(share, 0.0)
-    return points, share
+    """Project rows onto their first two principal components; return (points, variance share).
+
+    scikit-learn's PCA fixes each component's sign (its largest loading positive): the same data
+    always gives the same picture.
+    """
+    from sklearn.decomposition import PCA
+
+    pca = PCA(n_components=min(2, *matrix.shape), svd_solver="full")
+    with np.errstate(invalid="ignore", divide="ignore"):  # identical rows have no variance
+        points = pca.fit_transform(matrix)
+        share = np.nan_to_num(pca.explained_variance_ratio_)
+    pad = 2 - points.shape[1]  # a single component: the points on a line
+    return np.pad(points, ((0, 0), (0, pad))), np.pad(share, (0, pad))
 
 
 def embedding_map(
