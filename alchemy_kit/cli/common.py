@@ -149,6 +149,16 @@ def open_db(database: Path | None, *, create: bool = False) -> Any:
     return store
 
 
+def echo_rows(
+    rows: list[dict[str, Any]], columns: list[str], widths: dict[str, int] | None, json_: bool
+) -> None:
+    """A list command's rows: all of them as JSON with --json, else `columns` as a table."""
+    if json_:
+        echo_json(rows)
+    else:
+        echo_table(rows, columns, widths)
+
+
 def request_json(req: Any, runs: list[Any], prompts: list[Any]) -> dict[str, Any]:
     """The --json shape of one request with its phase runs and prompts."""
     return {

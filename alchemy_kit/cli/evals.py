@@ -13,6 +13,7 @@ from .common import (
     dashboard_echo,
     database_option,
     echo_json,
+    echo_rows,
     echo_table,
     json_option,
     open_db,
@@ -400,7 +401,5 @@ def eval_list(request_id: str | None, limit: int, database: Path | None, json_: 
         }
         for run in runs
     ]
-    if json_:
-        echo_json(rows)
-    else:
-        echo_table(rows, ["id", "status", "request_id", "prompts", "cases", "models", "created_at"])
+    columns = ["id", "status", "request_id", "prompts", "cases", "models", "created_at"]
+    echo_rows(rows, columns, None, json_)

@@ -11,6 +11,7 @@ from .common import (
     CONTEXT,
     database_option,
     echo_json,
+    echo_rows,
     echo_table,
     json_option,
     open_db,
@@ -250,12 +251,8 @@ def pick(
 def picks(who: str | None, limit: int, database: Path | None, json_: bool) -> None:
     """List recorded picks, oldest first."""
     rows = [p.as_dict() for p in open_db(database).preferences(who=who, limit=limit)]
-    if json_:
-        echo_json(rows)
-    else:
-        echo_table(
-            rows, ["id", "kind", "prompt_id", "other_prompt_id", "value", "who", "created_at"]
-        )
+    columns = ["id", "kind", "prompt_id", "other_prompt_id", "value", "who", "created_at"]
+    echo_rows(rows, columns, None, json_)
 
 
 @click.command(context_settings=CONTEXT)

@@ -127,8 +127,9 @@ async def _refuse(send: Any, method: str, database: str, path: str, query: str |
     await _send(send, 405, body, headers)
 
 
-def _search_redirect(datasette: Any, path: str, query_string: bytes) -> str | None:
-    """Where a plain `?_search=` on the prompts table page should go to be ranked by relevance."""
+async def _search_redirect(datasette: Any, path: str, query_string: bytes) -> str | None:
+    """Where a plain `?_search=` on the prompts table page should go to be ranked by relevance
+    (None: it stays, or the store has no such canned query)."""
     parts = _segments(path)
     if len(parts) != 2 or parts[1] != SEARCH_TABLE:
         return None
@@ -138,7 +139,7 @@ def _search_redirect(datasette: Any, path: str, query_string: bytes) -> str | No
     if [k for k, _ in args] != ["_search"]:
         return None
     database = _database_name(datasette, parts[0])
-    if database is None:
+    if database is None or not await datasette.get_canned_query(database, SEARCH_QUERY, None):
         return None
     return (
         str(datasette.urls.database(database)) + f"/{SEARCH_QUERY}?" + urlencode({"q": args[0][1]})
@@ -166,10 +167,8 @@ def wrap(app: ASGIApp, datasette: Any) -> ASGIApp:
                     await _refuse(send, method, database, path, name if query else None)
                     return
             elif method == "GET" and scope.get("query_string"):
-                target = _search_redirect(datasette, path, scope["query_string"])
-                if target and await datasette.get_canned_query(
-                    _database_name(datasette, _segments(path)[0]), SEARCH_QUERY, None
-                ):
+                target = await _search_redirect(datasette, path, scope["query_string"])
+                if target:
                     await _send(send, 302, b"", [(b"location", target.encode())])
                     return
             await app(scope, receive, send)
