@@ -172,11 +172,6 @@ def _digest(store: Store) -> tuple[str, int]:
     return h.hexdigest(), n
 
 
-def similar(path: Path, prompt_id: str, k: int, timeout: float) -> list[tuple[str, float]]:
-    """The k prompts whose embeddings (same model) are most similar to `prompt_id`'s."""
-    return neighbours(path, [prompt_id], k, timeout).get(prompt_id, [])
-
-
 def neighbours(
     path: Path, prompt_ids: list[str], k: int, timeout: float
 ) -> dict[str, list[tuple[str, float]]]:
@@ -328,7 +323,6 @@ __all__ = [
     "near_duplicate_pairs",
     "neighbours",
     "note_late",
-    "similar",
     "status",
     "warm",
 ]

@@ -128,12 +128,8 @@ class EvalReport:
 
 
 def _cell(got: er.Cell | None) -> str:
-    """A matrix cell: its outcome's mark on the outcome's colour (the workbench's palette)."""
-    if got is None:
-        (colour, mark), tip = eval_view.MISSING, "not run"
-    else:
-        colour, mark = eval_view.OUTCOMES[eval_view.outcome(got.passed, got.error)]
-        tip = got.error or got.preview
+    """A matrix cell: its mark on its outcome's colour, as in the workbench's grid."""
+    colour, mark, tip = eval_view.cell_look(got)
     return (
         f'<span style="background:{colour};padding:1px 6px;border-radius:3px"'
         f' title="{html.escape(tip)}" data-output="{got.output_id if got else ""}">{mark}</span>'

@@ -17,7 +17,7 @@ from . import markup
 
 if TYPE_CHECKING:
     from .. import records_eval as ev
-    from ..engine.eval_results import CellDetail, PromptSummary
+    from ..engine.eval_results import Cell, CellDetail, PromptSummary
     from ..scoring.stats import Verdict
 
 # outcome → (colour, mark); the order is the legend's.
@@ -42,6 +42,14 @@ def cell_mark(passed: bool | None, error: str | None, score: float | None) -> st
     if verdict == "failed" and score is not None and 0 < score < 1:
         return f"{score:.2f}".lstrip("0")
     return OUTCOMES[verdict][1]
+
+
+def cell_look(got: Cell | None) -> tuple[str, str, str]:
+    """A matrix cell's colour, mark and tooltip: MISSING and "not run" for a unit with no output."""
+    if got is None:
+        return (*MISSING, "not run")
+    colour = OUTCOMES[outcome(got.passed, got.error)][0]
+    return colour, cell_mark(got.passed, got.error, got.score), got.error or got.preview
 
 
 def legend() -> str:
@@ -202,6 +210,7 @@ __all__ = [
     "MISSING",
     "OUTCOMES",
     "cases_html",
+    "cell_look",
     "cell_mark",
     "detail_html",
     "grades_html",

@@ -360,21 +360,15 @@ class EvaluateTab(Tab):
         self.grid.children = [grid, widgets.HTML(note)]
 
     def _cell_button(self, got: er.Cell | None, case_name: str) -> widgets.Button:
-        if got is None:
-            colour, mark = eval_view.MISSING
-            button = widgets.Button(description=mark, tooltip=f"{case_name}: not run", layout=CELL)
-            button.style.button_color = colour
-            button.disabled = True
-            return button
-        colour, _ = eval_view.OUTCOMES[eval_view.outcome(got.passed, got.error)]
-        mark = eval_view.cell_mark(got.passed, got.error, got.score)
+        colour, mark, tip = eval_view.cell_look(got)
         button = widgets.Button(
-            description=mark, tooltip=f"{case_name}: {got.preview}", layout=CELL
+            description=mark, tooltip=f"{case_name}: {tip}", layout=CELL, disabled=got is None
         )
         button.style.button_color = colour
-        button.add_class("alchemy-eval-cell")
-        button.on_click(self.safely(lambda: self.open_cell(got.output_id)))
-        self.cells[got.output_id] = button
+        if got is not None:
+            button.add_class("alchemy-eval-cell")
+            button.on_click(self.safely(lambda: self.open_cell(got.output_id)))
+            self.cells[got.output_id] = button
         return button
 
     def open_cell(self, output_id: str) -> None:
