@@ -113,8 +113,9 @@ def summary_html(rows: Sequence[PromptSummary], labels: dict[str, str]) -> str:
     return markup.table(data, cols, titles={"pass": "passed (95% CI)"}, width=60)
 
 
-def _pre(text: str) -> str:
-    return f'<pre style="{PRE}">{html.escape(text)}</pre>'
+def _pre(text: str, label: str | None = None) -> str:
+    head = f"<p style='margin:4px 0 0'><em>{html.escape(label)}</em></p>" if label else ""
+    return f'{head}<pre style="{PRE}">{html.escape(text)}</pre>'
 
 
 def _box(title: str, body: str) -> str:
@@ -124,18 +125,12 @@ def _box(title: str, body: str) -> str:
 def detail_html(d: CellDetail, label: str | None = None) -> str:
     """One output beside its case's vars and the prompt, then every grader's verdict and reason."""
     out = d.output
-    case_body = (
-        "".join(
-            f"<p style='margin:4px 0 0'><em>{html.escape(k)}</em></p>{_pre(as_text(v))}"
-            for k, v in d.case.vars.items()
-        )
-        or "<p><em>no vars</em></p>"
-    )
+    case_body = "".join(_pre(as_text(v), k) for k, v in d.case.vars.items())
+    case_body = case_body or "<p><em>no vars</em></p>"
     if d.case.reference:
-        case_body += f"<p style='margin:4px 0 0'><em>reference</em></p>{_pre(d.case.reference)}"
+        case_body += _pre(d.case.reference, "reference")
     sent = "".join(
-        f"<p style='margin:4px 0 0'><em>{html.escape(m['role'])} message</em></p>"
-        f"{_pre(markup.preview(m['content'], lines=30, width=2000))}"
+        _pre(markup.preview(m["content"], lines=30, width=2000), f"{m['role']} message")
         for m in d.messages
     )
     facts = (
