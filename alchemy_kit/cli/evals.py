@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -36,8 +38,6 @@ def cases() -> None:
 @json_option
 def cases_import(path: Path, request_id: str, database: Path | None, json_: bool) -> None:
     """Import tests from a promptfoo-style .jsonl, .json or .csv file; bad lines are reported."""
-    from dataclasses import asdict
-
     from ..engine.cases import import_cases, read_case_file
 
     read_case_file(path)  # a file that cannot be read at all fails before the database opens
@@ -71,8 +71,6 @@ def cases_suggest(
     request_id: str, count: int, database: Path | None, json_: bool, **kw: Any
 ) -> None:
     """Let a model propose test inputs for the request's idea, edge cases included."""
-    from dataclasses import asdict
-
     from ..engine.suggest import suggest_cases
 
     # provider, model, seed, replay and record are suggest_cases' keywords as they are.
@@ -99,8 +97,6 @@ def cases_suggest(
 
 
 def _case_rows(found: list[Any]) -> list[dict[str, Any]]:
-    import json
-
     return [
         {
             "id": c.id[:8],
@@ -341,8 +337,6 @@ def eval_show(run_id: str, output_id: str | None, database: Path | None, json_: 
 
 
 def _print_cell(detail: Any) -> None:
-    import json
-
     out = detail.output
     echo(
         f"output {out.id}  prompt {detail.prompt_id}  case {detail.case.name!r}  {out.provider}/{out.model}"

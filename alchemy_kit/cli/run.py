@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -209,8 +210,6 @@ def batch(
     being run by another `alchemy batch` right now, or appeared earlier in the file. A line
     that failed is run again. --again runs every line regardless.
     """
-    from dataclasses import asdict
-
     from ..engine.batch import read_items, run_batch
 
     opts = _gen_kwargs(kw)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -148,8 +149,6 @@ def judge(
     json_: bool,
 ) -> None:
     """Ask an LLM judge to score a prompt on the rubric, or to compare it with another."""
-    from dataclasses import asdict
-
     from ..scoring.judge import judge as run_judge
     from ..scoring.judge import judge_pair
 
@@ -276,8 +275,6 @@ def picks(who: str | None, limit: int, database: Path | None, json_: bool) -> No
 @json_option
 def learn(no_labelled: bool, database: Path | None, json_: bool, **kw: Any) -> None:
     """Learn scorer weights from your picks (and the shipped labelled pairs), then re-rank."""
-    from dataclasses import asdict
-
     from ..scoring.learn import learn as run_learn
 
     # folds, min_pairs and dry_run are learn's keywords as they are.
@@ -350,8 +347,6 @@ def optimize(prompt_id: str, database: Path | None, json_: bool, **kw: Any) -> N
     The request's cases are split: the loop searches on one half and never sees the other, which
     decides. Without cases, a judge must prefer the rewrite in both orders.
     """
-    from dataclasses import asdict
-
     from ..engine.optimize import optimize as run
 
     # The other options are optimize's keywords as they are.

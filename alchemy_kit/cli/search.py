@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -239,8 +240,6 @@ def embed(
     which: str, model: str | None, cluster: str | None, database: Path | None, json_: bool
 ) -> None:
     """Backfill prompt embeddings, with a progress bar (on a Dask cluster with --cluster)."""
-    from dataclasses import asdict
-
     from ..engine.cluster_embed import embed_missing
 
     store = open_db(database)

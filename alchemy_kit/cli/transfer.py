@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -68,8 +69,6 @@ def import_cmd(
 
 
 def _print_report(report: Any, json_: bool, title: str) -> None:
-    from dataclasses import asdict
-
     data = asdict(report)
     if json_:
         echo_json(data)
