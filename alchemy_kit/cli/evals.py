@@ -230,15 +230,8 @@ def _limit_plugins(kw: dict[str, Any]) -> None:
 
 
 def _counts(result: Any) -> dict[str, Any]:
-    return {
-        "ran": result.ran,
-        "skipped": result.skipped,
-        "failed": result.failed,
-        "resumed": result.resumed,
-        "mode": result.mode,
-        "seconds": round(result.seconds, 3),
-        "warnings": result.warnings,
-    }
+    counts = {k: getattr(result, k) for k in ("ran", "skipped", "failed", "resumed", "mode")}
+    return counts | {"seconds": round(result.seconds, 3), "warnings": result.warnings}
 
 
 def _print_summary(store: Any, run_id: str) -> None:

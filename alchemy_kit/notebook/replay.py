@@ -25,14 +25,13 @@ def request_settings(store: Store, request_id: str, *, same_seed: bool = False) 
         "phase_models": {run.phase: (run.provider, run.model) for run in runs},
         "metadata": {"rerun_of": q.id},
     }
-    if q.temperature is not None:
-        kwargs["temperature"] = q.temperature
-    if q.max_tokens is not None:
-        kwargs["max_tokens"] = q.max_tokens
-    if q.metadata.get("chain"):
-        kwargs["chain"] = q.metadata["chain"]
-    if same_seed and q.metadata.get("seed") is not None:
-        kwargs["seed"] = q.metadata["seed"]
+    recorded = {
+        "temperature": q.temperature,
+        "max_tokens": q.max_tokens,
+        "chain": q.metadata.get("chain"),
+        "seed": q.metadata.get("seed") if same_seed else None,
+    }
+    kwargs |= {key: value for key, value in recorded.items() if value is not None}  # else defaults
     return {"idea": q.input, **kwargs}
 
 
