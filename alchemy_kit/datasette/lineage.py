@@ -2,9 +2,11 @@
 
 From any request, phase run, prompt, metric or tag id: the request → its phase runs (status,
 model, timings) → every variant with score and rank → its metrics and tags → its nearest
-neighbours from other requests (from the vector index, vectors.py) → its eval outputs
-(lineage_eval.py). `.json` on the same URL
-returns the data. Long texts come as bounded cuts with the length of the whole and a link to it.
+neighbours from other requests (from the vector index, vectors.py) → its eval outputs: per
+variant its outputs over every run (graded, passed, mean grade, failed calls) with links to all of
+them and to its failing cases, then the newest outputs (store/browse.py's OUTPUTS) with case, model,
+outcome and grade. `.json` on the same URL returns the data. Long texts come as bounded cuts with
+the length of the whole and a link to it.
 """
 
 from __future__ import annotations
@@ -19,10 +21,10 @@ from urllib.parse import urlencode
 from markupsafe import Markup
 
 from ..errors import AlchemyError
+from ..records_eval import outcome
 from ..store import browse
 from ..vocab import PHASES
 from . import vectors
-from .lineage_eval import eval_links
 from .metadata import page_database
 from .render import JSON_CHARS, head_more, id_link, lineage_url, markdown_html
 
@@ -156,6 +158,29 @@ def _json(text: str | None, empty: Any) -> Any:
         return json.loads(text)
     except (ValueError, RecursionError):
         return empty
+
+
+def eval_links(datasette: Any, database: str, data: dict[str, Any]) -> dict[str, Any]:
+    """Links, outcomes and cut texts for the template's eval section (`eval_prompts`, `eval_outputs`)."""
+    db_url = datasette.urls.database(database)
+    for row in data["prompts"]:
+        row["link"] = id_link(datasette, database, "prompts", row["prompt_id"])
+        row["outputs_url"] = f"{db_url}/outputs?" + urlencode({"prompt_id": row["prompt_id"]})
+        row["failing_url"] = f"{db_url}/eval_failing_cases?" + urlencode(
+            {"prompt_id": row["prompt_id"]}
+        )
+    for row in data["outputs"]:
+        row["outcome"] = outcome(row["passed"], row["error"])
+        row["link"] = id_link(datasette, database, "outputs", row["id"])
+        row["prompt_link"] = id_link(datasette, database, "prompts", row["prompt_id"])
+        row["run_link"] = id_link(datasette, database, "eval_runs", row["run_id"])
+        row["case_link"] = id_link(datasette, database, "cases", row["case_id"])
+        column = "text" if row["error"] is None else "error"
+        more = head_more(
+            datasette, database, "outputs", column, row["id"], row[column], row[f"{column}_bytes"]
+        )
+        row["shown"] = Markup("{}{}").format(row[column] or "", more) if more else row[column] or ""
+    return {"eval_prompts": data["prompts"], "eval_outputs": data["outputs"]}
 
 
 async def lineage_view(datasette: Any, request: Any) -> Any:
