@@ -6,6 +6,7 @@ from pathlib import Path
 
 import alchemy_kit as ak
 from alchemy_kit import records as r
+from alchemy_kit.notebook import markup
 
 
 def test_ak_evaluate_renders_and_exports(db_path: Path) -> None:
@@ -45,3 +46,18 @@ def test_ak_evaluate_renders_and_exports(db_path: Path) -> None:
     assert "not enough cases" in report.compare(short.id, long.id).summary
     again = ak.eval_report(report.run_id[:8], store=store)
     assert again.run_id == report.run_id and "Eval run" in repr(again)
+
+
+def test_matrix_header_keeps_a_cut_case_name_in_its_tooltip(db_path: Path) -> None:
+    store = ak.open_store(db_path)
+    req = r.Request(input="Name a colour", phases=["coagulatio"])
+    prompt = r.Prompt("Name a colour.", "coagulatio", "local", "m", request_id=req.id)
+    store.add([req], [prompt])
+    name = "a colour for a very long summer evening by the sea"
+    ak.add_case(
+        store, req.id, {"mood": "calm"}, name=name, assertions=[{"type": "max-words", "value": 9}]
+    )
+    page = ak.evaluate(req.id, store=store)._matrix_html()
+    # The header shows the cut name, and hovering it shows the whole one.
+    assert f'title="{name}"' in page
+    assert f">{markup.cut(name, 18)}</th>" in page and f">{name}</th>" not in page

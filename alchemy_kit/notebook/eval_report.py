@@ -109,7 +109,9 @@ class EvalReport:
         ]
         cells = {cid: lambda row, cid=cid: _cell(row[cid]) for cid, _ in m.cases}
         titles = {"prompt": "prompt · model"} | {cid: markup.cut(name, 18) for cid, name in m.cases}
-        return markup.table(rows, ["prompt", *cells], cells=cells, titles=titles)
+        # Case names are cut to keep the matrix narrow; the header's tooltip keeps the whole name.
+        tips = dict(m.cases)
+        return markup.table(rows, ["prompt", *cells], cells=cells, titles=titles, tips=tips)
 
     def _repr_html_(self) -> str:
         warnings = "; ".join(self.result.warnings) if self.result else None

@@ -50,17 +50,23 @@ def table(
     *,
     cells: Mapping[str, Cell] | None = None,
     titles: Mapping[str, str] | None = None,
+    tips: Mapping[str, str] | None = None,
     width: int = 120,
 ) -> str:
     """Render rows as a left-aligned HTML table; `cells` gives per-column HTML renderers.
 
-    Columns without a renderer show the escaped value, cut at a word boundary to `width`.
+    Columns without a renderer show the escaped value, cut at a word boundary to `width`;
+    `tips` gives a header's hover text (the full name behind a cut title).
     """
     cells = cells or {}
     titles = titles or {}
-    head = "".join(
-        f'<th style="{CELL_STYLE}">{html.escape(titles.get(c, c))}</th>' for c in columns
-    )
+    tips = tips or {}
+
+    def th(c: str) -> str:
+        tip = f' title="{html.escape(tips[c])}"' if c in tips else ""
+        return f'<th style="{CELL_STYLE}"{tip}>{html.escape(titles.get(c, c))}</th>'
+
+    head = "".join(th(c) for c in columns)
     body = []
     for row in rows:
         tds = []
