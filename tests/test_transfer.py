@@ -63,8 +63,8 @@ def build_store(path: Path) -> Store:
         persona="",
         created_at=_ts(DATES[0], 9),
     )
-    store.create_request(req1)
-    store.create_request(req2)
+    store._create_request(req1)
+    store._create_request(req2)
     # json_patch writes compact JSON text: a byte-exact round trip must keep it as is.
     store._set_request_status(req1.id, "running", metadata={"z": 1, "emoji": "🧪"})
     store._set_request_status(req2.id, "completed")
@@ -138,7 +138,7 @@ def build_store(path: Path) -> Store:
     tags = [r.Tag(p.id, f"tag-{i % 3}", created_at=p.created_at) for i, p in enumerate(prompts)]
     tags.append(r.Tag(prompts[0].id, 'ünïcødé, "tag"', created_at=_ts(DATES[2], 1)))
     store.add_prompts(prompts, metrics, tags)
-    store.set_scores([(p.id, 0.5 + i / 100) for i, p in enumerate(prompts[:5])])
+    store._set_scores([(p.id, 0.5 + i / 100) for i, p in enumerate(prompts[:5])])
     store.update_prompt(prompts[1].id, content="edited\ncontent", metadata={"edited": True})
 
     store.set_config("user.pricing.default", {"input": 0.15, "output": 0.6, "models": ["a", "b"]})
@@ -150,7 +150,7 @@ def build_store(path: Path) -> Store:
 
     # Real codec BLOBs (even rows) and bytes no codec can read (odd rows): both must survive.
     blobs = [bytes(range(256)), b'\x00\n,"\r\\N' * 3, b"\xff" * 7]
-    store.upsert_embeddings(
+    store._upsert_embeddings(
         [
             r.EmbeddingRecord(
                 p.id,
@@ -202,7 +202,7 @@ def _add_eval_rows(store: Store, request_id: str, prompt_id: str) -> None:
     good = ev.Output(run.id, prompt_id, case.id, "openai", "gpt", text="", passed=True, score=1.0)
     bad = ev.Output(run.id, prompt_id, case.id, "local", "m", error="boom", call_key="b" * 64)
     store.add([case], [run])
-    store.write_outputs([good, bad], calls=[call])
+    store._write_outputs([good, bad], calls=[call])
 
 
 def table_rows(store: Store, table: str, *, by_key: bool = True) -> list[dict]:
@@ -380,7 +380,7 @@ def test_import_without_manifest_detects_the_format(source, fresh, tmp_path):
 def _seeded_target(tmp_path: Path) -> Store:
     store = open_store(tmp_path / "target.db")
     store.set_config("user.already.here", 1)
-    store.create_request(r.Request(input="pre-existing"))
+    store._create_request(r.Request(input="pre-existing"))
     return store
 
 
@@ -557,7 +557,7 @@ def test_duckdb_reads_every_exported_table(source, tmp_path):
         r.Prompt(content=f"p{i}", phase="solutio", provider="local", model="m") for i in range(3)
     ]
     small.add_prompts(prompts)
-    small.upsert_embeddings(
+    small._upsert_embeddings(
         [
             r.EmbeddingRecord(p.id, "m", VEC_DIMS, encode_vector(vector_of(i)))
             for i, p in enumerate(prompts)

@@ -106,7 +106,7 @@ def score(
         if everything
         else [
             pid
-            for pid, _, _ in store.prompts_for_scoring(request_id=store.get_request(request_id).id)
+            for pid, _, _ in store._prompts_for_scoring(request_id=store.get_request(request_id).id)
         ]
     )
     scores = rescore(store, ids, rescan=rescan)

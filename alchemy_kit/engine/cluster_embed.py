@@ -98,7 +98,7 @@ def plan_chunks(
 
     window = embed_limit(model) * 8  # what embed_prefix may look at
     after = 0
-    while page := store.prompt_texts_page(
+    while page := store._prompt_texts_page(
         None if all_prompts else model, window, after=after, limit=page_rows
     ):
         after = page[-1][0]
@@ -126,7 +126,7 @@ def _store_rows(store: Store, done: list[EmbeddedChunk], threshold: float) -> in
             if n > limit:
                 cut[pid] = (limit, n)
     if records:
-        store.upsert_embeddings(records, truncated=cut)
+        store._upsert_embeddings(records, truncated=cut)
     return len(records)
 
 
@@ -201,7 +201,7 @@ def embed_missing(
     from ..search.embeddings import DEFAULT_EMBEDDING_MODEL
 
     model = model_id or DEFAULT_EMBEDDING_MODEL
-    if not all_prompts and not store.prompt_texts_page(model, 1, limit=1):
+    if not all_prompts and not store._prompt_texts_page(model, 1, limit=1):
         # Nothing is missing: no cluster to start (a LocalCluster alone takes seconds).
         return EmbedReport(model=model, embedded=0, dimensions=None)
     with Executor(cluster) as executor:

@@ -144,7 +144,7 @@ async def run_pairwise(
                 continue
             jobs.append(one(cases[case_id], model, by_prompt[pa], by_prompt[pb]))
     metrics = [m for ms in await asyncio.gather(*jobs) for m in ms]
-    store.write_outputs([], metrics, rec.drain())
+    store._write_outputs([], metrics, rec.drain())
     return len(jobs)
 
 

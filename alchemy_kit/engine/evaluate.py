@@ -259,7 +259,7 @@ def _open_run(
     from ..store.recovery import eval_run_owner_gone, this_process
 
     with store.transaction():
-        found = None if again else store.latest_eval_run(plan_.signature())
+        found = None if again else store._latest_eval_run(plan_.signature())
         who = (found.options or {}).get("owner") if found is not None else None
         if (
             found is not None
@@ -294,11 +294,11 @@ def _claim_run(
             status="running",
             started_at=now,
         )
-        store.add_eval_run(run)
+        store._add_eval_run(run)
         return run, False
     merged_prompts = list(dict.fromkeys([*found.prompt_ids, *prompt_ids]))
     merged_cases = list(dict.fromkeys([*found.case_ids, *case_ids]))
-    store.update_eval_run(
+    store._update_eval_run(
         found.id,
         status="running",
         started_at=now,
@@ -371,7 +371,7 @@ async def aevaluate(
     result = EvalResult(run, len(units), 0, len(units) - len(todo), 0, resumed, mode, 0.0)
     how = _How(settings, progress, on_progress, cluster, on_dashboard)
     await _execute(store, the_plan, result, todo, preloaded, how)
-    store.update_eval_run(run.id, status="completed", completed_at=r.now())
+    store._update_eval_run(run.id, status="completed", completed_at=r.now())
     _rerank(store, [p.id for p in the_plan.prompts])
     result.run = store.get_eval_run(run.id)
     result.seconds = time.perf_counter() - started
@@ -407,7 +407,7 @@ def _pending(
     store: Store, plan_: Plan, run: ev.EvalRun, mode: str
 ) -> tuple[list[Any], list[tuple[r.Prompt, ev.Case, ModelChoice]], dict[str, ev.ModelCall]]:
     """The run's units, those still without a successful output, and (replay) their recordings."""
-    done_keys = {k for k, ok in store.output_keys(run.id).items() if ok}
+    done_keys = {k for k, ok in store._output_keys(run.id).items() if ok}
     units = plan_.units()
     todo = [(p, c, m) for p, c, m in units if (p.id, c.id, m.model_id) not in done_keys]
     preloaded: dict[str, ev.ModelCall] = {}
@@ -415,7 +415,7 @@ def _pending(
         try:
             preloaded = _precheck_replay(store, plan_, todo)
         except ReplayMissError as exc:
-            store.update_eval_run(run.id, status="failed", completed_at=r.now(), error=str(exc))
+            store._update_eval_run(run.id, status="failed", completed_at=r.now(), error=str(exc))
             raise
     return units, todo, preloaded
 
@@ -470,7 +470,7 @@ async def _execute(
             why = str(exc) or type(exc).__name__
             if isinstance(exc, asyncio.CancelledError | KeyboardInterrupt):
                 why = "interrupted; run the same command again to resume"
-            store.update_eval_run(run_id, status="failed", completed_at=r.now(), error=why)
+            store._update_eval_run(run_id, status="failed", completed_at=r.now(), error=why)
             raise
 
 
@@ -572,7 +572,7 @@ def _write(
     scores derived without it (issue 18.4's rule for `learn`).
     """
     with store.transaction():
-        store.write_outputs(outputs, metrics, calls)
+        store._write_outputs(outputs, metrics, calls)
         if outputs:  # an empty list would mean every prompt to rescore()
             _rerank(store, sorted({o.prompt_id for o in outputs}))
 

@@ -63,7 +63,7 @@ def embed_prompts(
         blobs = encode_many(matrix, DEFAULT_DTYPE)
         limit = embed_limit(used)
         cut = {pid: (limit, lengths[pid]) for pid, _ in chunk if lengths[pid] > limit}
-        store.upsert_embeddings(
+        store._upsert_embeddings(
             [
                 r.EmbeddingRecord(
                     prompt_id=pid,

@@ -1,7 +1,7 @@
 """The store's evaluation rows: test cases, eval runs, outputs with their grades, recorded model calls.
 
 A mixin of `Store`. The run engine (engine/evaluate.py) is the one writer of a run: its tasks return
-results and it hands them here in batches; `write_outputs` stores a batch (outputs, their metrics and
+results and it hands them here in batches; `_write_outputs` stores a batch (outputs, their metrics and
 the model calls recorded for them) in one transaction. The unique key (run, prompt, case, model)
 keeps every output exactly once: a batch never overwrites a successful output, and replaces a failed
 one (a resumed run retries failures).
@@ -75,7 +75,7 @@ class EvalQueries(StoreMixin):
             raise NotFoundError(f"no case with id {case_id!r}")
 
     # -- runs ------------------------------------------------------------------------------------
-    def add_eval_run(self, run: ev.EvalRun) -> ev.EvalRun:
+    def _add_eval_run(self, run: ev.EvalRun) -> ev.EvalRun:
         """Insert a new eval run."""
         self.add([run])
         return run
@@ -84,7 +84,7 @@ class EvalQueries(StoreMixin):
         """One run by id (or a unique prefix of at least 4 characters)."""
         return ev.EvalRun.from_row(self._get_by_id("eval_runs", run_id))
 
-    def latest_eval_run(self, signature: str) -> ev.EvalRun | None:
+    def _latest_eval_run(self, signature: str) -> ev.EvalRun | None:
         """The newest run with this signature (what a re-run resumes), or None."""
         rows = self.select(
             "eval_runs",
@@ -105,7 +105,7 @@ class EvalQueries(StoreMixin):
         )
         return list(ev.EvalRun.from_row(row) for row in rows)
 
-    def update_eval_run(self, run_id: str, **changes: Any) -> None:
+    def _update_eval_run(self, run_id: str, **changes: Any) -> None:
         """Change a run's lifecycle fields, its prompt and case lists, or its options."""
         bad = set(changes) - _RUN_CHANGES
         if bad:
@@ -138,7 +138,7 @@ class EvalQueries(StoreMixin):
             self._exec("DELETE FROM eval_runs WHERE id = ?", [run.id])
 
     # -- outputs ---------------------------------------------------------------------------------
-    def output_keys(self, run_id: str) -> dict[OutputKey, bool]:
+    def _output_keys(self, run_id: str) -> dict[OutputKey, bool]:
         """(prompt, case, model) → True when that output succeeded, False when it failed."""
         rows = self.conn.execute(
             "SELECT prompt_id, case_id, model, error IS NULL FROM outputs WHERE run_id = ?",
@@ -146,7 +146,7 @@ class EvalQueries(StoreMixin):
         )
         return {(p, c, m): bool(ok) for p, c, m, ok in rows}
 
-    def write_outputs(
+    def _write_outputs(
         self,
         outputs: Sequence[ev.Output],
         metrics: Sequence[r.Metric] = (),
@@ -187,7 +187,7 @@ class EvalQueries(StoreMixin):
     def _succeeded(self, outputs: Sequence[ev.Output]) -> set[tuple[str, str, str, str]]:
         found: set[tuple[str, str, str, str]] = set()
         for run_id in {o.run_id for o in outputs}:
-            found |= {(run_id, *key) for key, ok in self.output_keys(run_id).items() if ok}
+            found |= {(run_id, *key) for key, ok in self._output_keys(run_id).items() if ok}
         return found
 
     def outputs_of(
@@ -204,7 +204,7 @@ class EvalQueries(StoreMixin):
         """One output by id (or a unique prefix of at least 4 characters)."""
         return _output(self._get_by_id("outputs", output_id))
 
-    def eval_evidence(self, prompt_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+    def _eval_evidence(self, prompt_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
         """Each prompt's eval evidence: the latest graded output per (case, model), over all runs.
 
         prompt id → {"score": mean grade, "pass_rate": share passed, "outputs": n, "runs": [ids]}.

@@ -20,7 +20,7 @@ class ScoringQueries(StoreMixin):
     """Scores, picks and quality metrics of the Store."""
 
     # -- scores ----------------------------------------------------------------------------------
-    def set_scores(
+    def _set_scores(
         self,
         scores: Iterable[tuple[str, float | None]],
         metrics: Sequence[r.Metric] = (),
@@ -68,7 +68,7 @@ class ScoringQueries(StoreMixin):
         found = self.select("prompts", where, params, order_by="coalesce(rank, 1e9), rowid")
         return [r.Prompt.from_row(p) for p in found]
 
-    def prompts_for_scoring(
+    def _prompts_for_scoring(
         self,
         request_id: str | None = None,
         prompt_ids: Sequence[str] | None = None,
@@ -161,7 +161,7 @@ class ScoringQueries(StoreMixin):
         )
         return [r.Preference.from_row(row) for row in rows]
 
-    def preference_rows_with_ideas(self) -> list[dict[str, Any]]:
+    def _preference_rows_with_ideas(self) -> list[dict[str, Any]]:
         """Every pick with both prompts' text and the idea, for learning from picks."""
         cur = self.conn.execute(
             "SELECT f.id, f.kind, f.value, f.prompt_id, p.content AS content,"

@@ -111,7 +111,7 @@ class Store(
         return db
 
     # -- lifecycle ---------------------------------------------------------------------------
-    def on_close(self, callback: Callable[[], object]) -> None:
+    def _on_close(self, callback: Callable[[], object]) -> None:
         """Call `callback` when the store closes, before its connections do (for its workers)."""
         self._closers.append(callback)
 
@@ -241,7 +241,7 @@ class Store(
                     self._insert(recs)
 
     # -- requests and phases -----------------------------------------------------------------
-    def create_request(self, request: r.Request) -> r.Request:
+    def _create_request(self, request: r.Request) -> r.Request:
         """Insert a new request row."""
         self.add([request])
         return request

@@ -564,12 +564,12 @@ def _import_batch(store: Store, table: str, batch: list[Located], checks: _Check
             todo = [(loc, row) for loc, row in todo if row[pk] not in existing]
     payload = [row for _, row in todo]
     try:
-        store.import_rows(table, payload)
+        store._import_rows(table, payload)
     except (AlchemyError, TypeError, ValueError, OverflowError) as exc:
         # Find the offending row; the enclosing transaction rolls back whatever this applies.
         for (loc, _), item in zip(todo, payload, strict=True):
             try:
-                store.import_rows(table, [item])
+                store._import_rows(table, [item])
             except (AlchemyError, TypeError, ValueError, OverflowError) as row_exc:
                 raise ImportExportError(f"{loc}: {table}: {reason(row_exc)}") from row_exc
         raise ImportExportError(f"{todo[0][0]}..{todo[-1][0]}: {table}: {reason(exc)}") from exc
