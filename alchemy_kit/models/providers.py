@@ -141,19 +141,24 @@ async def acomplete_checked(
     found = recording.replayed(call)
     if found is not None:
         return _from_recording(found, choice)
-    done = await _call(
-        choice,
-        prompt,
-        system=system,
-        temperature=temperature,
-        max_tokens=max_tokens,
-        seed=seed,
-        timeout=timeout,
-        retries=retries,
-        backoff=backoff,
-        key=key,
-        model_options=model_options,
-    )
+    if choice.provider == "local" and choice.model_id == local.MODEL_ID:
+        done = await _in_process(
+            prompt, system, temperature, max_tokens, seed, timeout, model_options or {}
+        )
+    else:
+        model, is_async = _ready_model(choice, key)
+        options = map_options(
+            choice,
+            model,
+            temperature=temperature,
+            max_tokens=max_tokens,
+            seed=seed,
+            extra=model_options,
+        )
+        attempt = _Attempt(
+            choice, model, is_async, prompt, system, options, key, timeout, known_secrets(key)
+        )
+        done = await _retried(attempt, retries, backoff)
     done.call_key = recording.record(
         call,
         text=done.text,
@@ -181,40 +186,11 @@ def _from_recording(found: Any, choice: ModelChoice) -> Completion:
     )
 
 
-async def _call(
-    choice: ModelChoice,
-    prompt: str,
-    *,
-    system: str | None = None,
-    temperature: float | None = None,
-    max_tokens: int | None = None,
-    seed: int | None = None,
-    timeout: float = 60.0,
-    retries: int = 3,
-    backoff: float = 0.5,
-    key: str | None = None,
-    model_options: dict[str, Any] | None = None,
-) -> Completion:
-    if choice.provider == "local" and choice.model_id == local.MODEL_ID:
-        return await _in_process(
-            prompt, system, temperature, max_tokens, seed, timeout, model_options or {}
-        )
+async def _retried(attempt: _Attempt, retries: int, backoff: float) -> Completion:
+    """A real llm model's call: tried until it succeeds, fails for good or runs out of retries."""
     import tenacity  # only a real llm model's calls are retried
 
     started = time.perf_counter()
-    model, is_async = _ready_model(choice, key)
-    secrets = known_secrets(key)
-    options = map_options(
-        choice,
-        model,
-        temperature=temperature,
-        max_tokens=max_tokens,
-        seed=seed,
-        extra=model_options,
-    )
-
-    attempt = _Attempt(choice, model, is_async, prompt, system, options, key, timeout, secrets)
-
     retrying = tenacity.AsyncRetrying(
         stop=tenacity.stop_after_attempt(retries + 1),
         wait=_wait(backoff),
@@ -226,25 +202,25 @@ async def _call(
     except AlchemyError:
         raise
     except Exception as exc:  # the last attempt failed transiently too
-        raise _exhausted(exc, choice, secrets, attempt.count) from None
+        raise _exhausted(exc, attempt.choice, attempt.secrets, attempt.count) from None
     text, usage, resolved = done
     in_tok = getattr(usage, "input", None) or 0
     out_tok = getattr(usage, "output", None) or 0
     return Completion(
         text=text,
-        provider=choice.provider,
-        model=resolved or model.model_id,
+        provider=attempt.choice.provider,
+        model=resolved or attempt.model.model_id,
         # A provider that reports no usage gets an estimate, and the row says it is one.
         input_tokens=int(in_tok)
         if in_tok > 0
-        else _estimated_tokens((system or "") + "\n" + prompt),
+        else _estimated_tokens((attempt.system or "") + "\n" + attempt.prompt),
         output_tokens=int(out_tok) if out_tok > 0 else _estimated_tokens(text),
         tokens_estimated=not (in_tok > 0 and out_tok > 0),
         duration_ms=int(
             (attempt.busy if attempt.in_process else time.perf_counter() - started) * 1000
         ),
         attempts=attempt.count,
-        options=dict(options),
+        options=dict(attempt.options),
     )
 
 
