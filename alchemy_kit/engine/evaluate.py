@@ -53,7 +53,7 @@ from ..models.catalog import ModelChoice
 from ..models.keys import check_key
 from ..models.providers import Completion, acomplete
 from ..placeholders import apply
-from ..runner import run_sync
+from ..runner import synchronous
 from ..scoring.graders import Graders, eval_judge, grade_output, summarise
 from .eval_plan import Plan, call_unit, plan, replay_model
 from .inputs import check_int, check_number
@@ -583,9 +583,11 @@ def _rerank(store: Store, prompt_ids: Sequence[str]) -> None:
     rescore(store, list(prompt_ids))
 
 
-def evaluate(store: Store, **kwargs: Any) -> EvalResult:
-    """Synchronous `aevaluate`: works in a script and inside Jupyter's running loop."""
-    return run_sync(aevaluate(store, **kwargs))
+evaluate = synchronous(
+    aevaluate,
+    "evaluate",
+    "Synchronous `aevaluate`: works in a script and inside Jupyter's running loop.",
+)
 
 
 __all__ = ["EvalResult", "ProgressCallback", "aevaluate", "evaluate", "plan"]

@@ -35,7 +35,7 @@ from ..errors import ValidationError
 from ..models import recording
 from ..models.catalog import ModelChoice
 from ..models.providers import acomplete
-from ..runner import run_sync
+from ..runner import synchronous
 from ..scoring.critique import critique
 from ..scoring.judge import ajudge_pair, judge_choice
 from ..store.calling import store_argument
@@ -513,55 +513,17 @@ def _finish(loop: _Loop, result: OptimizeResult) -> OptimizeResult:
     return result
 
 
-@store_argument
-def optimize(
-    prompt_id: str,
-    *,
-    store: Store | None = None,
-    max_iterations: int = 5,
-    target: float = 1.0,
-    model: str | None = None,
-    provider: str | None = None,
-    eval_model: str | None = None,
-    judge: str | None = None,
-    judge_provider: str | None = None,
-    holdout: float = 0.5,
-    holdout_cases: Sequence[str] | None = None,
-    seed: int = 0,
-    temperature: float = 0.7,
-    concurrency: int = 8,
-    replay: bool | None = None,
-    record: bool | None = None,
-    timeout: float = 120.0,
-) -> OptimizeResult:
+optimize = synchronous(
+    aoptimize,
+    "optimize",
     """Improve a stored prompt against its request's cases (or the judge); the sync `aoptimize`.
 
     Works in a script and inside Jupyter's running loop. Half the cases drive the rewrites, the
     other half (or `holdout_cases`) decide; without cases `judge` must prefer a rewrite in both
     orders. `model`/`provider` rewrite (default: the prompt's own model), `eval_model` runs the
     prompt on the cases (default: the offline model), `target` stops the search early.
-    """
-    return run_sync(
-        aoptimize(
-            prompt_id,
-            store=store,
-            max_iterations=max_iterations,
-            target=target,
-            model=model,
-            provider=provider,
-            eval_model=eval_model,
-            judge=judge,
-            judge_provider=judge_provider,
-            holdout=holdout,
-            holdout_cases=holdout_cases,
-            seed=seed,
-            temperature=temperature,
-            concurrency=concurrency,
-            replay=replay,
-            record=record,
-            timeout=timeout,
-        )
-    )
+    """,
+)
 
 
 __all__ = [

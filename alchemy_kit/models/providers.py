@@ -402,10 +402,10 @@ def _pydantic_validation_error() -> type[Exception]:
     return pydantic.ValidationError
 
 
-complete = synchronous(acomplete)
-complete.__name__ = complete.__qualname__ = "complete"
-complete.__doc__ = (
-    "Synchronous acomplete(): works in plain scripts and inside a running event loop."
+complete = synchronous(
+    acomplete,
+    "complete",
+    "Synchronous acomplete(): works in plain scripts and inside a running event loop.",
 )
 
 
