@@ -69,8 +69,8 @@ def import_cmd(
     src: Path, tables: tuple[str, ...], on_conflict: str, database: Path | None, json_: bool
 ) -> None:
     """Import an export directory, all or nothing (re-importing the same export changes nothing)."""
-    from ..engine.transfer import import_
     from ..errors import ImportExportError
+    from ..store.transfer import import_
 
     if not src.is_dir():  # checked before the database is created
         raise ImportExportError(f"{src} is not a directory (nothing to import)")
