@@ -57,7 +57,7 @@ from ..runner import synchronous
 from ..scoring.graders import Graders, eval_judge, grade_output, summarise
 from .eval_plan import Plan, call_unit, plan, replay_model
 from .inputs import check_int, check_number
-from .pipeline import _prices
+from .pipeline import _prices, usage_metrics
 
 if TYPE_CHECKING:
     from ..store import Store
@@ -98,34 +98,9 @@ def _call_metrics(
     ]
     if done is None:
         return metrics
-    total = done.input_tokens + done.output_tokens
-    est = base | {"estimated": done.tokens_estimated}
-    metrics.append(
-        r.Metric(
-            out.prompt_id,
-            "tokens",
-            float(total),
-            unit="tokens",
-            processing_time_ms=ms,
-            total_tokens=total,
-            input_tokens=done.input_tokens,
-            output_tokens=done.output_tokens,
-            details=est,
-        )
-    )
     price = catalog.price_for(done.model, prices)
-    metrics.append(
-        r.Metric(
-            out.prompt_id,
-            "cost",
-            out.cost_usd or 0.0,
-            unit="USD",
-            processing_time_ms=ms,
-            cost_usd=out.cost_usd or 0.0,
-            details=est | {"price_per_1m_tokens": list(price) if price else None},
-        )
-    )
-    return metrics
+    est = base | {"estimated": done.tokens_estimated}
+    return metrics + usage_metrics(out.prompt_id, done, ms, out.cost_usd or 0.0, price, est)
 
 
 def _cost(done: Completion, prices: dict[str, Any]) -> float:

@@ -7,6 +7,7 @@ import secrets
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from .. import phases as ph
@@ -123,38 +124,41 @@ def _prices(store: Store) -> dict[str, Any]:
 
 def _metrics_for(prompt: r.Prompt, c: Completion, prices: dict[str, Any]) -> list[r.Metric]:
     est: dict[str, Any] = {"estimated": c.tokens_estimated, "attempts": c.attempts}
-    total = c.input_tokens + c.output_tokens
     price = catalog.price_for(c.model, prices) if c.provider != "local" else (0.0, 0.0)
     cost = (c.input_tokens * price[0] + c.output_tokens * price[1]) / 1e6 if price else 0.0
-    pid, ms = prompt.id, c.duration_ms
+    ms = c.duration_ms
+    time_metric = r.Metric(
+        prompt.id, "time", float(ms), unit="ms", processing_time_ms=ms, details=est
+    )
+    return [time_metric, *usage_metrics(prompt.id, c, ms, cost, price, est)]
+
+
+def usage_metrics(
+    prompt_id: str,
+    c: Completion,
+    ms: int,
+    cost: float,
+    price: tuple[float, float] | None,
+    details: dict[str, Any],
+) -> list[r.Metric]:
+    """The `tokens` and `cost` metrics of one model call (generation, eval and optimise alike)."""
+    metric = partial(r.Metric, prompt_id, processing_time_ms=ms, details=details)
+    total = c.input_tokens + c.output_tokens
     return [
-        r.Metric(
-            prompt_id=pid,
-            processing_time_ms=ms,
-            metric_type="time",
-            value=float(ms),
-            unit="ms",
-            details=est,
-        ),
-        r.Metric(
-            prompt_id=pid,
-            processing_time_ms=ms,
-            metric_type="tokens",
-            value=float(total),
+        metric(
+            "tokens",
+            float(total),
             unit="tokens",
             total_tokens=total,
             input_tokens=c.input_tokens,
             output_tokens=c.output_tokens,
-            details=est,
         ),
-        r.Metric(
-            prompt_id=pid,
-            processing_time_ms=ms,
-            metric_type="cost",
-            value=cost,
+        metric(
+            "cost",
+            cost,
             unit="USD",
             cost_usd=cost,
-            details=est | {"price_per_1m_tokens": list(price) if price else None},
+            details=details | {"price_per_1m_tokens": list(price) if price else None},
         ),
     ]
 
@@ -235,37 +239,16 @@ async def agenerate(
     (provider, model); `on_progress(phase, done, total)` reports each phase's variants as they
     land (the notebook's progress bars).
     """
+    options = dict(locals())  # exactly the parameters above: the plan's, then the run's
+    run = {
+        k: options.pop(k) for k in ("concurrency", "embed", "progress", "metadata", "on_progress")
+    }
     from ..store import open_store
 
-    store = store or open_store()
+    store = options.pop("store") or open_store()
     # Before planning: a replayed run needs no key, so the plan's key check must know it.
     recording.attach(store, purpose="generate")
-    plan = resolve_plan(
-        store,
-        idea,
-        count=count,
-        persona=persona,
-        phases=phases,
-        provider=provider,
-        model=model,
-        temperature=temperature,
-        max_tokens=max_tokens,
-        tags=tags,
-        chain=chain,
-        seed=seed,
-        timeout=timeout,
-        retries=retries,
-        phase_models=phase_models,
-    )
-    return await arun_plan(
-        store,
-        plan,
-        concurrency=concurrency,
-        embed=embed,
-        progress=progress,
-        metadata=metadata,
-        on_progress=on_progress,
-    )
+    return await arun_plan(store, resolve_plan(store, **options), **run)
 
 
 def _start(store: Store, plan: RunPlan, seed: int, metadata: dict[str, Any] | None) -> _Run:
