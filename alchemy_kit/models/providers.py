@@ -107,19 +107,7 @@ async def acomplete(
     recording when replaying: then no model, network or key is touched.
     """
     check_options(choice, temperature, max_tokens)
-    return await acomplete_checked(
-        choice,
-        prompt,
-        system=system,
-        temperature=temperature,
-        max_tokens=max_tokens,
-        seed=seed,
-        timeout=timeout,
-        retries=retries,
-        backoff=backoff,
-        key=key,
-        model_options=model_options,
-    )
+    return await acomplete_checked(**locals())  # exactly the parameters above
 
 
 async def acomplete_checked(
