@@ -69,10 +69,7 @@ class EvalQueries(StoreMixin):
 
     def delete_case(self, case_id: str) -> None:
         """Delete a case; its outputs go with it (ON DELETE CASCADE)."""
-        with self.transaction():
-            cur = self._exec("DELETE FROM cases WHERE id = ?", [case_id])
-        if cur.rowcount == 0:
-            raise NotFoundError(f"no case with id {case_id!r}")
+        self._exec_one("DELETE FROM cases WHERE id = ?", [case_id], f"no case with id {case_id!r}")
 
     # -- runs ------------------------------------------------------------------------------------
     def _add_eval_run(self, run: ev.EvalRun) -> ev.EvalRun:
@@ -119,12 +116,11 @@ class EvalQueries(StoreMixin):
             if name in changes:
                 changes[name] = r.to_json(changes[name], name, str_is_json=False)
         sets = ", ".join(f"{k} = ?" for k in changes)
-        with self.transaction():
-            cur = self._exec(
-                f"UPDATE eval_runs SET {sets} WHERE id = ?", [*changes.values(), run_id]
-            )
-        if cur.rowcount == 0:
-            raise NotFoundError(f"no eval run with id {run_id!r}")
+        self._exec_one(
+            f"UPDATE eval_runs SET {sets} WHERE id = ?",
+            [*changes.values(), run_id],
+            f"no eval run with id {run_id!r}",
+        )
 
     def delete_eval_run(self, run_id: str) -> None:
         """Delete a run, its outputs and the grade metrics it wrote, in one transaction."""

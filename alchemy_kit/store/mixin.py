@@ -28,6 +28,7 @@ class StoreMixin(Reads):
         def _exec(
             self, sql: str, params: Sequence[Any] | dict[str, Any] = ()
         ) -> sqlite3.Cursor: ...
+        def _exec_one(self, sql: str, params: Sequence[Any], missing: str) -> None: ...
 
 
 def record_columns(cls: type) -> tuple[str, ...]:

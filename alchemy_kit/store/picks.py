@@ -128,10 +128,11 @@ class ScoringQueries(StoreMixin):
 
     def delete_preference(self, preference_id: str) -> None:
         """Take a pick back."""
-        with self.transaction():
-            cur = self._exec("DELETE FROM preferences WHERE id = ?", [preference_id])
-        if cur.rowcount == 0:
-            raise NotFoundError(f"no pick with id {preference_id!r}")
+        self._exec_one(
+            "DELETE FROM preferences WHERE id = ?",
+            [preference_id],
+            f"no pick with id {preference_id!r}",
+        )
 
     def preferences(
         self,
