@@ -447,34 +447,12 @@ def run_batch(
     failed, failures with their line numbers). `cluster` (tcp://host:8786, local:N or a
     distributed.Client; default $ALCHEMY_CLUSTER) runs the ideas on Dask workers.
     """
+    given = dict(locals())  # exactly the parameters above: the run's, then the items' defaults
+    run_args = {
+        k: given.pop(k) for k in ("concurrency", "progress", "again", "cluster", "on_dashboard")
+    }
+    store, path = given.pop("store"), given.pop("path")
+    defaults = {k: v for k, v in given.items() if v is not None}
     from .lifecycle import run
 
-    given = {
-        "count": count,
-        "persona": persona,
-        "phases": phases,
-        "provider": provider,
-        "model": model,
-        "temperature": temperature,
-        "max_tokens": max_tokens,
-        "tags": tags,
-        "chain": chain,
-        "seed": seed,
-        "timeout": timeout,
-        "retries": retries,
-        "embed": embed,
-    }
-    defaults = {k: v for k, v in given.items() if v is not None}
-    items = read_items(path)
-    return run(
-        arun_batch(
-            store,
-            items,
-            concurrency=concurrency,
-            progress=progress,
-            again=again,
-            cluster=cluster,
-            on_dashboard=on_dashboard,
-            **defaults,
-        )
-    )
+    return run(arun_batch(store, read_items(path), **run_args, **defaults))
