@@ -286,6 +286,10 @@ def _claim_run(
     return store.get_eval_run(found.id), True
 
 
+# aevaluate's parameters that go to eval_plan.plan as given.
+_PLAN_ARGS = ("request", "prompts", "phase", "cases", "tag", "temperature", "max_tokens", "seed")
+
+
 async def aevaluate(
     store: Store,
     *,
@@ -320,25 +324,14 @@ async def aevaluate(
     `cluster` (else $ALCHEMY_CLUSTER) runs the units on Dask workers (engine/cluster_eval.py);
     `on_dashboard(link)` is called with the Dask dashboard's link when it does.
     """
+    given = dict(locals())  # exactly the parameters above
     started = time.perf_counter()
     settings = _check_settings(concurrency, timeout, retries)
     mode = recording.resolve_mode(replay, record)
     graders = _graders(rubric, similar, pairwise)
     if mode == "replay" and models:
         models = [replay_model(store, m) for m in models]
-    the_plan = plan(
-        store,
-        request=request,
-        prompts=prompts,
-        phase=phase,
-        models=models,
-        cases=cases,
-        tag=tag,
-        graders=graders,
-        temperature=temperature,
-        max_tokens=max_tokens,
-        seed=seed,
-    )
+    the_plan = plan(store, **{k: given[k] for k in _PLAN_ARGS}, models=models, graders=graders)
     rubrics = _choose_judge(store, the_plan, mode, judge, judge_provider)
     options = the_plan.options | {"concurrency": concurrency, "mode": mode, **(extra_options or {})}
     run, resumed = _open_run(store, the_plan, again, options)
