@@ -13,8 +13,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from .. import records as r
-from ..search.vectors import DEFAULT_SIMILARITY_THRESHOLD, EmbedReport
+from ..search.vectors import DEFAULT_SIMILARITY_THRESHOLD, EmbedReport, store_vectors
 from ..store.calling import store_argument
 from .executor import Executor, worker_cached
 
@@ -108,26 +107,8 @@ def plan_chunks(
 
 
 def _store_rows(store: Store, done: list[EmbeddedChunk], threshold: float) -> int:
-    from ..search.embeddings import embed_limit
-
-    records, cut = [], {}
-    for result in done:
-        limit = embed_limit(result.model)
-        for pid, blob, n in result.rows:
-            records.append(
-                r.EmbeddingRecord(
-                    prompt_id=pid,
-                    model=result.model,
-                    dimensions=result.dimensions,
-                    embedding=blob,
-                    similarity_threshold=threshold,
-                )
-            )
-            if n > limit:
-                cut[pid] = (limit, n)
-    if records:
-        store._upsert_embeddings(records, truncated=cut)
-    return len(records)
+    with store.transaction():  # one transaction per batch of results: the write ceiling
+        return sum(store_vectors(store, c.model, c.dimensions, c.rows, threshold) for c in done)
 
 
 @store_argument
