@@ -194,6 +194,20 @@ class _Loop:
             return f"pastes the critique verbatim: {copied[:80]}"
         return None
 
+    async def propose(
+        self, prompt: str, best: r.Prompt, i: int, lines: list[str], signal: str
+    ) -> tuple[r.Prompt, str | None] | None:
+        """Write a candidate from `prompt` and store it, with why the guard refuses it if it does;
+        None when the writer has nothing new to offer (the loop stops)."""
+        text, done = await self.write(prompt, best, i)
+        if not text or text in self.texts:
+            return None
+        self.texts.append(text)
+        refused = self.guard(best.content, text, lines)
+        meta: dict[str, Any] = {"iteration": i, "critique": lines, "signal": signal}
+        refusal = {"accepted": False, "reason": refused} if refused else {}
+        return self.store_candidate(text, done, best, meta | refusal), refused
+
 
 @store_argument
 async def aoptimize(
@@ -366,25 +380,18 @@ async def _search_half(
         if not failures:
             stopped = "no failures"
             break
-        text, done = await loop.write(
-            _meta_prompt(loop.idea, best.content, history, failures), best, i
-        )
-        if not text or text in loop.texts:
+        prompt = _meta_prompt(loop.idea, best.content, history, failures)
+        made = await loop.propose(prompt, best, i, failures, "held-back cases")
+        if made is None:
             stopped = "no change"
             break
-        loop.texts.append(text)
-        refused = loop.guard(best.content, text, failures)
-        meta: dict[str, Any] = {"iteration": i, "critique": failures, "signal": "held-back cases"}
+        cand, refused = made
         if refused:
-            cand = loop.store_candidate(
-                text, done, best, meta | {"accepted": False, "reason": refused}
-            )
             steps.append(Step(i, cand.id, None, False, refused, failures))
             continue
-        cand = loop.store_candidate(text, done, best, meta)
         cand_run, scores = await _grade(loop, [cand.id], search, model, "search", concurrency, mode)
         score = scores[cand.id][0]
-        history.append((text, score))
+        history.append((cand.content, score))
         chosen = score > best_score
         reason = (
             f"search grade {score:.3f} > {best_score:.3f}: the one to beat"
@@ -443,16 +450,11 @@ async def _with_judge(loop: _Loop, judge_model: ModelChoice, max_iterations: int
             + "\n".join(lines)
             + f"\n</failures>\n\nRevise the prompt in your own words.\n\n<prompt>\n{best.content}\n</prompt>"
         )
-        text, done = await loop.write(prompt, best, i)
-        if not text or text in loop.texts:
+        made = await loop.propose(prompt, best, i, lines, "judge pairwise")
+        if made is None:
             stopped = "no change"
             break
-        loop.texts.append(text)
-        meta: dict[str, Any] = {"iteration": i, "critique": lines, "signal": "judge pairwise"}
-        refused = loop.guard(best.content, text, lines)
-        cand = loop.store_candidate(
-            text, done, best, meta | ({"accepted": False, "reason": refused} if refused else {})
-        )
+        cand, refused = made
         if refused:
             steps.append(Step(i, cand.id, None, False, refused, lines))
             continue
