@@ -31,7 +31,7 @@ from .. import records as r
 from .. import records_eval as ev
 from ..errors import ValidationError
 from ..placeholders import as_text, placeholders
-from ..scoring.assertions import SUPPORTED, parse_assertions
+from ..scoring.assertions import LENGTH_TYPES, SUPPORTED, parse_assertions
 from ..store.calling import store_argument
 from ..store.sqlite_errors import check_text
 from ..vocab import cut
@@ -166,15 +166,7 @@ def _csv_assertion(text: str) -> dict[str, Any]:
         value: Any = m.group("value").strip()
         if base in ("contains-any", "contains-all", "icontains-any", "icontains-all"):
             value = [v.strip() for v in value.split(",")]
-        elif base in (
-            "max-words",
-            "min-words",
-            "max-chars",
-            "min-chars",
-            "max-lines",
-            "min-lines",
-            "word-count",
-        ):
+        elif base in LENGTH_TYPES:
             value = int(value) if value.isdigit() else value
         out["value"] = value
     if m.group("threshold"):
