@@ -28,7 +28,7 @@ from ..errors import (
 )
 from ..runner import synchronous
 from ..vocab import estimate_tokens
-from . import inprocess, local, recording
+from . import local, recording
 from .catalog import ModelChoice
 from .failures import classify, describe, permanent_error, retry_after
 from .keys import key_help, known_secrets
@@ -255,6 +255,8 @@ class _Attempt:
         return self.choice.provider == "local" and not self.is_async
 
     async def __call__(self) -> tuple[str, Any, str | None]:
+        from . import inprocess  # only a sync in-process model (SmolLM2) runs through it
+
         self.count += 1
         model, prompt, system, options, key = (
             self.model,

