@@ -211,7 +211,7 @@ def _precheck_replay(
                 EVAL_TASK,
             )
         calls.append((p, c, call))
-    found = store.get_calls([call.key for _, _, call in calls])
+    found = store._get_calls([call.key for _, _, call in calls])
     for p, c, call in calls:
         if call.key not in found:
             with recording.purpose("eval", f"prompt {p.id[:8]} on case {c.name!r}"):

@@ -13,7 +13,7 @@ loop. Modes:
 - `off` (`--no-record`): call the model, store nothing.
 The offline template model `alchemy-local` is deterministic and in-process: it is never recorded and
 runs as itself under replay. Failed calls are not recorded. A store (the sink) provides
-`get_call(key)` and `put_calls(calls)`; a buffered recorder holds calls until the one writer of an
+`_get_call(key)` and `_put_calls(calls)`; a buffered recorder holds calls until the one writer of an
 eval run drains them into the same transaction as the outputs they produced.
 """
 
@@ -39,17 +39,17 @@ ENV_VAR = "ALCHEMY_REPLAY"
 
 
 class CallSink(Protocol):
-    """Where recorded calls live (the Store implements it)."""
+    """Where recorded calls live (the Store implements it; plumbing, hence the private names)."""
 
-    def get_call(self, key: str) -> ModelCall | None:
+    def _get_call(self, key: str) -> ModelCall | None:
         """The recorded call with this key, or None."""
         ...
 
-    def get_calls(self, keys: Sequence[str]) -> dict[str, ModelCall]:
+    def _get_calls(self, keys: Sequence[str]) -> dict[str, ModelCall]:
         """The recorded calls among `keys`, by key."""
         ...
 
-    def put_calls(self, calls: Sequence[ModelCall]) -> None:
+    def _put_calls(self, calls: Sequence[ModelCall]) -> None:
         """Store calls, replacing any with the same key."""
         ...
 
@@ -72,7 +72,7 @@ class Recorder:
             with self._lock:
                 self._pending.append(call)
         else:
-            self.sink.put_calls([call])
+            self.sink._put_calls([call])
 
     def drain(self) -> list[ModelCall]:
         """The calls waiting to be written (a buffered recorder's writer stores them)."""
@@ -246,7 +246,7 @@ def replayed(call: Call) -> ModelCall | None:
         return None
     if rec.mode != "replay":
         return None
-    found = rec.cache.get(call.key) or rec.sink.get_call(call.key)
+    found = rec.cache.get(call.key) or rec.sink._get_call(call.key)
     if found is None:
         raise ReplayMissError(
             f"replay: no recording of the {call.describe()}; run it once without --replay to"

@@ -156,7 +156,7 @@ class EvalQueries(StoreMixin):
         if not outputs and not calls and not metrics:
             return 0
         with self.transaction():
-            self.put_calls(calls)
+            self._put_calls(calls)
             done = self._succeeded(outputs)
             keep = [o for o in outputs if (o.run_id, o.prompt_id, o.case_id, o.model) not in done]
             kept_ids = {o.id for o in keep}
@@ -238,7 +238,7 @@ class EvalQueries(StoreMixin):
         return list(r.Metric.from_row(row) for row in self.select("metrics", where, params))
 
     # -- recorded model calls ----------------------------------------------------------------------
-    def get_call(self, key: str) -> ev.ModelCall | None:
+    def _get_call(self, key: str) -> ev.ModelCall | None:
         """The recorded call with this key, or None."""
         rows = self.select("model_calls", "key = ?", [key])
         if not rows:
@@ -247,7 +247,7 @@ class EvalQueries(StoreMixin):
         call.tokens_estimated = bool(call.tokens_estimated)
         return call
 
-    def get_calls(self, keys: Sequence[str]) -> dict[str, ev.ModelCall]:
+    def _get_calls(self, keys: Sequence[str]) -> dict[str, ev.ModelCall]:
         """The recorded calls among `keys`, by key (one query per 500 keys)."""
         out: dict[str, ev.ModelCall] = {}
         for chunk in chunks(list(dict.fromkeys(keys)), 500):
@@ -265,7 +265,7 @@ class EvalQueries(StoreMixin):
         )
         return [p for (p,) in rows]
 
-    def put_calls(self, calls: Iterable[ev.ModelCall]) -> None:
+    def _put_calls(self, calls: Iterable[ev.ModelCall]) -> None:
         """Record calls; a call already recorded under the same key is replaced (the newest wins)."""
         calls = list(calls)
         if calls:

@@ -29,7 +29,7 @@ _RENAMED = (
     # the engine's, scoring's and search's own writes and reads (made private in the same release)
     "create_request add_eval_run update_eval_run latest_eval_run output_keys write_outputs "
     "eval_evidence import_rows set_scores prompts_for_scoring preference_rows_with_ideas "
-    "upsert_embeddings prompt_texts_page on_close"
+    "upsert_embeddings prompt_texts_page on_close get_call get_calls put_calls"
 )
 RENAMED = frozenset(_RENAMED.split())
 # Store.search_<name> methods that moved to store.search_sql as <name>.
