@@ -91,11 +91,14 @@ def check_positive_int(value: Any, what: str, *, optional: bool = True) -> int |
     if value is None and optional:
         return None
     if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= INT64_MAX:
-        raise ValidationError(f"{what} must be a positive integer (64-bit), got {_short(value)}")
+        raise ValidationError(
+            f"{what} must be a positive integer (64-bit), got {short_repr(value)}"
+        )
     return value
 
 
-def _short(value: Any) -> str:
+def short_repr(value: Any) -> str:
+    """repr(value), cut to 40 characters for an error message."""
     text = repr(value)
     return text if len(text) <= 40 else text[:39] + "…"
 
