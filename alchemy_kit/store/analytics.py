@@ -8,13 +8,13 @@ few dozen rows into Python, not 100,000.
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ..errors import ValidationError
 from ..records import Rows, check_enum
 from ..vocab import PHASES
+from .mixin import StoreMixin
 from .search_sql import search_where
 
 SUMMARY_KEYS = ("phase", "provider", "model", "persona", "request_id")
@@ -32,13 +32,8 @@ FROM metrics WHERE metric_type IN ('time', 'tokens', 'cost') GROUP BY prompt_id
 """
 
 
-class AnalyticsQueries:
+class AnalyticsQueries(StoreMixin):
     """Aggregations of the Store for the dashboard charts and metric summaries."""
-
-    if TYPE_CHECKING:
-
-        @property
-        def conn(self) -> sqlite3.Connection: ...
 
     def _rows(self, sql: str, params: Sequence[Any]) -> list[dict[str, Any]]:
         cur = self.conn.execute(sql, list(params))

@@ -28,7 +28,7 @@ from .imports import BulkImport
 from .mixin import insert_sql, record_columns
 from .picks import ScoringQueries, check_not_rank
 from .queries import SearchQueries
-from .reads import PRIMARY_KEYS, RECORD_TABLES, Reads, chunks
+from .reads import PRIMARY_KEYS, RECORD_TABLES, chunks
 from .sqlite_errors import check_row_texts, encode_error, refused, text_problem, translate
 
 if TYPE_CHECKING:
@@ -54,7 +54,7 @@ log = logging.getLogger("alchemy_kit")
 
 
 class Store(
-    Configs, SearchQueries, ScoringQueries, EvalQueries, AnalyticsQueries, BulkImport, Reads, Checks
+    Configs, SearchQueries, ScoringQueries, EvalQueries, AnalyticsQueries, BulkImport, Checks
 ):
     """An open alchemy_kit database: the only object that writes SQL.
 
