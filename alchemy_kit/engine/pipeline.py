@@ -306,9 +306,7 @@ async def arun_plan(
     run = _start(store, plan, seed, metadata)
     request, runs, idea, chain, count = run.request, run.runs, plan.idea, plan.chain, plan.count
     sem = asyncio.Semaphore(concurrency or count)
-    embedding = background_embedding(
-        store, embed
-    )  # off the critical path: see search/embed_worker.py
+    embedding = background_embedding(store, embed)  # off the critical path: search/embed_worker.py
     weights = current_weights(store)
     scoring: list[asyncio.Task[None]] = []
     started = time.perf_counter()
