@@ -290,6 +290,7 @@ def _group(head: str) -> int | None:
 
 
 _CLAUSE = re.compile(r";\s+|,?\s+but\s+|,?\s+though,?\s+|\s+—\s+", re.I)
+_CLAUSE_AND = re.compile(r";\s+|,?\s+but\s+|,\s+(?:and|while|yet)\s+|\s+—\s+", re.I)
 
 
 def forbidden_and_asked(t: Text) -> list[tuple[str, str]]:
@@ -566,12 +567,11 @@ def _first_pair(
     """The first sentence matching `a` and a different one matching `b` (not a restriction)."""
     if not (a.search(t.raw) and b.search(t.raw)):
         return None  # one whole-text search each saves a search per sentence
-    first = [s for s in t.sentences if a.search(s)]
-    second = [
-        s
-        for s in t.sentences
-        if b.search(s) and s not in first and not (restricted_b and _RESTRICTS.search(s))
-    ]
+    # Clauses, not sentences: "keep it in memory only, and it must survive restarts" asks both.
+    parts = [c for s in t.sentences for c in _CLAUSE_AND.split(s) if c.strip()]
+    first = [s for s in parts if a.search(s)]
+    second = [s for s in parts if b.search(s) and s not in first]
+    second = [s for s in second if not (restricted_b and _RESTRICTS.search(s))]
     return (first[0], second[0]) if first and second else None
 
 

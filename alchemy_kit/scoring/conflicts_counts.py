@@ -3,7 +3,8 @@
 - parts that add up to more than their whole, in one sentence: "a 30-minute talk: 10 minutes of
   intro, 15 minutes of demo and 15 minutes of questions";
 - a count that its own list contradicts: "three sections: context, method, results and risks";
-- items older than N removed, yet everything from the last M > N kept.
+- items older than N removed, yet everything from the last M > N kept;
+- and the rules of conflicts_bounds.py (one bound stated twice: dates, rates, formats, readers).
 Each returns the two clauses it is between, so an explanation can quote them; each was checked
 against the better prompts of every labelled set (benchmarks/scoring.py counts false alarms).
 """
@@ -13,6 +14,7 @@ from __future__ import annotations
 import re
 
 from . import lexicon as lx
+from .conflicts_bounds import RULES as BOUND_RULES
 from .features_text import Text, quantities
 
 # A part is not a share of the whole when it is per item ("each under 100 words").
@@ -133,6 +135,7 @@ def counting_conflicts(t: Text) -> list[tuple[str, str, str]]:
         ("parts add up to more than the whole", parts_exceed_whole),
         ("a count its own list contradicts", count_against_list),
         ("removes what it must keep", removes_what_it_keeps),
+        *BOUND_RULES,
     ):
         pair = rule(t)
         if pair:

@@ -45,6 +45,9 @@ class Report:
     accuracy: float
     per_kind: dict[str, float] = field(default_factory=dict)
     counts: dict[str, int] = field(default_factory=dict)
+    # Each pair's hit (1, ½ for a tie, 0) per kind, in a fixed pair order, so two scorers can be
+    # compared pair by pair (benchmarks/scoring.py: ties counted strictly, the pairs a group decides).
+    hits: dict[str, list[float]] = field(default_factory=dict)
 
 
 def load_pairs(path: str | Path) -> list[Pair]:
@@ -250,6 +253,7 @@ def cross_validate(
         accuracy=sum(flat) / len(flat) if flat else float("nan"),
         per_kind={k: sum(v) / len(v) for k, v in sorted(right.items())},
         counts={k: len(v) for k, v in sorted(right.items())},
+        hits=right,
     )
 
 
@@ -266,6 +270,7 @@ def baseline_accuracy(pairs: Sequence[Pair], key: Any) -> Report:
         accuracy=sum(flat) / len(flat),
         per_kind={k: sum(v) / len(v) for k, v in sorted(right.items())},
         counts={k: len(v) for k, v in sorted(right.items())},
+        hits=right,
     )
 
 

@@ -64,7 +64,8 @@ ASPECT_PAIRS: list[tuple[str, re.Pattern[str], re.Pattern[str]]] = [
         "reader",
         _re(
             r"\b(?:beginners?|novices?|non-?technical|no\s+prior\s+knowledge|laypeople|children|"
-            r"kids|aged\s+\d|ages\s+\d|year-olds?|newcomers|plain\s+(?:language|english|words)|"
+            r"kids|aged\s+\d|ages\s+\d|year-olds?|newcomers|new\s+to\s+\w+|"
+            r"plain\s+(?:language|english|words)|"
             r"(?:no|without)\s+(?:\w+\s+)?background|lay\s+(?:readers?|audience|people)|"
             r"(?:members\s+of\s+the|general)\s+public|non-experts?|avoid\s+(?:all\s+)?jargon|"
             r"no\s+jargon|jargon-free)\b"
@@ -72,7 +73,35 @@ ASPECT_PAIRS: list[tuple[str, re.Pattern[str], re.Pattern[str]]] = [
         _re(
             r"\b(?:(?:precise|technical|specialist|scientific|academic|advanced)\s+(?:\w+\s+)?"
             r"(?:terms|terminology|vocabulary|jargon)|in\s+precise\s+\w+\s+terms|assume\s+"
-            r"(?:deep|expert|advanced)|experts?\s+only|for\s+specialists|highly\s+technical)\b"
+            r"(?:deep|expert|advanced)|experts?\s+only|for\s+specialists|highly\s+technical|"
+            r"(?:reader|audience|readers)\s+(?:is|are)\s+(?:an?\s+)?(?:\w+\s+)?experts?|"
+            r"skip\s+the\s+basics)\b"
+        ),
+    ),
+    (
+        "spelling",
+        _re(r"\b(?:british|uk|australian)\s+(?:english\s+)?spellings?\b"),
+        _re(r"\b(?:american|us)\s+(?:english\s+)?spellings?\b"),
+    ),
+    (
+        "units",
+        _re(r"\b(?:metric\s+(?:units\s+)?only|only\s+metric|metric\s+units\s+throughout)\b"),
+        _re(r"\b(?:miles|mph|pounds|lbs?|fahrenheit|°F|feet|foot|inches|ounces|oz|gallons)\b"),
+    ),
+    (
+        "units",
+        _re(r"\b(?:imperial\s+(?:units\s+)?only|only\s+imperial|imperial\s+units\s+throughout)\b"),
+        _re(r"\b(?:kilomet\w+|km|kilograms?|kg|celsius|°C|metres|meters|litres|liters)\b"),
+    ),
+    (
+        "storage",
+        _re(
+            r"\b(?:in[- ]memory\s+only|only\s+in\s+memory|no\s+persistence|nothing\s+(?:is\s+)?"
+            r"(?:written|saved|stored)\s+(?:to|on)\s+disk)\b"
+        ),
+        _re(
+            r"\b(?:persist\w*|survives?\s+(?:a\s+|any\s+)?(?:restarts?|reboots?)|(?:write|save|store)\s+"
+            r"(?:\w+\s+){0,3}(?:to|on)\s+disk)\b"
         ),
     ),
 ]
