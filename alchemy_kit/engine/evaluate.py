@@ -133,9 +133,7 @@ async def eval_one(
                 m,
                 applied.user,
                 system=applied.system,
-                temperature=plan_.options["temperature"],
-                max_tokens=plan_.options["max_tokens"],
-                seed=plan_.options["seed"],
+                **plan_.options,  # temperature, max_tokens and seed
                 timeout=settings["timeout"],
                 retries=settings["retries"],
                 model_options=EVAL_TASK,
@@ -199,16 +197,9 @@ def _precheck_replay(
         if recording.exempt(m):
             continue
         applied = apply(p.content, c.vars)
-        o = plan_.options
         with recording.purpose("eval", unit=call_unit(c)):
             call = recording.Call.of(
-                m,
-                applied.user,
-                applied.system,
-                o["temperature"],
-                o["max_tokens"],
-                o["seed"],
-                EVAL_TASK,
+                m, applied.user, applied.system, **plan_.options, model_options=EVAL_TASK
             )
         calls.append((p, c, call))
     found = store._get_calls([call.key for _, _, call in calls])

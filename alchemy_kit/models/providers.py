@@ -55,18 +55,11 @@ class Completion:
     call_key: str | None = None  # its key in model_calls when recorded or replayed
 
 
-async def _attempt(
-    model: Any,
-    is_async: bool,
-    prompt: str,
-    system: str | None,
-    options: dict[str, Any],
-    key: str | None,
-) -> tuple[str, Any, str | None]:
+async def _attempt(a: _Attempt) -> tuple[str, Any, str | None]:
     token = NO_SDK_RETRY.set(True)  # reset below: wait_for may run us in the caller's task
     try:
-        response = model.prompt(prompt, system=system, stream=False, key=key, **options)
-        if is_async:
+        response = a.model.prompt(a.prompt, system=a.system, stream=False, key=a.key, **a.options)
+        if a.is_async:
             text = await response.text()
             usage = await response.usage()
         else:  # a sync-only in-process model: keep the event loop free
@@ -77,11 +70,9 @@ async def _attempt(
         NO_SDK_RETRY.reset(token)
 
 
-def _attempt_in_process(
-    model: Any, prompt: str, system: str | None, options: dict[str, Any], key: str | None
-) -> tuple[str, Any, str | None]:
+def _attempt_in_process(a: _Attempt) -> tuple[str, Any, str | None]:
     """One call to a sync model in this process, run by inprocess.run in a worker thread."""
-    response = model.prompt(prompt, system=system, stream=False, key=key, **options)
+    response = a.model.prompt(a.prompt, system=a.system, stream=False, key=a.key, **a.options)
     return response.text(), response.usage(), response.resolved_model
 
 
@@ -147,15 +138,7 @@ async def acomplete_checked(
             choice, model, is_async, prompt, system, options, key, timeout, known_secrets(key)
         )
         done = await _retried(attempt, retries, backoff)
-    done.call_key = recording.record(
-        call,
-        text=done.text,
-        resolved_model=done.model,
-        input_tokens=done.input_tokens,
-        output_tokens=done.output_tokens,
-        tokens_estimated=done.tokens_estimated,
-        duration_ms=done.duration_ms,
-    )
+    done.call_key = recording.record(call, done)
     return done
 
 
@@ -258,22 +241,11 @@ class _Attempt:
         from . import inprocess  # only a sync in-process model (SmolLM2) runs through it
 
         self.count += 1
-        model, prompt, system, options, key = (
-            self.model,
-            self.prompt,
-            self.system,
-            self.options,
-            self.key,
-        )
         try:
             if not self.in_process:
-                return await asyncio.wait_for(
-                    _attempt(model, self.is_async, prompt, system, options, key), self.timeout
-                )
+                return await asyncio.wait_for(_attempt(self), self.timeout)
             done, budget = await inprocess.run(
-                self.choice.model_id,
-                lambda: _attempt_in_process(model, prompt, system, options, key),
-                self.timeout,
+                self.choice.model_id, lambda: _attempt_in_process(self), self.timeout
             )
             self.busy += budget.seconds
             return done
@@ -285,7 +257,7 @@ class _Attempt:
             raise err from None
         except Exception as exc:
             # `from None`: the SDK exception may quote the key, and tracebacks print causes.
-            error = _give_up(exc, self.choice, options, self.secrets)
+            error = _give_up(exc, self.choice, self.options, self.secrets)
             if error is not None:
                 raise error from None
             raise  # transient: tenacity waits and tries again

@@ -28,11 +28,14 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ..errors import ReplayMissError, ValidationError
 from ..records_eval import CALL_PURPOSES, ModelCall
 from .catalog import DEFAULT_MODELS, ModelChoice, price_for
+
+if TYPE_CHECKING:
+    from .providers import Completion
 
 MODES = ("record", "replay", "off")
 ENV_VAR = "ALCHEMY_REPLAY"
@@ -117,12 +120,7 @@ class Call:
         """
         what: list[Any] = [self.choice.provider, self.choice.model_id, self.messages, self.options]
         what += [self.seed] if self.unit is None else [self.seed, self.unit]
-        body = json.dumps(
-            what,
-            ensure_ascii=False,
-            separators=(",", ":"),
-            default=str,
-        )
+        body = json.dumps(what, ensure_ascii=False, separators=(",", ":"), default=str)
         return hashlib.sha256(body.encode("utf-8", "surrogatepass")).hexdigest()
 
     def describe(self) -> str:
@@ -255,16 +253,7 @@ def replayed(call: Call) -> ModelCall | None:
     return found
 
 
-def record(
-    call: Call,
-    *,
-    text: str,
-    resolved_model: str | None,
-    input_tokens: int,
-    output_tokens: int,
-    tokens_estimated: bool,
-    duration_ms: int,
-) -> str | None:
+def record(call: Call, done: Completion) -> str | None:
     """Store a finished call when a recorder in record mode is attached; return its key."""
     rec = _ACTIVE.get()
     if rec is None or rec.mode != "record" or exempt(call.choice):
@@ -272,7 +261,7 @@ def record(
     price = price_for(call.choice.model_id, rec.prices)
     if price is None and call.choice.provider == "local":
         price = (0.0, 0.0)
-    cost = (input_tokens * price[0] + output_tokens * price[1]) / 1e6 if price else None
+    cost = (done.input_tokens * price[0] + done.output_tokens * price[1]) / 1e6 if price else None
     key = call.key
     rec.save(
         ModelCall(
@@ -280,16 +269,16 @@ def record(
             provider=call.choice.provider,
             model=call.choice.model_id,
             messages=[{"role": role, "content": content} for role, content in call.messages],
-            response=text,
+            response=done.text,
             options=dict(call.options),
             seed=call.seed,
             purpose=_PURPOSE.get(),
-            resolved_model=resolved_model,
-            input_tokens=input_tokens or None,
-            output_tokens=output_tokens or None,
-            tokens_estimated=tokens_estimated,
+            resolved_model=done.model,
+            input_tokens=done.input_tokens or None,
+            output_tokens=done.output_tokens or None,
+            tokens_estimated=done.tokens_estimated,
             cost_usd=cost,
-            duration_ms=max(0, duration_ms),
+            duration_ms=max(0, done.duration_ms),
         )
     )
     return key
