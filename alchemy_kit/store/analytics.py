@@ -35,11 +35,6 @@ FROM metrics WHERE metric_type IN ('time', 'tokens', 'cost') GROUP BY prompt_id
 class AnalyticsQueries(StoreMixin):
     """Aggregations of the Store for the dashboard charts and metric summaries."""
 
-    def _rows(self, sql: str, params: Sequence[Any]) -> list[dict[str, Any]]:
-        cur = self.conn.execute(sql, list(params))
-        cols = [d[0] for d in cur.description]
-        return [dict(zip(cols, row, strict=True)) for row in cur.fetchall()]
-
     def _where(self, filters: dict[str, Any] | None, *extra: str) -> tuple[str, list[Any]]:
         clauses, params = search_where(filters or {})
         clauses = [*extra, *clauses]
@@ -79,15 +74,13 @@ class AnalyticsQueries(StoreMixin):
     def leaderboard(self, phase: str = "coagulatio", limit: int = 10) -> list[dict[str, Any]]:
         """The top-ranked prompt of `phase` for each completed request, best score first."""
         check_enum(phase, PHASES, "phase")
-        cur = self.conn.execute(
+        return self._rows(
             "SELECT p.id, p.score, p.model, q.input AS idea, p.content FROM prompts p"
             " JOIN prompt_requests q ON q.id = p.request_id"
             " WHERE p.phase = ? AND p.rank = 1 AND q.status = 'completed'"
             " ORDER BY p.score DESC, p.rowid LIMIT ?",
             [phase, limit],
         )
-        cols = [d[0] for d in cur.description]
-        return [dict(zip(cols, row, strict=True)) for row in cur.fetchall()]
 
     def _count_requests(self, filters: dict[str, Any] | None = None) -> int:
         """How many requests have at least one prompt passing the filters."""

@@ -164,7 +164,7 @@ class ScoringQueries(StoreMixin):
 
     def _preference_rows_with_ideas(self) -> list[dict[str, Any]]:
         """Every pick with both prompts' text and the idea, for learning from picks."""
-        cur = self.conn.execute(
+        return self._rows(
             "SELECT f.id, f.kind, f.value, f.prompt_id, p.content AS content,"
             " f.other_prompt_id, o.content AS other_content, coalesce(q.input, '') AS idea,"
             " p.request_id, p.phase FROM preferences f"
@@ -172,8 +172,6 @@ class ScoringQueries(StoreMixin):
             " LEFT JOIN prompts o ON o.id = f.other_prompt_id"
             " LEFT JOIN prompt_requests q ON q.id = p.request_id ORDER BY f.rowid"
         )
-        cols = [d[0] for d in cur.description]
-        return [dict(zip(cols, row, strict=True)) for row in cur.fetchall()]
 
 
 def check_not_rank(changes: dict[str, Any]) -> None:

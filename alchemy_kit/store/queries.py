@@ -90,13 +90,10 @@ class SearchQueries(StoreMixin):
 
     def _get_embedding(self, prompt_id: str) -> r.EmbeddingRecord:
         """Return the embedding row of a prompt."""
-        row = self.conn.execute(
-            "SELECT * FROM embeddings WHERE prompt_id = ?", [prompt_id]
-        ).fetchone()
-        if row is None:
+        rows = self.select("embeddings", "prompt_id = ?", [prompt_id])
+        if not rows:
             raise NotFoundError(f"prompt {prompt_id!r} has no embedding")
-        cols = [d[0] for d in self.conn.execute("SELECT * FROM embeddings LIMIT 0").description]
-        return r.EmbeddingRecord.from_row(dict(zip(cols, row, strict=True)))
+        return r.EmbeddingRecord.from_row(rows[0])
 
     def _prompt_texts(self, max_chars: int | None = None) -> list[tuple[str, str, int]]:
         """Return (id, content, its length) of every prompt, in insertion order.

@@ -53,7 +53,7 @@ import shutil
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from .. import records as r
 from .. import settings
@@ -73,9 +73,6 @@ from .transfer_files import (
     TableWriter,
     reason,
 )
-
-if TYPE_CHECKING:
-    pass
 
 FORMATS = ("jsonl", "csv", "parquet")
 # What to do with an imported row whose id is stored with different content.
