@@ -13,10 +13,10 @@ from .common import (
     CONTEXT,
     cluster_option,
     dashboard_echo,
+    database_json_options,
     database_option,
     echo_json,
     echo_table,
-    json_option,
     open_db,
     request_json,
 )
@@ -114,8 +114,7 @@ def _gen_kwargs(kw: dict[str, Any]) -> dict[str, Any]:
 @click.option(
     "--all", "show_all", is_flag=True, help="Print every variant, not just the best final prompt"
 )
-@database_option
-@json_option
+@database_json_options
 def generate(
     idea: str | None,
     idea_file: Path | None,
@@ -184,8 +183,7 @@ def _limit_plugins(store: Any, settings: Any, kw: dict[str, Any]) -> None:
     help="Run every line, even one already done, running elsewhere or repeated in the file",
 )
 @cluster_option
-@database_option
-@json_option
+@database_json_options
 def batch(
     path: Path,
     concurrency: int,
@@ -246,8 +244,7 @@ def batch(
 
 
 @click.command(context_settings=CONTEXT)
-@database_option
-@json_option
+@database_json_options
 def models(database: Path | None, json_: bool) -> None:
     """Show which providers are usable now and why not, and the model each phase will use."""
     from ..engine.pipeline import default_models

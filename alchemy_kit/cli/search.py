@@ -10,15 +10,7 @@ import click
 
 from ..errors import ValidationError
 from ..vocab import MAX_SEARCH_K, PHASES, PROVIDERS
-from .common import (
-    CONTEXT,
-    cluster_option,
-    database_option,
-    echo_json,
-    echo_table,
-    json_option,
-    open_db,
-)
+from .common import CONTEXT, cluster_option, database_json_options, echo_json, echo_table, open_db
 from .terminal import echo
 
 # What the score of a hit is, per mode: the table's column is named after it.
@@ -97,8 +89,7 @@ SCORE_MEANINGS = {
 @click.option(
     "--embedding-model", help="Embedding model to search with (default: configured/MiniLM)"
 )
-@database_option
-@json_option
+@database_json_options
 def search(
     query: str | None,
     mode: str,
@@ -203,8 +194,7 @@ def _need_embeddings(store: Any, model: str) -> None:
 
 @click.command(name="searches", context_settings=CONTEXT)
 @click.option("-n", "--limit", type=int, default=20, show_default=True, help="How many searches")
-@database_option
-@json_option
+@database_json_options
 def search_history(limit: int, database: Path | None, json_: bool) -> None:
     """List recent searches (the search_history table), newest first; `alchemy search` runs one."""
     recs = open_db(database).search_history(limit)
@@ -234,8 +224,7 @@ def search_history(limit: int, database: Path | None, json_: bool) -> None:
     "-m", "--model", help="Embedding model (default: all-MiniLM-L6-v2-int8; any llm one works)"
 )
 @cluster_option
-@database_option
-@json_option
+@database_json_options
 def embed(
     which: str, model: str | None, cluster: str | None, database: Path | None, json_: bool
 ) -> None:

@@ -240,12 +240,7 @@ class EvalQueries(StoreMixin):
     # -- recorded model calls ----------------------------------------------------------------------
     def _get_call(self, key: str) -> ev.ModelCall | None:
         """The recorded call with this key, or None."""
-        rows = self.select("model_calls", "key = ?", [key])
-        if not rows:
-            return None
-        call: ev.ModelCall = ev.ModelCall.from_row(rows[0])
-        call.tokens_estimated = bool(call.tokens_estimated)
-        return call
+        return self._get_calls([key]).get(key)
 
     def _get_calls(self, keys: Sequence[str]) -> dict[str, ev.ModelCall]:
         """The recorded calls among `keys`, by key (one query per 500 keys)."""
