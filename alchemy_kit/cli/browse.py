@@ -105,13 +105,7 @@ def prompts_show(prompt_id: str, database: Path | None, json_: bool) -> None:
     metrics = store.metrics_for([p.id])
     tags = store.tags_for(p.id)
     if json_:
-        echo_json(
-            p.as_dict()
-            | {
-                "tags": tags,
-                "metrics": [m.as_dict() for m in metrics],
-            }
-        )
+        echo_json(p.as_dict() | {"tags": tags, "metrics": [m.as_dict() for m in metrics]})
         return
     echo(f"{p.id}  {p.phase}  {p.provider}/{p.model}  score {p.score}  rank {p.rank}")
     echo(f"tags: {', '.join(tags) or '-'}")
