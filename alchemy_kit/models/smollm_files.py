@@ -123,12 +123,9 @@ def _has_binding() -> bool:
 
 
 def sha256(path: Path) -> str:
-    """SHA-256 of a file, read in 1 MiB chunks."""
-    h = hashlib.sha256()
+    """SHA-256 of a file, read in chunks."""
     with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
+        return hashlib.file_digest(fh, "sha256").hexdigest()
 
 
 def fetch(dest: Path | None = None, *, legacy: Path | None = None) -> tuple[Path, str]:
