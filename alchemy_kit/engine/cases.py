@@ -152,8 +152,10 @@ _EXPECTED = re.compile(
 )
 
 
-def _csv_assertion(text: str) -> dict[str, Any]:
-    """promptfoo's `__expected` cell: `type: value`, `grade: rubric`, `similar(0.8): text`."""
+def expected_assertion(text: str) -> dict[str, Any]:
+    """One assertion from promptfoo's `type: value` text (a CSV `__expected` cell, a line of the
+    workbench's cases editor): `type: value`, `grade: rubric`, `similar(0.8): text`; text that
+    names no known type is an `equals` assertion."""
     m = _EXPECTED.match(text)
     kind = m.group("type") if m else None
     if kind == "grade":
@@ -174,12 +176,6 @@ def _csv_assertion(text: str) -> dict[str, Any]:
     return out
 
 
-def expected_assertion(text: str) -> dict[str, Any]:
-    """One assertion from promptfoo's `type: value` text (a CSV `__expected` cell, a line of the
-    workbench's cases editor); text that names no known type is an `equals` assertion."""
-    return _csv_assertion(text)
-
-
 def _csv_rows(text: str) -> list[tuple[int, dict[str, Any] | None, str | None]]:
     rows: list[tuple[int, dict[str, Any] | None, str | None]] = []
     try:
@@ -193,7 +189,7 @@ def _csv_rows(text: str) -> list[tuple[int, dict[str, Any] | None, str | None]]:
                 if value is None or value == "":
                     continue
                 if key.startswith("__expected"):
-                    obj["assert"].append(_csv_assertion(value))
+                    obj["assert"].append(expected_assertion(value))
                 elif key == "__description":
                     obj["description"] = value
                 elif key == "__reference":
