@@ -255,7 +255,7 @@ async def arun_batch(
 
     from ..models.recording import replay_requested
     from . import cluster_batch
-    from .executor import connect
+    from .executor import connect, print_dashboard
 
     if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
         raise ValidationError(f"concurrency must be at least 1, got {concurrency!r}")
@@ -264,7 +264,7 @@ async def arun_batch(
     report.embedded = _finish_embeddings(store, done, defaults.get("embed"), report)
     run_options = {k: v for k, v in defaults.items() if k not in _PLAN_ARGS}
     if on_dashboard is None and progress:
-        on_dashboard = _print_dashboard  # beside the progress bar, in a terminal or a notebook
+        on_dashboard = print_dashboard  # beside the progress bar, in a terminal or a notebook
     with connect(
         cluster,
         work=bool(todo),
@@ -294,10 +294,6 @@ async def arun_batch(
     report.failures.sort(key=lambda f: f["line"])
     report.skips.sort(key=lambda f: f["line"])
     return report
-
-
-def _print_dashboard(link: str) -> None:
-    print(f"Dask dashboard: {link}")
 
 
 def _triage(
