@@ -97,10 +97,10 @@ def check_positive_int(value: Any, what: str, *, optional: bool = True) -> int |
     return value
 
 
-def short_repr(value: Any) -> str:
-    """repr(value), cut to 40 characters for an error message."""
+def short_repr(value: Any, limit: int = 40) -> str:
+    """repr(value), cut to `limit` characters for an error message."""
     text = repr(value)
-    return text if len(text) <= 40 else text[:39] + "…"
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def check_timestamp(value: Any, what: str = "timestamp", *, optional: bool = False) -> str | None:

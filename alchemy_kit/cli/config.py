@@ -10,7 +10,7 @@ import click
 
 from .. import settings
 from ..errors import NotFoundError, ValidationError
-from ..records import MAX_JSON_DEPTH, json_too_deep
+from ..records import MAX_JSON_DEPTH, json_too_deep, short_repr
 from ..store.configs import is_known
 from .common import CONTEXT, database_json_options, database_option, echo_json, echo_table, open_db
 from .terminal import echo
@@ -145,7 +145,7 @@ def parse_config_value(value: str, type_: str | None) -> Any:
     except json.JSONDecodeError:
         if type_ in ("number", "object"):
             raise ValidationError(
-                f"{_short(value)} is not valid JSON for a {type_} value"
+                f"{short_repr(value, 60)} is not valid JSON for a {type_} value"
             ) from None
         return value
     except RecursionError:  # deeper than json.loads goes
@@ -155,8 +155,3 @@ def parse_config_value(value: str, type_: str | None) -> Any:
     if too_deep:
         raise ValidationError(f"the value is JSON nested more than {MAX_JSON_DEPTH} levels deep")
     return parsed
-
-
-def _short(value: str) -> str:
-    text = repr(value)
-    return text if len(text) <= 60 else text[:59] + "…"
