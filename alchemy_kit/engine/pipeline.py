@@ -306,6 +306,7 @@ async def arun_plan(
     run = _start(store, plan, seed, metadata)
     request, runs, idea, chain, count = run.request, run.runs, plan.idea, plan.chain, plan.count
     sem = asyncio.Semaphore(concurrency or count)
+    calls = _Calls(plan, seed, sem, prices, progress, on_progress)
     embedding = background_embedding(store, embed)  # off the critical path: search/embed_worker.py
     weights = current_weights(store)
     scoring: list[asyncio.Task[None]] = []
@@ -317,20 +318,8 @@ async def arun_plan(
             if chain == "best-of-previous" and scoring:
                 await scoring[-1]  # this phase refines the previous one's best: its ranks first
             run.set_phase(pr, "running")
-            previous, error = await _run_phase(
-                run,
-                pl,
-                pr,
-                idea,
-                _sources(chain, previous, idea, count),
-                seed=seed,
-                sem=sem,
-                timeout=plan.timeout,
-                retries=plan.retries,
-                prices=prices,
-                progress=progress,
-                on_progress=on_progress,
-            )
+            sources = _sources(chain, previous, idea, count)
+            previous, error = await _run_phase(run, pl, pr, sources, calls)
             # Scoring runs in a worker thread while the next phase calls its model.
             scoring.append(asyncio.create_task(_score(store, previous, idea, weights)))
             if error:
@@ -362,26 +351,28 @@ async def arun_plan(
     return GenerationResult(request, runs, run.prompts, run.metrics, error)
 
 
+@dataclass(frozen=True)
+class _Calls:
+    """How every variant of one request calls its model, whichever phase it belongs to."""
+
+    plan: RunPlan  # the idea, the timeout and the retries
+    seed: int
+    sem: asyncio.Semaphore
+    prices: dict[str, Any]
+    progress: bool
+    on_progress: ProgressCallback | None
+
+
 async def _run_phase(
-    run: _Run,
-    pl: PhasePlan,
-    pr: r.PhaseRun,
-    idea: str,
-    sources: list[str],
-    *,
-    seed: int,
-    sem: asyncio.Semaphore,
-    timeout: float,
-    retries: int,
-    prices: dict[str, Any],
-    progress: bool,
-    on_progress: ProgressCallback | None = None,
+    run: _Run, pl: PhasePlan, pr: r.PhaseRun, sources: list[str], calls: _Calls
 ) -> tuple[list[r.Prompt], str | None]:
     """Run the variants of one phase concurrently; store each as it lands."""
     from tqdm.auto import tqdm
 
-    cfg = pl.config
-    bar = tqdm(total=len(sources), desc=pl.phase, unit="variant", disable=not progress, leave=False)
+    cfg, idea, seed, on_progress = pl.config, calls.plan.idea, calls.seed, calls.on_progress
+    bar = tqdm(
+        total=len(sources), desc=pl.phase, unit="variant", disable=not calls.progress, leave=False
+    )
     landed = 0
     if on_progress:
         on_progress(pl.phase, 0, len(sources))
@@ -389,7 +380,7 @@ async def _run_phase(
     async def one(i: int, source: str) -> r.Prompt:
         strategy = ph.strategy_for(i)
         system, prompt_text = ph.compose_messages(pl.phase, cfg["persona"], idea, source, strategy)
-        async with sem:
+        async with calls.sem:
             c = await acomplete_checked(
                 pl.choice,
                 prompt_text,
@@ -397,8 +388,8 @@ async def _run_phase(
                 temperature=cfg["temperature"],
                 max_tokens=cfg["max_tokens"],
                 seed=seed * 1000 + i,
-                timeout=timeout,
-                retries=retries,
+                timeout=calls.plan.timeout,
+                retries=calls.plan.retries,
                 # What our offline engine works on; a real model sees only the messages.
                 model_options={
                     "phase": pl.phase,
@@ -409,7 +400,7 @@ async def _run_phase(
                 },
             )
         prompt = _prompt_of(c, pl, pr, run.request.id, variant=i, strategy=strategy, seed=seed)
-        run.save(prompt, _metrics_for(prompt, c, prices))
+        run.save(prompt, _metrics_for(prompt, c, calls.prices))
         bar.update(1)
         if on_progress:
             nonlocal landed
