@@ -285,15 +285,11 @@ def eval_show(run_id: str, output_id: str | None, database: Path | None, json_: 
 
     store = open_db(database)
     run = store.get_eval_run(run_id)
-    if output_id:
-        detail = cell(store, output_id)
-        if json_:
-            echo_json(detail.as_dict())
-            return
-        _print_cell(detail)
-        return
     if json_:
-        echo_json(_run_json(store, run.id))
+        echo_json(cell(store, output_id).as_dict() if output_id else _run_json(store, run.id))
+        return
+    if output_id:
+        _print_cell(cell(store, output_id))
         return
     models = ", ".join(m["model"] for m in run.models)
     echo(f"run {run.id}  {run.status}  models: {models}  started {run.started_at}")
