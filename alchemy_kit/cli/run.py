@@ -184,15 +184,7 @@ def _limit_plugins(store: Any, settings: Any, kw: dict[str, Any]) -> None:
 )
 @cluster_option
 @database_json_options
-def batch(
-    path: Path,
-    concurrency: int,
-    again: bool,
-    cluster: str | None,
-    database: Path | None,
-    json_: bool,
-    **kw: Any,
-) -> None:
+def batch(path: Path, database: Path | None, json_: bool, **kw: Any) -> None:
     """Run every idea in a .jsonl or .csv file; re-running resumes where it stopped.
 
     \b
@@ -210,21 +202,14 @@ def batch(
     """
     from ..engine.batch import read_items, run_batch
 
+    # concurrency, again, cluster and the generation options are run_batch's keywords as they are.
     opts = _gen_kwargs(kw)
     if not opts["phases"]:
         opts.pop("phases")
     read_items(path)  # a file that cannot be read at all must not create a database
     store = open_db(database, create=True)
-    report = run_batch(
-        store,
-        path,
-        concurrency=concurrency,
-        progress=not json_,
-        again=again,
-        cluster=cluster,
-        on_dashboard=None if json_ else dashboard_echo,
-        **opts,
-    )
+    on_dashboard = None if json_ else dashboard_echo
+    report = run_batch(store, path, progress=not json_, on_dashboard=on_dashboard, **opts)
     if json_:
         echo_json(asdict(report))
     else:
