@@ -54,10 +54,10 @@ def _embedder(model: str, threads: int | None) -> Any:
         get_embedder,
     )
 
-    if threads is None or model not in (DEFAULT_EMBEDDING_MODEL, LEXICAL_MODEL):
-        return (
-            None if model not in (DEFAULT_EMBEDDING_MODEL, LEXICAL_MODEL) else get_embedder(model)
-        )
+    if model not in (DEFAULT_EMBEDDING_MODEL, LEXICAL_MODEL):
+        return None  # an llm embedding model: embed_chunk calls it through llm
+    if threads is None:
+        return get_embedder(model)
     if model == LEXICAL_MODEL:
         return LexicalEmbedder()
     embedder = MiniLMEmbedder(threads=threads)
