@@ -50,7 +50,7 @@ _LAZY: dict[str, tuple[str, str]] = {
     "embed_texts": ("search.embeddings", "embed_texts"),
     "embed_missing": ("engine.cluster_embed", "embed_missing"),  # cluster= runs it on Dask
     "export": ("store.transfer", "export"),
-    "import_": ("engine.transfer", "import_"),
+    "import_": ("store.transfer", "import_"),
     "baseline_score": ("scoring.baseline", "baseline_score"),
     "heuristic_score": ("scoring.baseline", "heuristic_score"),  # deprecated: warns
     "score_text": ("scoring.scorer", "score_text"),
@@ -98,7 +98,6 @@ if TYPE_CHECKING:
     from .engine.optimize import aoptimize, optimize
     from .engine.pipeline import GenerationResult, agenerate
     from .engine.suggest import suggest_cases
-    from .engine.transfer import import_
     from .notebook.eval_report import EvalReport, eval_report, evaluate
     from .notebook.eval_report import aevaluate_report as aevaluate
     from .notebook.workbench import workbench
@@ -126,7 +125,7 @@ if TYPE_CHECKING:
     from .search.query import similar_to
     from .store.connect import open_store
     from .store.store import Store
-    from .store.transfer import export
+    from .store.transfer import export, import_
     from .vocab import PERSONAS, PHASES, PROVIDERS
 
 

@@ -91,13 +91,16 @@ def check_positive_int(value: Any, what: str, *, optional: bool = True) -> int |
     if value is None and optional:
         return None
     if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= INT64_MAX:
-        raise ValidationError(f"{what} must be a positive integer (64-bit), got {_short(value)}")
+        raise ValidationError(
+            f"{what} must be a positive integer (64-bit), got {short_repr(value)}"
+        )
     return value
 
 
-def _short(value: Any) -> str:
+def short_repr(value: Any, limit: int = 40) -> str:
+    """repr(value), cut to `limit` characters for an error message."""
     text = repr(value)
-    return text if len(text) <= 40 else text[:39] + "…"
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def check_timestamp(value: Any, what: str = "timestamp", *, optional: bool = False) -> str | None:

@@ -30,13 +30,24 @@ def run_sync(coro: Coroutine[Any, Any, _T]) -> _T:
         return pool.submit(ctx.run, asyncio.run, coro).result()
 
 
-def synchronous(fn: Callable[_P, Coroutine[Any, Any, _T]]) -> Callable[_P, _T]:
-    """Wrap an async function as a sync one that runs through run_sync."""
+def synchronous(
+    fn: Callable[_P, Coroutine[Any, Any, _T]],
+    name: str | None = None,
+    doc: str | None = None,
+    run: Callable[[Coroutine[Any, Any, _T]], _T] = run_sync,
+) -> Callable[_P, _T]:
+    """Wrap an async function as a sync one that runs through `run` (run_sync by default).
 
-    @functools.wraps(fn)  # same signature, so help() and IDEs show acomplete's parameters
+    It keeps `fn`'s signature, so help() and IDEs show every parameter and the two cannot drift
+    apart; `name` and `doc` give the sync function its own name and docstring.
+    """
+
+    @functools.wraps(fn)
     def wrapper(*args: _P.args, **kwargs: _P.kwargs) -> _T:
-        return run_sync(fn(*args, **kwargs))
+        return run(fn(*args, **kwargs))
 
+    wrapper.__name__ = wrapper.__qualname__ = name or fn.__name__
+    wrapper.__doc__ = doc or fn.__doc__
     return wrapper
 
 

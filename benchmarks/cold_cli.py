@@ -87,7 +87,7 @@ def build(root: Path, n: int) -> tuple[Path, Path]:
     store = open_store(root / "alchemy.db")
     prompts = [r.Prompt(content=t, phase="solutio", provider="local", model="m") for t in texts]
     store.add_prompts(prompts)
-    store.upsert_embeddings(
+    store._upsert_embeddings(
         [
             r.EmbeddingRecord(p.id, DEFAULT_EMBEDDING_MODEL, 384, b)
             for p, b in zip(prompts, encode_many(vecs, DEFAULT_DTYPE), strict=True)

@@ -126,7 +126,7 @@ def _in_process(db: Path, request_id: str, **kw: Any) -> tuple[float, list[float
 
     per_output: list[float] = []
     with open_store(db) as store:
-        real = store.write_outputs
+        real = store._write_outputs
 
         def timed(outputs: Any, metrics: Any = (), calls: Any = ()) -> int:
             t = time.perf_counter()
@@ -135,7 +135,7 @@ def _in_process(db: Path, request_id: str, **kw: Any) -> tuple[float, list[float
                 per_output.append((time.perf_counter() - t) * 1000 / len(outputs))
             return n
 
-        store.write_outputs = timed  # type: ignore[method-assign]
+        store._write_outputs = timed  # type: ignore[method-assign]
         t0 = time.perf_counter()
         res = evaluate(
             store,

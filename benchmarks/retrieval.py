@@ -51,7 +51,7 @@ def build(path: Path, texts: list[str], vectors: np.ndarray) -> tuple[Store, lis
     ]
     store.add_prompts(prompts)
     blobs = encode_many(vectors, DEFAULT_DTYPE)
-    store.upsert_embeddings(
+    store._upsert_embeddings(
         [
             r.EmbeddingRecord(
                 prompt_id=p.id, model=DEFAULT_EMBEDDING_MODEL, dimensions=384, embedding=b

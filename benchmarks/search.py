@@ -3,7 +3,7 @@
 Usage: python benchmarks/search.py [--sizes 10k,100k,1M] [--queries 50] [--no-llm] [--no-profile]
 
 For each size, synthetic 384-dim unit vectors are written to a temporary database through
-Store.add_prompts / Store.upsert_embeddings (the real BLOB codec, int12 by default), then we time building
+Store.add_prompts / Store._upsert_embeddings (the real BLOB codec, int12 by default), then we time building
 the index from SQLite, single queries (median of --queries, k=10), one batch of 100 queries and
 peak traced memory of the build, beside the numpy floor (`q @ M.T` + argpartition on the same
 normalised matrix) and stock `NearestNeighbors.kneighbors`. At 10k the reference is a real
@@ -70,7 +70,7 @@ def populate(path: Path, n: int, rng: np.random.Generator) -> float:
         ]
         blobs = encode_many(unit(rng, m))
         store.add_prompts(prompts)
-        store.upsert_embeddings(
+        store._upsert_embeddings(
             [
                 r.EmbeddingRecord(prompt_id=p.id, model=MODEL, dimensions=DIMS, embedding=b)
                 for p, b in zip(prompts, blobs, strict=True)

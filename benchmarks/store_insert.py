@@ -55,7 +55,7 @@ def bench_store(
 ) -> float:
     """Time inserting through Store.add_prompts in batches."""
     store = open_store(path)
-    store.create_request(req)
+    store._create_request(req)
     t0 = time.perf_counter()
     for i in range(0, len(triples), BATCH):
         chunk = triples[i : i + BATCH]
@@ -69,7 +69,7 @@ def bench_store(
 def bench_raw(path: Path, triples: list[tuple[r.Prompt, r.Metric, r.Tag]], req: r.Request) -> float:
     """Time the same rows through plain sqlite3.executemany (tuples prepared inside the timing)."""
     store = open_store(path)
-    store.create_request(req)
+    store._create_request(req)
     conn = store.db.conn
     t0 = time.perf_counter()
     for i in range(0, len(triples), BATCH):

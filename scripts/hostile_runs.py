@@ -315,7 +315,7 @@ def runs_cases(lab: Lab) -> list[Case]:
             )
         )
     for command, at in [
-        ("eval", "alchemy_kit.store.evals:EvalQueries.write_outputs"),
+        ("eval", "alchemy_kit.store.evals:EvalQueries._write_outputs"),
         ("eval", "alchemy_kit.engine.evaluate:_write"),
         ("config set", "alchemy_kit.store.configs:Configs.set_config"),
         ("config set", "alchemy_kit.engine.configured:set_setting"),

@@ -182,7 +182,7 @@ def test_identical_siblings_have_no_variety(store: Store) -> None:
     request = store.list_requests()[0]
     prompts = store.list_prompts(request_id=request.id, phase="solutio", limit=None)
     same = store._get_embedding(prompts[0].id)
-    store.upsert_embeddings(
+    store._upsert_embeddings(
         [ak.EmbeddingRecord(p.id, same.model, same.dimensions, same.embedding) for p in prompts]
     )
     data = rows(charts.sibling_variety(store, request_id=request.id, phase="solutio"))

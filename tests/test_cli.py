@@ -263,7 +263,7 @@ def test_search_status_filter_says_what_it_hid(run, db_path: Path) -> None:
 
     run("generate", "Summarise a clinical trial for patients", "-n", "1", "--no-embed")
     store = open_store(db_path)
-    failed = store.create_request(r.Request(input="x", status="failed", completed_at=r.now()))
+    failed = store._create_request(r.Request(input="x", status="failed", completed_at=r.now()))
     store.add_prompts(
         [
             r.Prompt(

@@ -19,12 +19,11 @@ from click.testing import CliRunner
 from alchemy_kit import records as r
 from alchemy_kit.cli.main import cli
 from alchemy_kit.engine.pipeline import generate
-from alchemy_kit.engine.transfer import import_
 from alchemy_kit.errors import DiskFullError, ReadOnlyStoreError, StoreError
 from alchemy_kit.search.query import search
 from alchemy_kit.store import Store, connect, open_store
 from alchemy_kit.store.connect import enable_wal
-from alchemy_kit.store.transfer import export
+from alchemy_kit.store.transfer import export, import_
 
 READ_ONLY_COMMANDS = [
     ("db", "status"),

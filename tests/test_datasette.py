@@ -72,7 +72,7 @@ def _add_eval(store: Any, request_id: str) -> None:
     call = ev.ModelCall(
         "c" * 64, "openai", "gpt-4o-mini", [{"role": "user", "content": "hi"}], "ok"
     )
-    store.put_calls([call])
+    store._put_calls([call])
 
 
 async def _datasette(*files: Path, metadata: dict[str, Any] | None = None, **kw: Any) -> Any:

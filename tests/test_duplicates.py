@@ -33,7 +33,7 @@ def _store(path: Path, n: int, seed: int, models: tuple[str, ...] = ("m",)) -> S
         share = prompts[k :: len(models)]
         vecs = centres[rng.integers(0, 8, len(share))] + rng.normal(0, 0.3, (len(share), 16))
         vecs[rng.integers(0, len(share))] = 0.0  # a zero vector has no direction: never paired
-        store.upsert_embeddings(
+        store._upsert_embeddings(
             [
                 r.EmbeddingRecord(p.id, model, 16, blob)
                 for p, blob in zip(share, encode_many(vecs, "float32"), strict=True)

@@ -352,19 +352,19 @@ def test_grades_and_the_scores_they_give_land_together(
     """A run that dies after its grades are stored leaves no score derived without them."""
     from alchemy_kit.scoring.rank import rescore
 
-    real = Store.update_eval_run
+    real = Store._update_eval_run
 
     def dies_on_completion(self: Store, run_id: str, **fields: object) -> None:
         if fields.get("status") == "completed":
             raise KeyboardInterrupt
         real(self, run_id, **fields)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(Store, "update_eval_run", dies_on_completion)
+    monkeypatch.setattr(Store, "_update_eval_run", dies_on_completion)
     with pytest.raises(KeyboardInterrupt):
         evaluate(store, request=request_with_cases["request"].id, models=["fake-echo"])
     monkeypatch.undo()
     ids = [p.id for p in request_with_cases["prompts"]]
-    assert len(store.eval_evidence(ids)) == 2  # the grades landed
+    assert len(store._eval_evidence(ids)) == 2  # the grades landed
     stored = {p.id: p.score for p in store.list_prompts(limit=None)}
     assert rescore(store, ids) == {i: stored[i] for i in ids}  # and the scores follow them
 
@@ -379,14 +379,14 @@ def test_a_second_runner_of_a_live_run_is_refused_and_a_dead_owners_run_resumes(
     first = evaluate(store, request=rid, models=["fake-echo"])
     run = store.get_eval_run(first.run_id)
     live = run.options | {"owner": this_process()}  # this very process: alive
-    store.update_eval_run(run.id, status="running", options=live)
+    store._update_eval_run(run.id, status="running", options=live)
     with pytest.raises(ValidationError, match="running now"):
         evaluate(store, request=rid, models=["fake-echo"])
     assert not reclaim(store).eval_runs  # a live owner's run is left alone
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
     dead.wait()
     gone = live | {"owner": live["owner"] | {"pid": dead.pid}}
-    store.update_eval_run(run.id, options=gone)
+    store._update_eval_run(run.id, options=gone)
     assert list(reclaim(store).eval_runs) == [run.id]
     assert store.get_eval_run(run.id).status == "failed"
     again = evaluate(store, request=rid, models=["fake-echo"])

@@ -207,3 +207,25 @@ def test_a_case_rubric_uses_the_configured_judge_or_says_none_ran(
     (out,) = store.outputs_of(judged.run_id)
     assert out.passed is True and out.grades[0]["judge"] == "fake-judge" and not judged.warnings
     assert judged.run.graders["judge"] == {"provider": "local", "model": "fake-judge"}
+
+
+def test_a_pairwise_verdict_is_a_metric_per_side_and_an_unreadable_one_is_never_a_win() -> None:
+    from alchemy_kit.engine.eval_pairwise import _verdict_metrics
+    from alchemy_kit.scoring.output_judge import PairGrade
+
+    a, b = (ev.Output("run", pid, "case", "local", "m", text="x") for pid in ("pa", "pb"))
+    won = _verdict_metrics(PairGrade("a", ["A", "B"]), a, b, {"grader": "pairwise"})
+    assert [(m.prompt_id, m.value, m.details["passed"]) for m in won] == [
+        ("pa", 1.0, True),
+        ("pb", 0.0, False),
+    ]
+    assert won[0].details["other"] == "pb" and won[1].details["winner_id"] == "pa"
+    tie = _verdict_metrics(PairGrade("tie", flipped=True), a, b, {})
+    assert [m.value for m in tie] == [0.5, 0.5] and not any(m.details["passed"] for m in tie)
+    assert tie[0].details["reason"] == "a tie: the two orders disagreed"
+    bad = _verdict_metrics(PairGrade(None, error="no verdict"), a, b, {})
+    assert [(m.value, m.details["passed"], m.details["error"]) for m in bad] == [
+        (0.0, None, "no verdict"),
+        (0.0, None, "no verdict"),
+    ]
+    assert bad[1].details["other"] == "pa" and bad[0].details["reason"] == "not graded"

@@ -104,3 +104,10 @@ def test_suggest_writes_typical_and_edge_cases() -> None:
     )
     injection = [c for c in cases if "injection" in c["tags"]]
     assert not injection or {"type": "not-icontains", "value": "PWNED"} in injection[0]["assert"]
+
+
+def test_the_engine_knows_every_eval_task_without_importing_them() -> None:
+    from alchemy_kit.models.local import EVAL_TASK_NAMES, TASKS
+    from alchemy_kit.models.local_eval import EVAL_TASKS
+
+    assert set(EVAL_TASK_NAMES) == set(EVAL_TASKS) and ("refine", *EVAL_TASK_NAMES) == TASKS

@@ -106,7 +106,7 @@ def test_failures_follow_the_case_order_not_the_finishing_order(store: Store) ->
     p = _prompt(store, [(f"case {i}", [LIMIT]) for i in range(4)])
     cases = store.cases_for(p.request_id)
     run = ev.EvalRun("0" * 64, [p.id], [c.id for c in cases], [{"provider": "local", "model": "m"}])
-    store.add_eval_run(run)
+    store._add_eval_run(run)
     grade = {"grader": "max-words", "passed": False, "score": 0.0, "reason": "too long"}
     outputs = [
         ev.Output(
@@ -114,7 +114,7 @@ def test_failures_follow_the_case_order_not_the_finishing_order(store: Store) ->
         )
         for c in reversed(cases)  # finished last case first
     ]
-    store.write_outputs(outputs)
+    store._write_outputs(outputs)
     lines = _failures(store, run.id, p.id)
     assert [line.split('"')[1] for line in lines] == [c.name for c in cases]
 

@@ -132,3 +132,12 @@ def test_a_batch_runs_the_plan_its_key_was_computed_from(
     assert report.completed == 2
     assert reads["phases.solutio"] == 1  # once for the whole batch, not per item or per use
     assert len(option_checks) == 2 * 3  # each item's phases, checked once
+
+
+def test_the_old_plan_function_still_returns_the_phases_and_their_plans(store: Store) -> None:
+    options: dict[str, Any] = {"provider": None, "model": None, "temperature": 0.3}
+    options |= {"max_tokens": None, "chain": "per-variant", "count": 2, "persona": "code"}
+    names, steps = pipeline.plan(store, IDEA, phases=["solutio", "coagulatio"], **options)
+    whole = resolve_plan(store, IDEA, phases=["solutio", "coagulatio"], **options)
+    assert names == whole.phases == ("solutio", "coagulatio") and steps == list(whole.steps)
+    assert steps[0].config["temperature"] == 0.3 and steps[1].config["persona"] == "code"

@@ -53,7 +53,7 @@ def test_ranks_stay_a_permutation_after_every_kind_of_score_change(store: Store)
     store.conn.execute("UPDATE prompts SET score = 0 WHERE id = ?", [other.id])  # raw SQL too
     assert store.get_prompt(other.id).rank == 3
     _ranks_are_permutations(store)
-    store.set_scores([(p.id, None) for p in res.by_phase("prima-materia")[:1]])
+    store._set_scores([(p.id, None) for p in res.by_phase("prima-materia")[:1]])
     _ranks_are_permutations(store)
     store.delete_prompt(res.by_phase("coagulatio")[1].id)  # a gap closes
     _ranks_are_permutations(store)

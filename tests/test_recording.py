@@ -225,7 +225,7 @@ def test_a_recording_replays_in_another_store(store: Store, tmp_path: Path) -> N
         live = evaluate(store, request=fill(store), models=["fake-sampler"], concurrency=1)
     other = open_store(tmp_path / "other.db")
     try:
-        other.put_calls([store.get_call(o.call_key) for o in store.outputs_of(live.run_id)])
+        other._put_calls([store._get_call(o.call_key) for o in store.outputs_of(live.run_id)])
         replayed = evaluate(other, request=fill(other), models=["fake-sampler"], replay=True)
         names = lambda s, run: {  # noqa: E731
             s.get_case(o.case_id).name: o.text for o in s.outputs_of(run)

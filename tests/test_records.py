@@ -17,7 +17,7 @@ def test_a_finished_request_built_in_one_call_never_ends_before_it_began(db_path
         for i in range(5000):
             req = r.Request(input=f"idea {i}", status="completed", completed_at=r.now())
             assert req.created_at <= req.completed_at
-            store.create_request(req)
+            store._create_request(req)
     with ak.open_store(db_path) as store:
         assert store.counts()["prompt_requests"] == 5000
 

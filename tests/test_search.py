@@ -61,7 +61,7 @@ def embed(
     store: Store, prompts: Sequence[r.Prompt], vectors: np.ndarray, model: str = MODEL
 ) -> None:
     blobs = encode_many(vectors, dtype="float32")
-    store.upsert_embeddings(
+    store._upsert_embeddings(
         [
             r.EmbeddingRecord(prompt_id=p.id, model=model, dimensions=vectors.shape[1], embedding=b)
             for p, b in zip(prompts, blobs, strict=True)
@@ -157,7 +157,7 @@ def test_similar_to_excludes_itself(store: Store) -> None:
 def varied(store: Store) -> dict[str, r.Prompt]:
     """Six prompts that each differ in one filterable field, all embedded and all 'apple'."""
     req = r.Request(input="idea")
-    store.create_request(req)
+    store._create_request(req)
     specs: dict[str, dict[str, Any]] = {
         "base": {},
         "phase": {"phase": "coagulatio"},
@@ -224,8 +224,8 @@ def test_request_id_filter(store: Store, varied: dict[str, r.Prompt]) -> None:
 
 def test_request_status_hides_failed_runs_and_says_how_many(store: Store) -> None:
     rng = np.random.default_rng(5)
-    done = store.create_request(r.Request(input="a", status="completed", completed_at=r.now()))
-    failed = store.create_request(r.Request(input="b", status="failed", completed_at=r.now()))
+    done = store._create_request(r.Request(input="a", status="completed", completed_at=r.now()))
+    failed = store._create_request(r.Request(input="b", status="failed", completed_at=r.now()))
     kept = add(store, unit(rng, 2), ["apple pie", "apple tart"], request_id=done.id)
     hidden = add(store, unit(rng, 3), ["apple jam", "apple cake", "cider"], request_id=failed.id)
     kept += add(store, unit(rng, 1), ["apple juice"])  # no request at all: nothing to hide

@@ -207,7 +207,7 @@ def test_delete_cascades(store: Store) -> None:
         [r.Metric(prompt_id=p.id, metric_type="time", value=3)],
         [r.Tag(prompt_id=p.id, tag="a")],
     )
-    store.upsert_embeddings(
+    store._upsert_embeddings(
         [r.EmbeddingRecord(prompt_id=p.id, model="e", dimensions=2, embedding=b"xy")]
     )
     store.delete_prompt(p.id)
@@ -248,7 +248,7 @@ def test_configurations_typed(store: Store) -> None:
 
 
 def test_request_lifecycle_and_prefix_lookup(store: Store) -> None:
-    req = store.create_request(r.Request(input="an idea", count=2, tags=["t"]))
+    req = store._create_request(r.Request(input="an idea", count=2, tags=["t"]))
     assert store.get_request(req.id[:8]).id == req.id
     store._set_request_status(req.id, "running")
     assert store.get_request(req.id).completed_at is None
@@ -258,9 +258,9 @@ def test_request_lifecycle_and_prefix_lookup(store: Store) -> None:
     with pytest.raises(ValidationError):
         store._set_request_status(req.id, "finished")
     with pytest.raises(ValidationError, match="count"):
-        store.create_request(r.Request(input="x", count=1000))
+        store._create_request(r.Request(input="x", count=1000))
     with pytest.raises(ValidationError, match="non-empty"):
-        store.create_request(r.Request(input="   "))
+        store._create_request(r.Request(input="   "))
     assert store.counts()["prompt_requests"] == 1
 
 

@@ -17,7 +17,14 @@ from alchemy_kit import records_eval as ev
 from alchemy_kit.errors import ImportExportError, ValidationError
 from alchemy_kit.store import PRIMARY_KEYS, TABLES, Store, open_store, transfer, transfer_files
 from alchemy_kit.store.codec import decode_vector, encode_vector
-from alchemy_kit.store.transfer import export, import_
+from alchemy_kit.store.transfer import export
+from alchemy_kit.store.transfer import import_ as verified_import
+
+
+def import_(store: Store, src: Path, **kwargs: object) -> transfer.ImportReport:
+    """Import rows only: the fixture holds embedding bytes no codec can read, on purpose."""
+    return verified_import(store, src, verify_blob=None, **kwargs)  # type: ignore[arg-type]
+
 
 DATES = ("2025-03-02", "2025-03-01", "2025-03-03")  # deliberately not in insertion order
 TRICKY = [
@@ -63,8 +70,8 @@ def build_store(path: Path) -> Store:
         persona="",
         created_at=_ts(DATES[0], 9),
     )
-    store.create_request(req1)
-    store.create_request(req2)
+    store._create_request(req1)
+    store._create_request(req2)
     # json_patch writes compact JSON text: a byte-exact round trip must keep it as is.
     store._set_request_status(req1.id, "running", metadata={"z": 1, "emoji": "🧪"})
     store._set_request_status(req2.id, "completed")
@@ -138,7 +145,7 @@ def build_store(path: Path) -> Store:
     tags = [r.Tag(p.id, f"tag-{i % 3}", created_at=p.created_at) for i, p in enumerate(prompts)]
     tags.append(r.Tag(prompts[0].id, 'ünïcødé, "tag"', created_at=_ts(DATES[2], 1)))
     store.add_prompts(prompts, metrics, tags)
-    store.set_scores([(p.id, 0.5 + i / 100) for i, p in enumerate(prompts[:5])])
+    store._set_scores([(p.id, 0.5 + i / 100) for i, p in enumerate(prompts[:5])])
     store.update_prompt(prompts[1].id, content="edited\ncontent", metadata={"edited": True})
 
     store.set_config("user.pricing.default", {"input": 0.15, "output": 0.6, "models": ["a", "b"]})
@@ -150,7 +157,7 @@ def build_store(path: Path) -> Store:
 
     # Real codec BLOBs (even rows) and bytes no codec can read (odd rows): both must survive.
     blobs = [bytes(range(256)), b'\x00\n,"\r\\N' * 3, b"\xff" * 7]
-    store.upsert_embeddings(
+    store._upsert_embeddings(
         [
             r.EmbeddingRecord(
                 p.id,
@@ -202,7 +209,7 @@ def _add_eval_rows(store: Store, request_id: str, prompt_id: str) -> None:
     good = ev.Output(run.id, prompt_id, case.id, "openai", "gpt", text="", passed=True, score=1.0)
     bad = ev.Output(run.id, prompt_id, case.id, "local", "m", error="boom", call_key="b" * 64)
     store.add([case], [run])
-    store.write_outputs([good, bad], calls=[call])
+    store._write_outputs([good, bad], calls=[call])
 
 
 def table_rows(store: Store, table: str, *, by_key: bool = True) -> list[dict]:
@@ -380,7 +387,7 @@ def test_import_without_manifest_detects_the_format(source, fresh, tmp_path):
 def _seeded_target(tmp_path: Path) -> Store:
     store = open_store(tmp_path / "target.db")
     store.set_config("user.already.here", 1)
-    store.create_request(r.Request(input="pre-existing"))
+    store._create_request(r.Request(input="pre-existing"))
     return store
 
 
@@ -557,7 +564,7 @@ def test_duckdb_reads_every_exported_table(source, tmp_path):
         r.Prompt(content=f"p{i}", phase="solutio", provider="local", model="m") for i in range(3)
     ]
     small.add_prompts(prompts)
-    small.upsert_embeddings(
+    small._upsert_embeddings(
         [
             r.EmbeddingRecord(p.id, "m", VEC_DIMS, encode_vector(vector_of(i)))
             for i, p in enumerate(prompts)
@@ -801,7 +808,6 @@ def test_tampered_import_changes_not_one_byte(real_export, tmp_path, damage, mes
 
 
 def test_the_untampered_export_imports(real_export, tmp_path):
-    from alchemy_kit.engine.transfer import import_ as verified_import
 
     for name in ("clean", "clean-parquet"):
         target = open_store(tmp_path / f"{name}.db")
@@ -811,7 +817,6 @@ def test_the_untampered_export_imports(real_export, tmp_path):
 
 
 def test_conflicting_content_fails_skips_or_replaces(real_export, tmp_path):
-    from alchemy_kit.engine.transfer import import_ as verified_import
     from alchemy_kit.errors import ImportConflictError
 
     target_path = tmp_path / "mine.db"
@@ -875,7 +880,6 @@ def test_export_folders_follow_the_umask(real_export, tmp_path):
 
 
 def test_the_same_setting_from_another_store_is_no_conflict(tmp_path):
-    from alchemy_kit.engine.transfer import import_ as verified_import
 
     a, b = open_store(tmp_path / "a.db"), open_store(tmp_path / "b.db")
     a.set_config("embeddings.auto", False, updated_by="ada")

@@ -51,7 +51,7 @@ def _fill(store: Store, n: int = 300, d: int = 16) -> tuple[np.ndarray, list[str
         r.Prompt(content=f"p{i}", phase="solutio", provider="local", model="m") for i in range(n)
     ]
     store.add_prompts(prompts)
-    store.upsert_embeddings(
+    store._upsert_embeddings(
         [
             r.EmbeddingRecord(prompt_id=p.id, model=MODEL, dimensions=d, embedding=b)
             for p, b in zip(prompts, encode_many(vecs, dtype="float32"), strict=True)

@@ -10,11 +10,10 @@ import click
 from ..vocab import PHASES, PROVIDERS
 from .common import (
     CONTEXT,
-    database_option,
+    database_json_options,
     echo_json,
     echo_rows,
     echo_table,
-    json_option,
     open_db,
     request_json,
 )
@@ -35,8 +34,7 @@ def requests() -> None:
 @click.option(
     "-n", "--limit", type=int, default=20, show_default=True, help="How many, newest first"
 )
-@database_option
-@json_option
+@database_json_options
 def requests_list(status: str | None, limit: int, database: Path | None, json_: bool) -> None:
     """List recent requests, newest first."""
     reqs = open_db(database).list_requests(status=status, limit=limit)
@@ -46,8 +44,7 @@ def requests_list(status: str | None, limit: int, database: Path | None, json_: 
 
 @requests.command(name="show")
 @click.argument("request_id")
-@database_option
-@json_option
+@database_json_options
 def requests_show(request_id: str, database: Path | None, json_: bool) -> None:
     """Show one request with its phase runs and prompts (an id prefix works)."""
     store = open_db(database)
@@ -86,8 +83,7 @@ def prompts() -> None:
 @click.option(
     "-n", "--limit", type=int, default=20, show_default=True, help="How many, newest first"
 )
-@database_option
-@json_option
+@database_json_options
 def prompts_list(request_id: str | None, database: Path | None, json_: bool, **kw: Any) -> None:
     """List prompts, newest first."""
     store = open_db(database)
@@ -101,8 +97,7 @@ def prompts_list(request_id: str | None, database: Path | None, json_: bool, **k
 
 @prompts.command(name="show")
 @click.argument("prompt_id")
-@database_option
-@json_option
+@database_json_options
 def prompts_show(prompt_id: str, database: Path | None, json_: bool) -> None:
     """Show one prompt in full, with its metrics and tags (an id prefix works)."""
     store = open_db(database)
@@ -110,13 +105,7 @@ def prompts_show(prompt_id: str, database: Path | None, json_: bool) -> None:
     metrics = store.metrics_for([p.id])
     tags = store.tags_for(p.id)
     if json_:
-        echo_json(
-            p.as_dict()
-            | {
-                "tags": tags,
-                "metrics": [m.as_dict() for m in metrics],
-            }
-        )
+        echo_json(p.as_dict() | {"tags": tags, "metrics": [m.as_dict() for m in metrics]})
         return
     echo(f"{p.id}  {p.phase}  {p.provider}/{p.model}  score {p.score}  rank {p.rank}")
     echo(f"tags: {', '.join(tags) or '-'}")

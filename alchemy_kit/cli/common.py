@@ -135,6 +135,11 @@ def json_option(fn: F) -> F:
     return click.option("json_", "--json", is_flag=True, help="Output JSON")(fn)
 
 
+def database_json_options(fn: F) -> F:
+    """-d/--database and --json: what a command that reads or writes the store takes."""
+    return database_option(json_option(fn))
+
+
 def open_db(database: Path | None, *, create: bool = False) -> Any:
     """Open the store for a command; only commands that create on purpose pass create=True.
 

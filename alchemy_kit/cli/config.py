@@ -10,9 +10,9 @@ import click
 
 from .. import settings
 from ..errors import NotFoundError, ValidationError
-from ..records import MAX_JSON_DEPTH, json_too_deep
+from ..records import MAX_JSON_DEPTH, json_too_deep, short_repr
 from ..store.configs import is_known
-from .common import CONTEXT, database_option, echo_json, echo_table, json_option, open_db
+from .common import CONTEXT, database_json_options, database_option, echo_json, echo_table, open_db
 from .terminal import echo
 
 
@@ -24,8 +24,7 @@ def config() -> None:
 @config.command(name="list")
 @click.option("--prefix", help="Only keys starting with this")
 @click.option("--set-only", is_flag=True, help="Only keys stored in the database")
-@database_option
-@json_option
+@database_json_options
 def config_list(prefix: str | None, set_only: bool, database: Path | None, json_: bool) -> None:
     """List every known key with its description and default, and the values that are set."""
     rows = setting_rows(open_db(database).list_configs(prefix), prefix, set_only)
@@ -77,8 +76,7 @@ def setting_rows(
 
 @config.command(name="get")
 @click.argument("key")
-@database_option
-@json_option
+@database_json_options
 def config_get(key: str, database: Path | None, json_: bool) -> None:
     """Print one configuration value (a known key that is not set prints its default)."""
     store = open_db(database)
@@ -147,7 +145,7 @@ def parse_config_value(value: str, type_: str | None) -> Any:
     except json.JSONDecodeError:
         if type_ in ("number", "object"):
             raise ValidationError(
-                f"{_short(value)} is not valid JSON for a {type_} value"
+                f"{short_repr(value, 60)} is not valid JSON for a {type_} value"
             ) from None
         return value
     except RecursionError:  # deeper than json.loads goes
@@ -157,8 +155,3 @@ def parse_config_value(value: str, type_: str | None) -> Any:
     if too_deep:
         raise ValidationError(f"the value is JSON nested more than {MAX_JSON_DEPTH} levels deep")
     return parsed
-
-
-def _short(value: str) -> str:
-    text = repr(value)
-    return text if len(text) <= 60 else text[:59] + "…"

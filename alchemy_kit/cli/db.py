@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from .common import CONTEXT, database_option, echo_json, json_option, open_db
+from .common import CONTEXT, database_json_options, database_option, echo_json, open_db
 from .terminal import echo
 
 
@@ -66,8 +66,7 @@ def db_migrate(database: Path | None) -> None:
 
 
 @db.command(name="status")
-@database_option
-@json_option
+@database_json_options
 def db_status(database: Path | None, json_: bool) -> None:
     """Show the database path, size (with its write-ahead log), migrations and row counts."""
     from ..store import pending_migrations
@@ -107,8 +106,7 @@ def db_status(database: Path | None, json_: bool) -> None:
     " full-text index) and re-derive ranks",
 )
 @click.option("-y", "--yes", is_flag=True, help="With --fix: do not ask for confirmation")
-@database_option
-@json_option
+@database_json_options
 def db_check(fix: bool, yes: bool, database: Path | None, json_: bool) -> None:
     """Check integrity, orphaned rows, the full-text index, derived objects and ranks; exit 1 on problems.
 

@@ -13,11 +13,11 @@ from .common import (
     CONTEXT,
     cluster_option,
     dashboard_echo,
+    database_json_options,
     database_option,
     echo_json,
     echo_rows,
     echo_table,
-    json_option,
     open_db,
     replay_options,
 )
@@ -34,8 +34,7 @@ def cases() -> None:
 @click.option(
     "-r", "--request", "request_id", required=True, help="The request the cases belong to"
 )
-@database_option
-@json_option
+@database_json_options
 def cases_import(path: Path, request_id: str, database: Path | None, json_: bool) -> None:
     """Import tests from a promptfoo-style .jsonl, .json or .csv file; bad lines are reported."""
     from ..engine.cases import import_cases, read_case_file
@@ -65,8 +64,7 @@ def cases_import(path: Path, request_id: str, database: Path | None, json_: bool
 @click.option("-m", "--model", help="Suggesting model (default: the offline template model)")
 @click.option("--seed", type=int, help="Seed (the offline model varies its inputs by it)")
 @replay_options
-@database_option
-@json_option
+@database_json_options
 def cases_suggest(
     request_id: str, count: int, database: Path | None, json_: bool, **kw: Any
 ) -> None:
@@ -114,8 +112,7 @@ def _case_rows(found: list[Any]) -> list[dict[str, Any]]:
     "-r", "--request", "request_id", required=True, help="The request whose cases to list"
 )
 @click.option("--tag", help="Only cases with this tag")
-@database_option
-@json_option
+@database_json_options
 def cases_list(request_id: str, tag: str | None, database: Path | None, json_: bool) -> None:
     """List a request's cases in the order they were added."""
     store = open_db(database)
@@ -173,8 +170,7 @@ def cases_delete(case_id: str, database: Path | None) -> None:
 )
 @cluster_option
 @replay_options
-@database_option
-@json_option
+@database_json_options
 @click.pass_context
 def eval_cmd(ctx: click.Context, **kw: Any) -> None:
     """Run prompts × cases × models, grade every output, and rank by the results.
@@ -280,8 +276,7 @@ def _run_json(store: Any, run_id: str) -> dict[str, Any]:
 @click.option(
     "--output", "output_id", help="Show one output in full: vars, prompt, messages, grades"
 )
-@database_option
-@json_option
+@database_json_options
 def eval_show(run_id: str, output_id: str | None, database: Path | None, json_: bool) -> None:
     """Show a run: per-prompt results, the prompts × cases matrix, pairwise win rates."""
     from ..engine.eval_pairwise import judged_pairs, win_rates
@@ -290,15 +285,11 @@ def eval_show(run_id: str, output_id: str | None, database: Path | None, json_: 
 
     store = open_db(database)
     run = store.get_eval_run(run_id)
-    if output_id:
-        detail = cell(store, output_id)
-        if json_:
-            echo_json(detail.as_dict())
-            return
-        _print_cell(detail)
-        return
     if json_:
-        echo_json(_run_json(store, run.id))
+        echo_json(cell(store, output_id).as_dict() if output_id else _run_json(store, run.id))
+        return
+    if output_id:
+        _print_cell(cell(store, output_id))
         return
     models = ", ".join(m["model"] for m in run.models)
     echo(f"run {run.id}  {run.status}  models: {models}  started {run.started_at}")
@@ -350,8 +341,7 @@ def _print_cell(detail: Any) -> None:
 @click.argument("a")
 @click.argument("b")
 @click.option("-m", "--model", help="Only outputs of this model")
-@database_option
-@json_option
+@database_json_options
 def eval_compare(
     run_id: str, a: str, b: str, model: str | None, database: Path | None, json_: bool
 ) -> None:
@@ -372,8 +362,7 @@ def eval_compare(
 @eval_cmd.command(name="list")
 @click.option("-r", "--request", "request_id", help="Only runs of this request")
 @click.option("-n", "--limit", type=int, default=20, show_default=True, help="Show this many runs")
-@database_option
-@json_option
+@database_json_options
 def eval_list(request_id: str | None, limit: int, database: Path | None, json_: bool) -> None:
     """List eval runs, newest first."""
     store = open_db(database)

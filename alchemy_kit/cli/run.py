@@ -13,10 +13,10 @@ from .common import (
     CONTEXT,
     cluster_option,
     dashboard_echo,
+    database_json_options,
     database_option,
     echo_json,
     echo_table,
-    json_option,
     open_db,
     request_json,
 )
@@ -114,8 +114,7 @@ def _gen_kwargs(kw: dict[str, Any]) -> dict[str, Any]:
 @click.option(
     "--all", "show_all", is_flag=True, help="Print every variant, not just the best final prompt"
 )
-@database_option
-@json_option
+@database_json_options
 def generate(
     idea: str | None,
     idea_file: Path | None,
@@ -184,17 +183,8 @@ def _limit_plugins(store: Any, settings: Any, kw: dict[str, Any]) -> None:
     help="Run every line, even one already done, running elsewhere or repeated in the file",
 )
 @cluster_option
-@database_option
-@json_option
-def batch(
-    path: Path,
-    concurrency: int,
-    again: bool,
-    cluster: str | None,
-    database: Path | None,
-    json_: bool,
-    **kw: Any,
-) -> None:
+@database_json_options
+def batch(path: Path, database: Path | None, json_: bool, **kw: Any) -> None:
     """Run every idea in a .jsonl or .csv file; re-running resumes where it stopped.
 
     \b
@@ -212,21 +202,14 @@ def batch(
     """
     from ..engine.batch import read_items, run_batch
 
+    # concurrency, again, cluster and the generation options are run_batch's keywords as they are.
     opts = _gen_kwargs(kw)
     if not opts["phases"]:
         opts.pop("phases")
     read_items(path)  # a file that cannot be read at all must not create a database
     store = open_db(database, create=True)
-    report = run_batch(
-        store,
-        path,
-        concurrency=concurrency,
-        progress=not json_,
-        again=again,
-        cluster=cluster,
-        on_dashboard=None if json_ else dashboard_echo,
-        **opts,
-    )
+    on_dashboard = None if json_ else dashboard_echo
+    report = run_batch(store, path, progress=not json_, on_dashboard=on_dashboard, **opts)
     if json_:
         echo_json(asdict(report))
     else:
@@ -246,8 +229,7 @@ def batch(
 
 
 @click.command(context_settings=CONTEXT)
-@database_option
-@json_option
+@database_json_options
 def models(database: Path | None, json_: bool) -> None:
     """Show which providers are usable now and why not, and the model each phase will use."""
     from ..engine.pipeline import default_models

@@ -10,11 +10,10 @@ import click
 
 from .common import (
     CONTEXT,
-    database_option,
+    database_json_options,
     echo_json,
     echo_rows,
     echo_table,
-    json_option,
     open_db,
     replay_options,
 )
@@ -55,8 +54,7 @@ def _show(b: Breakdown) -> None:
 @click.option("--text", help="Score this text instead of a stored prompt (needs --idea)")
 @click.option("--idea", help="The idea --text was written for")
 @click.option("--rescan", is_flag=True, help="Re-read the text instead of reusing stored features")
-@database_option
-@json_option
+@database_json_options
 def score(
     prompt_id: str | None,
     request_id: str | None,
@@ -114,7 +112,7 @@ def score(
     ids = None  # --all
     if request_id:
         rid = store.get_request(request_id).id
-        ids = [pid for pid, _, _ in store.prompts_for_scoring(request_id=rid)]
+        ids = [pid for pid, _, _ in store._prompts_for_scoring(request_id=rid)]
     scores = rescore(store, ids, rescan=rescan)
     if json_:
         echo_json(scores)
@@ -137,8 +135,7 @@ def score(
 @click.option("--provider", help="Judge provider (default: the scoring.judge configuration)")
 @click.option("-m", "--model", help="Judge model id")
 @click.option("--samples", type=int, default=1, show_default=True, help="Replies to average")
-@database_option
-@json_option
+@database_json_options
 def judge(
     prompt_id: str,
     other_id: str | None,
@@ -190,8 +187,7 @@ def judge(
 @click.option("--undo", "undo_id", help="Take back the pick with this id")
 @click.option("--by", "who", help="Who is picking (default: login name)")
 @click.option("--note", help="Why")
-@database_option
-@json_option
+@database_json_options
 def pick(
     prompt_id: str | None,
     over: tuple[str, ...],
@@ -245,8 +241,7 @@ def pick(
 @click.command(context_settings=CONTEXT)
 @click.option("--by", "who", help="Only picks by this researcher")
 @click.option("-n", "--limit", type=int, default=50, show_default=True, help="How many picks")
-@database_option
-@json_option
+@database_json_options
 def picks(who: str | None, limit: int, database: Path | None, json_: bool) -> None:
     """List recorded picks, oldest first."""
     rows = [p.as_dict() for p in open_db(database).preferences(who=who, limit=limit)]
@@ -271,8 +266,7 @@ def picks(who: str | None, limit: int, database: Path | None, json_: bool) -> No
     help="Pick pairs needed before learning; with fewer, the current weights stay",
 )
 @click.option("--dry-run", is_flag=True, help="Report accuracy without storing the weights")
-@database_option
-@json_option
+@database_json_options
 def learn(no_labelled: bool, database: Path | None, json_: bool, **kw: Any) -> None:
     """Learn scorer weights from your picks (and the shipped labelled pairs), then re-rank."""
     from ..scoring.learn import learn as run_learn
@@ -339,8 +333,7 @@ def learn(no_labelled: bool, database: Path | None, json_: bool, **kw: Any) -> N
     help="Seed of the case split and of the rewriting calls",
 )
 @replay_options
-@database_option
-@json_option
+@database_json_options
 def optimize(prompt_id: str, database: Path | None, json_: bool, **kw: Any) -> None:
     """Rewrite a prompt from its failed cases; accept only what held-back cases (or the judge) confirm.
 

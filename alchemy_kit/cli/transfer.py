@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from .common import CONTEXT, database_option, echo_json, json_option, open_db, overwrite_option
+from .common import CONTEXT, database_json_options, echo_json, open_db, overwrite_option
 from .terminal import echo
 
 
@@ -28,8 +28,7 @@ from .terminal import echo
     "--partition-by-date", is_flag=True, help="Hive-style created_date=YYYY-MM-DD/ directories"
 )
 @click.option("--overwrite", is_flag=True, help="Replace an earlier export in DEST")
-@database_option
-@json_option
+@database_json_options
 def export_cmd(
     dest: Path, tables: tuple[str, ...], database: Path | None, json_: bool, **kw: Any
 ) -> None:
@@ -52,14 +51,13 @@ def export_cmd(
     show_default=True,
     help="A row whose id is stored with different content: stop, keep the stored row, or replace it",
 )
-@database_option
-@json_option
+@database_json_options
 def import_cmd(
     src: Path, tables: tuple[str, ...], on_conflict: str, database: Path | None, json_: bool
 ) -> None:
     """Import an export directory, all or nothing (re-importing the same export changes nothing)."""
-    from ..engine.transfer import import_
     from ..errors import ImportExportError
+    from ..store.transfer import import_
 
     if not src.is_dir():  # checked before the database is created
         raise ImportExportError(f"{src} is not a directory (nothing to import)")

@@ -97,15 +97,8 @@ async def page_database(datasette: Any, request: Any, table: str | None = None) 
         raise NotFound("Database not found") from None
     if not is_store(datasette, db.name):
         raise NotFound(f"{db.name} is not an alchemy_kit store")
-    if table:
-        allowed = await datasette.permission_allowed(
-            request.actor, "view-table", (db.name, table), default=True
-        )
-    else:
-        allowed = await datasette.permission_allowed(
-            request.actor, "view-database", db.name, default=True
-        )
-    if not allowed:
+    action, resource = ("view-table", (db.name, table)) if table else ("view-database", db.name)
+    if not await datasette.permission_allowed(request.actor, action, resource, default=True):
         raise Forbidden(
             f"You do not have permission to view this {'table' if table else 'database'}"
         )

@@ -1,4 +1,4 @@
-"""The synchronous public entry points, with explicit signatures so `help()` lists every option.
+"""The synchronous public entry points, with agenerate's signature so `help()` lists every option.
 
 `generate` wraps `pipeline.agenerate` and `run_batch` wraps `batch.arun_batch`: both run in a
 script or inside Jupyter's running loop, and SIGTERM/SIGHUP stop them like Ctrl-C (finished
@@ -7,42 +7,20 @@ prompts are kept, unfinished phases marked failed). The store follows store/call
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from ..store.calling import store_argument
+from ..runner import synchronous
 from . import lifecycle
-from .pipeline import DEFAULT_COUNT, GenerationResult, ProgressCallback, agenerate, arun_plan
+from .pipeline import GenerationResult, agenerate, arun_plan
 from .plan import RunPlan
 
 if TYPE_CHECKING:
     from ..store import Store
 
 
-@store_argument
-def generate(
-    idea: str,
-    *,
-    store: Store | None = None,
-    count: int = DEFAULT_COUNT,
-    persona: str = "generic",
-    phases: Sequence[str] | None = None,
-    provider: str | None = None,
-    model: str | None = None,
-    temperature: float | None = None,
-    max_tokens: int | None = None,
-    tags: Sequence[str] = (),
-    chain: str = "per-variant",
-    seed: int | None = None,
-    concurrency: int | None = None,
-    timeout: float = 120.0,
-    retries: int = 3,
-    embed: bool | None = None,
-    progress: bool = True,
-    metadata: dict[str, Any] | None = None,
-    phase_models: Mapping[str, tuple[str | None, str | None]] | None = None,
-    on_progress: ProgressCallback | None = None,
-) -> GenerationResult:
+generate = synchronous(
+    agenerate,
+    "generate",
     """Refine `idea` through prima-materia, solutio and coagulatio; store every row as it lands.
 
     Synchronous `agenerate`: works in scripts and inside Jupyter's running loop; SIGTERM and
@@ -61,9 +39,9 @@ def generate(
 
     Returns a GenerationResult (`.best`, `.prompts`, `.by_phase()`, `.ok`, `.error`). Bad input
     raises a ValidationError before anything is written; a missing key a MissingKeyError.
-    """
-    options = dict(locals())  # exactly the parameters above, nothing else yet
-    return lifecycle.run(agenerate(**options))
+    """,
+    run=lifecycle.run,
+)
 
 
 def run_plan(

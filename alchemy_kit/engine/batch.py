@@ -255,7 +255,7 @@ async def arun_batch(
 
     from ..models.recording import replay_requested
     from . import cluster_batch
-    from .executor import connect
+    from .executor import connect, print_dashboard
 
     if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
         raise ValidationError(f"concurrency must be at least 1, got {concurrency!r}")
@@ -264,7 +264,7 @@ async def arun_batch(
     report.embedded = _finish_embeddings(store, done, defaults.get("embed"), report)
     run_options = {k: v for k, v in defaults.items() if k not in _PLAN_ARGS}
     if on_dashboard is None and progress:
-        on_dashboard = _print_dashboard  # beside the progress bar, in a terminal or a notebook
+        on_dashboard = print_dashboard  # beside the progress bar, in a terminal or a notebook
     with connect(
         cluster,
         work=bool(todo),
@@ -294,10 +294,6 @@ async def arun_batch(
     report.failures.sort(key=lambda f: f["line"])
     report.skips.sort(key=lambda f: f["line"])
     return report
-
-
-def _print_dashboard(link: str) -> None:
-    print(f"Dask dashboard: {link}")
 
 
 def _triage(
@@ -447,34 +443,12 @@ def run_batch(
     failed, failures with their line numbers). `cluster` (tcp://host:8786, local:N or a
     distributed.Client; default $ALCHEMY_CLUSTER) runs the ideas on Dask workers.
     """
+    given = dict(locals())  # exactly the parameters above: the run's, then the items' defaults
+    run_args = {
+        k: given.pop(k) for k in ("concurrency", "progress", "again", "cluster", "on_dashboard")
+    }
+    store, path = given.pop("store"), given.pop("path")
+    defaults = {k: v for k, v in given.items() if v is not None}
     from .lifecycle import run
 
-    given = {
-        "count": count,
-        "persona": persona,
-        "phases": phases,
-        "provider": provider,
-        "model": model,
-        "temperature": temperature,
-        "max_tokens": max_tokens,
-        "tags": tags,
-        "chain": chain,
-        "seed": seed,
-        "timeout": timeout,
-        "retries": retries,
-        "embed": embed,
-    }
-    defaults = {k: v for k, v in given.items() if v is not None}
-    items = read_items(path)
-    return run(
-        arun_batch(
-            store,
-            items,
-            concurrency=concurrency,
-            progress=progress,
-            again=again,
-            cluster=cluster,
-            on_dashboard=on_dashboard,
-            **defaults,
-        )
-    )
+    return run(arun_batch(store, read_items(path), **run_args, **defaults))

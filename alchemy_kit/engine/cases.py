@@ -31,7 +31,7 @@ from .. import records as r
 from .. import records_eval as ev
 from ..errors import ValidationError
 from ..placeholders import as_text, placeholders
-from ..scoring.assertions import SUPPORTED, parse_assertions
+from ..scoring.assertions import LENGTH_TYPES, SUPPORTED, parse_assertions
 from ..store.calling import store_argument
 from ..store.sqlite_errors import check_text
 from ..vocab import cut
@@ -152,8 +152,10 @@ _EXPECTED = re.compile(
 )
 
 
-def _csv_assertion(text: str) -> dict[str, Any]:
-    """promptfoo's `__expected` cell: `type: value`, `grade: rubric`, `similar(0.8): text`."""
+def expected_assertion(text: str) -> dict[str, Any]:
+    """One assertion from promptfoo's `type: value` text (a CSV `__expected` cell, a line of the
+    workbench's cases editor): `type: value`, `grade: rubric`, `similar(0.8): text`; text that
+    names no known type is an `equals` assertion."""
     m = _EXPECTED.match(text)
     kind = m.group("type") if m else None
     if kind == "grade":
@@ -166,26 +168,12 @@ def _csv_assertion(text: str) -> dict[str, Any]:
         value: Any = m.group("value").strip()
         if base in ("contains-any", "contains-all", "icontains-any", "icontains-all"):
             value = [v.strip() for v in value.split(",")]
-        elif base in (
-            "max-words",
-            "min-words",
-            "max-chars",
-            "min-chars",
-            "max-lines",
-            "min-lines",
-            "word-count",
-        ):
+        elif base in LENGTH_TYPES:
             value = int(value) if value.isdigit() else value
         out["value"] = value
     if m.group("threshold"):
         out["threshold"] = float(m.group("threshold"))
     return out
-
-
-def expected_assertion(text: str) -> dict[str, Any]:
-    """One assertion from promptfoo's `type: value` text (a CSV `__expected` cell, a line of the
-    workbench's cases editor); text that names no known type is an `equals` assertion."""
-    return _csv_assertion(text)
 
 
 def _csv_rows(text: str) -> list[tuple[int, dict[str, Any] | None, str | None]]:
@@ -201,7 +189,7 @@ def _csv_rows(text: str) -> list[tuple[int, dict[str, Any] | None, str | None]]:
                 if value is None or value == "":
                     continue
                 if key.startswith("__expected"):
-                    obj["assert"].append(_csv_assertion(value))
+                    obj["assert"].append(expected_assertion(value))
                 elif key == "__description":
                     obj["description"] = value
                 elif key == "__reference":

@@ -72,7 +72,7 @@ def batch_item(task: BatchTask) -> BatchDone:
     request_id = error = None
     ok = False
     try:
-        scratch.import_rows("configurations", task.configurations)
+        scratch._import_rows("configurations", task.configurations)
         with task.keys.applied():
             try:
                 res = asyncio.run(
@@ -134,7 +134,7 @@ def land(store: Store, done: BatchDone, again: bool, report: BatchReport) -> Non
             report.skip(done.line, "completed by another run meanwhile")
             return
         for table in ITEM_TABLES:
-            store.import_rows(table, done.rows.get(table, []))
+            store._import_rows(table, done.rows.get(table, []))
     if done.request_id is None:
         report.fail(done.line, done.error or "failed")
         return

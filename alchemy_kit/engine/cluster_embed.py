@@ -13,8 +13,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from .. import records as r
-from ..search.vectors import DEFAULT_SIMILARITY_THRESHOLD, EmbedReport
+from ..search.vectors import DEFAULT_SIMILARITY_THRESHOLD, EmbedReport, store_vectors
 from ..store.calling import store_argument
 from .executor import Executor, worker_cached
 
@@ -55,10 +54,10 @@ def _embedder(model: str, threads: int | None) -> Any:
         get_embedder,
     )
 
-    if threads is None or model not in (DEFAULT_EMBEDDING_MODEL, LEXICAL_MODEL):
-        return (
-            None if model not in (DEFAULT_EMBEDDING_MODEL, LEXICAL_MODEL) else get_embedder(model)
-        )
+    if model not in (DEFAULT_EMBEDDING_MODEL, LEXICAL_MODEL):
+        return None  # an llm embedding model: embed_chunk calls it through llm
+    if threads is None:
+        return get_embedder(model)
     if model == LEXICAL_MODEL:
         return LexicalEmbedder()
     embedder = MiniLMEmbedder(threads=threads)
@@ -98,7 +97,7 @@ def plan_chunks(
 
     window = embed_limit(model) * 8  # what embed_prefix may look at
     after = 0
-    while page := store.prompt_texts_page(
+    while page := store._prompt_texts_page(
         None if all_prompts else model, window, after=after, limit=page_rows
     ):
         after = page[-1][0]
@@ -108,26 +107,8 @@ def plan_chunks(
 
 
 def _store_rows(store: Store, done: list[EmbeddedChunk], threshold: float) -> int:
-    from ..search.embeddings import embed_limit
-
-    records, cut = [], {}
-    for result in done:
-        limit = embed_limit(result.model)
-        for pid, blob, n in result.rows:
-            records.append(
-                r.EmbeddingRecord(
-                    prompt_id=pid,
-                    model=result.model,
-                    dimensions=result.dimensions,
-                    embedding=blob,
-                    similarity_threshold=threshold,
-                )
-            )
-            if n > limit:
-                cut[pid] = (limit, n)
-    if records:
-        store.upsert_embeddings(records, truncated=cut)
-    return len(records)
+    with store.transaction():  # one transaction per batch of results: the write ceiling
+        return sum(store_vectors(store, c.model, c.dimensions, c.rows, threshold) for c in done)
 
 
 @store_argument
@@ -201,7 +182,7 @@ def embed_missing(
     from ..search.embeddings import DEFAULT_EMBEDDING_MODEL
 
     model = model_id or DEFAULT_EMBEDDING_MODEL
-    if not all_prompts and not store.prompt_texts_page(model, 1, limit=1):
+    if not all_prompts and not store._prompt_texts_page(model, 1, limit=1):
         # Nothing is missing: no cluster to start (a LocalCluster alone takes seconds).
         return EmbedReport(model=model, embedded=0, dimensions=None)
     with Executor(cluster) as executor:

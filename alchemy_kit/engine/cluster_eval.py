@@ -57,13 +57,13 @@ class EvalDone:
 class _NoStore:
     """A worker's call sink: it has no store; the recorder is buffered and drained per task."""
 
-    def get_call(self, key: str) -> ev.ModelCall | None:
+    def _get_call(self, key: str) -> ev.ModelCall | None:
         return None
 
-    def get_calls(self, keys: Sequence[str]) -> dict[str, ev.ModelCall]:
+    def _get_calls(self, keys: Sequence[str]) -> dict[str, ev.ModelCall]:
         return {}
 
-    def put_calls(self, calls: Sequence[ev.ModelCall]) -> None:
+    def _put_calls(self, calls: Sequence[ev.ModelCall]) -> None:
         raise RuntimeError("a worker never writes model calls: it returns them")
 
 

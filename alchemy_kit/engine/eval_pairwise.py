@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from .. import records as r
 from ..models import recording
 from ..placeholders import as_text
-from ..scoring.output_judge import compare_outputs
+from ..scoring.output_judge import PairGrade, compare_outputs
 from .eval_plan import call_unit
 
 if TYPE_CHECKING:
@@ -63,6 +63,39 @@ def win_rates(pairs: list[dict[str, Any]]) -> dict[str, float]:
     return {pid: round(sum(v) / len(v), 4) for pid, v in score.items()}
 
 
+def _pair_metrics(
+    a: ev.Output, b: ev.Output, share: float | None, details: dict[str, Any]
+) -> list[r.Metric]:
+    """The `quality` metric of each side: A's share of the win, B's the rest (None: not graded)."""
+    sides = ((a, b, share), (b, a, None if share is None else 1 - share))
+    return [
+        r.Metric(
+            me.prompt_id,
+            "quality",
+            0.0 if mine is None else mine,
+            unit="grade",
+            details=details
+            | {"other": other.prompt_id, "passed": None if mine is None else mine > 0.5},
+        )
+        for me, other, mine in sides
+    ]
+
+
+def _verdict_metrics(
+    got: PairGrade, a: ev.Output, b: ev.Output, base: dict[str, Any]
+) -> list[r.Metric]:
+    """Both sides' metrics from one judged pair: a tie when the orders disagreed, an error row when
+    the reply could not be read."""
+    if got.winner is None:
+        return _pair_metrics(a, b, None, base | {"error": got.error, "reason": "not graded"})
+    winner_id = {"a": a.prompt_id, "b": b.prompt_id}.get(got.winner)
+    share = {"a": 1.0, "b": 0.0, "tie": 0.5}[got.winner]
+    reason = {"a": "A won in both orders", "b": "B won in both orders", "tie": "a tie"}[got.winner]
+    if got.flipped:
+        reason = "a tie: the two orders disagreed"
+    return _pair_metrics(a, b, share, base | {"winner_id": winner_id, "reason": reason})
+
+
 async def run_pairwise(
     store: Store, run_id: str, plan: Any, rec: recording.Recorder, settings: dict[str, Any]
 ) -> int:
@@ -81,7 +114,6 @@ async def run_pairwise(
             outs[(o.case_id, o.model)][o.prompt_id] = o
     cases = {c.id: c for cs in plan.cases.values() for c in cs}
     sem = asyncio.Semaphore(settings["concurrency"])
-    criteria = plan.graders.rubric
 
     async def one(case: ev.Case, model: str, a: ev.Output, b: ev.Output) -> list[r.Metric]:
         async with sem:
@@ -89,7 +121,7 @@ async def run_pairwise(
             unit = f"pairwise|{call_unit(case)}"
             with recording.purpose("judge", f"pairwise on case {case.name!r}", unit=unit):
                 got = await compare_outputs(
-                    judge, case_input(case), a.text or "", b.text or "", criteria
+                    judge, case_input(case), a.text or "", b.text or "", plan.graders.rubric
                 )
         base = {
             "source": "eval",
@@ -102,48 +134,7 @@ async def run_pairwise(
             "flipped": got.flipped,
             "raw": got.raw,
         }
-        if got.winner is None:
-            err = {"passed": None, "error": got.error, "reason": "not graded"}
-            return [
-                r.Metric(
-                    a.prompt_id,
-                    "quality",
-                    0.0,
-                    unit="grade",
-                    details=base | err | {"other": b.prompt_id},
-                ),
-                r.Metric(
-                    b.prompt_id,
-                    "quality",
-                    0.0,
-                    unit="grade",
-                    details=base | err | {"other": a.prompt_id},
-                ),
-            ]
-        winner_id = {"a": a.prompt_id, "b": b.prompt_id}.get(got.winner)
-        share = {"a": 1.0, "b": 0.0, "tie": 0.5}[got.winner]
-        reason = {"a": "A won in both orders", "b": "B won in both orders", "tie": "a tie"}[
-            got.winner
-        ]
-        if got.flipped:
-            reason = "a tie: the two orders disagreed"
-        shared = base | {"winner_id": winner_id, "reason": reason}
-        return [
-            r.Metric(
-                a.prompt_id,
-                "quality",
-                share,
-                unit="grade",
-                details=shared | {"other": b.prompt_id, "passed": share > 0.5},
-            ),
-            r.Metric(
-                b.prompt_id,
-                "quality",
-                1 - share,
-                unit="grade",
-                details=shared | {"other": a.prompt_id, "passed": share < 0.5},
-            ),
-        ]
+        return _verdict_metrics(got, a, b, base)
 
     jobs = []
     for (case_id, model), by_prompt in outs.items():
@@ -153,7 +144,7 @@ async def run_pairwise(
                 continue
             jobs.append(one(cases[case_id], model, by_prompt[pa], by_prompt[pb]))
     metrics = [m for ms in await asyncio.gather(*jobs) for m in ms]
-    store.write_outputs([], metrics, rec.drain())
+    store._write_outputs([], metrics, rec.drain())
     return len(jobs)
 
 

@@ -175,10 +175,7 @@ def plan(
                 " `alchemy cases suggest`"
             )
         by_request[rid] = found
-    asserts: dict[str, list[Assertion]] = {}
-    for found in by_request.values():
-        for c in found:
-            asserts[c.id] = case_assertions(c, graders)
+    asserts = {c.id: case_assertions(c, graders) for cs in by_request.values() for c in cs}
     for p in chosen:
         for c in by_request[p.request_id or ""]:
             gone = missing_vars(p.content, c.vars)

@@ -109,15 +109,8 @@ class CellDetail:
     grades: list[dict[str, Any]] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
-        """Plain values (for --json)."""
-        return {
-            "output": self.output.as_dict(),
-            "case": self.case.as_dict(),
-            "prompt_id": self.prompt_id,
-            "prompt": self.prompt,
-            "messages": self.messages,
-            "grades": self.grades,
-        }
+        """Plain values (for --json): the output and the case as their fields."""
+        return asdict(self)
 
 
 def _preview(text: str | None, error: str | None) -> str:

@@ -53,11 +53,11 @@ from ..models.catalog import ModelChoice
 from ..models.keys import check_key
 from ..models.providers import Completion, acomplete
 from ..placeholders import apply
-from ..runner import run_sync
+from ..runner import synchronous
 from ..scoring.graders import Graders, eval_judge, grade_output, summarise
 from .eval_plan import Plan, call_unit, plan, replay_model
 from .inputs import check_int, check_number
-from .pipeline import _prices
+from .pipeline import _prices, usage_metrics
 
 if TYPE_CHECKING:
     from ..store import Store
@@ -98,34 +98,9 @@ def _call_metrics(
     ]
     if done is None:
         return metrics
-    total = done.input_tokens + done.output_tokens
-    est = base | {"estimated": done.tokens_estimated}
-    metrics.append(
-        r.Metric(
-            out.prompt_id,
-            "tokens",
-            float(total),
-            unit="tokens",
-            processing_time_ms=ms,
-            total_tokens=total,
-            input_tokens=done.input_tokens,
-            output_tokens=done.output_tokens,
-            details=est,
-        )
-    )
     price = catalog.price_for(done.model, prices)
-    metrics.append(
-        r.Metric(
-            out.prompt_id,
-            "cost",
-            out.cost_usd or 0.0,
-            unit="USD",
-            processing_time_ms=ms,
-            cost_usd=out.cost_usd or 0.0,
-            details=est | {"price_per_1m_tokens": list(price) if price else None},
-        )
-    )
-    return metrics
+    est = base | {"estimated": done.tokens_estimated}
+    return metrics + usage_metrics(out.prompt_id, done, ms, out.cost_usd or 0.0, price, est)
 
 
 def _cost(done: Completion, prices: dict[str, Any]) -> float:
@@ -158,9 +133,7 @@ async def eval_one(
                 m,
                 applied.user,
                 system=applied.system,
-                temperature=plan_.options["temperature"],
-                max_tokens=plan_.options["max_tokens"],
-                seed=plan_.options["seed"],
+                **plan_.options,  # temperature, max_tokens and seed
                 timeout=settings["timeout"],
                 retries=settings["retries"],
                 model_options=EVAL_TASK,
@@ -224,19 +197,12 @@ def _precheck_replay(
         if recording.exempt(m):
             continue
         applied = apply(p.content, c.vars)
-        o = plan_.options
         with recording.purpose("eval", unit=call_unit(c)):
             call = recording.Call.of(
-                m,
-                applied.user,
-                applied.system,
-                o["temperature"],
-                o["max_tokens"],
-                o["seed"],
-                EVAL_TASK,
+                m, applied.user, applied.system, **plan_.options, model_options=EVAL_TASK
             )
         calls.append((p, c, call))
-    found = store.get_calls([call.key for _, _, call in calls])
+    found = store._get_calls([call.key for _, _, call in calls])
     for p, c, call in calls:
         if call.key not in found:
             with recording.purpose("eval", f"prompt {p.id[:8]} on case {c.name!r}"):
@@ -259,7 +225,7 @@ def _open_run(
     from ..store.recovery import eval_run_owner_gone, this_process
 
     with store.transaction():
-        found = None if again else store.latest_eval_run(plan_.signature())
+        found = None if again else store._latest_eval_run(plan_.signature())
         who = (found.options or {}).get("owner") if found is not None else None
         if (
             found is not None
@@ -294,11 +260,11 @@ def _claim_run(
             status="running",
             started_at=now,
         )
-        store.add_eval_run(run)
+        store._add_eval_run(run)
         return run, False
     merged_prompts = list(dict.fromkeys([*found.prompt_ids, *prompt_ids]))
     merged_cases = list(dict.fromkeys([*found.case_ids, *case_ids]))
-    store.update_eval_run(
+    store._update_eval_run(
         found.id,
         status="running",
         started_at=now,
@@ -309,6 +275,10 @@ def _claim_run(
         options=(found.options or {}) | {"owner": options["owner"]},
     )
     return store.get_eval_run(found.id), True
+
+
+# aevaluate's parameters that go to eval_plan.plan as given.
+_PLAN_ARGS = ("request", "prompts", "phase", "cases", "tag", "temperature", "max_tokens", "seed")
 
 
 async def aevaluate(
@@ -345,25 +315,14 @@ async def aevaluate(
     `cluster` (else $ALCHEMY_CLUSTER) runs the units on Dask workers (engine/cluster_eval.py);
     `on_dashboard(link)` is called with the Dask dashboard's link when it does.
     """
+    given = dict(locals())  # exactly the parameters above
     started = time.perf_counter()
     settings = _check_settings(concurrency, timeout, retries)
     mode = recording.resolve_mode(replay, record)
     graders = _graders(rubric, similar, pairwise)
     if mode == "replay" and models:
         models = [replay_model(store, m) for m in models]
-    the_plan = plan(
-        store,
-        request=request,
-        prompts=prompts,
-        phase=phase,
-        models=models,
-        cases=cases,
-        tag=tag,
-        graders=graders,
-        temperature=temperature,
-        max_tokens=max_tokens,
-        seed=seed,
-    )
+    the_plan = plan(store, **{k: given[k] for k in _PLAN_ARGS}, models=models, graders=graders)
     rubrics = _choose_judge(store, the_plan, mode, judge, judge_provider)
     options = the_plan.options | {"concurrency": concurrency, "mode": mode, **(extra_options or {})}
     run, resumed = _open_run(store, the_plan, again, options)
@@ -371,7 +330,7 @@ async def aevaluate(
     result = EvalResult(run, len(units), 0, len(units) - len(todo), 0, resumed, mode, 0.0)
     how = _How(settings, progress, on_progress, cluster, on_dashboard)
     await _execute(store, the_plan, result, todo, preloaded, how)
-    store.update_eval_run(run.id, status="completed", completed_at=r.now())
+    store._update_eval_run(run.id, status="completed", completed_at=r.now())
     _rerank(store, [p.id for p in the_plan.prompts])
     result.run = store.get_eval_run(run.id)
     result.seconds = time.perf_counter() - started
@@ -407,7 +366,7 @@ def _pending(
     store: Store, plan_: Plan, run: ev.EvalRun, mode: str
 ) -> tuple[list[Any], list[tuple[r.Prompt, ev.Case, ModelChoice]], dict[str, ev.ModelCall]]:
     """The run's units, those still without a successful output, and (replay) their recordings."""
-    done_keys = {k for k, ok in store.output_keys(run.id).items() if ok}
+    done_keys = {k for k, ok in store._output_keys(run.id).items() if ok}
     units = plan_.units()
     todo = [(p, c, m) for p, c, m in units if (p.id, c.id, m.model_id) not in done_keys]
     preloaded: dict[str, ev.ModelCall] = {}
@@ -415,7 +374,7 @@ def _pending(
         try:
             preloaded = _precheck_replay(store, plan_, todo)
         except ReplayMissError as exc:
-            store.update_eval_run(run.id, status="failed", completed_at=r.now(), error=str(exc))
+            store._update_eval_run(run.id, status="failed", completed_at=r.now(), error=str(exc))
             raise
     return units, todo, preloaded
 
@@ -470,7 +429,7 @@ async def _execute(
             why = str(exc) or type(exc).__name__
             if isinstance(exc, asyncio.CancelledError | KeyboardInterrupt):
                 why = "interrupted; run the same command again to resume"
-            store.update_eval_run(run_id, status="failed", completed_at=r.now(), error=why)
+            store._update_eval_run(run_id, status="failed", completed_at=r.now(), error=why)
             raise
 
 
@@ -572,7 +531,7 @@ def _write(
     scores derived without it (issue 18.4's rule for `learn`).
     """
     with store.transaction():
-        store.write_outputs(outputs, metrics, calls)
+        store._write_outputs(outputs, metrics, calls)
         if outputs:  # an empty list would mean every prompt to rescore()
             _rerank(store, sorted({o.prompt_id for o in outputs}))
 
@@ -583,9 +542,11 @@ def _rerank(store: Store, prompt_ids: Sequence[str]) -> None:
     rescore(store, list(prompt_ids))
 
 
-def evaluate(store: Store, **kwargs: Any) -> EvalResult:
-    """Synchronous `aevaluate`: works in a script and inside Jupyter's running loop."""
-    return run_sync(aevaluate(store, **kwargs))
+evaluate = synchronous(
+    aevaluate,
+    "evaluate",
+    "Synchronous `aevaluate`: works in a script and inside Jupyter's running loop.",
+)
 
 
 __all__ = ["EvalResult", "ProgressCallback", "aevaluate", "evaluate", "plan"]

@@ -266,6 +266,11 @@ class Executor:
         self.close()
 
 
+def print_dashboard(link: str) -> None:
+    """Print the Dask dashboard's link (in a notebook, a cell output with a link to click)."""
+    print(f"Dask dashboard: {link}")
+
+
 @contextlib.contextmanager
 def connect(
     cluster: str | Any | None,
@@ -404,6 +409,7 @@ __all__ = [
     "connect",
     "describe_failure",
     "parse_cluster",
+    "print_dashboard",
     "provider_keys",
     "worker_cached",
 ]

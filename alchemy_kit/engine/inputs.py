@@ -14,6 +14,7 @@ from typing import Any
 
 from ..errors import ValidationError
 from ..phases import CHAIN_MODES
+from ..records import short_repr
 from ..store.sqlite_errors import check_text
 from ..vocab import (
     MAX_COUNT,
@@ -33,11 +34,6 @@ MAX_RETRIES = 10
 MAX_SEED = 2**31 - 1
 
 
-def _show(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 40 else text[:39] + "…"
-
-
 class CheckedIdea(str):
     """An idea that check_idea has accepted: code further in takes it as is, without a second check."""
 
@@ -49,7 +45,7 @@ def check_idea(value: Any) -> CheckedIdea:
     if isinstance(value, CheckedIdea):
         return value  # checked at the boundary it came through (the CLI, a batch file)
     if not isinstance(value, str):
-        raise ValidationError(f"idea must be text, got {type(value).__name__} {_show(value)}")
+        raise ValidationError(f"idea must be text, got {type(value).__name__} {short_repr(value)}")
     # The same cap whatever the idea came through (argv, a batch line, the API), not only files.
     if (
         len(value) > MAX_IDEA_BYTES // 4
@@ -71,12 +67,12 @@ def check_idea(value: Any) -> CheckedIdea:
 def check_tags(value: Any) -> list[str]:
     """A list of tags, each 1-MAX_TAG_LENGTH characters of storable text; duplicates dropped."""
     if isinstance(value, str) or not isinstance(value, list | tuple):
-        raise ValidationError(f"tags must be a list of strings, got {_show(value)}")
+        raise ValidationError(f"tags must be a list of strings, got {short_repr(value)}")
     out: list[str] = []
     for tag in value:
         if not isinstance(tag, str):
-            raise ValidationError(f"each tag must be a string, got {_show(tag)}")
-        check_text(tag, f"tag {_show(tag)}")
+            raise ValidationError(f"each tag must be a string, got {short_repr(tag)}")
+        check_text(tag, f"tag {short_repr(tag)}")
         clean = tag.strip()
         if not 1 <= len(clean) <= MAX_TAG_LENGTH:
             raise ValidationError(
@@ -90,7 +86,9 @@ def check_tags(value: Any) -> list[str]:
 def check_int(value: Any, what: str, lo: int, hi: int) -> int:
     """An integer within [lo, hi] (true/false are not integers here)."""
     if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
-        raise ValidationError(f"{what} must be an integer from {lo} to {hi}, got {_show(value)}")
+        raise ValidationError(
+            f"{what} must be an integer from {lo} to {hi}, got {short_repr(value)}"
+        )
     return value
 
 
@@ -101,7 +99,7 @@ def check_number(value: Any, what: str, lo: float, hi: float, *, open_lo: bool =
         ok = (lo < value if open_lo else lo <= value) and value <= hi
     if not ok:
         low = f"more than {lo:g}" if open_lo else f"from {lo:g}"
-        raise ValidationError(f"{what} must be a number {low} to {hi:g}, got {_show(value)}")
+        raise ValidationError(f"{what} must be a number {low} to {hi:g}, got {short_repr(value)}")
     return value
 
 
@@ -109,7 +107,7 @@ def check_choice(value: Any, what: str, allowed: tuple[str, ...]) -> str:
     """One of a fixed set of strings."""
     if not isinstance(value, str) or value not in allowed:
         raise ValidationError(
-            f"unknown {what} {_show(value)}: expected one of {', '.join(allowed)}"
+            f"unknown {what} {short_repr(value)}: expected one of {', '.join(allowed)}"
         )
     return value
 
@@ -131,13 +129,15 @@ def _phases(value: Any) -> list[str]:
     if isinstance(value, str):
         value = [p.strip() for p in value.split(",") if p.strip()]
     if not isinstance(value, list) or not value:
-        raise ValidationError(f"phases must be a non-empty list of phase names, got {_show(value)}")
+        raise ValidationError(
+            f"phases must be a non-empty list of phase names, got {short_repr(value)}"
+        )
     return [check_choice(p, "phase", PHASES) for p in value]
 
 
 def _model(value: Any) -> str:
     if not isinstance(value, str) or not value.strip():
-        raise ValidationError(f"model must be a model id, got {_show(value)}")
+        raise ValidationError(f"model must be a model id, got {short_repr(value)}")
     return check_text(value, "model")
 
 

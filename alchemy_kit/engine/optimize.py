@@ -35,7 +35,7 @@ from ..errors import ValidationError
 from ..models import recording
 from ..models.catalog import ModelChoice
 from ..models.providers import acomplete
-from ..runner import run_sync
+from ..runner import synchronous
 from ..scoring.critique import critique
 from ..scoring.judge import ajudge_pair, judge_choice
 from ..store.calling import store_argument
@@ -141,6 +141,10 @@ class _Loop:
         self.texts = [start.content]
         self.timeout = 120.0  # seconds per model call
         self.made: list[r.Prompt] = []
+        # How the prompts are graded on cases: the model, calls in flight, the recording mode.
+        self.model: ModelChoice | None = None
+        self.concurrency = 8
+        self.mode = "record"
 
     async def write(self, prompt: str, parent: r.Prompt, i: int) -> tuple[str, Any]:
         with recording.purpose("optimize", f"optimise step {i} of {self.start.id[:8]}"):
@@ -194,6 +198,20 @@ class _Loop:
             return f"pastes the critique verbatim: {copied[:80]}"
         return None
 
+    async def propose(
+        self, prompt: str, best: r.Prompt, i: int, lines: list[str], signal: str
+    ) -> tuple[r.Prompt, str | None] | None:
+        """Write a candidate from `prompt` and store it, with why the guard refuses it if it does;
+        None when the writer has nothing new to offer (the loop stops)."""
+        text, done = await self.write(prompt, best, i)
+        if not text or text in self.texts:
+            return None
+        self.texts.append(text)
+        refused = self.guard(best.content, text, lines)
+        meta: dict[str, Any] = {"iteration": i, "critique": lines, "signal": signal}
+        refusal = {"accepted": False, "reason": refused} if refused else {}
+        return self.store_candidate(text, done, best, meta | refusal), refused
+
 
 @store_argument
 async def aoptimize(
@@ -243,39 +261,41 @@ async def aoptimize(
     target_model = find(eval_model)
     cases = store.cases_for(start.request_id)
     loop = _Loop(store, start, idea, writer, temperature)
-    loop.timeout = float(timeout)
+    loop.timeout, loop.model = float(timeout), target_model
+    loop.concurrency, loop.mode = concurrency, mode
     recording.attach(store, mode=mode, prices=loop.prices)
     if len(cases) >= MIN_CASES:
         search, back = split_cases(cases, holdout, seed, holdout_cases)
-        result = await _with_cases(
-            loop, search, back, target_model, max_iterations, target, concurrency, mode
+        result = await _with_cases(loop, search, back, max_iterations, target)
+    else:
+        result = await _with_judge(
+            loop,
+            _judge_model(store, start.request_id, cases, judge, judge_provider),
+            max_iterations,
         )
-        await loop.embed_made()
-        return result
-    judge_model = None
-    if judge or judge_provider:
-        judge_model, why = judge_choice(store, judge_provider, judge)
-        if judge_model is None:
-            raise ValidationError(f"cannot judge with that model: {why}")
-    if judge_model is None:
-        have = f"has {len(cases)} case(s)" if cases else "has no cases"
-        raise ValidationError(
-            f"optimise needs an independent signal: request {start.request_id[:8]} {have} (at least"
-            f" {MIN_CASES}: `alchemy cases suggest` or `alchemy cases import`), or give a judge (--judge)"
-        )
-    result = await _with_judge(loop, judge_model, max_iterations)
+    _finish(loop, result)
     await loop.embed_made()
     return result
 
 
+def _judge_model(
+    store: Store, request_id: str, cases: list[ev.Case], judge: str | None, provider: str | None
+) -> ModelChoice:
+    """The judge of a run without enough cases; without one there is no independent signal."""
+    if not (judge or provider):
+        have = f"has {len(cases)} case(s)" if cases else "has no cases"
+        raise ValidationError(
+            f"optimise needs an independent signal: request {request_id[:8]} {have} (at least"
+            f" {MIN_CASES}: `alchemy cases suggest` or `alchemy cases import`), or give a judge (--judge)"
+        )
+    judge_model, why = judge_choice(store, provider, judge)
+    if judge_model is None:
+        raise ValidationError(f"cannot judge with that model: {why}")
+    return judge_model
+
+
 async def _grade(
-    loop: _Loop,
-    prompt_ids: list[str],
-    cases: Sequence[ev.Case],
-    model: ModelChoice,
-    half: str,
-    concurrency: int,
-    mode: str,
+    loop: _Loop, prompt_ids: list[str], cases: Sequence[ev.Case], half: str
 ) -> tuple[str, dict[str, tuple[float, float]]]:
     """Run prompts on some cases; (run id, prompt id → (mean grade, pass rate))."""
     from .eval_results import summary
@@ -283,30 +303,21 @@ async def _grade(
     res = await aevaluate(
         loop.store,
         prompts=prompt_ids,
-        models=[model],
+        models=[loop.model],
         cases=[c.id for c in cases],
-        concurrency=concurrency,
+        concurrency=loop.concurrency,
         timeout=loop.timeout,
         again=True,
-        replay=mode == "replay",
-        record=mode != "off",
+        replay=loop.mode == "replay",
+        record=loop.mode != "off",
         extra_options={"optimize": loop.run_id, "half": half},
     )
-    out = {}
-    for s in summary(loop.store, res.run_id):
-        out[s.prompt_id] = (s.mean_grade or 0.0, s.pass_rate or 0.0)
-    return res.run_id, out
+    rows = summary(loop.store, res.run_id)
+    return res.run_id, {s.prompt_id: (s.mean_grade or 0.0, s.pass_rate or 0.0) for s in rows}
 
 
 async def _with_cases(
-    loop: _Loop,
-    search: list[ev.Case],
-    back: list[ev.Case],
-    model: ModelChoice,
-    max_iterations: int,
-    target: float,
-    concurrency: int,
-    mode: str,
+    loop: _Loop, search: list[ev.Case], back: list[ev.Case], max_iterations: int, target: float
 ) -> OptimizeResult:
     start = loop.start
     split = {"search": [c.id for c in search], "held_back": [c.id for c in back]}
@@ -316,7 +327,7 @@ async def _with_cases(
             " one assertion (add them, or use --judge)"
         )
     best, best_score, start_score, steps, stopped = await _search_half(
-        loop, search, model, max_iterations, target, concurrency, mode
+        loop, search, max_iterations, target
     )
     result = OptimizeResult(
         start.id,
@@ -336,23 +347,17 @@ async def _with_cases(
             if not steps and stopped in ("target", "no failures")
             else "no improvement found: no candidate graded higher on the search half"
         )
-        return _finish(loop, result)
-    await _held_back_verdict(loop, result, best, back, model, concurrency, mode)
-    return _finish(loop, result)
+        return result
+    await _held_back_verdict(loop, result, best, back)
+    return result
 
 
 async def _search_half(
-    loop: _Loop,
-    search: list[ev.Case],
-    model: ModelChoice,
-    max_iterations: int,
-    target: float,
-    concurrency: int,
-    mode: str,
+    loop: _Loop, search: list[ev.Case], max_iterations: int, target: float
 ) -> tuple[r.Prompt, float, float, list[Step], str]:
     """Rewrite from failures on the search half: the best prompt, its grade, the start's, steps."""
     start = loop.start
-    best_run, graded = await _grade(loop, [start.id], search, model, "search", concurrency, mode)
+    best_run, graded = await _grade(loop, [start.id], search, "search")
     best, best_score = start, graded[start.id][0]
     start_score = best_score
     history = [(start.content, best_score)]
@@ -366,25 +371,18 @@ async def _search_half(
         if not failures:
             stopped = "no failures"
             break
-        text, done = await loop.write(
-            _meta_prompt(loop.idea, best.content, history, failures), best, i
-        )
-        if not text or text in loop.texts:
+        prompt = _meta_prompt(loop.idea, best.content, history, failures)
+        made = await loop.propose(prompt, best, i, failures, "held-back cases")
+        if made is None:
             stopped = "no change"
             break
-        loop.texts.append(text)
-        refused = loop.guard(best.content, text, failures)
-        meta: dict[str, Any] = {"iteration": i, "critique": failures, "signal": "held-back cases"}
+        cand, refused = made
         if refused:
-            cand = loop.store_candidate(
-                text, done, best, meta | {"accepted": False, "reason": refused}
-            )
             steps.append(Step(i, cand.id, None, False, refused, failures))
             continue
-        cand = loop.store_candidate(text, done, best, meta)
-        cand_run, scores = await _grade(loop, [cand.id], search, model, "search", concurrency, mode)
+        cand_run, scores = await _grade(loop, [cand.id], search, "search")
         score = scores[cand.id][0]
-        history.append((text, score))
+        history.append((cand.content, score))
         chosen = score > best_score
         reason = (
             f"search grade {score:.3f} > {best_score:.3f}: the one to beat"
@@ -399,17 +397,11 @@ async def _search_half(
 
 
 async def _held_back_verdict(
-    loop: _Loop,
-    result: OptimizeResult,
-    best: r.Prompt,
-    back: list[ev.Case],
-    model: ModelChoice,
-    concurrency: int,
-    mode: str,
+    loop: _Loop, result: OptimizeResult, best: r.Prompt, back: list[ev.Case]
 ) -> None:
     """Accept the search half's best only if it beats the start on the held-back cases too."""
     start = loop.start
-    _, held = await _grade(loop, [start.id, best.id], back, model, "held-back", concurrency, mode)
+    _, held = await _grade(loop, [start.id, best.id], back, "held-back")
     (o_grade, o_rate), (b_grade, b_rate) = held[start.id], held[best.id]
     result.holdout = {
         "original": {"mean_grade": o_grade, "pass_rate": o_rate},
@@ -443,16 +435,11 @@ async def _with_judge(loop: _Loop, judge_model: ModelChoice, max_iterations: int
             + "\n".join(lines)
             + f"\n</failures>\n\nRevise the prompt in your own words.\n\n<prompt>\n{best.content}\n</prompt>"
         )
-        text, done = await loop.write(prompt, best, i)
-        if not text or text in loop.texts:
+        made = await loop.propose(prompt, best, i, lines, "judge pairwise")
+        if made is None:
             stopped = "no change"
             break
-        loop.texts.append(text)
-        meta: dict[str, Any] = {"iteration": i, "critique": lines, "signal": "judge pairwise"}
-        refused = loop.guard(best.content, text, lines)
-        cand = loop.store_candidate(
-            text, done, best, meta | ({"accepted": False, "reason": refused} if refused else {})
-        )
+        cand, refused = made
         if refused:
             steps.append(Step(i, cand.id, None, False, refused, lines))
             continue
@@ -475,16 +462,9 @@ async def _with_judge(loop: _Loop, judge_model: ModelChoice, max_iterations: int
         if improved
         else "no improvement found: no candidate won the judge's comparison in both orders"
     )
-    result = OptimizeResult(
-        start.id,
-        store.get_prompt(best.id),
-        f"judge pairwise ({judge_model.model_id}, both orders)",
-        steps,
-        stopped,
-        improved,
-        message,
-    )
-    return _finish(loop, result)
+    signal = f"judge pairwise ({judge_model.model_id}, both orders)"
+    best = store.get_prompt(best.id)
+    return OptimizeResult(start.id, best, signal, steps, stopped, improved, message)
 
 
 def _note(store: Store, prompt: r.Prompt, facts: dict[str, Any]) -> None:
@@ -494,7 +474,8 @@ def _note(store: Store, prompt: r.Prompt, facts: dict[str, Any]) -> None:
     store.update_prompt(prompt.id, metadata=meta)
 
 
-def _finish(loop: _Loop, result: OptimizeResult) -> OptimizeResult:
+def _finish(loop: _Loop, result: OptimizeResult) -> None:
+    """Note on the original prompt what the run found."""
     start = loop.store.get_prompt(loop.start.id)
     loop.store.update_prompt(
         start.id,
@@ -510,58 +491,19 @@ def _finish(loop: _Loop, result: OptimizeResult) -> OptimizeResult:
             }
         },
     )
-    return result
 
 
-@store_argument
-def optimize(
-    prompt_id: str,
-    *,
-    store: Store | None = None,
-    max_iterations: int = 5,
-    target: float = 1.0,
-    model: str | None = None,
-    provider: str | None = None,
-    eval_model: str | None = None,
-    judge: str | None = None,
-    judge_provider: str | None = None,
-    holdout: float = 0.5,
-    holdout_cases: Sequence[str] | None = None,
-    seed: int = 0,
-    temperature: float = 0.7,
-    concurrency: int = 8,
-    replay: bool | None = None,
-    record: bool | None = None,
-    timeout: float = 120.0,
-) -> OptimizeResult:
+optimize = synchronous(
+    aoptimize,
+    "optimize",
     """Improve a stored prompt against its request's cases (or the judge); the sync `aoptimize`.
 
     Works in a script and inside Jupyter's running loop. Half the cases drive the rewrites, the
     other half (or `holdout_cases`) decide; without cases `judge` must prefer a rewrite in both
     orders. `model`/`provider` rewrite (default: the prompt's own model), `eval_model` runs the
     prompt on the cases (default: the offline model), `target` stops the search early.
-    """
-    return run_sync(
-        aoptimize(
-            prompt_id,
-            store=store,
-            max_iterations=max_iterations,
-            target=target,
-            model=model,
-            provider=provider,
-            eval_model=eval_model,
-            judge=judge,
-            judge_provider=judge_provider,
-            holdout=holdout,
-            holdout_cases=holdout_cases,
-            seed=seed,
-            temperature=temperature,
-            concurrency=concurrency,
-            replay=replay,
-            record=record,
-            timeout=timeout,
-        )
-    )
+    """,
+)
 
 
 __all__ = [

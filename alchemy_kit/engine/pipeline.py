@@ -7,6 +7,7 @@ import secrets
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from .. import phases as ph
@@ -123,38 +124,41 @@ def _prices(store: Store) -> dict[str, Any]:
 
 def _metrics_for(prompt: r.Prompt, c: Completion, prices: dict[str, Any]) -> list[r.Metric]:
     est: dict[str, Any] = {"estimated": c.tokens_estimated, "attempts": c.attempts}
-    total = c.input_tokens + c.output_tokens
     price = catalog.price_for(c.model, prices) if c.provider != "local" else (0.0, 0.0)
     cost = (c.input_tokens * price[0] + c.output_tokens * price[1]) / 1e6 if price else 0.0
-    pid, ms = prompt.id, c.duration_ms
+    ms = c.duration_ms
+    time_metric = r.Metric(
+        prompt.id, "time", float(ms), unit="ms", processing_time_ms=ms, details=est
+    )
+    return [time_metric, *usage_metrics(prompt.id, c, ms, cost, price, est)]
+
+
+def usage_metrics(
+    prompt_id: str,
+    c: Completion,
+    ms: int,
+    cost: float,
+    price: tuple[float, float] | None,
+    details: dict[str, Any],
+) -> list[r.Metric]:
+    """The `tokens` and `cost` metrics of one model call (generation, eval and optimise alike)."""
+    metric = partial(r.Metric, prompt_id, processing_time_ms=ms, details=details)
+    total = c.input_tokens + c.output_tokens
     return [
-        r.Metric(
-            prompt_id=pid,
-            processing_time_ms=ms,
-            metric_type="time",
-            value=float(ms),
-            unit="ms",
-            details=est,
-        ),
-        r.Metric(
-            prompt_id=pid,
-            processing_time_ms=ms,
-            metric_type="tokens",
-            value=float(total),
+        metric(
+            "tokens",
+            float(total),
             unit="tokens",
             total_tokens=total,
             input_tokens=c.input_tokens,
             output_tokens=c.output_tokens,
-            details=est,
         ),
-        r.Metric(
-            prompt_id=pid,
-            processing_time_ms=ms,
-            metric_type="cost",
-            value=cost,
+        metric(
+            "cost",
+            cost,
             unit="USD",
             cost_usd=cost,
-            details=est | {"price_per_1m_tokens": list(price) if price else None},
+            details=details | {"price_per_1m_tokens": list(price) if price else None},
         ),
     ]
 
@@ -235,37 +239,16 @@ async def agenerate(
     (provider, model); `on_progress(phase, done, total)` reports each phase's variants as they
     land (the notebook's progress bars).
     """
+    options = dict(locals())  # exactly the parameters above: the plan's, then the run's
+    run = {
+        k: options.pop(k) for k in ("concurrency", "embed", "progress", "metadata", "on_progress")
+    }
     from ..store import open_store
 
-    store = store or open_store()
+    store = options.pop("store") or open_store()
     # Before planning: a replayed run needs no key, so the plan's key check must know it.
     recording.attach(store, purpose="generate")
-    plan = resolve_plan(
-        store,
-        idea,
-        count=count,
-        persona=persona,
-        phases=phases,
-        provider=provider,
-        model=model,
-        temperature=temperature,
-        max_tokens=max_tokens,
-        tags=tags,
-        chain=chain,
-        seed=seed,
-        timeout=timeout,
-        retries=retries,
-        phase_models=phase_models,
-    )
-    return await arun_plan(
-        store,
-        plan,
-        concurrency=concurrency,
-        embed=embed,
-        progress=progress,
-        metadata=metadata,
-        on_progress=on_progress,
-    )
+    return await arun_plan(store, resolve_plan(store, **options), **run)
 
 
 def _start(store: Store, plan: RunPlan, seed: int, metadata: dict[str, Any] | None) -> _Run:
@@ -323,9 +306,8 @@ async def arun_plan(
     run = _start(store, plan, seed, metadata)
     request, runs, idea, chain, count = run.request, run.runs, plan.idea, plan.chain, plan.count
     sem = asyncio.Semaphore(concurrency or count)
-    embedding = background_embedding(
-        store, embed
-    )  # off the critical path: see search/embed_worker.py
+    calls = _Calls(plan, seed, sem, prices, progress, on_progress)
+    embedding = background_embedding(store, embed)  # off the critical path: search/embed_worker.py
     weights = current_weights(store)
     scoring: list[asyncio.Task[None]] = []
     started = time.perf_counter()
@@ -336,20 +318,8 @@ async def arun_plan(
             if chain == "best-of-previous" and scoring:
                 await scoring[-1]  # this phase refines the previous one's best: its ranks first
             run.set_phase(pr, "running")
-            previous, error = await _run_phase(
-                run,
-                pl,
-                pr,
-                idea,
-                _sources(chain, previous, idea, count),
-                seed=seed,
-                sem=sem,
-                timeout=plan.timeout,
-                retries=plan.retries,
-                prices=prices,
-                progress=progress,
-                on_progress=on_progress,
-            )
+            sources = _sources(chain, previous, idea, count)
+            previous, error = await _run_phase(run, pl, pr, sources, calls)
             # Scoring runs in a worker thread while the next phase calls its model.
             scoring.append(asyncio.create_task(_score(store, previous, idea, weights)))
             if error:
@@ -381,26 +351,28 @@ async def arun_plan(
     return GenerationResult(request, runs, run.prompts, run.metrics, error)
 
 
+@dataclass(frozen=True)
+class _Calls:
+    """How every variant of one request calls its model, whichever phase it belongs to."""
+
+    plan: RunPlan  # the idea, the timeout and the retries
+    seed: int
+    sem: asyncio.Semaphore
+    prices: dict[str, Any]
+    progress: bool
+    on_progress: ProgressCallback | None
+
+
 async def _run_phase(
-    run: _Run,
-    pl: PhasePlan,
-    pr: r.PhaseRun,
-    idea: str,
-    sources: list[str],
-    *,
-    seed: int,
-    sem: asyncio.Semaphore,
-    timeout: float,
-    retries: int,
-    prices: dict[str, Any],
-    progress: bool,
-    on_progress: ProgressCallback | None = None,
+    run: _Run, pl: PhasePlan, pr: r.PhaseRun, sources: list[str], calls: _Calls
 ) -> tuple[list[r.Prompt], str | None]:
     """Run the variants of one phase concurrently; store each as it lands."""
     from tqdm.auto import tqdm
 
-    cfg = pl.config
-    bar = tqdm(total=len(sources), desc=pl.phase, unit="variant", disable=not progress, leave=False)
+    cfg, idea, seed, on_progress = pl.config, calls.plan.idea, calls.seed, calls.on_progress
+    bar = tqdm(
+        total=len(sources), desc=pl.phase, unit="variant", disable=not calls.progress, leave=False
+    )
     landed = 0
     if on_progress:
         on_progress(pl.phase, 0, len(sources))
@@ -408,7 +380,7 @@ async def _run_phase(
     async def one(i: int, source: str) -> r.Prompt:
         strategy = ph.strategy_for(i)
         system, prompt_text = ph.compose_messages(pl.phase, cfg["persona"], idea, source, strategy)
-        async with sem:
+        async with calls.sem:
             c = await acomplete_checked(
                 pl.choice,
                 prompt_text,
@@ -416,8 +388,8 @@ async def _run_phase(
                 temperature=cfg["temperature"],
                 max_tokens=cfg["max_tokens"],
                 seed=seed * 1000 + i,
-                timeout=timeout,
-                retries=retries,
+                timeout=calls.plan.timeout,
+                retries=calls.plan.retries,
                 # What our offline engine works on; a real model sees only the messages.
                 model_options={
                     "phase": pl.phase,
@@ -428,7 +400,7 @@ async def _run_phase(
                 },
             )
         prompt = _prompt_of(c, pl, pr, run.request.id, variant=i, strategy=strategy, seed=seed)
-        run.save(prompt, _metrics_for(prompt, c, prices))
+        run.save(prompt, _metrics_for(prompt, c, calls.prices))
         bar.update(1)
         if on_progress:
             nonlocal landed

@@ -156,19 +156,7 @@ def plan(
     phase_models: Mapping[str, tuple[str | None, str | None]] | None = None,
 ) -> tuple[tuple[str, ...], list[PhasePlan]]:
     """Deprecated (use plan.resolve_plan, which returns the whole RunPlan): (phases, phase plans)."""
-    done = resolve_plan(
-        store,
-        idea,
-        count=count,
-        persona=persona,
-        phases=phases,
-        provider=provider,
-        model=model,
-        temperature=temperature,
-        max_tokens=max_tokens,
-        chain=chain,
-        phase_models=phase_models,
-    )
+    done = resolve_plan(**locals())  # exactly the parameters above
     return done.phases, list(done.steps)
 
 

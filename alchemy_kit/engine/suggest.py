@@ -22,7 +22,7 @@ from ..models.registry import resolve
 from ..runner import run_sync
 from ..scoring.judge_parse import _json_objects
 from ..store.calling import store_argument
-from .cases import CaseReport, make_case, prompt_vars, store_cases
+from .cases import OUR_FIELDS, CaseReport, make_case, prompt_vars, store_cases
 from .inputs import check_int
 
 if TYPE_CHECKING:
@@ -120,11 +120,7 @@ async def asuggest_cases(
         if not isinstance(item, dict):
             report.fail(i, "expected a JSON object")
             continue
-        obj = {
-            k: v
-            for k, v in item.items()
-            if k in ("name", "description", "vars", "assert", "reference", "tags")
-        }
+        obj = {k: v for k, v in item.items() if k in OUR_FIELDS}
         obj["tags"] = (
             list(dict.fromkeys([*(obj.get("tags") or []), "suggested"]))
             if isinstance(obj.get("tags", []), list)

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 
 from ..vocab import PROVIDERS
 
+# SmolLM2-135M-Instruct, the optional real model run in this process (models/smollm*.py).
+SMOLLM_ID = "smollm2-135m"
 DEFAULT_MODELS: dict[str, str] = {
     "openai": "gpt-4o-mini",
     "anthropic": "anthropic/claude-haiku-4-5-20251001",
@@ -27,7 +29,7 @@ DEFAULT_PRICES: dict[str, tuple[float, float]] = {
     "openrouter/openai/gpt-4o-mini": (0.15, 0.60),
     "ollama/llama3.2": (0.0, 0.0),
     "alchemy-local": (0.0, 0.0),
-    "smollm2-135m": (0.0, 0.0),
+    SMOLLM_ID: (0.0, 0.0),
 }
 
 # Native context windows in tokens, keyed by the model name without its provider prefix or tag.
@@ -40,7 +42,7 @@ CONTEXT_LIMITS: dict[str, int] = {
     "gemini-2.5-pro": 1_048_576,
     "openai/gpt-4o-mini": 128_000,
     "llama3.2": 131_072,
-    "smollm2-135m": 8_192,
+    SMOLLM_ID: 8_192,
 }
 _LOCAL_FALLBACK_CONTEXT = 8_192
 
@@ -48,7 +50,7 @@ _LOCAL_FALLBACK_CONTEXT = 8_192
 # model at the general defaults (temperature 0.7, 1024 tokens) rambles to the limit; SmolLM2's
 # model card recommends 0.2, and its useful answers end well inside 512 tokens.
 MODEL_DEFAULTS: dict[str, dict[str, float | int]] = {
-    "smollm2-135m": {"temperature": 0.2, "max_tokens": 512},
+    SMOLLM_ID: {"temperature": 0.2, "max_tokens": 512},
 }
 
 

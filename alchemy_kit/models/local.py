@@ -17,10 +17,11 @@ from dataclasses import dataclass
 
 from ..phases import PERSONA_PROFILES, STRATEGY_ORDER
 from ..vocab import DEFAULT_TEMPERATURE, PERSONAS, PHASES, TOKEN_RE, estimate_tokens
-from .local_eval import EVAL_TASKS
 
 MODEL_ID = "alchemy-local"
-TASKS = ("refine", *EVAL_TASKS)
+# The eval tasks live in local_eval.py (EVAL_TASKS), imported only when one is asked for.
+EVAL_TASK_NAMES = ("respond", "cases", "revise")
+TASKS = ("refine", *EVAL_TASK_NAMES)
 CONTEXT_LIMIT = 8192  # tokens (estimate_tokens units) of system + prompt
 
 
@@ -96,7 +97,9 @@ def generate(
             f"{MODEL_ID}: the input is about {input_tokens} tokens, over this model's context limit of "
             f"{CONTEXT_LIMIT}; shorten the idea or the source text"
         )
-    if task in EVAL_TASKS:  # answer an eval call, suggest cases, revise a prompt from failures
+    if task in EVAL_TASK_NAMES:  # answer an eval call, suggest cases, revise from failures
+        from .local_eval import EVAL_TASKS
+
         text = EVAL_TASKS[task](system, prompt or "", seed)
         if max_tokens is not None and estimate_tokens(text) > max_tokens:
             text = truncate_to_tokens(text, max_tokens)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
+from typing import Any
 
 from ..phases import STRATEGY_ORDER
 from . import local_text as lt
@@ -153,27 +154,21 @@ def _values(spec: Spec, st: Style, strategy: str) -> dict[str, str | list[str]]:
     voice = dict(zip(_VOICE_FIELDS, _VOICE[spec.p.name][0], strict=True))
     weak0, weak1 = voice.pop("weak0"), voice.pop("weak1")
     focus = st.order(list(spec.p.focus))
-    rules = list(dict.fromkeys([*spec.limit_lines, *spec.rules, *spec.fixed]))
-    settled = [f"{q} {sentence(v)}" for q, v in spec.decisions]
-    glossary = [f"- **{k}** — {v}" for k, v in spec.glossary]
-    cases = examples(spec, st)
-    parts = [
-        clause(_part(o)).replace("the piece itself", f"the {spec.deliverable} itself")
-        for o in spec.output
-    ]
-    steps = [clause(s) for s in spec.steps]
-    said = [*spec.rules, *spec.background]
-    defaults = [
-        c for c in dict.fromkeys([*spec.constraints, *spec.requirements[3:5]]) if c not in rules
-    ]
-    chosen = [c for c in spec.constraints if c not in spec.fixed][:4]
-    chosen += list(spec.requirements[: max(0, 3 - len(chosen))])
-    cons = [*spec.limit_lines, *spec.rules, *spec.constraints]
-    cons += [r for r in spec.requirements if r not in cons][:3]
-    length = f" (length: {lt._join(list(spec.lengths))})" if spec.lengths else ""
-    return voice | {
+    known = _known(spec, strategy, voice["missing"])
+    return (
+        voice
+        | _who(spec, focus, weak0, weak1)
+        | known
+        | _shown(spec, examples(spec, st))
+        | _answer(spec, known, voice["shown"])
+    )
+
+
+def _who(spec: Spec, focus: list[str], weak0: str, weak1: str) -> dict[str, str | list[str]]:
+    """The slots that say what the task is, who it is for and who does it."""
+    return {
         "task": spec.task,
-        "request": " ".join(x for x in (spec.task, *said) if x),
+        "request": " ".join(x for x in (spec.task, *spec.rules, *spec.background) if x),
         "task_clause": clause(spec.task),
         "audience": spec.audience,
         "Audience": lt._cap(spec.audience),
@@ -190,6 +185,21 @@ def _values(spec: Spec, st: Style, strategy: str) -> dict[str, str | list[str]]:
         "weak_prose": f"{weak0}, or {weak1}",
         "focus4": lt._join(focus[:4]),
         "focus3": lt._join(focus[:3]),
+    }
+
+
+def _known(spec: Spec, strategy: str, missing: str) -> dict[str, str | list[str]]:
+    """The slots of what is settled: rules, defaults, background, decisions, terms, limits."""
+    rules = list(dict.fromkeys([*spec.limit_lines, *spec.rules, *spec.fixed]))
+    glossary = [f"- **{k}** — {v}" for k, v in spec.glossary]
+    defaults = [
+        c for c in dict.fromkeys([*spec.constraints, *spec.requirements[3:5]]) if c not in rules
+    ]
+    chosen = [c for c in spec.constraints if c not in spec.fixed][:4]
+    chosen += list(spec.requirements[: max(0, 3 - len(chosen))])
+    cons = [*spec.limit_lines, *spec.rules, *spec.constraints]
+    cons += [r for r in spec.requirements if r not in cons][:3]
+    return {
         "rules": rules,
         "stated": rules or [f"Nothing beyond the task itself: {clause(spec.task)}."],
         "defaults": defaults or ["No further defaults: the request itself settles the rest."],
@@ -197,17 +207,35 @@ def _values(spec: Spec, st: Style, strategy: str) -> dict[str, str | list[str]]:
         "bg": "".join(f"{b} " for b in spec.background),
         "bg_after": "".join(f" {b}" for b in spec.background),
         "background_ctx": [f"- Background: {b}" for b in spec.background],
-        "said": said,
+        "said": [*spec.rules, *spec.background],
         "standards": list(spec.requirements[:3]),
         "standards_prose": lt._join([clause(c) for c in spec.requirements[:3]]),
         "arrows": [f"- {q} → {sentence(v)}" for q, v in spec.decisions],
         "table": _table("Open point | Default we apply", spec.decisions),
-        "settled": settled,
+        "settled": [f"{q} {sentence(v)}" for q, v in spec.decisions],
         "silent": " ".join(f"{q} {_MARKER[strategy]} {clause(v)}." for q, v in spec.decisions),
         "glossary": glossary,
         "terms": " ".join(f"{lt._cap(k)} means {clause(v)}." for k, v in spec.glossary),
         "glossary_or_terms": glossary or [f"- {t}" for t in spec.terms[:4]],
         "terms4": ", ".join(spec.terms[:4]),
+        "criteria_all": [*rules, *spec.checks],
+        "criteria": [
+            *(c for c in spec.limit_lines if not c.startswith("Length:")),
+            *spec.rules,
+            *spec.checks[:4],
+        ],
+        "limit_prose": spec.limit_prose,
+        "fixed_prose": " ".join([*spec.rules, spec.limit_prose, *spec.fixed]).strip()
+        or "The idea sets no hard limits beyond the task itself.",
+        "chosen_prose": " ".join(sentence(c) for c in chosen),
+        "cons": [*dict.fromkeys(cons), missing],
+    }
+
+
+def _shown(spec: Spec, cases: list[tuple[str, str, str]]) -> dict[str, str | list[str]]:
+    """The slots of worked examples, steps and checks."""
+    steps = [clause(s) for s in spec.steps]
+    return {
         "ex_draft": [f"**{lt._cap(c)}** — given {g}: {clause(e)}." for c, g, e in cases],
         "ex_brief": " ".join(
             [f"Take {cases[0][0]}: given {cases[0][1]}, a good result gives {clause(cases[0][2])}."]
@@ -223,12 +251,18 @@ def _values(spec: Spec, st: Style, strategy: str) -> dict[str, str | list[str]]:
         ),
         "check1": spec.checks[0] if spec.checks else "",
         "checked": lt._join([clause(c) for c in spec.checks[:3]]),
-        "criteria_all": [*rules, *spec.checks],
-        "criteria": [
-            *(c for c in spec.limit_lines if not c.startswith("Length:")),
-            *spec.rules,
-            *spec.checks[:4],
-        ],
+    }
+
+
+def _answer(spec: Spec, known: dict[str, Any], shown: str) -> dict[str, str | list[str]]:
+    """The slots of the answer's shape: its parts, the procedure that makes it, its schema."""
+    settled, said = known["settled"], known["said"]
+    parts = [
+        clause(_part(o)).replace("the piece itself", f"the {spec.deliverable} itself")
+        for o in spec.output
+    ]
+    length = f" (length: {lt._join(list(spec.lengths))})" if spec.lengths else ""
+    return {
         "output": list(spec.output),
         "parts": lt._join(parts) or f"the complete {spec.deliverable}",
         "parts_table": _table(
@@ -238,11 +272,6 @@ def _values(spec: Spec, st: Style, strategy: str) -> dict[str, str | list[str]]:
         "parts_prose": "; ".join(
             f"{_ORDER_WORDS[i]}, {clause(o)}" for i, o in enumerate(spec.output[:5])
         ),
-        "limit_prose": spec.limit_prose,
-        "fixed_prose": " ".join([*spec.rules, spec.limit_prose, *spec.fixed]).strip()
-        or "The idea sets no hard limits beyond the task itself.",
-        "chosen_prose": " ".join(sentence(c) for c in chosen),
-        "cons": [*dict.fromkeys(cons), voice["missing"]],
         # the persona's last step is often its own check: the self-check replaces it
         "procedure": [
             *([f"Take these as settled: {' '.join(settled)}"] if settled else []),
@@ -254,7 +283,7 @@ def _values(spec: Spec, st: Style, strategy: str) -> dict[str, str | list[str]]:
             ),
             f"Before answering, check the result: {'; '.join(clause(c) for c in spec.checks[:4])}."
             " Fix anything that fails, then answer.",
-            f"Respond with {lt._join(parts) or 'the complete ' + spec.deliverable}; {voice['shown']}.",
+            f"Respond with {lt._join(parts) or 'the complete ' + spec.deliverable}; {shown}.",
         ],
         "schema": [
             f"**{lt._cap(clause(_part(f)))}** — {clause(f)}{length if i == 2 else ''}."

@@ -10,15 +10,11 @@ from collections.abc import AsyncGenerator, Iterator
 from typing import Any
 
 import llm
-from pydantic import Field
 
 from ..phases import STRATEGY_ORDER
 from ..vocab import PERSONAS, PHASES
 from .local import MODEL_ID, LocalModelError, generate
-
-
-def _opt(description: str, **limits: Any) -> Any:
-    return Field(default=None, description=description, **limits)
+from .options import option as _opt
 
 
 class _LocalOptions(llm.Options):

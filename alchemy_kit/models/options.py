@@ -15,6 +15,13 @@ _NO_SEED = frozenset({"anthropic", "google", "openrouter"})
 _TEMPERATURE_MAX = {"anthropic": 1.0}
 
 
+def option(description: str, **limits: Any) -> Any:
+    """A field of an in-process model's llm Options: unset (None) unless the call sets it."""
+    from pydantic import Field  # llm's dependency: only a model that declares Options needs it
+
+    return Field(default=None, description=description, **limits)
+
+
 def check_options(choice: ModelChoice, temperature: float | None, max_tokens: int | None) -> None:
     """Raise ProviderLimitError when an option is outside what the provider accepts."""
     if temperature is not None:

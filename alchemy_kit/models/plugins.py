@@ -12,8 +12,7 @@ import os
 import sys
 from collections.abc import Iterable
 
-from .catalog import DEFAULT_MODELS
-from .smollm_files import MODEL_ID as SMOLLM_ID
+from .catalog import DEFAULT_MODELS, SMOLLM_ID
 
 ENV_VAR = "LLM_LOAD_PLUGINS"
 # Our distribution: its entry points register the local model and the offline embedders.

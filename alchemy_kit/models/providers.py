@@ -28,7 +28,7 @@ from ..errors import (
 )
 from ..runner import synchronous
 from ..vocab import estimate_tokens
-from . import inprocess, local, recording
+from . import local, recording
 from .catalog import ModelChoice
 from .failures import classify, describe, permanent_error, retry_after
 from .keys import key_help, known_secrets
@@ -55,18 +55,11 @@ class Completion:
     call_key: str | None = None  # its key in model_calls when recorded or replayed
 
 
-async def _attempt(
-    model: Any,
-    is_async: bool,
-    prompt: str,
-    system: str | None,
-    options: dict[str, Any],
-    key: str | None,
-) -> tuple[str, Any, str | None]:
+async def _attempt(a: _Attempt) -> tuple[str, Any, str | None]:
     token = NO_SDK_RETRY.set(True)  # reset below: wait_for may run us in the caller's task
     try:
-        response = model.prompt(prompt, system=system, stream=False, key=key, **options)
-        if is_async:
+        response = a.model.prompt(a.prompt, system=a.system, stream=False, key=a.key, **a.options)
+        if a.is_async:
             text = await response.text()
             usage = await response.usage()
         else:  # a sync-only in-process model: keep the event loop free
@@ -77,11 +70,9 @@ async def _attempt(
         NO_SDK_RETRY.reset(token)
 
 
-def _attempt_in_process(
-    model: Any, prompt: str, system: str | None, options: dict[str, Any], key: str | None
-) -> tuple[str, Any, str | None]:
+def _attempt_in_process(a: _Attempt) -> tuple[str, Any, str | None]:
     """One call to a sync model in this process, run by inprocess.run in a worker thread."""
-    response = model.prompt(prompt, system=system, stream=False, key=key, **options)
+    response = a.model.prompt(a.prompt, system=a.system, stream=False, key=a.key, **a.options)
     return response.text(), response.usage(), response.resolved_model
 
 
@@ -107,19 +98,7 @@ async def acomplete(
     recording when replaying: then no model, network or key is touched.
     """
     check_options(choice, temperature, max_tokens)
-    return await acomplete_checked(
-        choice,
-        prompt,
-        system=system,
-        temperature=temperature,
-        max_tokens=max_tokens,
-        seed=seed,
-        timeout=timeout,
-        retries=retries,
-        backoff=backoff,
-        key=key,
-        model_options=model_options,
-    )
+    return await acomplete_checked(**locals())  # exactly the parameters above
 
 
 async def acomplete_checked(
@@ -141,28 +120,25 @@ async def acomplete_checked(
     found = recording.replayed(call)
     if found is not None:
         return _from_recording(found, choice)
-    done = await _call(
-        choice,
-        prompt,
-        system=system,
-        temperature=temperature,
-        max_tokens=max_tokens,
-        seed=seed,
-        timeout=timeout,
-        retries=retries,
-        backoff=backoff,
-        key=key,
-        model_options=model_options,
-    )
-    done.call_key = recording.record(
-        call,
-        text=done.text,
-        resolved_model=done.model,
-        input_tokens=done.input_tokens,
-        output_tokens=done.output_tokens,
-        tokens_estimated=done.tokens_estimated,
-        duration_ms=done.duration_ms,
-    )
+    if choice.provider == "local" and choice.model_id == local.MODEL_ID:
+        done = await _in_process(
+            prompt, system, temperature, max_tokens, seed, timeout, model_options or {}
+        )
+    else:
+        model, is_async = _ready_model(choice, key)
+        options = map_options(
+            choice,
+            model,
+            temperature=temperature,
+            max_tokens=max_tokens,
+            seed=seed,
+            extra=model_options,
+        )
+        attempt = _Attempt(
+            choice, model, is_async, prompt, system, options, key, timeout, known_secrets(key)
+        )
+        done = await _retried(attempt, retries, backoff)
+    done.call_key = recording.record(call, done)
     return done
 
 
@@ -181,40 +157,11 @@ def _from_recording(found: Any, choice: ModelChoice) -> Completion:
     )
 
 
-async def _call(
-    choice: ModelChoice,
-    prompt: str,
-    *,
-    system: str | None = None,
-    temperature: float | None = None,
-    max_tokens: int | None = None,
-    seed: int | None = None,
-    timeout: float = 60.0,
-    retries: int = 3,
-    backoff: float = 0.5,
-    key: str | None = None,
-    model_options: dict[str, Any] | None = None,
-) -> Completion:
-    if choice.provider == "local" and choice.model_id == local.MODEL_ID:
-        return await _in_process(
-            prompt, system, temperature, max_tokens, seed, timeout, model_options or {}
-        )
+async def _retried(attempt: _Attempt, retries: int, backoff: float) -> Completion:
+    """A real llm model's call: tried until it succeeds, fails for good or runs out of retries."""
     import tenacity  # only a real llm model's calls are retried
 
     started = time.perf_counter()
-    model, is_async = _ready_model(choice, key)
-    secrets = known_secrets(key)
-    options = map_options(
-        choice,
-        model,
-        temperature=temperature,
-        max_tokens=max_tokens,
-        seed=seed,
-        extra=model_options,
-    )
-
-    attempt = _Attempt(choice, model, is_async, prompt, system, options, key, timeout, secrets)
-
     retrying = tenacity.AsyncRetrying(
         stop=tenacity.stop_after_attempt(retries + 1),
         wait=_wait(backoff),
@@ -226,25 +173,25 @@ async def _call(
     except AlchemyError:
         raise
     except Exception as exc:  # the last attempt failed transiently too
-        raise _exhausted(exc, choice, secrets, attempt.count) from None
+        raise _exhausted(exc, attempt.choice, attempt.secrets, attempt.count) from None
     text, usage, resolved = done
     in_tok = getattr(usage, "input", None) or 0
     out_tok = getattr(usage, "output", None) or 0
     return Completion(
         text=text,
-        provider=choice.provider,
-        model=resolved or model.model_id,
+        provider=attempt.choice.provider,
+        model=resolved or attempt.model.model_id,
         # A provider that reports no usage gets an estimate, and the row says it is one.
         input_tokens=int(in_tok)
         if in_tok > 0
-        else _estimated_tokens((system or "") + "\n" + prompt),
+        else _estimated_tokens((attempt.system or "") + "\n" + attempt.prompt),
         output_tokens=int(out_tok) if out_tok > 0 else _estimated_tokens(text),
         tokens_estimated=not (in_tok > 0 and out_tok > 0),
         duration_ms=int(
             (attempt.busy if attempt.in_process else time.perf_counter() - started) * 1000
         ),
         attempts=attempt.count,
-        options=dict(options),
+        options=dict(attempt.options),
     )
 
 
@@ -291,23 +238,14 @@ class _Attempt:
         return self.choice.provider == "local" and not self.is_async
 
     async def __call__(self) -> tuple[str, Any, str | None]:
+        from . import inprocess  # only a sync in-process model (SmolLM2) runs through it
+
         self.count += 1
-        model, prompt, system, options, key = (
-            self.model,
-            self.prompt,
-            self.system,
-            self.options,
-            self.key,
-        )
         try:
             if not self.in_process:
-                return await asyncio.wait_for(
-                    _attempt(model, self.is_async, prompt, system, options, key), self.timeout
-                )
+                return await asyncio.wait_for(_attempt(self), self.timeout)
             done, budget = await inprocess.run(
-                self.choice.model_id,
-                lambda: _attempt_in_process(model, prompt, system, options, key),
-                self.timeout,
+                self.choice.model_id, lambda: _attempt_in_process(self), self.timeout
             )
             self.busy += budget.seconds
             return done
@@ -319,7 +257,7 @@ class _Attempt:
             raise err from None
         except Exception as exc:
             # `from None`: the SDK exception may quote the key, and tracebacks print causes.
-            error = _give_up(exc, self.choice, options, self.secrets)
+            error = _give_up(exc, self.choice, self.options, self.secrets)
             if error is not None:
                 raise error from None
             raise  # transient: tenacity waits and tries again
@@ -426,10 +364,10 @@ def _pydantic_validation_error() -> type[Exception]:
     return pydantic.ValidationError
 
 
-complete = synchronous(acomplete)
-complete.__name__ = complete.__qualname__ = "complete"
-complete.__doc__ = (
-    "Synchronous acomplete(): works in plain scripts and inside a running event loop."
+complete = synchronous(
+    acomplete,
+    "complete",
+    "Synchronous acomplete(): works in plain scripts and inside a running event loop.",
 )
 
 

@@ -13,7 +13,7 @@ loop. Modes:
 - `off` (`--no-record`): call the model, store nothing.
 The offline template model `alchemy-local` is deterministic and in-process: it is never recorded and
 runs as itself under replay. Failed calls are not recorded. A store (the sink) provides
-`get_call(key)` and `put_calls(calls)`; a buffered recorder holds calls until the one writer of an
+`_get_call(key)` and `_put_calls(calls)`; a buffered recorder holds calls until the one writer of an
 eval run drains them into the same transaction as the outputs they produced.
 """
 
@@ -28,28 +28,31 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ..errors import ReplayMissError, ValidationError
 from ..records_eval import CALL_PURPOSES, ModelCall
 from .catalog import DEFAULT_MODELS, ModelChoice, price_for
+
+if TYPE_CHECKING:
+    from .providers import Completion
 
 MODES = ("record", "replay", "off")
 ENV_VAR = "ALCHEMY_REPLAY"
 
 
 class CallSink(Protocol):
-    """Where recorded calls live (the Store implements it)."""
+    """Where recorded calls live (the Store implements it; plumbing, hence the private names)."""
 
-    def get_call(self, key: str) -> ModelCall | None:
+    def _get_call(self, key: str) -> ModelCall | None:
         """The recorded call with this key, or None."""
         ...
 
-    def get_calls(self, keys: Sequence[str]) -> dict[str, ModelCall]:
+    def _get_calls(self, keys: Sequence[str]) -> dict[str, ModelCall]:
         """The recorded calls among `keys`, by key."""
         ...
 
-    def put_calls(self, calls: Sequence[ModelCall]) -> None:
+    def _put_calls(self, calls: Sequence[ModelCall]) -> None:
         """Store calls, replacing any with the same key."""
         ...
 
@@ -72,7 +75,7 @@ class Recorder:
             with self._lock:
                 self._pending.append(call)
         else:
-            self.sink.put_calls([call])
+            self.sink._put_calls([call])
 
     def drain(self) -> list[ModelCall]:
         """The calls waiting to be written (a buffered recorder's writer stores them)."""
@@ -117,12 +120,7 @@ class Call:
         """
         what: list[Any] = [self.choice.provider, self.choice.model_id, self.messages, self.options]
         what += [self.seed] if self.unit is None else [self.seed, self.unit]
-        body = json.dumps(
-            what,
-            ensure_ascii=False,
-            separators=(",", ":"),
-            default=str,
-        )
+        body = json.dumps(what, ensure_ascii=False, separators=(",", ":"), default=str)
         return hashlib.sha256(body.encode("utf-8", "surrogatepass")).hexdigest()
 
     def describe(self) -> str:
@@ -246,7 +244,7 @@ def replayed(call: Call) -> ModelCall | None:
         return None
     if rec.mode != "replay":
         return None
-    found = rec.cache.get(call.key) or rec.sink.get_call(call.key)
+    found = rec.cache.get(call.key) or rec.sink._get_call(call.key)
     if found is None:
         raise ReplayMissError(
             f"replay: no recording of the {call.describe()}; run it once without --replay to"
@@ -255,16 +253,7 @@ def replayed(call: Call) -> ModelCall | None:
     return found
 
 
-def record(
-    call: Call,
-    *,
-    text: str,
-    resolved_model: str | None,
-    input_tokens: int,
-    output_tokens: int,
-    tokens_estimated: bool,
-    duration_ms: int,
-) -> str | None:
+def record(call: Call, done: Completion) -> str | None:
     """Store a finished call when a recorder in record mode is attached; return its key."""
     rec = _ACTIVE.get()
     if rec is None or rec.mode != "record" or exempt(call.choice):
@@ -272,7 +261,7 @@ def record(
     price = price_for(call.choice.model_id, rec.prices)
     if price is None and call.choice.provider == "local":
         price = (0.0, 0.0)
-    cost = (input_tokens * price[0] + output_tokens * price[1]) / 1e6 if price else None
+    cost = (done.input_tokens * price[0] + done.output_tokens * price[1]) / 1e6 if price else None
     key = call.key
     rec.save(
         ModelCall(
@@ -280,16 +269,16 @@ def record(
             provider=call.choice.provider,
             model=call.choice.model_id,
             messages=[{"role": role, "content": content} for role, content in call.messages],
-            response=text,
+            response=done.text,
             options=dict(call.options),
             seed=call.seed,
             purpose=_PURPOSE.get(),
-            resolved_model=resolved_model,
-            input_tokens=input_tokens or None,
-            output_tokens=output_tokens or None,
-            tokens_estimated=tokens_estimated,
+            resolved_model=done.model,
+            input_tokens=done.input_tokens or None,
+            output_tokens=done.output_tokens or None,
+            tokens_estimated=done.tokens_estimated,
             cost_usd=cost,
-            duration_ms=max(0, duration_ms),
+            duration_ms=max(0, done.duration_ms),
         )
     )
     return key

@@ -268,17 +268,11 @@ def model_status() -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     for provider in PROVIDERS:
         info = PROVIDER_INFO[provider]
-        if provider == "local":
-            installed = importlib.util.find_spec("alchemy_kit.models.local") is not None
-        else:
-            installed = _plugin_installed(provider)
-        key_ok: bool | None = None
+        # Our offline model is a module of this package (providers.py imports it): no plugin.
+        installed = provider == "local" or _plugin_installed(provider)
+        key_ok = has_key(provider) if info.key_alias else None
         reason = "ok"
-        if info.key_alias:
-            key_ok = has_key(provider)
-        if not installed and provider == "local":
-            reason = "alchemy_kit.models.local is missing from this installation"
-        elif not installed:
+        if not installed:
             reason = f"plugin {info.plugin_package} not installed: {_INSTALL_HINT}"
         elif key_ok is False:
             reason = f"no key: {key_help(provider)}"

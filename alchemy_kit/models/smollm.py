@@ -18,10 +18,11 @@ from collections.abc import Iterator
 from typing import Any
 
 import llm
-from pydantic import Field, field_validator
+from pydantic import field_validator
 
 from . import smollm_files as files
 from .catalog import MODEL_DEFAULTS
+from .options import option
 from .smollm_files import MODEL_ID, find_gguf, is_available, status, unavailable_reason
 from .smollm_runtime import RuntimeFailure, generate, server_for
 
@@ -45,47 +46,30 @@ STOP = ["<|im_start|>", "<|im_end|>", "<|endoftext|>", "\nuser\n", "\nUser:", "\
 
 
 class _SmolOptions(llm.Options):
-    temperature: float | None = Field(default=None, ge=0, le=2, description="Sampling temperature")
-    max_tokens: int | None = Field(
-        default=None, gt=0, description=f"Maximum output tokens (default {DEFAULT_MAX_TOKENS})"
+    temperature: float | None = option("Sampling temperature", ge=0, le=2)
+    max_tokens: int | None = option(f"Maximum output tokens (default {DEFAULT_MAX_TOKENS})", gt=0)
+    seed: int | None = option("Sampling seed for reproducible output")
+    top_p: float | None = option("Nucleus sampling", gt=0, le=1)
+    top_k: int | None = option("Keep the k likeliest tokens (0: all)", ge=0)
+    min_p: float | None = option("Drop tokens below p × best", ge=0, le=1)
+    repeat_penalty: float | None = option("Penalty on tokens already used (1: none)", ge=1, le=2)
+    repeat_last_n: int | None = option(
+        "Tokens the repeat penalty looks back over (-1: context)", ge=-1
     )
-    seed: int | None = Field(default=None, description="Sampling seed for reproducible output")
-    top_p: float | None = Field(default=None, gt=0, le=1, description="Nucleus sampling")
-    top_k: int | None = Field(
-        default=None, ge=0, description="Keep the k likeliest tokens (0: all)"
+    presence_penalty: float | None = option("Flat penalty on any token already used", ge=-2, le=2)
+    frequency_penalty: float | None = option(
+        "Penalty growing with a token's count so far", ge=-2, le=2
     )
-    min_p: float | None = Field(default=None, ge=0, le=1, description="Drop tokens below p × best")
-    repeat_penalty: float | None = Field(
-        default=None, ge=1, le=2, description="Penalty on tokens already used (1: none)"
+    dry_multiplier: float | None = option("DRY penalty on extending a repeat (0: off)", ge=0, le=5)
+    dry_base: float | None = option("DRY's growth per repeated token", gt=1, le=4)
+    dry_allowed_length: int | None = option(
+        "Repeats up to this many tokens go unpenalised by DRY", ge=1
     )
-    repeat_last_n: int | None = Field(
-        default=None, ge=-1, description="Tokens the repeat penalty looks back over (-1: context)"
-    )
-    presence_penalty: float | None = Field(
-        default=None, ge=-2, le=2, description="Flat penalty on any token already used"
-    )
-    frequency_penalty: float | None = Field(
-        default=None, ge=-2, le=2, description="Penalty growing with a token's count so far"
-    )
-    dry_multiplier: float | None = Field(
-        default=None, ge=0, le=5, description="DRY penalty on extending a repeat (0: off)"
-    )
-    dry_base: float | None = Field(
-        default=None, gt=1, le=4, description="DRY's growth per repeated token"
-    )
-    dry_allowed_length: int | None = Field(
-        default=None, ge=1, description="Repeats up to this many tokens go unpenalised by DRY"
-    )
-    dry_penalty_last_n: int | None = Field(
-        default=None, ge=-1, description="Tokens DRY looks back over (-1: context)"
-    )
-    stop: list[str] | None = Field(default=None, description="Extra stop sequences")
-    loop_stop: bool | None = Field(
-        default=None, description="End a generation once it repeats itself (default true)"
-    )
-    cache_prompt: bool | None = Field(
-        default=None,
-        description="Reuse a shared prompt prefix (faster; the same seed may then give other text)",
+    dry_penalty_last_n: int | None = option("Tokens DRY looks back over (-1: context)", ge=-1)
+    stop: list[str] | None = option("Extra stop sequences")
+    loop_stop: bool | None = option("End a generation once it repeats itself (default true)")
+    cache_prompt: bool | None = option(
+        "Reuse a shared prompt prefix (faster; the same seed may then give other text)"
     )
 
     @field_validator("stop", mode="before")

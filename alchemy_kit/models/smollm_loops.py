@@ -57,27 +57,25 @@ class LoopDetector:
 
     def feed(self, piece: str) -> Loop | None:
         """Add streamed text; return the loop found so far (and keep returning it)."""
-        if self.loop is not None or not piece:
-            return self.loop
-        self.text += piece
-        for m in _TOKEN.finditer(self.text, self._pos):
-            if m.end() == len(self.text):
-                break  # the last token may continue in the next piece
-            self._pos = m.end()
-            self._push(_normal(m.group()), m.span())
-            if self.loop is not None:
-                break
+        if self.loop is None and piece:
+            self.text += piece
+            self._scan(ended=False)
         return self.loop
 
     def finish(self) -> Loop | None:
         """Count the last token too (the stream has ended)."""
         if self.loop is None:
-            for m in _TOKEN.finditer(self.text, self._pos):
-                self._pos = m.end()
-                self._push(_normal(m.group()), m.span())
-                if self.loop is not None:
-                    break
+            self._scan(ended=True)
         return self.loop
+
+    def _scan(self, ended: bool) -> None:
+        for m in _TOKEN.finditer(self.text, self._pos):
+            if m.end() == len(self.text) and not ended:
+                break  # the last token may continue in the next piece
+            self._pos = m.end()
+            self._push(_normal(m.group()), m.span())
+            if self.loop is not None:
+                break
 
     def _push(self, token: str, span: tuple[int, int]) -> None:
         tokens, runs = self._tokens, self._runs

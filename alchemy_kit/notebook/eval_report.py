@@ -138,19 +138,16 @@ def _cell(got: er.Cell | None) -> str:
     )
 
 
-def _print_dashboard(link: str) -> None:
-    print(f"Dask dashboard: {link}")  # in a notebook, the cell's output: a link to click
-
-
 @store_argument
 async def aevaluate_report(
     request: str | None = None, *, store: Store | None = None, **kwargs: Any
 ) -> EvalReport:
     """Run an eval (see `engine.evaluate.aevaluate` for every option) and return its report."""
+    from ..engine.executor import print_dashboard
     from ..store import open_store
 
     store = store or open_store()
-    kwargs.setdefault("on_dashboard", _print_dashboard)
+    kwargs.setdefault("on_dashboard", print_dashboard)
     result = await aevaluate(store, request=request, **kwargs)
     return EvalReport(store, result.run_id, result)
 

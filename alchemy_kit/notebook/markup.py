@@ -122,12 +122,10 @@ def measures_table(measures: Mapping[str, Any], width: int = 120) -> str:
 
 
 def _plain(value: Any) -> Any:
-    if isinstance(value, dict | list | tuple):
-        return (
-            ", ".join(f"{k}={v}" for k, v in value.items())
-            if isinstance(value, dict)
-            else (", ".join(str(v) for v in value))
-        )
+    if isinstance(value, dict):
+        return ", ".join(f"{k}={v}" for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return ", ".join(str(v) for v in value)
     return value
 
 

@@ -26,7 +26,6 @@ if TYPE_CHECKING:
     from ..store import Store
 
 T = TypeVar("T")
-HIDDEN = {"display": "none"}
 
 
 class Hub:

@@ -33,6 +33,13 @@ def _when(value: str | None) -> str:
     return html.escape((value or "").replace("T", " ")[:19])
 
 
+# Ids are shown short, the full id in a tooltip, in every table of records.
+_SHORT_IDS: dict[str, Cell] = {
+    "id": lambda row: short_id(row["id"]),
+    "prompt_id": lambda row: short_id(row["prompt_id"]),
+}
+
+
 def _pick_value(row: Mapping[str, Any]) -> str:
     kind, value, other = row["kind"], row["value"], row.get("other_prompt_id")
     if kind == "pairwise":
@@ -52,7 +59,6 @@ _RECORD_VIEWS: dict[type, tuple[list[str], dict[str, Cell], dict[str, str]]] = {
             "phases": lambda row: html.escape(", ".join(row["phases"])),
             "prompts": lambda row: number(_meta(row, "prompt_count")),
             "cost": lambda row: number(_meta(row, "total_cost_usd"), 6),
-            "id": lambda row: short_id(row["id"]),
         },
         {"created_at": "created", "input": "idea", "cost": "cost USD"},
     ),
@@ -62,7 +68,6 @@ _RECORD_VIEWS: dict[type, tuple[list[str], dict[str, Cell], dict[str, str]]] = {
             "model": lambda row: html.escape(f"{row['provider']}/{row['model']}"),
             "started_at": lambda row: _when(row["started_at"]),
             "completed_at": lambda row: _when(row["completed_at"]),
-            "id": lambda row: short_id(row["id"]),
         },
         {"started_at": "started", "completed_at": "completed", "error_message": "error"},
     ),
@@ -72,7 +77,6 @@ _RECORD_VIEWS: dict[type, tuple[list[str], dict[str, Cell], dict[str, str]]] = {
             "strategy": lambda row: html.escape(str(_meta(row, "strategy") or "")),
             "model": lambda row: html.escape(f"{row['provider']}/{row['model']}"),
             "tokens": lambda row: number(row["actual_tokens"]),
-            "id": lambda row: short_id(row["id"]),
             "content": lambda row: html.escape(cut(row["content"], 100)),
         },
         {"tokens": "tokens out", "content": "preview"},
@@ -81,7 +85,6 @@ _RECORD_VIEWS: dict[type, tuple[list[str], dict[str, Cell], dict[str, str]]] = {
         ["metric_type", "value", "unit", "input_tokens", "output_tokens", "timestamp", "prompt_id"],
         {
             "timestamp": lambda row: _when(row["timestamp"]),
-            "prompt_id": lambda row: short_id(row["prompt_id"]),
         },
         {"metric_type": "type", "input_tokens": "tokens in", "output_tokens": "tokens out"},
     ),
@@ -92,7 +95,6 @@ _RECORD_VIEWS: dict[type, tuple[list[str], dict[str, Cell], dict[str, str]]] = {
             "mode": lambda row: html.escape(str(row["filters"].get("mode") or row["search_type"])),
             "query": lambda row: html.escape(cut(row["query"], 80)),
             "filters": lambda row: html.escape(cut(search_filters_text(row["filters"]), 80)),
-            "id": lambda row: short_id(row["id"]),
         },
         {"timestamp": "when", "result_count": "hits", "min_similarity": "min sim"},
     ),
@@ -100,17 +102,11 @@ _RECORD_VIEWS: dict[type, tuple[list[str], dict[str, Cell], dict[str, str]]] = {
         ["created_at", "who", "kind", "prompt_id", "value", "note", "id"],
         {
             "created_at": lambda row: _when(row["created_at"]),
-            "prompt_id": lambda row: short_id(row["prompt_id"]),
             "value": _pick_value,
-            "id": lambda row: short_id(row["id"]),
         },
         {"created_at": "when", "prompt_id": "prompt", "value": "pick"},
     ),
-    r.Tag: (
-        ["tag", "prompt_id", "created_at"],
-        {"prompt_id": lambda row: short_id(row["prompt_id"])},
-        {},
-    ),
+    r.Tag: (["tag", "prompt_id", "created_at"], {}, {}),
     r.Configuration: (["key", "type", "value", "updated_at", "updated_by"], {}, {}),
 }
 
@@ -155,7 +151,9 @@ def records_table(records: Sequence[Any]) -> str:
     if kind is r.SearchRecord and not any(row["min_similarity"] is not None for row in rows):
         columns = [c for c in columns if c != "min_similarity"]
     noun = _NOUNS.get(kind, kind.__name__.lower())
-    return heading(f"{len(rows)} {noun}") + table(rows, columns, cells=cells, titles=titles)
+    return heading(f"{len(rows)} {noun}") + table(
+        rows, columns, cells=_SHORT_IDS | cells, titles=titles
+    )
 
 
 _NOUNS = {
@@ -268,7 +266,7 @@ def generation_html(res: GenerationResult) -> str:
     return head + table(
         rows,
         cols,
-        cells={"id": lambda row: short_id(row["id"])},
+        cells=_SHORT_IDS,
         titles={"input_tokens": "tokens in", "output_tokens": "tokens out"},
     )
 
@@ -283,8 +281,8 @@ def hits_table(hits: Sequence[Hit], *, with_snippet: bool) -> str:
     return table(
         rows,
         columns,
-        cells={
-            "prompt_id": lambda row: short_id(row["prompt_id"]),
+        cells=_SHORT_IDS
+        | {
             "content": lambda row: html.escape(cut(row["content"], 200)),
             "snippet": lambda row: marked(row["snippet"] or ""),
         },
@@ -380,7 +378,7 @@ def _lineage_prompts(lin: r.Lineage) -> str:
     return table(
         rows,
         ["this", "phase", "rank", "score", "strategy", "id", "preview"],
-        cells={"id": lambda row: short_id(row["id"])},
+        cells=_SHORT_IDS,
         titles={"this": ""},
     )
 

@@ -314,14 +314,14 @@ def pairs_from_picks(store: Any) -> list[Pair]:
     from .rank import human_scores
 
     pairs = []
-    for row in store.preference_rows_with_ideas():
+    for row in store._preference_rows_with_ideas():
         if row["kind"] == "pairwise" and row["value"] == 1 and row["other_content"] is not None:
             group = row["request_id"] or row["prompt_id"]
             pairs.append(Pair(row["idea"], row["content"], row["other_content"], "pick", group))
     single = [p for p in store.preferences() if p.kind in ("rating", "thumb")]
     judged = human_scores(single)
     by_group: dict[tuple[str, str], list[tuple[float, str, str]]] = {}
-    for pid, content, idea in store.prompts_for_scoring(prompt_ids=sorted(judged)):
+    for pid, content, idea in store._prompts_for_scoring(prompt_ids=sorted(judged)):
         prompt = store.get_prompt(pid)
         key = (prompt.request_id or pid, prompt.phase)
         by_group.setdefault(key, []).append((judged[pid], content, idea))

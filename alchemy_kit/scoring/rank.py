@@ -2,7 +2,7 @@
 
 A prompt's score is the evidence about it, blended in one place (`blend`):
 - eval score: when the prompt has graded eval outputs, the mean grade of its latest graded output
-  per (case, model), over all runs (`Store.eval_evidence`). What the prompt makes a model write
+  per (case, model), over all runs (`Store._eval_evidence`). What the prompt makes a model write
   outranks anything read from its text: with an eval score, the text evidence below only breaks
   ties (weight EVAL_TIEBREAK, too small to reorder two different eval scores).
 - text evidence: the offline scorer (always), averaged with the LLM judge's rubric score of the
@@ -106,7 +106,7 @@ def blend(
 def evidence(store: Store, prompt_ids: Sequence[str]) -> dict[str, str]:
     """Which evidence sets each prompt's score: eval, judge, picks, scorer (in that order of weight)."""
     ids = list(prompt_ids)
-    evals = store.eval_evidence(ids)
+    evals = store._eval_evidence(ids)
     judged = store.latest_quality(ids, "judge")
     human = human_scores(store.preferences(prompt_ids=ids))
     out = {}
@@ -141,7 +141,7 @@ def record_scores(store: Store, prompts: Sequence[r.Prompt], results: dict[str, 
     metrics = [
         quality_metric(p.id, results[p.id].score, results[p.id].as_details()) for p in prompts
     ]
-    ranks = store.set_scores([(p.id, results[p.id].score) for p in prompts], metrics)
+    ranks = store._set_scores([(p.id, results[p.id].score) for p in prompts], metrics)
     for p in prompts:
         p.score, p.rank = results[p.id].score, ranks.get(p.id)
 
@@ -166,13 +166,13 @@ def rescore(
     Scorer features come from each prompt's latest scorer metric (`rescan` re-reads the text);
     prompts never scored are scored now. Eval results, judge scores and picks are blended in.
     """
-    rows = store.prompts_for_scoring(prompt_ids=prompt_ids, max_chars=MAX_SCORED_CHARS)
+    rows = store._prompts_for_scoring(prompt_ids=prompt_ids, max_chars=MAX_SCORED_CHARS)
     ids = [pid for pid, _, _ in rows]
     weights, which = current_weights(store)
     stored = {} if rescan else store.latest_quality(ids, "scorer")
     judged = store.latest_quality(ids, "judge")
     human = human_scores(store.preferences(prompt_ids=ids))
-    evals = store.eval_evidence(ids)
+    evals = store._eval_evidence(ids)
     new_metrics = []
     scores: dict[str, float] = {}
     for pid, content, idea in rows:
@@ -189,7 +189,7 @@ def rescore(
         judge = judged[pid].value if pid in judged else None
         found_eval = evals[pid]["score"] if pid in evals else None
         scores[pid] = round(blend(model, judge, human.get(pid), found_eval), 6)
-    store.set_scores(scores.items(), new_metrics)
+    store._set_scores(scores.items(), new_metrics)
     return scores
 
 

@@ -104,7 +104,7 @@ def worker_for(store: Store, model_id: str | None) -> EmbedWorker:
         if per_store is None:
             per_store = _workers[store] = {}
             ref = weakref.ref(store)
-            store.on_close(lambda: _close_store_workers(ref))
+            store._on_close(lambda: _close_store_workers(ref))
         worker = per_store.get(model_id)
         if worker is None:
             worker = per_store[model_id] = EmbedWorker(store, model_id)

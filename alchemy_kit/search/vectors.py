@@ -40,7 +40,7 @@ def embed_prompts(
     from tqdm.auto import tqdm
 
     from ..store.codec import DEFAULT_DTYPE, encode_many
-    from .embeddings import embed_limit, embed_texts
+    from .embeddings import embed_texts
 
     pairs: list[tuple[str, str]] = []
     lengths: dict[str, int] = {}
@@ -61,25 +61,37 @@ def embed_prompts(
         model_id = used
         dims = int(matrix.shape[1])
         blobs = encode_many(matrix, DEFAULT_DTYPE)
-        limit = embed_limit(used)
-        cut = {pid: (limit, lengths[pid]) for pid, _ in chunk if lengths[pid] > limit}
-        store.upsert_embeddings(
-            [
-                r.EmbeddingRecord(
-                    prompt_id=pid,
-                    model=used,
-                    dimensions=dims,
-                    embedding=blob,
-                    similarity_threshold=threshold,
-                )
-                for (pid, _), blob in zip(chunk, blobs, strict=True)
-            ],
-            truncated=cut,
-        )
-        done += len(chunk)
+        rows = [(pid, blob, lengths[pid]) for (pid, _), blob in zip(chunk, blobs, strict=True)]
+        done += store_vectors(store, used, dims, rows, threshold)
         bar.update(len(chunk))
     bar.close()
     return EmbedReport(model=used, embedded=done, dimensions=dims)
+
+
+def store_vectors(
+    store: Store, model: str, dims: int, rows: Sequence[tuple[str, bytes, int]], threshold: float
+) -> int:
+    """Upsert encoded vectors, (prompt id, BLOB, the text's full length) each; a vector the model
+    made from a prefix of a longer text is noted on its prompt. Returns how many were stored."""
+    from .embeddings import embed_limit
+
+    if not rows:
+        return 0
+    limit = embed_limit(model)
+    store._upsert_embeddings(
+        [
+            r.EmbeddingRecord(
+                prompt_id=pid,
+                model=model,
+                dimensions=dims,
+                embedding=blob,
+                similarity_threshold=threshold,
+            )
+            for pid, blob, _ in rows
+        ],
+        truncated={pid: (limit, n) for pid, _, n in rows if n > limit},
+    )
+    return len(rows)
 
 
 @store_argument

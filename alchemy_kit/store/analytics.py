@@ -8,13 +8,13 @@ few dozen rows into Python, not 100,000.
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ..errors import ValidationError
 from ..records import Rows, check_enum
 from ..vocab import PHASES
+from .mixin import StoreMixin
 from .search_sql import search_where
 
 SUMMARY_KEYS = ("phase", "provider", "model", "persona", "request_id")
@@ -32,18 +32,8 @@ FROM metrics WHERE metric_type IN ('time', 'tokens', 'cost') GROUP BY prompt_id
 """
 
 
-class AnalyticsQueries:
+class AnalyticsQueries(StoreMixin):
     """Aggregations of the Store for the dashboard charts and metric summaries."""
-
-    if TYPE_CHECKING:
-
-        @property
-        def conn(self) -> sqlite3.Connection: ...
-
-    def _rows(self, sql: str, params: Sequence[Any]) -> list[dict[str, Any]]:
-        cur = self.conn.execute(sql, list(params))
-        cols = [d[0] for d in cur.description]
-        return [dict(zip(cols, row, strict=True)) for row in cur.fetchall()]
 
     def _where(self, filters: dict[str, Any] | None, *extra: str) -> tuple[str, list[Any]]:
         clauses, params = search_where(filters or {})
@@ -84,15 +74,13 @@ class AnalyticsQueries:
     def leaderboard(self, phase: str = "coagulatio", limit: int = 10) -> list[dict[str, Any]]:
         """The top-ranked prompt of `phase` for each completed request, best score first."""
         check_enum(phase, PHASES, "phase")
-        cur = self.conn.execute(
+        return self._rows(
             "SELECT p.id, p.score, p.model, q.input AS idea, p.content FROM prompts p"
             " JOIN prompt_requests q ON q.id = p.request_id"
             " WHERE p.phase = ? AND p.rank = 1 AND q.status = 'completed'"
             " ORDER BY p.score DESC, p.rowid LIMIT ?",
             [phase, limit],
         )
-        cols = [d[0] for d in cur.description]
-        return [dict(zip(cols, row, strict=True)) for row in cur.fetchall()]
 
     def _count_requests(self, filters: dict[str, Any] | None = None) -> int:
         """How many requests have at least one prompt passing the filters."""

@@ -13,6 +13,8 @@ from contextlib import closing
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .reads import chunks
+
 if TYPE_CHECKING:
     from .store import Store
 
@@ -262,8 +264,7 @@ def iter_text(path: Path, table: str, column: str, rowid: int, chunk: int) -> It
 def embedding_models(store: Store, prompt_ids: Sequence[str]) -> dict[str, str]:
     """prompt id -> the model of its stored embedding, for those that have one."""
     out: dict[str, str] = {}
-    for start in range(0, len(prompt_ids), 500):
-        chunk = list(prompt_ids[start : start + 500])
+    for chunk in chunks(list(prompt_ids), 500):
         marks = ",".join("?" * len(chunk))
         sql = f"SELECT prompt_id, model FROM embeddings WHERE prompt_id IN ({marks})"
         out.update(dict(store.conn.execute(sql, chunk).fetchall()))
@@ -275,16 +276,11 @@ def is_alchemy_store(path: str | Path) -> bool:
     try:
         uri = f"{Path(path).resolve().as_uri()}?mode=ro"
         with closing(sqlite3.connect(uri, uri=True)) as conn:
-            found = conn.execute(
-                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_sqlite_migrations'"
-            ).fetchone()
-            if found is None:
-                return False
             row = conn.execute(
                 "SELECT 1 FROM _sqlite_migrations WHERE migration_set = 'alchemy_kit' LIMIT 1"
             ).fetchone()
             return row is not None
-    except (sqlite3.Error, OSError, ValueError):
+    except (sqlite3.Error, OSError, ValueError):  # not a database, or no migrations table
         return False
 
 

@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Sequence
-from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ..errors import ValidationError
 from .derived import SHOWN, SchemaProblem, rank_problems, rebuild, rederive_ranks, schema_problems
+from .mixin import StoreMixin
 from .reads import TABLES
 
 FTS_TABLE = "prompts_fts"
@@ -82,16 +82,8 @@ class CheckReport:
         }
 
 
-class Checks:
+class Checks(StoreMixin):
     """Integrity, foreign-key and full-text checks of the Store, and their repairs."""
-
-    if TYPE_CHECKING:
-
-        @property
-        def conn(self) -> sqlite3.Connection: ...
-
-        def transaction(self) -> AbstractContextManager[Any]: ...
-        def applied_migrations(self) -> list[str]: ...
 
     def check(self) -> CheckReport:
         """Run SQLite's integrity, foreign-key and FTS5 checks; compare schema and ranks."""

@@ -202,22 +202,11 @@ def blob_header(blob: bytes | bytearray | memoryview) -> tuple[int, str, int]:
 def decode_vector(blob: bytes | bytearray | memoryview) -> np.ndarray:
     """Decode one BLOB to a float32 vector."""
     _, dtype, dims, offset = _parse_header(blob)
-    if dtype == "int12":
-        raw = bytes(blob)
-        try:
-            return _decode_rows(raw, 1, len(raw), dtype, dims, offset)[0]
-        except CorruptEmbeddingError as exc:
-            raise CorruptEmbeddingError(str(exc).removeprefix("row 0: ")) from None
-    payload = np.frombuffer(blob, dtype=_NP_DTYPES[dtype], count=dims, offset=offset)
-    out = payload.astype(np.float32)
-    if dtype == "int8":
-        (scale,) = _SCALE.unpack_from(blob, _HEADER.size)
-        if not np.isfinite(scale) or scale < 0:
-            raise CorruptEmbeddingError(f"int8 embedding has an invalid scale {scale!r}")
-        out *= np.float32(scale)
-    elif not np.isfinite(out).all():
-        raise CorruptEmbeddingError(f"{dtype} embedding contains NaN or infinite values")
-    return out
+    raw = bytes(blob)
+    try:
+        return _decode_rows(raw, 1, len(raw), dtype, dims, offset)[0]
+    except CorruptEmbeddingError as exc:
+        raise CorruptEmbeddingError(str(exc).removeprefix("row 0: ")) from None
 
 
 def decode_many(

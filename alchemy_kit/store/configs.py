@@ -60,10 +60,9 @@ class Configs(StoreMixin):
 
     def delete_config(self, key: str) -> None:
         """Delete a configuration key."""
-        with self.transaction():
-            cur = self._exec("DELETE FROM configurations WHERE key = ?", [key])
-        if cur.rowcount == 0:
-            raise NotFoundError(f"no configuration named {key!r}")
+        self._exec_one(
+            "DELETE FROM configurations WHERE key = ?", [key], f"no configuration named {key!r}"
+        )
 
 
 def is_known(key: str) -> bool:

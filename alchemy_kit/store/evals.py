@@ -1,7 +1,7 @@
 """The store's evaluation rows: test cases, eval runs, outputs with their grades, recorded model calls.
 
 A mixin of `Store`. The run engine (engine/evaluate.py) is the one writer of a run: its tasks return
-results and it hands them here in batches; `write_outputs` stores a batch (outputs, their metrics and
+results and it hands them here in batches; `_write_outputs` stores a batch (outputs, their metrics and
 the model calls recorded for them) in one transaction. The unique key (run, prompt, case, model)
 keeps every output exactly once: a batch never overwrites a successful output, and replaces a failed
 one (a resumed run retries failures).
@@ -69,13 +69,10 @@ class EvalQueries(StoreMixin):
 
     def delete_case(self, case_id: str) -> None:
         """Delete a case; its outputs go with it (ON DELETE CASCADE)."""
-        with self.transaction():
-            cur = self._exec("DELETE FROM cases WHERE id = ?", [case_id])
-        if cur.rowcount == 0:
-            raise NotFoundError(f"no case with id {case_id!r}")
+        self._exec_one("DELETE FROM cases WHERE id = ?", [case_id], f"no case with id {case_id!r}")
 
     # -- runs ------------------------------------------------------------------------------------
-    def add_eval_run(self, run: ev.EvalRun) -> ev.EvalRun:
+    def _add_eval_run(self, run: ev.EvalRun) -> ev.EvalRun:
         """Insert a new eval run."""
         self.add([run])
         return run
@@ -84,7 +81,7 @@ class EvalQueries(StoreMixin):
         """One run by id (or a unique prefix of at least 4 characters)."""
         return ev.EvalRun.from_row(self._get_by_id("eval_runs", run_id))
 
-    def latest_eval_run(self, signature: str) -> ev.EvalRun | None:
+    def _latest_eval_run(self, signature: str) -> ev.EvalRun | None:
         """The newest run with this signature (what a re-run resumes), or None."""
         rows = self.select(
             "eval_runs",
@@ -105,7 +102,7 @@ class EvalQueries(StoreMixin):
         )
         return list(ev.EvalRun.from_row(row) for row in rows)
 
-    def update_eval_run(self, run_id: str, **changes: Any) -> None:
+    def _update_eval_run(self, run_id: str, **changes: Any) -> None:
         """Change a run's lifecycle fields, its prompt and case lists, or its options."""
         bad = set(changes) - _RUN_CHANGES
         if bad:
@@ -119,12 +116,11 @@ class EvalQueries(StoreMixin):
             if name in changes:
                 changes[name] = r.to_json(changes[name], name, str_is_json=False)
         sets = ", ".join(f"{k} = ?" for k in changes)
-        with self.transaction():
-            cur = self._exec(
-                f"UPDATE eval_runs SET {sets} WHERE id = ?", [*changes.values(), run_id]
-            )
-        if cur.rowcount == 0:
-            raise NotFoundError(f"no eval run with id {run_id!r}")
+        self._exec_one(
+            f"UPDATE eval_runs SET {sets} WHERE id = ?",
+            [*changes.values(), run_id],
+            f"no eval run with id {run_id!r}",
+        )
 
     def delete_eval_run(self, run_id: str) -> None:
         """Delete a run, its outputs and the grade metrics it wrote, in one transaction."""
@@ -138,7 +134,7 @@ class EvalQueries(StoreMixin):
             self._exec("DELETE FROM eval_runs WHERE id = ?", [run.id])
 
     # -- outputs ---------------------------------------------------------------------------------
-    def output_keys(self, run_id: str) -> dict[OutputKey, bool]:
+    def _output_keys(self, run_id: str) -> dict[OutputKey, bool]:
         """(prompt, case, model) → True when that output succeeded, False when it failed."""
         rows = self.conn.execute(
             "SELECT prompt_id, case_id, model, error IS NULL FROM outputs WHERE run_id = ?",
@@ -146,7 +142,7 @@ class EvalQueries(StoreMixin):
         )
         return {(p, c, m): bool(ok) for p, c, m, ok in rows}
 
-    def write_outputs(
+    def _write_outputs(
         self,
         outputs: Sequence[ev.Output],
         metrics: Sequence[r.Metric] = (),
@@ -160,7 +156,7 @@ class EvalQueries(StoreMixin):
         if not outputs and not calls and not metrics:
             return 0
         with self.transaction():
-            self.put_calls(calls)
+            self._put_calls(calls)
             done = self._succeeded(outputs)
             keep = [o for o in outputs if (o.run_id, o.prompt_id, o.case_id, o.model) not in done]
             kept_ids = {o.id for o in keep}
@@ -187,7 +183,7 @@ class EvalQueries(StoreMixin):
     def _succeeded(self, outputs: Sequence[ev.Output]) -> set[tuple[str, str, str, str]]:
         found: set[tuple[str, str, str, str]] = set()
         for run_id in {o.run_id for o in outputs}:
-            found |= {(run_id, *key) for key, ok in self.output_keys(run_id).items() if ok}
+            found |= {(run_id, *key) for key, ok in self._output_keys(run_id).items() if ok}
         return found
 
     def outputs_of(
@@ -204,7 +200,7 @@ class EvalQueries(StoreMixin):
         """One output by id (or a unique prefix of at least 4 characters)."""
         return _output(self._get_by_id("outputs", output_id))
 
-    def eval_evidence(self, prompt_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+    def _eval_evidence(self, prompt_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
         """Each prompt's eval evidence: the latest graded output per (case, model), over all runs.
 
         prompt id → {"score": mean grade, "pass_rate": share passed, "outputs": n, "runs": [ids]}.
@@ -242,16 +238,11 @@ class EvalQueries(StoreMixin):
         return list(r.Metric.from_row(row) for row in self.select("metrics", where, params))
 
     # -- recorded model calls ----------------------------------------------------------------------
-    def get_call(self, key: str) -> ev.ModelCall | None:
+    def _get_call(self, key: str) -> ev.ModelCall | None:
         """The recorded call with this key, or None."""
-        rows = self.select("model_calls", "key = ?", [key])
-        if not rows:
-            return None
-        call: ev.ModelCall = ev.ModelCall.from_row(rows[0])
-        call.tokens_estimated = bool(call.tokens_estimated)
-        return call
+        return self._get_calls([key]).get(key)
 
-    def get_calls(self, keys: Sequence[str]) -> dict[str, ev.ModelCall]:
+    def _get_calls(self, keys: Sequence[str]) -> dict[str, ev.ModelCall]:
         """The recorded calls among `keys`, by key (one query per 500 keys)."""
         out: dict[str, ev.ModelCall] = {}
         for chunk in chunks(list(dict.fromkeys(keys)), 500):
@@ -269,7 +260,7 @@ class EvalQueries(StoreMixin):
         )
         return [p for (p,) in rows]
 
-    def put_calls(self, calls: Iterable[ev.ModelCall]) -> None:
+    def _put_calls(self, calls: Iterable[ev.ModelCall]) -> None:
         """Record calls; a call already recorded under the same key is replaced (the newest wins)."""
         calls = list(calls)
         if calls:

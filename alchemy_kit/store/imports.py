@@ -15,7 +15,7 @@ from .sqlite_errors import check_row_texts
 class BulkImport(StoreMixin):
     """Upserting rows as an export holds them (JSON columns as JSON text)."""
 
-    def import_rows(self, table: str, rows: Iterable[dict[str, Any]]) -> int:
+    def _import_rows(self, table: str, rows: Iterable[dict[str, Any]]) -> int:
         """Upsert raw rows (JSON columns as JSON text, as `rows()` yields them) by primary key.
 
         JSON text is validated and stored byte for byte, so an export/import round trip is exact;

@@ -215,6 +215,14 @@ BEGIN
 END;
 """
 
+# Every request phase's ranks brought in line with the rule (by m003, and again by m008).
+RERANK_ALL_SQL = (
+    "UPDATE prompts SET rank = ranked.r FROM (SELECT rowid AS rid, row_number() OVER ("
+    "PARTITION BY request_id, phase ORDER BY coalesce(score, -1) DESC, rowid) AS r"
+    " FROM prompts WHERE request_id IS NOT NULL) AS ranked"
+    " WHERE prompts.rowid = ranked.rid AND prompts.rank IS NOT ranked.r"
+)
+
 # The triggers that keep prompts_fts in step with prompts (used by m002 and again by m004).
 FTS_SYNC_TRIGGERS = """\
 CREATE TRIGGER prompts_fts_ai AFTER INSERT ON prompts BEGIN
@@ -332,12 +340,7 @@ def m003_preferences_and_ranks(db: sqlite_utils.Database) -> None:
     """Add the preferences table (researchers' picks) and rank-keeping triggers on prompts."""
     _run_script(db, M003_SQL)
     # Bring existing ranks in line with the rule the triggers keep from now on.
-    db.conn.execute(
-        "UPDATE prompts SET rank = ranked.r FROM (SELECT rowid AS rid, row_number() OVER ("
-        "PARTITION BY request_id, phase ORDER BY coalesce(score, -1) DESC, rowid) AS r"
-        " FROM prompts WHERE request_id IS NOT NULL) AS ranked"
-        " WHERE prompts.rowid = ranked.rid AND prompts.rank IS NOT ranked.r"
-    )
+    db.conn.execute(RERANK_ALL_SQL)
 
 
 # m004: the same index, declared so that sqlite-utils and Datasette recognise it. Both detect an
@@ -488,12 +491,7 @@ def m008_derived_ranks_and_batch_claims(db: sqlite_utils.Database) -> None:
     """Re-derive ranks on insert and on a moved or hand-written rank; claim batch items."""
     _run_script(db, M008_SQL)
     # Bring stored ranks (imported ones included) in line with the rule.
-    db.conn.execute(
-        "UPDATE prompts SET rank = ranked.r FROM (SELECT rowid AS rid, row_number() OVER ("
-        "PARTITION BY request_id, phase ORDER BY coalesce(score, -1) DESC, rowid) AS r"
-        " FROM prompts WHERE request_id IS NOT NULL) AS ranked"
-        " WHERE prompts.rowid = ranked.rid AND prompts.rank IS NOT ranked.r"
-    )
+    db.conn.execute(RERANK_ALL_SQL)
 
 
 def migration_names() -> tuple[str, ...]:

@@ -20,7 +20,7 @@ class ScoringQueries(StoreMixin):
     """Scores, picks and quality metrics of the Store."""
 
     # -- scores ----------------------------------------------------------------------------------
-    def set_scores(
+    def _set_scores(
         self,
         scores: Iterable[tuple[str, float | None]],
         metrics: Sequence[r.Metric] = (),
@@ -68,7 +68,7 @@ class ScoringQueries(StoreMixin):
         found = self.select("prompts", where, params, order_by="coalesce(rank, 1e9), rowid")
         return [r.Prompt.from_row(p) for p in found]
 
-    def prompts_for_scoring(
+    def _prompts_for_scoring(
         self,
         request_id: str | None = None,
         prompt_ids: Sequence[str] | None = None,
@@ -128,10 +128,11 @@ class ScoringQueries(StoreMixin):
 
     def delete_preference(self, preference_id: str) -> None:
         """Take a pick back."""
-        with self.transaction():
-            cur = self._exec("DELETE FROM preferences WHERE id = ?", [preference_id])
-        if cur.rowcount == 0:
-            raise NotFoundError(f"no pick with id {preference_id!r}")
+        self._exec_one(
+            "DELETE FROM preferences WHERE id = ?",
+            [preference_id],
+            f"no pick with id {preference_id!r}",
+        )
 
     def preferences(
         self,
@@ -161,9 +162,9 @@ class ScoringQueries(StoreMixin):
         )
         return [r.Preference.from_row(row) for row in rows]
 
-    def preference_rows_with_ideas(self) -> list[dict[str, Any]]:
+    def _preference_rows_with_ideas(self) -> list[dict[str, Any]]:
         """Every pick with both prompts' text and the idea, for learning from picks."""
-        cur = self.conn.execute(
+        return self._rows(
             "SELECT f.id, f.kind, f.value, f.prompt_id, p.content AS content,"
             " f.other_prompt_id, o.content AS other_content, coalesce(q.input, '') AS idea,"
             " p.request_id, p.phase FROM preferences f"
@@ -171,8 +172,6 @@ class ScoringQueries(StoreMixin):
             " LEFT JOIN prompts o ON o.id = f.other_prompt_id"
             " LEFT JOIN prompt_requests q ON q.id = p.request_id ORDER BY f.rowid"
         )
-        cols = [d[0] for d in cur.description]
-        return [dict(zip(cols, row, strict=True)) for row in cur.fetchall()]
 
 
 def check_not_rank(changes: dict[str, Any]) -> None:

@@ -25,7 +25,11 @@ _RENAMED = (
     "prompt_texts sibling_embeddings embedding_sample count_embeddings get_embedding "
     "rebuild_fts snapshot delete_orphans schema_problems get_output "
     "recorded_providers eval_cells eval_pass_counts judge_criteria eval_quality "
-    "count_requests"
+    "count_requests "
+    # the engine's, scoring's and search's own writes and reads (made private in the same release)
+    "create_request add_eval_run update_eval_run latest_eval_run output_keys write_outputs "
+    "eval_evidence import_rows set_scores prompts_for_scoring preference_rows_with_ideas "
+    "upsert_embeddings prompt_texts_page on_close get_call get_calls put_calls"
 )
 RENAMED = frozenset(_RENAMED.split())
 # Store.search_<name> methods that moved to store.search_sql as <name>.
@@ -56,7 +60,7 @@ class SearchQueries(StoreMixin):
     read_only: bool
 
     # -- embeddings and search history -------------------------------------------------------
-    def upsert_embeddings(
+    def _upsert_embeddings(
         self,
         rows: Sequence[r.EmbeddingRecord],
         truncated: Mapping[str, tuple[int, int]] | None = None,
@@ -86,13 +90,10 @@ class SearchQueries(StoreMixin):
 
     def _get_embedding(self, prompt_id: str) -> r.EmbeddingRecord:
         """Return the embedding row of a prompt."""
-        row = self.conn.execute(
-            "SELECT * FROM embeddings WHERE prompt_id = ?", [prompt_id]
-        ).fetchone()
-        if row is None:
+        rows = self.select("embeddings", "prompt_id = ?", [prompt_id])
+        if not rows:
             raise NotFoundError(f"prompt {prompt_id!r} has no embedding")
-        cols = [d[0] for d in self.conn.execute("SELECT * FROM embeddings LIMIT 0").description]
-        return r.EmbeddingRecord.from_row(dict(zip(cols, row, strict=True)))
+        return r.EmbeddingRecord.from_row(rows[0])
 
     def _prompt_texts(self, max_chars: int | None = None) -> list[tuple[str, str, int]]:
         """Return (id, content, its length) of every prompt, in insertion order.
@@ -109,7 +110,7 @@ class SearchQueries(StoreMixin):
         where = " WHERE id NOT IN (SELECT prompt_id FROM embeddings WHERE model = ?)"
         return self._texts(where, [model], max_chars)
 
-    def prompt_texts_page(
+    def _prompt_texts_page(
         self, model: str | None, max_chars: int, after: int = 0, limit: int = 10_000
     ) -> list[tuple[int, str, str, int]]:
         """Return (rowid, id, content prefix, length) of up to `limit` prompts after rowid `after`.

@@ -143,7 +143,11 @@ class Reads:
         if limit is not None:
             sql += " LIMIT ?"
             args.append(limit)
-        cur = self.conn.execute(sql, args)
+        return self._rows(sql, args)
+
+    def _rows(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
+        """The rows of one trusted statement as dicts."""
+        cur = self.conn.execute(sql, list(params))
         cols = [d[0] for d in cur.description]
         return [dict(zip(cols, row, strict=True)) for row in cur.fetchall()]
 

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from .. import records as r
 from ..errors import StoreError, StoreLockedError
+from .reads import chunks
 
 if TYPE_CHECKING:
     from .store import Store
@@ -313,8 +314,7 @@ def beat(store: Store, request_id: str) -> bool:
 def unembedded_batch_prompts(store: Store, keys: list[str], model: str) -> list[tuple[str, str]]:
     """(id, content) of prompts of completed batch items that have no `model` embedding."""
     out: list[tuple[str, str]] = []
-    for i in range(0, len(keys), 500):
-        chunk = keys[i : i + 500]
+    for chunk in chunks(keys, 500):
         out.extend(
             store.conn.execute(
                 "SELECT p.id, p.content FROM prompts p JOIN prompt_requests q ON q.id = p.request_id"

@@ -28,7 +28,7 @@ from .imports import BulkImport
 from .mixin import insert_sql, record_columns
 from .picks import ScoringQueries, check_not_rank
 from .queries import SearchQueries
-from .reads import PRIMARY_KEYS, RECORD_TABLES, Reads, chunks
+from .reads import PRIMARY_KEYS, RECORD_TABLES, chunks
 from .sqlite_errors import check_row_texts, encode_error, refused, text_problem, translate
 
 if TYPE_CHECKING:
@@ -54,7 +54,7 @@ log = logging.getLogger("alchemy_kit")
 
 
 class Store(
-    Configs, SearchQueries, ScoringQueries, EvalQueries, AnalyticsQueries, BulkImport, Reads, Checks
+    Configs, SearchQueries, ScoringQueries, EvalQueries, AnalyticsQueries, BulkImport, Checks
 ):
     """An open alchemy_kit database: the only object that writes SQL.
 
@@ -111,7 +111,7 @@ class Store(
         return db
 
     # -- lifecycle ---------------------------------------------------------------------------
-    def on_close(self, callback: Callable[[], object]) -> None:
+    def _on_close(self, callback: Callable[[], object]) -> None:
         """Call `callback` when the store closes, before its connections do (for its workers)."""
         self._closers.append(callback)
 
@@ -222,6 +222,12 @@ class Store(
         except UnicodeEncodeError as exc:
             raise encode_error(exc, "a text value") from None
 
+    def _exec_one(self, sql: str, params: Sequence[Any], missing: str) -> None:
+        """Run one UPDATE or DELETE in a transaction; NotFoundError(`missing`) when no row matched."""
+        with self.transaction():
+            if self._exec(sql, params).rowcount == 0:
+                raise NotFoundError(missing)
+
     def _exec(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> sqlite3.Cursor:
         try:
             return self.conn.execute(sql, params)
@@ -241,7 +247,7 @@ class Store(
                     self._insert(recs)
 
     # -- requests and phases -----------------------------------------------------------------
-    def create_request(self, request: r.Request) -> r.Request:
+    def _create_request(self, request: r.Request) -> r.Request:
         """Insert a new request row."""
         self.add([request])
         return request
@@ -275,23 +281,21 @@ class Store(
     def _update_phase_run(self, run: r.PhaseRun) -> None:
         """Write a phase run's lifecycle fields (status, timestamps, error, config, model)."""
         r.validate(run)
-        with self.transaction():
-            cur = self._exec(
-                "UPDATE request_phases SET provider = ?, model = ?, started_at = ?, completed_at = ?,"
-                " status = ?, error_message = ?, config = ? WHERE id = ?",
-                [
-                    run.provider,
-                    run.model,
-                    run.started_at,
-                    run.completed_at,
-                    run.status,
-                    run.error_message,
-                    r.to_json(run.config, "config"),
-                    run.id,
-                ],
-            )
-        if cur.rowcount == 0:
-            raise NotFoundError(f"no phase run with id {run.id!r}")
+        self._exec_one(
+            "UPDATE request_phases SET provider = ?, model = ?, started_at = ?, completed_at = ?,"
+            " status = ?, error_message = ?, config = ? WHERE id = ?",
+            [
+                run.provider,
+                run.model,
+                run.started_at,
+                run.completed_at,
+                run.status,
+                run.error_message,
+                r.to_json(run.config, "config"),
+                run.id,
+            ],
+            f"no phase run with id {run.id!r}",
+        )
 
     def get_request(self, request_id: str) -> r.Request:
         """Return one request by id (a unique prefix of at least 4 characters also works)."""
@@ -380,19 +384,16 @@ class Store(
         ):
             raise ValidationError(f"content {bad_text}")
         sets = ", ".join(f"{k} = ?" for k in changes)
-        with self.transaction():
-            cur = self._exec(
-                f"UPDATE prompts SET {sets} WHERE id = ?", [*changes.values(), prompt_id]
-            )
-        if cur.rowcount == 0:
-            raise NotFoundError(f"no prompt with id {prompt_id!r}")
+        args = [*changes.values(), prompt_id]
+        self._exec_one(
+            f"UPDATE prompts SET {sets} WHERE id = ?", args, f"no prompt with id {prompt_id!r}"
+        )
 
     def delete_prompt(self, prompt_id: str) -> None:
         """Delete a prompt; its metrics, tags and embedding go with it (ON DELETE CASCADE)."""
-        with self.transaction():
-            cur = self._exec("DELETE FROM prompts WHERE id = ?", [prompt_id])
-        if cur.rowcount == 0:
-            raise NotFoundError(f"no prompt with id {prompt_id!r}")
+        self._exec_one(
+            "DELETE FROM prompts WHERE id = ?", [prompt_id], f"no prompt with id {prompt_id!r}"
+        )
 
     def add_metrics(self, metrics: Sequence[r.Metric]) -> None:
         """Insert metric rows atomically."""

@@ -53,7 +53,7 @@ import shutil
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from .. import records as r
 from .. import settings
@@ -73,9 +73,6 @@ from .transfer_files import (
     TableWriter,
     reason,
 )
-
-if TYPE_CHECKING:
-    pass
 
 FORMATS = ("jsonl", "csv", "parquet")
 # What to do with an imported row whose id is stored with different content.
@@ -415,21 +412,29 @@ class _Checks:
     conflicts: dict[str, list[Any]] = field(default_factory=dict)
 
 
+def blob_dimensions(blob: bytes) -> int:
+    """Decode an embedding BLOB (CorruptEmbeddingError if it cannot be) and return its size."""
+    return int(decode_vector(blob).shape[0])
+
+
+@store_argument
 def import_(
     store: Store,
     src_dir: str | Path,
     *,
     tables: Sequence[str] | None = None,
     on_conflict: str = "fail",
-    verify_blob: Callable[[bytes], int] | None = None,
+    verify_blob: Callable[[bytes], int] | None = blob_dimensions,
 ) -> ImportReport:
-    """Import an export in one transaction: all rows or, on any error, none.
+    """Import an export folder (`ak.export`, `alchemy export`) into `store`, all or nothing.
 
-    Every row is checked as the API would check it; ids repeated within the import are an error;
-    a row whose id is stored with different content is a conflict, handled per `on_conflict`
-    ("fail" lists the first ids, "skip" keeps the stored row, "replace" takes the imported one).
-    `verify_blob` decodes an embedding BLOB and returns its dimensions (raising if it is
-    corrupt); `alchemy_kit.import_` and the CLI pass the store codec's decoder.
+    JSONL, CSV or Parquet, partitioned by date or not (the manifest says which, else it is
+    detected). Every row is checked as the API checks it and every embedding BLOB is decoded
+    (`verify_blob`, returning its dimensions); any error leaves the store untouched. `tables`
+    limits the import to some tables (parents first); ids repeated within the import are an
+    error, and a row whose id is stored with other content is a conflict: `on_conflict` "fail"
+    (default, lists the ids), "skip" (keep the stored row) or "replace". Returns an ImportReport
+    with rows read, written and skipped per table.
     """
     if on_conflict not in ON_CONFLICT:
         raise ImportExportError(
@@ -564,12 +569,12 @@ def _import_batch(store: Store, table: str, batch: list[Located], checks: _Check
             todo = [(loc, row) for loc, row in todo if row[pk] not in existing]
     payload = [row for _, row in todo]
     try:
-        store.import_rows(table, payload)
+        store._import_rows(table, payload)
     except (AlchemyError, TypeError, ValueError, OverflowError) as exc:
         # Find the offending row; the enclosing transaction rolls back whatever this applies.
         for (loc, _), item in zip(todo, payload, strict=True):
             try:
-                store.import_rows(table, [item])
+                store._import_rows(table, [item])
             except (AlchemyError, TypeError, ValueError, OverflowError) as row_exc:
                 raise ImportExportError(f"{loc}: {table}: {reason(row_exc)}") from row_exc
         raise ImportExportError(f"{todo[0][0]}..{todo[-1][0]}: {table}: {reason(exc)}") from exc
