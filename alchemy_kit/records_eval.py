@@ -132,6 +132,15 @@ class ModelCall(Row):
     json_fields: ClassVar[tuple[str, ...]] = ("messages", "options")
 
 
+def outcome(passed: Any, error: Any) -> str:
+    """An output's outcome: passed, failed, call failed or not graded (one word for every surface)."""
+    if error is not None:
+        return "call failed"
+    if passed is None:
+        return "not graded"
+    return "passed" if passed else "failed"
+
+
 def _check_case(rec: Case) -> None:
     check_uuid(rec.id, "case id")
     check_uuid(rec.request_id, "request_id")
@@ -207,4 +216,5 @@ __all__ = [
     "EvalRun",
     "ModelCall",
     "Output",
+    "outcome",
 ]

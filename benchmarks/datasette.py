@@ -48,8 +48,8 @@ import numpy as np
 # drop the folder so `import datasette` finds Datasette, not this benchmark.
 sys.path = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
 
+from alchemy_kit import markdown  # noqa: E402
 from alchemy_kit import records as r  # noqa: E402
-from alchemy_kit.datasette import markdown  # noqa: E402
 from alchemy_kit.datasette.metadata import for_database  # noqa: E402
 from alchemy_kit.datasette.serve import ServeSettings, build_datasette  # noqa: E402
 from alchemy_kit.store import TABLES, open_store  # noqa: E402
@@ -171,7 +171,7 @@ def pages(path: Path, ours: str, plain: str, same_rows: Callable[[str], list[str
     `same_rows(our path)` names the prompts a page shows beyond what a plain page can select
     (similar prompts, near-duplicate pairs, the lineage page's neighbours).
     """
-    from alchemy_kit.datasette.metadata import canned_query_names
+    from alchemy_kit.datasette.metadata import database_block
 
     with closing(sqlite3.connect(path)) as conn:
         prompt = _one(conn, "SELECT id FROM prompts ORDER BY score DESC LIMIT 1")
@@ -201,7 +201,7 @@ def pages(path: Path, ours: str, plain: str, same_rows: Callable[[str], list[str
         Page("prompts.json", f"/{ours}/prompts.json", [f"/{plain}/prompts.json"]),
     ]
     args = {"prompts_tagged": f"?tag={tag}", "search_prompts": "?q=csv+file"}
-    for name in canned_query_names():
+    for name in database_block()["queries"]:
         url = f"/{ours}/{name}{args.get(name, '')}"
         if name in ("similar_prompts", "near_duplicates"):
             out.append(Page(name, url, [_by_id(plain, same_rows(f"/{ours}/{name}"))]))

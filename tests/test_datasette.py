@@ -20,7 +20,7 @@ import pytest
 import alchemy_kit as ak
 from alchemy_kit import records as r
 from alchemy_kit.datasette import functions, vectors
-from alchemy_kit.datasette.metadata import canned_query_names, for_database
+from alchemy_kit.datasette.metadata import database_block, for_database
 from alchemy_kit.store import TABLES
 from alchemy_kit.store.codec import decode_vector, encode_vector
 
@@ -135,7 +135,7 @@ async def test_every_table_page_and_facet(ds: Any, lab: dict[str, Any]) -> None:
 
 async def test_every_canned_query(ds: Any, lab: dict[str, Any]) -> None:
     legal, haiku, path = lab["legal"], lab["haiku"], lab["path"]
-    names = canned_query_names()
+    names = list(database_block()["queries"])
     for name in names:
         assert (await ds.client.get(f"/{DB}/{name}")).status_code == 200, name
         await _rows(ds, f"/{DB}/{name}.json")
@@ -337,7 +337,7 @@ async def test_metadata_follows_any_file_name(lab: dict[str, Any], tmp_path: Pat
     # No metadata passed: the plugin's get_metadata hook supplies ours for the store only.
     ds = await _datasette(lab["path"], other)
     queries = await ds.get_canned_queries(DB, None)
-    assert set(canned_query_names()) <= set(queries)
+    assert set(database_block()["queries"]) <= set(queries)
     assert await ds.get_canned_queries("other", None) == {}
     hits = await _rows(ds, f"/{DB}/prompts.json?_search=haiku")
     (total,) = _sql(lab["path"], "SELECT count(*) AS n FROM prompts")
@@ -351,7 +351,7 @@ async def test_metadata_follows_any_file_name(lab: dict[str, Any], tmp_path: Pat
 
 async def test_post_to_canned_queries_is_405(ds: Any, lab: dict[str, Any]) -> None:
     before = _sql(lab["path"], "SELECT count(*) AS n FROM prompts")
-    for name in canned_query_names():
+    for name in database_block()["queries"]:
         resp = await ds.client.post(f"/{DB}/{name}", data={"tag": "x"})
         assert resp.status_code == 405, name
         assert resp.headers["allow"] == "GET, HEAD"
@@ -391,7 +391,7 @@ async def test_no_key_from_the_environment_on_any_page(
     legal = lab["legal"]
     paths = ["/", f"/{DB}", f"/{DB}/-/lineage/{legal.request.id}"]
     paths += [f"/{DB}/{t}" for t in TABLES] + [f"/{DB}/{t}.json" for t in TABLES]
-    paths += [f"/{DB}/{q}" for q in canned_query_names()]
+    paths += [f"/{DB}/{q}" for q in database_block()["queries"]]
     paths += [f"/{DB}/prompts/{legal.best.id}", f"/{DB}/prompt_requests/{legal.request.id}"]
     paths += ["/-/metadata", "/-/settings", "/-/plugins", "/-/versions", "/-/databases"]
     for path in paths:

@@ -97,7 +97,7 @@ def test_parse_vars_and_assertions() -> None:
     ]
     with pytest.raises(ValidationError, match="unknown assertion 'icontain'"):
         parse_assertions("icontain: rain")
-    with pytest.raises(ValidationError, match="assertions are not valid JSON"):
+    with pytest.raises(ValidationError, match="the assertion list is not valid JSON"):
         parse_assertions("[1, 2")
     assert parse_assertions("") == []
 
@@ -135,7 +135,7 @@ def test_cases_editor_adds_imports_suggests_and_deletes(wb: Workbench, tmp_path:
 
     # Bad input: one red line, nothing stored.
     for vars_, asserts, message in (
-        ("{not json", "", "vars are not valid JSON"),
+        ("{not json", "", "the vars object is not valid JSON"),
         ("text", "icontain: x", "unknown assertion 'icontain'"),
         ("text", "regex: (", "regex"),
     ):
@@ -351,7 +351,7 @@ def test_the_grid_shows_at_most_a_bounded_number_of_cells(
 
 
 def test_the_cases_editor_refuses_json_nested_past_the_recursion_limit() -> None:
-    with pytest.raises(ValidationError, match="nested too deep"):
+    with pytest.raises(ValidationError, match="JSON nested more than 100 levels deep"):
         parse_vars('{"a": ' * 5_000 + "1" + "}" * 5_000, ["a"])
-    with pytest.raises(ValidationError, match="nested too deep"):
+    with pytest.raises(ValidationError, match="JSON nested more than 100 levels deep"):
         parse_assertions("[" * 5_000 + "]" * 5_000)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -11,6 +12,7 @@ from .common import (
     CONTEXT,
     database_option,
     echo_json,
+    echo_rows,
     echo_table,
     json_option,
     open_db,
@@ -38,11 +40,8 @@ def requests() -> None:
 def requests_list(status: str | None, limit: int, database: Path | None, json_: bool) -> None:
     """List recent requests, newest first."""
     reqs = open_db(database).list_requests(status=status, limit=limit)
-    rows = [q.as_dict() for q in reqs]
-    if json_:
-        echo_json(rows)
-    else:
-        echo_table(rows, ["id", "status", "count", "persona", "created_at", "input"], {"input": 50})
+    columns = ["id", "status", "count", "persona", "created_at", "input"]
+    echo_rows([q.as_dict() for q in reqs], columns, {"input": 50}, json_)
 
 
 @requests.command(name="show")
@@ -89,31 +88,15 @@ def prompts() -> None:
 )
 @database_option
 @json_option
-def prompts_list(
-    phase: str | None,
-    provider: str | None,
-    tag: str | None,
-    request_id: str | None,
-    limit: int,
-    database: Path | None,
-    json_: bool,
-) -> None:
+def prompts_list(request_id: str | None, database: Path | None, json_: bool, **kw: Any) -> None:
     """List prompts, newest first."""
     store = open_db(database)
     if request_id:
         request_id = store.get_request(request_id).id
-    found = store.list_prompts(
-        request_id=request_id, phase=phase, provider=provider, tag=tag, limit=limit
-    )
-    rows = [p.as_dict() for p in found]
-    if json_:
-        echo_json(rows)
-    else:
-        echo_table(
-            rows,
-            ["id", "phase", "rank", "score", "model", "created_at", "content"],
-            {"content": 50},
-        )
+    # phase, provider, tag and limit are list_prompts' keywords as they are.
+    found = store.list_prompts(request_id=request_id, **kw)
+    columns = ["id", "phase", "rank", "score", "model", "created_at", "content"]
+    echo_rows([p.as_dict() for p in found], columns, {"content": 50}, json_)
 
 
 @prompts.command(name="show")

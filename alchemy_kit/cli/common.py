@@ -115,6 +115,21 @@ def dashboard_echo(link: str) -> None:
     echo(f"Dask dashboard: {link}")
 
 
+def replay_options(fn: F) -> F:
+    """--replay and --record/--no-record (every call to a real model is recorded by default)."""
+    fn = click.option(
+        "--record/--no-record",
+        default=None,
+        help="Record every call to a real model in model_calls (default: record)",
+    )(fn)
+    return click.option(
+        "--replay",
+        is_flag=True,
+        default=None,
+        help="Serve every model call from the recording: no network, no key (or ALCHEMY_REPLAY=1)",
+    )(fn)
+
+
 def json_option(fn: F) -> F:
     """Add --json to a data command."""
     return click.option("json_", "--json", is_flag=True, help="Output JSON")(fn)
@@ -132,6 +147,16 @@ def open_db(database: Path | None, *, create: bool = False) -> Any:
         where = resolve(database)
         echo(f"Created a new database: {store.path} ({where.why})", err=True)
     return store
+
+
+def echo_rows(
+    rows: list[dict[str, Any]], columns: list[str], widths: dict[str, int] | None, json_: bool
+) -> None:
+    """A list command's rows: all of them as JSON with --json, else `columns` as a table."""
+    if json_:
+        echo_json(rows)
+    else:
+        echo_table(rows, columns, widths)
 
 
 def request_json(req: Any, runs: list[Any], prompts: list[Any]) -> dict[str, Any]:

@@ -156,8 +156,6 @@ def parse_config_value(value: str, type_: str | None) -> Any:
         too_deep = json_too_deep(parsed)
     if too_deep:
         raise ValidationError(f"the value is JSON nested more than {MAX_JSON_DEPTH} levels deep")
-    if type_ is None and isinstance(parsed, str):
-        return parsed
     return parsed
 
 

@@ -141,19 +141,14 @@ def db_check(fix: bool, yes: bool, database: Path | None, json_: bool) -> None:
 
 def _print_check(report: Any) -> None:
     echo(f"integrity_check: {'ok' if not report.integrity else '; '.join(report.integrity)}")
-    echo(
-        f"foreign keys: {len(report.orphans)} orphaned row(s)"
-        if report.orphans
-        else "foreign keys: ok"
-    )
-    for orphan in report.orphans:
-        echo(f"  {orphan}")
+    _section("foreign keys", report.orphans, "orphaned row(s)")
     echo(f"full-text index: {report.fts_error or 'ok'}")
-    echo(f"schema: {len(report.schema)} problem(s)" if report.schema else "schema: ok")
-    for problem in report.schema:
+    _section("schema", report.schema, "problem(s)")
+    _section("ranks", report.ranks, "request phase(s) out of order", shown=20)
+
+
+def _section(name: str, problems: list[Any], what: str, shown: int | None = None) -> None:
+    """One line per check ("ok", or how many problems), then the problems (the first `shown`)."""
+    echo(f"{name}: {len(problems)} {what}" if problems else f"{name}: ok")
+    for problem in problems[:shown]:
         echo(f"  {problem}")
-    echo(
-        f"ranks: {len(report.ranks)} request phase(s) out of order" if report.ranks else "ranks: ok"
-    )
-    for line in report.ranks[:20]:
-        echo(f"  {line}")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -13,26 +15,13 @@ from .common import (
     dashboard_echo,
     database_option,
     echo_json,
+    echo_rows,
     echo_table,
     json_option,
     open_db,
+    replay_options,
 )
 from .terminal import echo
-
-
-def replay_options(fn: Any) -> Any:
-    """--replay and --record/--no-record (every call to a real model is recorded by default)."""
-    fn = click.option(
-        "--record/--no-record",
-        default=None,
-        help="Record every call to a real model in model_calls (default: record)",
-    )(fn)
-    return click.option(
-        "--replay",
-        is_flag=True,
-        default=None,
-        help="Serve every model call from the recording: no network, no key (or ALCHEMY_REPLAY=1)",
-    )(fn)
 
 
 @click.group(context_settings=CONTEXT)
@@ -49,8 +38,6 @@ def cases() -> None:
 @json_option
 def cases_import(path: Path, request_id: str, database: Path | None, json_: bool) -> None:
     """Import tests from a promptfoo-style .jsonl, .json or .csv file; bad lines are reported."""
-    from dataclasses import asdict
-
     from ..engine.cases import import_cases, read_case_file
 
     read_case_file(path)  # a file that cannot be read at all fails before the database opens
@@ -81,31 +68,13 @@ def cases_import(path: Path, request_id: str, database: Path | None, json_: bool
 @database_option
 @json_option
 def cases_suggest(
-    request_id: str,
-    count: int,
-    provider: str | None,
-    model: str | None,
-    seed: int | None,
-    replay: bool | None,
-    record: bool | None,
-    database: Path | None,
-    json_: bool,
+    request_id: str, count: int, database: Path | None, json_: bool, **kw: Any
 ) -> None:
     """Let a model propose test inputs for the request's idea, edge cases included."""
-    from dataclasses import asdict
-
     from ..engine.suggest import suggest_cases
 
-    got = suggest_cases(
-        open_db(database),
-        request_id,
-        count,
-        provider=provider,
-        model=model,
-        seed=seed,
-        replay=replay,
-        record=record,
-    )
+    # provider, model, seed, replay and record are suggest_cases' keywords as they are.
+    got = suggest_cases(open_db(database), request_id, count, **kw)
     if json_:
         echo_json(
             asdict(got.report)
@@ -128,8 +97,6 @@ def cases_suggest(
 
 
 def _case_rows(found: list[Any]) -> list[dict[str, Any]]:
-    import json
-
     return [
         {
             "id": c.id[:8],
@@ -222,33 +189,20 @@ def eval_cmd(ctx: click.Context, **kw: Any) -> None:
     if not (kw["request_id"] or kw["prompt_ids"] or kw["phase"]):
         raise click.UsageError("choose what to evaluate: --request ID, --prompt ID or --phase")
     _limit_plugins(kw)
-    store = open_db(kw["database"])
+    store = open_db(kw.pop("database"))
+    json_ = kw.pop("json_")
+    # The other options are evaluate's keywords as they are.
     result = evaluate(
         store,
-        request=kw["request_id"],
-        prompts=list(kw["prompt_ids"]) or None,
-        phase=kw["phase"],
-        models=list(kw["models"]) or None,
-        cases=list(kw["case_ids"]) or None,
-        tag=kw["tag"],
-        judge=kw["judge"],
-        judge_provider=kw["judge_provider"],
-        rubric=kw["rubric"],
-        similar=kw["similar"],
-        pairwise=kw["pairwise"],
-        temperature=kw["temperature"],
-        max_tokens=kw["max_tokens"],
-        seed=kw["seed"],
-        concurrency=kw["concurrency"],
-        timeout=kw["timeout"],
-        again=kw["again"],
-        replay=kw["replay"],
-        record=kw["record"],
-        progress=not kw["json_"],
-        cluster=kw["cluster"],
-        on_dashboard=None if kw["json_"] else dashboard_echo,
+        request=kw.pop("request_id"),
+        prompts=list(kw.pop("prompt_ids")) or None,
+        models=list(kw.pop("models")) or None,
+        cases=list(kw.pop("case_ids")) or None,
+        progress=not json_,
+        on_dashboard=None if json_ else dashboard_echo,
+        **kw,
     )
-    if kw["json_"]:
+    if json_:
         echo_json(_run_json(store, result.run_id) | {"this_time": _counts(result)})
     else:
         for warning in result.warnings:
@@ -276,15 +230,8 @@ def _limit_plugins(kw: dict[str, Any]) -> None:
 
 
 def _counts(result: Any) -> dict[str, Any]:
-    return {
-        "ran": result.ran,
-        "skipped": result.skipped,
-        "failed": result.failed,
-        "resumed": result.resumed,
-        "mode": result.mode,
-        "seconds": round(result.seconds, 3),
-        "warnings": result.warnings,
-    }
+    counts = {k: getattr(result, k) for k in ("ran", "skipped", "failed", "resumed", "mode")}
+    return counts | {"seconds": round(result.seconds, 3), "warnings": result.warnings}
 
 
 def _print_summary(store: Any, run_id: str) -> None:
@@ -308,19 +255,8 @@ def _print_summary(store: Any, run_id: str) -> None:
                 "preview": s.preview,
             }
         )
-    cols = [
-        "prompt",
-        "model",
-        "passed",
-        "95% CI",
-        "grade",
-        "failed",
-        "$/case",
-        "ms/case",
-        "preview",
-    ]
-    if len(run.models) == 1:
-        cols.remove("model")
+    # The columns are the rows' keys, the model's only when the run has several.
+    cols = [c for c in rows[0] if c != "model" or len(run.models) > 1] if rows else []
     echo_table(rows, cols, {"preview": 40})
 
 
@@ -350,6 +286,7 @@ def eval_show(run_id: str, output_id: str | None, database: Path | None, json_: 
     """Show a run: per-prompt results, the prompts × cases matrix, pairwise win rates."""
     from ..engine.eval_pairwise import judged_pairs, win_rates
     from ..engine.eval_results import cell, matrix
+    from ..notebook.eval_view import MISSING, OUTCOMES, outcome
 
     store = open_db(database)
     run = store.get_eval_run(run_id)
@@ -374,7 +311,8 @@ def eval_show(run_id: str, output_id: str | None, database: Path | None, json_: 
     for pid, model in m.rows:
         row: dict[str, Any] = {"prompt": pid[:8], "model": model}
         for i, (cid, _) in enumerate(m.cases, start=1):
-            row[str(i)] = _mark(m.get(pid, model, cid))
+            got = m.get(pid, model, cid)  # the workbench's marks: ✓ ✗ ! ? and · for missing
+            row[str(i)] = (MISSING if got is None else OUTCOMES[outcome(got.passed, got.error)])[1]
         rows.append(row)
     echo_table(rows, ["prompt", "model", *[str(i) for i in range(1, len(m.cases) + 1)]])
     echo("")
@@ -391,17 +329,7 @@ def eval_show(run_id: str, output_id: str | None, database: Path | None, json_: 
     echo(f"\nalchemy eval show {run.id[:8]} --output ID   # one output with its grades")
 
 
-def _mark(got: Any) -> str:
-    if got is None:
-        return "·"
-    if got.error:
-        return "!"
-    return "?" if got.passed is None else "✓" if got.passed else "✗"
-
-
 def _print_cell(detail: Any) -> None:
-    import json
-
     out = detail.output
     echo(
         f"output {out.id}  prompt {detail.prompt_id}  case {detail.case.name!r}  {out.provider}/{out.model}"
@@ -460,7 +388,5 @@ def eval_list(request_id: str | None, limit: int, database: Path | None, json_: 
         }
         for run in runs
     ]
-    if json_:
-        echo_json(rows)
-    else:
-        echo_table(rows, ["id", "status", "request_id", "prompts", "cases", "models", "created_at"])
+    columns = ["id", "status", "request_id", "prompts", "cases", "models", "created_at"]
+    echo_rows(rows, columns, None, json_)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -94,18 +95,10 @@ def generation_options(fn: Any) -> Any:
 
 
 def _gen_kwargs(kw: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "count": kw["count"],
-        "persona": kw["persona"],
+    """generation_options as the pipeline's keywords: phases and tags as lists, --no-embed as embed."""
+    return {k: v for k, v in kw.items() if k != "no_embed"} | {
         "phases": _phases(kw["phases"]),
-        "provider": kw["provider"],
-        "model": kw["model"],
-        "temperature": kw["temperature"],
-        "max_tokens": kw["max_tokens"],
         "tags": list(kw["tags"]),
-        "chain": kw["chain"],
-        "seed": kw["seed"],
-        "timeout": kw["timeout"],
         "embed": False if kw["no_embed"] else None,
     }
 
@@ -217,8 +210,6 @@ def batch(
     being run by another `alchemy batch` right now, or appeared earlier in the file. A line
     that failed is run again. --again runs every line regardless.
     """
-    from dataclasses import asdict
-
     from ..engine.batch import read_items, run_batch
 
     opts = _gen_kwargs(kw)

@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from .common import CONTEXT, database_option, echo_json, echo_table, json_option, open_db
+from .common import (
+    CONTEXT,
+    database_option,
+    echo_json,
+    echo_rows,
+    echo_table,
+    json_option,
+    open_db,
+    replay_options,
+)
 from .terminal import echo
 
 if TYPE_CHECKING:
@@ -101,14 +111,10 @@ def score(
         echo(f"evidence: {why}")
         _show(b)
         return
-    ids = (
-        None
-        if everything
-        else [
-            pid
-            for pid, _, _ in store.prompts_for_scoring(request_id=store.get_request(request_id).id)
-        ]
-    )
+    ids = None  # --all
+    if request_id:
+        rid = store.get_request(request_id).id
+        ids = [pid for pid, _, _ in store.prompts_for_scoring(request_id=rid)]
     scores = rescore(store, ids, rescan=rescan)
     if json_:
         echo_json(scores)
@@ -143,8 +149,6 @@ def judge(
     json_: bool,
 ) -> None:
     """Ask an LLM judge to score a prompt on the rubric, or to compare it with another."""
-    from dataclasses import asdict
-
     from ..scoring.judge import judge as run_judge
     from ..scoring.judge import judge_pair
 
@@ -246,12 +250,8 @@ def pick(
 def picks(who: str | None, limit: int, database: Path | None, json_: bool) -> None:
     """List recorded picks, oldest first."""
     rows = [p.as_dict() for p in open_db(database).preferences(who=who, limit=limit)]
-    if json_:
-        echo_json(rows)
-    else:
-        echo_table(
-            rows, ["id", "kind", "prompt_id", "other_prompt_id", "value", "who", "created_at"]
-        )
+    columns = ["id", "kind", "prompt_id", "other_prompt_id", "value", "who", "created_at"]
+    echo_rows(rows, columns, None, json_)
 
 
 @click.command(context_settings=CONTEXT)
@@ -273,32 +273,18 @@ def picks(who: str | None, limit: int, database: Path | None, json_: bool) -> No
 @click.option("--dry-run", is_flag=True, help="Report accuracy without storing the weights")
 @database_option
 @json_option
-def learn(
-    no_labelled: bool,
-    folds: int,
-    min_pairs: int,
-    dry_run: bool,
-    database: Path | None,
-    json_: bool,
-) -> None:
+def learn(no_labelled: bool, database: Path | None, json_: bool, **kw: Any) -> None:
     """Learn scorer weights from your picks (and the shipped labelled pairs), then re-rank."""
-    from dataclasses import asdict
-
     from ..scoring.learn import learn as run_learn
 
-    report = run_learn(
-        open_db(database),
-        include_labelled=not no_labelled,
-        folds=folds,
-        min_pairs=min_pairs,
-        dry_run=dry_run,
-    )
+    # folds, min_pairs and dry_run are learn's keywords as they are.
+    report = run_learn(open_db(database), include_labelled=not no_labelled, **kw)
     if json_:
         echo_json(asdict(report))
         return
     echo(report.message)
     if report.cv_accuracy is not None:
-        echo(f"  {folds}-fold cross-validated pairwise accuracy: {report.cv_accuracy:.3f}")
+        echo(f"  {kw['folds']}-fold cross-validated pairwise accuracy: {report.cv_accuracy:.3f}")
     if report.picks_cv_accuracy is not None:
         echo(
             f"  held-out accuracy on your picks: {report.picks_cv_accuracy:.3f}"
@@ -329,7 +315,6 @@ def learn(
 )
 @click.option(
     "--judge",
-    "judge_model",
     help="Judge model: without cases, candidates must win its pairwise comparison in both orders",
 )
 @click.option("--judge-provider", help="Judge provider")
@@ -353,56 +338,20 @@ def learn(
     show_default=True,
     help="Seed of the case split and of the rewriting calls",
 )
-@click.option(
-    "--replay", is_flag=True, default=None, help="Serve every model call from the recording"
-)
-@click.option(
-    "--record/--no-record", default=None, help="Record every call to a real model (default: record)"
-)
+@replay_options
 @database_option
 @json_option
-def optimize(
-    prompt_id: str,
-    max_iterations: int,
-    target: float,
-    provider: str | None,
-    model: str | None,
-    eval_model: str | None,
-    judge_model: str | None,
-    judge_provider: str | None,
-    holdout: float,
-    holdout_cases: tuple[str, ...],
-    seed: int,
-    replay: bool | None,
-    record: bool | None,
-    database: Path | None,
-    json_: bool,
-) -> None:
+def optimize(prompt_id: str, database: Path | None, json_: bool, **kw: Any) -> None:
     """Rewrite a prompt from its failed cases; accept only what held-back cases (or the judge) confirm.
 
     The request's cases are split: the loop searches on one half and never sees the other, which
     decides. Without cases, a judge must prefer the rewrite in both orders.
     """
-    from dataclasses import asdict
-
     from ..engine.optimize import optimize as run
 
-    result = run(
-        prompt_id,
-        store=open_db(database),
-        max_iterations=max_iterations,
-        target=target,
-        provider=provider,
-        model=model,
-        eval_model=eval_model,
-        judge=judge_model,
-        judge_provider=judge_provider,
-        holdout=holdout,
-        holdout_cases=list(holdout_cases) or None,
-        seed=seed,
-        replay=replay,
-        record=record,
-    )
+    # The other options are optimize's keywords as they are.
+    holdout_cases = list(kw.pop("holdout_cases")) or None
+    result = run(prompt_id, store=open_db(database), holdout_cases=holdout_cases, **kw)
     if json_:
         echo_json(asdict(result))
         return

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -129,7 +130,6 @@ def search(
     from ..search.knn import numpy_for_single_queries
     from ..search.query import search as run_search
     from ..search.query import similar_to
-    from ..search.results import SNIPPET_MODES
     from ..store.sqlite_errors import check_text
 
     if not query and not like_id:
@@ -149,6 +149,8 @@ def search(
         "min_score": min_score,
         "request_id": store.get_request(request_id).id if request_id else None,
         "request_status": list(statuses) or None,
+        "min_similarity": min_similarity,
+        "model": embedding_model,
     }
     if not 1 <= k <= MAX_SEARCH_K:  # before the store's state: the argument is wrong either way
         raise ValidationError(f"k must be an integer from 1 to {MAX_SEARCH_K}, got {k}")
@@ -157,21 +159,16 @@ def search(
     # One query, then exit: exact numpy top-k instead of importing scikit-learn (see vector_index).
     with numpy_for_single_queries():
         if like_id:
-            result = similar_to(
-                store, like_id, k, min_similarity=min_similarity, model=embedding_model, **filters
-            )
+            result = similar_to(store, like_id, k, **filters)
         else:
-            result = run_search(
-                store,
-                query or "",
-                mode=mode,
-                k=k,
-                min_similarity=min_similarity,
-                model=embedding_model,
-                match_all=all_words,
-                **filters,
-            )
-    mode = "semantic" if like_id else result.mode
+            result = run_search(store, query or "", mode=mode, k=k, match_all=all_words, **filters)
+    _print_hits(result, "semantic" if like_id else result.mode, json_)
+
+
+def _print_hits(result: Any, mode: str, json_: bool) -> None:
+    """A search result as JSON, or as a table whose score column is named after what it is."""
+    from ..search.results import SNIPPET_MODES
+
     if json_:
         echo_json(result.as_dict() | {"score_is": SCORE_MEANINGS[mode]})
         return
@@ -243,8 +240,6 @@ def embed(
     which: str, model: str | None, cluster: str | None, database: Path | None, json_: bool
 ) -> None:
     """Backfill prompt embeddings, with a progress bar (on a Dask cluster with --cluster)."""
-    from dataclasses import asdict
-
     from ..engine.cluster_embed import embed_missing
 
     store = open_db(database)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -30,26 +31,14 @@ from .terminal import echo
 @database_option
 @json_option
 def export_cmd(
-    dest: Path,
-    tables: tuple[str, ...],
-    fmt: str,
-    partition_by_date: bool,
-    overwrite: bool,
-    database: Path | None,
-    json_: bool,
+    dest: Path, tables: tuple[str, ...], database: Path | None, json_: bool, **kw: Any
 ) -> None:
     """Export tables to JSONL, CSV or Parquet files under DEST."""
     from ..store.transfer import export
 
+    # fmt, partition_by_date and overwrite are export's keywords as they are.
     with overwrite_option():
-        report = export(
-            open_db(database),
-            dest,
-            tables=list(tables) or None,
-            fmt=fmt,
-            partition_by_date=partition_by_date,
-            overwrite=overwrite,
-        )
+        report = export(open_db(database), dest, tables=list(tables) or None, **kw)
     _print_report(report, json_, f"Exported to {dest}")
 
 
@@ -80,8 +69,6 @@ def import_cmd(
 
 
 def _print_report(report: Any, json_: bool, title: str) -> None:
-    from dataclasses import asdict
-
     data = asdict(report)
     if json_:
         echo_json(data)

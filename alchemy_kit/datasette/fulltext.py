@@ -44,22 +44,12 @@ async def _locate(db: Any, table: str, column: str, pk: str) -> tuple[int, int, 
 
 async def text_view(datasette: Any, request: Any, send: Any) -> Any:
     """The register_routes view for ROUTE (streams its own response)."""
-    from datasette.utils.asgi import Forbidden, NotFound
+    from datasette.utils.asgi import NotFound
 
-    from .metadata import is_store
+    from .metadata import page_database
 
-    try:
-        db = datasette.get_database(route=request.url_vars["database"])
-    except KeyError:
-        raise NotFound("Database not found") from None
     table, column = request.url_vars["table"], request.url_vars["column"]
-    if not is_store(datasette, db.name):
-        raise NotFound(f"{db.name} is not an alchemy_kit store")
-    allowed = await datasette.permission_allowed(
-        request.actor, "view-table", (db.name, table), default=True
-    )
-    if not allowed:
-        raise Forbidden("You do not have permission to view this table")
+    db = await page_database(datasette, request, table)
     pk = request.args.get("pk")
     found = await _locate(db, table, column, pk) if pk else None
     if found is None:

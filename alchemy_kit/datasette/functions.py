@@ -168,7 +168,7 @@ def _index_functions(path: Path, time_limit_ms: int) -> dict[str, Any]:
         if not 1 <= count <= MAX_NEIGHBOURS:
             raise ValidationError(f"alchemy_similar(): k must be 1..{MAX_NEIGHBOURS}, got {k!r}")
         try:
-            hits = vectors.similar(path, prompt_id, count, timeout)
+            hits = vectors.neighbours(path, [prompt_id], count, timeout).get(prompt_id, [])
         except vectors.StillComputing:
             vectors.note_late(path, "similar_prompts", LATE_SIMILAR)
             return "[]"

@@ -94,14 +94,11 @@ def _ours(datasette: Any, path: str) -> tuple[str | None, bool]:
     return None, only_stores
 
 
-async def _writable_query(datasette: Any, database: str, path: str) -> bool:
-    """True when the path names a canned query declared `write` (the only thing that may POST)."""
+async def _canned_query(datasette: Any, database: str, path: str) -> tuple[str, Any]:
+    """The canned query a path /db/NAME(.json|.csv) names: (NAME, its definition or None)."""
     parts = _segments(path)
-    if len(parts) != 2:
-        return False
-    name = parts[1].removesuffix(".json").removesuffix(".csv")
-    query = await datasette.get_canned_query(database, name, None)
-    return bool(query and query.get("write"))
+    name = parts[1].removesuffix(".json").removesuffix(".csv") if len(parts) == 2 else ""
+    return name, (await datasette.get_canned_query(database, name, None) if name else None)
 
 
 def _with_headers(send: Any) -> Any:
@@ -120,11 +117,9 @@ async def _send(send: Any, status: int, body: bytes, headers: list[tuple[bytes, 
     await send({"type": "http.response.body", "body": body})
 
 
-async def _refuse(datasette: Any, send: Any, method: str, database: str, path: str) -> None:
-    parts = _segments(path)
-    name = parts[1].removesuffix(".json").removesuffix(".csv") if len(parts) == 2 else ""
-    if name and await datasette.get_canned_query(database, name, None):
-        message = f"{database}/{name} is a read-only canned query: use GET"
+async def _refuse(send: Any, method: str, database: str, path: str, query: str | None) -> None:
+    if query:
+        message = f"{database}/{query} is a read-only canned query: use GET"
     else:
         message = f"{path} is read-only: {method} is not allowed, use GET"
     body = json.dumps({"ok": False, "status": 405, "error": message}).encode()
@@ -132,8 +127,9 @@ async def _refuse(datasette: Any, send: Any, method: str, database: str, path: s
     await _send(send, 405, body, headers)
 
 
-def _search_redirect(datasette: Any, path: str, query_string: bytes) -> str | None:
-    """Where a plain `?_search=` on the prompts table page should go to be ranked by relevance."""
+async def _search_redirect(datasette: Any, path: str, query_string: bytes) -> str | None:
+    """Where a plain `?_search=` on the prompts table page should go to be ranked by relevance
+    (None: it stays, or the store has no such canned query)."""
     parts = _segments(path)
     if len(parts) != 2 or parts[1] != SEARCH_TABLE:
         return None
@@ -143,7 +139,7 @@ def _search_redirect(datasette: Any, path: str, query_string: bytes) -> str | No
     if [k for k, _ in args] != ["_search"]:
         return None
     database = _database_name(datasette, parts[0])
-    if database is None:
+    if database is None or not await datasette.get_canned_query(database, SEARCH_QUERY, None):
         return None
     return (
         str(datasette.urls.database(database)) + f"/{SEARCH_QUERY}?" + urlencode({"q": args[0][1]})
@@ -165,14 +161,14 @@ def wrap(app: ASGIApp, datasette: Any) -> ASGIApp:
                 send = _with_headers(send)
             method = scope.get("method", "GET")
             if database is not None and method not in READ_METHODS:
-                if not await _writable_query(datasette, database, path):
-                    await _refuse(datasette, send, method, database, path)
+                # Only a canned query declared `write` may be POSTed to.
+                name, query = await _canned_query(datasette, database, path)
+                if not (query and query.get("write")):
+                    await _refuse(send, method, database, path, name if query else None)
                     return
             elif method == "GET" and scope.get("query_string"):
-                target = _search_redirect(datasette, path, scope["query_string"])
-                if target and await datasette.get_canned_query(
-                    _database_name(datasette, _segments(path)[0]), SEARCH_QUERY, None
-                ):
+                target = await _search_redirect(datasette, path, scope["query_string"])
+                if target:
                     await _send(send, 302, b"", [(b"location", target.encode())])
                     return
             await app(scope, receive, send)

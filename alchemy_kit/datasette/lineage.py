@@ -2,9 +2,11 @@
 
 From any request, phase run, prompt, metric or tag id: the request → its phase runs (status,
 model, timings) → every variant with score and rank → its metrics and tags → its nearest
-neighbours from other requests (from the vector index, vectors.py) → its eval outputs
-(lineage_eval.py). `.json` on the same URL
-returns the data. Long texts come as bounded cuts with the length of the whole and a link to it.
+neighbours from other requests (from the vector index, vectors.py) → its eval outputs: per
+variant its outputs over every run (graded, passed, mean grade, failed calls) with links to all of
+them and to its failing cases, then the newest outputs (store/browse.py's OUTPUTS) with case, model,
+outcome and grade. `.json` on the same URL returns the data. Long texts come as bounded cuts with
+the length of the whole and a link to it.
 """
 
 from __future__ import annotations
@@ -19,12 +21,12 @@ from urllib.parse import urlencode
 from markupsafe import Markup
 
 from ..errors import AlchemyError
+from ..records_eval import outcome
 from ..store import browse
 from ..vocab import PHASES
 from . import vectors
-from .lineage_eval import eval_links
-from .metadata import is_store
-from .render import JSON_CHARS, id_link, lineage_url, markdown_html, more_link, text_url
+from .metadata import page_database
+from .render import JSON_CHARS, head_more, id_link, lineage_url, markdown_html
 
 ROUTE = r"^/(?P<database>[^/]+)/-/lineage/(?P<id>[^/.]+)(?P<as_json>\.json)?$"
 TEMPLATE = Path(__file__).with_name("assets") / "lineage.html"
@@ -114,17 +116,13 @@ def _template(datasette: Any) -> Any:
     return template
 
 
-def _cut(text: str | None, size: int) -> bool:
-    """True when a head read by browse.text_head is shorter than the cell it came from."""
-    return len((text or "").encode("utf-8")) < size
-
-
 def _links(datasette: Any, database: str, data: dict[str, Any]) -> dict[str, Any]:
     """Pre-rendered links and Markdown, so the template only lays them out."""
 
     def link(table: str, value: str | None, short: bool = True) -> Markup | str:
         return id_link(datasette, database, table, value, short) if value else ""
 
+    more = partial(head_more, datasette, database)
     db_url = datasette.urls.database(database)
     request = data["request"]
     for run in data["phase_runs"]:
@@ -135,20 +133,17 @@ def _links(datasette: Any, database: str, data: dict[str, Any]) -> dict[str, Any
         v["embedding_url"] = datasette.urls.row(database, "embeddings", v["id"])
         v["metrics_url"] = f"{db_url}/metrics?" + urlencode({"prompt_id": v["id"]})
         v["similar_url"] = f"{db_url}/similar_prompts?" + urlencode({"prompt_id": v["id"]})
-        v["snippet"] = markdown_html(v["content"] or "", snippet=True)
-        if _cut(v["content"], v["content_bytes"]):
-            full = text_url(datasette, database, "prompts", "content", v["id"])
-            v["snippet"] += more_link(full, v["content_bytes"], "bytes")
+        v["snippet"] = markdown_html(v["content"] or "", snippet=True) + more(
+            "prompts", "content", v["id"], v["content"], v["content_bytes"]
+        )
         v["tag_list"] = _json(v.get("tags"), [])
         for n in v["neighbours"]:
             n["link"] = link("prompts", n.get("id"))
             n["lineage"] = lineage_url(datasette, database, n["id"]) if n.get("request_id") else ""
-    idea_more: Markup | str = ""
-    if _cut(request["input"], request["input_bytes"]):
-        url = text_url(datasette, database, "prompt_requests", "input", request["id"])
-        idea_more = more_link(url, request["input_bytes"], "bytes")
     return {
-        "idea_more": idea_more,
+        "idea_more": more(
+            "prompt_requests", "input", request["id"], request["input"], request["input_bytes"]
+        ),
         "request_link": link("prompt_requests", request["id"], short=False),
         "request_tags": _json(request.get("tags"), []),
         "request_meta": _json(request.get("metadata"), {}),
@@ -165,23 +160,36 @@ def _json(text: str | None, empty: Any) -> Any:
         return empty
 
 
+def eval_links(datasette: Any, database: str, data: dict[str, Any]) -> dict[str, Any]:
+    """Links, outcomes and cut texts for the template's eval section (`eval_prompts`, `eval_outputs`)."""
+    db_url = datasette.urls.database(database)
+    for row in data["prompts"]:
+        row["link"] = id_link(datasette, database, "prompts", row["prompt_id"])
+        row["outputs_url"] = f"{db_url}/outputs?" + urlencode({"prompt_id": row["prompt_id"]})
+        row["failing_url"] = f"{db_url}/eval_failing_cases?" + urlencode(
+            {"prompt_id": row["prompt_id"]}
+        )
+    for row in data["outputs"]:
+        row["outcome"] = outcome(row["passed"], row["error"])
+        row["link"] = id_link(datasette, database, "outputs", row["id"])
+        row["prompt_link"] = id_link(datasette, database, "prompts", row["prompt_id"])
+        row["run_link"] = id_link(datasette, database, "eval_runs", row["run_id"])
+        row["case_link"] = id_link(datasette, database, "cases", row["case_id"])
+        column = "text" if row["error"] is None else "error"
+        more = head_more(
+            datasette, database, "outputs", column, row["id"], row[column], row[f"{column}_bytes"]
+        )
+        row["shown"] = Markup("{}{}").format(row[column] or "", more) if more else row[column] or ""
+    return {"eval_prompts": data["prompts"], "eval_outputs": data["outputs"]}
+
+
 async def lineage_view(datasette: Any, request: Any) -> Any:
     """The register_routes view for ROUTE."""
     from datasette.database import QueryInterrupted
-    from datasette.utils.asgi import Forbidden, NotFound, Response
+    from datasette.utils.asgi import NotFound, Response
     from datasette.views.base import DatasetteError
 
-    try:
-        db = datasette.get_database(route=request.url_vars["database"])
-    except KeyError:
-        raise NotFound("Database not found") from None
-    if not is_store(datasette, db.name):
-        raise NotFound(f"{db.name} is not an alchemy_kit store")
-    allowed = await datasette.permission_allowed(
-        request.actor, "view-database", db.name, default=True
-    )
-    if not allowed:
-        raise Forbidden("You do not have permission to view this database")
+    db = await page_database(datasette, request)
     any_id = request.url_vars["id"]
     path = Path(db.path).resolve() if getattr(db, "path", None) else None
     timeout = int(datasette.setting("sql_time_limit_ms") or 1000) / 1000

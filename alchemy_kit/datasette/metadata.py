@@ -31,11 +31,6 @@ def _template() -> dict[str, Any]:
     return data
 
 
-def load_metadata() -> dict[str, Any]:
-    """A fresh copy of the shipped metadata (keyed by `alchemy`)."""
-    return copy.deepcopy(_template())
-
-
 def database_block() -> dict[str, Any]:
     """A fresh copy of the per-database block: tables, canned queries, plugin settings."""
     block: dict[str, Any] = copy.deepcopy(_template()["databases"][TEMPLATE_NAME])
@@ -44,14 +39,7 @@ def database_block() -> dict[str, Any]:
 
 def for_database(name: str) -> dict[str, Any]:
     """The whole metadata with its database block keyed by `name` instead of `alchemy`."""
-    data = load_metadata()
-    data["databases"] = {name: database_block()}
-    return data
-
-
-def canned_query_names() -> list[str]:
-    """Names of the canned queries we ship."""
-    return list(_template()["databases"][TEMPLATE_NAME].get("queries", {}))
+    return copy.deepcopy(_template()) | {"databases": {name: database_block()}}
 
 
 # file path -> migrated by alchemy_kit? Checked once per file: get_metadata runs on every lookup.
@@ -95,6 +83,35 @@ def is_store(datasette: Any, database: str) -> bool:
     return database in served_stores(datasette)[0]
 
 
+async def page_database(datasette: Any, request: Any, table: str | None = None) -> Any:
+    """The served store a page's URL names, once the viewer may see it (or its `table`).
+
+    Raises Datasette's NotFound for an unknown database or one alchemy_kit did not migrate, and
+    Forbidden without the view-database (view-table) permission.
+    """
+    from datasette.utils.asgi import Forbidden, NotFound
+
+    try:
+        db = datasette.get_database(route=request.url_vars["database"])
+    except KeyError:
+        raise NotFound("Database not found") from None
+    if not is_store(datasette, db.name):
+        raise NotFound(f"{db.name} is not an alchemy_kit store")
+    if table:
+        allowed = await datasette.permission_allowed(
+            request.actor, "view-table", (db.name, table), default=True
+        )
+    else:
+        allowed = await datasette.permission_allowed(
+            request.actor, "view-database", db.name, default=True
+        )
+    if not allowed:
+        raise Forbidden(
+            f"You do not have permission to view this {'table' if table else 'database'}"
+        )
+    return db
+
+
 # Datasette instance -> {(served store names, all files ours): what the hook returned for them}.
 _hook_results: weakref.WeakKeyDictionary[Any, dict[tuple[tuple[str, ...], bool], dict[str, Any]]]
 _hook_results = weakref.WeakKeyDictionary()
@@ -125,11 +142,10 @@ def hook_metadata(datasette: Any) -> dict[str, Any]:
 __all__ = [
     "METADATA_FILE",
     "TEMPLATE_NAME",
-    "canned_query_names",
     "database_block",
     "for_database",
     "hook_metadata",
     "is_store",
-    "load_metadata",
+    "page_database",
     "served_stores",
 ]

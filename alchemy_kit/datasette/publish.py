@@ -119,21 +119,17 @@ def publish(
         store.checkpoint()
     tmp = outdir.start(out)
     try:
-        serve_cmd, publish_cmd = _write(source, tmp, settings)
+        _write(source, tmp, settings)
         outdir.check_replaceable(out, what, MARKER, _published_names, overwrite)
         outdir.install(tmp, out)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    return Bundle(
-        out=out,
-        database=out / source.name,
-        serve_command=serve_cmd,
-        publish_command=publish_cmd,
-    )
+    serve_cmd, publish_cmd = commands(source.name, settings)
+    return Bundle(out, out / source.name, serve_cmd, publish_cmd)
 
 
-def _write(source: Path, out: Path, settings: ServeSettings) -> tuple[list[str], list[str]]:
+def _write(source: Path, out: Path, settings: ServeSettings) -> None:
     """Write every file of the bundle into `out`, the marker last."""
     db_path = out / source.name
     browse.snapshot_to(source, db_path)
@@ -160,7 +156,6 @@ def _write(source: Path, out: Path, settings: ServeSettings) -> tuple[list[str],
     names = sorted(p.name for p in out.iterdir())
     marker = {"written_by": "alchemy publish", "source": str(source), "files": names}
     (out / MARKER).write_text(json.dumps(marker, indent=2) + "\n", encoding="utf-8")
-    return serve_cmd, publish_cmd
 
 
 def _published_names(out: Path) -> set[str] | None:

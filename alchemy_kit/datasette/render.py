@@ -20,10 +20,10 @@ from urllib.parse import urlencode
 
 from markupsafe import Markup, escape
 
+from .. import markdown
 from ..errors import CorruptEmbeddingError
 from ..store import PRIMARY_KEYS
 from ..store.codec import MAGIC, blob_header, decode_vector
-from . import markdown
 from .guard import on_row_page
 
 UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
@@ -38,17 +38,7 @@ ID_SUFFIXES: tuple[tuple[str, str], ...] = (
     ("preference_id", "preferences"),
 )
 # Tables whose own `id` column is a UUID worth linking, and the ones a lineage page starts from.
-ID_TABLES = frozenset(
-    {
-        "prompt_requests",
-        "request_phases",
-        "prompts",
-        "metrics",
-        "tags",
-        "search_history",
-        "preferences",
-    }
-)
+ID_TABLES = frozenset(target for _, target in ID_SUFFIXES)
 LINEAGE_TABLES = frozenset({"prompt_requests", "request_phases", "prompts"})
 MARKDOWN_COLUMNS = frozenset({"content", "other_content"})
 # Characters of Markdown source shown in table and query views.
@@ -173,6 +163,16 @@ def more_link(url: str | None, total: int, unit: str = "characters") -> Markup:
     return Markup(' … <a class="alchemy-more" href="{}">full text ({:,} {})</a>').format(
         url, total, unit
     )
+
+
+def head_more(
+    datasette: Any, database: str, table: str, column: str, pk: Any, head: str | None, size: int
+) -> Markup | str:
+    """A link to the whole cell when `head` (read by browse.text_head) is shorter than its `size`
+    bytes, else ""."""
+    if len((head or "").encode("utf-8")) >= size:
+        return ""
+    return more_link(text_url(datasette, database, table, column, pk), size, "bytes")
 
 
 def markdown_html(text: str, snippet: bool, full_url: str | None = None) -> Markup:
@@ -337,6 +337,7 @@ __all__ = [
     "SNIPPET_CHARS",
     "embedding_html",
     "full_text_url",
+    "head_more",
     "id_link",
     "json_html",
     "lineage_url",

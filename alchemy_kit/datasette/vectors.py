@@ -172,29 +172,6 @@ def _digest(store: Store) -> tuple[str, int]:
     return h.hexdigest(), n
 
 
-def similar(path: Path, prompt_id: str, k: int, timeout: float) -> list[tuple[str, float]]:
-    """The k prompts whose embeddings (same model) are most similar to `prompt_id`'s."""
-    return _wait(_quick.submit(_similar, path, prompt_id, k), timeout)
-
-
-def _similar(worker: _Worker, path: Path, prompt_id: str, k: int) -> list[tuple[str, float]]:
-    from ..search.knn import numpy_for_single_queries
-    from ..search.vector_index import get_index
-    from ..store.browse import embedding_models
-
-    store = worker.store(path)
-    model = embedding_models(store, [prompt_id]).get(prompt_id)
-    if model is None:
-        return []
-    index = get_index(store, model)
-    try:
-        vector = index.vector_for(prompt_id)
-    except NotFoundError:  # a zero vector has no direction
-        return []
-    with numpy_for_single_queries():  # one query: numpy's exact top k, no scikit-learn needed
-        return index.query(vector, k=k, exclude=[prompt_id])[0]
-
-
 def neighbours(
     path: Path, prompt_ids: list[str], k: int, timeout: float
 ) -> dict[str, list[tuple[str, float]]]:
@@ -208,10 +185,10 @@ def _neighbours(
     import numpy as np
 
     from ..search.vector_index import get_index
+    from ..store.browse import embedding_models
 
     if not prompt_ids:
         return {}
-    from ..store.browse import embedding_models
 
     store = worker.store(path)
     by_model: dict[str, list[str]] = {}
@@ -346,7 +323,6 @@ __all__ = [
     "near_duplicate_pairs",
     "neighbours",
     "note_late",
-    "similar",
     "status",
     "warm",
 ]

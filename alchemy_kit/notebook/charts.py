@@ -125,10 +125,6 @@ def save_chart(chart: alt.TopLevelMixin, path: str | Path, *, scale: float = 2.0
     return out
 
 
-def _filters(filters: dict[str, Any]) -> dict[str, Any]:
-    return build_filters(**filters)
-
-
 def _empty(title: str, message: str) -> alt.Chart:
     """A chart that says why it has nothing to show (rather than an empty frame)."""
     import textwrap
@@ -162,7 +158,7 @@ def grid(
 
 def score_by_phase(store: Store, **filters: Any) -> alt.Chart:
     """Mean score of the prompts per phase and provider (min and max in the tooltip)."""
-    rows = store.metric_summary(["phase", "provider"], _filters(filters))
+    rows = store.metric_summary(["phase", "provider"], build_filters(**filters))
     title = "Score by phase and provider"
     if not rows:
         return _empty(title, "no prompts yet: generate some first")
@@ -183,7 +179,7 @@ def score_by_phase(store: Store, **filters: Any) -> alt.Chart:
 
 def cost_latency(store: Store, **filters: Any) -> alt.Chart:
     """Mean latency against mean cost per prompt, one point per provider and model."""
-    rows = store.metric_summary(["provider", "model"], _filters(filters))
+    rows = store.metric_summary(["provider", "model"], build_filters(**filters))
     title = "Cost and latency per provider and model"
     if not rows:
         return _empty(title, "no prompts yet: generate some first")
@@ -214,7 +210,7 @@ def cost_latency(store: Store, **filters: Any) -> alt.Chart:
 
 def tokens_over_time(store: Store, *, per: str = "auto", **filters: Any) -> alt.Chart:
     """Input and output tokens over time: per request, or per day above MAX_ROWS requests."""
-    flt = _filters(filters)
+    flt = build_filters(**filters)
     if per == "auto":
         per = "request" if store._count_requests(flt) <= MAX_ROWS else "day"
     rows = store.token_usage(per, flt)
@@ -281,7 +277,7 @@ def _time_format(per: str, times: pd.Series) -> str:
 
 def judge_rubric(store: Store, *, judge_model: str | None = None, **filters: Any) -> alt.Chart:
     """The judge's mean score per rubric criterion, per judge model."""
-    rows = store._judge_criteria(judge_model, _filters(filters))
+    rows = store._judge_criteria(judge_model, build_filters(**filters))
     title = "Judge rubric per criterion"
     if not rows:
         return _empty(
@@ -312,20 +308,19 @@ def _embedding_model(store: Store, model: str | None) -> str | None:
 
 
 def pca_2d(matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Project rows onto their first two principal components; return (points, variance share)."""
-    centred = matrix - matrix.mean(axis=0)
-    _, s, vt = np.linalg.svd(centred, full_matrices=False)
-    comps = vt[:2]
-    # An SVD's signs are arbitrary: fix them so the same data always gives the same picture.
-    signs = np.sign(comps[np.arange(len(comps)), np.abs(comps).argmax(axis=1)])
-    comps = comps * signs[:, None]
-    var = s**2
-    share = var[:2] / var.sum() if var.sum() > 0 else np.zeros(2)
-    points = centred @ comps.T
-    if points.shape[1] < 2:  # a single component: put the points on a line
-        points = np.column_stack([points, np.zeros(len(points))])
-        share = np.append(share, 0.0)
-    return points, share
+    """Project rows onto their first two principal components; return (points, variance share).
+
+    scikit-learn's PCA fixes each component's sign (its largest loading positive): the same data
+    always gives the same picture.
+    """
+    from sklearn.decomposition import PCA
+
+    pca = PCA(n_components=min(2, *matrix.shape), svd_solver="full")
+    with np.errstate(invalid="ignore", divide="ignore"):  # identical rows have no variance
+        points = pca.fit_transform(matrix)
+        share = np.nan_to_num(pca.explained_variance_ratio_)
+    pad = 2 - points.shape[1]  # a single component: the points on a line
+    return np.pad(points, ((0, 0), (0, pad))), np.pad(share, (0, pad))
 
 
 def embedding_map(
@@ -338,7 +333,7 @@ def embedding_map(
     """
     title = "Embedding map (PCA)"
     used = _embedding_model(store, model)
-    rows = store._embedding_sample(used, limit, _filters(filters)) if used else []
+    rows = store._embedding_sample(used, limit, build_filters(**filters)) if used else []
     if len(rows) < 3:
         return _empty(title, "fewer than three embedded prompts: generate (with embed=True) first")
     points, share = pca_2d(decode_many([row.pop("embedding") for row in rows]))
@@ -349,7 +344,7 @@ def embedding_map(
     data = data.drop(columns=["content"])
     total = len(rows)
     if used and len(rows) == limit:  # maybe more than shown: count them all
-        total = store._count_embeddings(used, _filters(filters))
+        total = store._count_embeddings(used, build_filters(**filters))
     shown = f"the newest {len(rows)} of {total}" if total > len(rows) else f"all {total}"
     pick = alt.selection_point(name=PICK, fields=["prompt_id"], on="click")
     return (
@@ -381,7 +376,7 @@ def sibling_variety(
     """How different the variants of each phase are: mean pairwise cosine distance, per request."""
     title = "Sibling variety per request"
     used = _embedding_model(store, model)
-    rows = store._sibling_embeddings(used, requests, _filters(filters)) if used else []
+    rows = store._sibling_embeddings(used, requests, build_filters(**filters)) if used else []
     groups: dict[tuple[str, str], list[dict[str, Any]]] = {}
     for row in rows:
         groups.setdefault((row["request_id"], row["phase"]), []).append(row)

@@ -7,7 +7,6 @@ JSON list, or one promptfoo `type: value` per line, as in promptfoo's CSV `__exp
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -16,6 +15,7 @@ import ipywidgets as widgets
 from ..engine.cases import add_case, expected_assertion, import_cases, prompt_vars
 from ..engine.suggest import Suggestion, asuggest_cases
 from ..errors import ValidationError
+from ..records import parse_json
 from ..scoring.assertions import SUPPORTED
 from . import eval_view
 from .ui import row
@@ -30,16 +30,8 @@ WIDE = {"description_width": "initial"}
 def parse_vars(text: str, names: Sequence[str]) -> dict[str, Any]:
     """A case's vars from the editor: a JSON object, or plain text for a prompt's single input."""
     text = text.strip()
-    if text.startswith("{"):
-        try:
-            value = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise ValidationError(f"vars are not valid JSON ({exc.msg})") from None
-        except RecursionError:
-            raise ValidationError("vars are JSON nested too deep") from None
-        if not isinstance(value, dict):
-            raise ValidationError("vars must be a JSON object")
-        return value
+    if text.startswith("{"):  # valid JSON that starts so is an object
+        return parse_json(text, "the vars object")
     if len(names) > 1:
         wanted = ", ".join("{{" + n + "}}" for n in names)
         raise ValidationError(f"the prompts use {wanted}: give the vars as a JSON object")
@@ -53,16 +45,8 @@ def parse_assertions(text: str) -> list[dict[str, Any]]:
     text = text.strip()
     if not text:
         return []
-    if text.startswith("["):
-        try:
-            value = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise ValidationError(f"assertions are not valid JSON ({exc.msg})") from None
-        except RecursionError:
-            raise ValidationError("assertions are JSON nested too deep") from None
-        if not isinstance(value, list):
-            raise ValidationError("assertions must be a JSON list")
-        return value
+    if text.startswith("["):  # valid JSON that starts so is a list
+        return parse_json(text, "the assertion list")
     out = []
     for line in text.splitlines():
         if not line.strip():

@@ -9,13 +9,12 @@ prompts × cases matrix with coloured cells), `.to_pandas()` (one row per output
 from __future__ import annotations
 
 import html
-from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from ..engine import eval_results as er
 from ..engine.evaluate import EvalResult, aevaluate
 from ..store.calling import store_argument
-from . import markup
+from . import eval_view, markup
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -23,7 +22,25 @@ if TYPE_CHECKING:
     from ..scoring.stats import Verdict
     from ..store import Store
 
-PASS, FAIL, ERROR, UNGRADED = "#d8f0d8", "#f6d5d5", "#e8e8e8", "#fff6d6"
+# The columns of to_pandas(), in order.
+COLUMNS = [
+    "run_id",
+    "output_id",
+    "prompt_id",
+    "case_id",
+    "case",
+    "provider",
+    "model",
+    "passed",
+    "score",
+    "error",
+    "input_tokens",
+    "output_tokens",
+    "cost_usd",
+    "latency_ms",
+    "text",
+    "grades",
+]
 
 
 class EvalReport:
@@ -61,27 +78,10 @@ class EvalReport:
 
         names = {cid: self.store.get_case(cid).name for cid in self.run.case_ids}
         rows = [
-            {
-                "run_id": o.run_id,
-                "output_id": o.id,
-                "prompt_id": o.prompt_id,
-                "case_id": o.case_id,
-                "case": names.get(o.case_id),
-                "provider": o.provider,
-                "model": o.model,
-                "passed": o.passed,
-                "score": o.score,
-                "error": o.error,
-                "input_tokens": o.input_tokens,
-                "output_tokens": o.output_tokens,
-                "cost_usd": o.cost_usd,
-                "latency_ms": o.latency_ms,
-                "text": o.text,
-                "grades": o.grades,
-            }
+            o.as_dict() | {"output_id": o.id, "case": names.get(o.case_id)}
             for o in self.store.outputs_of(self.run.id)
         ]
-        return pd.DataFrame(rows, columns=list(rows[0]) if rows else ["run_id", "output_id"])
+        return pd.DataFrame(rows, columns=COLUMNS)
 
     # -- rendering -----------------------------------------------------------------------------------
     def _title(self) -> str:
@@ -95,71 +95,21 @@ class EvalReport:
         return f"Eval run {self.run.id[:8]} · {len(self.run.prompt_ids)} prompts × {len(self.run.case_ids)} cases × {models} · {note}"
 
     def _summary_html(self) -> str:
-        rows = [s.as_dict() for s in self.summary(by_model=len(self.run.models) > 1)]
-
-        def rate(row: Mapping[str, Any]) -> str:
-            if row["pass_rate"] is None:
-                return "not graded"
-            return f"{row['passed']}/{row['graded']} ({row['pass_rate']:.0%}) [{row['low']:.2f}, {row['high']:.2f}]"
-
-        cols = [
-            "prompt_id",
-            "model",
-            "pass",
-            "mean_grade",
-            "failed_calls",
-            "cost_per_case",
-            "latency_ms_per_case",
-            "preview",
-        ]
-        if len(self.run.models) == 1:
-            cols.remove("model")
-        return markup.table(
-            rows,
-            cols,
-            cells={"prompt_id": lambda r: markup.short_id(r["prompt_id"]), "pass": rate},
-            titles={
-                "pass": "passed (95% CI)",
-                "mean_grade": "grade",
-                "failed_calls": "failed",
-                "cost_per_case": "$/case",
-                "latency_ms_per_case": "ms/case",
-            },
-            width=60,
+        rows = self.summary(by_model=len(self.run.models) > 1)
+        # The same table as the Evaluate tab's, each prompt named by its id and opening words.
+        return eval_view.summary_html(
+            rows, {s.prompt_id: f"{s.prompt_id[:8]} · {s.preview}" for s in rows}
         )
 
     def _matrix_html(self) -> str:
         m = self.matrix()
-        head = "".join(
-            f'<th style="{markup.CELL_STYLE}" title="{html.escape(name)}">{html.escape(markup.cut(name, 18))}</th>'
-            for _, name in m.cases
-        )
-        body = []
-        for pid, model in m.rows:
-            tds = [
-                f'<td style="{markup.CELL_STYLE}">{markup.short_id(pid)} {html.escape(model)}</td>'
-            ]
-            for cid, _ in m.cases:
-                got = m.get(pid, model, cid)
-                if got is None:
-                    colour, mark, tip = "#fff", "·", "not run"
-                elif got.error:
-                    colour, mark, tip = ERROR, "!", got.error
-                elif got.passed is None:
-                    colour, mark, tip = UNGRADED, "?", got.preview
-                else:
-                    colour, mark, tip = (
-                        (PASS, "✓", got.preview) if got.passed else (FAIL, "✗", got.preview)
-                    )
-                tds.append(
-                    f'<td style="{markup.CELL_STYLE};background:{colour};text-align:center" '
-                    f'title="{html.escape(tip)}" data-output="{got.output_id if got else ""}">{mark}</td>'
-                )
-            body.append("<tr>" + "".join(tds) + "</tr>")
-        return (
-            f'<table style="{markup.TABLE_STYLE}"><thead><tr><th style="{markup.CELL_STYLE}">prompt · model</th>'
-            f"{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
-        )
+        rows = [
+            {"prompt": f"{pid[:8]} {model}"} | {cid: m.get(pid, model, cid) for cid, _ in m.cases}
+            for pid, model in m.rows
+        ]
+        cells = {cid: lambda row, cid=cid: _cell(row[cid]) for cid, _ in m.cases}
+        titles = {"prompt": "prompt · model"} | {cid: markup.cut(name, 18) for cid, name in m.cases}
+        return markup.table(rows, ["prompt", *cells], cells=cells, titles=titles)
 
     def _repr_html_(self) -> str:
         warnings = "; ".join(self.result.warnings) if self.result else None
@@ -173,13 +123,17 @@ class EvalReport:
     def __repr__(self) -> str:
         lines = [self._title()]
         for s in self.summary():
-            rate = (
-                "not graded"
-                if s.pass_rate is None
-                else f"{s.passed}/{s.graded} [{s.low:.2f}, {s.high:.2f}]"
-            )
-            lines.append(f"  {s.prompt_id[:8]}  {rate}  grade {s.mean_grade}")
+            lines.append(f"  {s.prompt_id[:8]}  {eval_view.rate_text(s)}  grade {s.mean_grade}")
         return "\n".join(lines)
+
+
+def _cell(got: er.Cell | None) -> str:
+    """A matrix cell: its mark on its outcome's colour, as in the workbench's grid."""
+    colour, mark, tip = eval_view.cell_look(got)
+    return (
+        f'<span style="background:{colour};padding:1px 6px;border-radius:3px"'
+        f' title="{html.escape(tip)}" data-output="{got.output_id if got else ""}">{mark}</span>'
+    )
 
 
 def _print_dashboard(link: str) -> None:

@@ -12,11 +12,12 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from ..placeholders import as_text
+from ..records_eval import outcome
 from . import markup
 
 if TYPE_CHECKING:
     from .. import records_eval as ev
-    from ..engine.eval_results import CellDetail, PromptSummary
+    from ..engine.eval_results import Cell, CellDetail, PromptSummary
     from ..scoring.stats import Verdict
 
 # outcome → (colour, mark); the order is the legend's.
@@ -34,15 +35,6 @@ PRE = (
 )
 
 
-def outcome(passed: bool | None, error: str | None) -> str:
-    """A cell's outcome: passed, failed, call failed or not graded."""
-    if error is not None:
-        return "call failed"
-    if passed is None:
-        return "not graded"
-    return "passed" if passed else "failed"
-
-
 def cell_mark(passed: bool | None, error: str | None, score: float | None) -> str:
     """What a matrix cell shows: its outcome's mark, or the grade of a failed output that passed
     some of its checks (".50"), so partial progress is visible."""
@@ -50,6 +42,14 @@ def cell_mark(passed: bool | None, error: str | None, score: float | None) -> st
     if verdict == "failed" and score is not None and 0 < score < 1:
         return f"{score:.2f}".lstrip("0")
     return OUTCOMES[verdict][1]
+
+
+def cell_look(got: Cell | None) -> tuple[str, str, str]:
+    """A matrix cell's colour, mark and tooltip: MISSING and "not run" for a unit with no output."""
+    if got is None:
+        return (*MISSING, "not run")
+    colour = OUTCOMES[outcome(got.passed, got.error)][0]
+    return colour, cell_mark(got.passed, got.error, got.score), got.error or got.preview
 
 
 def legend() -> str:
@@ -87,7 +87,8 @@ def cases_html(cases: Sequence[ev.Case]) -> str:
     return markup.table(rows, ["name", "vars", "assert", "reference", "tags", "source"], width=80)
 
 
-def _rate(s: PromptSummary) -> str:
+def rate_text(s: PromptSummary) -> str:
+    """A pass rate with its count and 95 % Wilson interval: "7/10 (70%) [0.40, 0.89]"."""
     if s.pass_rate is None or s.low is None or s.high is None:
         return "not graded"
     return f"{s.passed}/{s.graded} ({s.pass_rate:.0%}) [{s.low:.2f}, {s.high:.2f}]"
@@ -101,7 +102,7 @@ def summary_html(rows: Sequence[PromptSummary], labels: dict[str, str]) -> str:
         {
             "prompt": labels.get(s.prompt_id, s.prompt_id[:8]),
             "model": s.model,
-            "pass": _rate(s),
+            "pass": rate_text(s),
             "grade": s.mean_grade,
             "failed": s.failed_calls,
             "$/case": s.cost_per_case,
@@ -112,8 +113,9 @@ def summary_html(rows: Sequence[PromptSummary], labels: dict[str, str]) -> str:
     return markup.table(data, cols, titles={"pass": "passed (95% CI)"}, width=60)
 
 
-def _pre(text: str) -> str:
-    return f'<pre style="{PRE}">{html.escape(text)}</pre>'
+def _pre(text: str, label: str | None = None) -> str:
+    head = f"<p style='margin:4px 0 0'><em>{html.escape(label)}</em></p>" if label else ""
+    return f'{head}<pre style="{PRE}">{html.escape(text)}</pre>'
 
 
 def _box(title: str, body: str) -> str:
@@ -123,18 +125,12 @@ def _box(title: str, body: str) -> str:
 def detail_html(d: CellDetail, label: str | None = None) -> str:
     """One output beside its case's vars and the prompt, then every grader's verdict and reason."""
     out = d.output
-    case_body = (
-        "".join(
-            f"<p style='margin:4px 0 0'><em>{html.escape(k)}</em></p>{_pre(as_text(v))}"
-            for k, v in d.case.vars.items()
-        )
-        or "<p><em>no vars</em></p>"
-    )
+    case_body = "".join(_pre(as_text(v), k) for k, v in d.case.vars.items())
+    case_body = case_body or "<p><em>no vars</em></p>"
     if d.case.reference:
-        case_body += f"<p style='margin:4px 0 0'><em>reference</em></p>{_pre(d.case.reference)}"
+        case_body += _pre(d.case.reference, "reference")
     sent = "".join(
-        f"<p style='margin:4px 0 0'><em>{html.escape(m['role'])} message</em></p>"
-        f"{_pre(markup.preview(m['content'], lines=30, width=2000))}"
+        _pre(markup.preview(m["content"], lines=30, width=2000), f"{m['role']} message")
         for m in d.messages
     )
     facts = (
@@ -186,37 +182,36 @@ def grades_html(grades: Sequence[dict[str, Any]]) -> str:
 def verdict_html(v: Verdict, labels: dict[str, str]) -> str:
     """The "does A beat B?" verdict: its sentence, then n, wins, ties, effect, p and the method."""
     a, b = labels.get(v.a, v.a[:8]), labels.get(v.b, v.b[:8])
-    rows: list[dict[str, Any]] = [
-        {"measure": "A", "value": a},
-        {"measure": "B", "value": b},
-        {"measure": "shared cases", "value": v.n},
-        {"measure": "A better / B better / ties", "value": f"{v.a_wins} / {v.b_wins} / {v.ties}"},
-        {"measure": "effect (mean A − B)", "value": round(v.effect, 4)},
-        {"measure": "p-value", "value": None if v.p_value is None else round(v.p_value, 4)},
-        {"measure": "method", "value": v.method},
-    ]
-    if v.interval is not None:
-        low, high = v.interval
-        rows.insert(
-            5, {"measure": "95% interval of the effect", "value": f"[{low:.3f}, {high:.3f}]"}
-        )
+    interval = None if v.interval is None else f"[{v.interval[0]:.3f}, {v.interval[1]:.3f}]"
+    measures = {
+        "A": a,
+        "B": b,
+        "shared cases": v.n,
+        "A better / B better / ties": f"{v.a_wins} / {v.b_wins} / {v.ties}",
+        "effect (mean A − B)": round(v.effect, 4),
+        "95% interval of the effect": interval,
+        "p-value": None if v.p_value is None else round(v.p_value, 4),
+        "method": v.method,
+    }
     colour = "#1a7f37" if v.winner else "#555"
     sentence = (
         f"<p class='alchemy-eval-verdict' style='color:{colour}'>"
         f"<strong>{html.escape(v.summary)}</strong></p>"
     )
-    return sentence + markup.table(rows, ["measure", "value"], width=120)
+    return sentence + markup.measures_table(measures, width=120)
 
 
 __all__ = [
     "MISSING",
     "OUTCOMES",
     "cases_html",
+    "cell_look",
     "cell_mark",
     "detail_html",
     "grades_html",
     "legend",
     "outcome",
+    "rate_text",
     "summary_html",
     "verdict_html",
 ]

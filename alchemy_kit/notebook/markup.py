@@ -109,6 +109,12 @@ def field_table(values: Mapping[str, Any], title: str | None = None) -> str:
     return head + table(rows, ["field", "value"], width=300)
 
 
+def measures_table(measures: Mapping[str, Any], width: int = 120) -> str:
+    """Named measures as a two-column measure/value table; a measure without a value is left out."""
+    rows = [{"measure": k, "value": v} for k, v in measures.items() if v is not None]
+    return table(rows, ["measure", "value"], width=width)
+
+
 def _plain(value: Any) -> Any:
     if isinstance(value, dict | list | tuple):
         return (
@@ -147,9 +153,13 @@ def word_diff(base: str, text: str) -> str:
 
 def diff_counts(base: str, text: str) -> tuple[int, int]:
     """(words added, words removed) going from `base` to `text`."""
+    return changes((base or "").split(), (text or "").split())
+
+
+def changes(a: Sequence[str], b: Sequence[str]) -> tuple[int, int]:
+    """(items added, items removed) going from `a` to `b`: words, lines, any sequence of strings."""
     import difflib
 
-    a, b = (base or "").split(), (text or "").split()
     added = removed = 0
     for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
         if op != "equal":
@@ -199,12 +209,14 @@ def error_line(message: str) -> str:
 
 __all__ = [
     "card",
+    "changes",
     "cut",
     "diff_counts",
     "error_line",
     "field_table",
     "heading",
     "marked",
+    "measures_table",
     "number",
     "preview",
     "short_id",

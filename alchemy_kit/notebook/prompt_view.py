@@ -16,6 +16,7 @@ import html
 import re
 
 from ..markdown import to_html
+from .markup import changes
 
 # A card shows at most this much of a prompt, cut at the last line that fits.
 CARD_CHARS = 4000
@@ -50,13 +51,7 @@ def shared(base: str, text: str) -> float:
 
 def line_counts(base: str, text: str) -> tuple[int, int]:
     """(lines added, lines removed) going from `base` to `text`."""
-    a, b = (base or "").splitlines(), (text or "").splitlines()
-    added = removed = 0
-    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
-        if op != "equal":
-            added += j2 - j1
-            removed += i2 - i1
-    return added, removed
+    return changes((base or "").splitlines(), (text or "").splitlines())
 
 
 def diff_title(base: str, text: str) -> str:

@@ -2,28 +2,15 @@
 
 from __future__ import annotations
 
+import inspect
 from typing import TYPE_CHECKING, Any
 
 from .. import records as r
 from ..engine.pipeline import GenerationResult, agenerate
-from ..search.query import SearchResult, search, similar_to
+from ..search.query import SearchResult, build_filters, search, similar_to
 
 if TYPE_CHECKING:
     from ..store import Store
-
-# search_history.filters keys (see search.query.build_filters) → search() keyword arguments.
-_FILTER_ARGS = {
-    "phase": "phase",
-    "provider": "provider",
-    "model": "prompt_model",
-    "persona": "persona",
-    "tags": "tags",
-    "tags_mode": "tags_mode",
-    "created_from": "created_from",
-    "created_to": "created_to",
-    "min_score": "min_score",
-    "request_id": "request_id",
-}
 
 
 def request_settings(store: Store, request_id: str, *, same_seed: bool = False) -> dict[str, Any]:
@@ -38,14 +25,13 @@ def request_settings(store: Store, request_id: str, *, same_seed: bool = False) 
         "phase_models": {run.phase: (run.provider, run.model) for run in runs},
         "metadata": {"rerun_of": q.id},
     }
-    if q.temperature is not None:
-        kwargs["temperature"] = q.temperature
-    if q.max_tokens is not None:
-        kwargs["max_tokens"] = q.max_tokens
-    if q.metadata.get("chain"):
-        kwargs["chain"] = q.metadata["chain"]
-    if same_seed and q.metadata.get("seed") is not None:
-        kwargs["seed"] = q.metadata["seed"]
+    recorded = {
+        "temperature": q.temperature,
+        "max_tokens": q.max_tokens,
+        "chain": q.metadata.get("chain"),
+        "seed": q.metadata.get("seed") if same_seed else None,
+    }
+    kwargs |= {key: value for key, value in recorded.items() if value is not None}  # else defaults
     return {"idea": q.input, **kwargs}
 
 
@@ -58,26 +44,22 @@ async def rerun_request(
 
 
 def rerun_search(store: Store, record: r.SearchRecord) -> SearchResult:
-    """Run a recorded search again: same query, mode, k, similarity threshold and filters."""
+    """Run a recorded search again: same query, mode, k, threshold, all-words and every filter."""
     flt = dict(record.filters)
     mode = flt.pop("mode", record.search_type)
     k = int(flt.pop("k", 10))
     model = flt.pop("embedding_model", None)
-    kwargs = {_FILTER_ARGS[key]: value for key, value in flt.items() if key in _FILTER_ARGS}
+    match_all = bool(flt.pop("match_all", False))
+    # The rest is what build_filters returned, keyed by its arguments but for the prompt's model.
+    known = inspect.signature(build_filters).parameters
+    renamed = {("prompt_model" if key == "model" else key): value for key, value in flt.items()}
+    kwargs: dict[str, Any] = {key: value for key, value in renamed.items() if key in known}
+    kwargs |= {"min_similarity": record.min_similarity, "model": model}
     if mode == "similar":
-        return similar_to(
-            store,
-            record.query.removeprefix("similar:"),
-            k,
-            min_similarity=record.min_similarity,
-            model=model,
-            **kwargs,
-        )
-    if mode != "text":
-        kwargs["model"] = model
-    return search(
-        store, record.query, mode=mode, k=k, min_similarity=record.min_similarity, **kwargs
-    )
+        return similar_to(store, record.query.removeprefix("similar:"), k, **kwargs)
+    if mode == "text":
+        kwargs["model"] = None  # words only: no embedding model is involved
+    return search(store, record.query, mode=mode, k=k, match_all=match_all, **kwargs)
 
 
 __all__ = ["request_settings", "rerun_request", "rerun_search"]

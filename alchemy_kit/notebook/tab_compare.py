@@ -22,7 +22,7 @@ from ..scoring.rank import rescore
 from ..vocab import PHASES
 from . import markup, views
 from .prompt_view import diff_html, diff_title, prompt_html
-from .ui import Hub, Tab, facts, metrics_by_prompt, request_label, row
+from .ui import Hub, Tab, choose, facts, metrics_by_prompt, request_options, row
 
 if TYPE_CHECKING:
     from ..store import Store
@@ -92,7 +92,6 @@ class CompareTab(Tab):
         self.variants = widgets.HBox(layout={"overflow": "auto hidden", "width": "100%"})
         self.report = widgets.HTML()
         self.picks = widgets.HTML()
-        self._quiet = False  # set while the selection is changed from code: one render, not three
         self.requests.observe(self._changed, names="value")
         self.phase.observe(self._changed, names="value")
         self.reload.on_click(self.safely(self.refresh))
@@ -114,24 +113,15 @@ class CompareTab(Tab):
 
     # -- choosing what to compare -----------------------------------------------------------------
     def _changed(self, _: Any) -> None:
-        if not self._quiet:
+        if not self.quieted:
             self.safely(self.show)()
 
     def _select(self, request_id: str | None, phase: str | None = None) -> None:
         """Reload the request options, select `request_id` (and `phase`), render once."""
-        found = self.store.list_requests(limit=50)
-        options = [(request_label(q), q.id) for q in found]
-        if request_id and request_id not in {q.id for q in found}:
-            options.append((request_label(self.store.get_request(request_id)), request_id))
-        self._quiet = True
-        try:
-            self.requests.options = options
+        with self.quiet():
+            choose(self.requests, request_options(self.store, request_id), request_id)
             if phase:
                 self.phase.value = phase
-            ids = [v for _, v in options]
-            self.requests.value = request_id if request_id in ids else (ids[0] if ids else None)
-        finally:
-            self._quiet = False
         self.show()
 
     def refresh(self) -> None:
@@ -250,21 +240,15 @@ class CompareTab(Tab):
 
 def learn_html(report: LearnReport) -> str:
     """What learning did: pairs, held-out accuracy against the shipped weights, stored or not."""
-    rows: list[dict[str, Any]] = [
-        {"measure": "pick pairs", "value": report.pick_pairs},
-        {"measure": "labelled pairs", "value": report.labelled_pairs},
-        {"measure": "held-out accuracy on picks (learned)", "value": report.picks_cv_accuracy},
-        {
-            "measure": "accuracy on picks (shipped weights)",
-            "value": report.default_accuracy_on_picks,
-        },
-        {"measure": "cross-validated accuracy (all pairs)", "value": report.cv_accuracy},
-        {"measure": "weights stored", "value": "yes" if report.stored else "no"},
-    ]
-    shown = [row for row in rows if row["value"] is not None]
-    return markup.heading("Learn from picks", report.message) + markup.table(
-        shown, ["measure", "value"]
-    )
+    measures = {
+        "pick pairs": report.pick_pairs,
+        "labelled pairs": report.labelled_pairs,
+        "held-out accuracy on picks (learned)": report.picks_cv_accuracy,
+        "accuracy on picks (shipped weights)": report.default_accuracy_on_picks,
+        "cross-validated accuracy (all pairs)": report.cv_accuracy,
+        "weights stored": "yes" if report.stored else "no",
+    }
+    return markup.heading("Learn from picks", report.message) + markup.measures_table(measures)
 
 
 def judge_html(result: JudgeResult) -> str:

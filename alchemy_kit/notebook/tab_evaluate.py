@@ -22,7 +22,7 @@ from ..models.registry import model_status
 from ..vocab import PHASES
 from . import eval_view, markup
 from .eval_cases import OFFLINE, WIDE, CasesEditor
-from .ui import Hub, Tab, request_label, row
+from .ui import Hub, Tab, choose, request_options, row
 
 if TYPE_CHECKING:
     from .. import records as r
@@ -65,7 +65,6 @@ class EvaluateTab(Tab):
         self.reload = widgets.Button(description="Reload", icon="refresh")
         self.requests.observe(self._request_changed, names="value")
         self.reload.on_click(self.safely(self.refresh))
-        self._quiet = False
         statuses = model_status()
         self.cases = CasesEditor(self, model_choices(statuses))
         self._build_run(statuses)
@@ -163,25 +162,12 @@ class EvaluateTab(Tab):
 
     def select(self, request_id: str | None) -> None:
         """Show one request (the newest when None or gone), its cases, prompts and newest run."""
-        found = self.store.list_requests(limit=50)
-        options = [(request_label(q), q.id) for q in found]
-        if request_id and request_id not in {q.id for q in found}:
-            options.append((request_label(self.store.get_request(request_id)), request_id))
-        self._choose(self.requests, options, request_id)
+        with self.quiet():
+            choose(self.requests, request_options(self.store, request_id), request_id)
         self.show_request()
 
-    def _choose(self, menu: widgets.Dropdown, options: list[tuple[str, str]], wanted: Any) -> None:
-        """Set a dropdown's options and select `wanted` (else the first) without a re-render."""
-        ids = [v for _, v in options]
-        self._quiet = True
-        try:
-            menu.options = options
-            menu.value = wanted if wanted in ids else (ids[0] if ids else None)
-        finally:
-            self._quiet = False
-
     def _request_changed(self, _: Any) -> None:
-        if not self._quiet:
+        if not self.quieted:
             self.safely(self.show_request)()
 
     def request_id(self) -> str:
@@ -224,11 +210,12 @@ class EvaluateTab(Tab):
             )
             for run in runs
         ]
-        self._choose(self.runs, options, run_id)
+        with self.quiet():
+            choose(self.runs, options, run_id)
         self.show_run()
 
     def _run_changed(self, _: Any) -> None:
-        if not self._quiet:
+        if not self.quieted:
             self.safely(self.show_run)()
 
     # -- running -------------------------------------------------------------------------------------
@@ -373,21 +360,15 @@ class EvaluateTab(Tab):
         self.grid.children = [grid, widgets.HTML(note)]
 
     def _cell_button(self, got: er.Cell | None, case_name: str) -> widgets.Button:
-        if got is None:
-            colour, mark = eval_view.MISSING
-            button = widgets.Button(description=mark, tooltip=f"{case_name}: not run", layout=CELL)
-            button.style.button_color = colour
-            button.disabled = True
-            return button
-        colour, _ = eval_view.OUTCOMES[eval_view.outcome(got.passed, got.error)]
-        mark = eval_view.cell_mark(got.passed, got.error, got.score)
+        colour, mark, tip = eval_view.cell_look(got)
         button = widgets.Button(
-            description=mark, tooltip=f"{case_name}: {got.preview}", layout=CELL
+            description=mark, tooltip=f"{case_name}: {tip}", layout=CELL, disabled=got is None
         )
         button.style.button_color = colour
-        button.add_class("alchemy-eval-cell")
-        button.on_click(self.safely(lambda: self.open_cell(got.output_id)))
-        self.cells[got.output_id] = button
+        if got is not None:
+            button.add_class("alchemy-eval-cell")
+            button.on_click(self.safely(lambda: self.open_cell(got.output_id)))
+            self.cells[got.output_id] = button
         return button
 
     def open_cell(self, output_id: str) -> None:

@@ -9,7 +9,7 @@ import ipywidgets as widgets
 from ..engine.pipeline import GenerationResult
 from . import markup, views
 from .replay import rerun_request, rerun_search
-from .ui import Hub, Tab, request_label, row
+from .ui import Hub, Tab, choose, request_label, row
 
 if TYPE_CHECKING:
     from ..store import Store
@@ -41,7 +41,6 @@ class HistoryTab(Tab):
         # generated meanwhile is what "Re-run request" then acts on, not whatever was newest
         # when the tab was first drawn.
         self.followed = {"requests": True, "searches": True}
-        self._refreshing = False
         self.requests.observe(lambda _: self._chosen("requests"), names="value")
         self.searches.observe(lambda _: self._chosen("searches"), names="value")
         self.busy = [self.rerun]
@@ -61,7 +60,7 @@ class HistoryTab(Tab):
         )
 
     def _chosen(self, which: str) -> None:
-        if not self._refreshing:  # a click in the list, not refresh() setting it
+        if not self.quieted:  # a click in the list, not refresh() setting it
             self.followed[which] = False
 
     def refresh(self) -> None:
@@ -71,8 +70,7 @@ class HistoryTab(Tab):
         searches = self.store.search_history(LIMIT)
         self.requests_table.value = views.records_table(requests)
         self.searches_table.value = views.records_table(searches)
-        self._refreshing = True
-        try:
+        with self.quiet():
             self._fill(self.requests, "requests", [(request_label(q), q.id) for q in requests])
             self._fill(
                 self.searches,
@@ -86,18 +84,12 @@ class HistoryTab(Tab):
                     for s in searches
                 ],
             )
-        finally:
-            self._refreshing = False
 
     def _fill(self, select: widgets.Select, which: str, options: list[tuple[str, str]]) -> None:
-        keep = select.value
-        select.options = options
-        ids = [value for _, value in options]
-        if self.followed[which] or keep not in ids:
-            self.followed[which] = True
-            select.value = ids[0] if ids else None
-        else:
-            select.value = keep
+        keep = None if self.followed[which] else select.value
+        choose(select, options, keep)
+        # A picked row that is gone (or none picked): follow the newest again.
+        self.followed[which] = keep is None or select.value != keep
 
     def click_rerun(self) -> None:
         """Run the selected request again as a new request."""

@@ -12,7 +12,8 @@ import asyncio
 import html
 import traceback
 from collections import defaultdict
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import ipywidgets as widgets
@@ -133,6 +134,7 @@ class Tab:
         self.task: asyncio.Task[None] | None = None  # the running work, inside Jupyter
         self.busy: list[widgets.Button] = []  # disabled while long work runs
         self.widget: widgets.Widget = widgets.VBox()
+        self.quieted = False  # while code changes a selection: one render, not one per change
 
     def refresh(self) -> None:
         """Re-read what the tab shows from the store."""
@@ -168,6 +170,15 @@ class Tab:
             self.error.show(exc)
 
         self.task = launch(work, finished, failed)
+
+    @contextmanager
+    def quiet(self) -> Iterator[None]:
+        """Change selections without their observers re-rendering (they check `quieted`)."""
+        self.quieted = True
+        try:
+            yield
+        finally:
+            self.quieted = False
 
     def _idle(self) -> None:
         for button in self.busy:
@@ -205,6 +216,22 @@ def request_label(req: r.Request) -> str:
     return f"{markup.cut(req.input, 60)} · {req.status} · {req.id[:8]}"
 
 
+def request_options(store: Store, request_id: str | None) -> list[tuple[str, str]]:
+    """The 50 newest requests as dropdown options, and `request_id` too when it is older."""
+    found = store.list_requests(limit=50)
+    options = [(request_label(q), q.id) for q in found]
+    if request_id and request_id not in {q.id for q in found}:
+        options.append((request_label(store.get_request(request_id)), request_id))
+    return options
+
+
+def choose(menu: widgets.Dropdown, options: list[tuple[str, str]], wanted: Any) -> None:
+    """Set a dropdown's options and select `wanted`, else the first option (None when empty)."""
+    ids = [value for _, value in options]
+    menu.options = options
+    menu.value = wanted if wanted in ids else (ids[0] if ids else None)
+
+
 def row(*children: widgets.Widget, **layout: Any) -> widgets.HBox:
     """A wrapping horizontal row of widgets."""
     return widgets.HBox(list(children), layout={"flex_flow": "row wrap", **layout})
@@ -214,9 +241,11 @@ __all__ = [
     "ErrorLine",
     "Hub",
     "Tab",
+    "choose",
     "facts",
     "launch",
     "metrics_by_prompt",
     "request_label",
+    "request_options",
     "row",
 ]

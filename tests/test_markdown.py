@@ -1,4 +1,4 @@
-"""datasette/markdown.py: prompt Markdown as HTML that can neither load nor run anything.
+"""alchemy_kit/markdown.py: prompt Markdown as HTML that can neither load nor run anything.
 
 Checked with an allow-list over the parsed HTML, not by looking for known bad strings: every tag
 and attribute the renderer emits must be one a Markdown page needs, and every link must point
@@ -12,7 +12,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from alchemy_kit import markdown  # the one renderer; alchemy_kit.datasette.markdown re-exports it
+from alchemy_kit import markdown
 
 ALLOWED_TAGS = {
     *(f"h{i}" for i in range(1, 7)),
