@@ -318,3 +318,15 @@ def test_years_inflected_names_and_dutch_singular_formats() -> None:
     assert kept["anchors"] == 1.0
     assert f("Write a Java service.", "A JavaScript service.")["anchors"] == 0.0
     assert f("Leg elke optie in één zin uit.", "")["no_format"] == 0.0
+
+
+def test_a_stated_value_counts_only_where_the_idea_asks_for_it() -> None:
+    idea = "A packing list for a weekend camping trip."
+    base = "Write a packing list for a weekend camping trip for two adults."
+    grounded = base + " The camping trip is 2 nights at 1,200 m, so pack for 0 °C."
+    off_subject = base + " Also mention that my cousin's flight lands at 14:35 on gate B12."
+    assert f(grounded, idea)["concrete"] > f(base, idea)["concrete"] > 0
+    # A clause off the idea's subject states values, but none the idea asks for: neutral.
+    assert f(off_subject, idea)["concrete"] == f(base, idea)["concrete"]
+    # Without an idea no value can be grounded: not computed (0), never more than with one.
+    assert f(grounded, "")["concrete"] == 0.0

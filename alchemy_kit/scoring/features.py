@@ -7,7 +7,11 @@ the scorer honest (each was broken by an exploit before):
   new specifics beyond the idea, a stated task and format), and each of these saturates, so a
   terse prompt that states task, constraints and format is not beaten by a template that restates it.
 - Features that need the idea only ever reward (coverage, anchors kept, numbers kept, new
-  specifics); without an idea they are neutral (0), so an empty idea can never raise a score.
+  specifics, grounded concrete values); without an idea they are neutral (0), so an empty idea
+  can never raise a score.
+- A stated concrete value counts only where the idea asks for it: in a statement that shares a
+  content word or a value with the idea. An added clause off the idea's subject earns nothing
+  (it is neutral, not a defect).
 - Features built on English word lists are defects that are 0 on a clean prompt, computed only
   for English text and neutral elsewhere, so a faithful translation is not punished for its language.
 Groups: padding, hollow (sections that say nothing), vagueness, drift (fit to the idea),
@@ -22,7 +26,7 @@ from functools import lru_cache
 
 from . import lexicon as lx
 from .conflicts import find_conflicts
-from .features_text import WORD, Text, content_stems, quantities
+from .features_text import WORD, Text, content_stems, quantities, statements
 from .lang import detect
 from .lexicon_langs import FORMAT_BY_LANGUAGE, states_format
 from .lexicon_numbers import spoken_numbers
@@ -43,7 +47,8 @@ FEATURES: dict[str, str] = {
     # vagueness
     "vague": "vague words (etc, things, stuff) per 100 words",
     "delegation": "decisions handed back to the model ('choose a sensible length') (log)",
-    "concrete": "distinct concrete values: numbers, quantities, names, code terms, quotes (log)",
+    "concrete": "distinct concrete values in statements grounded in the idea: numbers, quantities, "
+    "code terms, quotes (log)",
     # drift: fit to the idea (neutral 0 without an idea)
     "coverage": "share of the idea's content words the prompt keeps",
     "anchors": "share of the idea's anchors (numbers, names, terms) the prompt keeps",
@@ -78,7 +83,7 @@ GOOD = frozenset(["concrete", "coverage", "anchors", "numbers_kept", "added"])
 DIRECTION: dict[str, int] = {name: 1 if name in GOOD else -1 for name in NAMES}
 # The value that contributes nothing: no defect found, or (for idea features) not computed.
 NEUTRAL: dict[str, float] = dict.fromkeys(NAMES, 0.0)
-IDEA_FEATURES = frozenset(["coverage", "anchors", "numbers_kept", "added"])
+IDEA_FEATURES = frozenset(["coverage", "anchors", "numbers_kept", "added", "concrete"])
 ENGLISH_ONLY = frozenset(
     [
         "filler",
@@ -269,11 +274,30 @@ def _idea_profile(idea: str, english: bool) -> tuple[frozenset[str], ...]:
     )
 
 
+def grounded_values(
+    filled: str, idea_stems: frozenset[str], idea_values: frozenset[str]
+) -> set[str]:
+    """Concrete values stated in the prompt's statements that share a content word or a value
+    with the idea: the values the idea asks for or implies.
+
+    Measured against crediting every stated value (training CV, 10 fold seeds): contradiction
+    pairs 0.885 -> 0.907, overall 0.927 -> 0.930, hidden conflicts 0.795 either way (the clause
+    that creates a conflict is usually on the idea's subject). Cutting at ';' and ':' as well
+    (shorter pieces) lost drift pairs: 0.928 overall, drift 0.867 (3 seeds).
+    """
+    found: set[str] = set()
+    for part in statements(filled):
+        values = concrete_values(part)
+        if values and (values & idea_values or content_stems(part) & idea_stems):
+            found |= values
+    return found
+
+
 def _idea_features(
     content: str, filled: str, idea: str, same_language: bool, lang: str
 ) -> dict[str, float]:
     """Fit to the idea; all 0 (neutral, and never more than when computed) without an idea."""
-    out = {"coverage": 0.0, "anchors": 0.0, "numbers_kept": 0.0, "added": 0.0}
+    out = {"coverage": 0.0, "anchors": 0.0, "numbers_kept": 0.0, "added": 0.0, "concrete": 0.0}
     if not idea.strip():
         return out
     english = lang == "en"
@@ -293,6 +317,10 @@ def _idea_features(
         # translation: their share estimates coverage (a multilingual embedding was measured
         # and rejected: 0.5 s a prompt, and its similarity correlated 0.47 with coverage).
         out["coverage"] = out["anchors"]
+    # Across languages no word can be compared with the idea, so every stated value counts (as
+    # before grounding); the values themselves survive translation.
+    stated = grounded_values(filled, wanted, idea_values) if same_language else None
+    out["concrete"] = math.log1p(len(stated if stated is not None else concrete_values(filled)))
     new = (_keys(filled, drop_generic=english) - idea_keys) | (
         concrete_values(filled) - idea_values
     )
@@ -318,7 +346,6 @@ def extract(content: str, idea: str) -> dict[str, float]:
         "repeated_phrases": _repeated_phrases(t),
         "hollow": math.log1p(hollow),
         "hollow_share": min(1.0, hollow / units) if units else 0.0,
-        "concrete": math.log1p(len(concrete_values(filled))),
     }
     same_language = detect(idea) == lang if idea.strip() else False
     values |= _idea_features(content, filled, idea, same_language, lang)

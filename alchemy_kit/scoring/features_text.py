@@ -12,6 +12,7 @@ from . import lexicon as lx
 # (snake_case, C++, node.js, --dry-run), ending on a word character, + or #.
 WORD = re.compile(r"[^\W_](?:[\w'’+#./-]*[\w+#])?")
 _SENT_END = re.compile(r"(?<=[.!?;:。！？])\s+|\n+")
+_STATEMENT_END = re.compile(r"(?<=[.!?。！？])\s+|\n+")  # whole statements: not at ; or :
 _BULLET = re.compile(r"^\s*(?:[-*•]|\d+[.)]|#+)\s*")
 _NUMBER = re.compile(r"(?<![\w.])(\d+(?:[.,]\d+)?)(?:\s*[-–]\s*(\d+(?:[.,]\d+)?))?(?![\w.])")
 
@@ -51,11 +52,11 @@ def _text_of(text: str) -> Text:
     return Text._split(text)
 
 
-def _sentences(text: str) -> list[str]:
+def _sentences(text: str, ends: re.Pattern[str] = _SENT_END) -> list[str]:
     """Split at line breaks, and at end punctuation unless a lower-case word follows ("e.g. this")."""
     parts: list[str] = []
     start = 0
-    for m in _SENT_END.finditer(text):
+    for m in ends.finditer(text):
         nxt = text[m.end() : m.end() + 1]
         if "\n" not in m.group(0) and nxt.islower():
             continue
@@ -63,6 +64,12 @@ def _sentences(text: str) -> list[str]:
         start = m.end()
     parts.append(text[start:])
     return parts
+
+
+def statements(text: str) -> list[str]:
+    """Whole statements: lines and full sentences, not cut at ';' or ':' (a 'Schedule: every
+    Sunday at 03:00' line, or `timeZone: Etc/UTC` in code, stays one piece)."""
+    return [part for part in _sentences(text, _STATEMENT_END) if part.strip()]
 
 
 @lru_cache(maxsize=16384)
