@@ -62,6 +62,13 @@ def test_the_engine_dispatches_the_tasks() -> None:
         local.generate(None, INPUT, task="dance")
 
 
+def test_an_eval_answer_cut_to_max_tokens_says_it_was_truncated() -> None:
+    whole = local.generate(None, INPUT, task="respond")
+    cut = local.generate(None, INPUT, task="respond", max_tokens=4)
+    assert not whole.truncated and whole.output_tokens > 4
+    assert cut.truncated and cut.output_tokens <= 4 and whole.text.startswith(cut.text)
+
+
 def test_revise_adds_instructions_in_its_own_words() -> None:
     failures = (
         '- case "a": {"type": "max-words", "value": 40} failed: 90 words (at most 40 asked)\n'

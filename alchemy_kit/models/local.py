@@ -77,7 +77,7 @@ def generate(
     source: str | None = None,
 ) -> Generation:
     """Run the engine once: check, transform (or run an eval task), truncate, count."""
-    from .local_layouts import LAYOUTS
+    from .local_layouts import lay_out
     from .local_spec import build_spec
     from .local_text import Style, analyse
 
@@ -101,18 +101,17 @@ def generate(
         from .local_eval import EVAL_TASKS
 
         text = EVAL_TASKS[task](system, prompt or "", seed)
-        if max_tokens is not None and estimate_tokens(text) > max_tokens:
-            text = truncate_to_tokens(text, max_tokens)
-        return Generation(text, max(input_tokens, 1), max(estimate_tokens(text), 1), False)
-    idea = (idea or prompt or "").strip()
-    if not idea:
-        raise LocalModelError(f"{MODEL_ID}: the prompt is empty; give it an idea to refine")
-    rng = random.Random(0 if seed is None else seed)
-    style = Style(rng, DEFAULT_TEMPERATURE if temperature is None else float(temperature))
-    strategy = strategy or STRATEGY_ORDER[(seed or 0) % len(STRATEGY_ORDER)]
-    profile = PERSONA_PROFILES[persona or "generic"]
-    spec = build_spec(analyse(idea), profile, (source or prompt or idea).strip(), style)
-    text = LAYOUTS[phase or "coagulatio"][strategy](spec, style)
+    else:
+        idea = (idea or prompt or "").strip()
+        if not idea:
+            raise LocalModelError(f"{MODEL_ID}: the prompt is empty; give it an idea to refine")
+        rng = random.Random(0 if seed is None else seed)
+        style = Style(rng, DEFAULT_TEMPERATURE if temperature is None else float(temperature))
+        strategy = strategy or STRATEGY_ORDER[(seed or 0) % len(STRATEGY_ORDER)]
+        profile = PERSONA_PROFILES[persona or "generic"]
+        spec = build_spec(analyse(idea), profile, (source or prompt or idea).strip(), style)
+        text = lay_out(phase or "coagulatio", strategy, spec, style)
+    # An eval answer cut to max_tokens is reported as truncated too, like a refined prompt.
     truncated = False
     if max_tokens is not None and estimate_tokens(text) > max_tokens:
         text, truncated = truncate_to_tokens(text, max_tokens), True

@@ -15,16 +15,13 @@ line per item, formatted by `:n` (numbered, counting on through the text), `:b` 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from ..phases import STRATEGY_ORDER
 from . import local_text as lt
 from .local_spec import Spec
 from .local_text import Style
-
-Layout = Callable[[Spec, Style], str]
-
 
 # Per persona: what the audience needs | what it judges the result on | the expert's experience
 # (role-first) | two things a weak result does (example-driven) | who the prompt serves | what to do
@@ -37,13 +34,8 @@ analysis: to know what the numbers say, how certain they are, and what to do nex
 generic: something usable straight away: concrete steps, names and numbers | whether they can use it as delivered, without follow-up questions | You have helped many people with requests like this one, and you say plainly when something is uncertain. | stays general where a name, a number or an example would help | skips part of the request without saying so | You are helping | If essential information is missing, state your assumption in one line and continue. | show only the finished result, not these steps | the result is usable as delivered, without follow-up questions
 """)
 # How each strategy's brief announces a decision; every marker is one `read_decisions` understands.
-_MARKER = dict(
-    zip(
-        STRATEGY_ORDER,
-        ("We assume", "Our default:", "Assumption:", "We assume", "Decision:"),
-        strict=True,
-    )
-)
+_MARKERS = ("We assume", "Our default:", "Assumption:", "We assume", "Decision:")
+_MARKER = dict(zip(STRATEGY_ORDER, _MARKERS, strict=True))
 _ORDINALS = ("It begins:", "Then", "After that,", "Next,", "Then")
 _ORDER_WORDS = ("first", "second", "third", "fourth", "fifth")
 
@@ -101,11 +93,8 @@ def examples(spec: Spec, st: Style) -> list[tuple[str, str, str]]:
     """Two or three worked examples (case, given, expected) in the persona's terms."""
     found = [k for k in [*spec.terms, *spec.a.entities] if _DATA.search(k)]
     noun = found[0] if found else {"code": "input", "analysis": "dataset"}.get(spec.p.name, "brief")
-    topic, what, limits = (
-        spec.a.topic or spec.deliverable,
-        spec.deliverable,
-        spec.lengths + spec.figures,
-    )
+    topic, what = spec.a.topic or spec.deliverable, spec.deliverable
+    limits = spec.lengths + spec.figures
     letter = (
         spec.p.name == "writing" and _LETTERS.search(what) and not re.search(r"blog|article", what)
     )
@@ -155,18 +144,7 @@ def _values(spec: Spec, st: Style, strategy: str) -> dict[str, str | list[str]]:
     weak0, weak1 = voice.pop("weak0"), voice.pop("weak1")
     focus = st.order(list(spec.p.focus))
     known = _known(spec, strategy, voice["missing"])
-    return (
-        voice
-        | _who(spec, focus, weak0, weak1)
-        | known
-        | _shown(spec, examples(spec, st))
-        | _answer(spec, known, voice["shown"])
-    )
-
-
-def _who(spec: Spec, focus: list[str], weak0: str, weak1: str) -> dict[str, str | list[str]]:
-    """The slots that say what the task is, who it is for and who does it."""
-    return {
+    who = {  # what the task is, who it is for and who does it
         "task": spec.task,
         "request": " ".join(x for x in (spec.task, *spec.rules, *spec.background) if x),
         "task_clause": clause(spec.task),
@@ -186,6 +164,7 @@ def _who(spec: Spec, focus: list[str], weak0: str, weak1: str) -> dict[str, str 
         "focus4": lt._join(focus[:4]),
         "focus3": lt._join(focus[:3]),
     }
+    return voice | who | known | _answer(spec, known, voice["shown"], examples(spec, st))
 
 
 def _known(spec: Spec, strategy: str, missing: str) -> dict[str, str | list[str]]:
@@ -232,9 +211,18 @@ def _known(spec: Spec, strategy: str, missing: str) -> dict[str, str | list[str]
     }
 
 
-def _shown(spec: Spec, cases: list[tuple[str, str, str]]) -> dict[str, str | list[str]]:
-    """The slots of worked examples, steps and checks."""
+def _answer(
+    spec: Spec, known: dict[str, Any], shown: str, cases: list[tuple[str, str, str]]
+) -> dict[str, str | list[str]]:
+    """The slots of the answer: worked examples, steps, checks, its parts, procedure and schema."""
+    settled, said = known["settled"], known["said"]
     steps = [clause(s) for s in spec.steps]
+    parts = [
+        clause(_part(o)).replace("the piece itself", f"the {spec.deliverable} itself")
+        for o in spec.output
+    ]
+    whole = lt._join(parts) or f"the complete {spec.deliverable}"
+    length = f" (length: {lt._join(list(spec.lengths))})" if spec.lengths else ""
     return {
         "ex_draft": [f"**{lt._cap(c)}** — given {g}: {clause(e)}." for c, g, e in cases],
         "ex_brief": " ".join(
@@ -251,20 +239,8 @@ def _shown(spec: Spec, cases: list[tuple[str, str, str]]) -> dict[str, str | lis
         ),
         "check1": spec.checks[0] if spec.checks else "",
         "checked": lt._join([clause(c) for c in spec.checks[:3]]),
-    }
-
-
-def _answer(spec: Spec, known: dict[str, Any], shown: str) -> dict[str, str | list[str]]:
-    """The slots of the answer's shape: its parts, the procedure that makes it, its schema."""
-    settled, said = known["settled"], known["said"]
-    parts = [
-        clause(_part(o)).replace("the piece itself", f"the {spec.deliverable} itself")
-        for o in spec.output
-    ]
-    length = f" (length: {lt._join(list(spec.lengths))})" if spec.lengths else ""
-    return {
         "output": list(spec.output),
-        "parts": lt._join(parts) or f"the complete {spec.deliverable}",
+        "parts": whole,
         "parts_table": _table(
             "Part | Contents", [(str(i), o.rstrip(".")) for i, o in enumerate(spec.output, 1)]
         ),
@@ -283,7 +259,7 @@ def _answer(spec: Spec, known: dict[str, Any], shown: str) -> dict[str, str | li
             ),
             f"Before answering, check the result: {'; '.join(clause(c) for c in spec.checks[:4])}."
             " Fix anything that fails, then answer.",
-            f"Respond with {lt._join(parts) or 'the complete ' + spec.deliverable}; {shown}.",
+            f"Respond with {whole}; {shown}.",
         ],
         "schema": [
             f"**{lt._cap(clause(_part(f)))}** — {clause(f)}{length if i == 2 else ''}."
@@ -513,14 +489,9 @@ def render(template: str, values: dict[str, str | list[str]], st: Style) -> str:
     return "\n\n".join(kept).strip("\n") + "\n"
 
 
-def _layout(phase: str, strategy: str) -> Layout:
-    template = TEMPLATES[phase][strategy]
-    return lambda spec, st: render(template, _values(spec, st, strategy), st)
+def lay_out(phase: str, strategy: str, spec: Spec, st: Style) -> str:
+    """One phase's text in one strategy: its template filled from the spec."""
+    return render(TEMPLATES[phase][strategy], _values(spec, st, strategy), st)
 
 
-# phase → strategy → layout
-LAYOUTS: dict[str, dict[str, Layout]] = {
-    phase: {s: _layout(phase, s) for s in STRATEGY_ORDER} for phase in TEMPLATES
-}
-
-__all__ = ["LAYOUTS", "TEMPLATES", "examples", "render"]
+__all__ = ["TEMPLATES", "examples", "lay_out", "render"]

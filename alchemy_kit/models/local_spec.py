@@ -327,13 +327,10 @@ def _decisions(a: Analysis, p: PersonaProfile, source: str, what: str) -> list[t
     carried = read_decisions(source) if source.strip() != a.idea.strip() else []
     if carried:
         return carried
-    short = length_default(a, what)
-    out = []
-    for q, v in _open_unknowns(p, a):
-        if short and "long" in q.lower():
-            v = short
-        out.append((q, lt._cap(v)))
-    return out
+    short = length_default(a, what)  # a short form answers "how long?" itself
+    return [
+        (q, lt._cap(short if short and "long" in q.lower() else v)) for q, v in _open_unknowns(p, a)
+    ]
 
 
 # A further sentence that limits the work ("It must ...", "no more than 2 sights a day").
