@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import socket
 import sqlite3
 import subprocess
@@ -149,7 +150,10 @@ class Checks:
 def check_pages(base: str, db: str, shots: Path, checks: Checks) -> None:
     from playwright.sync_api import sync_playwright
 
-    prompt = get_json(f"{base}/{db}/prompts.json?_shape=array&_size=1&_sort_desc=score")[0]
+    # The row page check needs a prompt with Markdown headings: the best-scored one that has some
+    # (which prompt scores highest moves with the scorer's weights, and not every layout has them).
+    top = get_json(f"{base}/{db}/prompts.json?_shape=array&_size=50&_sort_desc=score")
+    prompt = next((p for p in top if re.search(r"(?m)^#{1,3} ", p["content"])), top[0])
     request_id = prompt["request_id"]
     hostile = get_json(f"{base}/{db}/prompts.json?_shape=array&content__startswith=%23+Tracking")[0]
     with sync_playwright() as pw:
