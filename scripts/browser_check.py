@@ -381,6 +381,18 @@ def check_workbench(page: Any, base: str, token: str, shots: Path, checks: Check
 def check_evaluate(page: Any, base: str, token: str, shots: Path, checks: Checks) -> None:
     run_checked(page, base, EVALUATE, token, shots, checks, "evaluate notebook (replaying SmolLM2)")
     panel = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden)")
+    # The EvalReport's matrix cuts long case names in its header; each header's title keeps the
+    # whole name (what a hover shows).
+    heads = panel.evaluate(
+        """p => [...p.querySelectorAll('.jp-OutputArea-output table th[title]')]
+              .map(th => [th.textContent.trim(), th.getAttribute('title')])"""
+    )
+    whole = [t == n or (t.endswith("…") and n.startswith(t[:-1].rstrip())) for t, n in heads]
+    checks.check(
+        "evaluate: the report's matrix headers keep each case's whole name as a tooltip",
+        len(heads) >= 2 and all(whole),
+        f"{len(heads)} titled headers, first {heads[:2]}",
+    )
     tab = panel.locator(".widget-tab .alchemy-evaluate").first
     cells = tab.locator(".alchemy-eval-cell")
     try:

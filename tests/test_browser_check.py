@@ -26,7 +26,7 @@ def test_browser_check(tmp_path: Path) -> None:
     stdout = run_browser_script(SCRIPT, tmp_path, timeout=900)
     summary = stdout.split("summary:")[-1].splitlines()
     passed = [line for line in summary if line.startswith("PASS")]
-    assert len(passed) == 15 and not any(line.startswith("FAIL") for line in summary), stdout
+    assert len(passed) == 16 and not any(line.startswith("FAIL") for line in summary), stdout
     shots = ("quickstart.png", "workbench-generate.png", "workbench-dashboard.png")
     for shot in (*shots, "workbench-evaluate.png", "workbench-cluster.png"):
         assert (tmp_path / shot).stat().st_size > 20_000, shot
