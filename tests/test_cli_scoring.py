@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 import click
@@ -61,6 +62,16 @@ def test_score_names_the_features_that_moved_it_and_quotes_conflicts(run) -> Non
     assert "too much for the length allowed" in shown
     assert "Write the launch note as one SMS, under 160 characters." in shown
     assert "Add a table of the new prices." in shown
+    # The baseline is shown, so the listed effects add up to the score.
+    top, logodds = shown.splitlines()[0], next(x for x in shown.splitlines() if "log-odds" in x)
+    z, baseline = float(logodds.split()[1]), float(logodds.split("baseline ")[1].split()[0])
+    assert "+ the effects above" in logodds and baseline == round(default_weights().bias, 2)
+    assert abs(1 / (1 + math.exp(-z)) - float(top.split()[1])) < 0.01
+    # A prompt that states no value the idea asks for is told what it lacks, not only what it has.
+    bare = run(
+        "score", "--text", "Summarise the report.", "--idea", "Summarise the Q3 report"
+    ).output
+    assert "not found (each would raise the score):" in bare and "concrete" in bare
     french = "Rédigez un SMS de moins de 160 caractères sur nos nouveaux prix, signé « L'équipe »."
     shown = run("score", "--text", french, "--idea", "Un SMS sur nos nouveaux prix").output
     assert "not computed (neutral, language fr)" in shown and "filler" in shown

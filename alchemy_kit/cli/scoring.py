@@ -20,7 +20,7 @@ from .common import (
 from .terminal import echo
 
 if TYPE_CHECKING:
-    from ..scoring.scorer import Breakdown
+    from ..scoring.scorer import Breakdown, Weights
 
 
 def _breakdown_rows(contributions: dict[str, float], features: dict[str, float]) -> list[dict]:
@@ -36,9 +36,21 @@ def _breakdown_rows(contributions: dict[str, float], features: dict[str, float])
     ]
 
 
-def _show(b: Breakdown) -> None:
+def _show(b: Breakdown, weights: Weights) -> None:
     """The features that moved the score (value and effect), what was not computed, the issues."""
     echo_table(_breakdown_rows(b.contributions, b.features), ["feature", "value", "effect"])
+    # Effects are measured from each feature's neutral value, and the baseline sits far below 0
+    # (a prompt with nothing in it): without it the effects above would not add up to the score,
+    # and a low score whose listed effects are all positive would be unexplained.
+    z = weights.bias + sum(b.contributions.values())
+    echo(f"  log-odds {z:+.2f} = baseline {weights.bias:+.2f} + the effects above")
+    absent = [
+        k
+        for k, w in weights.coef.items()
+        if w > 0 and b.contributions.get(k, 0.0) <= 0 and k not in b.not_computed
+    ]
+    if absent:
+        echo(f"  not found (each would raise the score): {', '.join(sorted(absent))}")
     if b.not_computed:
         echo(
             f"  not computed (neutral, language {b.language}): {', '.join(sorted(b.not_computed))}"
@@ -71,7 +83,7 @@ def score(
     LLM judge and your picks. The blend is documented in alchemy_kit/scoring/rank.py.
     """
     from ..scoring.rank import current_weights, evidence, rescore
-    from ..scoring.scorer import explain
+    from ..scoring.scorer import default_weights, explain
 
     if text is not None:
         if not idea:
@@ -81,7 +93,7 @@ def score(
             echo_json(b.as_details() | {"score": b.score})
             return
         echo(f"score {b.score:.4f} (default weights)")
-        _show(b)
+        _show(b, default_weights())
         return
     if sum(bool(x) for x in (prompt_id, request_id, everything)) != 1:
         raise click.UsageError("give one of PROMPT_ID, --request ID, --all or --text")
@@ -107,7 +119,7 @@ def score(
             f"rank {fresh.rank}"
         )
         echo(f"evidence: {why}")
-        _show(b)
+        _show(b, weights)
         return
     ids = None  # --all
     if request_id:
