@@ -42,7 +42,7 @@ def _show(b: Breakdown, weights: Weights) -> None:
     # Effects are measured from each feature's neutral value, and the baseline sits far below 0
     # (a prompt with nothing in it): without it the effects above would not add up to the score,
     # and a low score whose listed effects are all positive would be unexplained.
-    z = weights.bias + sum(b.contributions.values())
+    z = weights.z(b.features)
     echo(f"  log-odds {z:+.2f} = baseline {weights.bias:+.2f} + the effects above")
     absent = [
         k
