@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from functools import lru_cache
 
 from . import lexicon as lx
@@ -263,6 +264,11 @@ def _has_task(t: Text) -> bool:
     return False
 
 
+# A compound's parts are words of their own ("dog-walking": dog, walk; "on-call"; "CI/CD"), which a
+# prompt may write apart ("walks the dogs") or a translation must ("promenade des chiens").
+_COMPOUND_SPLIT = re.compile(r"(?<=[^\W\d_])[-/](?=[^\W\d_])")
+
+
 @lru_cache(maxsize=256)
 def _idea_profile(idea: str, english: bool) -> tuple[frozenset[str], ...]:
     """What the features compare a prompt with, computed once per idea (variants share it)."""
@@ -271,14 +277,28 @@ def _idea_profile(idea: str, english: bool) -> tuple[frozenset[str], ...]:
         frozenset(content_stems(idea)),
         frozenset(_keys(idea, drop_generic=False)),
         frozenset(concrete_values(idea)),
+        frozenset(content_stems(" ".join(_COMPOUND_SPLIT.split(idea)))),
+        frozenset(_all_keys(" ".join(_COMPOUND_SPLIT.split(idea))) | _all_keys(idea)),
     )
 
 
+def _all_keys(text: str) -> set[str]:
+    return _keys(text, drop_generic=False)
+
+
 def grounded_values(
-    filled: str, idea_stems: frozenset[str], idea_values: frozenset[str]
+    filled: str,
+    idea_words: frozenset[str],
+    idea_values: frozenset[str],
+    *,
+    words: Callable[[str], set[str]] = content_stems,
+    pins: frozenset[str] = frozenset(),
+    opening: bool = False,
 ) -> set[str]:
     """Concrete values stated in the prompt's statements that share a content word or a value
-    with the idea: the values the idea asks for or implies.
+    with the idea (or keep one of its `pins`): the values the idea asks for or implies. With
+    `opening`, the prompt's first statement, which restates the idea in the prompt's own
+    language, stands in for the idea's words (for an idea in another language).
 
     Measured against crediting every stated value (training CV, 10 fold seeds): contradiction
     pairs 0.885 -> 0.907, overall 0.927 -> 0.930, hidden conflicts 0.795 either way (the clause
@@ -286,11 +306,41 @@ def grounded_values(
     (shorter pieces) lost drift pairs: 0.928 overall, drift 0.867 (3 seeds).
     """
     found: set[str] = set()
-    for part in statements(filled):
+    parts = statements(filled)
+    if opening and parts:
+        idea_words = idea_words | words(parts[0])
+    for i, part in enumerate(parts):
         values = concrete_values(part)
-        if values and (values & idea_values or content_stems(part) & idea_stems):
+        if values and (
+            values & idea_values
+            or words(part) & idea_words
+            or (opening and i == 0)
+            or any(a in part.lower() for a in pins)
+        ):
             found |= values
     return found
+
+
+def _stated(filled: str, idea: str, lang: str, same_language: bool) -> set[str]:
+    """The stated values that count for `concrete`, read the same way in every language.
+
+    English compares stems with the idea's. Another language compares the first five letters
+    of words, which inflect at their ends in the languages we read (on the 502 English
+    training prompts, read that way, the grounded count moves by 0.04 on the log1p scale from
+    the stems' count). With an idea in another language no word can be compared: the prompt's
+    own opening statement stands in for the idea's words, with the idea's values and names
+    (read that way, English prompts move by 0.17 on average, against 0.25 when every stated
+    value counted, which is what happened here before).
+    """
+    english = lang == "en"
+    pins, wanted, _, idea_values, split_stems, split_keys = _idea_profile(idea, english)
+    if same_language and english:
+        return grounded_values(filled, wanted | split_stems, idea_values)
+    if same_language:
+        return grounded_values(filled, split_keys, idea_values, words=_all_keys)
+    return grounded_values(
+        filled, frozenset(), idea_values, words=_all_keys, pins=pins, opening=True
+    )
 
 
 def _idea_features(
@@ -301,7 +351,7 @@ def _idea_features(
     if not idea.strip():
         return out
     english = lang == "en"
-    pins, wanted, idea_keys, idea_values = _idea_profile(idea, english)
+    pins, wanted, idea_keys, idea_values, _, _ = _idea_profile(idea, english)
     lower = content.lower()
     numbers = _numbers(content)
     words = frozenset(_PART_OF_TERM.findall(lower))
@@ -317,10 +367,7 @@ def _idea_features(
         # translation: their share estimates coverage (a multilingual embedding was measured
         # and rejected: 0.5 s a prompt, and its similarity correlated 0.47 with coverage).
         out["coverage"] = out["anchors"]
-    # Across languages no word can be compared with the idea, so every stated value counts (as
-    # before grounding); the values themselves survive translation.
-    stated = grounded_values(filled, wanted, idea_values) if same_language else None
-    out["concrete"] = math.log1p(len(stated if stated is not None else concrete_values(filled)))
+    out["concrete"] = math.log1p(len(_stated(filled, idea, lang, same_language)))
     new = (_keys(filled, drop_generic=english) - idea_keys) | (
         concrete_values(filled) - idea_values
     )
