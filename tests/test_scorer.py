@@ -332,25 +332,15 @@ def test_a_stated_value_counts_only_where_the_idea_asks_for_it() -> None:
     assert f(grounded, "")["concrete"] == 0.0
 
 
-def test_a_compound_in_the_idea_grounds_its_parts() -> None:
-    # "dog-walking" in the idea asks about dogs and walks, however the prompt spells them.
-    idea = "Weekly schedule for a dog-walking business."
-    prompt = "Plan a weekly schedule. Each walker walks at most 4 dogs per walk, 45 minutes each."
-    assert (
-        f(prompt, idea)["concrete"]
-        == f(prompt, "Dog walking schedule for a business.")["concrete"]
-        > 0
-    )
-
-
 def test_values_are_grounded_the_same_way_in_every_language() -> None:
     on = "Rédige un programme d'entraînement de 12 semaines pour un semi-marathon."
+    detail = " Chaque semaine d'entraînement compte 4 sorties, dont une de 90 minutes."
     off = " Mon cousin arrive à 14 h 35 au quai 9."
-    # Same language: the idea's words are compared by their first letters (French inflects at
-    # the end), so the value on the idea's subject counts and the one off it does not.
     fr_idea = "Un programme d'entraînement pour un semi-marathon."
-    assert f(on + off, fr_idea)["concrete"] == f(on, fr_idea)["concrete"] > 0
-    # Another language: the prompt's opening statement stands in for the idea's words, so an
-    # English idea grounds the same values instead of every stated value counting.
     en_idea = "A training plan for a half marathon."
-    assert f(on + off, en_idea)["concrete"] == f(on, en_idea)["concrete"] > 0
+    # A statement that shares a word with the opening (which restates the idea) counts; one off
+    # its subject does not; and the idea's language changes nothing.
+    for idea in (fr_idea, en_idea):
+        assert f(on + detail + off, idea)["concrete"] == f(on + detail, idea)["concrete"]
+        assert f(on + detail, idea)["concrete"] > f(on, idea)["concrete"] > 0
+    assert f(on + detail + off, fr_idea)["concrete"] == f(on + detail + off, en_idea)["concrete"]
