@@ -352,28 +352,10 @@ def opposed_sentences(t: Text) -> list[tuple[str, str]]:
 
 # Units of the answer itself: limits on these bind the output (durations and data sizes do not).
 _OUTPUT_UNITS = frozenset(
-    [
-        "word",
-        "sentence",
-        "paragraph",
-        "bullet",
-        "point",
-        "line",
-        "character",
-        "page",
-        "item",
-        "slide",
-        "section",
-        "question",
-        "example",
-        "tip",
-        "step",
-        "idea",
-        "suggestion",
-        "option",
-        "answer",
-        "entry",
-    ]
+    lx.word_list(
+        """word sentence paragraph bullet point line character page item slide section question
+        example tip step idea suggestion option answer entry"""
+    )
 )
 
 
@@ -435,11 +417,16 @@ _SIZE_CAP = re.compile(
 )
 
 
+# A size kept to one case ("if anything is missing, say so in one line") or to a quoted example
+# ("“…” — a hook that gets to the point in one sentence") does not bound the whole answer.
+_CASE_OR_QUOTE = re.compile(r"\b(?:if|when|unless|whenever)\b|[“\"][^”\"\n]{20,}[”\"]", re.I)
+
+
 def _size_caps(t: Text) -> list[tuple[float, str]]:
     """Length caps written as the answer's size ("in one sentence", "a 260-word speech")."""
     caps = []
     for s in t.sentences:
-        if _PER_ITEM.search(s) or not _SIZE_CAP.search(s):
+        if _PER_ITEM.search(s) or not _SIZE_CAP.search(s) or _CASE_OR_QUOTE.search(s):
             continue
         for m in _SIZE_CAP.finditer(s):
             spoken = m.group(0).split()[-2].lower()
@@ -454,12 +441,17 @@ def _size_caps(t: Text) -> list[tuple[float, str]]:
     return caps
 
 
+def _part_cap(sentence: str, n: float) -> bool:
+    """Whether a cap is on a named part: "a headline under 10 words" bounds the headline only."""
+    return bool(re.search(_PART.pattern + rf"[^.;:\d]{{0,25}}\b{n:g}\b", sentence, re.I))
+
+
 def _too_much(qs: Sequence[tuple[Quantity, str]], t: Text) -> tuple[str, str] | None:
     """A length cap too small for the number of things it must hold."""
     caps = [
         (q.high * _CAP_WORDS[q.unit], s)
         for q, s in qs
-        if q.kind in ("max", "exact") and q.unit in _CAP_WORDS
+        if q.kind in ("max", "exact") and q.unit in _CAP_WORDS and not _part_cap(s, q.high)
     ] + _size_caps(t)
     if not caps:
         return None

@@ -1,0 +1,236 @@
+"""Conflicts of scope: one set, span or allowance stated twice (English; called by conflicts_counts).
+
+Each rule reads the form of two statements, not a topic list, and returns the two clauses it is
+between so an explanation can quote them:
+- a length cap too small for N things that must each get a sentence, an anecdote or a paragraph
+  ("about 260 words" and "each of our 12 teachers, with an anecdote for every one");
+- two year spans, each stated as the only one to use, that do not overlap ("only data from 2023
+  onwards", "base the trends on the 2015 to 2019 figures only");
+- one set given two sizes ("the 14 interviews", "how many of the 20 interviewees");
+- an exact count of the deliverable and a different count of records, rows or items to produce;
+- no (new) dependencies, and a well-known third-party package named elsewhere.
+Their false alarms were measured on the better prompts of the training sets and on the offline
+model's coagulatio prompts (docs/scoring.md, "Contradictions").
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from . import lexicon as lx
+from .features_text import Text, quantities, statements, stem
+
+_NUMBER = r"(?:\d+|" + "|".join(lx.NUMBER_WORDS) + r")"
+_CLAUSE = re.compile(r";\s*|,?\s+but\s+|,\s+(?:and|while|yet|though)\s+", re.I)
+
+
+def _n(spoken: str) -> float:
+    s = spoken.lower()
+    return float(s) if s.isdigit() else float(lx.NUMBER_WORDS.get(s, 0))
+
+
+# Words per unit of a length cap, and per thing each item must get.
+_CAP_WORDS = {"word": 1.0, "character": 1 / 6, "sentence": 15.0, "line": 10.0}
+_PER_THING = {
+    "sentence": 12,
+    "anecdote": 30,
+    "story": 40,
+    "paragraph": 50,
+    "example": 20,
+    "explanation": 15,
+    "description": 15,
+}
+_LIMIT_WORD = re.compile(r"\b(?:limit|cap|maximum|max|strict|no\s+longer\s+than|fit)\b", re.I)
+# "each of our 12 teachers", "all eight of our target keywords", "every one of the 6 steps".
+_EACH_OF_N = re.compile(
+    rf"\b(?:each|every|all)\s+(?:one\s+)?(?:of\s+)?(?:our|the|your|these|those|my)?\s*({_NUMBER})\s+"
+    r"(?:of\s+(?:our|the|your|my)\s+)?(?:[a-z-]+\s+){0,2}?([a-z]+s)\b",
+    re.I,
+)
+_THING = re.compile(
+    r"\b(?:an?|one|its\s+own|a\s+full|a\s+personal|a\s+short)\s+(?:[a-z-]+\s+)?("
+    + "|".join(_PER_THING)
+    + r")\b",
+    re.I,
+)
+_MEASURES = frozenset(
+    lx.word_list(
+        """words characters lines sentences paragraphs pages minutes hours days weeks months years
+        seconds times"""
+    )
+)
+
+
+def each_needs_more_than_the_cap(t: Text) -> tuple[str, str] | None:
+    """N things that must each get a sentence or an anecdote, under a cap that cannot hold them."""
+    caps = []
+    for s in t.sentences:
+        for q in quantities(s):
+            capped = q.kind in ("max", "exact") or (q.kind == "plain" and _LIMIT_WORD.search(s))
+            if q.unit in _CAP_WORDS and capped:
+                caps.append((q.high * _CAP_WORDS[q.unit], s))
+    if not caps:
+        return None
+    cap, cap_sentence = min(caps)
+    for s in t.sentences:
+        if s == cap_sentence:
+            continue
+        thing = _THING.search(s)
+        if not thing:
+            continue
+        for m in _EACH_OF_N.finditer(s):
+            n = _n(m.group(1))
+            need = n * _PER_THING[thing.group(1).lower()]
+            if m.group(2).lower() not in _MEASURES and 2 <= n <= 100 and need > cap * 1.1:
+                return cap_sentence, s
+    return None
+
+
+_YEAR = r"((?:19|20)\d\d)"
+# A span of years: "2015 to 2019", "2015–2019", "between 2015 and 2019", "from 2023 onwards",
+# "since 2020", "before 2010".
+_SPAN = re.compile(
+    rf"\b{_YEAR}\s*(?:to|–|-|through|until)\s*{_YEAR}\b"
+    rf"|\bbetween\s+{_YEAR}\s+and\s+{_YEAR}\b"
+    rf"|\b(?:from|since|after)\s+{_YEAR}(?:\s+(?:onwards?|on|and\s+later|or\s+later))?\b"
+    rf"|\b{_YEAR}\s+(?:onwards?|and\s+later|or\s+later)\b"
+    rf"|\b(?:before|until|up\s+to|no\s+later\s+than)\s+{_YEAR}\b",
+    re.I,
+)
+# A span stated as the only one: "only", "exclusively", "onwards" (which excludes what is older).
+_ONLY = re.compile(r"\b(?:only|exclusively|solely|onwards?|nothing\s+(?:older|earlier))\b", re.I)
+
+
+def _span(m: re.Match[str]) -> tuple[int, int]:
+    g = m.groups()
+    text = m.group(0).lower()
+    if g[0]:
+        return int(g[0]), int(g[1])
+    if g[2]:
+        return int(g[2]), int(g[3])
+    if g[4]:
+        return int(g[4]) + (1 if text.startswith("after") else 0), 9999
+    if g[5]:
+        return int(g[5]), 9999
+    return 0, int(g[6]) - (1 if text.startswith("before") else 0)
+
+
+def _only_spans(t: Text) -> Iterator[tuple[tuple[int, int], str]]:
+    for sentence in t.sentences:
+        for clause in _CLAUSE.split(sentence):
+            if _ONLY.search(clause) and not lx.NEGATION.search(clause):
+                for m in _SPAN.finditer(clause):
+                    yield _span(m), clause
+
+
+def year_spans_apart(t: Text) -> tuple[str, str] | None:
+    """Two year spans, each the only one allowed, with no year in common."""
+    spans = list(_only_spans(t))
+    for i, ((lo1, hi1), c1) in enumerate(spans):
+        for (lo2, hi2), c2 in spans[i + 1 :]:
+            if c1 != c2 and (hi1 < lo2 or hi2 < lo1):
+                return c1, c2
+    return None
+
+
+# The size of one set, stated with a definite article: "the 14 interviews", "of the 20 interviewees".
+_SET_SIZE = re.compile(
+    rf"\b(?:the|all|our|your|these|those)\s+({_NUMBER})\s+(?:[a-z-]+\s+){{0,2}}?([a-z]+s)\b", re.I
+)
+
+
+def _head(word: str) -> str:
+    s = stem(word)
+    return s[:6] if len(s) > 6 else s
+
+
+def one_set_two_sizes(t: Text) -> tuple[str, str] | None:
+    """One set (the N interviews) given a different size elsewhere (the M interviewees)."""
+    sizes: list[tuple[str, float, str]] = []
+    for s in t.sentences:
+        for m in _SET_SIZE.finditer(s):
+            n = _n(m.group(1))
+            if n >= 2 and m.group(2).lower() not in _MEASURES:
+                sizes.append((_head(m.group(2)), n, s))
+    for i, (h1, n1, s1) in enumerate(sizes):
+        for h2, n2, s2 in sizes[i + 1 :]:
+            if h1 == h2 and n1 != n2 and s1 != s2:
+                return s1, s2
+    return None
+
+
+# An exact count of what is delivered, and a count of the same thing or of generic rows to produce.
+_EXACTLY = re.compile(rf"\bexactly\s+({_NUMBER})((?:\s+[a-z-]+){{1,3}})", re.I)
+_PRODUCE = re.compile(
+    rf"\b(?:produce|generate|create|return|output|write|make|give)\s+(?:me\s+)?({_NUMBER})"
+    r"((?:\s+[a-z-]+){1,3})",
+    re.I,
+)
+_GENERIC = frozenset(lx.word_list("record row entry item object element"))
+
+
+def exact_count_against_output(t: Text) -> tuple[str, str] | None:
+    """'exactly 50 users' and 'produce 100 records': two counts of the one deliverable."""
+    exact = [
+        (_n(m.group(1)), {_head(w) for w in m.group(2).split()}, s)
+        for s in t.sentences
+        for m in _EXACTLY.finditer(s)
+    ]
+    if not exact:
+        return None
+    for s in t.sentences:
+        for m in _PRODUCE.finditer(s):
+            n = _n(m.group(1))
+            heads = {_head(w) for w in m.group(2).split()}
+            for want, wanted, where in exact:
+                same = heads & (wanted | _GENERIC)
+                if where != s and same and n != want and n >= 2:
+                    return where, s
+    return None
+
+
+# No added dependencies at all (a sentence may still allow some by name).
+_NO_DEPS = re.compile(
+    r"\b(?:(?:do\s+not|don't|never)\s+(?:add|install|use|introduce|pull\s+in)\s+(?:any\s+)?"
+    r"(?:new\s+|extra\s+|additional\s+|external\s+|third-party\s+)?(?:dependenc(?:y|ies)|packages|"
+    r"libraries)|no\s+(?:new|extra|additional|external|third-party)\s+(?:dependenc(?:y|ies)|"
+    r"packages|libraries)|(?:standard\s+library|stdlib)\s+only|only\s+the\s+standard\s+library|"
+    r"zero\s+dependencies)\b",
+    re.I,
+)
+# Well-known third-party packages per ecosystem (general knowledge, like a lexicon). Names that
+# are also English words count only capitalised ("Ray", "Click", "Rich", "Express").
+_PACKAGES = re.compile(
+    r"\b(?:pandas|numpy|scipy|scikit-learn|sklearn|requests|httpx|aiohttp|beautifulsoup4?|bs4|"
+    r"lxml|pydantic|sqlalchemy|fastapi|django|flask|celery|dask|polars|pyarrow|numba|joblib|"
+    r"tqdm|typer|orjson|ujson|boto3|opencv|cv2|matplotlib|seaborn|plotly|tensorflow|torch|"
+    r"pytorch|keras|lodash|underscore|axios|moment(?:\.js)?|dayjs|jquery|rxjs|ramda|"
+    r"serde|tokio|reqwest|clap|rayon|guava|lombok)\b"
+    r"|\b(?:Ray|Click|Rich|Express|Pillow)\b"
+)
+
+
+def dependency_against_none(t: Text) -> tuple[str, str] | None:
+    """No new dependencies (or the standard library only), and another package named elsewhere."""
+    whole = statements(t.raw)  # "no new dependencies; Pillow is enough" allows Pillow
+    for sentence in whole:
+        if not _NO_DEPS.search(sentence):
+            continue
+        allowed = {m.group(0).lower() for m in _PACKAGES.finditer(sentence)}
+        for other in whole:
+            if other == sentence or lx.NEGATION.search(other):
+                continue
+            for m in _PACKAGES.finditer(other):
+                if m.group(0).lower() not in allowed:
+                    return sentence, other
+    return None
+
+
+RULES = (
+    ("too much for the length allowed", each_needs_more_than_the_cap),
+    ("two year spans with no year in common", year_spans_apart),
+    ("one set given two sizes", one_set_two_sizes),
+    ("an exact count and a different count to produce", exact_count_against_output),
+    ("no new dependencies, yet a third-party package", dependency_against_none),
+)
