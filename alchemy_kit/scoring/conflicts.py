@@ -486,7 +486,7 @@ _LANGUAGE_TARGET = re.compile(
     r"\b(?:in|using|use|into|written\s+in|port(?:ed)?\s+(?:it\s+)?to|translat\w*\s+(?:it\s+)?"
     r"(?:in)?to|rewrit\w*\s+(?:it\s+)?in)\s+(?:(?:simple|plain|formal|informal|strict|modern|"
     r"vanilla|idiomatic|pure|fluent|everyday|british|american|european|brazilian)\s+)?(\S+)"
-    r"|\b(\S+)\s+only\b",
+    r"|\b(\S+)\s+only\b|\bas\s+(?:plain|vanilla|pure|idiomatic|modern)\s+(\S+)",
     re.I,
 )
 
@@ -495,7 +495,7 @@ def languages(text: str) -> set[str]:
     """Target languages a text names (programming languages and human ones)."""
     found = set()
     for m in _LANGUAGE_TARGET.finditer(text):
-        raw = (m.group(1) or m.group(2) or "").strip(".,;:()`'\"")
+        raw = (m.group(1) or m.group(2) or m.group(3) or "").strip(".,;:()`'\"")
         word = raw.lower()
         if word in lx.PROGRAMMING_LANGUAGES and (word != "r" or raw == "R"):
             found.add(lx.PROGRAMMING_LANGUAGES[word])

@@ -19,6 +19,7 @@ import re
 from collections.abc import Iterator
 
 from . import lexicon as lx
+from . import lexicon_aspects as la
 from .features_text import Text, quantities, statements, stem
 
 _NUMBER = r"(?:\d+|" + "|".join(lx.NUMBER_WORDS) + r")"
@@ -227,10 +228,109 @@ def dependency_against_none(t: Text) -> tuple[str, str] | None:
     return None
 
 
+# A thing forbidden by "no X" / "without any X" (the head noun: the last word of its phrase).
+_NO_THING = re.compile(
+    r"(?:^|[;:,.(]\s*|\band\s+)no\s+((?:[\w'-]+\s+){0,2}[\w'-]+)"
+    r"|\bwithout\s+any\s+((?:[\w'-]+\s+){0,2}[\w'-]+)",
+    re.I,
+)
+# "no more than", "no longer", "no later": limits, not prohibitions.
+_NOT_A_THING = frozenset(
+    lx.word_list("more less fewer longer later earlier sooner matter one need other such way")
+)
+_STOP = frozenset(lx.STOPWORDS) | frozenset(
+    lx.word_list("and or nor to for in on at from of by so because unless except other than")
+)
+# A thing asked for: "with an AABB rhyme scheme", "with a join table" (not "with X removed").
+_WITH = re.compile(
+    r"\bwith\s+(?:an?|the|its|their|one|two|three)\s+((?:[\w'`-]+\s+){0,2}[\w'`-]+)", re.I
+)
+# Verbs that also name a thing ("State the complexity" is no "global state"): not matched as acts.
+_SAYING = frozenset(
+    lx.word_list("state name note list show present report return use give set display output mark")
+)
+_UNDONE = re.compile(
+    r"^\s*(?:[\w'-]+\s+){0,3}?(?:removed|stripped|excluded|omitted|hidden)\b", re.I
+)
+
+
+def _phrase(words: str) -> list[str]:
+    """The words of a noun phrase, up to its first function word."""
+    out = []
+    for w in words.split():
+        w = w.strip("`'\".,;:()!?")
+        if w.lower() in _STOP or not w[:1].isalpha():
+            break
+        out.append(w)
+    return out
+
+
+def _forbidden_things(clause: str) -> set[tuple[str, ...]]:
+    """Heads of each phrase a clause forbids: "no slant rhymes" -> (slant, rhym)."""
+    found = set()
+    for m in _NO_THING.finditer(clause):
+        words = _phrase(m.group(1) or m.group(2))
+        if words and words[0].lower() not in _NOT_A_THING:
+            found.add(tuple(_head(w) for w in words))
+    return found
+
+
+def _asked_things(clause: str) -> tuple[str, set[str]]:
+    """The act a clause asks for (its imperative verb) and the heads of what it asks "with"."""
+    if lx.NEGATION.search(clause):
+        return "", set()
+    verb = (clause.split() or [""])[0].strip("*-•`'\"").lower()
+    act = _head(verb) if verb.isalpha() and verb not in _SAYING else ""
+    asked: set[str] = set()
+    for m in _WITH.finditer(clause):
+        if not _UNDONE.match(clause[m.end() :]):
+            asked |= {_head(w) for w in _phrase(m.group(1))}
+    return act, asked
+
+
+def _same(a: str, b: str) -> bool:
+    """Two heads of one word ("rhym" of rhymes, "rhyme" of rhyme)."""
+    return bool(a) and a == b or (min(len(a), len(b)) >= 4 and (a.startswith(b) or b.startswith(a)))
+
+
+def forbidden_thing_asked(t: Text) -> tuple[str, str] | None:
+    """A thing forbidden ("no end rhymes", "without any joins") and asked for in another clause."""
+    if not re.search(r"\b(?:no|without\s+any)\b", t.raw, re.I):
+        return None
+    clauses = [c for s in t.sentences for c in _CLAUSE.split(s) if c.strip()]
+    forbidden = [(heads, c) for c in clauses for heads in _forbidden_things(c)]
+    for clause in clauses:
+        act, asked = _asked_things(clause)
+        for heads, where in forbidden:
+            if where == clause:
+                continue
+            # "without any redirect" meets "Redirect every request"; "no slant rhymes" meets only
+            # an ask that names slant rhymes, not any rhyme scheme.
+            by_act = len(heads) == 1 and _same(heads[0], act)
+            if by_act or all(any(_same(h, a) for a in asked) for h in heads):
+                return where, clause
+    return None
+
+
+def too_dark_for_the_young(t: Text) -> tuple[str, str] | None:
+    """Very young readers (a picture book, ages 3-5), and a bleak or frightening text asked for."""
+    young = [s for s in t.sentences if la.YOUNG.search(s)]
+    if not young:
+        return None
+    for s in t.sentences:
+        for m in la.DARK.finditer(s):
+            # "nothing scary, no bleak ending" restricts; the darkness must be asked for.
+            if s not in young and not lx.NEGATION.search(s[max(0, m.start() - 30) : m.start()]):
+                return young[0], s
+    return None
+
+
 RULES = (
     ("too much for the length allowed", each_needs_more_than_the_cap),
     ("two year spans with no year in common", year_spans_apart),
     ("one set given two sizes", one_set_two_sizes),
     ("an exact count and a different count to produce", exact_count_against_output),
     ("no new dependencies, yet a third-party package", dependency_against_none),
+    ("forbids a thing it asks for", forbidden_thing_asked),
+    ("too dark for its young readers", too_dark_for_the_young),
 )
