@@ -290,7 +290,9 @@ def _asked_things(clause: str) -> tuple[str, set[str]]:
 
 def _same(a: str, b: str) -> bool:
     """Two heads of one word ("rhym" of rhymes, "rhyme" of rhyme)."""
-    return bool(a) and a == b or (min(len(a), len(b)) >= 4 and (a.startswith(b) or b.startswith(a)))
+    if not (a and b):
+        return False
+    return a == b or (min(len(a), len(b)) >= 4 and (a.startswith(b) or b.startswith(a)))
 
 
 def forbidden_thing_asked(t: Text) -> tuple[str, str] | None:
