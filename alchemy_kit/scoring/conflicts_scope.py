@@ -239,7 +239,9 @@ _NOT_A_THING = frozenset(
     lx.word_list("more less fewer longer later earlier sooner matter one need other such way")
 )
 _STOP = frozenset(lx.STOPWORDS) | frozenset(
-    lx.word_list("and or nor to for in on at from of by so because unless except other than")
+    lx.word_list(
+        "and or nor to for in on at from of by so because unless except other than anywhere"
+    )
 )
 # A thing asked for: "with an AABB rhyme scheme", "with a join table" (not "with X removed").
 _WITH = re.compile(
