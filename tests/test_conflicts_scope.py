@@ -70,6 +70,27 @@ def all_kinds(text: str, idea: str = "") -> list[str]:
             "the kitten is found and falls asleep at home.",
             "too dark for its young readers",
         ),
+        (
+            "A gentle three-day museum trip: no more than three exhibits per day, with breaks. "
+            "We want to see all 12 of the famous exhibits over the three days.",
+            "A gentle three-day museum trip: no more than three exhibits per day, with breaks. "
+            "We want to see all 9 of the famous exhibits over the three days.",
+            "more in total than the daily cap allows",
+        ),
+        (
+            "Write the launch announcement, and do not mention any release date yet. "
+            "Say that the app ships on 2 March to every customer.",
+            "Write the launch announcement, and do not mention any release date yet. "
+            "Say that the app ships soon to every customer.",
+            "a kind of value kept out, yet asked for",
+        ),
+        (
+            "Describe each supplier in words only, with no numbers in the summary. "
+            "Rate reliability on a 1 to 10 scale for each supplier.",
+            "Describe each supplier in words only, with no numbers in the summary. "
+            "Rate reliability as high, medium or low for each supplier.",
+            "a kind of value kept out, yet asked for",
+        ),
     ],
 )
 def test_each_form_fires_on_its_conflict_and_not_on_a_near_miss(

@@ -20,6 +20,7 @@ from collections.abc import Iterator
 
 from . import lexicon as lx
 from . import lexicon_aspects as la
+from .conflicts_bounds import _DATE
 from .features_text import Text, quantities, statements, stem
 
 _NUMBER = r"(?:\d+|" + "|".join(lx.NUMBER_WORDS) + r")"
@@ -329,6 +330,74 @@ def too_dark_for_the_young(t: Text) -> tuple[str, str] | None:
     return None
 
 
+# A cap per day ("at most two main sights per day") and a total over a number of days ("all 15
+# of the top attractions over the two days") that the cap cannot reach.
+_PER_DAY_CAP = re.compile(
+    rf"\b(?:at\s+most|no\s+more\s+than|up\s+to|max(?:imum)?(?:\s+of)?)\s+({_NUMBER})\s+"
+    r"(?:[a-z-]+\s+){0,2}?([a-z]+s)\s+(?:a|per|each)\s+day\b",
+    re.I,
+)
+_ALL_OVER_DAYS = re.compile(
+    rf"\ball\s+({_NUMBER})\s+(?:of\s+)?(?:[\w'’-]+\s+){{0,4}}?(?:over|in|across|during)\s+"
+    rf"(?:the\s+|our\s+|these\s+)?({_NUMBER})\s+days\b",
+    re.I,
+)
+
+
+def total_beyond_daily_cap(t: Text) -> tuple[str, str] | None:
+    """At most N things a day, yet all M things over D days, with M > N x D."""
+    caps = [
+        (_n(m.group(1)), s)
+        for s in t.sentences
+        for m in _PER_DAY_CAP.finditer(s)
+        if m.group(2).lower() not in _MEASURES
+    ]
+    for s in t.sentences if caps else ():
+        for m in _ALL_OVER_DAYS.finditer(s):
+            total, days = _n(m.group(1)), _n(m.group(2))
+            for cap, where in caps:
+                if where != s and days >= 1 and total > cap * days:
+                    return where, s
+    return None
+
+
+# A kind of value kept out of the answer ("do not mention any return date", "no numbers anywhere")
+# and a clause that asks for one ("Say that she is back on 14 June", "Score it on a 1 to 5 scale").
+_NO_VALUES = re.compile(
+    r"\b(?:no|without\s+any|(?:do\s+not|don't|never)\s+(?:mention|give|include|state|show|"
+    r"use|put)\s+(?:any\s+)?)\s*(?:[a-z-]+\s+)?(dates?|numbers?|numerals|digits|prices?)\b",
+    re.I,
+)
+_VALUE_KIND = {"date": "date", "number": "number", "numeral": "number", "digit": "number"}
+_ASKS = re.compile(
+    r"^\W*(?:say|state|mention|give|include|show|tell|add|score|rate|write|put|list)\b", re.I
+)
+_SCALE = re.compile(r"\b\d+\s*(?:to|-|–)\s*\d+\s+scale|\bout\s+of\s+\d+|\d\s*%", re.I)
+_PRICE = re.compile(r"[$£€]\s?\d|\b\d+(?:\.\d\d)?\s?(?:dollars|euros|pounds|usd|eur|gbp)\b", re.I)
+
+
+def _has_value(kind: str, clause: str) -> bool:
+    if kind == "date":
+        return bool(_DATE.search(clause))
+    return bool((_PRICE if kind == "price" else _SCALE).search(clause))
+
+
+def forbidden_value_given(t: Text) -> tuple[str, str] | None:
+    """A kind of value kept out of the answer, and a clause asking for a value of that kind."""
+    clauses = [c for s in t.sentences for c in _CLAUSE.split(s) if c.strip()]
+    banned = [
+        (_VALUE_KIND.get(m.group(1).lower().rstrip("s"), "price"), c)
+        for c in clauses
+        for m in _NO_VALUES.finditer(c)
+    ]
+    for kind, where in banned:
+        for clause in clauses:
+            asks = _ASKS.match(clause) and not lx.NEGATION.search(clause)
+            if clause != where and asks and _has_value(kind, clause):
+                return where, clause
+    return None
+
+
 RULES = (
     ("too much for the length allowed", each_needs_more_than_the_cap),
     ("two year spans with no year in common", year_spans_apart),
@@ -337,4 +406,6 @@ RULES = (
     ("no new dependencies, yet a third-party package", dependency_against_none),
     ("forbids a thing it asks for", forbidden_thing_asked),
     ("too dark for its young readers", too_dark_for_the_young),
+    ("more in total than the daily cap allows", total_beyond_daily_cap),
+    ("a kind of value kept out, yet asked for", forbidden_value_given),
 )
