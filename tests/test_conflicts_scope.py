@@ -91,6 +91,12 @@ def all_kinds(text: str, idea: str = "") -> list[str]:
             "Rate reliability as high, medium or low for each supplier.",
             "a kind of value kept out, yet asked for",
         ),
+        (
+            "Parse invoice dates written month first, as in the US. Read 04/07/2025 as the 4th "
+            "of July.",
+            "Parse invoice dates written month first, as in the US. Read 04/07/2025 as April 7.",
+            "a date read against its declared order",
+        ),
     ],
 )
 def test_each_form_fires_on_its_conflict_and_not_on_a_near_miss(
@@ -168,3 +174,11 @@ def test_each_with_its_own_heading_asks_for_headings() -> None:
     good = "The body is one paragraph with no headings. Split it into five short sentences."
     assert "a format forbidden and asked for" in all_kinds(bad)
     assert "a format forbidden and asked for" not in all_kinds(good)
+
+
+def test_opposed_ends_in_one_sentence_after_with_and_a_ruled_out_end() -> None:
+    """', with' starts a second clause; 'no sprints until week 4' rules the other end out."""
+    bad = "Keep the first month gentle and low-impact, with daily sprint intervals from day one."
+    good = "Keep the first month gentle and low-impact, with no sprints or box jumps until week 5."
+    assert "opposed pace" in all_kinds(bad)
+    assert "opposed pace" not in all_kinds(good)

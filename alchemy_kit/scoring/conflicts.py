@@ -290,7 +290,7 @@ def _group(head: str) -> int | None:
 
 
 _CLAUSE = re.compile(r";\s+|,?\s+but\s+|,?\s+though,?\s+|\s+—\s+", re.I)
-_CLAUSE_AND = re.compile(r";\s+|,?\s+but\s+|,\s+(?:and|while|yet)\s+|\s+—\s+", re.I)
+_CLAUSE_AND = re.compile(r";\s+|,?\s+but\s+|,\s+(?:and|while|yet|with)\s+|\s+—\s+", re.I)
 
 
 def forbidden_and_asked(t: Text) -> list[tuple[str, str]]:
@@ -553,6 +553,9 @@ def _find(t: Text, idea: str) -> list[Conflict]:
     return found + [Conflict(*c) for c in counting_conflicts(t)]
 
 
+_NEGATED = re.compile(r"\b(?:no|not|never|without|avoid\w*)\b(?:\s+[\w-]+){0,3}\s*$", re.I)
+
+
 def _first_pair(
     t: Text, a: re.Pattern[str], b: re.Pattern[str], *, restricted_b: bool = False
 ) -> tuple[str, str] | None:
@@ -564,6 +567,8 @@ def _first_pair(
     first = [s for s in parts if a.search(s)]
     second = [s for s in parts if b.search(s) and s not in first]
     second = [s for s in second if not (restricted_b and _RESTRICTS.search(s))]
+    # "no sprints until week 4" rules the other end out; it does not ask for it.
+    second = [s for s in second if not all(_NEGATED.search(s[: m.start()]) for m in b.finditer(s))]
     return (first[0], second[0]) if first and second else None
 
 

@@ -20,7 +20,7 @@ from collections.abc import Iterator
 
 from . import lexicon as lx
 from . import lexicon_aspects as la
-from .conflicts_bounds import _DATE
+from .conflicts_bounds import _DATE, _MONTHS
 from .features_text import Text, quantities, statements, stem
 
 _NUMBER = r"(?:\d+|" + "|".join(lx.NUMBER_WORDS) + r")"
@@ -398,6 +398,38 @@ def forbidden_value_given(t: Text) -> tuple[str, str] | None:
     return None
 
 
+# Which comes first in a numeric date, and a numeric date read the other way ("day first" and
+# "treat 05/03/2024 as the 3rd of May").
+_DAY_FIRST = re.compile(
+    r"\b(?:day[- ]first|dd/mm|uk[- ]style\s+dates?|european[- ]style\s+dates?)", re.I
+)
+_MONTH_FIRST = re.compile(
+    r"\b(?:month[- ]first|mm/dd|us[- ]style\s+dates?|american[- ]style)", re.I
+)
+_READ_AS = re.compile(
+    r"\b(\d{1,2})[/.](\d{1,2})[/.]\d{2,4}\s+(?:as|is|means|=|→|->)\s+(?:the\s+)?"
+    r"(?:(\d{1,2})(?:st|nd|rd|th)?\s+(?:of\s+)?([a-z]{3,9})|([a-z]{3,9})\s+(\d{1,2})(?:st|nd|rd|th)?)\b",
+    re.I,
+)
+
+
+def date_read_against_its_order(t: Text) -> tuple[str, str] | None:
+    """Dates declared day-first (or month-first), and an example date read the other way."""
+    for order, declared in ((1, _DAY_FIRST), (2, _MONTH_FIRST)):
+        where = next((s for s in t.sentences if declared.search(s)), None)
+        if where is None:
+            continue
+        for s in t.sentences:
+            for m in _READ_AS.finditer(s):
+                day = int(m.group(3) or m.group(6))
+                month = _MONTHS.get((m.group(4) or m.group(5)).lower()[:3], 0)
+                first, second = int(m.group(1)), int(m.group(2))
+                said = (day, month) if order == 1 else (month, day)
+                if month and (first, second) != said and s != where:
+                    return where, s
+    return None
+
+
 RULES = (
     ("too much for the length allowed", each_needs_more_than_the_cap),
     ("two year spans with no year in common", year_spans_apart),
@@ -408,4 +440,5 @@ RULES = (
     ("too dark for its young readers", too_dark_for_the_young),
     ("more in total than the daily cap allows", total_beyond_daily_cap),
     ("a kind of value kept out, yet asked for", forbidden_value_given),
+    ("a date read against its declared order", date_read_against_its_order),
 )
