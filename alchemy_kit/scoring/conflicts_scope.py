@@ -8,7 +8,12 @@ between so an explanation can quote them:
   onwards", "base the trends on the 2015 to 2019 figures only");
 - one set given two sizes ("the 14 interviews", "how many of the 20 interviewees");
 - an exact count of the deliverable and a different count of records, rows or items to produce;
-- no (new) dependencies, and a well-known third-party package named elsewhere.
+- no (new) dependencies, and a well-known third-party package named elsewhere;
+- a thing forbidden ("without any joins") and asked for ("with a join table", "Redirect every…");
+- very young readers, and a bleak or frightening text asked for;
+- at most N things a day, yet all M of them over D days (M > N x D);
+- a kind of value (dates, numbers, prices) kept out of the answer, yet asked for;
+- dates declared day-first (or month-first), and an example date read the other way.
 Their false alarms were measured on the better prompts of the training sets and on the offline
 model's coagulatio prompts (docs/scoring.md, "Contradictions").
 """
