@@ -97,6 +97,13 @@ def all_kinds(text: str, idea: str = "") -> list[str]:
             "Parse invoice dates written month first, as in the US. Read 04/07/2025 as April 7.",
             "a date read against its declared order",
         ),
+        (
+            "Build the admin dashboard with a minimum layout width of 1024 px. "
+            "Add a breakpoint at 640 px that stacks the cards for phones.",
+            "Build the admin dashboard with a minimum layout width of 320 px. "
+            "Add a breakpoint at 640 px that stacks the cards for phones.",
+            "a width below its own minimum",
+        ),
     ],
 )
 def test_each_form_fires_on_its_conflict_and_not_on_a_near_miss(
@@ -182,3 +189,9 @@ def test_opposed_ends_in_one_sentence_after_with_and_a_ruled_out_end() -> None:
     good = "Keep the first month gentle and low-impact, with no sprints or box jumps until week 5."
     assert "opposed pace" in all_kinds(bad)
     assert "opposed pace" not in all_kinds(good)
+
+
+def test_a_minimum_image_width_is_not_the_page_width() -> None:
+    """'images at least 1200 px wide' bounds the images, so a 768 px breakpoint is fine."""
+    text = "Keep the gallery images at least 1200 px wide. Add a breakpoint at 768 px."
+    assert "a width below its own minimum" not in kinds(text)

@@ -435,6 +435,49 @@ def date_read_against_its_order(t: Text) -> tuple[str, str] | None:
     return None
 
 
+# A layout never narrower than N px ("a minimum page width of 1200 px", "min-width: 1200px"), and a
+# width below N it must also respond to ("one breakpoint at 768 px", "screens under 600 px").
+_MIN_WIDTH = re.compile(
+    r"\bmin(?:imum)?[- ](?:page\s+|layout\s+|viewport\s+|screen\s+)?width(?:\s+of|:)?\s+(\d{3,4})\s?px\b"
+    r"|\b(?:at\s+least|never\s+(?:less|narrower)\s+than)\s+(\d{3,4})\s?px\s+wide\b",
+    re.I,
+)
+_NARROWER = re.compile(
+    r"\b(?:breakpoints?\s+(?:at|of)|(?:screens?|viewports?|devices?|phones?)\s+(?:of|at|below|under|"
+    r"narrower\s+than|up\s+to))\s+(\d{3,4})\s?px\b",
+    re.I,
+)
+
+
+# A minimum width of an image or a video is not the page's.
+_MEDIA = re.compile(
+    r"\b(?:images?|photos?|pictures?|logos?|videos?|thumbnails?|banners?|hero)\b", re.I
+)
+
+
+def width_below_its_minimum(t: Text) -> tuple[str, str] | None:
+    """A page never narrower than N px, and a breakpoint or screen width below N it must serve."""
+    floors = [
+        (int(m.group(1) or m.group(2)), s, m.end())
+        for s in t.sentences
+        for m in _MIN_WIDTH.finditer(s)
+        if not _MEDIA.search(s)
+    ]
+    for floor, where, end in floors:
+        for s in t.sentences:
+            for m in _NARROWER.finditer(s):
+                if int(m.group(1)) < floor and (s != where or m.start() >= end):
+                    return _halves(where, s, m.start())
+    return None
+
+
+def _halves(first: str, second: str, at: int) -> tuple[str, str]:
+    """Two sentences, or one sentence cut where its second half starts."""
+    if first != second:
+        return first, second
+    return first[:at].rstrip(" ,;"), first[at:]
+
+
 RULES = (
     ("too much for the length allowed", each_needs_more_than_the_cap),
     ("two year spans with no year in common", year_spans_apart),
@@ -446,4 +489,5 @@ RULES = (
     ("more in total than the daily cap allows", total_beyond_daily_cap),
     ("a kind of value kept out, yet asked for", forbidden_value_given),
     ("a date read against its declared order", date_read_against_its_order),
+    ("a width below its own minimum", width_below_its_minimum),
 )
