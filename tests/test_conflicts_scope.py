@@ -195,3 +195,14 @@ def test_a_minimum_image_width_is_not_the_page_width() -> None:
     """'images at least 1200 px wide' bounds the images, so a 768 px breakpoint is fine."""
     text = "Keep the gallery images at least 1200 px wide. Add a breakpoint at 768 px."
     assert "a width below its own minimum" not in kinds(text)
+
+
+def test_a_size_used_as_a_label_does_not_cap_the_answer() -> None:
+    """'In one sentence: …' labels a summary; the brief after it may list several headings."""
+    label = (
+        "**In one sentence:** write a guide to onboarding new hires. "
+        "Cover five sections, each with a paragraph and an example."
+    )
+    cap = "Answer in one sentence. Cover five sections, each with a paragraph and an example."
+    assert "too much for the length allowed" not in all_kinds(label)
+    assert "too much for the length allowed" in all_kinds(cap)

@@ -412,7 +412,7 @@ def _limits_disagree(qs: Sequence[tuple[Quantity, str]]) -> tuple[str, str] | No
 # than the whole answer, and fired on 4 of 176 good prompts.)
 _SIZE_CAP = re.compile(
     r"\bin\s+(?:just\s+|only\s+)?(?:a\s+single|an?|one|two|three|four|five|six|\d+)\s+"
-    r"(?:short\s+|single\s+)?(word|sentence|paragraph|line|character)s?\b",
+    r"(?:short\s+|single\s+)?(word|sentence|paragraph|line|character)s?\b(?!:)",  # not a label
     re.I,
 )
 
