@@ -1,4 +1,4 @@
-"""Conflicts of scope: one set, span or allowance stated twice (English; called by conflicts_counts).
+"""Conflicts of scope: one set, span, allowance or kind of value stated twice (called by conflicts_counts).
 
 Each rule reads the form of two statements, not a topic list, and returns the two clauses it is
 between so an explanation can quote them:
