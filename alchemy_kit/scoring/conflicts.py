@@ -290,7 +290,7 @@ def _group(head: str) -> int | None:
 
 
 _CLAUSE = re.compile(r";\s+|,?\s+but\s+|,?\s+though,?\s+|\s+—\s+", re.I)
-_CLAUSE_AND = re.compile(r";\s+|,?\s+but\s+|,\s+(?:and|while|yet)\s+|\s+—\s+", re.I)
+_CLAUSE_AND = re.compile(r";\s+|,?\s+but\s+|,\s+(?:and|while|yet|with)\s+|\s+—\s+", re.I)
 
 
 def forbidden_and_asked(t: Text) -> list[tuple[str, str]]:
@@ -352,28 +352,10 @@ def opposed_sentences(t: Text) -> list[tuple[str, str]]:
 
 # Units of the answer itself: limits on these bind the output (durations and data sizes do not).
 _OUTPUT_UNITS = frozenset(
-    [
-        "word",
-        "sentence",
-        "paragraph",
-        "bullet",
-        "point",
-        "line",
-        "character",
-        "page",
-        "item",
-        "slide",
-        "section",
-        "question",
-        "example",
-        "tip",
-        "step",
-        "idea",
-        "suggestion",
-        "option",
-        "answer",
-        "entry",
-    ]
+    lx.word_list(
+        """word sentence paragraph bullet point line character page item slide section question
+        example tip step idea suggestion option answer entry"""
+    )
 )
 
 
@@ -430,16 +412,21 @@ def _limits_disagree(qs: Sequence[tuple[Quantity, str]]) -> tuple[str, str] | No
 # than the whole answer, and fired on 4 of 176 good prompts.)
 _SIZE_CAP = re.compile(
     r"\bin\s+(?:just\s+|only\s+)?(?:a\s+single|an?|one|two|three|four|five|six|\d+)\s+"
-    r"(?:short\s+|single\s+)?(word|sentence|paragraph|line|character)s?\b",
+    r"(?:short\s+|single\s+)?(word|sentence|paragraph|line|character)s?\b(?!:)",  # not a label
     re.I,
 )
+
+
+# A size kept to one case ("if anything is missing, say so in one line") or to a quoted example
+# ("“…” — a hook that gets to the point in one sentence") does not bound the whole answer.
+_CASE_OR_QUOTE = re.compile(r"\b(?:if|when|unless|whenever)\b|[“\"][^”\"\n]{20,}[”\"]", re.I)
 
 
 def _size_caps(t: Text) -> list[tuple[float, str]]:
     """Length caps written as the answer's size ("in one sentence", "a 260-word speech")."""
     caps = []
     for s in t.sentences:
-        if _PER_ITEM.search(s) or not _SIZE_CAP.search(s):
+        if _PER_ITEM.search(s) or not _SIZE_CAP.search(s) or _CASE_OR_QUOTE.search(s):
             continue
         for m in _SIZE_CAP.finditer(s):
             spoken = m.group(0).split()[-2].lower()
@@ -454,12 +441,17 @@ def _size_caps(t: Text) -> list[tuple[float, str]]:
     return caps
 
 
+def _part_cap(sentence: str, n: float) -> bool:
+    """Whether a cap is on a named part: "a headline under 10 words" bounds the headline only."""
+    return bool(re.search(_PART.pattern + rf"[^.;:\d]{{0,25}}\b{n:g}\b", sentence, re.I))
+
+
 def _too_much(qs: Sequence[tuple[Quantity, str]], t: Text) -> tuple[str, str] | None:
     """A length cap too small for the number of things it must hold."""
     caps = [
         (q.high * _CAP_WORDS[q.unit], s)
         for q, s in qs
-        if q.kind in ("max", "exact") and q.unit in _CAP_WORDS
+        if q.kind in ("max", "exact") and q.unit in _CAP_WORDS and not _part_cap(s, q.high)
     ] + _size_caps(t)
     if not caps:
         return None
@@ -494,7 +486,7 @@ _LANGUAGE_TARGET = re.compile(
     r"\b(?:in|using|use|into|written\s+in|port(?:ed)?\s+(?:it\s+)?to|translat\w*\s+(?:it\s+)?"
     r"(?:in)?to|rewrit\w*\s+(?:it\s+)?in)\s+(?:(?:simple|plain|formal|informal|strict|modern|"
     r"vanilla|idiomatic|pure|fluent|everyday|british|american|european|brazilian)\s+)?(\S+)"
-    r"|\b(\S+)\s+only\b",
+    r"|\b(\S+)\s+only\b|\bas\s+(?:plain|vanilla|pure|idiomatic|modern)\s+(\S+)",
     re.I,
 )
 
@@ -503,7 +495,7 @@ def languages(text: str) -> set[str]:
     """Target languages a text names (programming languages and human ones)."""
     found = set()
     for m in _LANGUAGE_TARGET.finditer(text):
-        raw = (m.group(1) or m.group(2) or "").strip(".,;:()`'\"")
+        raw = (m.group(1) or m.group(2) or m.group(3) or "").strip(".,;:()`'\"")
         word = raw.lower()
         if word in lx.PROGRAMMING_LANGUAGES and (word != "r" or raw == "R"):
             found.add(lx.PROGRAMMING_LANGUAGES[word])
@@ -561,6 +553,9 @@ def _find(t: Text, idea: str) -> list[Conflict]:
     return found + [Conflict(*c) for c in counting_conflicts(t)]
 
 
+_NEGATED = re.compile(r"\b(?:no|not|never|without|avoid\w*)\b(?:\s+[\w-]+){0,3}\s*$", re.I)
+
+
 def _first_pair(
     t: Text, a: re.Pattern[str], b: re.Pattern[str], *, restricted_b: bool = False
 ) -> tuple[str, str] | None:
@@ -572,6 +567,8 @@ def _first_pair(
     first = [s for s in parts if a.search(s)]
     second = [s for s in parts if b.search(s) and s not in first]
     second = [s for s in second if not (restricted_b and _RESTRICTS.search(s))]
+    # "no sprints until week 4" rules the other end out; it does not ask for it.
+    second = [s for s in second if not all(_NEGATED.search(s[: m.start()]) for m in b.finditer(s))]
     return (first[0], second[0]) if first and second else None
 
 

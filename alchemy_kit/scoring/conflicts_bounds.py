@@ -205,7 +205,8 @@ _FORBIDS_FORMAT = re.compile(
     re.I,
 )
 _ASKS_FORMAT = re.compile(
-    r"\b(?:as|in|into|with|using|use|only)\s+(?:an?\s+|one\s+|only\s+an?\s+|the\s+form\s+of\s+an?\s+)?"
+    r"\b(?:as|in|into|with|using|use|only)\s+(?:an?\s+|one\s+|only\s+an?\s+|the\s+form\s+of\s+an?\s+|"
+    r"(?:its|their)\s+own\s+)?"
     rf"(?:[\w-]+\s+)?(?:{_FAMILY})\b",
     re.I,
 )

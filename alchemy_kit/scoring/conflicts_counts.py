@@ -4,7 +4,8 @@
   intro, 15 minutes of demo and 15 minutes of questions";
 - a count that its own list contradicts: "three sections: context, method, results and risks";
 - items older than N removed, yet everything from the last M > N kept;
-- and the rules of conflicts_bounds.py (one bound stated twice: dates, rates, formats, readers).
+- and the rules of conflicts_bounds.py (one bound stated twice: dates, rates, formats, readers)
+  and conflicts_scope.py (one set, span or allowance stated twice).
 Each returns the two clauses it is between, so an explanation can quote them; each was checked
 against the better prompts of every labelled set (benchmarks/scoring.py counts false alarms).
 """
@@ -15,6 +16,7 @@ import re
 
 from . import lexicon as lx
 from .conflicts_bounds import RULES as BOUND_RULES
+from .conflicts_scope import RULES as SCOPE_RULES
 from .features_text import Text, quantities
 
 # A part is not a share of the whole when it is per item ("each under 100 words").
@@ -136,6 +138,7 @@ def counting_conflicts(t: Text) -> list[tuple[str, str, str]]:
         ("a count its own list contradicts", count_against_list),
         ("removes what it must keep", removes_what_it_keeps),
         *BOUND_RULES,
+        *SCOPE_RULES,
     ):
         pair = rule(t)
         if pair:

@@ -104,6 +104,20 @@ ASPECT_PAIRS: list[tuple[str, re.Pattern[str], re.Pattern[str]]] = [
             r"(?:\w+\s+){0,3}(?:to|on)\s+disk)\b"
         ),
     ),
+    (
+        "network",
+        _re(
+            r"\b(?:works?\s+(?:fully\s+|entirely\s+|completely\s+)?offline|offline[- ]only|"
+            r"air-gapped|(?:with\s+)?no\s+(?:internet|network)\s+(?:access|connection)|without\s+"
+            r"(?:an?\s+|any\s+)?(?:internet|network)\s+(?:access|connection))\b"
+        ),
+        _re(
+            r"\b(?:(?:send|upload|post|submit)\w*\s+(?:[\w-]+\s+){0,4}to\s+(?:the\s+|a\s+)?"
+            r"(?:[\w.-]+\s+){0,2}(?:API|server|cloud|web\s+service)|(?:cloud|web|remote|online)\s+"
+            r"(?:API|service)s?|(?:fetch|download)\w*\s+(?:[\w-]+\s+){0,3}from\s+(?:the\s+)?"
+            r"(?:internet|web))\b"
+        ),
+    ),
 ]
 # Whether the answer may change what it is given.
 MUTATES = _re(r"\b(?:in[- ]place|mutat\w+\s+(?:the\s+)?(?:input|argument|list|array))\b")
@@ -129,4 +143,14 @@ AXES = _re(r"\b(?:[xy]-axis|axes|axis|one\s+line\s+per|line\s+per|trend\s+lines?
 BLOCKS = _re(
     r"\b(?:paragraphs?|tables?|(?:bulleted\s+|numbered\s+)?list\s+of|sections?|headings?|"
     r"worked\s+examples?|detailed\s+(?:explanation|comparison|breakdown))\b"
+)
+# Very young readers, and what is not written for them (conflicts_scope.too_dark_for_the_young).
+YOUNG = _re(
+    r"\b(?:ages?\s+[2-7]\s*(?:–|-|to)\s*[3-8]|[2-7]-year-olds?|toddlers?|preschool\w*|"
+    r"picture\s+books?|bedtime\s+stor(?:y|ies)|young\s+children)\b"
+)
+DARK = _re(
+    r"\b(?:bleak|grim|gory|gruesome|graphic\s+violence|horrif\w+|terrifying|disturbing|"
+    r"traumati\w+|(?:dies?|dying|freez\w+|starv\w+)\s+alone|never\s+found|unresolved\s+"
+    r"(?:ending|finale))\b"
 )
