@@ -31,6 +31,7 @@ from .lang import detect
 from .lexicon_langs import FORMAT_BY_LANGUAGE, states_format
 from .lexicon_numbers import spoken_numbers
 from .sections import filled_text, hollow_items, sections
+from .task import has_task
 
 FEATURES: dict[str, str] = {
     # padding (English word lists, except the two repetition measures)
@@ -250,19 +251,6 @@ def _changed_numbers(idea: str, prompt: str) -> int:
     return changed
 
 
-def _has_task(t: Text) -> bool:
-    if lx.TASK_OPENERS.search(t.raw):
-        return True
-    for s in t.sentences[:6] + t.raw.splitlines()[:3]:
-        first = WORD.findall(s)[:2]
-        if first and (
-            first[0].lower() in lx.TASK_VERBS
-            or (len(first) > 1 and first[1].lower() in lx.TASK_VERBS)
-        ):
-            return True
-    return False
-
-
 @lru_cache(maxsize=256)
 def _idea_profile(idea: str) -> tuple[frozenset[str], ...]:
     """What the features compare a prompt with, computed once per idea (variants share it)."""
@@ -368,7 +356,7 @@ def extract(content: str, idea: str) -> dict[str, float]:
             "generic": _generic(f),
             "vague": _per100(len(lx.VAGUE.findall(filled)), t),
             "delegation": math.log1p(len(lx.DELEGATION.findall(filled))),
-            "no_task": 0.0 if _has_task(t) else 1.0,
+            "no_task": 0.0 if has_task(t.raw) else 1.0,
             "no_format": 0.0 if lx.FORMAT.search(filled) else 1.0,
             "no_audience": 0.0 if lx.AUDIENCE.search(filled) else 1.0,
             "contradictions": float(min(3, len({c.kind for c in find_conflicts(t, idea)}))),

@@ -103,6 +103,18 @@ TASK_OPENERS = re.compile(
     r"|please\s+\w+|we\s+need|the\s+task\s+is|task:)",
     re.I,
 )
+# Instructions about the answer's content that state a task as well as a task verb does.
+INSTRUCTION_VERBS = TASK_VERBS | set(word_list("add include mention output flag group sort"))
+# Words that may come before a task verb ("Please write", "Then list", "Finally, explain").
+TASK_LEADS = word_list("please kindly then now also next finally first and so just briefly")
+# Headings or labels that name the task, so that the body under them states it.
+TASK_HEADINGS = re.compile(
+    r"(?:the\s+|your\s+|my\s+|main\s+)?(?:task|tasks|ask|the\s+ask|goal|goals|objective|"
+    r"request|deliverables?|assignment|instructions?|output|outputs|expected\s+output|"
+    r"what\s+(?:i|we)\s+(?:want|need)(?:\s+from\s+you)?|what\s+to\s+(?:do|write|produce)|"
+    r"questions?|to\s+do)",
+    re.I,
+)
 
 # An output format, where one is needed.
 FORMAT = re.compile(
