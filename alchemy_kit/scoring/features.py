@@ -29,6 +29,7 @@ from .conflicts import find_conflicts
 from .features_text import WORD, Text, content_stems, quantities, statements
 from .lang import detect
 from .lexicon_langs import FORMAT_BY_LANGUAGE, states_format
+from .lexicon_langs_task import TASK_BY_LANGUAGE
 from .lexicon_numbers import spoken_numbers
 from .sections import filled_text, hollow_items, sections
 from .task import has_task
@@ -101,7 +102,10 @@ ENGLISH_ONLY = frozenset(
     ]
 )
 # English-only features that lexicon_langs.py also reads in the languages it covers.
-LISTED_LANGUAGES: dict[str, frozenset[str]] = {"no_format": frozenset(FORMAT_BY_LANGUAGE)}
+LISTED_LANGUAGES: dict[str, frozenset[str]] = {
+    "no_format": frozenset(FORMAT_BY_LANGUAGE),
+    "no_task": frozenset(TASK_BY_LANGUAGE),
+}
 ADDED_SATURATION = 8
 
 
@@ -365,6 +369,8 @@ def extract(content: str, idea: str) -> dict[str, float]:
         stated = states_format(filled, lang)
         if stated is not None:
             values["no_format"] = 0.0 if stated else 1.0
+        if lang in TASK_BY_LANGUAGE:
+            values["no_task"] = 0.0 if has_task(t.raw, TASK_BY_LANGUAGE[lang]) else 1.0
     return values
 
 

@@ -59,7 +59,13 @@ def _opens_with_verb(clause: str, cues: TaskCues) -> bool:
 
 def _ends_with_infinitive(clause: str, cues: TaskCues) -> bool:
     words = WORD.findall(clause)
-    return len(words) >= 2 and words[-1].lower() in cues.verbs and clause.rstrip()[-1:] in ".!;"
+    last = words[-1].lower() if words else ""
+    return (
+        len(words) >= 2
+        and last.endswith("n")  # the infinitive, not an imperative ("schreiben", "schrijven")
+        and last in cues.verbs
+        and not clause.rstrip().endswith((",", ":"))  # a clause that goes on is not the verb's end
+    )
 
 
 def _names_task(line: str, body_follows: bool, cues: TaskCues) -> bool:
