@@ -203,7 +203,14 @@ def test_english_word_lists_are_neutral_in_other_languages() -> None:
     assert b.language == "fr"
     listed = {k for k, langs in fx.LISTED_LANGUAGES.items() if "fr" in langs}
     assert set(fx.ENGLISH_ONLY) - listed <= set(b.not_computed)
-    assert all(b.features[k] == 0 for k in fx.ENGLISH_ONLY)  # no defect: it states its format
+    assert all(b.features[k] == 0 for k in fx.ENGLISH_ONLY - listed)
+    english = (
+        "Write an update email for our 2,000 beta testers announcing the offline mode of version "
+        "3.2. Under 150 words, a subject line under 50 characters, a paragraph on what offline "
+        "mode does and one sentence on how to turn it on."
+    )
+    # The listed features read the translation as they read its original (no reader named).
+    assert {k: b.features[k] for k in listed} == {k: f(english)[k] for k in listed}
     assert explain(GOOD, IDEA).language == "en" and not explain(GOOD, IDEA).not_computed
     # In a language no list covers, even the format check is neutral and said to be.
     finnish = "Kirjoita lyhyt sähköposti beetakäyttäjille offline-tilasta ja sen käyttöönotosta."

@@ -29,7 +29,10 @@ from .conflicts import find_conflicts
 from .features_text import WORD, Text, content_stems, quantities, statements
 from .lang import detect
 from .lexicon_langs import FORMAT_BY_LANGUAGE, states_format
+from .lexicon_langs_generic import GENERIC_BY_LANGUAGE
+from .lexicon_langs_padding import PADDING_BY_LANGUAGE
 from .lexicon_langs_task import TASK_BY_LANGUAGE
+from .lexicon_langs_vague import VAGUE_BY_LANGUAGE
 from .lexicon_numbers import spoken_numbers
 from .sections import filled_text, hollow_items, sections
 from .task import has_task
@@ -105,7 +108,8 @@ ENGLISH_ONLY = frozenset(
 LISTED_LANGUAGES: dict[str, frozenset[str]] = {
     "no_format": frozenset(FORMAT_BY_LANGUAGE),
     "no_task": frozenset(TASK_BY_LANGUAGE),
-}
+    "generic": frozenset(GENERIC_BY_LANGUAGE),
+} | {name: frozenset(lists) for name, lists in (PADDING_BY_LANGUAGE | VAGUE_BY_LANGUAGE).items()}
 ADDED_SATURATION = 8
 
 
@@ -117,14 +121,14 @@ def _key(word: str) -> str:
     return word.lower()[:5]
 
 
-def _keys(text: str, *, drop_generic: bool) -> set[str]:
+def _keys(text: str, *, drop_generic: bool, generic: frozenset[str] = lx.GENERIC) -> set[str]:
     return {
         _key(w)
         for w in WORD.findall(text)
         if len(w) > 2
         and w.lower() not in lx.STOPWORDS
         and w.lower() not in lx.OTHER_STOPWORDS
-        and not (drop_generic and w.lower() in lx.GENERIC)
+        and not (drop_generic and w.lower() in generic)
     }
 
 
@@ -150,13 +154,15 @@ def _redundancy(t: Text, english: bool) -> float:
     return redundant / counted if counted > 1 else 0.0
 
 
-def _generic(t: Text) -> float:
+def _generic(t: Text, generic: frozenset[str] = lx.GENERIC) -> float:
     """Share of sentences made only of words that would fit any prompt on any subject."""
     counted = [s for s in t.sentences if _keys(s, drop_generic=False)]
     if not counted:
         return 0.0
     empty = sum(
-        1 for s in counted if not _keys(s, drop_generic=True) and not any(c.isdigit() for c in s)
+        1
+        for s in counted
+        if not _keys(s, drop_generic=True, generic=generic) and not any(c.isdigit() for c in s)
     )
     return empty / len(counted)
 
@@ -366,12 +372,31 @@ def extract(content: str, idea: str) -> dict[str, float]:
             "contradictions": float(min(3, len({c.kind for c in find_conflicts(t, idea)}))),
         }
     else:
-        stated = states_format(filled, lang)
-        if stated is not None:
-            values["no_format"] = 0.0 if stated else 1.0
-        if lang in TASK_BY_LANGUAGE:
-            values["no_task"] = 0.0 if has_task(t.raw, TASK_BY_LANGUAGE[lang]) else 1.0
+        values |= _listed(t, f, filled, lang)
     return values
+
+
+def _listed(t: Text, f: Text, filled: str, lang: str) -> dict[str, float]:
+    """The English word-list features that translated lists compute in another language (the
+    same measures on the same parts of the prompt); the others stay neutral."""
+    out: dict[str, float] = {}
+    covered = {name for name, langs in LISTED_LANGUAGES.items() if lang in langs}
+    for name in ("filler", "intensifiers", "buzzwords", "hedges"):
+        if name in covered:
+            out[name] = _per100(len(PADDING_BY_LANGUAGE[name][lang].findall(t.raw)), t)
+    if "vague" in covered:
+        out["vague"] = _per100(len(VAGUE_BY_LANGUAGE["vague"][lang].findall(filled)), t)
+    if "delegation" in covered:
+        out["delegation"] = math.log1p(len(VAGUE_BY_LANGUAGE["delegation"][lang].findall(filled)))
+    if "generic" in covered:
+        out["generic"] = _generic(f, GENERIC_BY_LANGUAGE[lang])
+    if "no_audience" in covered:
+        out["no_audience"] = 0.0 if VAGUE_BY_LANGUAGE["no_audience"][lang].search(filled) else 1.0
+    if "no_format" in covered:
+        out["no_format"] = 0.0 if states_format(filled, lang) else 1.0
+    if "no_task" in covered:
+        out["no_task"] = 0.0 if has_task(t.raw, TASK_BY_LANGUAGE[lang]) else 1.0
+    return out
 
 
 def not_computed(content: str, idea: str) -> list[str]:

@@ -77,7 +77,7 @@ _VERBS: dict[str, str] = {
     "es": """
     escribe escriba escribir redacta redacte redactar crea cree crear elabora elabore elaborar
     compón componga componer produce produzca producir genera genere generar construye
-    construya construir implementa implemente implementar diseña diseñe diseñar desarrolla
+    construya construir monta monte montar implementa implemente implementar diseña diseñe diseñar desarrolla
     desarrolle desarrollar haz haga hacer programa programe programar codifica codifique
     codificar resume resuma resumir explica explique explicar describe describa describir
     analiza analice analizar compara compare comparar evalúa evalúe evaluar valora valore
@@ -136,7 +136,7 @@ _VERBS: dict[str, str] = {
     raggruppare""",
     "pt": """
     escreva escreve escrever redija redige redigir crie cria criar elabore elabora elaborar
-    componha compõe compor produza produz produzir gere gera gerar construa constrói construir
+    componha compõe compor produza produz produzir gere gera gerar construa constrói construir monte monta montar
     implemente implementa implementar projete projeta projetar desenvolva desenvolve
     desenvolver faça faz fazer programe programa programar codifique codifica codificar resuma
     resume resumir explique explica explicar descreva descreve descrever analise analisa
