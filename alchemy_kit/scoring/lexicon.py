@@ -378,7 +378,10 @@ OTHER_STOPWORDS = frozenset(
         il lo gli le uno una di da dei delle degli della del nel nella con per su tra fra che
         non più ogni questo questa sono anche come
         os as um uma uns umas do da dos das no na nos nas em ao aos com por para sem seu sua
-        seus suas mais cada este esta isso não também"""
+        seus suas mais cada este esta isso não também
+        de het een en van op te voor met aan bij door naar om uit tot als dat die dit deze zijn
+        was waren wordt worden werd niet geen ook nog maar dus wel er hier daar ons onze je jouw
+        jij uw wij zij ze hij hem zich wie wat waar hoe welke elk elke alle meer dan per"""
     )
 )
 # Phrases that hand a decision back to the model ("choose a sensible length", "as you see fit"):
