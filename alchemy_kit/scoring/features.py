@@ -366,7 +366,7 @@ def extract(content: str, idea: str) -> dict[str, float]:
             "generic": _generic(f),
             "vague": _per100(len(lx.VAGUE.findall(filled)), t),
             "delegation": math.log1p(len(lx.DELEGATION.findall(filled))),
-            "no_task": 0.0 if has_task(t.raw) else 1.0,
+            "no_task": 0.0 if has_task(filled) else 1.0,
             "no_format": 0.0 if lx.FORMAT.search(filled) else 1.0,
             "no_audience": 0.0 if lx.AUDIENCE.search(filled) else 1.0,
             "contradictions": float(min(3, len({c.kind for c in find_conflicts(t, idea)}))),
@@ -395,7 +395,7 @@ def _listed(t: Text, f: Text, filled: str, lang: str) -> dict[str, float]:
     if "no_format" in covered:
         out["no_format"] = 0.0 if states_format(filled, lang) else 1.0
     if "no_task" in covered:
-        out["no_task"] = 0.0 if has_task(t.raw, TASK_BY_LANGUAGE[lang]) else 1.0
+        out["no_task"] = 0.0 if has_task(filled, TASK_BY_LANGUAGE[lang]) else 1.0
     return out
 
 

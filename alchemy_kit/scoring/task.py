@@ -25,6 +25,7 @@ _MARKER = re.compile(r"^\s*(?:(?:[#>*•_-]+|\d+[.)]|[a-zA-Z][.)])\s*)*")
 _CLAUSE_END = re.compile(r"(?<=[.!?;:,])\s+")
 _HEADING = re.compile(r"^\s*(?:#+\s*(.+?)\s*#*|\*\*(.+?)\*\*:?|__(.+?)__:?|([^.:!?]{1,40}):)\s*$")
 _QUESTION = re.compile(r"\w[\"'”»)]*\s?\?(?=\s|$|[*_])")  # not "?limit=" in a URL
+_SHORT_LABEL = re.compile(r"^[*_]{0,2}\w+(?:[ \t]+\w+){0,2}[*_]{0,2}[ \t]*:")
 _LABEL = re.compile(r"^\s*(?:[*_]{0,2})([^.:!?\n]{1,40}?)(?:[*_]{0,2}):[*_]{0,2}\s+\S")
 
 
@@ -90,6 +91,8 @@ def has_task(raw: str, cues: TaskCues = ENGLISH) -> bool:
         text = _MARKER.sub("", line).strip()
         if _QUESTION.search(text):
             return True
+        if _HEADING.match(line) or _SHORT_LABEL.match(text):
+            continue  # "## Debug Build", "Return date: [date]" name a part; they instruct nothing
         for clause in _CLAUSE_END.split(text):
             if _opens_with_verb(clause, cues) or (
                 cues.final_infinitive and _ends_with_infinitive(clause, cues)
