@@ -181,7 +181,7 @@ _FILLER = {
     ich_möchte,?_dass ich_würde_mich_freuen,?_wenn wir_möchten,?_dass fühl_dich_frei
     fühlen_sie_sich_frei gib_dein_bestes geben_sie_ihr_bestes tu_dein_bestes lass_dir_zeit
     nimm_dir_zeit nehmen_sie_sich_zeit eine_(?:ganze_)?(?:menge|reihe|vielzahl)_(?:an|von)?
-    jede_menge alle_möglichen allerlei und_so_weiter und_so_fort usw und_mehr
+    jede_menge alle_möglichen allerlei und_so_weiter und_so_fort und_mehr
     und_(?:andere|sonstige)_dinge und_sonstiges weißt_du wissen_sie im_grunde(?:_genommen)?
     im_wesentlichen buchstäblich ehrlich_gesagt eigentlich tatsächlich offensichtlich
     offenkundig in_bezug_auf hinsichtlich bezüglich wenn_es_um die_tatsache,?_dass

@@ -43,7 +43,7 @@ _VAGUE = {
     bonit[oa]s? agradáve(?:l|is) corretamente devidamente razoáve(?:l|is) qualquer_coisa
     o_que_for tudo_o_que_é_importante todas_as_coisas_importantes o_habitual
     as_coisas_de_sempre""",
-    "nl": r"""enz enzovoort etc dingen spullen op_een_of_andere_manier een_soort soort_van diverse
+    "nl": r"""enz etc dingen spullen op_een_of_andere_manier een_soort soort_van diverse
     gepast\w* passend\w* geschikt\w* indien_nodig waar_nodig zo_nodig waar_relevant
     relevante_details goede_kwaliteit leuk\w* naar_behoren adequa\w* redelijk\w* wat_dan_ook
     alles_wat_belangrijk_is alle_belangrijke_dingen het_gebruikelijke""",

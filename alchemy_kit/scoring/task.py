@@ -25,7 +25,6 @@ _MARKER = re.compile(r"^\s*(?:(?:[#>*•_-]+|\d+[.)]|[a-zA-Z][.)])\s*)*")
 _CLAUSE_END = re.compile(r"(?<=[.!?;:,])\s+")
 _HEADING = re.compile(r"^\s*(?:#+\s*(.+?)\s*#*|\*\*(.+?)\*\*:?|__(.+?)__:?|([^.:!?]{1,40}):)\s*$")
 _QUESTION = re.compile(r"\w[\"'”»)]*\s?\?(?=\s|$|[*_])")  # not "?limit=" in a URL
-_SHORT_LABEL = re.compile(r"^[*_]{0,2}\w+(?:[ \t]+\w+){0,2}[*_]{0,2}[ \t]*:")
 _LABEL = re.compile(r"^\s*(?:[*_]{0,2})([^.:!?\n]{1,40}?)(?:[*_]{0,2}):[*_]{0,2}\s+\S")
 
 
@@ -54,8 +53,8 @@ def _opens_with_verb(clause: str, cues: TaskCues) -> bool:
         words = words[1:]
     if len(words) < 2 or words[0].lower() not in cues.verbs:
         return False
-    after = clause[clause.find(words[0]) + len(words[0]) :].lstrip()
-    return not after.startswith(":")  # "Format: JSON" is a label, not an instruction
+    # "Format: JSON", "Return date: [date]": a label of up to three words, not an instruction.
+    return not (clause.rstrip(" *_").endswith(":") and len(words) <= 3)
 
 
 def _ends_with_infinitive(clause: str, cues: TaskCues) -> bool:
@@ -91,8 +90,8 @@ def has_task(raw: str, cues: TaskCues = ENGLISH) -> bool:
         text = _MARKER.sub("", line).strip()
         if _QUESTION.search(text):
             return True
-        if _HEADING.match(line) or _SHORT_LABEL.match(text):
-            continue  # "## Debug Build", "Return date: [date]" name a part; they instruct nothing
+        if _HEADING.match(line):
+            continue  # "## Debug Build" names a part; it instructs nothing
         for clause in _CLAUSE_END.split(text):
             if _opens_with_verb(clause, cues) or (
                 cues.final_infinitive and _ends_with_infinitive(clause, cues)
