@@ -12,8 +12,11 @@ the scorer honest (each was broken by an exploit before):
 - A stated concrete value counts only where the idea asks for it: in a statement that shares a
   content word or a value with the idea. An added clause off the idea's subject earns nothing
   (it is neutral, not a defect).
-- Features built on English word lists are defects that are 0 on a clean prompt, computed only
-  for English text and neutral elsewhere, so a faithful translation is not punished for its language.
+- Features built on word lists are defects that are 0 on a clean prompt. The English lists
+  (lexicon.py) have faithful translations in French, German, Spanish, Italian, Portuguese and
+  Dutch (lexicon_langs*.py), so a translation keeps its original's defects instead of losing them
+  with its language; in any other language, and for contradictions outside English, they are
+  neutral and reported as not computed (LISTED_LANGUAGES says which language each one covers).
 Groups: padding, hollow (sections that say nothing), vagueness, drift (fit to the idea),
 completeness, contradiction.
 """
@@ -38,7 +41,7 @@ from .sections import filled_text, hollow_items, sections
 from .task import has_task
 
 FEATURES: dict[str, str] = {
-    # padding (English word lists, except the two repetition measures)
+    # padding (word lists, except the two repetition measures)
     "filler": "filler phrases per 100 words",
     "intensifiers": "very/really/extremely per 100 words",
     "buzzwords": "buzzwords and empty praise per 100 words",
@@ -59,7 +62,7 @@ FEATURES: dict[str, str] = {
     "anchors": "share of the idea's anchors (numbers, names, terms) the prompt keeps",
     "numbers_kept": "the idea's quantities restated with the same numbers (1 = none changed)",
     "added": "specifics beyond the idea, saturating at 8 (what the prompt adds)",
-    # completeness (English cue lists)
+    # completeness (cue lists)
     "no_task": "no instruction addressed to the model",
     "no_format": "no output format stated (hollow sections do not count)",
     "no_audience": "no audience or reader stated",
@@ -89,6 +92,7 @@ DIRECTION: dict[str, int] = {name: 1 if name in GOOD else -1 for name in NAMES}
 # The value that contributes nothing: no defect found, or (for idea features) not computed.
 NEUTRAL: dict[str, float] = dict.fromkeys(NAMES, 0.0)
 IDEA_FEATURES = frozenset(["coverage", "anchors", "numbers_kept", "added", "concrete"])
+# Features read from English word lists: outside English, computed only where LISTED_LANGUAGES says.
 ENGLISH_ONLY = frozenset(
     [
         "filler",
@@ -104,7 +108,7 @@ ENGLISH_ONLY = frozenset(
         "contradictions",
     ]
 )
-# English-only features that lexicon_langs.py also reads in the languages it covers.
+# Word-list features that translated lists (lexicon_langs*.py) also read, and in which languages.
 LISTED_LANGUAGES: dict[str, frozenset[str]] = {
     "no_format": frozenset(FORMAT_BY_LANGUAGE),
     "no_task": frozenset(TASK_BY_LANGUAGE),
