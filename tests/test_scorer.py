@@ -351,3 +351,12 @@ def test_values_are_grounded_the_same_way_in_every_language() -> None:
         assert f(on + detail + off, idea)["concrete"] == f(on + detail, idea)["concrete"]
         assert f(on + detail, idea)["concrete"] > f(on, idea)["concrete"] > 0
     assert f(on + detail + off, fr_idea)["concrete"] == f(on + detail + off, en_idea)["concrete"]
+
+
+def test_elisions_are_not_quotes_and_hyphenated_numbers_count() -> None:
+    # "qu'il ... l'avance" elides two words; it quotes nothing ('Envoyer' is a quote).
+    assert fx.concrete_values("ce qu'il faut réserver à l'avance, le bouton 'Envoyer'") == {
+        "'envoyer'"
+    }
+    # "a three-day trip" states 3 as "a 3-day trip" and "un voyage de trois jours" do.
+    assert "3" in fx.concrete_values("Plan a relaxed three-day cycling trip.")
