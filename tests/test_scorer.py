@@ -203,7 +203,14 @@ def test_english_word_lists_are_neutral_in_other_languages() -> None:
     assert b.language == "fr"
     listed = {k for k, langs in fx.LISTED_LANGUAGES.items() if "fr" in langs}
     assert set(fx.ENGLISH_ONLY) - listed <= set(b.not_computed)
-    assert all(b.features[k] == 0 for k in fx.ENGLISH_ONLY)  # no defect: it states its format
+    assert all(b.features[k] == 0 for k in fx.ENGLISH_ONLY - listed)
+    english = (
+        "Write an update email for our 2,000 beta testers announcing the offline mode of version "
+        "3.2. Under 150 words, a subject line under 50 characters, a paragraph on what offline "
+        "mode does and one sentence on how to turn it on."
+    )
+    # The listed features read the translation as they read its original (no reader named).
+    assert {k: b.features[k] for k in listed} == {k: f(english)[k] for k in listed}
     assert explain(GOOD, IDEA).language == "en" and not explain(GOOD, IDEA).not_computed
     # In a language no list covers, even the format check is neutral and said to be.
     finnish = "Kirjoita lyhyt sähköposti beetakäyttäjille offline-tilasta ja sen käyttöönotosta."
@@ -344,3 +351,12 @@ def test_values_are_grounded_the_same_way_in_every_language() -> None:
         assert f(on + detail + off, idea)["concrete"] == f(on + detail, idea)["concrete"]
         assert f(on + detail, idea)["concrete"] > f(on, idea)["concrete"] > 0
     assert f(on + detail + off, fr_idea)["concrete"] == f(on + detail + off, en_idea)["concrete"]
+
+
+def test_elisions_are_not_quotes_and_hyphenated_numbers_count() -> None:
+    # "qu'il ... l'avance" elides two words; it quotes nothing ('Envoyer' is a quote).
+    assert fx.concrete_values("ce qu'il faut réserver à l'avance, le bouton 'Envoyer'") == {
+        "'envoyer'"
+    }
+    # "a three-day trip" states 3 as "a 3-day trip" and "un voyage de trois jours" do.
+    assert "3" in fx.concrete_values("Plan a relaxed three-day cycling trip.")

@@ -12,8 +12,11 @@ the scorer honest (each was broken by an exploit before):
 - A stated concrete value counts only where the idea asks for it: in a statement that shares a
   content word or a value with the idea. An added clause off the idea's subject earns nothing
   (it is neutral, not a defect).
-- Features built on English word lists are defects that are 0 on a clean prompt, computed only
-  for English text and neutral elsewhere, so a faithful translation is not punished for its language.
+- Features built on word lists are defects that are 0 on a clean prompt. The English lists
+  (lexicon.py) have faithful translations in French, German, Spanish, Italian, Portuguese and
+  Dutch (lexicon_langs*.py), so a translation keeps its original's defects instead of losing them
+  with its language; in any other language, and for contradictions outside English, they are
+  neutral and reported as not computed (LISTED_LANGUAGES says which language each one covers).
 Groups: padding, hollow (sections that say nothing), vagueness, drift (fit to the idea),
 completeness, contradiction.
 """
@@ -29,11 +32,16 @@ from .conflicts import find_conflicts
 from .features_text import WORD, Text, content_stems, quantities, statements
 from .lang import detect
 from .lexicon_langs import FORMAT_BY_LANGUAGE, states_format
+from .lexicon_langs_generic import GENERIC_BY_LANGUAGE
+from .lexicon_langs_padding import PADDING_BY_LANGUAGE
+from .lexicon_langs_task import TASK_BY_LANGUAGE
+from .lexicon_langs_vague import VAGUE_BY_LANGUAGE
 from .lexicon_numbers import spoken_numbers
 from .sections import filled_text, hollow_items, sections
+from .task import has_task
 
 FEATURES: dict[str, str] = {
-    # padding (English word lists, except the two repetition measures)
+    # padding (word lists, except the two repetition measures)
     "filler": "filler phrases per 100 words",
     "intensifiers": "very/really/extremely per 100 words",
     "buzzwords": "buzzwords and empty praise per 100 words",
@@ -54,7 +62,7 @@ FEATURES: dict[str, str] = {
     "anchors": "share of the idea's anchors (numbers, names, terms) the prompt keeps",
     "numbers_kept": "the idea's quantities restated with the same numbers (1 = none changed)",
     "added": "specifics beyond the idea, saturating at 8 (what the prompt adds)",
-    # completeness (English cue lists)
+    # completeness (cue lists)
     "no_task": "no instruction addressed to the model",
     "no_format": "no output format stated (hollow sections do not count)",
     "no_audience": "no audience or reader stated",
@@ -84,6 +92,7 @@ DIRECTION: dict[str, int] = {name: 1 if name in GOOD else -1 for name in NAMES}
 # The value that contributes nothing: no defect found, or (for idea features) not computed.
 NEUTRAL: dict[str, float] = dict.fromkeys(NAMES, 0.0)
 IDEA_FEATURES = frozenset(["coverage", "anchors", "numbers_kept", "added", "concrete"])
+# Features read from English word lists: outside English, computed only where LISTED_LANGUAGES says.
 ENGLISH_ONLY = frozenset(
     [
         "filler",
@@ -99,8 +108,12 @@ ENGLISH_ONLY = frozenset(
         "contradictions",
     ]
 )
-# English-only features that lexicon_langs.py also reads in the languages it covers.
-LISTED_LANGUAGES: dict[str, frozenset[str]] = {"no_format": frozenset(FORMAT_BY_LANGUAGE)}
+# Word-list features that translated lists (lexicon_langs*.py) also read, and in which languages.
+LISTED_LANGUAGES: dict[str, frozenset[str]] = {
+    "no_format": frozenset(FORMAT_BY_LANGUAGE),
+    "no_task": frozenset(TASK_BY_LANGUAGE),
+    "generic": frozenset(GENERIC_BY_LANGUAGE),
+} | {name: frozenset(lists) for name, lists in (PADDING_BY_LANGUAGE | VAGUE_BY_LANGUAGE).items()}
 ADDED_SATURATION = 8
 
 
@@ -112,14 +125,14 @@ def _key(word: str) -> str:
     return word.lower()[:5]
 
 
-def _keys(text: str, *, drop_generic: bool) -> set[str]:
+def _keys(text: str, *, drop_generic: bool, generic: frozenset[str] = lx.GENERIC) -> set[str]:
     return {
         _key(w)
         for w in WORD.findall(text)
         if len(w) > 2
         and w.lower() not in lx.STOPWORDS
         and w.lower() not in lx.OTHER_STOPWORDS
-        and not (drop_generic and w.lower() in lx.GENERIC)
+        and not (drop_generic and w.lower() in generic)
     }
 
 
@@ -145,13 +158,15 @@ def _redundancy(t: Text, english: bool) -> float:
     return redundant / counted if counted > 1 else 0.0
 
 
-def _generic(t: Text) -> float:
+def _generic(t: Text, generic: frozenset[str] = lx.GENERIC) -> float:
     """Share of sentences made only of words that would fit any prompt on any subject."""
     counted = [s for s in t.sentences if _keys(s, drop_generic=False)]
     if not counted:
         return 0.0
     empty = sum(
-        1 for s in counted if not _keys(s, drop_generic=True) and not any(c.isdigit() for c in s)
+        1
+        for s in counted
+        if not _keys(s, drop_generic=True, generic=generic) and not any(c.isdigit() for c in s)
     )
     return empty / len(counted)
 
@@ -173,7 +188,7 @@ _ANCHOR = re.compile(
     r"\b\w*\d\w*\b"
 )
 _CODE = re.compile(
-    r"`[^`\n]+`|\"[^\"\n]{1,60}\"|“[^”\n]{1,60}”|'[^'\n]{2,40}'|"
+    r"`[^`\n]+`|\"[^\"\n]{1,60}\"|“[^”\n]{1,60}”|(?<![^\W\d_])'[^'\n]{2,40}'(?![^\W\d_])|"
     r"«[^»\n]{1,60}»|„[^“”\n]{1,60}[“”]|‚[^‘’\n]{1,40}[‘’]|‹[^›\n]{1,40}›|「[^」\n]{1,60}」|"
     r"\b[\w.+-]+@[\w-]+\.[\w.]+\b|\bhttps?://\S+|(?<!\w)(?:/|~/|\./|--?)[\w./-]+|"
     r"\b\w+_\w+\b|\b[a-z]+[A-Z]\w*\b|\b\w+\.\w{1,5}\b|\b\w+\(\)?"
@@ -248,19 +263,6 @@ def _changed_numbers(idea: str, prompt: str) -> int:
         ):
             changed += 1
     return changed
-
-
-def _has_task(t: Text) -> bool:
-    if lx.TASK_OPENERS.search(t.raw):
-        return True
-    for s in t.sentences[:6] + t.raw.splitlines()[:3]:
-        first = WORD.findall(s)[:2]
-        if first and (
-            first[0].lower() in lx.TASK_VERBS
-            or (len(first) > 1 and first[1].lower() in lx.TASK_VERBS)
-        ):
-            return True
-    return False
 
 
 @lru_cache(maxsize=256)
@@ -368,16 +370,37 @@ def extract(content: str, idea: str) -> dict[str, float]:
             "generic": _generic(f),
             "vague": _per100(len(lx.VAGUE.findall(filled)), t),
             "delegation": math.log1p(len(lx.DELEGATION.findall(filled))),
-            "no_task": 0.0 if _has_task(t) else 1.0,
+            "no_task": 0.0 if has_task(filled) else 1.0,
             "no_format": 0.0 if lx.FORMAT.search(filled) else 1.0,
             "no_audience": 0.0 if lx.AUDIENCE.search(filled) else 1.0,
             "contradictions": float(min(3, len({c.kind for c in find_conflicts(t, idea)}))),
         }
     else:
-        stated = states_format(filled, lang)
-        if stated is not None:
-            values["no_format"] = 0.0 if stated else 1.0
+        values |= _listed(t, f, filled, lang)
     return values
+
+
+def _listed(t: Text, f: Text, filled: str, lang: str) -> dict[str, float]:
+    """The English word-list features that translated lists compute in another language (the
+    same measures on the same parts of the prompt); the others stay neutral."""
+    out: dict[str, float] = {}
+    covered = {name for name, langs in LISTED_LANGUAGES.items() if lang in langs}
+    for name in ("filler", "intensifiers", "buzzwords", "hedges"):
+        if name in covered:
+            out[name] = _per100(len(PADDING_BY_LANGUAGE[name][lang].findall(t.raw)), t)
+    if "vague" in covered:
+        out["vague"] = _per100(len(VAGUE_BY_LANGUAGE["vague"][lang].findall(filled)), t)
+    if "delegation" in covered:
+        out["delegation"] = math.log1p(len(VAGUE_BY_LANGUAGE["delegation"][lang].findall(filled)))
+    if "generic" in covered:
+        out["generic"] = _generic(f, GENERIC_BY_LANGUAGE[lang])
+    if "no_audience" in covered:
+        out["no_audience"] = 0.0 if VAGUE_BY_LANGUAGE["no_audience"][lang].search(filled) else 1.0
+    if "no_format" in covered:
+        out["no_format"] = 0.0 if states_format(filled, lang) else 1.0
+    if "no_task" in covered:
+        out["no_task"] = 0.0 if has_task(filled, TASK_BY_LANGUAGE[lang]) else 1.0
+    return out
 
 
 def not_computed(content: str, idea: str) -> list[str]:

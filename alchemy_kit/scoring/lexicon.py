@@ -103,6 +103,18 @@ TASK_OPENERS = re.compile(
     r"|please\s+\w+|we\s+need|the\s+task\s+is|task:)",
     re.I,
 )
+# Instructions about the answer's content that state a task as well as a task verb does.
+INSTRUCTION_VERBS = TASK_VERBS | set(word_list("add include mention output flag group sort"))
+# Words that may come before a task verb ("Please write", "Then list", "Finally, explain").
+TASK_LEADS = word_list("please kindly then now also next finally first and so just briefly")
+# Headings or labels that name the task, so that the body under them states it.
+TASK_HEADINGS = re.compile(
+    r"(?:the\s+|your\s+|my\s+|main\s+)?(?:task|tasks|ask|the\s+ask|goal|goals|objective|"
+    r"request|deliverables?|assignment|instructions?|output|outputs|expected\s+output|"
+    r"what\s+(?:i|we)\s+(?:want|need)(?:\s+from\s+you)?|what\s+to\s+(?:do|write|produce)|"
+    r"questions?|to\s+do)",
+    re.I,
+)
 
 # An output format, where one is needed.
 FORMAT = re.compile(
@@ -366,7 +378,10 @@ OTHER_STOPWORDS = frozenset(
         il lo gli le uno una di da dei delle degli della del nel nella con per su tra fra che
         non più ogni questo questa sono anche come
         os as um uma uns umas do da dos das no na nos nas em ao aos com por para sem seu sua
-        seus suas mais cada este esta isso não também"""
+        seus suas mais cada este esta isso não também
+        de het een en van op te voor met aan bij door naar om uit tot als dat die dit deze zijn
+        was waren wordt worden werd niet geen ook nog maar dus wel er hier daar ons onze je jouw
+        jij uw wij zij ze hij hem zich wie wat waar hoe welke elk elke alle meer dan per"""
     )
 )
 # Phrases that hand a decision back to the model ("choose a sensible length", "as you see fit"):

@@ -200,6 +200,8 @@ def _value(word: str, lang: str) -> int | None:
         return table[word]
     if "-" in word:
         parts = [table.get(p) for p in word.split("-")]
+        if parts[-1] is None and len(parts) > 1:
+            parts = parts[:-1]  # "three-day", "forty-five-minute" state a number as "3-day" does
         if all(p is not None for p in parts):
             return _combine([p for p in parts if p is not None])
         return None
