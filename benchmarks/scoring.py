@@ -399,7 +399,11 @@ GENERATIONS = {
         "adversarial_holdout.jsonl",
         "translation_holdout.jsonl",
     ),
-    "fresh held-out (round 6)": ("scoring_pairs_fresh.jsonl", "adversarial_fresh.jsonl", None),
+    "fresh held-out (round 6)": (
+        "scoring_pairs_fresh.jsonl",
+        "adversarial_fresh.jsonl",
+        "translation_fresh.jsonl",
+    ),
 }
 
 
@@ -415,8 +419,9 @@ def generation(label: str, files: tuple[str, str, str | None], train: tuple) -> 
     print("| set | idea given | pairs | within 0.10 | mean gap | max gap | mean log-odds gap |")
     print("|---|---|---:|---:|---:|---:|---:|")
     if trans_file:
-        # The first generation's translations in adversarial_holdout were looked at while fixing
-        # translations (round 3), so they are reported but no longer held out.
+        # The translations in each generation's adversarial file were looked at while fixing
+        # translations (adversarial_holdout's in round 3, adversarial_fresh's in round 6), so they
+        # are reported as seen; each generation's translation file was not.
         translations(trans, f"seen ({adv_file})")
         text = (DATA / trans_file).read_text("utf-8")
         trans = [json.loads(line) for line in text.splitlines() if line]
