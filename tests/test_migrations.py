@@ -14,6 +14,7 @@ from alchemy_kit.errors import NotADatabaseError, SchemaVersionError
 from alchemy_kit.store import TABLES, open_store
 from alchemy_kit.store import migrations as mig
 from alchemy_kit.store.migrations_m007 import M007_SQL
+from alchemy_kit.store.migrations_m009 import M009_SQL
 from alchemy_kit.store.store import MIGRATION_NAMES
 
 SCHEMA_MD = Path(__file__).resolve().parents[1] / "docs" / "schema.md"
@@ -125,6 +126,7 @@ def test_landed_migrations_are_frozen() -> None:
         "m006": hashlib.sha256(mig.M006_SQL.encode()).hexdigest()[:16],
         "m008": hashlib.sha256(mig.M008_SQL.encode()).hexdigest()[:16],
         "m007": hashlib.sha256(M007_SQL.encode()).hexdigest()[:16],
+        "m009": hashlib.sha256(M009_SQL.encode()).hexdigest()[:16],
     }
     assert digest == FROZEN
 
@@ -138,6 +140,7 @@ FROZEN = {
     "m006": "794bb91696ea06e9",
     "m008": "c763ef260178d906",
     "m007": "de039bf03eb195ba",
+    "m009": "c9819ac24fc1dabf",
 }
 
 
@@ -283,3 +286,47 @@ def test_m005_rewrites_every_timestamp_in_the_canonical_form(db_path: Path) -> N
         r["name"] for r in store.query("SELECT name FROM sqlite_master WHERE type = 'trigger'")
     }
     assert {"prompts_updated_at", "configurations_updated_at"} <= triggers
+
+
+def _m008_prompt(pid: str, request_id: str, score: float | None) -> tuple:
+    return (
+        "INSERT INTO prompts (id, content, phase, provider, model, request_id, score)"
+        " VALUES (?, 'p', 'solutio', 'local', 'm', ?, ?)",
+        [pid, request_id, score],
+    )
+
+
+def test_m008_database_upgrades_to_m009_ranks(db_path: Path) -> None:
+    """A file at m008 with stale ranks: m009 re-derives them, and its triggers keep them after."""
+    db = sqlite_utils.Database(db_path, recursive_triggers=False)
+    mig.migrations.apply(db, stop_before="m009_rank_append")
+    assert [m.name for m in mig.migrations.applied(db)][-1] == "m008_derived_ranks_and_batch_claims"
+    req = "0b1c1f0e-5d5b-4c1a-9d7e-0c6f7a1b2c3d"
+    db.execute(
+        "INSERT INTO prompt_requests (id, input, phases, count) VALUES (?, 'x', '[\"solutio\"]', 3)",
+        [req],
+    )
+    ids = [f"{i:08x}-5d5b-4c1a-9d7e-0c6f7a1b2c3d" for i in range(1, 5)]
+    for pid, score in zip(ids, [None, 0.5, None, 0.9], strict=True):
+        db.execute(*_m008_prompt(pid, req, score))
+    # Ranks left stale by a writer that got past the triggers (one set aside and restored).
+    (move_sql,) = db.execute(
+        "SELECT sql FROM sqlite_master WHERE name = 'prompts_rank_on_move'"
+    ).fetchone()
+    db.execute("DROP TRIGGER prompts_rank_on_move")
+    db.execute("UPDATE prompts SET rank = 1")
+    db.execute(move_sql)
+    db.conn.commit()
+    db.close()
+    store = open_store(db_path)
+    assert store.applied_migrations() == list(MIGRATION_NAMES)
+    assert MIGRATION_NAMES[-1] == "m009_rank_append"
+    ranks = dict(store.conn.execute("SELECT id, rank FROM prompts"))
+    assert [ranks[i] for i in ids] == [3, 2, 4, 1]
+    names = {n for (n,) in store.conn.execute("SELECT name FROM sqlite_master")}
+    assert {"prompts_rank_on_append", "idx_prompts_request_phase_rank"} <= names
+    store.conn.execute(*_m008_prompt(PID, req, None))  # unscored: last, by the shortcut
+    store.conn.execute(*_m008_prompt(PID2, req, 0.7))  # scored: the group re-ranks
+    ranks = dict(store.conn.execute("SELECT id, rank FROM prompts"))
+    assert [ranks[i] for i in [*ids, PID, PID2]] == [4, 3, 5, 1, 6, 2]
+    assert store.check().ok

@@ -9,7 +9,7 @@ in-memory database migrated exactly as far as the file was, compared by name and
 missing or changed one is recreated from its migration. A missing data table is recreated empty,
 so the store works again, and reported as lost rows: those only a backup or an export can bring back.
 
-Ranks are derived too (migrations m003 and m008): within one request and phase, 1..n by score,
+Ranks are derived too (migrations m003, m008 and m009): within one request and phase, 1..n by score,
 best first, unscored last, ties in insertion order. `rank_problems` lists the groups that differ.
 """
 
@@ -21,7 +21,7 @@ import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-# The rule of m003/m008, for every group at once.
+# The rule of m003/m008/m009, for every group at once.
 _DERIVED_RANKS = (
     "SELECT rowid AS rid, request_id, phase, rank, row_number() OVER ("
     "PARTITION BY request_id, phase ORDER BY coalesce(score, -1) DESC, rowid) AS r"

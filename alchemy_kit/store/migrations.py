@@ -494,6 +494,16 @@ def m008_derived_ranks_and_batch_claims(db: sqlite_utils.Database) -> None:
     db.conn.execute(RERANK_ALL_SQL)
 
 
+@migrations()
+def m009_rank_append(db: sqlite_utils.Database) -> None:
+    """Rank a prompt that joins the end of its group in O(log n) instead of re-ranking the group."""
+    from .migrations_m009 import M009_SQL  # its own module: it imports this one's helpers
+
+    _run_script(db, M009_SQL)
+    # The shortcut trusts the stored ranks: bring them in line with the rule once.
+    db.conn.execute(RERANK_ALL_SQL)
+
+
 def migration_names() -> tuple[str, ...]:
     """Return the names of the migrations defined here, in order."""
     # sqlite-utils has no public listing; pending() on an empty in-memory database gives them all.

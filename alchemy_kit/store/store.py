@@ -47,6 +47,7 @@ MIGRATION_NAMES: tuple[str, ...] = (
     "m006_unfinished_index",
     "m007_evaluation",
     "m008_derived_ranks_and_batch_claims",
+    "m009_rank_append",
 )
 
 
