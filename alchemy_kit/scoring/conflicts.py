@@ -25,7 +25,7 @@ from functools import lru_cache
 from . import lexicon as lx
 from . import lexicon_aspects as la
 from .conflicts_counts import counting_conflicts
-from .features_text import WORD, Quantity, Text, quantities, stem
+from .features_text import WORD, Quantity, Text, head, quantities, stem
 
 # Words that name the same thing for the forbid-then-ask check (heads are stems).
 SYNONYMS: list[set[str]] = [
@@ -90,16 +90,10 @@ _ITEMS = frozenset(
 )
 
 
-def _head(word: str) -> str:
-    """A stem, then a prefix long enough to match apology/apologising, rhyme/rhyming."""
-    s = stem(word)
-    return s[:6] if len(s) > 6 else s
-
-
 # The first group (in SYNONYMS order) of each head, as _group used to find it by scanning.
 _GROUP_OF_HEAD: dict[str, int] = {}
 for _word, _i in _SYNONYM_OF.items():
-    _GROUP_OF_HEAD.setdefault(_head(_word), _i)
+    _GROUP_OF_HEAD.setdefault(head(_word), _i)
 
 
 # Verbs that mean the same action, so "do not drop rows" meets "remove every row".
@@ -235,7 +229,7 @@ def _objects(words: str) -> set[str]:
             break
         if low in lx.STOPWORDS or low in ("any", "every", "each", "single", "ever") or len(w) < 3:
             continue
-        out.append(_head(w))
+        out.append(head(w))
         if len(out) == 3:
             break
     return set(out)
@@ -253,7 +247,7 @@ def directives(sentence: str) -> tuple[set[tuple[str, str]], set[tuple[str, str]
             if not words:
                 continue
             # An unknown verb is its own action: "do not capitalise words" forbids capitalising.
-            verb = _action(words[0]) or _head(words[0])
+            verb = _action(words[0]) or head(words[0])
             rest = " ".join(words[1:])
             tail = sentence[m.end() : m.end() + 60]
             if _SCOPED.search(rest) or _SCOPED.match(tail.strip()):
@@ -272,7 +266,7 @@ def directives(sentence: str) -> tuple[set[tuple[str, str]], set[tuple[str, str]
         return forbidden, asked
     for m in _IMPERATIVE_POS.finditer(sentence):
         # An unknown verb is its own action here too: it can only meet the same verb forbidden.
-        action = _action(m.group(1)) or _head(m.group(1))
+        action = _action(m.group(1)) or head(m.group(1))
         asked |= {(action, o) for o in _objects(m.group(2)) | {"*"}}
     for m in _COMMA_IMPERATIVE.finditer(sentence):  # "Before fitting, remove every row …"
         action = _VERB_GROUPS[m.group(1).lower()]

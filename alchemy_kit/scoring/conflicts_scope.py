@@ -25,10 +25,9 @@ from collections.abc import Iterator
 
 from . import lexicon as lx
 from . import lexicon_aspects as la
-from .conflicts_bounds import _DATE, _MONTHS
-from .features_text import Text, quantities, statements, stem
+from .conflicts_bounds import _DATE, _MONTHS, _NUMBER
+from .features_text import Text, head, quantities, statements
 
-_NUMBER = r"(?:\d+|" + "|".join(lx.NUMBER_WORDS) + r")"
 _CLAUSE = re.compile(r";\s*|,?\s+but\s+|,\s+(?:and|while|yet|though)\s+", re.I)
 
 
@@ -147,11 +146,6 @@ _SET_SIZE = re.compile(
 )
 
 
-def _head(word: str) -> str:
-    s = stem(word)
-    return s[:6] if len(s) > 6 else s
-
-
 def one_set_two_sizes(t: Text) -> tuple[str, str] | None:
     """One set (the N interviews) given a different size elsewhere (the M interviewees)."""
     sizes: list[tuple[str, float, str]] = []
@@ -159,7 +153,7 @@ def one_set_two_sizes(t: Text) -> tuple[str, str] | None:
         for m in _SET_SIZE.finditer(s):
             n = _n(m.group(1))
             if n >= 2 and m.group(2).lower() not in _MEASURES:
-                sizes.append((_head(m.group(2)), n, s))
+                sizes.append((head(m.group(2)), n, s))
     for i, (h1, n1, s1) in enumerate(sizes):
         for h2, n2, s2 in sizes[i + 1 :]:
             if h1 == h2 and n1 != n2 and s1 != s2:
@@ -180,7 +174,7 @@ _GENERIC = frozenset(lx.word_list("record row entry item object element"))
 def exact_count_against_output(t: Text) -> tuple[str, str] | None:
     """'exactly 50 users' and 'produce 100 records': two counts of the one deliverable."""
     exact = [
-        (_n(m.group(1)), {_head(w) for w in m.group(2).split()}, s)
+        (_n(m.group(1)), {head(w) for w in m.group(2).split()}, s)
         for s in t.sentences
         for m in _EXACTLY.finditer(s)
     ]
@@ -189,7 +183,7 @@ def exact_count_against_output(t: Text) -> tuple[str, str] | None:
     for s in t.sentences:
         for m in _PRODUCE.finditer(s):
             n = _n(m.group(1))
-            heads = {_head(w) for w in m.group(2).split()}
+            heads = {head(w) for w in m.group(2).split()}
             for want, wanted, where in exact:
                 same = heads & (wanted | _GENERIC)
                 if where != s and same and n != want and n >= 2:
@@ -279,7 +273,7 @@ def _forbidden_things(clause: str) -> set[tuple[str, ...]]:
     for m in _NO_THING.finditer(clause):
         words = _phrase(m.group(1) or m.group(2))
         if words and words[0].lower() not in _NOT_A_THING:
-            found.add(tuple(_head(w) for w in words))
+            found.add(tuple(head(w) for w in words))
     return found
 
 
@@ -288,11 +282,11 @@ def _asked_things(clause: str) -> tuple[str, set[str]]:
     if lx.NEGATION.search(clause):
         return "", set()
     verb = (clause.split() or [""])[0].strip("*-•`'\"").lower()
-    act = _head(verb) if verb.isalpha() and verb not in _SAYING else ""
+    act = head(verb) if verb.isalpha() and verb not in _SAYING else ""
     asked: set[str] = set()
     for m in _WITH.finditer(clause):
         if not _UNDONE.match(clause[m.end() :]):
-            asked |= {_head(w) for w in _phrase(m.group(1))}
+            asked |= {head(w) for w in _phrase(m.group(1))}
     return act, asked
 
 

@@ -90,6 +90,12 @@ def stem(word: str) -> str:
     return w
 
 
+def head(word: str) -> str:
+    """A stem, then a prefix long enough to match apology/apologising, rhyme/rhyming."""
+    s = stem(word)
+    return s[:6] if len(s) > 6 else s
+
+
 def content_stems(text: str) -> set[str]:
     """Stems of the content words of a text (stop words and one-letter words dropped)."""
     return {
