@@ -38,6 +38,7 @@ from .lexicon_langs_task import TASK_BY_LANGUAGE
 from .lexicon_langs_vague import VAGUE_BY_LANGUAGE
 from .lexicon_numbers import spoken_numbers
 from .sections import filled_text, hollow_items, sections
+from .task import ENGLISH as TASK_ENGLISH
 from .task import has_task
 
 FEATURES: dict[str, str] = {
@@ -231,15 +232,14 @@ def anchors(idea: str, *, loose: bool = False) -> set[str]:
         if not loose and raw[:1].isalpha():
             parts = raw.split("-")
             names = [p for p in parts if _is_name(p, nouns_capitalised)]
-            if names and len(names) < len(parts):
-                found |= {p.lower() for p in names if len(p) > 1}
-                continue
-            if not names and len(parts) > 1 and nouns_capitalised:
-                # In German a hyphen joins a name to a noun ("Django-App", "Postgres-Abfrage"):
-                # the first part is the name.
-                found.add(parts[0].lower())
-                continue
             if not names:
+                if len(parts) > 1 and nouns_capitalised:
+                    # In German a hyphen joins a name to a noun ("Django-App", "Postgres-Abfrage"):
+                    # the first part is the name.
+                    found.add(parts[0].lower())
+                continue
+            if len(names) < len(parts):
+                found |= {p.lower() for p in names if len(p) > 1}
                 continue
         found.add(token)
     return found
@@ -423,45 +423,56 @@ def extract(content: str, idea: str) -> dict[str, float]:
     }
     same_language = detect(idea) == lang if idea.strip() else False
     values |= _idea_features(content, filled, idea, same_language, lang)
+    values |= _word_list_features(t, f, filled, lang)
     if english:
-        values |= {
-            "filler": _per100(len(lx.FILLER.findall(t.raw)), t),
-            "intensifiers": _per100(len(lx.INTENSIFIERS.findall(t.raw)), t),
-            "buzzwords": _per100(len(lx.BUZZWORDS.findall(t.raw)), t),
-            "hedges": _per100(len(lx.HEDGES.findall(t.raw)), t),
-            "generic": _generic(f),
-            "vague": _per100(len(lx.VAGUE.findall(filled)), t),
-            "delegation": math.log1p(len(lx.DELEGATION.findall(filled))),
-            "no_task": 0.0 if has_task(filled) else 1.0,
-            "no_format": 0.0 if lx.FORMAT.search(filled) else 1.0,
-            "no_audience": 0.0 if lx.AUDIENCE.search(filled) else 1.0,
-            "contradictions": float(min(3, len({c.kind for c in find_conflicts(t, idea)}))),
-        }
-    else:
-        values |= _listed(t, f, filled, lang)
+        values["contradictions"] = float(min(3, len({c.kind for c in find_conflicts(t, idea)})))
     return values
 
 
-def _listed(t: Text, f: Text, filled: str, lang: str) -> dict[str, float]:
-    """The English word-list features that translated lists compute in another language (the
-    same measures on the same parts of the prompt); the others stay neutral."""
+# The English lists of the regex-counted word-list features; other languages' are in
+# lexicon_langs_padding.py and lexicon_langs_vague.py under the same feature names.
+_ENGLISH_LISTS: dict[str, re.Pattern[str]] = {
+    "filler": lx.FILLER,
+    "intensifiers": lx.INTENSIFIERS,
+    "buzzwords": lx.BUZZWORDS,
+    "hedges": lx.HEDGES,
+    "vague": lx.VAGUE,
+    "delegation": lx.DELEGATION,
+    "no_audience": lx.AUDIENCE,
+}
+
+
+def _word_list_features(t: Text, f: Text, filled: str, lang: str) -> dict[str, float]:
+    """The word-list features, measured the same way in every language whose lists we have
+    (English, and where LISTED_LANGUAGES says); the others stay neutral."""
+    english = lang == "en"
+    if english:
+        covered = set(ENGLISH_ONLY)
+        lists = _ENGLISH_LISTS
+    else:
+        covered = {name for name, langs in LISTED_LANGUAGES.items() if lang in langs}
+        by_name = PADDING_BY_LANGUAGE | VAGUE_BY_LANGUAGE
+        lists = {name: by_name[name][lang] for name in by_name if name in covered}
     out: dict[str, float] = {}
-    covered = {name for name, langs in LISTED_LANGUAGES.items() if lang in langs}
     for name in ("filler", "intensifiers", "buzzwords", "hedges"):
         if name in covered:
-            out[name] = _per100(len(PADDING_BY_LANGUAGE[name][lang].findall(t.raw)), t)
+            out[name] = _per100(len(lists[name].findall(t.raw)), t)
     if "vague" in covered:
-        out["vague"] = _per100(len(VAGUE_BY_LANGUAGE["vague"][lang].findall(filled)), t)
+        out["vague"] = _per100(len(lists["vague"].findall(filled)), t)
     if "delegation" in covered:
-        out["delegation"] = math.log1p(len(VAGUE_BY_LANGUAGE["delegation"][lang].findall(filled)))
-    if "generic" in covered:
-        out["generic"] = _generic(f, GENERIC_BY_LANGUAGE[lang])
+        out["delegation"] = math.log1p(len(lists["delegation"].findall(filled)))
     if "no_audience" in covered:
-        out["no_audience"] = 0.0 if VAGUE_BY_LANGUAGE["no_audience"][lang].search(filled) else 1.0
+        out["no_audience"] = 0.0 if lists["no_audience"].search(filled) else 1.0
+    if "generic" in covered:
+        out["generic"] = _generic(f, lx.GENERIC if english else GENERIC_BY_LANGUAGE[lang])
     if "no_format" in covered:
-        out["no_format"] = 0.0 if states_format(filled, lang) else 1.0
+        # English reads only its own FORMAT pattern; states_format adds the shared format names.
+        found = lx.FORMAT.search(filled) if english else states_format(filled, lang)
+        out["no_format"] = 0.0 if found else 1.0
     if "no_task" in covered:
-        out["no_task"] = 0.0 if has_task(filled, TASK_BY_LANGUAGE[lang]) else 1.0
+        out["no_task"] = (
+            0.0 if has_task(filled, TASK_ENGLISH if english else TASK_BY_LANGUAGE[lang]) else 1.0
+        )
     return out
 
 
