@@ -407,7 +407,14 @@ GENERATIONS = {
 }
 
 
-def generation(label: str, files: tuple[str, str, str | None], train: tuple) -> list[learn.Pair]:
+def translation_header(title: str) -> None:
+    """The heading of a translation table (see `translations`)."""
+    print(f"\n{title} (target ≤ 0.10)")
+    print("| set | idea given | pairs | within 0.10 | mean gap | max gap | mean log-odds gap |")
+    print("|---|---|---:|---:|---:|---:|---:|")
+
+
+def generation(label: str, files: tuple[str, str, str], train: tuple) -> list[learn.Pair]:
     """One held-out generation: standard and adversarial tables, translations, targets."""
     std_file, adv_file, trans_file = files
     std_hold, _ = load(std_file)
@@ -415,17 +422,14 @@ def generation(label: str, files: tuple[str, str, str | None], train: tuple) -> 
     std = evaluate(f"{label} standard pairs (shipped weights)", std_hold, STANDARD, train)
     adv = evaluate(f"{label} adversarial pairs (shipped weights)", adv_hold, ADVERSARIAL, train)
     false_alarms({f"{label} standard": std_hold, f"{label} adversarial": adv_hold})
-    print(f"\n{label} translations: |score(translation) - score(original)| (target ≤ 0.10)")
-    print("| set | idea given | pairs | within 0.10 | mean gap | max gap | mean log-odds gap |")
-    print("|---|---|---:|---:|---:|---:|---:|")
-    if trans_file:
-        # The translations in each generation's adversarial file were looked at while fixing
-        # translations (adversarial_holdout's in round 3, adversarial_fresh's in round 6), so they
-        # are reported as seen; each generation's translation file was not.
-        translations(trans, f"seen ({adv_file})")
-        text = (DATA / trans_file).read_text("utf-8")
-        trans = [json.loads(line) for line in text.splitlines() if line]
-    gaps = translations(trans, f"{label} ({trans_file or adv_file})")
+    translation_header(f"{label} translations: |score(translation) - score(original)|")
+    # The translations in each generation's adversarial file were looked at while fixing
+    # translations (adversarial_holdout's in round 3, adversarial_fresh's in round 6), so they are
+    # reported as seen; each generation's translation file was not.
+    translations(trans, f"seen ({adv_file})")
+    text = (DATA / trans_file).read_text("utf-8")
+    trans = [json.loads(line) for line in text.splitlines() if line]
+    gaps = translations(trans, f"{label} ({trans_file})")
     langs = [r for r in trans if not is_english(r["worse"])]
     print(f"translations read as non-English: {len(langs)}/{len(trans)}")
     raised = empty_idea([*std_hold, *adv_hold])
@@ -446,13 +450,11 @@ def main() -> None:
     if "--combiners" in sys.argv:
         combiners(train, train_rows)
     false_alarms({"training": train})
-    print("\ntraining translations (target ≤ 0.10)")
-    print("| set | idea given | pairs | within 0.10 | mean gap | max gap | mean log-odds gap |")
-    print("|---|---|---:|---:|---:|---:|---:|")
+    translation_header("training translations")
     translations(trans_train, "training")
     held: list[learn.Pair] = []
     for label, files in GENERATIONS.items():
-        if all((DATA / f).exists() for f in files if f):
+        if all((DATA / f).exists() for f in files):
             held += generation(label, files, (train, train_rows))
     example = explain(held[0].worse, held[0].idea)
     print(f"\nexample breakdown ({held[0].kind} worse): score {example.score}, {example.issues}")
